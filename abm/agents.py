@@ -1,0 +1,312 @@
+"""The six agent types of the ecosystem (Mesa ``Agent`` subclasses).
+
+Startups and incumbents are numerous, so their numbers live in column tables on the model
+(:mod:`abm.tables`) and the mechanisms update them vectorised; the attributes below read and
+write those tables. Founders, funds, universities and the ministry are plain Mesa agents.
+Behaviour lives in :mod:`abm.mechanisms`, one module per interaction, so each can be tested on
+its own; this module holds state and small per-agent rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+
+from . import constants as C
+from .tables import Column
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import EcosystemModel
+
+
+class Founder(Agent):
+    """A person who founds startups.
+
+    Args:
+        model: the model.
+        origin: index into ``constants.ORIGINS`` (university, incumbent, serial, independent).
+        skill: founding skill in [0, 1]; scales the latent quality of their startups.
+        risk_tolerance: in [0, 1].
+        wealth: money of their own (M).
+    """
+
+    def __init__(self, model: "EcosystemModel", origin: int, skill: float,
+                 risk_tolerance: float, wealth: float = 0.0) -> None:
+        super().__init__(model)
+        self.origin = origin
+        self.skill = skill
+        self.risk_tolerance = risk_tolerance
+        self.wealth = wealth
+        self.startup = -1
+        """Row of the startup they run, or -1 between ventures."""
+        self.founded = 0
+        self.failed = 0
+        self.exited = 0
+        self.last_failed = False
+        self.angel = False
+
+    @property
+    def origin_name(self) -> str:
+        return C.ORIGINS[self.origin]
+
+
+class Startup(Agent):
+    """A young firm. Its numbers live in ``model.st`` at ``self.row``.
+
+    The cap table ``self.cap_table`` maps holder ids (founders, funds, incumbents, or the
+    non-agent holders ``constants.SECONDARY`` / ``constants.PUBLIC_FLOAT``) to fractions;
+    the residual ``1 - sum`` is the employee option pool.
+    """
+
+    cash = Column("st")
+    revenue = Column("st")
+    headcount = Column("st")
+    valuation = Column("st")
+    stage = Column("st")
+    status = Column("st")
+    sector = Column("st")
+    quality = Column("st")
+    disruptive = Column("st")
+    founded = Column("st")
+    partner = Column("st")
+
+    def __init__(self, model: "EcosystemModel", row: int) -> None:
+        super().__init__(model)
+        self.row = row
+        self.cap_table: dict[int, float] = {}
+        self.founders: list[Founder] = []
+
+    @property
+    def stage_name(self) -> str:
+        return C.STAGES[self.stage]
+
+    @property
+    def status_name(self) -> str:
+        return C.STATUS_NAMES[self.status]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == C.ACTIVE
+
+    def dilute(self, pre_money: float, new_money: dict[int, float]) -> None:
+        """Issue new shares at ``pre_money`` to ``new_money`` investors (id -> amount)."""
+        raised = sum(new_money.values())
+        post = pre_money + raised
+        keep = pre_money / post
+        table = self.cap_table
+        for holder in table:
+            table[holder] *= keep
+        for holder, amount in new_money.items():
+            table[holder] = table.get(holder, 0.0) + amount / post
+
+
+class Incumbent(Agent):
+    """A large established firm. Its numbers live in ``model.inc`` at ``self.row``."""
+
+    revenue = Column("inc")
+    cash = Column("inc")
+    headcount = Column("inc")
+    productivity = Column("inc")
+    rd = Column("inc")
+    sector = Column("inc")
+    group = Column("inc")
+    openness = Column("inc")
+    appetite = Column("inc")
+    nih = Column("inc")
+    alive = Column("inc")
+
+    def __init__(self, model: "EcosystemModel", row: int) -> None:
+        super().__init__(model)
+        self.row = row
+        self.cvc: "VCFund | None" = None
+
+
+class VCFund(Agent):
+    """A venture capital fund: ``independent``, ``corporate`` (owned by an incumbent) or
+    ``government``.
+
+    Args:
+        model: the model.
+        kind: ``"independent"``, ``"corporate"`` or ``"government"``.
+        size: committed capital (M); it is called at once and held as ``cash`` (dry powder).
+        stage_min: earliest stage index it invests into.
+        stage_max: latest stage index it invests into.
+        skill: selection skill in [0, 1].
+        manager: id of the management team (successor funds share it).
+        parent: the owning incumbent (corporate funds).
+        gov_commitment: part of ``size`` committed by the government (fund-of-funds).
+    """
+
+    KINDS = ("independent", "corporate", "government")
+
+    def __init__(self, model: "EcosystemModel", kind: str, size: float, stage_min: int,
+                 stage_max: int, skill: float, manager: int, parent: Incumbent | None = None,
+                 gov_commitment: float = 0.0, generation: int = 1) -> None:
+        super().__init__(model)
+        if kind not in self.KINDS:
+            raise ValueError(f"fund kind must be one of {self.KINDS}, got {kind!r}")
+        self.kind = kind
+        self.size = size
+        self.cash = size
+        self.vintage = model.steps
+        self.stage_min = stage_min
+        self.stage_max = stage_max
+        self.skill = skill
+        self.manager = manager
+        self.parent = parent
+        self.gov_commitment = gov_commitment
+        self.generation = generation
+        self.portfolio: dict[int, float] = {}
+        """Startup row -> cost basis of positions still held."""
+        self.invested = 0.0
+        self.fees = 0.0
+        self.distributed = 0.0
+        """Cash returned to LPs from exits."""
+        self.distributed_in_kind = 0.0
+        """Value of listed shares distributed to LPs after IPOs."""
+        self.residual = 0.0
+        self.closed = False
+        self.raised_successor = False
+
+    # -- life cycle ------------------------------------------------------------------------
+    @property
+    def age(self) -> int:
+        return self.model.steps - self.vintage
+
+    @property
+    def evergreen(self) -> bool:
+        """Corporate funds are evergreen balance-sheet vehicles topped up by their parent."""
+        return self.kind == "corporate"
+
+    def investing(self) -> bool:
+        """Whether it may make new investments now."""
+        if self.closed:
+            return False
+        if self.evergreen:
+            return self.parent is not None and bool(self.parent.alive)
+        return self.age < C.INVEST_PERIOD
+
+    def can_follow_on(self) -> bool:
+        """Whether it may still put money into its existing companies."""
+        if self.closed:
+            return False
+        if self.evergreen:
+            return self.parent is not None and bool(self.parent.alive)
+        return self.age < C.FUND_LIFE - 4
+
+    @property
+    def max_check(self) -> float:
+        return C.MAX_CHECK_SHARE * self.size
+
+    @property
+    def paid_in(self) -> float:
+        return self.invested + self.fees
+
+    def nav(self) -> float:
+        """Value of positions still held, at their latest valuation."""
+        st = self.model.st
+        total = 0.0
+        for row in self.portfolio:
+            status = st.status[row]
+            if status == C.ACTIVE or status == C.PUBLIC:
+                startup = self.model.startups.get(row)
+                if startup is not None:
+                    total += startup.cap_table.get(self.unique_id, 0.0) * st.valuation[row]
+        return total
+
+    def tvpi(self) -> float:
+        """(distributions + held value) / paid-in capital; residual value once closed."""
+        if self.paid_in <= 0:
+            return 0.0
+        held = self.residual if self.closed else self.nav()
+        return (self.distributed + self.distributed_in_kind + held) / self.paid_in
+
+    def screen(self, merit: float, startup_row: int, rng: np.random.Generator,
+               stage: int) -> bool:
+        """Decide on a pitch from a noisy reading of ``merit`` and the fund's objective.
+
+        Independent funds want returns; corporate funds add strategic fit with the parent
+        (same sector, complementary technology, the parent's business group); government funds
+        screen less strictly (policy targets).
+        """
+        p = self.model.p
+        noise = 0.2 + 1.5 * (1.0 - self.skill)
+        signal = merit + noise * rng.standard_normal()
+        bar = C.SCREEN_BAR[stage]
+        if self.kind == "corporate" and self.parent is not None:
+            st = self.model.st
+            w = p.cvc_strategic_weight
+            fit = 0.0
+            if st.sector[startup_row] == self.parent.sector:
+                fit += 0.6
+            if not st.disruptive[startup_row]:
+                fit += 0.4
+            partner = st.partner[startup_row]
+            if partner >= 0:
+                if partner == self.parent.row:
+                    fit += 0.6
+                elif self.model.inc.group[partner] == self.parent.group:
+                    fit += 0.6 * p.group_cohesion
+            signal += w * fit
+            bar -= 0.2 * w
+        elif self.kind == "government":
+            bar -= 0.6
+        return signal > bar
+
+
+class University(Agent):
+    """A research university: knowledge stock, technology transfer, spin-offs, graduates."""
+
+    def __init__(self, model: "EcosystemModel", budget: float) -> None:
+        super().__init__(model)
+        self.budget = budget
+        """Research budget per quarter (M)."""
+        self.knowledge = budget / C.KNOWLEDGE_DEPRECIATION * 0.1
+        self.spinoffs = 0
+        self.joint_projects = 0
+
+    @property
+    def knowledge_index(self) -> float:
+        """Knowledge stock relative to its steady state (1.0 at the start)."""
+        return self.knowledge / (self.budget / C.KNOWLEDGE_DEPRECIATION * 0.1)
+
+
+class Ministry(Agent):
+    """The ministry: a yearly budget spent through scheduled instruments.
+
+    Instruments: grants (some conditional on private money), capital into government VC
+    funds and funds-of-funds, public procurement, partnership matching, an M&A tax incentive
+    and a labour-mobility reform. ``plan_*`` parameters add to them from ``plan_start_step``.
+    """
+
+    def __init__(self, model: "EcosystemModel") -> None:
+        super().__init__(model)
+        self.cash = 0.0
+        self.spent: dict[str, float] = {
+            "grants": 0.0, "gov_vc": 0.0, "procurement": 0.0, "tax_incentive": 0.0,
+        }
+
+    def plan_active(self, step: int | None = None) -> bool:
+        """Whether the scheduled plan has started at ``step`` (default: now)."""
+        step = self.model.steps if step is None else step
+        return step >= self.model.p.plan_start_step
+
+    def instrument(self, name: str) -> float:
+        """Current level of an instrument, including the plan once it has started."""
+        p = self.model.p
+        on = self.plan_active()
+        if name == "grant_budget":
+            return p.grant_budget + (p.plan_grant_budget if on else 0.0)
+        if name == "lp_capital_per_year":
+            return p.lp_capital_per_year + (p.plan_lp_capital_per_year if on else 0.0)
+        if name == "ma_tax_incentive":
+            return p.plan_ma_tax_incentive if on and p.plan_ma_tax_incentive > 0 else (
+                p.ma_tax_incentive)
+        if name == "founding_boost":
+            return p.plan_founding_boost if on else 1.0
+        if name in ("gov_vc_budget", "procurement_budget", "matching_programme",
+                    "labor_reform"):
+            return p[name]
+        raise KeyError(f"unknown instrument {name!r}")

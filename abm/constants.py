@@ -1,0 +1,111 @@
+"""Structural constants: the same in every regime (documented in docs/ODD.md, section 7).
+
+Regime differences live in parameters (``abm.params``), never here. Money is millions of
+USD-equivalent (M); one step is one quarter.
+"""
+
+from __future__ import annotations
+
+import math
+
+BURN_IN = 20
+"""Steps excluded from summary metrics (5 years)."""
+
+STEPS_PER_YEAR = 4
+
+# -- startups -----------------------------------------------------------------------------
+STAGES = ("pre_seed", "seed", "series_a", "series_b", "series_c", "growth")
+GROWTH = len(STAGES) - 1
+
+ACTIVE, FAILED, ACQUIRED, PUBLIC = 0, 1, 2, 3
+STATUS_NAMES = ("active", "failed", "acquired", "public")
+
+ORIGINS = ("university", "incumbent", "serial", "independent")
+UNIVERSITY, INCUMBENT_SPINOUT, SERIAL, INDEPENDENT = range(4)
+
+ROUND_SIZE = (0.3, 2.5, 12.0, 30.0, 60.0, 120.0)
+"""Typical round raised to reach each stage (US sizes, M); index 0 is founders' and angels' money."""
+PRE_MONEY = (2.0, 10.0, 40.0, 120.0, 300.0, 700.0)
+"""Typical pre-money valuation of the round that reaches each stage (US, M)."""
+SCREEN_BAR = (0.0, 0.35, 0.55, 0.7, 0.8, 0.9)
+"""Signal a fund needs to back a startup into each stage (merit scale: log quality + traction)."""
+REF_LREV = (-4.0, -3.0, -1.5, 0.0, 1.0, 2.0)
+"""Reference log quarterly revenue for each stage: traction above it raises merit."""
+
+ESOP = 0.10
+"""Option pool set aside at founding: the cap-table residual paid to employees at an exit."""
+FOUNDER_SAVINGS = 0.1
+INITIAL_LREV = math.log(0.01)
+"""Log quarterly revenue potential of a new startup (10 k per quarter)."""
+GROWTH_NOISE = 0.25
+COST_PER_HEAD = 0.04
+"""Loaded payroll per person per quarter (M)."""
+REVENUE_PER_HEAD = 0.08
+"""Revenue capacity of one person per quarter (M): revenue cannot exceed headcount times this."""
+GROSS_MARGIN = 0.7
+RUNWAY_TRIGGER = 2.0
+"""A startup seeks a round when its cash covers fewer than this many quarters of net burn."""
+HIRE_RUNWAY = 6.0
+"""Startups staff up to what their cash can pay for this many quarters."""
+LEAD_SHARE = 0.6
+CANDIDATES = 4
+"""Funds a startup pitches per round (sampled from those investing at its stage)."""
+MIN_RAISE = 0.5
+"""A round closes only if at least this share of its target is committed."""
+UNICORN = 1000.0
+IPO_MULTIPLE = 6.0
+"""IPO valuation as a multiple of annual revenue."""
+IPO_FLOAT = 0.2
+"""New shares sold at an IPO as a share of pre-money."""
+IPO_SELLDOWN = 0.1
+"""Share of their stake founders and angels sell at the IPO."""
+ACQUIHIRE_PER_HEAD = 1.0
+ACQUISITION_HAZARD = 0.012
+PARTNER_HAZARD = 0.06
+PARTNER_DISSOLVE = 1.0 / 8.0
+PARTNER_CONTRACT = 0.1
+"""Quarterly contract value an incumbent partner pays a startup (M, times round size multiplier)."""
+PROCUREMENT_CONTRACT = 0.5
+ANGEL_CHECK = 0.3
+FOUNDER_RETIRE = 0.05
+"""Quarterly probability a founder between ventures leaves the ecosystem."""
+
+# -- innovation ---------------------------------------------------------------------------
+STARTUP_INNOVATION = 0.03
+INCUMBENT_INNOVATION = 0.6
+PARTNERSHIP_INNOVATION = 0.08
+PRODUCTIVITY_PER_INNOVATION = 0.0008
+
+# -- incumbents ---------------------------------------------------------------------------
+INCUMBENT_REVENUE = 5000.0
+"""Mean quarterly revenue of an incumbent at the start (20,000 M a year)."""
+INCUMBENT_PRODUCTIVITY = 0.1
+"""Revenue per worker per quarter at the start (M)."""
+INCUMBENT_MARGIN = 0.08
+INCUMBENT_CASH_TARGET = 2.0
+"""Incumbents pay out cash above this many quarters of revenue."""
+MARKET_GROWTH = 0.004
+HEADCOUNT_ADJUST = 0.2
+
+# -- funds --------------------------------------------------------------------------------
+FUND_LIFE = 40
+INVEST_PERIOD = 20
+MGMT_FEE = 0.02 / STEPS_PER_YEAR
+FUND_SIZE = 400.0
+"""Mean size of a first-time independent fund (M, times round size multiplier)."""
+MAX_CHECK_SHARE = 0.1
+RESIDUAL_DISCOUNT = 0.5
+"""Secondary-sale discount on holdings left when a fund ends."""
+
+# -- labour and universities --------------------------------------------------------------
+IDLE_SHARE = 0.03
+GRADUATES_PER_YEAR = 0.005
+RETIREMENT_PER_YEAR = 0.005
+UNIVERSITY_BUDGET = 100.0
+KNOWLEDGE_DEPRECIATION = 0.025
+
+# -- cap-table holders that are not agents -------------------------------------------------
+SECONDARY = -1
+"""Holder id of secondary buyers of stakes left when a fund ends."""
+PUBLIC_FLOAT = -2
+"""Holder id of public shareholders after an IPO."""

@@ -1,0 +1,290 @@
+"""Exits: IPOs, acquisitions, failures; proceeds flow through the cap table.
+
+IPO. The IPO window opens and closes as a two-state Markov chain whose long-run open share is
+``ipo_window_open``. While open, a private startup at seed or later whose annual revenue
+reaches ``ipo_threshold`` lists with probability ``ipo_propensity`` per quarter, at
+``IPO_MULTIPLE`` times annual revenue (at least its last valuation) with market noise. It sells
+``IPO_FLOAT`` new shares to public investors; funds distribute their shares to LPs in kind
+(a realised deal at the listing value); founders and angels sell ``IPO_SELLDOWN`` of theirs.
+
+Acquisition. A private startup at seed or later is acquired with quarterly hazard
+``ACQUISITION_HAZARD x ma_market_depth x appetite(sector) x (1 + 2 partnered) x
+(1 + 2 defensive_acquisition x threat) x (1 + 2 tax_incentive) x (1.3 - 0.6 risk_tolerance)``,
+where ``threat`` grows with a disruptive startup's revenue. The buyer is its partner (70% when
+the partner can pay) or an incumbent of its sector drawn by appetite among those that can pay.
+Price: current valuation (last post-money moved with traction since) times
+``1 + acquisition_premium`` (+50% for a threat). Mode: a tiny team without revenue is an
+acqui-hire (price per head); a threat may be shelved (its revenue disappears); otherwise it is
+integrated (revenue, people and R&D go to the buyer). The buyer pays the price, minus the M&A
+tax incentive refunded by the state; the price is paid to the cap table exactly: holders by
+fraction, the residual option pool to employees.
+
+Failure. A private startup that could not pay its costs this quarter and raised nothing fails:
+workers go to the idle pool, founders to the pool of potential re-founders, fund positions
+are realised at zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import constants as C
+from . import funds as F
+from . import labor, partnerships
+
+
+def _founder_exit(model, startup, failed: bool) -> None:
+    p, rng = model.p, model.rngs["exits"]
+    for f in startup.founders:
+        if f.startup != startup.row:
+            continue
+        f.startup = -1
+        f.last_failed = failed
+        if failed:
+            f.failed += 1
+        else:
+            f.exited += 1
+            if f.wealth >= 1.0 and rng.random() < p.angel_propensity:
+                f.angel = True
+        model.founder_pool.append(f)
+
+
+def pay_out(model, startup, price: float, source: str = "acquirer") -> None:
+    """Distribute ``price`` over the cap table: holders by fraction, the rest to employees."""
+    row = startup.row
+    paid = 0.0
+    for holder, frac in startup.cap_table.items():
+        amount = frac * price
+        paid += amount
+        fund = model.fund_by_uid.get(holder)
+        if fund is not None:
+            F.receive(model, fund, row, cash=amount)
+            continue
+        founder = model.founder_by_uid.get(holder)
+        if founder is not None:
+            founder.wealth += amount
+        else:  # secondary buyers, public float, founders who left the ecosystem
+            model.ledger.sink("outside_shareholders", amount)
+    model.ledger.sink("employees", max(price - paid, 0.0))
+
+
+def _finish(model, startup, status: int) -> None:
+    st, row = model.st, startup.row
+    st.status[row] = status
+    st.exit_step[row] = model.steps
+    if st.partner[row] >= 0:
+        partnerships.end(model, row)
+
+
+def _deactivate(model, startup) -> None:
+    """An exited private startup leaves the live population (its row stays for the record)."""
+    model.startups.pop(startup.row, None)
+    startup.remove()
+
+
+# -- IPO ---------------------------------------------------------------------------------------
+def update_window(model, rng: np.random.Generator) -> None:
+    w = model.p.ipo_window_open
+    if w >= 1.0:
+        model.ipo_window = True
+    elif w <= 0.0:
+        model.ipo_window = False
+    elif model.ipo_window:
+        model.ipo_window = rng.random() >= 0.1
+    else:
+        model.ipo_window = rng.random() < min(1.0, 0.1 * w / (1.0 - w))
+
+
+def ipo(model, startup, rng: np.random.Generator) -> None:
+    """List ``startup``."""
+    st, row = model.st, startup.row
+    annual = C.STEPS_PER_YEAR * st.revenue[row]
+    pre = max(annual * C.IPO_MULTIPLE * float(rng.lognormal(0.0, 0.2)), st.valuation[row])
+    primary = C.IPO_FLOAT * pre
+    model.ledger.mint("public_investors", primary)
+    st.cash[row] += primary
+    startup.dilute(pre, {C.PUBLIC_FLOAT: primary})
+    post = pre + primary
+    table = startup.cap_table
+    for holder in list(table):
+        frac = table[holder]
+        fund = model.fund_by_uid.get(holder)
+        if fund is not None:
+            F.receive(model, fund, row, in_kind=frac * post)
+            moved = frac
+        else:
+            founder = model.founder_by_uid.get(holder)
+            if founder is None:
+                continue
+            moved = frac * C.IPO_SELLDOWN
+            founder.wealth += model.ledger.mint("public_investors", moved * post)
+        table[holder] -= moved
+        if table[holder] <= 0:
+            del table[holder]
+        table[C.PUBLIC_FLOAT] = table.get(C.PUBLIC_FLOAT, 0.0) + moved
+    st.valuation[row] = post
+    st.exit_value[row] = post
+    if post >= C.UNICORN and st.unicorn_step[row] < 0:
+        st.unicorn_step[row] = model.steps
+    _finish(model, startup, C.PUBLIC)
+    _founder_exit(model, startup, failed=False)
+    model.stats["exits_ipo"] += 1
+    model.event("ipo", f"Startup {startup.unique_id} listed at {post:.0f} M "
+                f"({annual:.0f} M annual revenue)")
+
+
+def ipos(model) -> None:
+    p, st, rng = model.p, model.st, model.rngs["exits"]
+    update_window(model, rng)
+    n = st.n
+    if not model.ipo_window or n == 0:
+        return
+    ok = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1)
+          & (C.STEPS_PER_YEAR * st.revenue[:n] >= p.ipo_threshold))
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        return
+    rows = rows[rng.random(rows.size) < p.ipo_propensity]
+    for row in rows:
+        ipo(model, model.startups[int(row)], rng)
+
+
+# -- acquisitions ------------------------------------------------------------------------------
+def price_of(model, row: int, threat: float) -> float:
+    """Current valuation moved with traction since the last round, plus the premium."""
+    p, st = model.p, model.st
+    drift = float(np.clip(0.5 * (st.lrev[row] - st.lrev_at_round[row]), -1.2, 1.6))
+    value = max(st.valuation[row] * math.exp(drift),
+                3.0 * C.STEPS_PER_YEAR * st.revenue[row])
+    return value * (1.0 + p.acquisition_premium + 0.5 * threat * p.defensive_acquisition)
+
+
+def threat_of(model, rows: np.ndarray) -> np.ndarray:
+    st = model.st
+    return st.disruptive[rows] * np.clip(C.STEPS_PER_YEAR * st.revenue[rows] / 20.0, 0.0, 1.0)
+
+
+def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
+    """``buyer_row`` buys ``startup`` for ``price`` in ``mode`` (integrate/acquihire/shelve)."""
+    p, st, inc, row = model.p, model.st, model.inc, startup.row
+    tax = model.ministry.instrument("ma_tax_incentive")
+    inc.cash[buyer_row] -= price
+    if tax > 0:
+        refund = model.ledger.mint("tax_expenditure", tax * price)
+        inc.cash[buyer_row] += refund
+        model.ministry.spent["tax_incentive"] += refund
+    pay_out(model, startup, price)
+    inc.cash[buyer_row] += st.cash[row]
+    st.cash[row] = 0.0
+    people = int(st.headcount[row])
+    if mode == "integrate":
+        inc.revenue[buyer_row] += st.revenue[row]
+        inc.rd[buyer_row] = min(3.0, inc.rd[buyer_row] + 0.05 * math.log(st.quality[row]))
+        inc.headcount[buyer_row] += people
+    elif mode == "acquihire":
+        inc.headcount[buyer_row] += people
+        model.counts["acquihires"] += 1
+    else:  # shelve: the technology is buried, half the team is let go
+        keep = people // 2
+        inc.headcount[buyer_row] += keep
+        labor.release(model, people - keep)
+        model.counts["shelved"] += 1
+    model.stats["job_moves"] += people
+    st.headcount[row] = 0
+    st.revenue[row] = 0.0
+    st.acquirer[row] = buyer_row
+    st.exit_value[row] = price
+    _finish(model, startup, C.ACQUIRED)
+    _founder_exit(model, startup, failed=False)
+    model.link(int(inc.uid[buyer_row]), startup.unique_id, "acquisition", price=price,
+               mode=mode)
+    model.stats["exits_ma"] += 1
+    model.event("acquisition", f"Incumbent {int(inc.uid[buyer_row])} acquired Startup "
+                f"{startup.unique_id} for {price:.0f} M ({mode})")
+    _deactivate(model, startup)
+
+
+def acquisitions(model) -> None:
+    p, st, inc, rng = model.p, model.st, model.inc, model.rngs["exits"]
+    n = st.n
+    alive = np.flatnonzero(inc.view("alive"))
+    if n == 0 or alive.size == 0:
+        return
+    cand = np.flatnonzero((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1))
+    if cand.size == 0:
+        return
+    appetite = partnerships.sector_mean(model, inc.appetite[alive], alive)
+    threat = threat_of(model, cand)
+    tax = model.ministry.instrument("ma_tax_incentive")
+    h = (C.ACQUISITION_HAZARD * p.ma_market_depth * appetite[st.sector[cand]]
+         * (1.0 + 2.0 * (st.partner[cand] >= 0))
+         * (1.0 + 2.0 * p.defensive_acquisition * threat)
+         * (1.0 + 2.0 * tax) * (1.3 - 0.6 * p.risk_tolerance))
+    hit = rng.random(cand.size) < h
+    for row, thr in zip(cand[hit], threat[hit]):
+        row = int(row)
+        startup = model.startups[row]
+        price = price_of(model, row, float(thr))
+        tiny = st.stage[row] <= 1 and C.STEPS_PER_YEAR * st.revenue[row] < 1.0
+        if tiny:
+            price = max(C.ACQUIHIRE_PER_HEAD * p.round_size_multiplier * st.headcount[row],
+                        0.3 * price)
+        buyer = _buyer(model, row, price, alive, rng)
+        if buyer < 0:
+            continue
+        if tiny:
+            mode = "acquihire"
+        elif rng.random() < p.defensive_acquisition * thr:
+            mode = "shelve"
+        else:
+            mode = "integrate"
+        acquire(model, startup, buyer, price, mode)
+
+
+def _buyer(model, row: int, price: float, alive: np.ndarray,
+           rng: np.random.Generator) -> int:
+    st, inc = model.st, model.inc
+    partner = int(st.partner[row])
+    if partner >= 0 and inc.alive[partner] and inc.cash[partner] >= price \
+            and rng.random() < 0.7:
+        return partner
+    ok = alive[(inc.sector[alive] == st.sector[row]) & (inc.cash[alive] >= price)]
+    if ok.size == 0:
+        return -1
+    w = inc.appetite[ok]
+    if w.sum() <= 0:
+        return -1
+    return int(rng.choice(ok, p=w / w.sum()))
+
+
+# -- failures ----------------------------------------------------------------------------------
+def fail(model, startup) -> None:
+    """Close ``startup``: people released, investors realise zero, founders to the pool."""
+    st, row = model.st, startup.row
+    if st.cash[row] > 0:  # leftovers go to creditors
+        model.ledger.sink("creditors", float(st.cash[row]))
+        st.cash[row] = 0.0
+    labor.release(model, int(st.headcount[row]))
+    st.headcount[row] = 0
+    st.revenue[row] = 0.0
+    for holder in startup.cap_table:
+        fund = model.fund_by_uid.get(holder)
+        if fund is not None and row in fund.portfolio:
+            F.receive(model, fund, row)
+    _finish(model, startup, C.FAILED)
+    _founder_exit(model, startup, failed=True)
+    model.stats["failed"] += 1
+    if model.graph.has_node(startup.unique_id):
+        model.graph.remove_node(startup.unique_id)
+    _deactivate(model, startup)
+
+
+def failures(model) -> None:
+    st = model.st
+    rows = getattr(model, "insolvent", np.zeros(0, dtype=np.int64))
+    for row in rows:
+        row = int(row)
+        if st.status[row] == C.ACTIVE and st.cash[row] <= 1e-9:
+            fail(model, model.startups[row])

@@ -1,0 +1,130 @@
+"""Founding: where new startups come from.
+
+Four channels, each a Poisson count per quarter, all multiplied by ``founding_legitimacy``
+(norms), ``tech_opportunity`` (technology) and the plan's founding boost once it starts:
+
+* incumbent spin-outs: ``spinout_rate`` per 1,000 movable incumbent workers per year, higher
+  with founders' risk tolerance; the founding team leaves that incumbent, a ``spinoff`` edge
+  links them; the startup is in the parent's sector 70% of the time;
+* university spin-offs: ``uni_spinoff_rate`` per university per year times technology-transfer
+  strength and the university's knowledge index; higher quality and more often disruptive;
+* independent founders from the idle pool and new graduates;
+* serial founders from the pool of founders between ventures, each with quarterly probability
+  ``refounding_propensity``, discounted by ``failure_stigma`` after a failure.
+
+Latent quality is Pareto(``quality_tail``) scaled by the team's skill. Founders put in their
+savings; a recycled founder who became an angel may add a pre-seed check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import constants as C
+from . import labor
+
+
+def _team_size(rng: np.random.Generator) -> int:
+    return 1 + int(rng.binomial(2, 0.35))
+
+
+def found(model, origin: int, founders: list, sector: int, rng: np.random.Generator,
+          quality_boost: float = 1.0, disruptive_boost: float = 1.0, parent=None) -> "object":
+    """Create one startup with its founders, team and seed money."""
+    p = model.p
+    skill = float(np.mean([f.skill for f in founders]))
+    quality = (1.0 + float(rng.pareto(p.quality_tail))) * (0.6 + 0.8 * skill) * quality_boost
+    disruptive = bool(rng.random() < min(1.0, p.disruptive_share * disruptive_boost))
+    team = len(founders)
+    if parent is not None:
+        got = min(team, int(model.inc.headcount[parent.row]))
+        model.inc.headcount[parent.row] -= got
+        model.stats["job_moves"] += got
+        got += labor.take_workers(model, team - got)
+    else:
+        got = labor.take_workers(model, team)
+    savings = C.FOUNDER_SAVINGS * p.round_size_multiplier * team
+    model.ledger.mint("founder_savings", savings)
+    s = model.add_startup(founders, sector=sector, quality=quality, disruptive=disruptive,
+                          origin=origin, cash=savings, headcount=got)
+    for f in founders:  # serial founders with money put some of it in
+        if f.wealth > 0:
+            own = 0.1 * f.wealth
+            f.wealth -= own
+            model.st.cash[s.row] += own
+    if parent is not None:
+        model.link(parent.unique_id, s.unique_id, "spinoff")
+    _angel(model, s, rng)
+    model.stats["founded"] += 1
+    return s
+
+
+def _angel(model, startup, rng: np.random.Generator) -> None:
+    """A recycled successful founder may back a new startup as an angel."""
+    angels = [f for f in model.founder_pool if f.angel]
+    if not angels:
+        return
+    chance = len(angels) / (len(angels) + 20.0 * model.p.scale)
+    if rng.random() >= chance:
+        return
+    angel = angels[int(rng.integers(len(angels)))]
+    check = min(C.ANGEL_CHECK * model.p.round_size_multiplier, angel.wealth)
+    if check <= 0:
+        return
+    angel.wealth -= check
+    model.st.cash[startup.row] += check
+    startup.dilute(C.PRE_MONEY[0] * model.p.round_size_multiplier, {angel.unique_id: check})
+
+
+def step(model) -> None:
+    p, rng = model.p, model.rngs["founding"]
+    m = model.ministry
+    common = p.founding_legitimacy * p.tech_opportunity * m.instrument("founding_boost")
+    if common <= 0:
+        return
+    inc = model.inc
+    # incumbent spin-outs
+    rows, mov = labor.movable(model)
+    lam = (p.spinout_rate / C.STEPS_PER_YEAR * mov.sum() / 1000.0 * common
+           * (0.5 + p.risk_tolerance))
+    n = int(rng.poisson(lam)) if rows.size else 0
+    if n:
+        parents = rng.choice(rows, size=n, p=mov / mov.sum())
+        for r in parents:
+            parent = model.incumbents[int(r)]
+            sector = int(inc.sector[r]) if rng.random() < 0.7 else int(
+                rng.integers(p.n_sectors))
+            team = [model.add_founder(C.INCUMBENT_SPINOUT, rng) for _ in range(_team_size(rng))]
+            found(model, C.INCUMBENT_SPINOUT, team, sector, rng, parent=parent)
+    # university spin-offs
+    for uni in model.universities:
+        lam = (p.uni_spinoff_rate / C.STEPS_PER_YEAR * p.tech_transfer * uni.knowledge_index
+               * (0.5 + 0.5 * p.founding_legitimacy) * p.tech_opportunity
+               * m.instrument("founding_boost"))
+        for _ in range(int(rng.poisson(lam))):
+            team = [model.add_founder(C.UNIVERSITY, rng) for _ in range(_team_size(rng))]
+            s = found(model, C.UNIVERSITY, team, int(rng.integers(p.n_sectors)), rng,
+                      quality_boost=1.0 + 0.5 * p.tech_transfer, disruptive_boost=1.3)
+            model.st.spill[s.row] = 0.02 * p.tech_transfer
+            uni.spinoffs += 1
+            model.link(uni.unique_id, s.unique_id, "spinoff")
+    # independent founders (idle people, new graduates)
+    lam = 0.3 / C.STEPS_PER_YEAR * model.idle / 1000.0 * common
+    for _ in range(int(rng.poisson(lam))):
+        team = [model.add_founder(C.INDEPENDENT, rng) for _ in range(_team_size(rng))]
+        found(model, C.INDEPENDENT, team, int(rng.integers(p.n_sectors)), rng)
+    # serial founders
+    pool = model.founder_pool
+    if pool:
+        base = p.refounding_propensity * common
+        stigma = np.array([p.failure_stigma if f.last_failed else 0.0 for f in pool])
+        go = rng.random(len(pool)) < np.clip(base * (1.0 - stigma), 0.0, 1.0)
+        if go.any():
+            leaving = [f for f, g in zip(pool, go) if g]
+            model.founder_pool = [f for f, g in zip(pool, go) if not g]
+            for f in leaving:
+                f.skill = min(1.0, f.skill + 0.05 * (f.exited + 0.5 * f.failed))
+                f.origin = C.SERIAL
+                team = [f] + [model.add_founder(C.SERIAL, rng)
+                              for _ in range(_team_size(rng) - 1)]
+                found(model, C.SERIAL, team, int(rng.integers(p.n_sectors)), rng)

@@ -1,0 +1,142 @@
+"""Fund life cycle and fundraising.
+
+Once a year LP money (``lp_capital_per_year``, plus the plan's pension money once it starts)
+and the ministry's fund-of-funds money are committed to independent funds: first to successor
+funds of managers whose previous fund clears ``successor_fund_bar`` (interim TVPI at the end of
+its investing period; the successor is bigger the better the record), then to first-time
+managers. The ministry's direct VC money becomes a government fund. CVC parents top up their
+evergreen corporate funds with ``cvc_allocation`` of revenue. Funds invest for
+``INVEST_PERIOD`` steps, charge management fees, and close after ``FUND_LIFE`` steps: holdings
+left are sold to secondary buyers at a discount (the fund's residual value), unused cash goes
+back to LPs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import constants as C
+
+
+def new_fund_size(model, rng: np.random.Generator) -> float:
+    """Size of a first-time independent fund (lognormal, mean ``FUND_SIZE`` x multiplier)."""
+    sigma = 0.5
+    return float(C.FUND_SIZE * model.p.round_size_multiplier
+                 * rng.lognormal(-sigma * sigma / 2, sigma))
+
+
+def raise_funds(model) -> None:
+    """Yearly fundraising (steps 0, 4, 8, ...)."""
+    if model.steps % C.STEPS_PER_YEAR:
+        return
+    p, m, rng, t = model.p, model.ministry, model.rngs["funds"], model.steps
+    private = m.instrument("lp_capital_per_year") * p.scale
+    gov_vc = min(m.instrument("gov_vc_budget") * p.scale, m.cash)
+    fof = gov_vc * p.gov_fof_share
+    pool = private + fof
+    gov_frac = fof / pool if pool > 0 else 0.0
+
+    def create(size: float, **kw) -> None:
+        gov = size * gov_frac
+        model.ledger.mint("commitments_independent", size - gov)
+        m.cash -= gov
+        m.spent["gov_vc"] += gov
+        model.add_fund("independent", size, gov_commitment=gov, mint=False, **kw)
+        model.commitments.append((t, "private_lp", size - gov))
+        if gov > 0:
+            model.commitments.append((t, "government", gov))
+
+    # successors of managers with a good record
+    requests = []
+    for fund in list(model.funds):
+        if (fund.kind == "independent" and not fund.raised_successor
+                and fund.age >= C.INVEST_PERIOD - C.STEPS_PER_YEAR):
+            fund.raised_successor = True
+            tvpi = fund.tvpi()
+            if tvpi >= p.successor_fund_bar:
+                requests.append((fund, fund.size * float(np.clip(tvpi, 0.7, 2.0))))
+    asked = sum(r for _, r in requests)
+    share = min(1.0, pool / asked) if asked > 0 else 0.0
+    for fund, request in requests:
+        size = request * share
+        if size > 0:
+            create(size, manager=fund.manager, generation=fund.generation + 1,
+                   stage_range=(fund.stage_min, fund.stage_max))
+            pool -= size
+    # first-time managers share what is left
+    mean = C.FUND_SIZE * p.round_size_multiplier
+    while pool >= 0.3 * mean:
+        size = min(pool, new_fund_size(model, rng))
+        create(size)
+        pool -= size
+    # the ministry's direct government fund
+    direct = gov_vc - fof
+    if direct > 0:
+        m.cash -= direct
+        m.spent["gov_vc"] += direct
+        model.add_fund("government", direct, mint=False)
+        model.commitments.append((t, "government", direct))
+    # CVC top-ups from parents' balance sheets
+    for fund in model.funds:
+        if fund.kind == "corporate" and fund.investing():
+            parent = fund.parent
+            amount = min(p.cvc_allocation * parent.revenue * C.STEPS_PER_YEAR,
+                         0.5 * parent.cash)
+            if amount > 0:
+                parent.cash -= amount
+                fund.cash += amount
+                fund.size += amount
+                model.commitments.append((t, "corporate", amount))
+
+
+def receive(model, fund, row: int, cash: float = 0.0, in_kind: float = 0.0) -> None:
+    """A position in startup ``row`` is realised: record the deal and pass money on to LPs."""
+    cost = fund.portfolio.pop(row, 0.0)
+    model.deals.append((model.steps, cost, cash + in_kind))
+    fund.distributed_in_kind += in_kind
+    if cash > 0:
+        fund.distributed += cash
+        if fund.evergreen and fund.investing():
+            fund.cash += cash  # corporate funds recycle proceeds
+        else:
+            model.ledger.sink("lp_distributions", cash)
+
+
+def close(model, fund) -> None:
+    """End of a fund's life: sell what is left to secondary buyers, return unused cash."""
+    from ..constants import SECONDARY
+
+    residual = 0.0
+    uid = fund.unique_id
+    for row in list(fund.portfolio):
+        startup = model.startups.get(row)
+        if startup is None:
+            continue
+        frac = startup.cap_table.pop(uid, 0.0)
+        residual += frac * model.st.valuation[row] * C.RESIDUAL_DISCOUNT
+        startup.cap_table[SECONDARY] = startup.cap_table.get(SECONDARY, 0.0) + frac
+    fund.portfolio.clear()
+    fund.residual = residual
+    if fund.cash > 0:
+        model.ledger.sink("lp_returned_capital", fund.cash)
+        fund.cash = 0.0
+    fund.closed = True
+
+
+def life_cycle(model) -> None:
+    """Management fees each quarter; closing at the end of life (or when a CVC parent exits)."""
+    for fund in model.funds:
+        if fund.closed:
+            continue
+        if fund.evergreen:
+            if fund.parent is None or not fund.parent.alive:
+                close(model, fund)
+            continue
+        rate = C.MGMT_FEE if fund.age < C.INVEST_PERIOD else C.MGMT_FEE / 2
+        fee = min(rate * fund.size, fund.cash)
+        if fee > 0:
+            fund.cash -= fee
+            fund.fees += fee
+            model.ledger.sink("management_fees", fee)
+        if fund.age >= C.FUND_LIFE:
+            close(model, fund)

@@ -1,0 +1,107 @@
+"""Incumbents: R&D and innovation, competition and disruption, exit, new incumbents.
+
+Each quarter every live incumbent
+
+* innovates (Poisson, rate ``INCUMBENT_INNOVATION x rd x (1 + cumulativeness x
+  log(1 + stock/10)) x tech_opportunity``: with high cumulativeness the innovation of
+  established firms feeds on itself, Mark II), and each innovation raises productivity;
+* grows revenue with the market and its productivity, with noise;
+* loses revenue to disruptive startups: the sector's disruptive revenue growth this quarter
+  times ``disruption_exposure`` is taken from the sector's incumbents in proportion to sales;
+* earns a margin on revenue and pays out cash above ``INCUMBENT_CASH_TARGET`` quarters of it;
+* exits (is displaced) when revenue falls below ``incumbent_exit_floor`` of where it started:
+  staff to the idle pool, partnerships end, its CVC fund winds down.
+
+A listed startup whose annual revenue reaches ``incumbent_threshold`` becomes an incumbent
+(a new giant): its revenue, people and cash move to a new Incumbent of the same sector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import constants as C
+from . import labor
+
+
+def exit_incumbent(model, row: int) -> None:
+    inc, st = model.inc, model.st
+    inc.alive[row] = False
+    inc.exit_step[row] = model.steps
+    labor.release(model, int(inc.headcount[row]))
+    inc.headcount[row] = 0
+    if inc.cash[row] > 0:
+        model.ledger.sink("shareholder_payouts", float(inc.cash[row]))
+    inc.cash[row] = 0.0
+    n = st.n
+    ended = np.flatnonzero((st.partner[:n] == row) & (st.status[:n] == C.ACTIVE))
+    st.partner[ended] = -1
+    agent = model.incumbents[row]
+    model.counts["incumbents_displaced"] += 1
+    model.event("incumbent_exit", f"Incumbent {agent.unique_id} left the market "
+                f"(revenue fell to {inc.revenue[row] * 4:.0f} M a year)")
+    if model.graph.has_node(agent.unique_id):
+        model.graph.remove_node(agent.unique_id)
+
+
+def graduate(model, row: int) -> None:
+    """Listed startup ``row`` becomes an incumbent."""
+    st = model.st
+    startup = model.startups.pop(row)
+    revenue = float(st.revenue[row])
+    people = int(st.headcount[row])
+    group = int(model.inc.view("group").max()) + 1 if model.inc.n else 0
+    new = model.add_incumbent(sector=int(st.sector[row]), group=group, revenue=revenue,
+                              cash=float(st.cash[row]), headcount=people,
+                              productivity=revenue / max(people, 1), from_startup=True)
+    st.cash[row] = 0.0
+    st.headcount[row] = 0
+    st.graduated[row] = True
+    model.counts["new_incumbents"] += 1
+    g = model.graph
+    if g.has_node(startup.unique_id):  # the firm keeps its ties under its new identity
+        for _, other, key, data in list(g.edges(startup.unique_id, keys=True, data=True)):
+            g.add_edge(new.unique_id, other, key=key, **data)
+        g.remove_node(startup.unique_id)
+    model.event("new_incumbent", f"Startup {startup.unique_id} grew into Incumbent "
+                f"{new.unique_id} ({revenue * 4:.0f} M a year)")
+    startup.remove()
+
+
+def step(model) -> None:
+    p, inc, rng = model.p, model.inc, model.rngs["incumbents"]
+    rows = np.flatnonzero(inc.view("alive"))
+    if rows.size:
+        stock = inc.innovations[rows]
+        lam = (C.INCUMBENT_INNOVATION * inc.rd[rows]
+               * (1.0 + p.cumulativeness * np.log1p(stock / 10.0)) * p.tech_opportunity)
+        new = rng.poisson(lam)
+        inc.innovations[rows] += new
+        model.stats["innovation_incumbents"] += float(new.sum())
+        gain = C.PRODUCTIVITY_PER_INNOVATION * new
+        inc.productivity[rows] *= 1.0 + gain
+        growth = C.MARKET_GROWTH + np.log1p(gain) + 0.02 * rng.standard_normal(rows.size)
+        rev = inc.revenue[rows] * np.exp(growth)
+        loss = model.disruption * p.disruption_exposure if hasattr(model, "disruption") \
+            else np.zeros(p.n_sectors)
+        if loss.any():
+            sectors = inc.sector[rows]
+            total = np.bincount(sectors, weights=rev, minlength=p.n_sectors)[: p.n_sectors]
+            share = np.divide(rev, total[sectors], out=np.zeros_like(rev),
+                              where=total[sectors] > 0)
+            rev = np.maximum(rev - loss[sectors] * share, 0.0)
+        inc.revenue[rows] = rev
+        profit = C.INCUMBENT_MARGIN * rev
+        model.ledger.mint("incumbent_profits", float(profit.sum()))
+        cash = inc.cash[rows] + profit
+        excess = np.maximum(cash - C.INCUMBENT_CASH_TARGET * rev, 0.0)
+        model.ledger.sink("shareholder_payouts", float(excess.sum()))
+        inc.cash[rows] = cash - excess
+        for row in rows[rev < p.incumbent_exit_floor * inc.revenue0[rows]]:
+            exit_incumbent(model, int(row))
+    st = model.st
+    n = st.n
+    big = np.flatnonzero((st.status[:n] == C.PUBLIC) & ~st.graduated[:n]
+                         & (C.STEPS_PER_YEAR * st.revenue[:n] >= p.incumbent_threshold))
+    for row in big:
+        graduate(model, int(row))

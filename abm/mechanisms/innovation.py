@@ -1,0 +1,21 @@
+"""Innovation bookkeeping for the Mark I / Mark II indicators (Malerba & Orsenigo).
+
+Innovations themselves arise in the mechanisms that produce them: startups' own research
+(:mod:`~abm.mechanisms.operations`), incumbents' R&D (:mod:`~abm.mechanisms.incumbents`) and
+partnerships (:mod:`~abm.mechanisms.partnerships`, credited to the startup). Here the
+cumulative count per innovator is snapshotted at the burn-in and every 10 steps, so the
+summary can compare innovators between two periods (rank stability, new innovators).
+"""
+
+from __future__ import annotations
+
+from .. import constants as C
+
+SNAPSHOT_EVERY = 10
+
+
+def snapshot(model) -> None:
+    t = model.steps + 1  # the step just completed, counting from 1
+    if t == C.BURN_IN or t % SNAPSHOT_EVERY == 0:
+        model.innovators[t] = (model.st.view("innovations").copy(),
+                               model.inc.view("innovations").copy())

@@ -1,0 +1,78 @@
+"""Per-step observation: the aggregates the DataCollector records (no side effects on agents)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import constants as C
+from .labor import startup_headcount
+from .operations import live_rows
+
+
+def hhi_by_sector(model) -> np.ndarray:
+    """Herfindahl index of sales in each sector (incumbents and operating startups)."""
+    k = model.p.n_sectors
+    inc, st = model.inc, model.st
+    a = np.flatnonzero(inc.view("alive"))
+    s = live_rows(model)
+    sectors = np.concatenate([inc.sector[a], st.sector[s]])
+    sales = np.concatenate([inc.revenue[a], st.revenue[s]])
+    total = np.bincount(sectors, weights=sales, minlength=k)[:k]
+    sq = np.bincount(sectors, weights=sales * sales, minlength=k)[:k]
+    return np.divide(sq, total * total, out=np.zeros(k), where=total > 0)
+
+
+def retire_founders(model) -> None:
+    """Founders between ventures leave the ecosystem with quarterly probability FOUNDER_RETIRE."""
+    pool = model.founder_pool
+    if not pool:
+        return
+    leave = model.rngs["founding"].random(len(pool)) < C.FOUNDER_RETIRE
+    if not leave.any():
+        return
+    kept = []
+    for f, gone in zip(pool, leave):
+        if gone:
+            if f.wealth > 0:
+                model.ledger.sink("founders_leave", f.wealth)
+                f.wealth = 0.0
+            model.founder_by_uid.pop(f.unique_id, None)
+            f.remove()
+        else:
+            kept.append(f)
+    model.founder_pool = kept
+
+
+def observe(model) -> None:
+    retire_founders(model)
+    st, inc, s = model.st, model.inc, model.stats
+    n = st.n
+    status = st.status[:n]
+    alive = np.flatnonzero(inc.view("alive"))
+    live = live_rows(model)
+    s["active_startups"] = float(np.count_nonzero(status == C.ACTIVE))
+    s["public_startups"] = float(np.count_nonzero((status == C.PUBLIC) & ~st.graduated[:n]))
+    s["incumbents"] = float(alive.size)
+    hhi = hhi_by_sector(model)
+    s["hhi"] = float(hhi[hhi > 0].mean()) if (hhi > 0).any() else 0.0
+    s["partnerships_active"] = float(np.count_nonzero((status == C.ACTIVE)
+                                                      & (st.partner[:n] >= 0)))
+    s["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] >= 0))
+    s["startup_employment"] = float(startup_headcount(model))
+    s["incumbent_employment"] = float(inc.headcount[alive].sum())
+    s["idle"] = float(model.idle)
+    revenue = float(inc.revenue[alive].sum() + st.revenue[live].sum())
+    employed = s["startup_employment"] + s["incumbent_employment"]
+    s["total_revenue"] = revenue
+    s["productivity"] = revenue / employed if employed > 0 else 0.0
+    s["ipo_window_open"] = float(model.ipo_window)
+    investing = [f for f in model.funds if f.investing()]
+    s["funds_investing"] = float(len(investing))
+    s["dry_powder"] = float(sum(f.cash for f in investing))
+    h = model.history
+    h["total_revenue"].append(revenue)
+    h["firms"].append(float(np.count_nonzero(status == C.ACTIVE)) + s["public_startups"]
+                      + alive.size)
+    h["workers"].append(employed + model.idle)
+    h["employed"].append(employed)
+    h["productivity"].append(s["productivity"])

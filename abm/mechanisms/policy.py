@@ -1,0 +1,100 @@
+"""Ministry instruments: the yearly budget, grants, procurement.
+
+Each year the ministry receives an appropriation (grants + government VC + procurement, plus
+the plan's extras once ``plan_start_step`` is reached) and returns what it did not spend.
+Grants go to pre-seed and seed startups: a share ``grant_requires_private`` only to those that
+closed a private round in the same quarter (TIPS/SBIR-matching style), the rest to the best
+applicants as read by a committee of skill ``gov_selection_skill``. Procurement buys from
+startups (the state as first customer), adding revenue and traction. Government VC money is
+placed by :mod:`abm.mechanisms.funds`; the M&A tax incentive by
+:mod:`abm.mechanisms.exits`; matching programmes by :mod:`abm.mechanisms.partnerships`;
+the labour reform by :mod:`abm.mechanisms.labor`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import constants as C
+
+
+def appropriation(model) -> float:
+    """This year's budget (M)."""
+    m, p = model.ministry, model.p
+    return (m.instrument("grant_budget") + m.instrument("gov_vc_budget")
+            + m.instrument("procurement_budget")) * p.scale
+
+
+def appropriate(model) -> None:
+    """At the start of each year: return last year's unspent money, receive the new budget."""
+    if model.steps % C.STEPS_PER_YEAR:
+        return
+    m = model.ministry
+    if m.cash > 0:
+        model.ledger.sink("treasury", m.cash)
+        m.cash = 0.0
+    m.cash += model.ledger.mint("public_budget", appropriation(model))
+
+
+def _award(model, rows: np.ndarray, size: float) -> float:
+    m, st = model.ministry, model.st
+    given = 0.0
+    for row in rows:
+        amount = min(size, m.cash)
+        if amount <= 0:
+            break
+        m.cash -= amount
+        st.cash[row] += amount
+        st.grants[row] += amount
+        given += amount
+        model.link(model.ministry.unique_id, int(st.uid[row]), "grant", amount=amount)
+    m.spent["grants"] += given
+    model.stats["grants"] += given
+    return given
+
+
+def _count(budget: float, size: float, rng: np.random.Generator) -> int:
+    """Number of awards of ``size`` a ``budget`` pays for (fractional part drawn)."""
+    k = budget / size
+    return int(k) + int(rng.random() < k - int(k))
+
+
+def grants_and_procurement(model) -> None:
+    """Quarterly grants (conditional and unconditional) and procurement contracts."""
+    p, m, st, rng = model.p, model.ministry, model.st, model.rngs["policy"]
+    n = st.n
+    budget = m.instrument("grant_budget") * p.scale / C.STEPS_PER_YEAR
+    if budget > 0 and n:
+        conditional = budget * p.grant_requires_private
+        rows = np.asarray(model.private_round_rows, dtype=np.int64)
+        if rows.size:
+            rows = rows[(st.grants[rows] == 0) & (st.stage[rows] <= 2)
+                        & (st.status[rows] == C.ACTIVE)]
+            rows = rng.permutation(rows)[: _count(conditional, p.grant_size, rng)]
+            conditional -= _award(model, rows, p.grant_size)
+        free = budget - budget * p.grant_requires_private
+        k = _count(free, p.grant_size, rng)
+        if k:
+            elig = np.flatnonzero((st.status[:n] == C.ACTIVE) & (st.stage[:n] <= 1)
+                                  & (st.grants[:n] == 0))
+            if elig.size:
+                noise = 0.2 + 1.5 * (1.0 - p.gov_selection_skill)
+                signal = np.log(st.quality[elig]) + noise * rng.standard_normal(elig.size)
+                best = elig[np.argsort(-signal, kind="stable")[:k]]
+                _award(model, best, p.grant_size)
+    proc = m.instrument("procurement_budget") * p.scale / C.STEPS_PER_YEAR
+    if proc > 0 and n:
+        contract = C.PROCUREMENT_CONTRACT * p.round_size_multiplier
+        k = _count(proc, contract, rng)
+        elig = np.flatnonzero((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1))
+        if k and elig.size:
+            rows = rng.choice(elig, size=min(k, elig.size), replace=False)
+            for row in rows:
+                amount = min(contract, m.cash)
+                if amount <= 0:
+                    break
+                m.cash -= amount
+                st.cash[row] += amount
+                st.revenue[row] += amount
+                st.lrev[row] += 0.1  # a reference customer: traction
+                m.spent["procurement"] += amount

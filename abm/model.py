@@ -1,0 +1,366 @@
+"""The ecosystem model: wiring, population, schedule and data collection.
+
+One step is one quarter. Each step runs the mechanisms of :mod:`abm.mechanisms` in a fixed,
+documented order (docs/ODD.md, "Process overview and scheduling"). All randomness comes from
+named numpy streams derived from the one seed (``numpy.random.SeedSequence``), so two
+scenarios with the same seed share their noise stream by stream (common random numbers).
+
+Example:
+    >>> from abm import EcosystemModel
+    >>> m = EcosystemModel(preset="japan", seed=1, scale=0.2)
+    >>> m.run(8)
+    >>> m.steps
+    8
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from functools import partial
+from typing import Any, Mapping
+
+import networkx as nx
+import numpy as np
+from mesa import DataCollector, Model
+
+from . import constants as C
+from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
+from .ledger import Ledger
+from .params import ParameterError, Params
+from .presets import resolve
+from .tables import Table
+
+STREAMS = ("setup", "policy", "funds", "universities", "founding", "operations", "partnerships",
+           "funding", "exits", "incumbents", "labor", "innovation")
+"""Named random streams, one per mechanism (common random numbers across scenarios)."""
+
+SERIES = (
+    "active_startups", "public_startups", "founded", "failed", "exits_ipo", "exits_ma",
+    "vc_independent", "vc_corporate", "vc_government", "grants", "rounds", "incumbents",
+    "hhi", "innovation_startups", "innovation_incumbents", "innovation_partnerships",
+    "partnerships_active", "unicorns", "startup_employment", "incumbent_employment", "idle",
+    "total_revenue", "productivity", "ipo_window_open", "funds_investing", "dry_powder",
+    "job_moves",
+)
+"""Per-step time series collected by the DataCollector (see docs/ODD.md, section 5)."""
+
+_STARTUP_COLUMNS: dict[str, tuple[Any, Any]] = {
+    "uid": (np.int64, -1), "founded": (np.int32, 0), "status": (np.int8, C.ACTIVE),
+    "stage": (np.int8, 0), "sector": (np.int16, 0), "disruptive": (np.bool_, False),
+    "origin": (np.int8, 0), "quality": (np.float64, 1.0), "lrev": (np.float64, C.INITIAL_LREV),
+    "revenue": (np.float64, 0.0), "cash": (np.float64, 0.0), "headcount": (np.int64, 0),
+    "valuation": (np.float64, 0.0), "lrev_at_round": (np.float64, C.INITIAL_LREV),
+    "last_round": (np.int32, 0), "exit_step": (np.int32, -1), "exit_value": (np.float64, 0.0),
+    "partner": (np.int32, -1), "partner_since": (np.int32, -1),
+    "ever_partnered": (np.bool_, False), "unicorn_step": (np.int32, -1),
+    "raised": (np.float64, 0.0), "grants": (np.float64, 0.0), "innovations": (np.float64, 0.0),
+    "innov_own": (np.float64, 0.0), "acquirer": (np.int32, -1), "graduated": (np.bool_, False),
+    "n_founders": (np.int8, 1), "spill": (np.float64, 0.0),
+}
+_INCUMBENT_COLUMNS: dict[str, tuple[Any, Any]] = {
+    "uid": (np.int64, -1), "sector": (np.int16, 0), "group": (np.int32, 0),
+    "revenue": (np.float64, 0.0), "revenue0": (np.float64, 0.0), "cash": (np.float64, 0.0),
+    "headcount": (np.int64, 0), "productivity": (np.float64, C.INCUMBENT_PRODUCTIVITY),
+    "rd": (np.float64, 1.0), "openness": (np.float64, 0.0), "appetite": (np.float64, 0.0),
+    "nih": (np.float64, 0.0), "alive": (np.bool_, True), "exit_step": (np.int32, -1),
+    "innovations": (np.float64, 0.0), "from_startup": (np.bool_, False),
+    "entered": (np.int32, 0),
+}
+
+
+class EcosystemModel(Model):
+    """Agent-based model of a startup ecosystem under one institutional regime.
+
+    Args:
+        preset: regime preset name (``silicon_valley``, ``japan``, ``korea``,
+            ``japan_2027_plan``).
+        seed: integer seed; everything random derives from it. ``None`` draws one (kept in
+            ``self.seed`` so the run can be repeated).
+        swaps: ``{component: preset}``: take that institutional component from another preset.
+        params: an already resolved :class:`~abm.params.Params` (overrides ``preset``).
+        populate: build the initial population (set ``False`` for hand-built test situations).
+        record_events: keep a feed of recent events in words (``self.events``).
+        **overrides: single parameter values (validated; see ``abm params``).
+
+    Raises:
+        ParameterError: unknown preset, component or parameter, or a value out of range.
+    """
+
+    def __init__(self, preset: str = "silicon_valley", seed: int | None = None,
+                 swaps: Mapping[str, str] | None = None, params: Params | None = None,
+                 populate: bool = True, record_events: bool = True, **overrides: Any) -> None:
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+        seed = int(seed)
+        super().__init__(seed=seed)
+        self.seed = seed
+        self.preset = preset
+        self.swaps = dict(swaps or {})
+        self.p: Params = params.replace(**overrides) if params is not None else resolve(
+            preset, self.swaps, overrides)
+        streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
+        self.rngs: dict[str, np.random.Generator] = {
+            name: np.random.default_rng(s) for name, s in zip(STREAMS, streams)}
+
+        self.ledger = Ledger()
+        self.graph = nx.MultiGraph()
+        self.st = Table(_STARTUP_COLUMNS, capacity=int(2000 * self.p.scale) + 64)
+        self.inc = Table(_INCUMBENT_COLUMNS, capacity=int(2 * self.p.n_incumbents * self.p.scale)
+                         + 16)
+        self.startups: dict[int, Startup] = {}
+        """Live startup agents (active or public) by table row."""
+        self.incumbents: list[Incumbent] = []
+        """Every incumbent ever, by table row (dead ones stay for the record)."""
+        self.funds: list[VCFund] = []
+        self.fund_by_uid: dict[int, VCFund] = {}
+        self.founder_by_uid: dict[int, Founder] = {}
+        """Founders still in the ecosystem, by id (cap-table holders that receive money)."""
+        self.private_round_rows: list[int] = []
+        self.insolvent = np.zeros(0, dtype=np.int64)
+        self.disruption = np.zeros(self.p.n_sectors)
+        self.universities: list[University] = []
+        self.founder_pool: list[Founder] = []
+        """Founders between ventures (candidates to found again; some are angels)."""
+        self.idle = 0
+        """Workers without a job (the labour pool startups and incumbents hire from)."""
+        self.workers_in = 0
+        self.workers_out = 0
+        self.ipo_window = True
+        self.next_manager = 1
+        self.events: deque[dict[str, Any]] = deque(maxlen=300)
+        self.record_events = record_events
+
+        # accumulators for the summary (see abm.metrics)
+        self.rounds: list[tuple[int, int, float, bool, bool, bool]] = []
+        """(step, stage, amount, has_corporate, has_government, has_independent) per round."""
+        self.deals: list[tuple[int, float, float]] = []
+        """(step, cost, proceeds) per realised fund position."""
+        self.commitments: list[tuple[int, str, float]] = []
+        """(step, source, amount) per new fund commitment (private_lp, government, corporate)."""
+        self.innovators: dict[int, dict[int, float]] = {}
+        """Cumulative innovation count by innovator id, snapshotted every 10 steps."""
+        self.counts = {"job_moves": 0.0, "partnerships_formed": 0, "new_incumbents": 0,
+                       "incumbents_displaced": 0, "acquihires": 0, "shelved": 0}
+        self.stats: dict[str, float] = dict.fromkeys(SERIES, 0.0)
+        self.history: dict[str, list[float]] = {k: [] for k in
+                                                ("total_revenue", "firms", "workers",
+                                                 "productivity", "employed")}
+
+        self.ministry = Ministry(self)
+        self._add_node(self.ministry, "ministry")
+        if populate:
+            self._populate()
+        self.datacollector = DataCollector(
+            model_reporters={name: partial(_stat, name=name) for name in SERIES})
+
+    # -- population --------------------------------------------------------------------------
+    def _populate(self) -> None:
+        p, rng = self.p, self.rngs["setup"]
+        n_inc = max(1, round(p.n_incumbents * p.scale))
+        n_groups = max(1, min(n_inc, round(p.n_business_groups * p.scale)))
+        sizes = rng.lognormal(0.0, 0.8, n_inc)
+        sizes = sizes / sizes.mean() * C.INCUMBENT_REVENUE
+        for i in range(n_inc):
+            self.add_incumbent(sector=i % p.n_sectors, group=int(rng.integers(n_groups)),
+                               revenue=float(sizes[i]))
+        employed = int(self.inc.view("headcount").sum())
+        self.idle = int(employed * C.IDLE_SHARE)
+        n_uni = max(1, round(p.n_universities * p.scale))
+        for _ in range(n_uni):
+            self.add_university(C.UNIVERSITY_BUDGET / C.STEPS_PER_YEAR)
+        # CVC units of a share of incumbents
+        for inc in self.incumbents:
+            if rng.random() < p.cvc_share_of_incumbents:
+                self.add_fund("corporate", 0.0, parent=inc)
+        # a steady state of independent funds of past vintages, so the first years have capital
+        from .mechanisms.funds import new_fund_size
+        for age in range(C.INVEST_PERIOD - 4, 0, -4):
+            budget = p.lp_capital_per_year * p.scale
+            while budget > 0:
+                size = min(budget, new_fund_size(self, rng))
+                budget -= size
+                fund = self.add_fund("independent", size, vintage=-age)
+                self.commitments.append((-age, "private_lp", size))
+        # the ministry's first appropriation happens in step 0 (mechanisms.policy)
+
+    def add_incumbent(self, sector: int, group: int, revenue: float, cash: float | None = None,
+                      headcount: int | None = None, productivity: float | None = None,
+                      from_startup: bool = False) -> Incumbent:
+        """Create an incumbent (minting its initial cash from outside the ecosystem)."""
+        p = self.p
+        productivity = productivity or C.INCUMBENT_PRODUCTIVITY
+        if headcount is None:
+            headcount = int(revenue / productivity)
+        if cash is None:
+            cash = revenue * C.INCUMBENT_CASH_TARGET / 2
+            self.ledger.mint("incumbent_equity", cash)
+        row = self.inc.add(sector=sector, group=group, revenue=revenue, revenue0=revenue,
+                           cash=cash, headcount=headcount, productivity=productivity,
+                           openness=p.incumbent_openness, appetite=p.acquisition_appetite,
+                           nih=p.nih_bias, from_startup=from_startup, entered=self.steps)
+        agent = Incumbent(self, row)
+        self.inc.uid[row] = agent.unique_id
+        self.incumbents.append(agent)
+        self._add_node(agent, "incumbent")
+        return agent
+
+    def add_university(self, budget: float) -> University:
+        uni = University(self, budget)
+        self.universities.append(uni)
+        self._add_node(uni, "university")
+        return uni
+
+    def add_fund(self, kind: str, size: float, parent: Incumbent | None = None,
+                 vintage: int | None = None, manager: int | None = None,
+                 gov_commitment: float = 0.0, generation: int = 1,
+                 stage_range: tuple[int, int] | None = None, skill: float | None = None,
+                 mint: bool = True) -> VCFund:
+        """Create a fund whose committed capital is called at once into its cash.
+
+        ``mint`` records the commitment as money entering the ecosystem (LPs, government
+        or parent money); pass ``False`` when the caller moved the money itself.
+        """
+        p, rng = self.p, self.rngs["funds"]
+        if stage_range is None:
+            if kind == "corporate":
+                stage_range = (1, C.GROWTH)
+            elif kind == "government":
+                stage_range = (1, 4)
+            else:
+                focus = rng.choice(3, p=(0.4, 0.4, 0.2))
+                stage_range = ((1, 3), (1, C.GROWTH), (3, C.GROWTH))[int(focus)]
+        if skill is None:
+            skill = {"independent": p.fund_selection_skill,
+                     "corporate": p.fund_selection_skill * 0.8,
+                     "government": p.gov_selection_skill}[kind]
+        if manager is None:
+            manager = self.next_manager
+            self.next_manager += 1
+        fund = VCFund(self, kind, size, stage_range[0], stage_range[1], skill, manager,
+                      parent=parent, gov_commitment=gov_commitment, generation=generation)
+        if vintage is not None:
+            fund.vintage = vintage
+        if mint and size > 0:
+            self.ledger.mint(f"commitments_{kind}", size)
+        if parent is not None:
+            parent.cvc = fund
+        self.funds.append(fund)
+        self.fund_by_uid[fund.unique_id] = fund
+        self._add_node(fund, "fund", fund_kind=kind)
+        return fund
+
+    def add_founder(self, origin: int, rng: np.random.Generator) -> Founder:
+        p = self.p
+        skill = float(rng.beta(2.0, 2.0))
+        risk = float(np.clip(rng.normal(p.risk_tolerance, 0.15), 0.0, 1.0))
+        founder = Founder(self, origin, skill, risk)
+        self.founder_by_uid[founder.unique_id] = founder
+        return founder
+
+    def add_startup(self, founders: list[Founder], sector: int, quality: float,
+                    disruptive: bool, origin: int, cash: float = 0.0, headcount: int | None = None,
+                    stage: int = 0) -> Startup:
+        """Create a startup owned by ``founders`` (equal split of 1 - ESOP)."""
+        headcount = len(founders) if headcount is None else headcount
+        rsm = self.p.round_size_multiplier
+        row = self.st.add(founded=self.steps, status=C.ACTIVE, stage=stage, sector=sector,
+                          disruptive=disruptive, origin=origin, quality=quality, cash=cash,
+                          headcount=headcount, valuation=C.PRE_MONEY[0] * rsm,
+                          last_round=self.steps, n_founders=len(founders))
+        s = Startup(self, row)
+        self.st.uid[row] = s.unique_id
+        self.startups[row] = s
+        s.founders = list(founders)
+        share = (1.0 - C.ESOP) / max(1, len(founders))
+        for f in founders:
+            f.startup = row
+            f.founded += 1
+            s.cap_table[f.unique_id] = s.cap_table.get(f.unique_id, 0.0) + share
+        self._add_node(s, "startup")
+        return s
+
+    # -- graph and events --------------------------------------------------------------------
+    def _add_node(self, agent: Any, kind: str, **attrs: Any) -> None:
+        self.graph.add_node(agent.unique_id, kind=kind, since=self.steps, **attrs)
+
+    def link(self, a: int, b: int, kind: str, **attrs: Any) -> None:
+        """Add a typed edge (``partnership``, ``investment``, ``acquisition``, ``spinoff``,
+        ``employment``, ``joint_research``, ``grant``) formed at the current step."""
+        if a in self.graph and b in self.graph:
+            self.graph.add_edge(a, b, key=kind, type=kind, step=self.steps, **attrs)
+
+    def event(self, kind: str, text: str) -> None:
+        if self.record_events:
+            self.events.append({"step": self.steps, "kind": kind, "text": text})
+
+    def agent_by_id(self, uid: int) -> Any:
+        """The live agent with ``unique_id`` ``uid`` (or ``None``)."""
+        return self._by_id.get(uid)
+
+    @property
+    def _by_id(self) -> dict[int, Any]:
+        return {a.unique_id: a for a in self._agents}
+
+    # -- schedule ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one quarter: every mechanism in the documented order, then collect data."""
+        from . import mechanisms as M
+
+        for key in ("founded", "failed", "exits_ipo", "exits_ma", "vc_independent",
+                    "vc_corporate", "vc_government", "grants", "rounds", "innovation_startups",
+                    "innovation_incumbents", "innovation_partnerships", "job_moves"):
+            self.stats[key] = 0.0
+        M.policy.appropriate(self)
+        M.funds.raise_funds(self)
+        M.universities.step(self)
+        M.founding.step(self)
+        M.operations.step(self)
+        M.partnerships.step(self)
+        M.funding.step(self)
+        M.policy.grants_and_procurement(self)
+        M.exits.ipos(self)
+        M.exits.acquisitions(self)
+        M.exits.failures(self)
+        M.incumbents.step(self)
+        M.labor.step(self)
+        M.funds.life_cycle(self)
+        M.innovation.snapshot(self)
+        M.observe(self)
+        self.datacollector.collect(self)
+
+    def run(self, steps: int = 100, progress: Any = None) -> "EcosystemModel":
+        """Run ``steps`` quarters (``progress`` is called with the step number after each)."""
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ParameterError(f"steps must be a non-negative integer, got {steps!r}")
+        for _ in range(int(steps)):
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+        return self
+
+    # -- outputs -----------------------------------------------------------------------------
+    def summary(self) -> dict[str, float]:
+        """End-of-run summary: a flat dict of finite floats (DESIGN.md section 5)."""
+        from .metrics import summary
+
+        return summary(self)
+
+    def timeseries(self):
+        """Per-step time series as a pandas DataFrame (one row per step, ``step`` from 1)."""
+        df = self.datacollector.get_model_vars_dataframe()
+        df.index = range(1, len(df) + 1)
+        df.index.name = "step"
+        return df
+
+    def release(self) -> None:
+        """Drop every agent so a finished model can be garbage-collected (batch runs)."""
+        self.remove_all_agents()
+        from mesa.agent import Agent
+
+        Agent._ids.pop(self, None)
+
+
+def _stat(model: EcosystemModel, name: str) -> float:
+    return model.stats[name]

@@ -1,0 +1,360 @@
+"""Model parameters: one validated, frozen object, every field documented.
+
+Each parameter has a unit, a valid range, the institutional component it belongs to (the
+identifiers of DESIGN.md section 1) and a one-line description. The specification table
+:data:`SPECS` is the single source of truth: presets, the CLI, the experiment runner and the
+Solara app all read it (slider ranges and defaults included), so nothing can drift.
+
+Defaults are the ``silicon_valley`` values; presets (``abm.presets``) override them.
+
+Example:
+    >>> from abm.params import Params
+    >>> p = Params.from_dict({"job_mobility": 0.02})
+    >>> p.job_mobility
+    0.02
+    >>> Params.from_dict({"job_mobilty": 0.02})
+    Traceback (most recent call last):
+    ...
+    abm.params.ParameterError: unknown parameter 'job_mobilty'; did you mean: job_mobility?
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping
+
+COMPONENTS: tuple[str, ...] = (
+    "finance",
+    "labor",
+    "ties",
+    "industry",
+    "norms",
+    "support",
+    "technology",
+    "exit_markets",
+    "policy",
+    "scale",
+)
+"""Parameter groups. The first six are the institutional components that make a regime."""
+
+INSTITUTIONS: tuple[str, ...] = COMPONENTS[:6]
+
+COMPONENT_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "finance": "Finance",
+        "labor": "Labor market",
+        "ties": "University-government-industry ties",
+        "industry": "Industry organization",
+        "norms": "Social norms",
+        "support": "Support services",
+        "technology": "Technological regime",
+        "exit_markets": "Exit markets",
+        "policy": "Policy (ministry instruments)",
+        "scale": "Scale",
+    }
+)
+
+
+class ParameterError(ValueError):
+    """Raised for an unknown parameter name, a bad type or a value out of range."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """Specification of one parameter.
+
+    Args:
+        name: identifier used everywhere (presets, CLI ``--set``, the app).
+        default: value when nothing overrides it (the ``silicon_valley`` value).
+        low: smallest valid value (inclusive).
+        high: largest valid value (inclusive).
+        unit: unit of measurement (money is millions of USD-equivalent, time is quarters).
+        component: one of :data:`COMPONENTS`.
+        description: one line saying what it changes in the model.
+        integer: whether only whole numbers are valid.
+    """
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    component: str
+    description: str
+    integer: bool = False
+
+    def check(self, value: Any) -> float | int:
+        """Return ``value`` coerced to the parameter's type, or raise :class:`ParameterError`."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ParameterError(
+                    f"parameter '{self.name}' must be a number in [{_fmt(self.low)}, "
+                    f"{_fmt(self.high)}] ({self.unit}), got {value!r}"
+                ) from None
+        if not math.isfinite(value) or not (self.low <= value <= self.high):
+            raise ParameterError(
+                f"parameter '{self.name}' = {_fmt(value)} is out of range: valid range is "
+                f"[{_fmt(self.low)}, {_fmt(self.high)}] ({self.unit})"
+            )
+        if self.integer:
+            if float(value) != int(value):
+                raise ParameterError(
+                    f"parameter '{self.name}' must be a whole number in [{_fmt(self.low)}, "
+                    f"{_fmt(self.high)}], got {_fmt(value)}"
+                )
+            return int(value)
+        return float(value)
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return str(x)
+
+
+def _p(name, default, low, high, unit, component, description, integer=False) -> ParamSpec:
+    return ParamSpec(name, default, low, high, unit, component, description, integer)
+
+
+# The table. Money: millions of USD-equivalent (M). Time: one step = one quarter.
+# "per scale" means the value is multiplied by `scale` (populations and inflows).
+_SPEC_LIST: tuple[ParamSpec, ...] = (
+    # -- scale ---------------------------------------------------------------------------
+    _p("scale", 1.0, 0.01, 1000.0, "multiplier", "scale",
+       "Multiplies every population size and every money or people inflow."),
+    # -- technology (held equal across country presets) ------------------------------------
+    _p("n_sectors", 8, 1, 50, "count", "technology",
+       "Number of industry sectors (technology fields) startups and incumbents belong to.",
+       integer=True),
+    _p("tech_opportunity", 1.0, 0.2, 3.0, "index", "technology",
+       "Technological opportunity: multiplies founding rates and startups' growth drift."),
+    _p("disruptive_share", 0.4, 0.0, 1.0, "share", "technology",
+       "Share of new startups whose technology is disruptive rather than complementary."),
+    _p("cumulativeness", 0.5, 0.0, 1.0, "index", "technology",
+       "Weight of a firm's own past innovation stock in its innovation rate (Mark II if high)."),
+    _p("quality_tail", 1.6, 1.05, 4.0, "Pareto alpha", "technology",
+       "Tail exponent of startups' latent quality (lower = heavier tail, more outliers)."),
+    # -- finance -------------------------------------------------------------------------
+    _p("lp_capital_per_year", 9000.0, 0.0, 1.0e6, "M per year, per scale", "finance",
+       "Private LP money (pensions, endowments, funds of funds) committed to independent VC."),
+    _p("round_size_multiplier", 1.0, 0.1, 5.0, "x US sizes", "finance",
+       "Size of financing rounds and valuations relative to US round sizes."),
+    _p("fund_selection_skill", 0.7, 0.0, 1.0, "index", "finance",
+       "How precisely independent funds read startup quality from a noisy signal."),
+    _p("followon_depth", 0.6, 0.0, 1.0, "probability", "finance",
+       "Probability an existing fund investor takes its pro-rata share of the next round."),
+    _p("cvc_share_of_incumbents", 0.3, 0.0, 1.0, "share", "finance",
+       "Share of incumbents that run a corporate venture capital (CVC) fund."),
+    _p("cvc_allocation", 0.004, 0.0, 0.05, "share of revenue per year", "finance",
+       "Share of a CVC parent's annual revenue committed to its fund each year."),
+    _p("cvc_strategic_weight", 0.5, 0.0, 1.0, "index", "finance",
+       "Weight corporate funds put on strategic fit (parent's sector, complementary tech)."),
+    _p("successor_fund_bar", 1.1, 0.5, 3.0, "interim TVPI", "finance",
+       "Interim TVPI a manager needs at the end of the investing period to raise a successor."),
+    _p("angel_propensity", 0.5, 0.0, 1.0, "probability", "finance",
+       "Probability that a founder with a profitable exit becomes an angel investor."),
+    # -- labor ---------------------------------------------------------------------------
+    _p("job_mobility", 0.05, 0.0, 0.3, "probability per quarter", "labor",
+       "Quarterly probability that a movable incumbent worker changes employer."),
+    _p("lifetime_employment_share", 0.1, 0.0, 1.0, "share", "labor",
+       "Share of incumbent workers under lifetime employment (never move, never spin out)."),
+    _p("hiring_friction", 0.2, 0.0, 0.95, "share", "labor",
+       "Share of a startup's wanted hires it cannot fill in a quarter."),
+    _p("spinout_rate", 0.3, 0.0, 5.0, "startups per 1,000 movable workers per year", "labor",
+       "Rate at which movable incumbent employees leave to found startups."),
+    # -- ties ----------------------------------------------------------------------------
+    _p("n_universities", 10, 1, 200, "count per scale", "ties",
+       "Number of research universities.", integer=True),
+    _p("uni_spinoff_rate", 4.0, 0.0, 50.0, "startups per university per year", "ties",
+       "University spin-off rate at full technology-transfer strength."),
+    _p("tech_transfer", 0.7, 0.0, 1.0, "index", "ties",
+       "Technology-transfer strength: spin-off count and quality, knowledge spillovers."),
+    _p("joint_research", 0.2, 0.0, 1.0, "probability per year", "ties",
+       "Probability an incumbent starts a joint research project with a university in a year."),
+    # -- industry ------------------------------------------------------------------------
+    _p("n_incumbents", 50, 1, 1000, "count per scale", "industry",
+       "Number of large incumbent firms at the start.", integer=True),
+    _p("n_business_groups", 10, 1, 200, "count per scale", "industry",
+       "Number of business groups (keiretsu, chaebol) incumbents belong to.", integer=True),
+    _p("incumbent_openness", 0.3, 0.0, 1.0, "index", "industry",
+       "Incumbents' propensity to partner with startups (proof of concept, joint development)."),
+    _p("acquisition_appetite", 0.8, 0.0, 1.0, "index", "industry",
+       "Incumbents' appetite to acquire startups."),
+    _p("nih_bias", 0.2, 0.0, 1.0, "index", "industry",
+       "Not-invented-here bias: lowers partnering and the value incumbents draw from it."),
+    _p("group_cohesion", 0.0, 0.0, 1.0, "index", "industry",
+       "Business-group cohesion: group CVCs back group partners; partnerships last longer."),
+    _p("disruption_exposure", 0.6, 0.0, 1.0, "share", "industry",
+       "Share of disruptive startups' revenue growth taken from incumbents in their sector."),
+    _p("defensive_acquisition", 0.5, 0.0, 1.0, "index", "industry",
+       "Propensity to buy (and possibly shelve) disruptive threats."),
+    _p("incumbent_exit_floor", 0.3, 0.01, 0.9, "share of initial revenue", "industry",
+       "An incumbent exits when its revenue falls below this share of its initial revenue."),
+    _p("incumbent_threshold", 2000.0, 50.0, 100000.0, "M revenue per year", "industry",
+       "Annual revenue at which a public startup becomes an incumbent."),
+    # -- norms ---------------------------------------------------------------------------
+    _p("founding_legitimacy", 1.0, 0.0, 1.0, "index", "norms",
+       "Social legitimacy of founding a company: multiplies every founding rate."),
+    _p("failure_stigma", 0.1, 0.0, 1.0, "index", "norms",
+       "Discount on re-founding after a failure (1 = failed founders never found again)."),
+    _p("refounding_propensity", 0.08, 0.0, 1.0, "probability per quarter", "norms",
+       "Quarterly probability that a founder between ventures founds again."),
+    _p("risk_tolerance", 0.7, 0.0, 1.0, "index", "norms",
+       "Mean founder risk tolerance: more spin-outs, fewer early sell-outs."),
+    # -- support -------------------------------------------------------------------------
+    _p("accelerator_strength", 0.6, 0.0, 1.0, "index", "support",
+       "Accelerators and advisers: speed of early-stage (pre-seed, seed) progress."),
+    _p("service_cost", 0.15, 0.0, 1.0, "share of burn", "support",
+       "Cost of legal, accounting and advisory services as a share of payroll."),
+    # -- exit markets --------------------------------------------------------------------
+    _p("ipo_threshold", 100.0, 1.0, 10000.0, "M revenue per year", "exit_markets",
+       "Annual revenue needed to list (small-cap market listing threshold)."),
+    _p("ipo_window_open", 0.7, 0.0, 1.0, "share of quarters", "exit_markets",
+       "Long-run share of quarters in which the IPO window is open."),
+    _p("ipo_propensity", 0.4, 0.0, 1.0, "probability per quarter", "exit_markets",
+       "Quarterly probability that an eligible startup lists when the window is open."),
+    _p("ma_market_depth", 1.0, 0.0, 3.0, "index", "exit_markets",
+       "Depth of the M&A market (number and reach of buyers): scales acquisition hazard."),
+    _p("acquisition_premium", 0.3, 0.0, 2.0, "share of valuation", "exit_markets",
+       "Premium over the current valuation paid in an acquisition."),
+    # -- policy (ministry instruments) ---------------------------------------------------
+    _p("grant_budget", 300.0, 0.0, 1.0e5, "M per year, per scale", "policy",
+       "Ministry grants to pre-seed and seed startups (SBIR/TIPS style)."),
+    _p("grant_size", 1.0, 0.05, 20.0, "M", "policy",
+       "Size of one grant."),
+    _p("grant_requires_private", 0.0, 0.0, 1.0, "share", "policy",
+       "Share of the grant budget conditional on a private round in the same quarter (TIPS)."),
+    _p("gov_vc_budget", 0.0, 0.0, 1.0e5, "M per year, per scale", "policy",
+       "Ministry money into venture capital (government funds or fund-of-funds)."),
+    _p("gov_fof_share", 0.5, 0.0, 1.0, "share", "policy",
+       "Share of government VC money placed as LP in private funds (fund-of-funds)."),
+    _p("gov_selection_skill", 0.3, 0.0, 1.0, "index", "policy",
+       "Selection skill of government funds and grant committees."),
+    _p("gov_coinvest_required", 0.5, 0.0, 1.0, "probability", "policy",
+       "Probability a government fund may only join a round a private fund leads."),
+    _p("procurement_budget", 0.0, 0.0, 1.0e5, "M per year, per scale", "policy",
+       "Public procurement from startups (the state as first customer)."),
+    _p("matching_programme", 0.0, 0.0, 1.0, "index", "policy",
+       "Partnership matching programmes pairing startups with incumbents."),
+    _p("ma_tax_incentive", 0.0, 0.0, 0.5, "share of price", "policy",
+       "Tax deduction on startup acquisitions (raises incumbents' acquisition hazard)."),
+    _p("labor_reform", 0.0, 0.0, 1.0, "share", "policy",
+       "Labor-mobility reform: removes this share of the lifetime-employment lock-in."),
+    _p("plan_start_step", 1000, 0, 1000, "step", "policy",
+       "Step at which the scheduled plan instruments (plan_*) start.", integer=True),
+    _p("plan_founding_boost", 1.0, 1.0, 10.0, "multiplier", "policy",
+       "From plan_start_step: multiplier on every founding rate (startup promotion)."),
+    _p("plan_lp_capital_per_year", 0.0, 0.0, 1.0e5, "M per year, per scale", "policy",
+       "From plan_start_step: extra LP money into VC (e.g. public pension allocation)."),
+    _p("plan_ma_tax_incentive", 0.0, 0.0, 0.5, "share of price", "policy",
+       "From plan_start_step: M&A tax incentive replacing ma_tax_incentive."),
+    _p("plan_grant_budget", 0.0, 0.0, 1.0e5, "M per year, per scale", "policy",
+       "From plan_start_step: extra grant budget."),
+)
+
+SPECS: Mapping[str, ParamSpec] = MappingProxyType({s.name: s for s in _SPEC_LIST})
+"""All parameter specifications by name, in documentation order."""
+
+for _s in _SPEC_LIST:  # the table must be self-consistent
+    assert _s.component in COMPONENTS, _s
+    assert _s.low <= _s.default <= _s.high, _s
+
+
+def names_for(component: str) -> tuple[str, ...]:
+    """Names of the parameters that belong to ``component``.
+
+    Raises:
+        ParameterError: if ``component`` is not a known component.
+    """
+    if component not in COMPONENTS:
+        raise ParameterError(
+            f"unknown component '{component}'; valid components: {', '.join(COMPONENTS)}"
+        )
+    return tuple(n for n, s in SPECS.items() if s.component == component)
+
+
+def unknown_name_error(name: str) -> ParameterError:
+    """Error for an unknown parameter name, naming the closest valid names."""
+    close = difflib.get_close_matches(name, list(SPECS), n=3, cutoff=0.6)
+    hint = f"did you mean: {', '.join(close)}?" if close else (
+        f"valid names: {', '.join(SPECS)}"
+    )
+    return ParameterError(f"unknown parameter '{name}'; {hint}")
+
+
+class Params(Mapping[str, Any]):
+    """An immutable, validated set of every model parameter.
+
+    Read fields as attributes (``p.job_mobility``) or as a mapping (``p["job_mobility"]``).
+    Build with :meth:`from_dict`; derive a changed copy with :meth:`replace`.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        merged = {n: s.default for n, s in SPECS.items()}
+        for name, value in (values or {}).items():
+            if name not in SPECS:
+                raise unknown_name_error(name)
+            merged[name] = SPECS[name].check(value)
+        for name, spec in SPECS.items():
+            merged[name] = spec.check(merged[name])
+        _cross_check(merged)
+        object.__setattr__(self, "_values", MappingProxyType(merged))
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any] | None = None) -> "Params":
+        """Validate ``values`` (names and ranges) over the defaults."""
+        return cls(values)
+
+    def replace(self, **changes: Any) -> "Params":
+        """A copy with ``changes`` applied (validated)."""
+        return Params({**self._values, **changes})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Params is immutable; use .replace(...)")
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if v != SPECS[k].default}
+        return f"Params({changed})"
+
+    def __reduce__(self):
+        return (Params, (dict(self._values),))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain ``dict`` of every value (for JSON manifests)."""
+        return dict(self._values)
+
+
+def _cross_check(v: Mapping[str, Any]) -> None:
+    """Checks that involve more than one field."""
+    if v["n_business_groups"] > v["n_incumbents"]:
+        raise ParameterError(
+            f"parameter 'n_business_groups' = {v['n_business_groups']} must not exceed "
+            f"'n_incumbents' = {v['n_incumbents']}"
+        )
+    if v["incumbent_threshold"] <= v["ipo_threshold"]:
+        raise ParameterError(
+            f"parameter 'incumbent_threshold' = {_fmt(v['incumbent_threshold'])} must exceed "
+            f"'ipo_threshold' = {_fmt(v['ipo_threshold'])} (a firm lists before it is an incumbent)"
+        )

@@ -1,0 +1,54 @@
+"""The ``abm`` command line (typer).
+
+Each group of commands lives in its own module with a ``register(app)`` function:
+``model_cmds`` (presets, params, run), ``experiment_cmds`` (experiment, report),
+``viz_cmds`` (viz), ``bench_cmds`` (bench), ``validate_cmds`` (validate).
+Bad input exits with status 2 and a one-line message naming the problem and the valid choices.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+COMMAND_MODULES = ("model_cmds", "experiment_cmds", "viz_cmds", "bench_cmds", "validate_cmds")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Agent-based model of startup ecosystems (disruption vs open innovation).",
+                  pretty_exceptions_enable=False)
+
+
+def fail(message: str, code: int = 2) -> "typer.Exit":
+    """Print a one-line error to stderr and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = importlib.import_module(f"abmcli.{_name}")
+    except ModuleNotFoundError as exc:  # a command group not written yet
+        if exc.name != f"abmcli.{_name}":
+            raise
+        continue
+    _module.register(app)
+
+
+def main() -> None:
+    """Entry point: usage errors (click's) exit 2 with a one-line message, no traceback."""
+    import click
+
+    try:
+        rv = app(standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        hint = f" ({exc.ctx.command_path} --help for usage)" if exc.ctx else ""
+        typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)

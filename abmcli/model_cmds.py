@@ -1,0 +1,157 @@
+"""``abm presets``, ``abm params``, ``abm run``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from abm.params import COMPONENTS, SPECS, ParameterError
+from abm.presets import presets as preset_table
+from abm.presets import resolve
+
+from . import fail
+
+
+def parse_assignments(items: list[str], what: str) -> dict[str, str]:
+    """Parse ``name=value`` items; raise a one-line error for malformed ones."""
+    out = {}
+    for item in items or []:
+        if "=" not in item or not item.split("=", 1)[0].strip():
+            raise fail(f"malformed {what} '{item}': expected NAME=VALUE")
+        k, v = item.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def parse_value(name: str, raw: str) -> float:
+    if name not in SPECS:
+        from abm.params import unknown_name_error
+
+        raise fail(str(unknown_name_error(name)))
+    spec = SPECS[name]
+    try:
+        return float(raw)
+    except ValueError:
+        raise fail(f"malformed value for '{name}': {raw!r} is not a number; valid range is "
+                   f"[{spec.low:g}, {spec.high:g}] ({spec.unit})") from None
+
+
+def parse_seed(raw: str) -> int:
+    try:
+        seed = int(raw)
+    except ValueError:
+        raise fail(f"seed must be a non-negative integer, got {raw!r}") from None
+    if seed < 0:
+        raise fail(f"seed must be a non-negative integer, got {raw!r}")
+    return seed
+
+
+def parse_steps(raw: str) -> int:
+    try:
+        steps = int(raw)
+    except ValueError:
+        raise fail(f"steps must be a non-negative whole number, got {raw!r}") from None
+    if steps < 0:
+        raise fail(f"steps must be a non-negative whole number, got {raw!r}")
+    return steps
+
+
+def resolve_or_exit(preset: str, swaps: dict[str, str], overrides: dict[str, float]):
+    try:
+        return resolve(preset, swaps, overrides)
+    except ParameterError as exc:
+        raise fail(str(exc)) from None
+
+
+def provenance() -> dict:
+    """Package versions and git commit for manifests."""
+    import platform
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for pkg in ("startup-ecosystem-abm", "mesa", "numpy", "pandas", "networkx", "scipy",
+                "pyarrow"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).resolve().parent, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return {"versions": versions, "python": platform.python_version(),
+            "git_commit": commit or None,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("presets")
+    def presets_cmd() -> None:
+        """List the regime presets with a one-line description each."""
+        for name, desc in preset_table().items():
+            typer.echo(f"{name:<18} {desc}")
+
+    @app.command("params")
+    def params_cmd(preset: Optional[str] = typer.Option(
+            None, help="Show the values of this preset (default: parameter defaults).")) -> None:
+        """Print every parameter with value, range, unit, component and description."""
+        values = resolve_or_exit(preset or "silicon_valley", {}, {})
+        if preset is None:
+            values = {n: s.default for n, s in SPECS.items()}
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"parameters ({preset or 'defaults'})")
+        for col in ("name", "value", "range", "unit", "component", "description"):
+            table.add_column(col, overflow="fold")
+        for comp in COMPONENTS:
+            for name, spec in SPECS.items():
+                if spec.component == comp:
+                    table.add_row(name, f"{values[name]:g}", f"[{spec.low:g}, {spec.high:g}]",
+                                  spec.unit, comp, spec.description)
+        Console(width=200).print(table)
+
+    @app.command("run")
+    def run_cmd(
+        preset: str = typer.Option(..., help="Regime preset (see `abm presets`)."),
+        steps: str = typer.Option("100", help="Quarters to simulate."),
+        seed: str = typer.Option("1", help="Integer seed."),
+        set_: list[str] = typer.Option([], "--set", help="Override a parameter: NAME=VALUE."),
+        swap: list[str] = typer.Option([], help="Take a component from a preset: COMPONENT=PRESET."),
+        out: Optional[Path] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
+    ) -> None:
+        """Run one model and print its summary."""
+        from abm.model import EcosystemModel
+
+        n_steps = parse_steps(steps)
+        s = parse_seed(seed)
+        overrides = {k: parse_value(k, v) for k, v in parse_assignments(set_, "--set").items()}
+        swaps = parse_assignments(swap, "--swap")
+        params = resolve_or_exit(preset, swaps, overrides)
+        from rich.progress import Progress
+
+        t0 = time.perf_counter()
+        model = EcosystemModel(preset=preset, seed=s, swaps=swaps, params=params)
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"{preset} seed {s}", total=n_steps)
+            model.run(n_steps, progress=lambda _: bar.advance(task))
+        elapsed = time.perf_counter() - t0
+        summary = model.summary()
+        typer.echo(f"{preset} (seed {s}, {n_steps} steps, {elapsed:.1f} s)")
+        for k, v in summary.items():
+            typer.echo(f"  {k:<40} {v:,.4g}")
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
+            model.timeseries().reset_index().to_parquet(out / "timeseries.parquet", index=False)
+            manifest = {"preset": preset, "swaps": swaps, "overrides": overrides, "seed": s,
+                        "steps": n_steps, "parameters": params.to_dict(),
+                        "wall_seconds": round(elapsed, 3), **provenance()}
+            (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+            typer.echo(f"wrote {out}/summary.json, timeseries.parquet, manifest.json")
