@@ -232,7 +232,7 @@ class VCFund(Agent):
         screen less strictly (policy targets).
         """
         p = self.model.p
-        noise = 0.2 + 1.5 * (1.0 - self.skill)
+        noise = 0.1 + 1.0 * (1.0 - self.skill)
         signal = merit + noise * rng.standard_normal()
         bar = C.SCREEN_BAR[stage]
         if self.kind == "corporate" and self.parent is not None:
@@ -240,20 +240,33 @@ class VCFund(Agent):
             w = p.cvc_strategic_weight
             fit = 0.0
             if st.sector[startup_row] == self.parent.sector:
-                fit += 0.6
-            if not st.disruptive[startup_row]:
                 fit += 0.4
+            if not st.disruptive[startup_row]:
+                fit += 0.2
             partner = st.partner[startup_row]
             if partner >= 0:
                 if partner == self.parent.row:
-                    fit += 0.6
+                    fit += 0.4
                 elif self.model.inc.group[partner] == self.parent.group:
-                    fit += 0.6 * p.group_cohesion
+                    fit += 0.4 * p.group_cohesion
             signal += w * fit
             bar -= 0.2 * w
         elif self.kind == "government":
             bar -= 0.6
-        return signal > bar
+        return signal > bar - self.pacing()
+
+    def pacing(self) -> float:
+        """How much a fund behind its deployment schedule lowers its bar (ahead: raises it).
+
+        A closed-end fund must deploy its capital within the investing period: with a share
+        ``c`` of its money left and a share ``r`` of the period left, the bar moves by
+        ``PACING x log(c / r)`` (clipped). Evergreen corporate funds have no schedule.
+        """
+        if self.evergreen or self.size <= 0:
+            return 0.0
+        left = max(0.05, 1.0 - self.age / C.INVEST_PERIOD)
+        ratio = max(self.cash / self.size, 1e-3) / left
+        return float(np.clip(C.PACING * np.log(ratio), -0.3, 0.6))
 
 
 class University(Agent):

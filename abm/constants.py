@@ -27,7 +27,7 @@ ROUND_SIZE = (0.3, 2.5, 12.0, 30.0, 60.0, 120.0)
 """Typical round raised to reach each stage (US sizes, M); index 0 is founders' and angels' money."""
 PRE_MONEY = (2.0, 10.0, 40.0, 120.0, 300.0, 700.0)
 """Typical pre-money valuation of the round that reaches each stage (US, M)."""
-SCREEN_BAR = (0.0, 0.35, 0.55, 0.7, 0.8, 0.9)
+SCREEN_BAR = (0.0, 0.7, 0.9, 1.05, 1.2, 1.3)
 """Signal a fund needs to back a startup into each stage (merit scale: log quality + traction)."""
 REF_LREV = (-4.0, -3.0, -1.5, 0.0, 1.0, 2.0)
 """Reference log quarterly revenue for each stage: traction above it raises merit."""
@@ -35,18 +35,32 @@ REF_LREV = (-4.0, -3.0, -1.5, 0.0, 1.0, 2.0)
 ESOP = 0.10
 """Option pool set aside at founding: the cap-table residual paid to employees at an exit."""
 FOUNDER_SAVINGS = 0.1
-INITIAL_LREV = math.log(0.01)
-"""Log quarterly revenue potential of a new startup (10 k per quarter)."""
+INITIAL_LREV = math.log(0.05)
+"""Log quarterly revenue potential of a new startup (50 k per quarter)."""
 GROWTH_NOISE = 0.25
-COST_PER_HEAD = 0.04
-"""Loaded payroll per person per quarter (M)."""
-REVENUE_PER_HEAD = 0.08
+PUBLIC_GROWTH_CAP = 0.04
+"""Largest quarterly growth drift of a listed startup (about 17% a year)."""
+QUALITY_GROWTH = 0.15
+QUALITY_PIVOT = 0.7
+"""Growth drift is ``QUALITY_GROWTH x (log quality - QUALITY_PIVOT)`` plus the bonuses: most
+startups' traction stalls, a heavy-tailed few grow fast."""
+SCALE_UP = 0.02
+"""Extra quarterly growth drift per stage reached (venture money buys go-to-market)."""
+COST_PER_HEAD = 0.06
+"""Loaded payroll per person per quarter (M): 240 k a year, a tech-startup salary with overhead."""
+REVENUE_PER_HEAD = 0.12
 """Revenue capacity of one person per quarter (M): revenue cannot exceed headcount times this."""
+POTENTIAL_REACH = 2.0
 GROSS_MARGIN = 0.7
 RUNWAY_TRIGGER = 2.0
 """A startup seeks a round when its cash covers fewer than this many quarters of net burn."""
 HIRE_RUNWAY = 6.0
 """Startups staff up to what their cash can pay for this many quarters."""
+ROUND_INTERVAL = 6
+"""Quarters after its last round when a startup pitches again even if it has cash."""
+INSIDER_EDGE = 0.3
+PITCH_NOISE = 0.5
+"""Noise common to every investor reading one pitch (so shopping a deal around helps less)."""
 LEAD_SHARE = 0.6
 CANDIDATES = 4
 """Funds a startup pitches per round (sampled from those investing at its stage)."""
@@ -60,6 +74,8 @@ IPO_FLOAT = 0.2
 IPO_SELLDOWN = 0.1
 """Share of their stake founders and angels sell at the IPO."""
 ACQUIHIRE_PER_HEAD = 1.0
+ACQUIHIRE_DAMPING = 0.3
+"""Acquisition hazard of a tiny (seed, < 1 M revenue a year) startup relative to others."""
 ACQUISITION_HAZARD = 0.012
 PARTNER_HAZARD = 0.06
 PARTNER_DISSOLVE = 1.0 / 8.0
@@ -68,6 +84,10 @@ PARTNER_CONTRACT = 0.1
 PROCUREMENT_CONTRACT = 0.5
 ANGEL_CHECK = 0.3
 FOUNDER_RETIRE = 0.05
+STALL_QUARTERS = 12
+"""A private startup that has raised nothing for this many quarters is stalled..."""
+STALL_HAZARD = 0.08
+"""...and its founders shut it down with this quarterly probability (the living dead)."""
 """Quarterly probability a founder between ventures leaves the ecosystem."""
 
 # -- innovation ---------------------------------------------------------------------------
@@ -85,6 +105,9 @@ INCUMBENT_MARGIN = 0.08
 INCUMBENT_CASH_TARGET = 2.0
 """Incumbents pay out cash above this many quarters of revenue."""
 MARKET_GROWTH = 0.004
+DISRUPTION_LEVERAGE = 4.0
+"""Incumbent revenue destroyed per unit of disruptive startups' revenue growth (price deflation
+and new value networks shrink incumbents' markets more than entrants capture)."""
 HEADCOUNT_ADJUST = 0.2
 
 # -- funds --------------------------------------------------------------------------------
@@ -94,6 +117,8 @@ MGMT_FEE = 0.02 / STEPS_PER_YEAR
 FUND_SIZE = 400.0
 """Mean size of a first-time independent fund (M, times round size multiplier)."""
 MAX_CHECK_SHARE = 0.1
+PACING = 0.3
+"""Strength with which a fund behind its deployment schedule lowers its screening bar."""
 RESIDUAL_DISCOUNT = 0.5
 """Secondary-sale discount on holdings left when a fund ends."""
 

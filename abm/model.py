@@ -8,7 +8,7 @@ scenarios with the same seed share their noise stream by stream (common random n
 Example:
     >>> from abm import EcosystemModel
     >>> m = EcosystemModel(preset="japan", seed=1, scale=0.2)
-    >>> m.run(8)
+    >>> _ = m.run(8)
     >>> m.steps
     8
 """

@@ -19,7 +19,8 @@ integrated (revenue, people and R&D go to the buyer). The buyer pays the price, 
 tax incentive refunded by the state; the price is paid to the cap table exactly: holders by
 fraction, the residual option pool to employees.
 
-Failure. A private startup that could not pay its costs this quarter and raised nothing fails:
+Failure. A private startup that could not pay its costs this quarter and raised nothing fails;
+one that has raised nothing for ``STALL_QUARTERS`` shuts down with hazard ``STALL_HAZARD``:
 workers go to the idle pool, founders to the pool of potential re-founders, fund positions
 are realised at zero.
 """
@@ -222,6 +223,8 @@ def acquisitions(model) -> None:
          * (1.0 + 2.0 * (st.partner[cand] >= 0))
          * (1.0 + 2.0 * p.defensive_acquisition * threat)
          * (1.0 + 2.0 * tax) * (1.3 - 0.6 * p.risk_tolerance))
+    tiny = (st.stage[cand] <= 1) & (C.STEPS_PER_YEAR * st.revenue[cand] < 1.0)
+    h = np.where(tiny, C.ACQUIHIRE_DAMPING * h, h)
     hit = rng.random(cand.size) < h
     for row, thr in zip(cand[hit], threat[hit]):
         row = int(row)
@@ -282,9 +285,16 @@ def fail(model, startup) -> None:
 
 
 def failures(model) -> None:
-    st = model.st
+    """Insolvent startups fail; stalled ones (no round for STALL_QUARTERS) may shut down."""
+    st, rng = model.st, model.rngs["exits"]
     rows = getattr(model, "insolvent", np.zeros(0, dtype=np.int64))
     for row in rows:
         row = int(row)
         if st.status[row] == C.ACTIVE and st.cash[row] <= 1e-9:
             fail(model, model.startups[row])
+    n = st.n
+    stalled = np.flatnonzero((st.status[:n] == C.ACTIVE)
+                             & (model.steps - st.last_round[:n] >= C.STALL_QUARTERS))
+    if stalled.size:
+        for row in stalled[rng.random(stalled.size) < C.STALL_HAZARD]:
+            fail(model, model.startups[int(row)])

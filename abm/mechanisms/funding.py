@@ -1,14 +1,17 @@
 """Funding rounds: screening, valuation, syndication, follow-ons.
 
 A private startup seeks a round when its cash covers fewer than ``RUNWAY_TRIGGER`` quarters of
-net burn (at most one round every two quarters). The round targets the typical size of the
+net burn (at most one round every two quarters), and in any case ``ROUND_INTERVAL`` quarters
+after its last round (to grow, not only to survive). The round targets the typical size of the
 next stage (times ``round_size_multiplier``, with +-40% noise):
 
 1. follow-on: each fund already on the cap table that may still invest joins with probability
-   ``followon_depth``, for its pro-rata share;
+   ``followon_depth`` for its pro-rata share, if it still likes the company (it screens with
+   an insider's edge ``INSIDER_EDGE`` added to what it reads);
 2. pitches: the startup pitches ``CANDIDATES`` funds drawn (weighted by dry powder) from those
-   investing at that stage; each reads merit (log quality plus traction above the stage's
-   reference) with noise set by its selection skill and applies its objective
+   investing at that stage; all see the same pitch (merit, i.e. log quality plus traction
+   above the stage's reference, plus a common noise ``PITCH_NOISE``) and each reads it with
+   its own noise set by its selection skill and applies its objective
    (:meth:`abm.agents.VCFund.screen`: returns; strategic fit for corporate funds; policy
    targets for government funds). The first to accept leads (``LEAD_SHARE`` of the target),
    others who accept fill the rest. With probability ``gov_coinvest_required`` government
@@ -59,8 +62,10 @@ def seekers(model) -> np.ndarray:
     from .operations import unit_cost
 
     net = st.headcount[active] * unit_cost(model) - st.revenue[active] * C.GROSS_MARGIN
-    need = (net > 0) & (st.cash[active] < C.RUNWAY_TRIGGER * net)
-    need &= (model.steps - st.last_round[active] >= 2) | (st.stage[active] == 0)
+    since = model.steps - st.last_round[active]
+    need = ((net > 0) & (st.cash[active] < C.RUNWAY_TRIGGER * net)
+            & ((since >= 2) | (st.stage[active] == 0)))
+    need |= since >= C.ROUND_INTERVAL
     return active[need]
 
 
@@ -82,11 +87,13 @@ def try_round(model, row: int, pools, rng: np.random.Generator) -> bool:
     startup = model.startups[row]
     stage = min(int(st.stage[row]) + 1, C.GROWTH)
     target = C.ROUND_SIZE[stage] * p.round_size_multiplier * (0.6 + 0.8 * rng.random())
-    m = merit(model, row, stage)
+    # the pitch: what every investor sees this round (a common read of merit) ...
+    m = merit(model, row, stage) + C.PITCH_NOISE * rng.standard_normal()
     commits: dict = {}
     for holder, frac in startup.cap_table.items():
         fund = model.fund_by_uid.get(holder)
-        if fund is not None and fund.can_follow_on() and rng.random() < p.followon_depth:
+        if (fund is not None and fund.can_follow_on() and rng.random() < p.followon_depth
+                and fund.screen(m + C.INSIDER_EDGE, row, rng, stage)):
             amount = min(frac * target, fund.cash, fund.max_check)
             if amount > 0.005:
                 commits[fund] = amount

@@ -7,7 +7,8 @@ Each quarter every live incumbent
   established firms feeds on itself, Mark II), and each innovation raises productivity;
 * grows revenue with the market and its productivity, with noise;
 * loses revenue to disruptive startups: the sector's disruptive revenue growth this quarter
-  times ``disruption_exposure`` is taken from the sector's incumbents in proportion to sales;
+  times ``disruption_exposure x DISRUPTION_LEVERAGE`` is taken from the sector's incumbents,
+  an equal amount from each (entrants attack segments; small incumbents have least room);
 * earns a margin on revenue and pays out cash above ``INCUMBENT_CASH_TARGET`` quarters of it;
 * exits (is displaced) when revenue falls below ``incumbent_exit_floor`` of where it started:
   staff to the idle pool, partnerships end, its CVC fund winds down.
@@ -82,14 +83,12 @@ def step(model) -> None:
         inc.productivity[rows] *= 1.0 + gain
         growth = C.MARKET_GROWTH + np.log1p(gain) + 0.02 * rng.standard_normal(rows.size)
         rev = inc.revenue[rows] * np.exp(growth)
-        loss = model.disruption * p.disruption_exposure if hasattr(model, "disruption") \
-            else np.zeros(p.n_sectors)
-        if loss.any():
+        loss = model.disruption * p.disruption_exposure * C.DISRUPTION_LEVERAGE
+        if loss.any():  # entrants attack segments: an equal amount from each incumbent
             sectors = inc.sector[rows]
-            total = np.bincount(sectors, weights=rev, minlength=p.n_sectors)[: p.n_sectors]
-            share = np.divide(rev, total[sectors], out=np.zeros_like(rev),
-                              where=total[sectors] > 0)
-            rev = np.maximum(rev - loss[sectors] * share, 0.0)
+            count = np.bincount(sectors, minlength=p.n_sectors)[: p.n_sectors]
+            each = np.divide(loss, count, out=np.zeros_like(loss), where=count > 0)
+            rev = np.maximum(rev - each[sectors], 0.0)
         inc.revenue[rows] = rev
         profit = C.INCUMBENT_MARGIN * rev
         model.ledger.mint("incumbent_profits", float(profit.sum()))

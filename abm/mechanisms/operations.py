@@ -6,12 +6,14 @@ For every active or listed startup, each quarter:
   technological opportunity, accelerators (pre-seed and seed only), a live incumbent
   partnership (less the not-invented-here bias) and university knowledge spillovers;
 * revenue is the potential capped by capacity, ``headcount x REVENUE_PER_HEAD``, so money
-  raised turns into growth only through hiring;
+  raised turns into growth only through hiring; the potential itself cannot run more than
+  ``POTENTIAL_REACH`` times ahead of capacity;
 * cash grows by the gross margin on revenue and falls by payroll plus service costs; a startup
   that cannot pay its costs is insolvent (it fails unless a round or grant arrives this step);
-* startups want staff their cash pays for ``HIRE_RUNWAY`` quarters (and no more than twice what
-  their revenue potential needs); ``hiring_friction`` leaves part unfilled, the labour market
-  caps the rest; startups over their target lay off half the excess;
+* private startups want the staff their cash pays for ``HIRE_RUNWAY`` quarters (a round is
+  spent on people); listed ones no more than 1.2 times what their revenue potential needs;
+  ``hiring_friction`` leaves part unfilled, the labour market caps the rest; startups over
+  their target lay off half the excess;
 * innovations arrive as Poisson events growing with quality and stage.
 
 Disruptive startups' revenue growth is recorded per sector: incumbents lose it in
@@ -50,14 +52,18 @@ def step(model) -> None:
     stage = st.stage[idx]
     logq = np.log(st.quality[idx])
     partnered = st.partner[idx] >= 0
-    mu = (0.02 * p.tech_opportunity + 0.12 * (logq - 0.5)
+    mu = (0.03 * (p.tech_opportunity - 1.0) + C.QUALITY_GROWTH * (logq - C.QUALITY_PIVOT)
+          + C.SCALE_UP * stage
           + 0.06 * p.accelerator_strength * ((stage <= 1) & private)
           + 0.04 * partnered * (1.0 - 0.5 * p.nih_bias)
           + st.spill[idx])
-    mu = np.where(private, mu, np.minimum(mu, 0.12))
-    lrev = st.lrev[idx] + mu + C.GROWTH_NOISE * rng.standard_normal(idx.size)
-    st.lrev[idx] = lrev
+    mu = np.where(private, mu, np.minimum(mu, C.PUBLIC_GROWTH_CAP))
     hc = st.headcount[idx]
+    lrev = st.lrev[idx] + mu + C.GROWTH_NOISE * rng.standard_normal(idx.size)
+    # demand a firm cannot serve does not keep compounding: potential stays within reach
+    lrev = np.minimum(lrev, np.log(C.POTENTIAL_REACH * C.REVENUE_PER_HEAD
+                                   * np.maximum(hc, 1)))
+    st.lrev[idx] = lrev
     old = st.revenue[idx]
     rev = np.minimum(np.exp(lrev), hc * C.REVENUE_PER_HEAD)
     st.revenue[idx] = rev
@@ -79,10 +85,10 @@ def step(model) -> None:
     st.cash[idx] = cash
     model.insolvent = idx[(pay < burn - 1e-12) & private]
     # hiring and lay-offs
-    need = np.ceil(2.0 * np.exp(lrev) / C.REVENUE_PER_HEAD).astype(np.int64)
     nf = st.n_founders[idx].astype(np.int64)
     afford = np.floor(cash / (cost * C.HIRE_RUNWAY)).astype(np.int64)
-    desired = np.maximum(nf, np.minimum(afford, np.maximum(need, nf + 2)))
+    need = np.ceil(1.2 * np.exp(np.minimum(lrev, 20.0)) / C.REVENUE_PER_HEAD).astype(np.int64)
+    desired = np.maximum(nf, np.where(private, afford, np.minimum(afford, need)))
     gap = desired - hc
     hires = rng.binomial(np.maximum(gap, 0), 1.0 - p.hiring_friction)
     layoffs = np.where(gap < 0, np.ceil(-gap * 0.5), 0).astype(np.int64)
