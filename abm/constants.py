@@ -84,11 +84,11 @@ PARTNER_CONTRACT = 0.1
 PROCUREMENT_CONTRACT = 0.5
 ANGEL_CHECK = 0.3
 FOUNDER_RETIRE = 0.05
+"""Quarterly probability a founder between ventures leaves the ecosystem."""
 STALL_QUARTERS = 12
 """A private startup that has raised nothing for this many quarters is stalled..."""
 STALL_HAZARD = 0.08
 """...and its founders shut it down with this quarterly probability (the living dead)."""
-"""Quarterly probability a founder between ventures leaves the ecosystem."""
 
 # -- innovation ---------------------------------------------------------------------------
 STARTUP_INNOVATION = 0.03

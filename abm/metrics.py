@@ -1,6 +1,8 @@
 """Summary metrics: pure functions of a model (DESIGN.md section 5).
 
-Unless a name says otherwise, a metric covers the run after the burn-in (``BURN_IN`` steps).
+Unless a name says otherwise, a metric covers the run after the burn-in: steps
+``BURN_IN + 1`` to the end (Mesa numbers steps from 1; an event stamped with step ``t``
+happened during the ``t``-th step).
 Every value is a finite float; where a metric has no observations (e.g. no IPO happened) it is
 0.0, and the companion count (``exits_ipo``...) tells the reader so. Definitions are in
 docs/ODD.md, section 5.
@@ -105,10 +107,10 @@ def summary(model) -> dict[str, float]:
     founded = st.founded[:n]
     status = st.status[:n]
     exit_step = st.exit_step[:n]
-    after = exit_step >= C.BURN_IN
+    after = exit_step > C.BURN_IN
     out: dict[str, float] = {}
 
-    out["startups_founded"] = float(np.count_nonzero(founded >= C.BURN_IN))
+    out["startups_founded"] = float(np.count_nonzero(founded > C.BURN_IN))
     out["startups_active_end"] = float(np.count_nonzero(status == C.ACTIVE))
     ipo = (status == C.PUBLIC) & after
     ma = (status == C.ACQUIRED) & after
@@ -122,24 +124,24 @@ def summary(model) -> dict[str, float]:
     out["median_years_to_ma"] = _median(age[ma])
     out["median_years_to_failure"] = _median(age[fail])
     horizon = 5 * C.STEPS_PER_YEAR
-    cohort = (founded >= C.BURN_IN) & (founded <= t_end - horizon)
+    cohort = (founded > C.BURN_IN) & (founded <= t_end - horizon)
     dead = (status == C.FAILED) & (exit_step <= founded + horizon)
     out["survival_5y"] = _ratio(np.count_nonzero(cohort & ~dead), np.count_nonzero(cohort))
-    out["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] >= C.BURN_IN))
+    out["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] > C.BURN_IN))
 
     rounds = np.array(model.rounds, dtype=float).reshape(-1, 6)
-    r = rounds[rounds[:, 0] >= C.BURN_IN]
+    r = rounds[rounds[:, 0] > C.BURN_IN]
     vc_total = float(r[:, 2].sum())
     out["vc_invested_per_year"] = _ratio(vc_total, years)
     revenue = np.asarray(model.history["total_revenue"][C.BURN_IN:])
     annual_revenue = float(revenue.mean()) * C.STEPS_PER_YEAR if revenue.size else 0.0
     out["vc_intensity"] = _ratio(out["vc_invested_per_year"], annual_revenue)
     out["cvc_deal_share"] = _ratio(float(r[:, 3].sum()), r.shape[0])
-    com = [(s, a) for (t, s, a) in model.commitments if t >= C.BURN_IN]
+    com = [(s, a) for (t, s, a) in model.commitments if t > C.BURN_IN]
     total_com = sum(a for _, a in com)
     out["gov_share_of_vc_commitments"] = _ratio(sum(a for s, a in com if s == "government"),
                                                 total_com)
-    deals = np.array([(c, pr) for (t, c, pr) in model.deals if t >= C.BURN_IN and c > 0],
+    deals = np.array([(c, pr) for (t, c, pr) in model.deals if t > C.BURN_IN and c > 0],
                      dtype=float).reshape(-1, 2)
     if deals.shape[0]:
         mult = deals[:, 1] / deals[:, 0]
@@ -155,7 +157,7 @@ def summary(model) -> dict[str, float]:
 
     firms = np.asarray(model.history["firms"][C.BURN_IN:])
     mean_firms = float(firms.mean()) if firms.size else 0.0
-    inc_exits = np.count_nonzero(inc.view("exit_step") >= C.BURN_IN)
+    inc_exits = np.count_nonzero(inc.view("exit_step") > C.BURN_IN)
     out["entry_rate"] = _ratio(_ratio(out["startups_founded"], years), mean_firms)
     out["exit_rate"] = _ratio(_ratio(out["failures"] + out["exits_ma"] + inc_exits, years),
                               mean_firms)
@@ -173,7 +175,7 @@ def summary(model) -> dict[str, float]:
     out["incumbent_sales_share"] = _ratio(i_rev, i_rev + float(st.revenue[live].sum()))
     out["incumbents_displaced"] = float(inc_exits)
     out["new_incumbents"] = float(np.count_nonzero(inc.view("from_startup")
-                                                   & (inc.view("entered") >= C.BURN_IN)))
+                                                   & (inc.view("entered") > C.BURN_IN)))
     hhi = np.asarray(ts["hhi"].iloc[C.BURN_IN:]) if ts is not None else np.zeros(0)
     out["hhi_mean"] = float(hhi.mean()) if hhi.size else float(hhi_by_sector(model).mean())
 
@@ -205,9 +207,10 @@ def summary(model) -> dict[str, float]:
         out["innovator_rank_correlation"] = 0.0
         out["new_innovator_share"] = 0.0
     prod = np.asarray(model.history["productivity"])
-    if prod.size > C.BURN_IN + 1 and prod[C.BURN_IN] > 0 and prod[-1] > 0:
-        span = (prod.size - 1 - C.BURN_IN) / C.STEPS_PER_YEAR
-        out["productivity_growth"] = float(math.exp(math.log(prod[-1] / prod[C.BURN_IN])
+    base = C.BURN_IN - 1  # history[i] is after step i + 1: this is the end of the burn-in
+    if prod.size > C.BURN_IN and prod[base] > 0 and prod[-1] > 0:
+        span = (prod.size - 1 - base) / C.STEPS_PER_YEAR
+        out["productivity_growth"] = float(math.exp(math.log(prod[-1] / prod[base])
                                                     / span) - 1.0)
     else:
         out["productivity_growth"] = 0.0
@@ -218,13 +221,13 @@ def summary(model) -> dict[str, float]:
     n_inc = sum(1 for k in kinds.values() if k == "incumbent")
     n_part = sum(1 for _, _, k in g.edges(keys=True) if k == "partnership")
     out["partnership_density"] = _ratio(n_part, n_startup * n_inc)
-    cohort = founded >= C.BURN_IN
+    cohort = founded > C.BURN_IN
     out["startups_with_corporate_partner_share"] = _ratio(
         np.count_nonzero(cohort & st.ever_partnered[:n]), np.count_nonzero(cohort))
     simple = nx.Graph(g)
     if simple.number_of_nodes() > 2:
         if simple.number_of_nodes() > 5000:
-            rng_seed = int(model.rngs["setup"].integers(2**31))
+            rng_seed = model.seed % (2**31)  # summary() must not consume model randomness
             out["network_clustering"] = float(
                 nx.approximation.average_clustering(simple, trials=5000, seed=rng_seed))
         else:

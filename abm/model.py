@@ -31,7 +31,7 @@ from .presets import resolve
 from .tables import Table
 
 STREAMS = ("setup", "policy", "funds", "universities", "founding", "operations", "partnerships",
-           "funding", "exits", "incumbents", "labor", "innovation")
+           "funding", "exits", "incumbents", "labor")
 """Named random streams, one per mechanism (common random numbers across scenarios)."""
 
 SERIES = (
@@ -55,7 +55,7 @@ _STARTUP_COLUMNS: dict[str, tuple[Any, Any]] = {
     "ever_partnered": (np.bool_, False), "unicorn_step": (np.int32, -1),
     "raised": (np.float64, 0.0), "grants": (np.float64, 0.0), "innovations": (np.float64, 0.0),
     "innov_own": (np.float64, 0.0), "acquirer": (np.int32, -1), "graduated": (np.bool_, False),
-    "n_founders": (np.int8, 1), "spill": (np.float64, 0.0),
+    "n_founders": (np.int8, 1), "spill": (np.float64, 0.0), "risk": (np.float64, 0.5),
 }
 _INCUMBENT_COLUMNS: dict[str, tuple[Any, Any]] = {
     "uid": (np.int64, -1), "sector": (np.int16, 0), "group": (np.int32, 0),
@@ -122,6 +122,7 @@ class EcosystemModel(Model):
         self.disruption = np.zeros(self.p.n_sectors)
         self.universities: list[University] = []
         self.founder_pool: list[Founder] = []
+        self.angels: list[Founder] = []
         """Founders between ventures (candidates to found again; some are angels)."""
         self.idle = 0
         """Workers without a job (the labour pool startups and incumbents hire from)."""
@@ -183,7 +184,7 @@ class EcosystemModel(Model):
                 budget -= size
                 fund = self.add_fund("independent", size, vintage=-age)
                 self.commitments.append((-age, "private_lp", size))
-        # the ministry's first appropriation happens in step 0 (mechanisms.policy)
+        # the ministry's first appropriation happens in step 1 (mechanisms.policy)
 
     def add_incumbent(self, sector: int, group: int, revenue: float, cash: float | None = None,
                       headcount: int | None = None, productivity: float | None = None,
@@ -268,7 +269,9 @@ class EcosystemModel(Model):
         row = self.st.add(founded=self.steps, status=C.ACTIVE, stage=stage, sector=sector,
                           disruptive=disruptive, origin=origin, quality=quality, cash=cash,
                           headcount=headcount, valuation=C.PRE_MONEY[0] * rsm,
-                          last_round=self.steps, n_founders=len(founders))
+                          last_round=self.steps, n_founders=len(founders),
+                          risk=float(np.mean([f.risk_tolerance for f in founders]))
+                          if founders else self.p.risk_tolerance)
         s = Startup(self, row)
         self.st.uid[row] = s.unique_id
         self.startups[row] = s
@@ -294,6 +297,10 @@ class EcosystemModel(Model):
     def event(self, kind: str, text: str) -> None:
         if self.record_events:
             self.events.append({"step": self.steps, "kind": kind, "text": text})
+
+    def is_new_year(self) -> bool:
+        """Whether the current step opens a year (steps 1, 5, 9, ...: Mesa counts from 1)."""
+        return (self.steps - 1) % C.STEPS_PER_YEAR == 0
 
     def agent_by_id(self, uid: int) -> Any:
         """The live agent with ``unique_id`` ``uid`` (or ``None``)."""

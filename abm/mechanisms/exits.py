@@ -9,11 +9,13 @@ reaches ``ipo_threshold`` lists with probability ``ipo_propensity`` per quarter,
 
 Acquisition. A private startup at seed or later is acquired with quarterly hazard
 ``ACQUISITION_HAZARD x ma_market_depth x appetite(sector) x (1 + 2 partnered) x
-(1 + 2 defensive_acquisition x threat) x (1 + 2 tax_incentive) x (1.3 - 0.6 risk_tolerance)``,
+(1 + 2 defensive_acquisition x threat) x (1 + 2 tax_incentive) x (1.3 - 0.6 risk)``, where
+``risk`` is the founding team's mean risk tolerance (founders draw theirs around the regime's
+``risk_tolerance``; risk-tolerant teams hold out for bigger outcomes),
 where ``threat`` grows with a disruptive startup's revenue. The buyer is its partner (70% when
 the partner can pay) or an incumbent of its sector drawn by appetite among those that can pay.
 Price: current valuation (last post-money moved with traction since) times
-``1 + acquisition_premium`` (+50% for a threat). Mode: a tiny team without revenue is an
+``1 + acquisition_premium + 0.5 x threat x defensive_acquisition``. Mode: a tiny team without revenue is an
 acqui-hire (price per head); a threat may be shelved (its revenue disappears); otherwise it is
 integrated (revenue, people and R&D go to the buyer). The buyer pays the price, minus the M&A
 tax incentive refunded by the state; the price is paid to the cap table exactly: holders by
@@ -201,6 +203,8 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
     _founder_exit(model, startup, failed=False)
     model.link(int(inc.uid[buyer_row]), startup.unique_id, "acquisition", price=price,
                mode=mode)
+    if mode == "acquihire":  # the team now works for the buyer
+        model.link(int(inc.uid[buyer_row]), startup.unique_id, "employment", people=people)
     model.stats["exits_ma"] += 1
     model.event("acquisition", f"Incumbent {int(inc.uid[buyer_row])} acquired Startup "
                 f"{startup.unique_id} for {price:.0f} M ({mode})")
@@ -222,7 +226,7 @@ def acquisitions(model) -> None:
     h = (C.ACQUISITION_HAZARD * p.ma_market_depth * appetite[st.sector[cand]]
          * (1.0 + 2.0 * (st.partner[cand] >= 0))
          * (1.0 + 2.0 * p.defensive_acquisition * threat)
-         * (1.0 + 2.0 * tax) * (1.3 - 0.6 * p.risk_tolerance))
+         * (1.0 + 2.0 * tax) * (1.3 - 0.6 * st.risk[cand]))
     tiny = (st.stage[cand] <= 1) & (C.STEPS_PER_YEAR * st.revenue[cand] < 1.0)
     h = np.where(tiny, C.ACQUIHIRE_DAMPING * h, h)
     hit = rng.random(cand.size) < h

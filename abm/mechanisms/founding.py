@@ -1,10 +1,11 @@
 """Founding: where new startups come from.
 
-Four channels, each a Poisson count per quarter, all multiplied by ``founding_legitimacy``
-(norms), ``tech_opportunity`` (technology) and the plan's founding boost once it starts:
+Four channels, each a Poisson count per quarter, multiplied by ``founding_legitimacy`` (norms;
+``0.5 + 0.5 x founding_legitimacy`` for academic spin-offs), ``tech_opportunity``
+(technology) and the plan's founding boost once it starts:
 
-* incumbent spin-outs: ``spinout_rate`` per 1,000 movable incumbent workers per year, higher
-  with founders' risk tolerance; the founding team leaves that incumbent, a ``spinoff`` edge
+* incumbent spin-outs: ``spinout_rate`` per 1,000 movable incumbent workers per year, times
+  ``0.5 + risk_tolerance`` (the regime's mean founder risk tolerance); the founding team leaves that incumbent, a ``spinoff`` edge
   links them; the startup is in the parent's sector 70% of the time;
 * university spin-offs: ``uni_spinoff_rate`` per university per year times technology-transfer
   strength and the university's knowledge index; higher quality and more often disruptive;
@@ -61,7 +62,7 @@ def found(model, origin: int, founders: list, sector: int, rng: np.random.Genera
 
 def _angel(model, startup, rng: np.random.Generator) -> None:
     """A recycled successful founder may back a new startup as an angel."""
-    angels = [f for f in model.founder_pool if f.angel]
+    angels = model.angels
     if not angels:
         return
     chance = len(angels) / (len(angels) + 20.0 * model.p.scale)
@@ -78,6 +79,7 @@ def _angel(model, startup, rng: np.random.Generator) -> None:
 
 def step(model) -> None:
     p, rng = model.p, model.rngs["founding"]
+    model.angels = [f for f in model.founder_pool if f.angel]  # once a step, not per startup
     m = model.ministry
     common = p.founding_legitimacy * p.tech_opportunity * m.instrument("founding_boost")
     if common <= 0:

@@ -26,8 +26,8 @@ def new_fund_size(model, rng: np.random.Generator) -> float:
 
 
 def raise_funds(model) -> None:
-    """Yearly fundraising (steps 0, 4, 8, ...)."""
-    if model.steps % C.STEPS_PER_YEAR:
+    """Yearly fundraising (steps 1, 5, 9, ...)."""
+    if not model.is_new_year():
         return
     p, m, rng, t = model.p, model.ministry, model.rngs["funds"], model.steps
     private = m.instrument("lp_capital_per_year") * p.scale

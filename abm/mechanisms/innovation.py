@@ -15,7 +15,7 @@ SNAPSHOT_EVERY = 10
 
 
 def snapshot(model) -> None:
-    t = model.steps + 1  # the step just completed, counting from 1
+    t = model.steps  # the step just completed (Mesa counts from 1)
     if t == C.BURN_IN or t % SNAPSHOT_EVERY == 0:
         model.innovators[t] = (model.st.view("innovations").copy(),
                                model.inc.view("innovations").copy())

@@ -123,7 +123,7 @@ def step(model) -> None:
             inc.headcount[rows] += want
             model.idle -= int(want.sum())
             model.stats["job_moves"] += float(want.sum())
-    if model.steps % C.STEPS_PER_YEAR == 0:
+    if model.is_new_year():
         workforce = model.idle + int(inc.headcount[rows].sum()) + startup_headcount(model)
         grads = int(workforce * C.GRADUATES_PER_YEAR)
         model.idle += grads

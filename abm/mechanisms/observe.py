@@ -1,4 +1,5 @@
-"""Per-step observation: the aggregates the DataCollector records (no side effects on agents)."""
+"""End of each step: founders between ventures may retire, then the aggregates the
+DataCollector records are computed (observation itself changes no agent)."""
 
 from __future__ import annotations
 

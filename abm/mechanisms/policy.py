@@ -27,7 +27,7 @@ def appropriation(model) -> float:
 
 def appropriate(model) -> None:
     """At the start of each year: return last year's unspent money, receive the new budget."""
-    if model.steps % C.STEPS_PER_YEAR:
+    if not model.is_new_year():
         return
     m = model.ministry
     if m.cash > 0:

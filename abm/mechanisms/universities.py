@@ -21,7 +21,7 @@ def step(model) -> None:
     p, rng = model.p, model.rngs["universities"]
     for uni in model.universities:
         uni.knowledge += 0.1 * uni.budget - C.KNOWLEDGE_DEPRECIATION * uni.knowledge
-    if model.steps % C.STEPS_PER_YEAR or not model.universities:
+    if not model.is_new_year() or not model.universities:
         return
     inc = model.inc
     rows = np.flatnonzero(inc.view("alive"))

@@ -1,0 +1,515 @@
+"""Performance benchmark: the ecosystem model against Mesa's Boltzmann wealth model.
+
+``abm bench`` (see docs/performance.md) measures, in one run on one machine:
+
+* the model's throughput in **agent-steps per second** for each preset at three scales
+  (full: 1, 10, 100; quick: 0.2, 1, 5). An agent-step is one live agent of any kind (founders,
+  startups, incumbents, funds, universities, the ministry: ``len(model.agents)``) for one step;
+  live agents are counted after every step through the ``progress`` callback of
+  :meth:`abm.model.EcosystemModel.run` and summed. Only ``model.run`` is timed (construction
+  and the end-of-run summary are reported separately). Data collection is on (it always is);
+* the yardstick: Mesa 3.3.1's reference Boltzmann wealth model
+  (``mesa.examples.BoltzmannWealth``, its ``DataCollector`` with a model and an agent
+  reporter collects every step) at 1,000 and 10,000 agents on a grid with about one agent
+  per cell (32 x 32 and 100 x 100, as Mesa's own ``benchmarks/configurations.py`` uses for
+  10,000 agents): more agents per cell would make its ``give_money`` quadratic in the density
+  and the yardstick unfairly slow;
+* the **peak memory** (``ru_maxrss``) of every measured run: each run happens in a fresh
+  Python process (``python -c``), so peaks do not mix;
+* the wall time of a **regime comparison**: 3 presets x 10 seeds at scale 1, 100 steps, in a
+  spawn process pool with 2 workers (the shape of ``abm experiment``'s replications).
+
+Ratios (medians over repeats):
+
+* ``model / Boltzmann`` agent-steps per second, pairing the model at scale ``s`` with
+  Boltzmann at ``1000 s`` agents (DESIGN.md: scale 1 is of the order of 1,000 live startups):
+  scale 1 vs 1,000 agents and scale 10 vs 10,000 agents (quick: 0.2 vs 200, 1 vs 1,000);
+* the **scaling ratio**: time per agent-step at the largest scale over that at the middle
+  scale, ``(t_100 / as_100) / (t_10 / as_10)``; 1.0 means perfectly linear cost.
+
+Targets (reported PASS/FAIL, never an error): ratio >= 1.0 at both pairings, scaling ratio
+<= 1.2, peak memory at the largest scale < 2 GiB.
+
+A run that exceeds ``timeout`` seconds is stopped; its figures cover the steps it completed
+and are flagged ``partial``. Since the model's cost per step grows over a run, a partial time
+per agent-step underestimates the full run's, so a partial scaling ratio is a lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import queue
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable, Sequence
+
+BENCH_PRESETS = ("silicon_valley", "japan", "korea")
+GIB = 1024 ** 3
+TARGET_RATIO = 1.0
+TARGET_SCALING = 1.2
+TARGET_PEAK_BYTES = 2 * GIB
+BOLTZMANN_PER_SCALE = 1000
+"""Boltzmann agents paired with one unit of model scale (scale 1 ~ 1,000 live startups)."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What ``abm bench`` measures. ``scales`` = (low, mid, high): the model/Boltzmann ratios
+    use low and mid, the scaling ratio high over mid."""
+
+    presets: tuple[str, ...] = BENCH_PRESETS
+    scales: tuple[float, float, float] = (1.0, 10.0, 100.0)
+    steps: int = 100
+    repeats: int = 3
+    """Repeats of each model and Boltzmann case (the median is reported)."""
+    repeats_high: int = 1
+    """Repeats at the highest scale (each run there can take minutes)."""
+    boltzmann_sizes: tuple[int, ...] = (1000, 10000)
+    regime_seeds: int = 10
+    regime_scale: float = 1.0
+    regime_steps: int = 100
+    regime_workers: int = 2
+    seed: int = 1
+    timeout: float = 1800.0
+    """Seconds one measured run may take before it is stopped (figures then partial)."""
+
+    def __post_init__(self) -> None:
+        if len(self.scales) != 3 or not all(s > 0 for s in self.scales):
+            raise ValueError(f"scales must be three positive numbers, got {self.scales}")
+        if self.steps < 1 or self.repeats < 1 or self.repeats_high < 1:
+            raise ValueError("steps and repeats must be at least 1")
+
+
+FULL = BenchConfig()
+QUICK = BenchConfig(scales=(0.2, 1.0, 5.0), steps=50, repeats=1, repeats_high=1,
+                    boltzmann_sizes=(200, 1000), regime_seeds=2, regime_steps=50,
+                    timeout=300.0)
+
+
+def boltzmann_for(scale: float) -> int:
+    """Boltzmann agents paired with model ``scale``."""
+    return max(10, int(round(BOLTZMANN_PER_SCALE * scale)))
+
+
+def grid_side(n: int) -> int:
+    """Side of a square grid with about one agent per cell."""
+    return max(2, int(math.ceil(math.sqrt(n))))
+
+
+# -- measured runs, each in a fresh process ----------------------------------------------------
+def _rss_bytes() -> int:
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # KiB on Linux
+
+
+def child(spec_json: str) -> None:
+    """Body of a measurement process: run one case, stream progress as JSON lines on stdout.
+
+    ``spec``: ``{"kind": "model", "preset", "scale", "seed", "steps"}`` or
+    ``{"kind": "boltzmann", "n", "seed", "steps"}``.
+    """
+    spec = json.loads(spec_json)
+    out = sys.stdout
+
+    def emit(**rec: Any) -> None:
+        out.write(json.dumps(rec) + "\n")
+        out.flush()
+
+    steps = int(spec["steps"])
+    if spec["kind"] == "model":
+        from abm import EcosystemModel
+
+        emit(event="ready", rss_base=_rss_bytes())
+        t0 = time.perf_counter()
+        model = EcosystemModel(preset=spec["preset"], seed=int(spec["seed"]),
+                               scale=float(spec["scale"]))
+        init = time.perf_counter() - t0
+        emit(event="init", init_s=init, agents=len(model.agents))
+        total = 0
+        c_run, t_run = time.process_time(), time.perf_counter()
+
+        def progress(step: int) -> None:
+            nonlocal total
+            n = len(model.agents)
+            total += n
+            emit(event="step", step=int(step), agents=n, agent_steps=total,
+                 run_s=time.perf_counter() - t_run, cpu_s=time.process_time() - c_run)
+
+        model.run(steps, progress=progress)
+        run_s, cpu_s = time.perf_counter() - t_run, time.process_time() - c_run
+        t1 = time.perf_counter()
+        model.summary()
+        summary_s = time.perf_counter() - t1
+        emit(event="done", run_s=run_s, cpu_s=cpu_s, agent_steps=total, summary_s=summary_s,
+             agents_end=len(model.agents), startups_end=len(model.startups),
+             startup_rows=int(model.st.n), graph_nodes=model.graph.number_of_nodes(),
+             graph_edges=model.graph.number_of_edges(), peak_rss=_rss_bytes())
+    elif spec["kind"] == "boltzmann":
+        from mesa.examples import BoltzmannWealth
+
+        emit(event="ready", rss_base=_rss_bytes())
+        n = int(spec["n"])
+        side = grid_side(n)
+        t0 = time.perf_counter()
+        model = BoltzmannWealth(n=n, width=side, height=side, seed=int(spec["seed"]))
+        emit(event="init", init_s=time.perf_counter() - t0, agents=len(model.agents))
+        total = 0
+        c_run, t_run = time.process_time(), time.perf_counter()
+        for step in range(1, steps + 1):
+            model.step()  # moves, gives money, and collects data (model + agent reporters)
+            k = len(model.agents)
+            total += k
+            emit(event="step", step=step, agents=k, agent_steps=total,
+                 run_s=time.perf_counter() - t_run, cpu_s=time.process_time() - c_run)
+        emit(event="done", run_s=time.perf_counter() - t_run,
+             cpu_s=time.process_time() - c_run, agent_steps=total, summary_s=0.0,
+             agents_end=len(model.agents), grid=[side, side], peak_rss=_rss_bytes())
+    else:
+        raise ValueError(f"unknown benchmark case kind {spec['kind']!r}")
+
+
+def measure(spec: dict, timeout: float, python: str | None = None) -> dict:
+    """Run one case in a fresh ``python -c`` process; return its figures.
+
+    Keys: ``run_s``, ``agent_steps``, ``rate`` (agent-steps per second), ``peak_rss`` (bytes),
+    ``steps_done``, ``partial`` (stopped by the timeout or crashed) and what the child
+    reported. The peak of a partial run is read from ``/proc`` while it runs.
+    """
+    # load this file without importing the abm package, so the Boltzmann process carries only
+    # Mesa's imports (its memory and start-up are Boltzmann's own)
+    code = ("import importlib.util, sys; s = importlib.util.spec_from_file_location("
+            "'abm_bench_child', sys.argv[1]); m = importlib.util.module_from_spec(s); "
+            "sys.modules[s.name] = m; s.loader.exec_module(m); m.child(sys.argv[2])")
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    proc = subprocess.Popen([python or sys.executable, "-c", code, os.path.abspath(__file__),
+                             json.dumps(spec)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+
+    def reader() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+    result: dict = {"spec": spec, "partial": False, "steps_done": 0, "agent_steps": 0,
+                    "run_s": 0.0, "cpu_s": 0.0, "peak_rss": 0}
+    deadline = time.monotonic() + timeout
+    last_step: dict = {}
+    done = False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            line = lines.get(timeout=min(left, 1.0))
+        except queue.Empty:
+            result["peak_rss"] = max(result["peak_rss"], _proc_peak(proc.pid))
+            continue
+        if line is None:
+            break
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        ev = rec.pop("event", "")
+        if ev == "step":
+            last_step = rec
+        elif ev == "done":
+            result.update(rec)
+            done = True
+        elif ev in ("ready", "init"):
+            result.update(rec)
+    if not done:
+        result["peak_rss"] = max(result["peak_rss"], _proc_peak(proc.pid))
+        if proc.poll() is None:
+            proc.kill()
+        result["partial"] = True
+        result["run_s"] = last_step.get("run_s", 0.0)
+        result["cpu_s"] = last_step.get("cpu_s", 0.0)
+        result["agent_steps"] = last_step.get("agent_steps", 0)
+        result["agents_end"] = last_step.get("agents", 0)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        err = ""
+    if proc.returncode not in (0, None) and not result["partial"]:
+        result["partial"] = True
+    if result["partial"]:
+        tail = (err or "").strip().splitlines()[-1:] if err else []
+        result["note"] = ("timeout" if time.monotonic() >= deadline else
+                          f"process failed: {tail[0] if tail else proc.returncode}")
+    result["steps_done"] = last_step.get("step", 0)
+    result["rate"] = result["agent_steps"] / result["run_s"] if result["run_s"] > 0 else 0.0
+    cpu = result.get("cpu_s", 0.0)
+    result["cpu_rate"] = result["agent_steps"] / cpu if cpu > 0 else 0.0
+    return result
+
+
+def _proc_peak(pid: int) -> int:
+    """Peak resident memory of a running process (``VmHWM``), 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+# -- regime comparison -------------------------------------------------------------------------
+def _regime_task(args: tuple[str, int, float, int]) -> float:
+    from abm import EcosystemModel
+
+    preset, seed, scale, steps = args
+    t0 = time.perf_counter()
+    model = EcosystemModel(preset=preset, seed=seed, scale=scale)
+    model.run(steps)
+    model.summary()
+    model.release()
+    return time.perf_counter() - t0
+
+
+def regime_comparison(presets: Sequence[str], seeds: int, scale: float, steps: int,
+                      workers: int) -> dict:
+    """Wall time of ``presets x seeds`` runs (with summaries) in a spawn process pool."""
+    import multiprocessing as mp
+
+    tasks = [(p, s, scale, steps) for p in presets for s in range(1, seeds + 1)]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        per_run = list(pool.map(_regime_task, tasks))
+    wall = time.perf_counter() - t0
+    return {"runs": len(tasks), "presets": list(presets), "seeds": seeds, "scale": scale,
+            "steps": steps, "workers": workers, "wall_s": wall,
+            "run_s_sum": float(sum(per_run)), "run_s_median": statistics.median(per_run)}
+
+
+# -- the benchmark -----------------------------------------------------------------------------
+@dataclass
+class Case:
+    name: str
+    label: str
+    size: str
+    runs: list[dict] = field(default_factory=list)
+
+    def median(self, key: str) -> float:
+        vals = [r.get(key, 0.0) for r in self.runs]
+        return float(statistics.median(vals)) if vals else 0.0
+
+    @property
+    def partial(self) -> bool:
+        return any(r.get("partial") for r in self.runs)
+
+    def figures(self) -> dict:
+        return {"label": self.label, "size": self.size, "repeats": len(self.runs),
+                "partial": self.partial,
+                "run_s": self.median("run_s"), "cpu_s": self.median("cpu_s"),
+                "agent_steps": self.median("agent_steps"),
+                "rate": self.median("rate"), "cpu_rate": self.median("cpu_rate"), "steps_done": min(
+                    (r.get("steps_done", 0) for r in self.runs), default=0),
+                "peak_rss": max((r.get("peak_rss", 0) for r in self.runs), default=0),
+                "rss_base": self.median("rss_base"), "init_s": self.median("init_s"),
+                "summary_s": self.median("summary_s"), "agents_end": self.median("agents_end"),
+                "runs": self.runs}
+
+
+def _fmt_scale(s: float) -> str:
+    return f"{s:g}"
+
+
+def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> dict:
+    """Measure everything in ``cfg``; return a JSON-ready dict of figures (see module doc)."""
+    from importlib.metadata import version
+
+    t_start = time.perf_counter()
+    low, mid, high = cfg.scales
+    cases: dict[str, Case] = {}
+    plan: list[tuple[str, dict, int]] = []
+    for n in sorted(set(cfg.boltzmann_sizes) | {boltzmann_for(low), boltzmann_for(mid)}):
+        side = grid_side(n)
+        key = f"boltzmann@{n}"
+        cases[key] = Case(key, "Boltzmann (Mesa)", f"{n:,} agents ({side}x{side})")
+        plan.append((key, {"kind": "boltzmann", "n": n, "steps": cfg.steps}, cfg.repeats))
+    for scale in cfg.scales:
+        for preset in cfg.presets:
+            key = f"{preset}@{_fmt_scale(scale)}"
+            cases[key] = Case(key, preset, f"scale {_fmt_scale(scale)}")
+            reps = cfg.repeats_high if scale == high else cfg.repeats
+            plan.append((key, {"kind": "model", "preset": preset, "scale": scale,
+                               "steps": cfg.steps}, reps))
+    for key, spec, reps in plan:
+        for r in range(reps):
+            spec_r = dict(spec, seed=cfg.seed + r)
+            log(f"{key} run {r + 1}/{reps} ...")
+            res = measure(spec_r, cfg.timeout)
+            cases[key].runs.append(res)
+            flag = f" PARTIAL ({res.get('note')}, {res['steps_done']} steps)" \
+                if res["partial"] else ""
+            log(f"  {res['run_s']:.2f} s, {res['rate']:,.0f} agent-steps/s, "
+                f"peak {res['peak_rss'] / 2**20:,.0f} MiB{flag}")
+    log(f"regime comparison: {len(cfg.presets)} presets x {cfg.regime_seeds} seeds ...")
+    regime = regime_comparison(cfg.presets, cfg.regime_seeds, cfg.regime_scale,
+                               cfg.regime_steps, cfg.regime_workers)
+    log(f"  {regime['wall_s']:.1f} s")
+
+    figs = {k: c.figures() for k, c in cases.items()}
+    ratios = []
+    for scale in (low, mid):
+        n = boltzmann_for(scale)
+        b = figs[f"boltzmann@{n}"]
+        for preset in cfg.presets:
+            m = figs[f"{preset}@{_fmt_scale(scale)}"]
+            value = m["rate"] / b["rate"] if b["rate"] > 0 else 0.0
+            cpu = m["cpu_rate"] / b["cpu_rate"] if b["cpu_rate"] > 0 else 0.0
+            ratios.append({"preset": preset, "scale": scale, "boltzmann_agents": n,
+                           "model_rate": m["rate"], "boltzmann_rate": b["rate"],
+                           "ratio": value, "ratio_cpu": cpu, "partial": m["partial"] or b["partial"],
+                           "target": TARGET_RATIO, "pass": value >= TARGET_RATIO})
+    scaling = []
+    peaks = []
+    for preset in cfg.presets:
+        a, z = figs[f"{preset}@{_fmt_scale(mid)}"], figs[f"{preset}@{_fmt_scale(high)}"]
+        per_a = a["run_s"] / a["agent_steps"] if a["agent_steps"] else float("nan")
+        per_z = z["run_s"] / z["agent_steps"] if z["agent_steps"] else float("nan")
+        value = per_z / per_a if per_a and per_a > 0 else float("nan")
+        cpu_a = a["cpu_s"] / a["agent_steps"] if a["agent_steps"] else float("nan")
+        cpu_z = z["cpu_s"] / z["agent_steps"] if z["agent_steps"] else float("nan")
+        value_cpu = cpu_z / cpu_a if cpu_a and cpu_a > 0 else float("nan")
+        scaling.append({"preset": preset, "scales": [mid, high],
+                        "time_ratio": z["run_s"] / a["run_s"] if a["run_s"] else float("nan"),
+                        "agent_step_ratio": (z["agent_steps"] / a["agent_steps"]
+                                             if a["agent_steps"] else float("nan")),
+                        "ratio": value, "ratio_cpu": value_cpu,
+                        "partial": z["partial"] or a["partial"],
+                        "lower_bound": z["partial"] and not a["partial"],
+                        "target": TARGET_SCALING,
+                        "pass": bool(value <= TARGET_SCALING) if math.isfinite(value) else False})
+        peaks.append({"preset": preset, "scale": high, "peak_rss": z["peak_rss"],
+                      "partial": z["partial"], "target": TARGET_PEAK_BYTES,
+                      "pass": 0 < z["peak_rss"] < TARGET_PEAK_BYTES and not z["partial"]})
+    try:
+        mesa_version = version("mesa")
+    except Exception:  # pragma: no cover
+        mesa_version = None
+    return {
+        "config": asdict(cfg),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "processor": platform.processor() or platform.machine(),
+                    "python": platform.python_version(), "mesa": mesa_version,
+                    "memory_bytes": _total_memory()},
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "cases": figs, "ratios": ratios, "scaling": scaling, "peak_memory": peaks,
+        "regime_comparison": regime, "bench_wall_s": time.perf_counter() - t_start,
+    }
+
+
+def _total_memory() -> int | None:
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().total)
+    except Exception:  # pragma: no cover
+        return None
+
+
+# -- report ------------------------------------------------------------------------------------
+def _mark(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report_lines(res: dict) -> list[str]:
+    """The ratio, scaling, memory and regime lines (plain text, one figure per line)."""
+    out = []
+    for r in res["ratios"]:
+        part = " (partial run)" if r["partial"] else ""
+        out.append(f"ratio model/Boltzmann agent-steps/s: {r['preset']} scale "
+                   f"{_fmt_scale(r['scale'])} vs Boltzmann {r['boltzmann_agents']:,} agents = "
+                   f"{r['ratio']:.2f} ({r['model_rate']:,.0f} vs {r['boltzmann_rate']:,.0f}; "
+                   f"CPU-time basis {r['ratio_cpu']:.2f})"
+                   f"  target >= {r['target']:g}  {_mark(r['pass'])}{part}")
+    for s in res["scaling"]:
+        lo, hi = s["scales"]
+        sign = ">= " if s["lower_bound"] else ""
+        part = " (partial run: lower bound)" if s["lower_bound"] else (
+            " (partial run)" if s["partial"] else "")
+        out.append(f"scaling ratio (time per agent-step, scale {_fmt_scale(hi)} / scale "
+                   f"{_fmt_scale(lo)}): {s['preset']} = {sign}{s['ratio']:.2f} (time x"
+                   f"{s['time_ratio']:.1f} for agent-steps x{s['agent_step_ratio']:.1f}; "
+                   f"CPU-time basis {sign}{s['ratio_cpu']:.2f})"
+                   f"  target <= {s['target']:g}  {_mark(s['pass'])}{part}")
+    for p in res["peak_memory"]:
+        part = " (partial run: peak so far)" if p["partial"] else ""
+        out.append(f"peak memory at scale {_fmt_scale(p['scale'])}: {p['preset']} = "
+                   f"{p['peak_rss'] / 2**20:,.0f} MiB  target < {p['target'] / GIB:g} GiB  "
+                   f"{_mark(p['pass'])}{part}")
+    g = res["regime_comparison"]
+    out.append(f"regime comparison: {len(g['presets'])} presets x {g['seeds']} seeds, scale "
+               f"{_fmt_scale(g['scale'])}, {g['steps']} steps, {g['workers']} workers: "
+               f"{g['wall_s']:.1f} s wall ({g['run_s_median']:.2f} s median per run)")
+    return out
+
+
+def print_report(res: dict, console: Any = None) -> None:
+    """A rich table of every case, then the ratio lines."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=None if sys.stdout.isatty() else 150)
+    cfg, mach = res["config"], res["machine"]
+    table = Table(title=f"abm bench: {cfg['steps']} steps, median of repeats "
+                        f"({mach['cpus']} CPUs, Python {mach['python']}, Mesa {mach['mesa']})")
+    for col, just in (("case", "left"), ("size", "left"), ("reps", "right"),
+                      ("run s", "right"), ("cpu s", "right"), ("agent-steps", "right"), ("agent-steps/s", "right"),
+                      ("agents at end", "right"), ("peak MiB", "right"),
+                      ("base MiB", "right"), ("init s", "right"),
+                      ("summary s", "right"), ("note", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for key, c in res["cases"].items():
+        note = ""
+        if c["partial"]:
+            note = f"partial: {c['steps_done']}/{cfg['steps']} steps"
+        table.add_row(c["label"], c["size"], str(c["repeats"]), f"{c['run_s']:.2f}",
+                      f"{c['cpu_s']:.2f}",
+                      f"{c['agent_steps']:,.0f}", f"{c['rate']:,.0f}",
+                      f"{c['agents_end']:,.0f}", f"{c['peak_rss'] / 2**20:,.0f}",
+                      f"{c['rss_base'] / 2**20:,.0f}",
+                      f"{c['init_s']:.2f}", f"{c['summary_s']:.2f}", note)
+    console.print(table)
+    for line in report_lines(res):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    console.print(f"bench wall time: {res['bench_wall_s']:.0f} s", highlight=False)
+
+
+def write_json(res: dict, path: str | os.PathLike) -> None:
+    def clean(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        return x
+
+    with open(path, "w") as fh:
+        json.dump(clean(res), fh, indent=1)
+
+
+def config_for(quick: bool, **changes: Any) -> BenchConfig:
+    """The full or quick configuration with ``changes`` (``None`` values ignored)."""
+    base = QUICK if quick else FULL
+    return replace(base, **{k: v for k, v in changes.items() if v is not None})
