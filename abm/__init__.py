@@ -10,13 +10,25 @@ funding, partnerships, acquisitions, IPOs and hiring. Regimes (``silicon_valley`
     ['acquihires', 'cvc_deal_share', 'deal_multiple_below_1_share']
 """
 
-from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
-from .metrics import SUMMARY_KEYS
-from .model import EcosystemModel
+from importlib import import_module
+
 from .params import COMPONENTS, SPECS, ParameterError, Params
 from .presets import PRESET_NAMES, presets, resolve
 
 __version__ = "0.1.0"
+
+_LAZY = {"EcosystemModel": "model", "SUMMARY_KEYS": "metrics", "Founder": "agents",
+         "Incumbent": "agents", "Ministry": "agents", "Startup": "agents",
+         "University": "agents", "VCFund": "agents"}
+
+
+def __getattr__(name: str):
+    """Import the model (and Mesa) only when it is used, so the CLI starts fast."""
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["COMPONENTS", "EcosystemModel", "Founder", "Incumbent", "Ministry", "PRESET_NAMES",
            "ParameterError", "Params", "SPECS", "SUMMARY_KEYS", "Startup", "University",

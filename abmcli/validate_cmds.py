@@ -1,0 +1,82 @@
+"""``abm validate``: the presets against stylized facts (exit 0 when every fact holds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import fail
+
+
+def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
+    """``PRESET:NAME=VALUE`` items -> {preset: {name: value}} (validated)."""
+    from abm.params import ParameterError
+    from abm.presets import PRESET_NAMES, resolve
+
+    out: dict[str, dict[str, float]] = {}
+    for item in items:
+        head, sep, raw = item.partition("=")
+        preset, colon, name = head.partition(":")
+        if not sep or not colon or not name:
+            raise fail(f"malformed --set '{item}': expected PRESET:NAME=VALUE")
+        if preset not in PRESET_NAMES:
+            raise fail(f"unknown preset '{preset}' in --set; valid presets: "
+                       f"{', '.join(PRESET_NAMES)}")
+        try:
+            value = float(raw)
+        except ValueError:
+            raise fail(f"malformed value in --set '{item}': {raw!r} is not a number") from None
+        out.setdefault(preset, {})[name] = value
+    for preset, values in out.items():
+        try:
+            resolve(preset, {}, values)
+        except ParameterError as exc:
+            raise fail(str(exc)) from None
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate")
+    def validate_cmd(
+        seeds: str = typer.Option("20", help="Seeds per preset."),
+        steps: str = typer.Option("100", help="Quarters per run."),
+        out: Optional[Path] = typer.Option(None, help="Write validation.md (and the runs) here."),
+        workers: Optional[str] = typer.Option(None, help="Local worker processes."),
+        scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address."),
+        only: list[str] = typer.Option([], "--only", help="Check only this fact id "
+                                       "(repeatable); only its preset runs."),
+        set_: list[str] = typer.Option([], "--set", help="Override a preset's parameter: "
+                                       "PRESET:NAME=VALUE (e.g. to break it on purpose)."),
+    ) -> None:
+        """Run every preset over N seeds and compare with the stylized facts.
+
+        Exits 0 when every fact holds, 1 otherwise."""
+        from experiments.validate import FactError, validate
+
+        def whole(raw: str, option: str, low: int) -> int:
+            try:
+                v = int(raw)
+            except ValueError:
+                raise fail(f"{option} must be a whole number >= {low}, got {raw!r}") from None
+            if v < low:
+                raise fail(f"{option} must be a whole number >= {low}, got {raw!r}")
+            return v
+
+        n_seeds = whole(seeds, "--seeds", 1)
+        n_steps = whole(steps, "--steps", 1)
+        n_workers = whole(workers, "--workers", 1) if workers is not None else None
+        overrides = _parse_overrides(set_)
+        try:
+            rows, md = validate(seeds=n_seeds, steps=n_steps, out=out, workers=n_workers,
+                                scheduler=scheduler, only=only, overrides=overrides)
+        except FactError as exc:
+            raise fail(str(exc)) from None
+        typer.echo(md)
+        if out is not None:
+            typer.echo(f"wrote {out / 'validation.md'}")
+        failed = [r["fact"].id for r in rows if not r["holds"]]
+        if failed:
+            typer.echo(f"{len(failed)} fact(s) do not hold: {', '.join(failed)}", err=True)
+            raise typer.Exit(1)

@@ -1,0 +1,185 @@
+"""Validation of the presets against stylized facts (``abm validate``).
+
+Every preset runs over N seeds through the experiment runner (:func:`experiments.run_batch`);
+for each fact the model mean and a 95% t-interval of its metric are compared with the fact's
+range. A fact holds when the mean lies in the range. Facts live in ``stylized_facts.toml``
+beside this module, each with its source and whether it was used for calibration or held out.
+Validation seeds come from ``SeedSequence(VALIDATION_SEED)``; calibration
+(``scripts/calibrate.py``) uses ``SeedSequence(CALIBRATION_SEED)``, so the two never share a
+seed.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+
+from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+from abm.presets import PRESET_NAMES
+
+from .runner import RunSpec, run_batch
+from .spec import replicate_seeds
+
+VALIDATION_SEED = 20261123
+CALIBRATION_SEED = 7
+FACT_FIELDS = {"id", "key", "preset", "low", "high", "use", "source"}
+
+
+class FactError(ValueError):
+    """A malformed facts file."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    key: str
+    preset: str
+    low: float
+    high: float
+    use: str
+    source: str
+
+
+def load_facts(path: str | Path | None = None) -> list[Fact]:
+    """Read and check the facts (default: the shipped ``stylized_facts.toml``)."""
+    if path is None:
+        text = resources.files("experiments").joinpath("stylized_facts.toml").read_text("utf-8")
+        where = "experiments/stylized_facts.toml"
+    else:
+        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FactError(f"{where}: {exc}") from None
+    facts = []
+    for i, raw in enumerate(data.get("fact", [])):
+        unknown = set(raw) - FACT_FIELDS
+        missing = FACT_FIELDS - set(raw)
+        if unknown or missing:
+            raise FactError(f"{where}: fact #{i + 1}: unknown keys {sorted(unknown)} / missing "
+                            f"{sorted(missing)}; valid keys: {sorted(FACT_FIELDS)}")
+        if raw["key"] not in SUMMARY_KEYS + EXTRA_KEYS:
+            raise FactError(f"{where}: fact {raw['id']}: unknown metric '{raw['key']}'")
+        if raw["preset"] not in PRESET_NAMES:
+            raise FactError(f"{where}: fact {raw['id']}: unknown preset '{raw['preset']}'; "
+                            f"valid presets: {', '.join(PRESET_NAMES)}")
+        if raw["use"] not in ("calibration", "held_out"):
+            raise FactError(f"{where}: fact {raw['id']}: use must be 'calibration' or "
+                            f"'held_out'")
+        facts.append(Fact(**{k: raw[k] for k in FACT_FIELDS}))
+    return facts
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-interval (the interval collapses to the mean for one value)."""
+    x = np.asarray(values, dtype=float)
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return m, m - half, m + half
+
+
+def validation_runs(presets: Sequence[str], seeds: int, steps: int,
+                    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+                    master_seed: int = VALIDATION_SEED) -> list[RunSpec]:
+    """One run per preset and seed (the same seeds for every preset)."""
+    seed_list = replicate_seeds(master_seed, seeds)
+    runs = []
+    for p_i, preset in enumerate(presets):
+        for r, seed in enumerate(seed_list):
+            runs.append(RunSpec(run_id=f"{p_i:02d}-{preset}-{r:03d}", preset=preset,
+                                overrides=dict((overrides or {}).get(preset, {})), seed=seed,
+                                steps=steps, scenario=preset, replicate=r, scenario_index=p_i))
+    return runs
+
+
+def evaluate(facts: Sequence[Fact], runs_table) -> list[dict[str, Any]]:
+    """One row per fact: model mean, interval, whether it holds."""
+    rows = []
+    for f in facts:
+        vals = runs_table.loc[runs_table["preset"] == f.preset, f.key].to_numpy(dtype=float)
+        if vals.size == 0:
+            rows.append({"fact": f, "n": 0, "mean": float("nan"), "lo": float("nan"),
+                         "hi": float("nan"), "holds": False})
+            continue
+        m, lo, hi = mean_ci(vals)
+        rows.append({"fact": f, "n": int(vals.size), "mean": m, "lo": lo, "hi": hi,
+                     "holds": bool(f.low <= m <= f.high)})
+    return rows
+
+
+def _g(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
+
+
+def table_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    head = ("| fact | preset | metric | target range | model mean [95% CI] | holds? | use | "
+            "source |\n|---|---|---|---|---|---|---|---|\n")
+    lines = []
+    for r in rows:
+        f = r["fact"]
+        lines.append(f"| {f.id} | {f.preset} | {f.key} | [{_g(f.low)}, {_g(f.high)}] | "
+                     f"{_g(r['mean'])} [{_g(r['lo'])}, {_g(r['hi'])}] | "
+                     f"{'yes' if r['holds'] else '**no**'} | {f.use} | {f.source} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
+             workers: int | None = None, scheduler: str | None = None,
+             only: Sequence[str] = (), overrides: Mapping[str, Mapping[str, Any]] | None = None,
+             facts_path: str | Path | None = None, progress: bool = True,
+             all_presets: bool = True) -> tuple[list[dict[str, Any]], str]:
+    """Run the validation; returns the rows and the markdown report.
+
+    Args:
+        seeds: seeds per preset.
+        steps: quarters per run.
+        out: folder for runs.parquet and validation.md (resumable runner folder).
+        only: fact ids to check (default: all); only their presets run unless
+            ``all_presets``.
+        overrides: ``{preset: {parameter: value}}`` (e.g. to break a preset on purpose).
+    """
+    facts = load_facts(facts_path)
+    if only:
+        known = {f.id for f in facts}
+        bad = [o for o in only if o not in known]
+        if bad:
+            raise FactError(f"unknown fact id(s) {', '.join(bad)}; valid ids: "
+                            f"{', '.join(sorted(known))}")
+        facts = [f for f in facts if f.id in set(only)]
+    needed = sorted({f.preset for f in facts}, key=PRESET_NAMES.index)
+    presets = list(PRESET_NAMES) if all_presets and not only else needed
+    runs = validation_runs(presets, seeds, steps, overrides)
+    result = run_batch(runs, out=Path(out) / "runs" if out else None, workers=workers,
+                       scheduler=scheduler, resume=bool(out), progress=progress,
+                       collect={"timeseries": False, "distributions": False},
+                       label="validate")
+    if result.failures:
+        raise RuntimeError(f"{len(result.failures)} validation run(s) raised; see "
+                           f"failures.jsonl ({result.failures[0].get('error')})")
+    rows = evaluate(facts, result.runs)
+    held = sum(r["holds"] for r in rows)
+    md = (f"# Validation against stylized facts\n\n{len(presets)} preset(s) x {seeds} seeds "
+          f"(SeedSequence({VALIDATION_SEED})), {steps} steps; a fact holds when the model mean "
+          f"lies in the target range. {held} of {len(rows)} facts hold "
+          f"({sum(r['holds'] for r in rows if r['fact'].use == 'calibration')} of "
+          f"{sum(r['fact'].use == 'calibration' for r in rows)} calibration facts, "
+          f"{sum(r['holds'] for r in rows if r['fact'].use == 'held_out')} of "
+          f"{sum(r['fact'].use == 'held_out' for r in rows)} held-out facts).\n\n"
+          + table_markdown(rows))
+    if overrides:
+        md += f"\nOverrides applied: `{dict(overrides)}`\n"
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "validation.md").write_text(md, encoding="utf-8")
+    return rows, md

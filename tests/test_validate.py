@@ -1,0 +1,81 @@
+"""``abm validate``: facts data, the table, and failure on a deliberately broken preset."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from experiments.validate import (CALIBRATION_SEED, VALIDATION_SEED, Fact, FactError, evaluate,
+                                  load_facts, mean_ci, table_markdown, validation_runs)
+
+ABM = shutil.which("abm") or f"{sys.executable} -m abmcli"
+
+
+def test_facts_load_with_sources_and_use():
+    facts = load_facts()
+    ids = [f.id for f in facts]
+    assert len(ids) == len(set(ids))
+    assert {f.use for f in facts} == {"calibration", "held_out"}
+    assert all(f.source and f.low <= f.high for f in facts)
+    # the eleven shared calibration targets are all there
+    assert {"exit_mix_us", "exit_mix_japan", "exit_mix_korea", "vc_intensity_us",
+            "vc_intensity_japan", "vc_intensity_korea", "cvc_us", "cvc_japan", "cvc_korea",
+            "gov_vc_korea", "gov_vc_us"} <= set(ids)
+
+
+def test_bad_fact_file_is_reported(tmp_path):
+    bad = tmp_path / "facts.toml"
+    bad.write_text('[[fact]]\nid="x"\nkey="no_such_metric"\npreset="japan"\nlow=0\nhigh=1\n'
+                   'use="held_out"\nsource="s"\n')
+    with pytest.raises(FactError, match="unknown metric 'no_such_metric'"):
+        load_facts(bad)
+
+
+def test_validation_and_calibration_seeds_differ():
+    v = {r.seed for r in validation_runs(["japan"], 20, 10)}
+    c = {r.seed for r in validation_runs(["japan"], 20, 10, master_seed=CALIBRATION_SEED)}
+    assert VALIDATION_SEED != CALIBRATION_SEED and not v & c
+
+
+def test_evaluate_and_table():
+    fact = Fact("f", "ma_share_of_exits", "japan", 0.15, 0.35, "calibration", "src")
+    runs = pd.DataFrame({"preset": ["japan"] * 3, "ma_share_of_exits": [0.2, 0.3, 0.25]})
+    (row,) = evaluate([fact], runs)
+    assert row["holds"] and row["mean"] == pytest.approx(0.25)
+    m, lo, hi = mean_ci([0.2, 0.3, 0.25])
+    assert lo < m < hi
+    md = table_markdown([row])
+    assert "| f | japan | ma_share_of_exits | [0.15, 0.35] |" in md and "| yes |" in md
+    runs["ma_share_of_exits"] = [0.8, 0.9, 0.85]
+    (row,) = evaluate([fact], runs)
+    assert not row["holds"]
+
+
+def test_broken_preset_fails_on_the_right_fact(tmp_path):
+    """Japan with an M&A market like Silicon Valley's breaks the Japanese exit-mix fact only."""
+    cmd = (ABM.split() + ["validate", "--seeds", "3", "--steps", "100", "--workers", "2",
+                          "--only", "exit_mix_japan", "--only", "vc_intensity_japan",
+                          "--set", "japan:acquisition_appetite=1.0",
+                          "--set", "japan:ma_market_depth=3.0", "--out", str(tmp_path)])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 1, proc.stderr
+    table = (tmp_path / "validation.md").read_text()
+    row = next(line for line in table.splitlines() if line.startswith("| exit_mix_japan"))
+    assert "**no**" in row
+    row = next(line for line in table.splitlines() if line.startswith("| vc_intensity_japan"))
+    assert "| yes |" in row
+    assert "exit_mix_japan" in proc.stderr.splitlines()[-1]
+
+
+def test_validate_bad_input_exits_2():
+    for args in (["--seeds", "0"], ["--only", "no_such_fact"], ["--set", "japan:nope=1"],
+                 ["--set", "japan-acquisition_appetite=1"], ["--set", "mars:scale=1"]):
+        proc = subprocess.run(ABM.split() + ["validate", *args], capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
