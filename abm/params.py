@@ -88,7 +88,11 @@ class ParamSpec:
 
     def check(self, value: Any) -> float | int:
         """Return ``value`` coerced to the parameter's type, or raise :class:`ParameterError`."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool):
+            raise ParameterError(
+                f"parameter '{self.name}' must be a number in [{_fmt(self.low)}, "
+                f"{_fmt(self.high)}] ({self.unit}), got a boolean {value!r}")
+        if not isinstance(value, (int, float)):
             try:
                 value = float(value)
             except (TypeError, ValueError):

@@ -36,19 +36,33 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
+def _click_exceptions() -> list:
+    """Exception modules of click: recent typer bundles its own copy (``typer._click``)."""
+    mods = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            mods.append(importlib.import_module(name))
+        except ImportError:
+            pass
+    return mods
+
+
 def main() -> None:
     """Entry point: usage errors (click's) exit 2 with a one-line message, no traceback."""
-    import click
-
+    mods = _click_exceptions()
+    usage = tuple(m.UsageError for m in mods if hasattr(m, "UsageError"))
+    abort = tuple(m.Abort for m in mods if hasattr(m, "Abort")) + (KeyboardInterrupt, typer.Abort)
+    exit_ = tuple(getattr(m, "Exit") for m in mods if hasattr(m, "Exit")) + (typer.Exit,)
     try:
         rv = app(standalone_mode=False)
-    except click.exceptions.UsageError as exc:
-        hint = f" ({exc.ctx.command_path} --help for usage)" if exc.ctx else ""
+    except usage as exc:
+        ctx = getattr(exc, "ctx", None)
+        hint = f" ({ctx.command_path} --help for usage)" if ctx else ""
         typer.echo(f"error: {exc.format_message()}{hint}", err=True)
         sys.exit(2)
-    except click.exceptions.Abort:
+    except abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    except exit_ as exc:
+        sys.exit(getattr(exc, "exit_code", 1))
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,5 @@
+"""``python -m abmcli`` runs the ``abm`` command line."""
+
+from . import main
+
+main()

@@ -1,0 +1,108 @@
+"""``abm experiment`` (seeded batch runs: serial, local pool or Dask) and ``abm report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import fail
+
+
+def _whole(raw: Optional[str], option: str, low: int) -> Optional[int]:
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}") from None
+    if value < low:
+        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}")
+    return value
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("experiment")
+    def experiment_cmd(
+        spec: Path = typer.Argument(..., help="Experiment spec (TOML), e.g. "
+                                    "experiments/regime_comparison.toml."),
+        out: Optional[Path] = typer.Option(None, help="Output folder (default: "
+                                           "results/<experiment name>)."),
+        workers: Optional[str] = typer.Option(None, help="Local worker processes (1 = serial; "
+                                              "default: number of CPUs)."),
+        scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address "
+                                                "(tcp://host:8786): run on that cluster."),
+        resume: bool = typer.Option(False, "--resume", help="Continue an interrupted "
+                                    "experiment in --out: run only what is missing."),
+        replicates: Optional[str] = typer.Option(None, help="Override the spec's replicates."),
+        steps: Optional[str] = typer.Option(None, help="Override the spec's steps."),
+        scale: Optional[str] = typer.Option(None, help="Override the model scale for every "
+                                            "run (quick looks)."),
+        report: bool = typer.Option(False, "--report", help="Write the report when done."),
+    ) -> None:
+        """Run every run of an experiment spec; write runs.parquet, timeseries.parquet,
+        distributions.parquet, failures.jsonl and manifest.json to --out."""
+        from experiments.runner import RunnerError, run_experiment
+        from experiments.spec import SpecError, load_spec
+
+        n_workers = _whole(workers, "--workers", 1)
+        n_reps = _whole(replicates, "--replicates", 1)
+        n_steps = _whole(steps, "--steps", 1)
+        extra = {}
+        if scale is not None:
+            try:
+                extra["scale"] = float(scale)
+            except ValueError:
+                raise fail(f"--scale must be a number, got {scale!r}") from None
+        try:
+            exp = load_spec(spec, replicates=n_reps, steps=n_steps, overrides=extra)
+        except SpecError as exc:
+            raise fail(str(exc)) from None
+        out_dir = out if out is not None else Path("results") / exp.name
+        from experiments.runner import has_results
+
+        if not resume and has_results(out_dir):
+            raise fail(f"{out_dir} already holds results; pass --resume to continue them or "
+                       "choose another --out")
+        runs = exp.runs()
+        where = f"Dask scheduler {scheduler}" if scheduler else (
+            "serial" if n_workers == 1 else f"{n_workers or 'all'} local processes")
+        typer.echo(f"{exp.name}: {len(exp.scenarios)} scenarios x {exp.replicates} replicates "
+                   f"= {len(runs)} runs of {exp.steps} steps on {where} -> {out_dir}")
+        try:
+            result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
+                                    resume=resume, progress=True)
+        except RunnerError as exc:
+            raise fail(str(exc)) from None
+        except KeyboardInterrupt:
+            typer.echo(f"interrupted: finished runs are kept in {out_dir}; continue with "
+                       f"--resume", err=True)
+            raise typer.Exit(130) from None
+        typer.echo(f"{len(result.runs)} runs ok, {len(result.failures)} failed "
+                   f"({result.executed} executed, {result.skipped} already done) in "
+                   f"{result.wall_seconds:.1f} s")
+        if result.failures:
+            typer.echo(f"failures with tracebacks: {out_dir / 'failures.jsonl'}", err=True)
+        if report:
+            from experiments.report import make_report
+
+            files = make_report(out_dir)
+            typer.echo(f"report: {files[0]}")
+
+    @app.command("report")
+    def report_cmd(
+        folder: Path = typer.Argument(..., help="Results folder written by `abm experiment`."),
+        network: bool = typer.Option(True, "--network/--no-network",
+                                     help="Re-run one model per scenario for network "
+                                     "snapshots (if the spec asks for them)."),
+        figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw figures."),
+    ) -> None:
+        """Write report.md, LaTeX tables and figures (PNG, PDF) for a results folder."""
+        from experiments.report import ReportError, make_report
+
+        try:
+            files = make_report(folder, network=network, figures=figures)
+        except ReportError as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"wrote {files[0]} and {len(files) - 1} tables/figures in {folder}")

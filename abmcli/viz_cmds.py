@@ -1,0 +1,94 @@
+"""``abm viz``: start the Solara visual server for viz/app.py.
+
+The host and port are checked before the server starts: a bad ``--host`` or ``--port`` exits
+with status 2 and a one-line message. The server binds to loopback unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from . import fail
+
+APP_PATH = Path(__file__).resolve().parent.parent / "viz" / "app.py"
+REPO_ASSET_CACHE = Path(__file__).resolve().parent.parent / ".solara-cache" / "cdn"
+"""Offline copy of Solara's CDN assets filled by scripts/setup_browser.sh (if present)."""
+
+
+def check_port(raw: str) -> int:
+    """The port as an int in 1..65535, or a one-line error."""
+    try:
+        port = int(raw)
+    except (TypeError, ValueError):
+        raise fail(f"--port must be a whole number from 1 to 65535, got {raw!r}") from None
+    if not 1 <= port <= 65535:
+        raise fail(f"--port must be a whole number from 1 to 65535, got {port}")
+    return port
+
+
+def check_bindable(host: str, port: int) -> None:
+    """Fail with one line unless ``host`` resolves and ``host:port`` can be bound now."""
+    if not host or host.strip() != host:
+        raise fail(f"--host must be a host name or IP address, got {host!r}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise fail(f"--host {host!r} does not resolve to an address on this machine "
+                   f"({getattr(exc, 'strerror', None) or exc})") from None
+    family, _, _, _, addr = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno in (98, 48, 10048):  # EADDRINUSE (Linux, macOS, Windows)
+            raise fail(f"port {port} on {host} is already in use; choose another with "
+                       f"--port") from None
+        raise fail(f"cannot listen on {host}:{port}: {reason}") from None
+    finally:
+        sock.close()
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", str(APP_PATH), "--host", host,
+            "--port", str(port), "--production", "--no-open"]
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    if "SOLARA_ASSETS_PROXY_CACHE_DIR" not in env and REPO_ASSET_CACHE.is_dir():
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(REPO_ASSET_CACHE)
+    root = str(APP_PATH.parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("viz")
+    def viz_cmd(
+        host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default; "
+                                 "0.0.0.0 exposes the app to your network)."),
+        port: str = typer.Option("8765", help="TCP port (1-65535)."),
+    ) -> None:
+        """Start the visual app (Solara) in the browser: watch, explain, compare regimes."""
+        p = check_port(port)
+        check_bindable(host, p)
+        if not APP_PATH.is_file():
+            raise fail(f"the app file {APP_PATH} is missing (is the package installed from "
+                       f"a source checkout?)")
+        shown = f"[{host}]" if ":" in host else host
+        typer.echo(f"abm viz: serving http://{shown}:{p} (Ctrl-C to stop)", err=True)
+        try:
+            rc = subprocess.call(server_command(host, p), env=server_env())
+        except KeyboardInterrupt:
+            rc = 0
+        if rc not in (0, -2, 130):
+            raise typer.Exit(rc)
