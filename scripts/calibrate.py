@@ -66,7 +66,7 @@ def calibrate(seeds: int, rounds: int, steps: int, workers: int | None) -> dict:
         for f in facts:
             mean = float(table.loc[table["preset"] == f.preset, f.key].mean())
             lo, hi = f.low, f.high
-            margin = 0.1 * (hi - lo)
+            margin = 0.2 * (hi - lo)
             # a range that starts at zero holds a zero mean (e.g. no government VC money)
             ok = (lo + (margin if lo > 0 else 0.0)) <= mean <= hi - margin
             target = 0.5 * (lo + hi)
