@@ -1,0 +1,92 @@
+"""The documentation cannot drift from the code.
+
+* ``docs/parameters.md`` is generated (``scripts/gen_param_docs.py``) and must be up to date;
+* ``docs/ODD.md`` must name every parameter, every summary metric, every collected time
+  series and every mechanism module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import abm.mechanisms
+from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+from abm.model import SERIES, STREAMS
+from abm.params import COMPONENTS, SPECS
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATOR = ROOT / "scripts" / "gen_param_docs.py"
+ODD = ROOT / "docs" / "ODD.md"
+
+
+@pytest.fixture(scope="module")
+def odd() -> str:
+    return ODD.read_text(encoding="utf-8")
+
+
+def _mentioned(name: str, text: str) -> bool:
+    """``name`` occurs as a whole identifier (``ipo_threshold`` is not ``plan_ipo_threshold``)."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
+
+
+def test_parameters_md_is_up_to_date():
+    result = subprocess.run([sys.executable, str(GENERATOR), "--check"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, (
+        "docs/parameters.md is out of date; run `python scripts/gen_param_docs.py`\n"
+        + result.stdout + result.stderr)
+
+
+def test_generator_is_deterministic():
+    spec = importlib.util.spec_from_file_location("gen_param_docs", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    first = module.generate()
+    assert first == module.generate()
+    for name in SPECS:
+        assert f"`{name}`" in first, name
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_odd_mentions_every_parameter(odd, name):
+    assert _mentioned(name, odd), f"docs/ODD.md does not mention parameter {name!r}"
+
+
+@pytest.mark.parametrize("key", list(SUMMARY_KEYS))
+def test_odd_defines_every_summary_key(odd, key):
+    assert _mentioned(key, odd), f"docs/ODD.md does not mention summary metric {key!r}"
+
+
+@pytest.mark.parametrize("key", list(EXTRA_KEYS))
+def test_odd_defines_every_extra_key(odd, key):
+    assert _mentioned(key, odd), f"docs/ODD.md does not mention extra summary metric {key!r}"
+
+
+@pytest.mark.parametrize("name", list(SERIES))
+def test_odd_mentions_every_series(odd, name):
+    assert _mentioned(name, odd), f"docs/ODD.md does not mention time series {name!r}"
+
+
+@pytest.mark.parametrize("name", list(STREAMS) + list(COMPONENTS))
+def test_odd_mentions_every_stream_and_component(odd, name):
+    assert _mentioned(name, odd), f"docs/ODD.md does not mention {name!r}"
+
+
+MECHANISMS = sorted(m.name for m in pkgutil.iter_modules(abm.mechanisms.__path__))
+
+
+def test_there_are_mechanism_modules():
+    assert MECHANISMS
+
+
+@pytest.mark.parametrize("module", MECHANISMS)
+def test_odd_mentions_every_mechanism_module(odd, module):
+    assert (f"mechanisms/{module}.py" in odd or f"mechanisms.{module}" in odd), (
+        f"docs/ODD.md does not mention abm/mechanisms/{module}.py")
