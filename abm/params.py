@@ -5,7 +5,9 @@ identifiers of DESIGN.md section 1) and a one-line description. The specificatio
 :data:`SPECS` is the single source of truth: presets, the CLI, the experiment runner and the
 Solara app all read it (slider ranges and defaults included), so nothing can drift.
 
-Defaults are the ``silicon_valley`` values; presets (``abm.presets``) override them.
+Defaults are the reference (Silicon Valley) values before calibration; presets
+(``abm/presets.toml``) override them, the ``silicon_valley`` preset included (it lists its
+calibrated values). ``EcosystemModel()`` with no preset runs ``silicon_valley``.
 
 Example:
     >>> from abm.params import Params
@@ -68,7 +70,7 @@ class ParamSpec:
 
     Args:
         name: identifier used everywhere (presets, CLI ``--set``, the app).
-        default: value when nothing overrides it (the ``silicon_valley`` value).
+        default: value when no preset or override sets it (the uncalibrated reference value).
         low: smallest valid value (inclusive).
         high: largest valid value (inclusive).
         unit: unit of measurement (money is millions of USD-equivalent, time is quarters).

@@ -1,0 +1,158 @@
+"""Real-browser test of the visual app: server + Debian chromium driven by playwright.
+
+Starts ``python -m solara run viz/app.py`` on a free loopback port (the same command
+``abm viz`` runs), opens the page, changes the preset, clicks Step, and checks that the step
+counter, a plot and the network picture changed and that no traceback is shown. Screenshots go
+to ``test-artifacts/screenshots/``.
+
+Needs ``/usr/bin/chromium`` and Solara's offline asset cache: run ``scripts/setup_browser.sh``
+once (CI does). Without chromium the test is skipped with that reason; without the asset cache
+(and no internet) the page would be blank, so the test fails and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ASSET_CACHE = Path(os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR", ROOT / ".solara-cache" / "cdn"))
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+STARTUP_TIMEOUT_S = 120
+UI_TIMEOUT_MS = 90_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="/usr/bin/chromium is missing: run scripts/setup_browser.sh"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    assert (ASSET_CACHE / "requirejs@2.3.6").is_dir(), (
+        f"Solara's offline asset cache {ASSET_CACHE} is missing: run scripts/setup_browser.sh")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "solara.log"
+    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
+               SOLARA_ASSETS_PROXY_CACHE_DIR=str(ASSET_CACHE),
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = [sys.executable, "-m", "solara", "run", str(ROOT / "viz" / "app.py"), "--host",
+           "127.0.0.1", "--port", str(port), "--production", "--no-open", "--no-check-version"]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+                                start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited ({proc.returncode}):\n{log_path.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"the server did not start in {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}")
+    yield {"url": url, "log": log_path, "proc": proc}
+    os.killpg(proc.pid, signal.SIGTERM)  # only the server we started (its own group)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def test_page_in_a_real_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page_errors: list[str] = []
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            page.goto(server["url"])
+            counter = page.locator(".abm-step-counter")
+            expect(counter).to_have_text(re.compile(r"^Step 0\b"))
+            network_img = page.locator(".abm-network img").first
+            series_img = page.locator(".abm-timeseries img").first
+            expect(network_img).to_be_visible()
+            expect(series_img).to_be_visible()
+            page.screenshot(path=str(SHOTS / "01-initial.png"), full_page=True)
+
+            # change the preset (a Vuetify select: open it, pick the option)
+            current = page.locator(".v-select__selection").first.inner_text().strip()
+            page.get_by_label("Regime (preset)").click(force=True)
+            options = page.locator(".menuable__content__active .v-list-item__title")
+            expect(options.first).to_be_visible()
+            names = [t.strip() for t in options.all_inner_texts()]
+            target = next(n for n in names if n != current)
+            options.filter(has_text=re.compile(rf"^\s*{re.escape(target)}\s*$")).click()
+            expect(page.get_by_text(f"{target} · seed", exact=False)).to_be_visible()
+            expect(counter).to_have_text(re.compile(r"^Step 0\b"))
+
+            # make it small (typing into the scale field), so the test is fast
+            page.locator(".v-expansion-panel-header", has_text=re.compile(r"^\s*Scale")).click()
+            scale = page.get_by_label(re.compile(r"^scale \("))
+            scale.fill("0.2")
+            scale.press("Enter")
+            expect(page.get_by_text("Scale (1 changed)")).to_be_visible()
+            expect(scale).to_have_value("0.2")
+
+            net_before = network_img.get_attribute("src")
+            series_before = series_img.get_attribute("src")
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(counter).to_have_text(re.compile(r"^Step 1\b"))
+            expect(series_img).not_to_have_attribute("src", series_before)
+            expect(network_img).not_to_have_attribute("src", net_before)
+            for n in (2, 3, 4):
+                page.get_by_role("button", name="Step", exact=True).click()
+                expect(counter).to_have_text(re.compile(rf"^Step {n}\b"))
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(SHOTS / "02-after-steps.png"), full_page=True)
+
+            # compare mode: both regimes step together
+            page.locator("label", has_text="Compare two regimes (same seed)").click()
+            expect(page.locator(".abm-network img")).to_have_count(2)
+            expect(counter).to_have_text(re.compile(r"^Step 0\b"))
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(counter).to_have_text(re.compile(r"^Step 1\b"))
+            expect(page.locator(".abm-key-metrics")).to_contain_text("B: ")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(SHOTS / "03-compare.png"), full_page=True)
+            page.locator(".abm-timeseries").screenshot(path=str(SHOTS / "04-compare-series.png"))
+
+            body = page.locator("body").inner_text()
+            assert "Traceback" not in body
+            assert not page.locator(".abm-error").count(), body[:2000]
+            assert not page_errors, page_errors
+        finally:
+            browser.close()
+    log = server["log"].read_text()
+    assert "Traceback" not in log, log[-4000:]
+    assert "Could not load URL" not in log, (
+        "an asset is missing from the offline cache (add it to scripts/setup_browser.sh):\n"
+        + "\n".join(line for line in log.splitlines() if "Could not load URL" in line))

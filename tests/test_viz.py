@@ -1,0 +1,297 @@
+"""Fast in-process tests of the visual app (solara.render, no browser, no server).
+
+They drive the page through its widgets (as a browser would) and never assert model outputs:
+the model is being recalibrated, so only "it moved / it changed / it says so" is checked.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import ipyvuetify as v
+import ipywidgets as widgets
+import pytest
+
+solara = pytest.importorskip("solara")
+
+from abm.params import SPECS  # noqa: E402
+from abm.presets import presets, resolve  # noqa: E402
+from viz import app as viz_app  # noqa: E402
+from viz import network  # noqa: E402
+from viz.session import Config, Run, Session, key_metrics  # noqa: E402
+
+SMALL = "0.1"  # scale typed into the page so each test stays fast
+
+
+@solara.component
+def Wrapped():
+    with solara.AppLayout():
+        viz_app.Page()
+
+
+@pytest.fixture()
+def page():
+    box, rc = solara.render(Wrapped(), handle_error=False)
+    yield rc
+    try:
+        if find_buttons(rc, "Pause"):
+            find_buttons(rc, "Pause")[0].click()
+    finally:
+        rc.close()
+
+
+def find_buttons(rc, label):
+    return [w for w in rc.find(v.Btn).widgets if w.children == [label]]
+
+
+def click(rc, label):
+    buttons = find_buttons(rc, label)
+    assert buttons, f"no {label!r} button"
+    buttons[0].click()
+
+
+def html_texts(rc, css_class=None):
+    out = []
+    for el in rc.find(solara.widgets.HTML).widgets:
+        if css_class is None or css_class in (el.attributes or {}).get("class", ""):
+            out.append(el.unsafe_innerHTML or "")
+    return out
+
+
+def step_counter(rc) -> str:
+    (text,) = html_texts(rc, "abm-step-counter")
+    return text
+
+
+def images(rc) -> list[bytes]:
+    return [w.value for w in rc.find(widgets.Image).widgets]
+
+
+def select(rc, label) -> v.Select:
+    return rc.find(v.Select, label=label).widget
+
+
+def field(rc, label_start) -> v.VuetifyWidget:
+    matches = [w for w in rc.find(v.TextField).widgets + rc.find(v.Slider).widgets
+               if (w.label or "").startswith(label_start + " (") or w.label == label_start]
+    assert len(matches) == 1, (label_start, [w.label for w in matches])
+    return matches[0]
+
+
+def type_into(widget, text: str) -> None:
+    """Type into a Solara input (committed on focus-out, as in the browser)."""
+    widget.v_model = text
+    widget.fire_event("focusout", None)
+
+
+def errors(rc) -> list[str]:
+    out = []
+    for alert in rc.find(v.Alert).widgets:
+        if alert.type == "error":
+            out.append(" ".join(str(c) for c in alert.children))
+    return out
+
+
+def set_small_scale(rc) -> None:
+    type_into(field(rc, "scale"), SMALL)
+    assert not errors(rc), errors(rc)
+
+
+def test_controls_exist_with_defaults_from_the_model(page):
+    rc = page
+    preset_select = select(rc, "Regime (preset)")
+    assert preset_select.items == list(presets())
+    assert preset_select.v_model == list(presets())[0]
+    assert rc.find(v.TextField, label="Seed").widget.v_model is not None
+    for label in ("Step", "Play", "Reset"):
+        assert find_buttons(rc, label), label
+    # every parameter has a control, and its value is the preset's resolved value
+    resolved = resolve(preset_select.v_model)
+    controls = {w.label.split(" (")[0]: w for w in rc.find(v.Slider).widgets
+                + rc.find(v.TextField).widgets if w.label and " (" in w.label}
+    assert set(controls) == set(SPECS)
+    for name, w in controls.items():
+        assert float(w.v_model) == pytest.approx(float(resolved[name])), name
+        if isinstance(w, v.Slider):
+            assert (w.min, w.max) == (SPECS[name].low, SPECS[name].high)
+    # grouped by component: six institutions plus technology, exit markets, policy (and scale)
+    titles = " ".join(str(w.children) for w in rc.find(v.ExpansionPanelHeader).widgets)
+    for title in ("Finance", "Labor market", "University-government-industry ties",
+                  "Industry organization", "Social norms", "Support services",
+                  "Technological regime", "Exit markets", "Policy"):
+        assert title in titles, title
+
+
+def test_step_advances_the_model_and_updates_plots(page):
+    rc = page
+    set_small_scale(rc)
+    assert step_counter(rc).startswith("Step 0")
+    before = images(rc)
+    assert len(before) == 2  # network and time series
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 1")
+    after = images(rc)
+    assert all(a != b for a, b in zip(before, after)), "plots did not change"
+    # quarters per click
+    select(rc, "Quarters per Step / frame").v_model = 4
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 5")
+    assert images(rc)[1] != after[1]
+    assert any("Quarters simulated" in t and ">5<" in t for t in html_texts(rc, "abm-key-metrics"))
+    # Reset rebuilds at step 0
+    click(rc, "Reset")
+    assert step_counter(rc).startswith("Step 0")
+
+
+def test_preset_change_takes_the_presets_values(page):
+    rc = page
+    target = [p for p in presets() if p != select(rc, "Regime (preset)").v_model][0]
+    select(rc, "Regime (preset)").v_model = target
+    resolved = resolve(target)
+    for name in ("job_mobility", "acquisition_appetite", "lp_capital_per_year"):
+        assert float(field(rc, name).v_model) == pytest.approx(float(resolved[name]))
+    assert step_counter(rc).startswith("Step 0")
+    assert any(target in t for t in html_texts(rc)) or target in str(
+        [w.children for w in rc.find(v.Html).widgets])
+
+
+def test_invalid_parameters_show_a_message_and_the_page_recovers(page):
+    rc = page
+    set_small_scale(rc)
+    # more business groups than incumbents: a cross-field error of the model's own checks
+    type_into(field(rc, "n_incumbents"), "3")
+    (groups,) = [w for w in rc.find(v.Slider).widgets if w.label.startswith("n_business_groups")]
+    groups.v_model = 150
+    msgs = errors(rc)
+    assert msgs and "n_business_groups" in msgs[0], msgs
+    assert "Traceback" not in " ".join(msgs)
+    assert find_buttons(rc, "Step")[0].disabled
+    click(rc, "Back to preset values")
+    assert not errors(rc)
+    # out of range in a number field
+    type_into(field(rc, "scale"), "-5")
+    assert any("scale" in m and "range" in m for m in errors(rc)), errors(rc)
+    set_small_scale(rc)
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 1")
+
+
+def test_model_error_is_shown_and_the_page_keeps_working(page, monkeypatch):
+    rc = page
+    set_small_scale(rc)
+
+    def boom(self):
+        raise RuntimeError("synthetic failure")
+
+    monkeypatch.setattr(Run, "step", boom)
+    click(rc, "Step")
+    msgs = errors(rc)
+    assert msgs and "synthetic failure" in msgs[0] and "Model error" in msgs[0]
+    monkeypatch.undo()
+    click(rc, "Reset")
+    assert not errors(rc)
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 1")
+
+
+def test_compare_mode_steps_both_models(page):
+    rc = page
+    set_small_scale(rc)
+    rc.find(v.Switch).widget.v_model = True
+    preset_a = select(rc, "Regime (preset)").v_model
+    preset_b = select(rc, "Regime (preset)" if False else "Regime B (preset)").v_model
+    assert preset_b != preset_a
+    assert len(images(rc)) == 3  # two networks and the overlaid time series
+    before = images(rc)
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 1")
+    after = images(rc)
+    assert all(a != b for a, b in zip(before, after))
+    (table,) = html_texts(rc, "abm-key-metrics")
+    assert f"A: {preset_a}" in table and f"B: {preset_b}" in table
+    row = re.search(r"Quarters simulated</td>(.*?)</tr>", table).group(1)
+    assert row.count(">1<") == 2, row
+    # a component swap as regime B: same preset, one institution from another preset
+    select(rc, "Regime B (preset)").v_model = preset_a
+    select(rc, "B: swap in component").v_model = "labor"
+    assert step_counter(rc).startswith("Step 0")
+    click(rc, "Step")
+    (table,) = html_texts(rc, "abm-key-metrics")
+    assert f"B: {preset_a} + labor from" in table
+    assert re.search(r"Quarters simulated</td>(.*?)</tr>", table).group(1).count(">1<") == 2
+
+
+def test_play_steps_in_the_background_and_pause_stops(page):
+    rc = page
+    set_small_scale(rc)
+    click(rc, "Play")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and step_counter(rc).startswith("Step 0"):
+        time.sleep(0.1)
+    click(rc, "Pause")
+    time.sleep(0.5)
+    shown = step_counter(rc)
+    assert not shown.startswith("Step 0"), shown
+    time.sleep(1.0)
+    assert step_counter(rc) == shown  # paused means paused
+    assert find_buttons(rc, "Play")
+
+
+def test_session_logic_without_solara():
+    s = Session()
+    assert s.configure(Config(preset="japan", seed=3, overrides={"scale": 0.1}, compare=True,
+                              preset_b="korea"))
+    assert [r.label for r in s.runs] == ["japan", "korea"]
+    assert s.runs[1].model.p.scale == 0.1  # scale is shared with regime B
+    assert s.advance(2) and [r.steps for r in s.runs] == [2, 2]
+    km = key_metrics(s.runs[0])
+    assert km["step"] == 2 and set(km) >= {"active_startups", "hhi", "vc_total"}
+    assert not s.configure(Config(preset="nowhere"))
+    assert "unknown preset" in s.error
+
+
+def test_network_is_sampled_and_says_what_it_left_out():
+    run = Run("japan", "japan", 2, overrides={"scale": 0.3})
+    for _ in range(12):
+        run.step()
+    view = network.snapshot(run.model, max_startups=10)
+    assert view.startups_shown <= 10
+    kinds = set(view.style.values())
+    assert {"incumbent", "university", "ministry"} <= kinds
+    if view.startups_operating > 10:
+        assert "of" in view.caption() and "largest" in view.caption()
+    fig = network.draw(view)
+    assert fig.axes
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-c", "import abmcli; abmcli.main()", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--port", "0"], "--port"),
+    (["--port", "http"], "--port"),
+    (["--port", "70000"], "--port"),
+    (["--host", "no-such-host.invalid"], "--host"),
+])
+def test_viz_command_rejects_bad_host_and_port(args, needle):
+    out = run_cli("viz", *args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], out.stderr
+
+
+def test_viz_command_rejects_a_busy_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        out = run_cli("viz", "--port", str(port))
+    assert out.returncode == 2
+    assert "in use" in out.stderr and len(out.stderr.strip().splitlines()) == 1

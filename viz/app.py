@@ -1,0 +1,424 @@
+"""The visual app: watch, explain and compare startup-ecosystem regimes in the browser.
+
+Run it with ``abm viz`` (or ``solara run viz/app.py``). Every browser session gets its own
+model(s): the :class:`~viz.session.Session` is created inside :func:`Page`, never at module
+level. Slider ranges and defaults come from :data:`abm.params.SPECS` and the chosen preset's
+resolved values (:func:`abm.presets.resolve`); the app keeps no copy of them.
+
+Page layout (see docs/viz.md): a sidebar with the preset, seed, Step / Play / Reset, compare
+mode and the parameters grouped by component; a main area with the ecosystem network, the
+event feed, the time series and the metric tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import math
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+import solara
+from matplotlib.figure import Figure
+
+if __package__ in (None, ""):  # `solara run viz/app.py` loads this file without its package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from abm.params import COMPONENTS, SPECS  # noqa: E402
+from abm.presets import presets  # noqa: E402
+from viz import network, plots  # noqa: E402
+from viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
+                         key_metrics, params_by_component, preset_values, slider_step,
+                         uses_slider)
+
+log = logging.getLogger(__name__)
+
+STEPS_PER_CLICK = [1, 2, 4, 10, 20]
+SWAP_NONE = "(no swap)"
+SWAPPABLE = [c for c in COMPONENTS if c != "scale"]
+PLAY_PAUSE_S = 0.05
+
+CSS = """
+.abm-network img, .abm-timeseries img { max-width: 100%; height: auto; }
+.abm-step-counter { font-size: 1.35rem; font-weight: 600; }
+.abm-subtle { color: #666; font-size: 0.85rem; }
+.abm-table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
+.abm-table td, .abm-table th { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; }
+.abm-table td:first-child, .abm-table th:first-child { text-align: left; }
+.abm-events { max-height: 520px; overflow-y: auto; font-size: 0.83rem; line-height: 1.35; }
+.abm-events .ev { padding: 2px 0; border-bottom: 1px solid #f2f2f2; }
+.abm-badge { display: inline-block; min-width: 86px; padding: 0 6px; margin-right: 6px;
+             border-radius: 8px; color: white; font-size: 0.72rem; text-align: center; }
+"""
+
+EVENT_COLOURS = {"round": "#e6550d", "acquisition": "#de2d26", "ipo": "#3182bd",
+                 "incumbent_exit": "#23395d", "new_incumbent": "#1f9e89"}
+
+
+def default_preset() -> str:
+    return next(iter(presets()))
+
+
+def other_preset(preset: str) -> str:
+    return next((p for p in presets() if p != preset), preset)
+
+
+def year_of(step: int) -> str:
+    return f"year {step / 4:.2f}".rstrip("0").rstrip(".")
+
+
+def new_session() -> Session:
+    session = Session()
+    session.configure(Config(preset=default_preset(), seed=1))
+    return session
+
+
+# -- small presentational pieces ------------------------------------------------------------
+def html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f'<table class="abm-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def events_html(events: list[dict]) -> str:
+    if not events:
+        return '<div class="abm-subtle">No events yet: press Step or Play.</div>'
+    items = []
+    for ev in events:
+        colour = EVENT_COLOURS.get(ev["kind"], "#777777")
+        items.append(f'<div class="ev"><span class="abm-badge" style="background:{colour}">'
+                     f'{html.escape(ev["kind"].replace("_", " "))}</span>'
+                     f'<b>Q{int(ev["step"])}</b> {html.escape(ev["text"])}</div>')
+    return '<div class="abm-events">' + "".join(items) + "</div>"
+
+
+def network_figure(run: Run, max_startups: int, small: bool) -> Figure:
+    view = network.snapshot(run.model, max_startups=max_startups)
+    fig = network.draw(view, title=f"{run.label}: step {run.steps}",
+                       figsize=(5.6, 5.6) if small else (7.2, 7.2))
+    fig.text(0.5, 0.005, view.caption(), ha="center", va="bottom", fontsize=7, color="#555555",
+             wrap=True)
+    return fig
+
+
+@solara.component
+def Figure_(make, key, alt: str = ""):
+    """A matplotlib figure re-drawn only when ``key`` changes; drawing errors become a message."""
+    def build():
+        try:
+            return make(), None
+        except Exception as exc:  # never let a drawing bug take the page down
+            log.error("figure failed\n%s", traceback.format_exc())
+            return None, f"Could not draw {alt}: {type(exc).__name__}: {exc}"
+
+    fig, err = solara.use_memo(build, [key])
+    if err:
+        solara.Error(err)
+    elif fig is not None:
+        solara.FigureMatplotlib(fig, dependencies=[key], format="png")
+
+
+@solara.component
+def ParameterControl(name: str, value, preset_value, on_change):
+    spec = SPECS[name]
+    changed = not math.isclose(float(value), float(preset_value), rel_tol=1e-9, abs_tol=1e-12)
+    label = f"{name} ({spec.unit})" + (" *" if changed else "")
+
+    def set_value(v):
+        if v is None:
+            return
+        on_change(name, v)
+
+    with solara.Tooltip(f"{spec.description} Range [{spec.low:g}, {spec.high:g}]; "
+                        f"preset value {preset_value:g}."):
+        with solara.Column(gap="0px"):
+            if uses_slider(name):
+                if spec.integer:
+                    solara.SliderInt(label, value=int(value), min=int(spec.low),
+                                     max=int(spec.high), step=1, on_value=set_value,
+                                     tick_labels=False)
+                else:
+                    solara.SliderFloat(label, value=float(value), min=float(spec.low),
+                                       max=float(spec.high), step=slider_step(name),
+                                       on_value=set_value)
+            elif spec.integer:
+                solara.InputInt(label, value=int(value), on_value=set_value, dense=True)
+            else:
+                solara.InputFloat(label, value=float(value), on_value=set_value, dense=True)
+
+
+@solara.component
+def ParameterPanel(config: Config, on_change, on_reset_params):
+    base = solara.use_memo(lambda: preset_values(config.preset), [config.preset])
+    groups = params_by_component()
+    n_changed = len(config.overrides)
+    solara.HTML(unsafe_innerHTML=(
+        f"<b>Parameters of {'regime A' if config.compare else 'the run'}</b> (defaults: preset "
+        f"<i>{html.escape(config.preset)}</i>; * marks a change"
+        f"{', ' + str(n_changed) + ' changed' if n_changed else ''}). Changing one restarts "
+        "the run. Hover a control for its meaning."))
+    # always present (disabled when unchanged) so the panels below keep their place
+    solara.Button("Back to preset values", on_click=on_reset_params, text=True,
+                  color="primary", disabled=not n_changed)
+    for comp, names in groups.items():
+        changed = sum(1 for n in names if n in config.overrides)
+        title = component_title(comp) + (f" ({changed} changed)" if changed else "")
+        with solara.Details(summary=title, expand=False):
+            for name in names:
+                ParameterControl(name, config.overrides.get(name, base[name]), base[name],
+                                 on_change)
+
+
+@solara.component
+def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple = ()):
+    """Key metrics (every step) and the model's summary (when paused); ``key`` (generation,
+    step) makes it re-render whenever the runs move."""
+    metrics = [key_metrics(r) for r in runs]
+    header = ["metric"] + [("AB"[i] + ": " if len(runs) > 1 else "") + r.label
+                           for i, r in enumerate(runs)]
+    rows = [[label] + [plots.fmt(m[key], key) for m in metrics] for key, label in KEY_METRICS]
+    with solara.Card("Key metrics" + (" side by side" if len(runs) > 1 else "")):
+        solara.HTML(unsafe_innerHTML=html_table(header, rows), classes=["abm-key-metrics"])
+    with solara.Card("Summary metrics (model.summary(), after a 20-step burn-in)"):
+        if playing:
+            cached = [r.summary_if_cached() for r in runs]
+        else:
+            with session.lock:
+                try:
+                    cached = [r.summary() for r in runs]
+                except Exception as exc:
+                    log.error("summary failed\n%s", traceback.format_exc())
+                    solara.Error(f"Could not compute the summary: {type(exc).__name__}: {exc}")
+                    return
+        if any(c is None for c in cached):
+            solara.Text("Updated when the run is paused.", classes=["abm-subtle"])
+            return
+        keys = list(cached[0])
+        srows = [[k] + [plots.fmt(c.get(k, float("nan")), k) for c in cached] for k in keys]
+        solara.HTML(unsafe_innerHTML=html_table(header[:1] + header[1:], srows),
+                    classes=["abm-summary"])
+
+
+@solara.component
+def Page():
+    session = solara.use_memo(new_session, [])
+    tick = solara.use_reactive(0)          # bumped after every change of the session
+    playing = solara.use_reactive(False)
+    per_click = solara.use_reactive(1)
+    max_startups = solara.use_reactive(1500)
+
+    def release_on_close():
+        def cleanup():
+            with session.lock:
+                for run in session.runs:
+                    run.model.release()
+                session.runs = []
+        return cleanup
+
+    solara.use_effect(release_on_close, [])
+
+    def bump():
+        tick.value = tick.value + 1
+
+    # -- actions ---------------------------------------------------------------------------
+    def reconfigure(**changes):
+        playing.value = False
+        session.playing = False
+        old = session.runs
+        new = dataclasses.replace(session.config, **changes)
+        session.configure(new)
+        for run in old:
+            run.model.release()
+        bump()
+
+    def on_preset(value):
+        if value != session.config.preset:
+            reconfigure(preset=value, overrides={})
+
+    def on_seed(value):
+        if value is not None and value != session.config.seed:
+            reconfigure(seed=int(value))
+
+    def on_param(name, value):
+        base = preset_values(session.config.preset)
+        overrides = dict(session.config.overrides)
+        if math.isclose(float(value), float(base[name]), rel_tol=1e-9, abs_tol=1e-12):
+            overrides.pop(name, None)
+        else:
+            overrides[name] = value
+        reconfigure(overrides=overrides)
+
+    def on_reset_params():
+        reconfigure(overrides={})
+
+    def on_compare(value):
+        cfg = session.config
+        reconfigure(compare=bool(value), preset_b=cfg.preset_b or other_preset(cfg.preset))
+
+    def on_preset_b(value):
+        reconfigure(preset_b=value)
+
+    def on_swap_component(value):
+        comp = None if value in (None, SWAP_NONE) else value
+        cfg = session.config
+        reconfigure(swap_component=comp,
+                    swap_from=cfg.swap_from or other_preset(cfg.preset_b or cfg.preset))
+
+    def on_swap_from(value):
+        reconfigure(swap_from=value)
+
+    def do_step():
+        session.advance(per_click.value)
+        bump()
+
+    def do_reset():
+        reconfigure()
+
+    def do_play():
+        if playing.value:
+            session.playing = False
+            with session.lock:  # let a step in flight finish, so what is shown is final
+                playing.value = False
+            bump()
+        elif session.runs and not session.error:
+            session.playing = True
+            playing.value = True
+
+    def play_loop(cancel: threading.Event):
+        # Step, then wait until the page has rendered that step before the next one: the loop
+        # never outruns the browser, and renders are never starved by a stream of updates.
+        time.sleep(PLAY_PAUSE_S)
+        while playing.value and not cancel.is_set():
+            ok = session.advance(per_click.value, while_playing=True)
+            if not session.playing:
+                break
+            target = tick.value + 1
+            tick.value = target
+            if not ok:
+                playing.value = False
+                break
+            deadline = time.monotonic() + 30
+            while (session.rendered < target and not cancel.is_set()
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
+            time.sleep(PLAY_PAUSE_S)
+
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+
+    # -- page ------------------------------------------------------------------------------
+    rendered = tick.value  # subscribe: every bump re-renders the page
+
+    def mark_rendered():
+        session.rendered = rendered
+
+    solara.use_effect(mark_rendered, None)  # after every render
+    cfg = session.config
+    runs = list(session.runs)
+    steps = session.steps
+    key = (session.generation, steps, max_startups.value)
+    solara.Style(CSS)
+    solara.Title("Startup ecosystem ABM")
+
+    with solara.Sidebar():
+        with solara.Column(gap="6px"):
+            solara.Select("Regime (preset)", values=list(presets()), value=cfg.preset,
+                          on_value=on_preset)
+            solara.Text(presets().get(cfg.preset, ""), classes=["abm-subtle"])
+            solara.InputInt("Seed", value=cfg.seed, on_value=on_seed, dense=True)
+            with solara.Row(gap="6px"):
+                solara.Button("Step", on_click=do_step, color="primary",
+                              disabled=playing.value or not runs or bool(session.error))
+                solara.Button("Pause" if playing.value else "Play", on_click=do_play,
+                              color="primary", outlined=True,
+                              disabled=not runs or bool(session.error))
+                solara.Button("Reset", on_click=do_reset, outlined=True)
+            solara.Select("Quarters per Step / frame", values=STEPS_PER_CLICK,
+                          value=per_click.value, on_value=per_click.set, dense=True)
+            solara.Switch(label="Compare two regimes (same seed)", value=cfg.compare,
+                          on_value=on_compare)
+            if cfg.compare:
+                solara.Select("Regime B (preset)", values=list(presets()),
+                              value=cfg.preset_b or other_preset(cfg.preset),
+                              on_value=on_preset_b)
+                solara.Select("B: swap in component", values=[SWAP_NONE] + SWAPPABLE,
+                              value=cfg.swap_component or SWAP_NONE,
+                              on_value=on_swap_component)
+                if cfg.swap_component:
+                    solara.Select("... taken from preset", values=list(presets()),
+                                  value=cfg.swap_from, on_value=on_swap_from)
+                solara.Text("B shares A's seed and A's scale and technology settings; "
+                            "the other sliders change A only.", classes=["abm-subtle"])
+            solara.Select("Network: startups drawn at most", values=[300, 800, 1500, 3000],
+                          value=max_startups.value, on_value=max_startups.set, dense=True)
+            ParameterPanel(cfg, on_param, on_reset_params)
+
+    # main area
+    with solara.Column(gap="12px"):
+        counter = f"Step {steps} ({year_of(steps)})"
+        label = " vs ".join(r.label for r in runs) if runs else cfg.preset
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(counter),
+                    classes=["abm-step-counter"])
+        solara.Text(f"{label} · seed {cfg.seed} · one step is one quarter"
+                    + (" · playing" if playing.value else ""), classes=["abm-subtle"])
+        if session.error:
+            solara.Error(session.error, classes=["abm-error"])
+        if not runs:
+            solara.Info("No model to show: fix the message above (for example move the slider "
+                        "back, or press 'Back to preset values').")
+            return
+
+        with solara.Columns([3, 2] if len(runs) == 1 else [1, 1]):
+            for run in runs:
+                with solara.Card(f"Ecosystem network: {run.label}", classes=["abm-network"]):
+                    Figure_(lambda run=run: _locked(session, network_figure, run,
+                                                    max_startups.value, len(runs) > 1),
+                            key=(key, run.label, "net"), alt="the network")
+            if len(runs) == 1:
+                with solara.Card("Recent events", classes=["abm-events-card"]):
+                    solara.HTML(unsafe_innerHTML=events_html(runs[0].events(60)))
+
+        with solara.Card("Time series" + (" (A solid, B dashed)" if len(runs) > 1 else ""),
+                         classes=["abm-timeseries"]):
+            Figure_(lambda: _locked(session, plots.timeseries_figure,
+                                    [(r.label, r.series()) for r in runs]),
+                    key=(key, "ts"), alt="the time series")
+
+        with solara.Columns([1, 1]):
+            with solara.Column():
+                MetricsTables(session, runs, playing.value, key=key)
+            if len(runs) > 1:
+                with solara.Column():
+                    for run, letter in zip(runs, "AB"):
+                        with solara.Card(f"Recent events, {letter}: {run.label}"):
+                            solara.HTML(unsafe_innerHTML=events_html(run.events(30)))
+            else:
+                with solara.Card("How to read this page"):
+                    solara.HTML(unsafe_innerHTML=HELP, classes=["abm-help"])
+
+
+def _locked(session: Session, fn, *args):
+    with session.lock:
+        return fn(*args)
+
+
+HELP = """
+<ul>
+<li><b>Network.</b> Ministry in the centre, universities around it, venture funds on the middle
+ring (orange independent, purple corporate, gold government), then one wedge per sector:
+startups inside (later stages further out), incumbents on the rim. Area grows with firm size.
+Ties are coloured by type; ties formed in the last two quarters are bold. Grey crosses are
+startups that exited or failed in the last two years.</li>
+<li><b>Time series.</b> Operating startups; founding and failure; exits by IPO and M&amp;A;
+venture money by fund kind; incumbents' share of sales and concentration (HHI); innovations by
+source.</li>
+<li><b>Compare.</b> Switch on <i>Compare two regimes</i> to run a second regime (or the same one
+with a component swapped in from another preset) on the same seed; both step together.</li>
+<li>Presets, parameter ranges and defaults come from the model itself (<code>abm params</code>).
+</li>
+</ul>
+"""

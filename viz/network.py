@@ -1,0 +1,263 @@
+"""The ecosystem network as a picture: a stable "sector wheel" layout, sampled when large.
+
+Layout (computed in O(nodes), no force simulation, so a node keeps its place from step to
+step and thousands of nodes cost milliseconds):
+
+- the ministry sits at the centre, universities on a small inner ring, venture funds on a
+  middle ring (grouped by fund kind);
+- each industry sector owns a wedge of the outer annulus: startups of that sector sit inside
+  the wedge (further out the later their stage), incumbents on the outer rim of the wedge.
+
+Positions are derived from agent ids (golden-ratio hashing), never from the model's random
+streams, so drawing does not change a run. When more startups operate than ``max_startups``,
+the largest (by headcount) are shown and the picture says how many were left out. Startups
+that exited or failed in the last ``recent`` quarters stay visible (grey), so recent
+acquisitions and failures can be seen.
+
+Nodes: colour and marker by agent kind (funds by fund kind); area grows with firm size
+(headcount; fund size for funds). Edges: colour by type; edges formed in the last
+``recent_edges`` quarters are drawn strong, older ones faint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from abm import constants as C
+
+NODE_STYLE: dict[str, tuple[str, str, str]] = {
+    # key: (label, colour, marker)
+    "startup": ("startup", "#1f9e89", "o"),
+    "startup_exited": ("startup (exited or failed recently)", "#7f7f7f", "x"),
+    "incumbent": ("incumbent", "#23395d", "s"),
+    "fund_independent": ("fund: independent", "#e6550d", "^"),
+    "fund_corporate": ("fund: corporate", "#9e3d8f", "^"),
+    "fund_government": ("fund: government", "#c9a100", "^"),
+    "university": ("university", "#3182bd", "D"),
+    "ministry": ("ministry", "#000000", "*"),
+}
+
+EDGE_STYLE: dict[str, tuple[str, str]] = {
+    "investment": ("investment", "#fd8d3c"),
+    "partnership": ("partnership", "#31a354"),
+    "acquisition": ("acquisition", "#de2d26"),
+    "spinoff": ("spin-off", "#756bb1"),
+    "joint_research": ("joint research", "#3182bd"),
+    "grant": ("grant", "#bdbd22"),
+    "employment": ("employment", "#969696"),
+}
+
+_EDGE_ORDER = ("grant", "investment", "employment", "spinoff", "joint_research", "partnership",
+               "acquisition")
+
+_PHI = 0.6180339887498949
+_PSI = 0.7548776662466927
+
+
+def _frac(x: np.ndarray, a: float) -> np.ndarray:
+    return np.modf(np.asarray(x, dtype=np.float64) * a)[0]
+
+
+@dataclass
+class NetView:
+    """What the network picture shows (positions, styles, edges) and what it left out."""
+
+    step: int
+    pos: dict[int, tuple[float, float]] = field(default_factory=dict)
+    style: dict[int, str] = field(default_factory=dict)
+    size: dict[int, float] = field(default_factory=dict)
+    edges: dict[str, list[tuple[int, int, bool]]] = field(default_factory=dict)
+    startups_operating: int = 0
+    startups_shown: int = 0
+    startups_recent_exits: int = 0
+    startups_hidden_history: int = 0
+    edges_total: int = 0
+    edges_shown: int = 0
+    n_sectors: int = 1
+
+    def caption(self) -> str:
+        parts = [f"{self.startups_shown:,} of {self.startups_operating:,} operating startups shown"]
+        if self.startups_shown < self.startups_operating:
+            parts[0] += " (the largest by headcount)"
+        if self.startups_recent_exits:
+            parts.append(f"{self.startups_recent_exits:,} recent exits/failures in grey")
+        if self.startups_hidden_history:
+            parts.append(f"{self.startups_hidden_history:,} older exited/failed startups hidden")
+        parts.append(f"{self.edges_shown:,} of {self.edges_total:,} ties drawn")
+        return "; ".join(parts) + "."
+
+
+def snapshot(model, max_startups: int = 1500, recent: int = 8, recent_edges: int = 2) -> NetView:
+    """Choose the nodes and edges to draw and place them (see the module docstring)."""
+    st, inc = model.st, model.inc
+    n = st.n
+    now = int(model.steps)
+    k = max(1, int(model.p.n_sectors))
+    view = NetView(step=now, n_sectors=k)
+    wedge = 2 * np.pi / k
+
+    # -- startups ----------------------------------------------------------------------------
+    status = st.status[:n]
+    operating = np.flatnonzero((status == C.ACTIVE) | ((status == C.PUBLIC) & ~st.graduated[:n]))
+    view.startups_operating = int(operating.size)
+    if operating.size > max_startups:
+        order = np.argsort(-st.headcount[operating], kind="stable")
+        operating = np.sort(operating[order[:max_startups]])
+    exited = np.flatnonzero((status != C.ACTIVE) & (status != C.PUBLIC)
+                            & (st.exit_step[:n] >= now - recent) & (st.exit_step[:n] >= 0))
+    if exited.size > max_startups // 3:
+        exited = exited[np.argsort(-st.exit_step[exited], kind="stable")[: max_startups // 3]]
+    view.startups_shown = int(operating.size)
+    view.startups_recent_exits = int(exited.size)
+    view.startups_hidden_history = int(n - view.startups_operating - exited.size
+                                       - np.count_nonzero(st.graduated[:n]))
+    rows = np.concatenate([operating, exited])
+    uids = st.uid[rows]
+    theta = (st.sector[rows] % k) * wedge + (0.08 + 0.84 * _frac(uids, _PHI)) * wedge
+    stage = st.stage[rows].astype(np.float64) / max(1, C.GROWTH)
+    r = 0.55 + 0.30 * stage + 0.07 * _frac(uids, _PSI)
+    heads = np.maximum(st.headcount[rows], 1).astype(np.float64)
+    for i, uid in enumerate(uids.tolist()):
+        view.pos[uid] = (float(r[i] * np.cos(theta[i])), float(r[i] * np.sin(theta[i])))
+        view.style[uid] = "startup" if i < operating.size else "startup_exited"
+        view.size[uid] = float(heads[i])
+
+    # -- incumbents: outer rim of their sector's wedge ---------------------------------------
+    alive = np.flatnonzero(inc.view("alive"))
+    for sector in range(k):
+        members = alive[inc.sector[alive] % k == sector]
+        for j, row in enumerate(members):
+            t = sector * wedge + (j + 0.5) / len(members) * wedge
+            uid = int(inc.uid[row])
+            view.pos[uid] = (1.05 * float(np.cos(t)), 1.05 * float(np.sin(t)))
+            view.style[uid] = "incumbent"
+            view.size[uid] = float(max(inc.headcount[row], 1))
+
+    # -- funds (middle ring by kind), universities, ministry ----------------------------------
+    tied = _neighbours_any(model, view)
+    funds = [f for f in model.funds if f.investing() or f.unique_id in tied]
+    kinds = ("independent", "corporate", "government")
+    for ki, kind in enumerate(kinds):
+        members = [f for f in funds if f.kind == kind]
+        for j, f in enumerate(members):
+            t = ki * 2 * np.pi / 3 + (0.05 + 0.9 * (j + 0.5) / len(members)) * 2 * np.pi / 3
+            rr = 0.36 + 0.06 * float(_frac(np.array([f.unique_id]), _PSI)[0])
+            view.pos[f.unique_id] = (rr * float(np.cos(t)), rr * float(np.sin(t)))
+            view.style[f.unique_id] = f"fund_{kind}"
+            view.size[f.unique_id] = float(max(f.size, 1.0))
+    for j, uni in enumerate(model.universities):
+        t = 2 * np.pi * (j + 0.5) / max(1, len(model.universities))
+        view.pos[uni.unique_id] = (0.17 * float(np.cos(t)), 0.17 * float(np.sin(t)))
+        view.style[uni.unique_id] = "university"
+        view.size[uni.unique_id] = 0.0
+    view.pos[model.ministry.unique_id] = (0.0, 0.0)
+    view.style[model.ministry.unique_id] = "ministry"
+    view.size[model.ministry.unique_id] = 0.0
+
+    # -- edges between shown nodes -----------------------------------------------------------
+    pos = view.pos
+    edges: dict[str, list[tuple[int, int, bool]]] = {}
+    total = 0
+    for a, b, kind, step in model.graph.edges(keys=True, data="step"):
+        total += 1
+        if a in pos and b in pos:
+            edges.setdefault(kind, []).append((a, b, step is not None
+                                               and step > now - recent_edges))
+    view.edges = edges
+    view.edges_total = total
+    view.edges_shown = sum(len(v) for v in edges.values())
+    return view
+
+
+def _neighbours_any(model, view: NetView) -> set[int]:
+    """Funds tied to a shown startup (so a closed fund's portfolio is still visible)."""
+    out: set[int] = set()
+    g = model.graph
+    for uid, style in view.style.items():
+        if style.startswith("startup") and uid in g:
+            out.update(g.neighbors(uid))
+    return out
+
+
+def _marker_area(style: str, size: float) -> float:
+    if style == "startup_exited":
+        return 14.0
+    if style == "startup":
+        return 4.0 + 2.2 * np.sqrt(size)          # headcount 100 -> ~26
+    if style == "incumbent":
+        return 20.0 + 0.35 * np.sqrt(size)        # headcount 50,000 -> ~100
+    if style.startswith("fund"):
+        return 12.0 + 1.5 * np.sqrt(size)         # fund size in M: 400 M -> ~42
+    if style == "university":
+        return 60.0
+    return 220.0
+
+
+def draw(view: NetView, title: str = "", figsize: tuple[float, float] = (7.0, 7.0),
+         dpi: int = 80) -> Figure:
+    """A matplotlib figure of the network (no pyplot state: safe in server threads)."""
+    fig = Figure(figsize=figsize, dpi=dpi, layout=None)
+    ax = fig.add_axes((0.0, 0.02, 1.0, 0.95))
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_xlim(-1.25, 1.25)
+    ax.set_ylim(-1.25, 1.32)
+    pos = view.pos
+    # sector wedges
+    k = view.n_sectors
+    for s in range(k):
+        t = (s + 0.5) * 2 * np.pi / k
+        ax.text(1.19 * np.cos(t), 1.19 * np.sin(t), f"sector {s + 1}", ha="center", va="center",
+                fontsize=7, color="#777777")
+        t0 = s * 2 * np.pi / k
+        ax.plot([0.5 * np.cos(t0), 1.12 * np.cos(t0)], [0.5 * np.sin(t0), 1.12 * np.sin(t0)],
+                color="#eeeeee", lw=0.8, zorder=0)
+    # edges: old ones faint, recent ones strong; the many money ties lighter than the rest
+    order = [k for k in _EDGE_ORDER if k in view.edges] + [
+        k for k in view.edges if k not in _EDGE_ORDER]
+    for kind in order:
+        items = view.edges[kind]
+        colour = EDGE_STYLE.get(kind, (kind, "#999999"))[1]
+        strong = 0.3 if kind in ("investment", "grant") else 0.85
+        old = [(pos[a], pos[b]) for a, b, rec in items if not rec]
+        new = [(pos[a], pos[b]) for a, b, rec in items if rec]
+        if old:
+            ax.add_collection(LineCollection(old, colors=colour, linewidths=0.3,
+                                             alpha=strong / 8, zorder=1))
+        if new:
+            ax.add_collection(LineCollection(new, colors=colour, linewidths=1.0, alpha=strong,
+                                             zorder=2))
+    # nodes by style
+    for style, (label, colour, marker) in NODE_STYLE.items():
+        uids = [u for u, s in view.style.items() if s == style]
+        if not uids:
+            continue
+        xy = np.array([pos[u] for u in uids])
+        area = np.array([_marker_area(style, view.size[u]) for u in uids])
+        ax.scatter(xy[:, 0], xy[:, 1], s=area, c=colour, marker=marker,
+                   alpha=0.7 if style == "startup_exited" else 0.9,
+                   linewidths=0.8 if marker == "x" else 0.3,
+                   edgecolors=None if marker == "x" else "white", zorder=3 if style.startswith("startup")
+                   else 4)
+    node_handles = [Line2D([], [], marker=m, color="none", markerfacecolor=c, markeredgecolor=c,
+                           markersize=7, label=lab)
+                    for key, (lab, c, m) in NODE_STYLE.items()
+                    if key in set(view.style.values())]
+    edge_handles = [Line2D([], [], color=c, lw=2, label=lab)
+                    for key, (lab, c) in EDGE_STYLE.items() if key in view.edges]
+    if node_handles:
+        leg = ax.legend(handles=node_handles, loc="upper left", fontsize=7, frameon=False,
+                        title="agents (area ~ size)", title_fontsize=7, bbox_to_anchor=(-0.02, 1.02))
+        ax.add_artist(leg)
+    if edge_handles:
+        ax.legend(handles=edge_handles, loc="upper right", fontsize=7, frameon=False,
+                  title="ties (bold: recent)", title_fontsize=7,
+                  bbox_to_anchor=(1.02, 1.02))
+    if title:
+        ax.set_title(title, fontsize=10, y=1.0)
+    return fig
