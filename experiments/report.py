@@ -1,0 +1,833 @@
+"""Paper-ready reports of an experiment folder: ``abm report DIR``.
+
+Writes into DIR:
+
+``report.md``
+    provenance, per-scenario mean and 95% t-interval of each metric, differences against the
+    baseline (Welch t-test with Welch-Satterthwaite interval, Mann-Whitney U, Hedges' g), and
+    the kind-specific analyses: component-swap main effects and pairwise interactions
+    (difference in differences, paired by replicate thanks to common random numbers, with
+    t intervals), sweep curves, Morris/Sobol indices;
+``tables/*.tex`` (booktabs LaTeX) and ``tables/*.csv`` (every number, full precision);
+``figures/*.png`` and ``figures/*.pdf`` (matplotlib): time series with 95% bands, exit mix,
+    distributions of deal multiples and firm sizes, metric distributions over replicates,
+    network snapshots, and the kind-specific figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+
+
+class ReportError(ValueError):
+    """The folder holds no (complete) results."""
+
+
+# -- statistics --------------------------------------------------------------------------------
+def mean_ci(x: Iterable[float], level: float = 0.95) -> dict[str, float]:
+    """Mean and t-interval (``n < 2``: the interval is NaN)."""
+    a = np.asarray(list(x), dtype=float)
+    a = a[np.isfinite(a)]
+    n = a.size
+    if n == 0:
+        return {"n": 0, "mean": math.nan, "sd": math.nan, "ci_low": math.nan,
+                "ci_high": math.nan}
+    m = float(a.mean())
+    if n < 2:
+        return {"n": 1, "mean": m, "sd": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    sd = float(a.std(ddof=1))
+    h = float(sps.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return {"n": n, "mean": m, "sd": sd, "ci_low": m - h, "ci_high": m + h}
+
+
+def compare(base: Sequence[float], other: Sequence[float], level: float = 0.95) -> dict:
+    """``other - base``: difference of means with Welch interval, Welch t-test p-value,
+    Mann-Whitney U p-value and Hedges' g (bias-corrected Cohen's d)."""
+    a = np.asarray(base, dtype=float)
+    b = np.asarray(other, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    na, nb = a.size, b.size
+    out = {"n_base": na, "n": nb, "diff": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+           "welch_t": math.nan, "welch_p": math.nan, "mw_u": math.nan, "mw_p": math.nan,
+           "hedges_g": math.nan}
+    if na < 2 or nb < 2:
+        return out
+    diff = float(b.mean() - a.mean())
+    va, vb = a.var(ddof=1), b.var(ddof=1)
+    se = math.sqrt(va / na + vb / nb)
+    out["diff"] = diff
+    if se > 0:
+        df = (va / na + vb / nb) ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
+        h = float(sps.t.ppf(0.5 + level / 2, df)) * se
+        out["ci_low"], out["ci_high"] = diff - h, diff + h
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            t = sps.ttest_ind(b, a, equal_var=False)
+        out["welch_t"], out["welch_p"] = float(t.statistic), float(t.pvalue)
+    else:
+        out["ci_low"] = out["ci_high"] = diff
+        out["welch_p"] = 1.0 if diff == 0 else 0.0
+    try:
+        u = sps.mannwhitneyu(b, a, alternative="two-sided")
+        out["mw_u"], out["mw_p"] = float(u.statistic), float(u.pvalue)
+    except ValueError:
+        pass
+    sp = math.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
+    if sp > 0:
+        j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
+        out["hedges_g"] = diff / sp * j
+    return out
+
+
+# -- formatting --------------------------------------------------------------------------------
+def _f(x: float) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    ax = abs(x)
+    if ax != 0 and (ax >= 1e5 or ax < 1e-3):
+        return f"{x:.3g}"
+    return f"{x:.4g}" if ax < 1000 else f"{x:,.0f}"
+
+
+def _ci(m: float, lo: float, hi: float) -> str:
+    if not math.isfinite(lo):
+        return _f(m)
+    return f"{_f(m)} [{_f(lo)}, {_f(hi)}]"
+
+
+def _p(p: float) -> str:
+    if not math.isfinite(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _tex_escape(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
+                 ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\~{}"),
+                 ("^", r"\^{}"), ("<-", r"$\leftarrow$"), ("–", "--"), ("`", "")):
+        s = s.replace(a, b)
+    return s
+
+
+def write_latex(path: Path, header: list[str], rows: list[list[str]], caption: str,
+                label: str) -> Path:
+    """A booktabs table (``\\usepackage{booktabs}``)."""
+    cols = "l" * 1 + "r" * (len(header) - 1)
+    lines = [r"\begin{table}[htbp]", r"\centering", r"\small",
+             rf"\caption{{{_tex_escape(caption)}}}", rf"\label{{{label}}}",
+             rf"\begin{{tabular}}{{{cols}}}", r"\toprule",
+             " & ".join(_tex_escape(h) for h in header) + r" \\", r"\midrule"]
+    lines += [" & ".join(_tex_escape(c) for c in r) + r" \\" for r in rows]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+# -- loading -----------------------------------------------------------------------------------
+def load_results(folder: str | Path) -> dict[str, Any]:
+    """Runs, time series, distributions, failures and manifest of a results folder.
+
+    Raises:
+        ReportError: the folder does not exist or holds no results.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: no such folder (run `abm experiment SPEC --out "
+                          f"{folder}` first)")
+    runs_path = folder / "runs.parquet"
+    if not runs_path.exists():
+        if any((folder / "parts").glob("part-*-runs.parquet")):
+            raise ReportError(f"{folder} holds an unfinished experiment (parts/ only); finish "
+                              f"it with `abm experiment SPEC --out {folder} --resume`")
+        raise ReportError(f"{folder} holds no results (no runs.parquet); run `abm experiment "
+                          f"SPEC --out {folder}` first")
+    runs = pd.read_parquet(runs_path)
+    if runs.empty:
+        raise ReportError(f"{folder}/runs.parquet holds no successful runs "
+                          f"(see {folder}/failures.jsonl)")
+    manifest = {}
+    if (folder / "manifest.json").exists():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    ts = pd.read_parquet(folder / "timeseries.parquet") \
+        if (folder / "timeseries.parquet").exists() else None
+    dist = pd.read_parquet(folder / "distributions.parquet") \
+        if (folder / "distributions.parquet").exists() else None
+    failures = []
+    if (folder / "failures.jsonl").exists():
+        failures = [json.loads(line) for line in
+                    (folder / "failures.jsonl").read_text(encoding="utf-8").splitlines()
+                    if line.strip()]
+    return {"runs": runs, "timeseries": ts, "distributions": dist, "failures": failures,
+            "manifest": manifest}
+
+
+# -- the report --------------------------------------------------------------------------------
+class _Report:
+    def __init__(self, folder: Path, data: dict[str, Any], network: bool, figures: bool):
+        self.folder = folder
+        self.runs: pd.DataFrame = data["runs"]
+        self.ts: pd.DataFrame | None = data["timeseries"]
+        self.dist: pd.DataFrame | None = data["distributions"]
+        self.failures = data["failures"]
+        self.manifest = data["manifest"]
+        spec = self.manifest.get("spec", {})
+        self.spec = spec
+        self.kind = spec.get("kind", "comparison")
+        rep = spec.get("report", {})
+        self.metrics = [m for m in rep.get("metrics", list(SUMMARY_KEYS)) if m in self.runs]
+        self.series = rep.get("series", [])
+        self.network = network and rep.get("network_snapshot", False)
+        self.figures = figures and rep.get("figures", True)
+        self.tables = folder / "tables"
+        self.figdir = folder / "figures"
+        self.tables.mkdir(exist_ok=True)
+        if self.figures:
+            self.figdir.mkdir(exist_ok=True)
+        self.files: list[Path] = []
+        self.md: list[str] = []
+        sc = self.manifest.get("scenarios")
+        if sc:
+            self.scen = pd.DataFrame(sc).set_index("index")
+        else:  # a runs table without manifest: one scenario per label
+            first = self.runs.drop_duplicates("scenario_index").set_index("scenario_index")
+            self.scen = pd.DataFrame({"name": first["scenario"], "preset": first["preset"],
+                                      "base": first["scenario"], "point": -1})
+        self.scen = self.scen[self.scen.index.isin(self.runs["scenario_index"])]
+        self.baseline = spec.get("baseline") or self.scen["base"].iloc[0]
+
+    # helpers
+    def values(self, idx: int, metric: str) -> pd.Series:
+        r = self.runs[self.runs["scenario_index"] == idx]
+        return r.set_index("replicate")[metric]
+
+    def name(self, idx: int) -> str:
+        return str(self.scen.loc[idx, "name"])
+
+    def headline_scenarios(self) -> list[int]:
+        """Scenarios drawn in the common figures (not hundreds of sample points)."""
+        sc = self.scen
+        if self.kind == "component_swap":
+            return [i for i in sc.index if not sc.loc[i, "swaps"]]
+        if self.kind == "sweep":
+            pts = sorted(sc["point"].unique())
+            mid = pts[len(pts) // 2]
+            return [i for i in sc.index if sc.loc[i, "point"] == mid]
+        if self.kind == "sensitivity":
+            return []
+        return list(sc.index)
+
+    def save(self, fig, stem: str) -> None:
+        import matplotlib.pyplot as plt
+
+        for ext in ("png", "pdf"):
+            p = self.figdir / f"{stem}.{ext}"
+            fig.savefig(p, dpi=150 if ext == "png" else None, bbox_inches="tight",
+                        metadata={"CreationDate": None} if ext == "pdf" else None)
+            self.files.append(p)
+        plt.close(fig)
+        self.md.append(f"![{stem}](figures/{stem}.png)\n")
+
+    # sections
+    def header(self) -> None:
+        m = self.manifest
+        spec = self.spec
+        title = m.get("experiment", self.folder.name)
+        self.md.append(f"# Experiment `{title}`\n")
+        if spec.get("description"):
+            self.md.append(spec["description"].strip() + "\n")
+        reps = sorted(self.runs["replicate"].unique())
+        rows = [["kind", self.kind], ["scenarios", str(len(self.scen))],
+                ["replicates", str(len(reps))],
+                ["steps", str(int(self.runs["steps"].iloc[0]))],
+                ["master seed", str(m.get("seeds", {}).get("master_seed", "–"))],
+                ["runs ok / failed", f"{len(self.runs)} / {len(self.failures)}"],
+                ["git commit", str(m.get("git_commit"))],
+                ["model version", str(m.get("versions", {}).get("startup-ecosystem-abm"))],
+                ["mesa", str(m.get("versions", {}).get("mesa"))],
+                ["created", str(m.get("created"))], ["finished", str(m.get("finished"))],
+                ["wall time (s)", str(m.get("wall_seconds_total"))]]
+        self.md.append(_md_table(["item", "value"], rows) + "\n")
+        self.md.append("Replicate seeds come from `numpy.random.SeedSequence(master_seed)"
+                       ".spawn(replicates)`: replicate *i* has the same seed in every "
+                       "scenario (common random numbers). Intervals are 95% t-intervals over "
+                       "replicates. Full provenance (resolved parameters of every scenario, "
+                       "seeds, versions) is in `manifest.json`.\n")
+        if self.failures:
+            self.md.append(f"**{len(self.failures)} runs failed** (tracebacks in "
+                           "`failures.jsonl`); statistics use the runs that finished.\n")
+
+    def summary_tables(self) -> None:
+        rows = []
+        for idx in self.scen.index:
+            for metric in [c for c in SUMMARY_KEYS + EXTRA_KEYS if c in self.runs]:
+                rows.append({"scenario": self.name(idx), "scenario_index": idx,
+                             "metric": metric, **mean_ci(self.values(idx, metric))})
+        df = pd.DataFrame(rows)
+        p = self.tables / "summary.csv"
+        df.to_csv(p, index=False)
+        self.files.append(p)
+        if self.kind == "sensitivity":
+            self.md.append("## Outputs over the sample\n")
+            rows = []
+            for metric in self.metrics:
+                v = self.runs[metric]
+                rows.append([metric, _f(v.mean()), _f(v.min()), _f(v.quantile(0.5)),
+                             _f(v.max())])
+            self.md.append(_md_table(["metric", "mean", "min", "median", "max"], rows) + "\n")
+            return
+        show = self.headline_scenarios() if self.kind != "comparison" else list(self.scen.index)
+        self.md.append("## Metrics by scenario (mean [95% CI])\n")
+        if self.kind != "comparison":
+            self.md.append("Headline scenarios only; every scenario is in `tables/summary.csv`."
+                           "\n")
+        header = ["metric"] + [self.name(i) for i in show]
+        body = []
+        for metric in self.metrics:
+            sub = df[df["metric"] == metric].set_index("scenario_index")
+            body.append([metric] + [_ci(sub.loc[i, "mean"], sub.loc[i, "ci_low"],
+                                        sub.loc[i, "ci_high"]) for i in show])
+        self.md.append(_md_table(header, body) + "\n")
+        self.files.append(write_latex(self.tables / "summary.tex", header, body,
+                                      "Mean and 95\\% t-interval over replicates",
+                                      "tab:summary"))
+        self.md.append("LaTeX: `tables/summary.tex`.\n")
+
+    def differences(self) -> None:
+        if self.kind == "sensitivity":
+            return
+        sc = self.scen
+        rows = []
+        for idx in sc.index:
+            if self.kind == "component_swap":
+                # against the unswapped scenario of the same base preset
+                if not sc.loc[idx, "swaps"]:
+                    continue
+                ref = sc[(sc["preset"] == sc.loc[idx, "preset"]) & ~sc["swaps"].map(bool)
+                         & (sc["point"] == sc.loc[idx, "point"])]
+            else:
+                if sc.loc[idx, "base"] == self.baseline:
+                    continue
+                ref = sc[(sc["base"] == self.baseline) & (sc["point"] == sc.loc[idx, "point"])]
+            if ref.empty:
+                continue
+            ref_idx = ref.index[0]
+            for metric in self.metrics:
+                rows.append({"scenario": self.name(idx), "baseline": self.name(ref_idx),
+                             "metric": metric, **compare(self.values(ref_idx, metric),
+                                                         self.values(idx, metric))})
+        if not rows:
+            return
+        df = pd.DataFrame(rows)
+        p = self.tables / "differences.csv"
+        df.to_csv(p, index=False)
+        self.files.append(p)
+        against = "the unswapped base preset" if self.kind == "component_swap" else \
+            f"`{self.baseline}`"
+        header = ["metric", "scenario", "difference [95% CI]", "Welch p", "Mann-Whitney p",
+                  "Hedges g"]
+        body = [[r.metric, r.scenario, _ci(r.diff, r.ci_low, r.ci_high), _p(r.welch_p),
+                 _p(r.mw_p), _f(r.hedges_g)] for r in df.itertuples()]
+        self.files.append(write_latex(self.tables / "differences.tex", header, body,
+                                      f"Differences against {against} (scenario minus "
+                                      "baseline): Welch t-test with Welch-Satterthwaite 95\\% "
+                                      "interval, Mann-Whitney U, Hedges' g",
+                                      "tab:differences"))
+        self.md.append(f"## Differences against {against}\n")
+        self.md.append("Scenario minus baseline; 95% interval and p-value from Welch's t-test, "
+                       "p-value from the Mann-Whitney U test, effect size Hedges' g "
+                       "(bias-corrected Cohen's d). LaTeX: `tables/differences.tex`.\n")
+        if self.kind == "comparison" or len(body) <= 80:
+            self.md.append(_md_table(header, body) + "\n")
+        else:
+            self.md.append(f"{len(body)} comparisons: see `tables/differences.csv`.\n")
+
+    def component_swap(self) -> None:
+        if self.kind != "component_swap":
+            return
+        sc = self.scen
+        dirs = [b for b in dict.fromkeys(sc["base"]) if not sc.loc[sc["base"] == b, "swaps"]
+                .iloc[0]]
+        self.md.append("## Component swaps: main effects and interactions\n")
+        self.md.append("Main effect of component A = Y(base with A swapped) - Y(base); "
+                       "interaction of A and B = Y(AB) - Y(A) - Y(B) + Y(base) (difference in "
+                       "differences; > 0: the components reinforce each other, complements). "
+                       "Both are computed per replicate (same seed in every scenario) and "
+                       "reported as mean [95% t-interval]; `*` marks intervals that exclude "
+                       "0.\n")
+        all_rows = []
+        for base_idx in [i for i in sc.index if not sc.loc[i, "swaps"]]:
+            preset = sc.loc[base_idx, "preset"]
+            group = sc[(sc["preset"] == preset) & sc["swaps"].map(bool)]
+            if group.empty:
+                continue
+            donor = next(iter(group["swaps"].iloc[0].values()))
+            by_set = {tuple(sorted(s)): i for i, s in zip(group.index, group["swaps"])}
+            singles = sorted(k[0] for k in by_set if len(k) == 1)
+            for metric in self.metrics:
+                y0 = self.values(base_idx, metric)
+                for c in singles:
+                    d = (self.values(by_set[(c,)], metric) - y0).dropna()
+                    all_rows.append({"base": preset, "donor": donor, "effect": "main",
+                                     "components": c, "metric": metric, **mean_ci(d)})
+                for k, i in by_set.items():
+                    if len(k) != 2 or (k[0],) not in by_set or (k[1],) not in by_set:
+                        continue
+                    d = (self.values(i, metric) - self.values(by_set[(k[0],)], metric)
+                         - self.values(by_set[(k[1],)], metric) + y0).dropna()
+                    all_rows.append({"base": preset, "donor": donor, "effect": "interaction",
+                                     "components": "+".join(k), "metric": metric,
+                                     **mean_ci(d)})
+        if not all_rows:
+            return
+        df = pd.DataFrame(all_rows)
+        p = self.tables / "swap_effects.csv"
+        df.to_csv(p, index=False)
+        self.files.append(p)
+        head = self.metrics[:6]
+        for (base, donor), g in df.groupby(["base", "donor"], sort=False):
+            for effect in ("main", "interaction"):
+                sub = g[g["effect"] == effect]
+                if sub.empty:
+                    continue
+                comps = list(dict.fromkeys(sub["components"]))
+                header = ["components"] + head
+                body = []
+                for c in comps:
+                    row = [c]
+                    for metric in head:
+                        r = sub[(sub["components"] == c) & (sub["metric"] == metric)].iloc[0]
+                        star = "*" if math.isfinite(r.ci_low) and (r.ci_low > 0 or
+                                                                    r.ci_high < 0) else ""
+                        row.append(_ci(r["mean"], r.ci_low, r.ci_high) + star)
+                    body.append(row)
+                title = (f"{'Main effects' if effect == 'main' else 'Pairwise interactions'}"
+                         f": components from {donor} into {base}")
+                self.md.append(f"### {title}\n")
+                self.md.append(_md_table(header, body) + "\n")
+                stem = f"swap_{effect}_{base}"
+                self.files.append(write_latex(self.tables / f"{stem}.tex", header, body,
+                                              title + " (mean and 95\\% t-interval over "
+                                              "replicates)", f"tab:{stem}"))
+                if self.figures:
+                    self._swap_figure(sub, head, title, stem, effect)
+        self.md.append("Every metric: `tables/swap_effects.csv`.\n")
+
+    def _swap_figure(self, sub: pd.DataFrame, metrics: list[str], title: str, stem: str,
+                     effect: str) -> None:
+        import matplotlib.pyplot as plt
+
+        n = len(metrics)
+        ncol = min(3, n)
+        nrow = math.ceil(n / ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+        for ax, metric in zip(axes.flat, metrics):
+            s = sub[sub["metric"] == metric]
+            if effect == "main":
+                y = np.arange(len(s))
+                err = np.vstack([s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]])
+                ax.barh(y, s["mean"], xerr=np.nan_to_num(err), color="tab:blue", alpha=0.7)
+                ax.set_yticks(y, s["components"])
+                ax.axvline(0, color="k", lw=0.8)
+            else:
+                comps = sorted({c for k in s["components"] for c in k.split("+")})
+                mat = np.full((len(comps), len(comps)), np.nan)
+                for r in s.itertuples():
+                    a, b = r.components.split("+")
+                    i, j = comps.index(a), comps.index(b)
+                    mat[i, j] = mat[j, i] = r.mean
+                lim = np.nanmax(np.abs(mat)) if np.isfinite(mat).any() else 1.0
+                im = ax.imshow(mat, cmap="RdBu_r", vmin=-lim or -1, vmax=lim or 1)
+                ax.set_xticks(range(len(comps)), comps, rotation=45, ha="right")
+                ax.set_yticks(range(len(comps)), comps)
+                fig.colorbar(im, ax=ax, shrink=0.8)
+            ax.set_title(metric, fontsize=9)
+        for ax in list(axes.flat)[n:]:
+            ax.axis("off")
+        fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+        self.save(fig, stem)
+
+    def sweep(self) -> None:
+        if self.kind != "sweep":
+            return
+        pcols = [c for c in self.runs.columns if c.startswith("param.")]
+        grid = self.spec.get("grid", {})
+        swept = [f"param.{k}" for k in grid if f"param.{k}" in pcols]
+        if not swept:
+            return
+        x = swept[0]
+        self.md.append(f"## Sweep over `{x[6:]}`\n")
+        rows = []
+        for idx in self.scen.index:
+            r = self.runs[self.runs["scenario_index"] == idx]
+            for metric in self.metrics:
+                rows.append({"base": self.scen.loc[idx, "base"], "x": float(r[x].iloc[0]),
+                             "metric": metric, **mean_ci(r[metric])})
+        df = pd.DataFrame(rows)
+        p = self.tables / "sweep.csv"
+        df.to_csv(p, index=False)
+        self.files.append(p)
+        head = self.metrics[:6]
+        for metric in head:
+            sub = df[df["metric"] == metric]
+            xs = sorted(sub["x"].unique())
+            header = [x[6:]] + list(dict.fromkeys(sub["base"]))
+            body = [[_f(v)] + [_ci(*sub[(sub["base"] == b) & (sub["x"] == v)]
+                                   [["mean", "ci_low", "ci_high"]].iloc[0])
+                               for b in header[1:]] for v in xs]
+            self.md.append(f"### {metric}\n")
+            self.md.append(_md_table(header, body) + "\n")
+            self.files.append(write_latex(self.tables / f"sweep_{metric}.tex", header, body,
+                                          f"{metric} by {x[6:]} and preset (mean, 95\\% CI)",
+                                          f"tab:sweep_{metric}"))
+        if self.figures:
+            import matplotlib.pyplot as plt
+
+            n = len(self.metrics)
+            ncol = min(3, n)
+            nrow = math.ceil(n / ncol)
+            fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3 * nrow), squeeze=False)
+            for ax, metric in zip(axes.flat, self.metrics):
+                sub = df[df["metric"] == metric]
+                for base, g in sub.groupby("base", sort=False):
+                    g = g.sort_values("x")
+                    ax.plot(g["x"], g["mean"], marker="o", ms=3, label=base)
+                    ax.fill_between(g["x"], g["ci_low"], g["ci_high"], alpha=0.2)
+                ax.set_title(metric, fontsize=9)
+                ax.set_xlabel(x[6:], fontsize=8)
+            for ax in list(axes.flat)[n:]:
+                ax.axis("off")
+            axes.flat[0].legend(fontsize=7)
+            fig.tight_layout()
+            self.save(fig, "sweep")
+
+    def sensitivity(self) -> None:
+        if self.kind != "sensitivity":
+            return
+        sample = self.spec.get("sample") or {}
+        X = np.asarray(self.manifest.get("sample_matrix", []), dtype=float)
+        if X.size == 0:
+            self.md.append("No sample matrix in manifest.json: cannot compute indices.\n")
+            return
+        from .spec import salib_problem
+
+        problem = salib_problem(sample)
+        outputs = [o for o in sample.get("outputs", self.metrics) if o in self.runs]
+        sc = self.scen
+        rows = []
+        notes = []
+        for base in dict.fromkeys(sc["base"]):
+            g = sc[sc["base"] == base].sort_values("point")
+            for out in outputs:
+                means = self.runs.groupby("scenario_index")[out].mean()
+                Y = np.array([means.get(i, np.nan) for i in g.index], dtype=float)
+                if np.isnan(Y).any():
+                    notes.append(f"{base}/{out}: {int(np.isnan(Y).sum())} points without "
+                                 "results were filled with the mean")
+                    Y = np.where(np.isnan(Y), np.nanmean(Y), Y)
+                if sample.get("method") == "sobol":
+                    from SALib.analyze import sobol
+
+                    res = sobol.analyze(problem, Y, calc_second_order=False,
+                                        seed=sample.get("seed"))
+                    for k, name in enumerate(problem["names"]):
+                        rows.append({"base": base, "output": out, "parameter": name,
+                                     "S1": res["S1"][k], "S1_conf": res["S1_conf"][k],
+                                     "ST": res["ST"][k], "ST_conf": res["ST_conf"][k]})
+                else:
+                    from SALib.analyze import morris
+
+                    res = morris.analyze(problem, X[: len(Y)], Y,
+                                         num_levels=sample.get("levels", 4),
+                                         seed=sample.get("seed"))
+                    for k, name in enumerate(problem["names"]):
+                        rows.append({"base": base, "output": out, "parameter": name,
+                                     "mu": res["mu"][k], "mu_star": res["mu_star"][k],
+                                     "mu_star_conf": res["mu_star_conf"][k],
+                                     "sigma": res["sigma"][k]})
+        df = pd.DataFrame(rows)
+        p = self.tables / "sensitivity.csv"
+        df.to_csv(p, index=False)
+        self.files.append(p)
+        method = sample.get("method", "morris")
+        self.md.append(f"## Global sensitivity ({method})\n")
+        self.md.append("Each point's output is the mean over the replicates (same seeds at "
+                       "every point). Parameter ranges:\n")
+        self.md.append(_md_table(["parameter", "low", "high"],
+                                 [[n, _f(b[0]), _f(b[1])] for n, b in
+                                  zip(problem["names"], problem["bounds"])]) + "\n")
+        for note in notes:
+            self.md.append(f"- {note}\n")
+        key, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
+        for (base, out), g in df.groupby(["base", "output"], sort=False):
+            g = g.sort_values(key, ascending=False)
+            if method == "morris":
+                header = ["parameter", "mu*", "mu* 95% conf", "mu", "sigma"]
+                body = [[r.parameter, _f(r.mu_star), _f(r.mu_star_conf), _f(r.mu),
+                         _f(r.sigma)] for r in g.itertuples()]
+            else:
+                header = ["parameter", "S1", "S1 conf", "ST", "ST conf"]
+                body = [[r.parameter, _f(r.S1), _f(r.S1_conf), _f(r.ST), _f(r.ST_conf)]
+                        for r in g.itertuples()]
+            self.md.append(f"### {out} ({base})\n")
+            self.md.append(_md_table(header, body) + "\n")
+            self.files.append(write_latex(self.tables / f"sensitivity_{base}_{out}.tex",
+                                          header, body, f"{method} indices of {out} ({base})",
+                                          f"tab:sens_{out}"))
+        if self.figures:
+            import matplotlib.pyplot as plt
+
+            groups = list(df.groupby(["base", "output"], sort=False))
+            ncol = min(3, len(groups))
+            nrow = math.ceil(len(groups) / ncol)
+            fig, axes = plt.subplots(nrow, ncol, figsize=(4.4 * ncol, 3.4 * nrow),
+                                     squeeze=False)
+            for ax, ((base, out), g) in zip(axes.flat, groups):
+                if method == "morris":
+                    ax.scatter(g["mu_star"], g["sigma"], s=12)
+                    for r in g.itertuples():
+                        ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=6)
+                    ax.set_xlabel("mu*", fontsize=8)
+                    ax.set_ylabel("sigma", fontsize=8)
+                else:
+                    g = g.sort_values("ST")
+                    ax.barh(g["parameter"], g["ST"], xerr=g["ST_conf"], alpha=0.7)
+                    ax.tick_params(labelsize=6)
+                ax.set_title(f"{out} ({base})", fontsize=9)
+            for ax in list(axes.flat)[len(groups):]:
+                ax.axis("off")
+            fig.tight_layout()
+            self.save(fig, "sensitivity")
+
+    # figures common to every kind
+    def common_figures(self) -> None:
+        if not self.figures:
+            return
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        show = self.headline_scenarios()
+        if not show:
+            return
+        self.md.append("## Figures\n")
+        self._timeseries_figure(show)
+        self._exit_mix_figure(show)
+        self._distribution_figures(show)
+        self._metric_box_figure(show)
+        if self.network:
+            self._network_figure(show)
+
+    def _timeseries_figure(self, show: list[int]) -> None:
+        if self.ts is None or not self.series:
+            return
+        import matplotlib.pyplot as plt
+
+        series = [s for s in self.series if s in self.ts.columns]
+        ids = self.runs[["run_id", "scenario_index"]]
+        ts = self.ts.merge(ids, on="run_id")
+        n = len(series)
+        ncol = min(3, n)
+        nrow = math.ceil(n / ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 2.8 * nrow), squeeze=False)
+        for ax, s in zip(axes.flat, series):
+            for idx in show:
+                g = ts[ts["scenario_index"] == idx].groupby("step")[s]
+                m, sd, cnt = g.mean(), g.std(ddof=1), g.count()
+                h = sps.t.ppf(0.975, np.maximum(cnt - 1, 1)) * sd / np.sqrt(cnt)
+                ax.plot(m.index, m.values, lw=1.2, label=self.name(idx))
+                ax.fill_between(m.index, (m - h).values, (m + h).values, alpha=0.2)
+            ax.set_title(s, fontsize=9)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[n:]:
+            ax.axis("off")
+        axes.flat[0].legend(fontsize=7)
+        fig.supxlabel("step (quarter); bands: 95% CI of the mean over replicates", fontsize=8)
+        fig.tight_layout()
+        self.save(fig, "timeseries")
+
+    def _exit_mix_figure(self, show: list[int]) -> None:
+        import matplotlib.pyplot as plt
+
+        cols = [c for c in ("exits_ipo", "exits_ma", "failures") if c in self.runs]
+        means = np.array([[self.values(i, c).mean() for c in cols] for i in show])
+        tot = means.sum(axis=1, keepdims=True)
+        shares = np.divide(means, tot, out=np.zeros_like(means), where=tot > 0)
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+        names = [self.name(i) for i in show]
+        for ax, data, title in ((axes[0], means, "exits and failures (mean count)"),
+                                (axes[1], shares, "share of outcomes")):
+            left = np.zeros(len(show))
+            for j, c in enumerate(cols):
+                ax.barh(names, data[:, j], left=left, label=c)
+                left += data[:, j]
+            ax.set_title(title, fontsize=9)
+            ax.tick_params(labelsize=7)
+        axes[1].legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        self.save(fig, "exit_mix")
+
+    def _distribution_figures(self, show: list[int]) -> None:
+        if self.dist is None or self.dist.empty:
+            return
+        import matplotlib.pyplot as plt
+
+        d = self.dist.merge(self.runs[["run_id", "scenario_index"]], on="run_id")
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+        for idx in show:
+            dm = d[(d["scenario_index"] == idx) & (d["kind"] == "deal_multiple")]["value"]
+            if len(dm):
+                v = dm.to_numpy()
+                lost = float(np.mean(v <= 1e-6))
+                v = np.log10(v[v > 1e-6])
+                if v.size:
+                    axes[0].hist(v, bins=40, histtype="step", density=True,
+                                 label=f"{self.name(idx)} ({lost:.0%} written off)")
+            fs = d[(d["scenario_index"] == idx)
+                   & d["kind"].isin(["startup_size", "incumbent_size"])]["value"].to_numpy()
+            fs = np.sort(fs[fs > 0])
+            if fs.size:
+                ccdf = 1.0 - np.arange(fs.size) / fs.size
+                axes[1].loglog(fs, ccdf, lw=1, label=self.name(idx))
+        axes[0].set_title("realised deal multiples > 0 (log10 proceeds/cost)", fontsize=9)
+        axes[0].axvline(0, color="k", lw=0.6)
+        axes[1].set_title("firm size (headcount) CCDF, end of run", fontsize=9)
+        axes[1].set_xlabel("headcount", fontsize=8)
+        for ax in axes:
+            ax.legend(fontsize=7)
+            ax.tick_params(labelsize=7)
+        fig.tight_layout()
+        self.save(fig, "distributions")
+
+    def _metric_box_figure(self, show: list[int]) -> None:
+        import matplotlib.pyplot as plt
+
+        metrics = self.metrics[:12]
+        ncol = min(4, len(metrics))
+        nrow = math.ceil(len(metrics) / ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol, 2.6 * nrow), squeeze=False)
+        for ax, metric in zip(axes.flat, metrics):
+            ax.boxplot([self.values(i, metric).to_numpy() for i in show], showmeans=True)
+            ax.set_xticks(range(1, len(show) + 1), [self.name(i) for i in show],
+                          rotation=30, ha="right", fontsize=6)
+            ax.set_title(metric, fontsize=8)
+            ax.tick_params(axis="y", labelsize=7)
+        for ax in list(axes.flat)[len(metrics):]:
+            ax.axis("off")
+        fig.tight_layout()
+        self.save(fig, "metric_distributions")
+
+    def _network_figure(self, show: list[int]) -> None:
+        import matplotlib.pyplot as plt
+
+        from .runner import RunSpec
+
+        show = show[:4]
+        fig, axes = plt.subplots(1, len(show), figsize=(4.5 * len(show), 4.5), squeeze=False)
+        colors = {"startup": "tab:orange", "incumbent": "tab:blue", "fund": "tab:green",
+                  "university": "tab:purple"}
+        ecolors = {"partnership": "tab:orange", "investment": "tab:green",
+                   "acquisition": "tab:red", "spinoff": "tab:purple", "employment": "grey",
+                   "joint_research": "tab:blue", "grant": "tab:pink"}
+        for ax, idx in zip(axes.flat, show):
+            r = self.runs[self.runs["scenario_index"] == idx].sort_values("replicate").iloc[0]
+            spec = RunSpec(run_id=r["run_id"], preset=r["preset"], swaps=json.loads(r["swaps"]),
+                           overrides=json.loads(r["overrides"]), seed=int(r["seed"]),
+                           steps=int(r["steps"]))
+            g = snapshot_graph(spec)
+            _draw_graph(ax, g, colors, ecolors, seed=int(r["seed"]) % (2**32))
+            ax.set_title(f"{self.name(idx)} (seed of replicate {int(r['replicate'])})",
+                         fontsize=8)
+        handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=k)
+                   for k, c in colors.items()]
+        fig.legend(handles=handles, loc="lower center", ncol=len(colors), fontsize=7)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        self.save(fig, "network")
+        self.md.append("Network snapshots: one model per scenario re-run at the end of the "
+                       "horizon; a sample of at most 300 nodes (incumbents, funds, "
+                       "universities and connected startups), seeded spring layout.\n")
+
+    def write(self) -> list[Path]:
+        self.header()
+        self.summary_tables()
+        self.differences()
+        self.component_swap()
+        self.sweep()
+        self.sensitivity()
+        self.common_figures()
+        report = self.folder / "report.md"
+        report.write_text("\n".join(self.md), encoding="utf-8")
+        return [report] + self.files
+
+
+def snapshot_graph(spec, max_nodes: int = 300):
+    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph."""
+    import networkx as nx
+
+    from abm import EcosystemModel
+
+    model = EcosystemModel(preset=spec.preset, seed=int(spec.seed), swaps=dict(spec.swaps),
+                           record_events=False, **dict(spec.overrides))
+    try:
+        model.run(int(spec.steps))
+        g = nx.Graph(model.graph)
+    finally:
+        model.release()
+    g.remove_nodes_from([n for n, k in g.nodes(data="kind") if k == "ministry"])
+    rng = np.random.default_rng([int(spec.seed), 11])
+    core = [n for n, k in g.nodes(data="kind") if k != "startup"]
+    startups = [n for n, k in g.nodes(data="kind") if k == "startup" and g.degree(n) > 0]
+    budget = max(0, max_nodes - len(core))
+    if len(startups) > budget:
+        startups = list(rng.choice(np.array(startups), budget, replace=False))
+    sub = g.subgraph(core + startups).copy()
+    sub.remove_nodes_from([n for n in list(sub) if sub.degree(n) == 0])
+    return sub
+
+
+def _draw_graph(ax, g, colors, ecolors, seed: int) -> None:
+    import networkx as nx
+
+    ax.axis("off")
+    if g.number_of_nodes() == 0:
+        ax.text(0.5, 0.5, "no links", ha="center")
+        return
+    pos = nx.spring_layout(g, seed=seed, k=1.5 / math.sqrt(g.number_of_nodes()))
+    nx.draw_networkx_edges(g, pos, ax=ax, width=0.4, alpha=0.4, edge_color="grey")
+    kinds = nx.get_node_attributes(g, "kind")
+    nodes = list(g.nodes())
+    nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodes,
+                           node_color=[colors.get(kinds.get(n), "k") for n in nodes],
+                           node_size=[8 + 2 * min(g.degree(n), 40) for n in nodes],
+                           linewidths=0)
+
+
+def make_report(folder: str | Path, network: bool = True, figures: bool = True) -> list[Path]:
+    """Write ``report.md``, ``tables/*.tex|csv`` and ``figures/*.png|pdf`` for a results
+    folder; return the written paths (``report.md`` first).
+
+    Raises:
+        ReportError: the folder holds no results.
+    """
+    folder = Path(folder)
+    data = load_results(folder)
+    if figures:
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+    return _Report(folder, data, network=network, figures=figures).write()

@@ -1,0 +1,699 @@
+"""One runner for every batch of model runs: serial, local process pool or Dask cluster.
+
+The unit of work is a :class:`RunSpec` (preset, swaps, overrides, seed, steps). A run's result
+depends on nothing but its RunSpec, so the executor (serial, pool, Dask) and the order in which
+runs finish do not change the results; the final tables are sorted by run id.
+
+Public API:
+
+* :func:`run_batch` runs a list of :class:`RunSpec` through the chosen executor and returns
+  (and, with ``out``, writes) the runs table, time series, distributions and failures.
+  ``abm experiment`` and ``abm validate`` both build on it.
+* :func:`run_experiment` runs a validated :class:`~experiments.spec.ExperimentSpec` into a
+  folder and writes ``manifest.json``.
+* :func:`run_one` executes one run (what every worker calls).
+
+Files in an output folder (written incrementally, consolidated at the end):
+
+``parts/part-NNNNNN-{runs,timeseries,distributions}.parquet``
+    one set per flushed batch of finished runs (the ``runs`` part is written last, so a run
+    counts as done only once all its parts exist);
+``runs.parquet``, ``timeseries.parquet``, ``distributions.parquet``
+    consolidated, sorted by run id (and step), byte-identical whatever the executor or
+    interruptions;
+``failures.jsonl``
+    one JSON object per run that raised, with its traceback;
+``manifest.json``
+    spec, resolved parameters per scenario, seeds, versions, git commit, times.
+
+Test hook: the environment variable ``ABM_EXPERIMENT_FAIL`` (comma-separated run ids) makes
+those runs raise inside the worker, to exercise failure handling.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+ID_COLUMNS = ("run_id", "scenario_index", "scenario", "replicate", "preset", "swaps",
+              "overrides", "seed", "steps")
+"""Identifying columns of ``runs.parquet`` (then every summary metric, then ``param.NAME``)."""
+
+FAIL_ENV = "ABM_EXPERIMENT_FAIL"
+DEFAULT_COLLECT = {"timeseries": True, "distributions": True, "max_distribution_values": 2000}
+
+
+class RunnerError(ValueError):
+    """A usage problem found before any run starts (bad options, folder conflicts)."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One model run.
+
+    Args:
+        run_id: unique, sortable identifier (results are sorted by it).
+        preset: base preset name.
+        swaps: ``{component: donor_preset}``.
+        overrides: ``{parameter: value}`` applied last.
+        seed: the model seed.
+        steps: quarters to simulate.
+        scenario: label of the scenario (several replicates share it).
+        replicate: replicate index (same index = same seed across scenarios).
+        scenario_index: position of the scenario in its experiment.
+    """
+
+    run_id: str
+    preset: str
+    swaps: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    steps: int = 100
+    scenario: str = ""
+    replicate: int = 0
+    scenario_index: int = 0
+
+    def key(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["swaps"] = dict(sorted(self.swaps.items()))
+        d["overrides"] = dict(sorted(self.overrides.items()))
+        return d
+
+
+@dataclass
+class BatchResult:
+    """What :func:`run_batch` returns (data frames sorted by run id)."""
+
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame | None
+    distributions: pd.DataFrame | None
+    failures: list[dict[str, Any]]
+    out: Path | None = None
+    executed: int = 0
+    skipped: int = 0
+    wall_seconds: float = 0.0
+
+
+# -- the work of one run ---------------------------------------------------------------------
+def run_one(spec: RunSpec, collect: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Run one model and return its results (never raises: errors are returned).
+
+    Returns a dict with ``run_id``, ``ok``, ``row`` (identifiers + summary), ``timeseries``
+    and ``distributions`` (DataFrames or None), ``error``/``traceback`` when it raised, and
+    ``wall_seconds``.
+    """
+    collect = {**DEFAULT_COLLECT, **(collect or {})}
+    t0 = time.perf_counter()
+    model = None
+    try:
+        from abm import EcosystemModel
+
+        failing = set(collect.get("_fail", ()))
+        model = EcosystemModel(preset=spec.preset, seed=int(spec.seed), swaps=dict(spec.swaps),
+                               record_events=False, **dict(spec.overrides))
+        if spec.run_id in failing:
+            raise RuntimeError(f"injected failure for run {spec.run_id} ({FAIL_ENV})")
+        model.run(int(spec.steps))
+        summary = model.summary()
+        row = {**{k: v for k, v in summary.items() if k not in ID_COLUMNS}, **_id_fields(spec)}
+        ts = None
+        if collect["timeseries"]:
+            ts = model.timeseries().reset_index()
+            ts.insert(0, "run_id", spec.run_id)
+        dist = _distributions(model, spec, int(collect["max_distribution_values"])) \
+            if collect["distributions"] else None
+        return {"run_id": spec.run_id, "ok": True, "row": row, "timeseries": ts,
+                "distributions": dist, "wall_seconds": time.perf_counter() - t0}
+    except Exception as exc:  # noqa: BLE001 - a failing run must not stop the others
+        return {"run_id": spec.run_id, "ok": False, "spec": spec.key(),
+                "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
+                "wall_seconds": time.perf_counter() - t0}
+    finally:
+        if model is not None:
+            model.release()
+
+
+def _id_fields(spec: RunSpec) -> dict[str, Any]:
+    return {"run_id": spec.run_id, "scenario_index": int(spec.scenario_index),
+            "scenario": spec.scenario, "replicate": int(spec.replicate), "preset": spec.preset,
+            "swaps": json.dumps(dict(sorted(spec.swaps.items()))),
+            "overrides": json.dumps(dict(sorted(spec.overrides.items()))),
+            "seed": int(spec.seed), "steps": int(spec.steps)}
+
+
+def _distributions(model, spec: RunSpec, cap: int) -> pd.DataFrame:
+    """Per-run samples: realised deal multiples (after burn-in) and firm headcounts at the end,
+    each subsampled to ``cap`` values with a generator seeded by the run seed."""
+    from abm import constants as C
+    from abm.mechanisms.operations import live_rows
+
+    deals = np.array([(c, p) for (t, c, p) in model.deals if t >= C.BURN_IN and c > 0],
+                     dtype=float).reshape(-1, 2)
+    parts = {"deal_multiple": deals[:, 1] / deals[:, 0] if deals.size else np.zeros(0),
+             "startup_size": model.st.headcount[live_rows(model)].astype(float),
+             "incumbent_size": model.inc.headcount[np.flatnonzero(
+                 model.inc.view("alive"))].astype(float)}
+    rng = np.random.default_rng([int(spec.seed), 7])
+    frames = []
+    for kind, values in parts.items():
+        if values.size > cap:
+            values = values[np.sort(rng.choice(values.size, cap, replace=False))]
+        frames.append(pd.DataFrame({"run_id": spec.run_id, "kind": kind,
+                                    "value": values.astype(float)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+# -- assembling tables -------------------------------------------------------------------------
+def finalize_runs(df: pd.DataFrame) -> pd.DataFrame:
+    """Sort by run id, fix the column order, add ``param.NAME`` columns for overrides."""
+    if df.empty:
+        return pd.DataFrame(columns=list(ID_COLUMNS))
+    df = df.sort_values("run_id", kind="stable").reset_index(drop=True)
+    ov = df["overrides"].map(json.loads)
+    names = sorted({k for d in ov for k in d})
+    for n in names:
+        df[f"param.{n}"] = [float(d[n]) if n in d else np.nan for d in ov]
+    from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+
+    metrics = [k for k in SUMMARY_KEYS + EXTRA_KEYS if k in df.columns and k not in ID_COLUMNS]
+    extra = sorted(c for c in df.columns if c not in ID_COLUMNS and c not in metrics
+                   and not c.startswith("param."))
+    cols = list(ID_COLUMNS) + metrics + extra + [f"param.{n}" for n in names]
+    df = df[cols]
+    for c in ("scenario_index", "replicate", "seed", "steps"):
+        df[c] = df[c].astype("int64")
+    for c in metrics:
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def finalize_timeseries(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    if df is None or df.empty:
+        return df
+    df = df.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+    df["step"] = df["step"].astype("int64")
+    for c in df.columns[2:]:
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def finalize_distributions(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    if df is None or df.empty:
+        return df
+    # stable sort keeps each run's within-kind order (which is deterministic)
+    return df.sort_values(["run_id", "kind"], kind="stable").reset_index(drop=True)
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Deterministic parquet writing (no index, atomic rename)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(path.name + ".tmp")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+# -- result sinks ------------------------------------------------------------------------------
+class _MemorySink:
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self.ts: list[pd.DataFrame] = []
+        self.dist: list[pd.DataFrame] = []
+        self.failures: list[dict] = []
+
+    def done_ids(self) -> set[str]:
+        return set()
+
+    def add(self, res: dict[str, Any]) -> None:
+        if res["ok"]:
+            self.rows.append(res["row"])
+            if res["timeseries"] is not None:
+                self.ts.append(res["timeseries"])
+            if res["distributions"] is not None:
+                self.dist.append(res["distributions"])
+        else:
+            self.failures.append(_failure_record(res))
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> tuple:
+        runs = finalize_runs(pd.DataFrame(self.rows))
+        ts = finalize_timeseries(pd.concat(self.ts, ignore_index=True)) if self.ts else None
+        dist = finalize_distributions(pd.concat(self.dist, ignore_index=True)) \
+            if self.dist else None
+        return runs, ts, dist, sorted(self.failures, key=lambda f: f["run_id"])
+
+
+def _failure_record(res: dict[str, Any]) -> dict[str, Any]:
+    return {"run_id": res["run_id"], **{k: v for k, v in res["spec"].items() if k != "run_id"},
+            "error": res["error"], "traceback": res["traceback"]}
+
+
+class _DirSink:
+    """Writes finished runs to ``out/parts`` in batches; consolidates at the end."""
+
+    def __init__(self, out: Path, flush_every: int, flush_seconds: float,
+                 keep_parts: bool = False) -> None:
+        self.out = out
+        self.keep_parts = keep_parts
+        self.parts = out / "parts"
+        self.parts.mkdir(parents=True, exist_ok=True)
+        self.flush_every = max(1, flush_every)
+        self.flush_seconds = flush_seconds
+        self.buffer: list[dict[str, Any]] = []
+        self.last_flush = time.monotonic()
+        self.seq = 1 + max((int(p.name.split("-")[1])
+                            for p in self.parts.glob("part-*-runs.parquet")), default=-1)
+        self.failures_path = out / "failures.jsonl"
+
+    def done_ids(self) -> set[str]:
+        ids: set[str] = set()
+        if (self.out / "runs.parquet").exists():
+            ids.update(pd.read_parquet(self.out / "runs.parquet", columns=["run_id"])["run_id"])
+        for p in sorted(self.parts.glob("part-*-runs.parquet")):
+            ids.update(pd.read_parquet(p, columns=["run_id"])["run_id"])
+        return ids
+
+    def add(self, res: dict[str, Any]) -> None:
+        if res["ok"]:
+            self.buffer.append(res)
+            if (len(self.buffer) >= self.flush_every
+                    or time.monotonic() - self.last_flush >= self.flush_seconds):
+                self.flush()
+        else:
+            with self.failures_path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(_failure_record(res), sort_keys=True) + "\n")
+
+    def flush(self) -> None:
+        self.last_flush = time.monotonic()
+        if not self.buffer:
+            return
+        stem = self.parts / f"part-{self.seq:06d}"
+        ts = [r["timeseries"] for r in self.buffer if r["timeseries"] is not None]
+        dist = [r["distributions"] for r in self.buffer if r["distributions"] is not None]
+        if ts:
+            write_parquet(pd.concat(ts, ignore_index=True), Path(f"{stem}-timeseries.parquet"))
+        if dist:
+            write_parquet(pd.concat(dist, ignore_index=True),
+                          Path(f"{stem}-distributions.parquet"))
+        # the runs part last: it marks the batch complete
+        write_parquet(pd.DataFrame([r["row"] for r in self.buffer]),
+                      Path(f"{stem}-runs.parquet"))
+        self.seq += 1
+        self.buffer.clear()
+
+    def finish(self) -> tuple:
+        """Consolidate earlier consolidated files and every complete part, sorted by run id;
+        then remove the parts (unless ``keep_parts``)."""
+        self.flush()
+        runs_parts = sorted(self.parts.glob("part-*-runs.parquet"))
+        stems = [p.name[: -len("-runs.parquet")] for p in runs_parts]
+        frames = [pd.read_parquet(p) for p in runs_parts]
+        if (self.out / "runs.parquet").exists():
+            frames.insert(0, pd.read_parquet(self.out / "runs.parquet"))
+        frames = [f for f in frames if not f.empty]
+        runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if not runs.empty:
+            runs = runs.drop_duplicates("run_id", keep="first")
+            runs = runs[[c for c in runs.columns if not c.startswith("param.")]]
+        runs = finalize_runs(runs)
+        ids = set(runs["run_id"])
+
+        def gather(kind: str) -> pd.DataFrame | None:
+            files = [self.out / f"{kind}.parquet"]
+            files += [self.parts / f"{s}-{kind}.parquet" for s in stems]
+            frames = [pd.read_parquet(f) for f in files if f.exists()]
+            if not frames:
+                return None
+            df = pd.concat(frames, ignore_index=True)
+            return df[df["run_id"].isin(ids)]
+
+        ts = gather("timeseries")
+        if ts is not None:
+            ts = finalize_timeseries(ts.drop_duplicates(["run_id", "step"], keep="first"))
+        dist = gather("distributions")
+        if dist is not None:
+            # a run's values come from one file only (a run is in exactly one part)
+            dist = finalize_distributions(dist)
+        write_parquet(runs, self.out / "runs.parquet")
+        if ts is not None:
+            write_parquet(ts, self.out / "timeseries.parquet")
+        if dist is not None:
+            write_parquet(dist, self.out / "distributions.parquet")
+        failures = _read_failures(self.failures_path, done=ids)
+        tmp = self.failures_path.with_suffix(".jsonl.tmp")
+        tmp.write_text("".join(json.dumps(f, sort_keys=True) + "\n" for f in failures),
+                       encoding="utf-8")
+        os.replace(tmp, self.failures_path)
+        if not self.keep_parts:
+            for f in self.parts.glob("part-*"):
+                f.unlink()
+            try:
+                self.parts.rmdir()
+            except OSError:
+                pass
+        return runs, ts, dist, failures
+
+
+def _read_failures(path: Path, done: set[str]) -> list[dict[str, Any]]:
+    """Last failure record per run id, for runs that have not succeeded since."""
+    latest: dict[str, dict] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                latest[rec["run_id"]] = rec
+    return [latest[k] for k in sorted(latest) if k not in done]
+
+
+# -- executors ---------------------------------------------------------------------------------
+def _run_serial(tasks: Sequence[RunSpec], collect, on_result: Callable) -> None:
+    for t in tasks:
+        on_result(run_one(t, collect))
+
+
+def _pool_context():
+    """``forkserver`` with the model preloaded (fast, fork-safe worker starts) where available,
+    else ``spawn``."""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["experiments.runner", "abm.model", "abm.metrics"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _run_pool(tasks: Sequence[RunSpec], collect, workers: int, tasks_per_child: int,
+              on_result: Callable) -> None:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = _pool_context()
+    pending = list(tasks)[::-1]
+    while pending:
+        # a fresh process every `tasks_per_child` runs keeps memory flat over thousands of runs
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                 max_tasks_per_child=tasks_per_child) as pool:
+            inflight: dict = {}
+            broken: BaseException | None = None
+            while (pending or inflight) and broken is None:
+                while pending and len(inflight) < 2 * workers:
+                    t = pending.pop()
+                    try:
+                        inflight[pool.submit(run_one, t, collect)] = t
+                    except BrokenProcessPool as exc:
+                        pending.append(t)
+                        broken = exc
+                        break
+                if broken is not None or not inflight:
+                    break
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    t = inflight.pop(fut)
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool as exc:
+                        broken = exc
+                        res = _crash_result(t, exc)
+                    on_result(res)
+        if broken is not None:
+            # a worker died (killed, out of memory...): the runs it may have been running are
+            # recorded as failures (retried by --resume); the rest continue on a new pool
+            if not inflight and pending:
+                inflight = {None: pending.pop()}
+            for t in inflight.values():
+                on_result(_crash_result(t, broken))
+
+
+def _crash_result(t: RunSpec, exc: BaseException) -> dict[str, Any]:
+    return {"run_id": t.run_id, "ok": False, "spec": t.key(),
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": "".join(traceback.format_exception(exc)), "wall_seconds": 0.0}
+
+
+def _run_dask(tasks: Sequence[RunSpec], collect, address: str, on_result: Callable) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise RunnerError(f"--scheduler needs dask.distributed: {exc}") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise RunnerError(f"cannot connect to the Dask scheduler at {address!r}: {exc} "
+                          "(start one with `dask scheduler` and `dask worker ADDRESS`, see "
+                          "docs/experiments.md)") from None
+    try:
+        nthreads = max(1, sum(client.nthreads().values()))
+        pending = list(tasks)[::-1]
+        ac = as_completed()
+        inflight: dict = {}
+
+        def submit_next() -> None:
+            t = pending.pop()
+            fut = client.submit(run_one, t, collect, pure=False)
+            inflight[fut] = t
+            ac.add(fut)
+
+        while pending and len(inflight) < 2 * nthreads:
+            submit_next()
+        for fut in ac:
+            t = inflight.pop(fut)
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
+                res = _crash_result(t, exc)
+            fut.release()
+            on_result(res)
+            if pending:
+                submit_next()
+    finally:
+        client.close()
+
+
+# -- progress ------------------------------------------------------------------------------------
+def _progress_bar(total: int, label: str):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task):  # noqa: D401 - rich API
+            speed = task.finished_speed or task.speed
+            if not speed:
+                return Text("-- runs/min", style="progress.data.speed")
+            return Text(f"{speed * 60:.1f} runs/min", style="progress.data.speed")
+
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   RateColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                   TextColumn("{task.fields[failed]} failed"), transient=False)
+    return bar
+
+
+# -- public entry points -------------------------------------------------------------------------
+def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
+              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+              collect: Mapping[str, Any] | None = None, progress: bool = False,
+              label: str = "runs", tasks_per_child: int = 10, flush_every: int | None = None,
+              flush_seconds: float = 30.0, keep_parts: bool = False) -> BatchResult:
+    """Run ``runs`` and return their results; with ``out``, write them there incrementally.
+
+    Args:
+        runs: the runs (unique ``run_id`` each).
+        out: folder for ``parts/``, ``runs.parquet``, ``timeseries.parquet``,
+            ``distributions.parquet`` and ``failures.jsonl`` (``None``: keep in memory).
+        workers: local processes (``1`` = serial in this process; default: CPU count).
+        scheduler: address of a Dask distributed scheduler (``tcp://host:8786``); overrides
+            ``workers``.
+        resume: skip runs already written in ``out/parts`` (runs that failed are retried).
+        collect: ``{"timeseries": bool, "distributions": bool, "max_distribution_values": int}``.
+        progress: show a rich progress bar (runs done, rate, time left).
+        tasks_per_child: runs per pool process before it is replaced (memory stays flat).
+        flush_every: finished runs per part file (default: ``max(4, 2 * workers)``).
+        flush_seconds: also write a part when this long has passed since the last one.
+        keep_parts: keep ``out/parts`` after consolidation (default: remove them).
+
+    Raises:
+        RunnerError: bad options or ``out`` already holding results without ``resume``.
+    """
+    t0 = time.perf_counter()
+    runs = list(runs)
+    ids = [r.run_id for r in runs]
+    if len(set(ids)) != len(ids):
+        raise RunnerError("run ids must be unique")
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise RunnerError(f"--workers must be a whole number >= 1, got {workers!r}")
+    collect = {**DEFAULT_COLLECT, **(collect or {})}
+    failing = [s.strip() for s in os.environ.get(FAIL_ENV, "").split(",") if s.strip()]
+    if failing:  # test hook, read here so that every executor's workers see it
+        collect["_fail"] = failing
+    if out is not None:
+        out = Path(out)
+        if not resume and has_results(out):
+            raise RunnerError(f"{out} already holds results; pass --resume to continue them "
+                              "or choose another --out")
+        sink: Any = _DirSink(out, flush_every or max(4, 2 * workers), flush_seconds,
+                             keep_parts)
+        if not resume:
+            sink.failures_path.unlink(missing_ok=True)
+    else:
+        sink = _MemorySink()
+    done = sink.done_ids() & set(ids)
+    todo = [r for r in runs if r.run_id not in done]
+
+    bar = _progress_bar(len(runs), label) if progress else None
+    task = None
+    failed = [0]
+    if bar is not None:
+        bar.start()
+        task = bar.add_task(label, total=len(runs), completed=len(done), failed=0)
+
+    def on_result(res: dict[str, Any]) -> None:
+        sink.add(res)
+        if not res["ok"]:
+            failed[0] += 1
+        if bar is not None:
+            bar.update(task, advance=1, failed=failed[0])
+
+    try:
+        if scheduler:
+            _run_dask(todo, collect, scheduler, on_result)
+        elif workers == 1 or len(todo) <= 1:
+            _run_serial(todo, collect, on_result)
+        else:
+            _run_pool(todo, collect, min(workers, len(todo)), tasks_per_child, on_result)
+    finally:
+        sink.flush()
+        if bar is not None:
+            bar.stop()
+    runs_df, ts, dist, failures = sink.finish()
+    return BatchResult(runs=runs_df, timeseries=ts, distributions=dist, failures=failures,
+                       out=out, executed=len(todo), skipped=len(done),
+                       wall_seconds=time.perf_counter() - t0)
+
+
+def has_results(out: Path) -> bool:
+    """Whether ``out`` holds (partial or complete) results of a batch."""
+    out = Path(out)
+    return (out / "runs.parquet").exists() or any((out / "parts").glob("part-*-runs.parquet"))
+
+
+def run_experiment(spec, out: str | Path, *, workers: int | None = None,
+                   scheduler: str | None = None, resume: bool = False,
+                   progress: bool = False) -> BatchResult:
+    """Run every run of an :class:`~experiments.spec.ExperimentSpec` into ``out``.
+
+    Writes ``manifest.json`` before the first run (status ``running``) and updates it at the
+    end (status ``complete``, times, counts). With ``resume`` the folder must hold the same
+    experiment (same runs and collection settings).
+    """
+    from abmcli.model_cmds import provenance
+
+    out = Path(out)
+    manifest_path = out / "manifest.json"
+    fingerprint = spec.fingerprint()
+    old = None
+    if resume and manifest_path.exists():
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if old.get("fingerprint") != fingerprint:
+            raise RunnerError(
+                f"{out} holds results of a different experiment or settings "
+                f"({old.get('spec', {}).get('name')}, replicates "
+                f"{old.get('spec', {}).get('replicates')}, steps {old.get('spec', {}).get('steps')}"
+                "); resume with the same spec and options, or choose another --out")
+    elif not resume and has_results(out):
+        raise RunnerError(f"{out} already holds results; pass --resume to continue them or "
+                          "choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    runs = spec.runs()
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    session = {"started": started, "workers": workers, "scheduler": scheduler,
+               "resume": resume}
+    manifest = old or {
+        "experiment": spec.name, "kind": spec.kind, "fingerprint": fingerprint,
+        "spec": spec.to_dict(), "spec_toml": spec.text,
+        "scenarios": spec.scenario_table(),
+        "seeds": {"master_seed": spec.master_seed,
+                  "method": "numpy.random.SeedSequence(master_seed).spawn(replicates); "
+                            "seed = generate_state(1, uint64)[0] % 2**63",
+                  "replicate_seeds": spec.seeds()},
+        "n_runs": len(runs), "sessions": [], **provenance(), **source_state(),
+    }
+    if spec.sample_matrix is not None:
+        manifest["sample_matrix"] = spec.sample_matrix.tolist()
+    manifest["status"] = "running"
+    manifest["sessions"].append(session)
+    _write_json(manifest_path, manifest)
+    result = run_batch(runs, out, workers=workers, scheduler=scheduler, resume=resume,
+                       collect=spec.collect, progress=progress, label=spec.name)
+    session.update({"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "wall_seconds": round(result.wall_seconds, 3),
+                    "executed": result.executed, "skipped": result.skipped})
+    manifest["status"] = "complete" if not result.failures else "complete_with_failures"
+    manifest["runs_ok"] = int(len(result.runs))
+    manifest["runs_failed"] = len(result.failures)
+    manifest["finished"] = session["finished"]
+    manifest["wall_seconds_total"] = round(sum(s.get("wall_seconds", 0.0)
+                                               for s in manifest["sessions"]), 3)
+    _write_json(manifest_path, manifest)
+    return result
+
+
+def source_state() -> dict[str, Any]:
+    """Hash of the model's source files and whether git sees uncommitted changes in them
+    (the git commit alone does not identify an edited working tree)."""
+    import hashlib
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for f in sorted((root / "abm").rglob("*")):
+        if f.suffix in (".py", ".toml") and f.is_file():
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    try:
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "abm", "experiments"],
+                               capture_output=True, text=True, cwd=root, timeout=5)
+        uncommitted = bool(dirty.stdout.strip()) if dirty.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        uncommitted = None
+    return {"model_source_sha256": h.hexdigest(), "uncommitted_changes": uncommitted}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=_json_default),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def runs_from_records(records: Iterable[Mapping[str, Any]]) -> list[RunSpec]:
+    """Build :class:`RunSpec` objects from dicts (``run_id``, ``preset``, ``swaps``,
+    ``overrides``, ``seed``, ``steps`` and optional ``scenario``/``replicate``)."""
+    return [RunSpec(**{k: v for k, v in r.items() if k in RunSpec.__dataclass_fields__})
+            for r in records]

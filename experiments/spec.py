@@ -1,0 +1,645 @@
+"""Experiment specifications: one TOML file per experiment, validated before any run starts.
+
+A spec names the scenarios to run (presets, component swaps, explicit scenarios, a parameter
+grid or a global-sensitivity sample), how many replicates, the master seed, the steps and what
+to collect. :func:`load_spec` turns a file into an :class:`ExperimentSpec` whose
+:meth:`ExperimentSpec.runs` is the full, ordered list of :class:`~experiments.runner.RunSpec`.
+
+Every error (unknown table or key, unknown preset, component or parameter, bad value, malformed
+TOML) raises :class:`SpecError` whose message names the file, the line (when it can be found)
+and key, and the valid choices. See docs/experiments.md for the format.
+
+Example:
+    >>> from experiments.spec import load_spec, shipped_spec_path
+    >>> spec = load_spec(shipped_spec_path("regime_comparison"), replicates=2, steps=4)
+    >>> len(spec.runs()), spec.runs()[0].run_id
+    (8, 's0000-r0000')
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+from abm.params import COMPONENTS, SPECS, ParameterError
+from abm.presets import PRESET_NAMES, resolve
+
+KINDS = ("comparison", "component_swap", "sweep", "sensitivity")
+"""Experiment kinds: they select the analyses ``abm report`` writes."""
+
+SAMPLE_METHODS = ("morris", "sobol")
+SWAPPABLE = tuple(c for c in COMPONENTS if c != "scale")
+METRICS = SUMMARY_KEYS + EXTRA_KEYS
+
+SPEC_DIR = Path(__file__).resolve().parent
+SHIPPED = ("regime_comparison", "component_swap", "tech_regime_sweep", "sensitivity")
+"""Experiments shipped in this folder, one TOML file each."""
+
+_TABLES: dict[str, dict[str, str]] = {
+    "experiment": {
+        "name": "identifier of the experiment (letters, digits, _ and -)",
+        "description": "one or more sentences",
+        "kind": f"one of {', '.join(KINDS)}",
+        "presets": "list of preset names",
+        "baseline": "preset or scenario name differences are measured against",
+        "replicates": "whole number >= 1",
+        "master_seed": "non-negative integer",
+        "steps": "whole number >= 1 (quarters)",
+    },
+    "overrides": {},  # parameter names
+    "grid": {},  # parameter names
+    "swap": {
+        "directions": "list of [base_preset, donor_preset] pairs",
+        "components": f"list of components ({', '.join(SWAPPABLE)})",
+        "max_order": "1 (one at a time) or 2 (and in pairs)",
+    },
+    "sample": {
+        "method": f"one of {', '.join(SAMPLE_METHODS)}",
+        "parameters": "list of parameter names",
+        "bounds": "table NAME = [low, high]",
+        "bounds_from": "two presets whose values span each parameter's range",
+        "trajectories": "Morris trajectories (whole number >= 2)",
+        "levels": "Morris grid levels (even whole number >= 2)",
+        "base_samples": "Sobol base sample size (power of 2)",
+        "outputs": "list of summary metrics to analyse",
+        "seed": "non-negative integer for the sample design (default: master_seed)",
+    },
+    "scenario": {
+        "name": "scenario label",
+        "preset": "preset name",
+        "swaps": "table COMPONENT = PRESET",
+        "overrides": "table PARAMETER = VALUE",
+    },
+    "collect": {
+        "timeseries": "true or false",
+        "distributions": "true or false (deal multiples and firm sizes per run)",
+        "max_distribution_values": "whole number >= 10 kept per run and kind",
+    },
+    "report": {
+        "metrics": "list of summary metrics shown in report.md",
+        "series": "list of time series plotted with bands",
+        "network_snapshot": "true or false",
+        "figures": "true or false",
+    },
+}
+
+
+class SpecError(ValueError):
+    """A problem in an experiment spec (message names file, line/key and valid choices)."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One parameter configuration; each is run for every replicate seed."""
+
+    index: int
+    name: str
+    preset: str
+    swaps: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, float] = field(default_factory=dict)
+    base: str = ""
+    """Label of the scenario before grid/sample variation (``preset`` or a swap label)."""
+    point: int = -1
+    """Index of the grid or sample point (``-1`` when there is none)."""
+
+
+@dataclass
+class ExperimentSpec:
+    """A validated experiment (see docs/experiments.md)."""
+
+    path: Path
+    name: str
+    description: str
+    kind: str
+    presets: list[str]
+    baseline: str
+    replicates: int
+    master_seed: int
+    steps: int
+    overrides: dict[str, float]
+    grid: dict[str, list[float]]
+    swap: dict[str, Any] | None
+    sample: dict[str, Any] | None
+    explicit: list[dict[str, Any]]
+    collect: dict[str, Any]
+    report: dict[str, Any]
+    raw: dict[str, Any]
+    text: str
+    sample_matrix: np.ndarray | None = None
+    scenarios: list[Scenario] = field(default_factory=list)
+
+    # -- derived ---------------------------------------------------------------------------
+    def seeds(self) -> list[int]:
+        """Replicate seeds: ``SeedSequence(master_seed).spawn(replicates)`` (common random
+        numbers: replicate ``i`` has the same seed in every scenario)."""
+        return replicate_seeds(self.master_seed, self.replicates)
+
+    def runs(self) -> list:
+        """Every run, ordered by run id (``sSSSS-rRRRR``)."""
+        from .runner import RunSpec
+
+        seeds = self.seeds()
+        return [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
+                        swaps=dict(sc.swaps), overrides=dict(sc.overrides), seed=seeds[r],
+                        steps=self.steps, scenario=sc.name, replicate=r,
+                        scenario_index=sc.index)
+                for sc in self.scenarios for r in range(self.replicates)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The effective spec (after command-line overrides) for the manifest."""
+        return {"path": str(self.path), "name": self.name, "description": self.description,
+                "kind": self.kind, "presets": self.presets, "baseline": self.baseline,
+                "replicates": self.replicates, "master_seed": self.master_seed,
+                "steps": self.steps, "overrides": self.overrides, "grid": self.grid,
+                "swap": self.swap, "sample": self.sample, "scenario": self.explicit,
+                "collect": self.collect, "report": self.report}
+
+    def scenario_table(self) -> list[dict[str, Any]]:
+        """Scenarios with their fully resolved parameters (for the manifest)."""
+        return [{"index": sc.index, "name": sc.name, "preset": sc.preset, "swaps": sc.swaps,
+                 "overrides": sc.overrides, "base": sc.base, "point": sc.point,
+                 "parameters": resolve(sc.preset, sc.swaps, sc.overrides).to_dict()}
+                for sc in self.scenarios]
+
+    def fingerprint(self) -> str:
+        """Hash of what determines the results (runs and collection settings)."""
+        payload = json.dumps({"runs": [r.key() for r in self.runs()],
+                              "collect": self.collect}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def replicate_seeds(master_seed: int, n: int) -> list[int]:
+    """``n`` replicate seeds spawned from ``master_seed`` (non-negative, < 2**63)."""
+    children = np.random.SeedSequence(int(master_seed)).spawn(int(n))
+    return [int(c.generate_state(1, dtype=np.uint64)[0] % (2**63)) for c in children]
+
+
+def shipped_spec_path(name: str) -> Path:
+    """Path of a shipped experiment spec (``regime_comparison``...)."""
+    return SPEC_DIR / f"{name}.toml"
+
+
+# -- parsing ---------------------------------------------------------------------------------
+class _Ctx:
+    """Locates keys in the TOML text so errors can name the line."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, table: str | None, key: str | None = None) -> int | None:
+        header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
+        current = ""
+        want_table = table or ""
+        for i, line in enumerate(self.lines, 1):
+            m = header.match(line)
+            if m:
+                current = m.group(1).strip('"')
+                if key is None and current == want_table:
+                    return i
+                continue
+            if key is not None and (current == want_table or
+                                    (want_table and current.startswith(want_table + "."))):
+                if re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line):
+                    return i
+        if key is not None and table:
+            # dotted or inline forms: fall back to the first line mentioning the key
+            for i, line in enumerate(self.lines, 1):
+                if re.search(rf"(^|[\s{{,\[]){re.escape(key)}\s*=", line):
+                    return i
+        return None
+
+    def error(self, table: str | None, key: str | None, message: str) -> SpecError:
+        line = self.line_of(table, key)
+        where = f"{self.path}" + (f":{line}" if line else "")
+        what = ""
+        if table and key:
+            what = f" [{table}] {key}:"
+        elif table:
+            what = f" [{table}]:"
+        elif key:
+            what = f" {key}:"
+        return SpecError(f"{where}:{what} {message}")
+
+
+def _choices(name: str, valid: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(name), list(valid), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"{hint}valid choices: {', '.join(valid)}"
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def load_spec(path: str | Path, replicates: int | None = None, steps: int | None = None,
+              overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
+    """Read and validate a spec file; ``replicates``/``steps``/``overrides`` replace the
+    file's values (command-line quick looks and tests).
+
+    Raises:
+        SpecError: missing file, malformed TOML or any invalid entry.
+    """
+    path = Path(path)
+    if not path.is_file():
+        shipped = ", ".join(SHIPPED)
+        raise SpecError(f"{path}: spec file not found (shipped experiments: {shipped}; "
+                        f"e.g. experiments/regime_comparison.toml)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"at line (\d+)", msg)
+        where = f"{path}:{m.group(1)}" if m else str(path)
+        raise SpecError(f"{where}: malformed TOML: {msg}") from None
+    return parse_spec(raw, path=path, text=text, replicates=replicates, steps=steps,
+                      extra_overrides=overrides)
+
+
+def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
+               replicates: int | None = None, steps: int | None = None,
+               extra_overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
+    """Validate an already parsed spec (see :func:`load_spec`)."""
+    path = Path(path)
+    ctx = _Ctx(path, text)
+    for table, body in raw.items():
+        if table not in _TABLES:
+            raise ctx.error(table, None, f"unknown table [{table}]; "
+                            f"{_choices(table, list(_TABLES))}")
+        if table == "scenario":
+            if not isinstance(body, list):
+                raise ctx.error(table, None, "must be an array of tables: [[scenario]]")
+            continue
+        if not isinstance(body, dict):
+            raise ctx.error(None, table, f"must be a table [{table}], got {body!r}")
+        allowed = _TABLES[table]
+        if allowed:
+            for key in body:
+                if key not in allowed:
+                    raise ctx.error(table, key, f"unknown key '{key}'; "
+                                    f"{_choices(key, list(allowed))}")
+
+    exp = raw.get("experiment")
+    if exp is None:
+        raise ctx.error(None, None, "missing table [experiment] (with name, kind, presets, "
+                        "replicates, master_seed, steps)")
+
+    def need(table: str, key: str, body: Mapping[str, Any], default: Any = ...) -> Any:
+        if key not in body:
+            if default is ...:
+                raise ctx.error(table, None, f"missing key '{key}' "
+                                f"({_TABLES[table][key]})")
+            return default
+        return body[key]
+
+    name = need("experiment", "name", exp)
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+        raise ctx.error("experiment", "name", f"must be letters, digits, _ or -, got {name!r}")
+    description = need("experiment", "description", exp, "")
+    if not isinstance(description, str):
+        raise ctx.error("experiment", "description", "must be a string")
+    kind = need("experiment", "kind", exp, "comparison")
+    if kind not in KINDS:
+        raise ctx.error("experiment", "kind", f"unknown kind {kind!r}; {_choices(kind, KINDS)}")
+
+    def preset_name(table: str, key: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in PRESET_NAMES:
+            raise ctx.error(table, key, f"unknown preset {value!r}; "
+                            f"{_choices(str(value), PRESET_NAMES)}")
+        return value
+
+    presets = need("experiment", "presets", exp, [])
+    if not isinstance(presets, list):
+        raise ctx.error("experiment", "presets", "must be a list of preset names, e.g. "
+                        "[\"silicon_valley\", \"japan\"]")
+    presets = [preset_name("experiment", "presets", p) for p in presets]
+    if len(set(presets)) != len(presets):
+        raise ctx.error("experiment", "presets", "lists a preset twice")
+
+    def whole(table: str, key: str, value: Any, low: int) -> int:
+        if not _is_int(value) or value < low:
+            raise ctx.error(table, key, f"must be a whole number >= {low}, got {value!r}")
+        return int(value)
+
+    replicates_ = whole("experiment", "replicates", need("experiment", "replicates", exp), 1)
+    if replicates is not None:
+        if not _is_int(replicates) or replicates < 1:
+            raise SpecError(f"--replicates must be a whole number >= 1, got {replicates!r}")
+        replicates_ = int(replicates)
+    master_seed = whole("experiment", "master_seed", need("experiment", "master_seed", exp), 0)
+    steps_ = whole("experiment", "steps", need("experiment", "steps", exp), 1)
+    if steps is not None:
+        if not _is_int(steps) or steps < 1:
+            raise SpecError(f"--steps must be a whole number >= 1, got {steps!r}")
+        steps_ = int(steps)
+
+    def param_value(table: str, key: str, value: Any) -> float:
+        if key not in SPECS:
+            raise ctx.error(table, key, f"unknown parameter '{key}'; "
+                            f"{_choices(key, list(SPECS))} (see `abm params`)")
+        try:
+            return SPECS[key].check(value)
+        except ParameterError as exc:
+            raise ctx.error(table, key, str(exc)) from None
+
+    overrides_raw = dict(raw.get("overrides", {}))
+    overrides = {k: param_value("overrides", k, v) for k, v in overrides_raw.items()}
+    for k, v in (extra_overrides or {}).items():
+        if k not in SPECS:
+            raise SpecError(f"unknown parameter '{k}'; {_choices(k, list(SPECS))}")
+        try:
+            overrides[k] = SPECS[k].check(v)
+        except ParameterError as exc:
+            raise SpecError(str(exc)) from None
+
+    grid: dict[str, list[float]] = {}
+    for k, v in raw.get("grid", {}).items():
+        if k not in SPECS:
+            raise ctx.error("grid", k, f"unknown parameter '{k}'; "
+                            f"{_choices(k, list(SPECS))} (see `abm params`)")
+        if isinstance(v, dict):
+            bad = set(v) - {"low", "high", "n"}
+            if bad or not {"low", "high", "n"} <= set(v):
+                raise ctx.error("grid", k, "a range must be {low = X, high = Y, n = N}; "
+                                f"got keys {sorted(v)}")
+            if not _is_int(v["n"]) or v["n"] < 2:
+                raise ctx.error("grid", k, f"n must be a whole number >= 2, got {v['n']!r}")
+            lo = param_value("grid", k, v["low"])
+            hi = param_value("grid", k, v["high"])
+            values = [float(x) for x in np.round(np.linspace(lo, hi, v["n"]), 12)]
+        elif isinstance(v, list) and v:
+            values = list(v)
+        else:
+            raise ctx.error("grid", k, "must be a non-empty list of values or "
+                            "{low = X, high = Y, n = N}")
+        grid[k] = [param_value("grid", k, x) for x in values]
+
+    swap = None
+    if "swap" in raw:
+        body = raw["swap"]
+        directions = need("swap", "directions", body)
+        if not isinstance(directions, list) or not directions:
+            raise ctx.error("swap", "directions", "must be a non-empty list of "
+                            "[base_preset, donor_preset] pairs")
+        dirs = []
+        for d in directions:
+            if not isinstance(d, list) or len(d) != 2:
+                raise ctx.error("swap", "directions", f"each direction must be "
+                                f"[base_preset, donor_preset], got {d!r}")
+            dirs.append([preset_name("swap", "directions", d[0]),
+                         preset_name("swap", "directions", d[1])])
+        comps = need("swap", "components", body, list(SWAPPABLE[:6]))
+        if not isinstance(comps, list) or not comps:
+            raise ctx.error("swap", "components", "must be a non-empty list")
+        for c in comps:
+            if c not in SWAPPABLE:
+                raise ctx.error("swap", "components", f"unknown component {c!r}; "
+                                f"{_choices(str(c), SWAPPABLE)}")
+        order = need("swap", "max_order", body, 2)
+        if order not in (1, 2) or isinstance(order, bool):
+            raise ctx.error("swap", "max_order", f"must be 1 or 2, got {order!r}")
+        swap = {"directions": dirs, "components": list(comps), "max_order": int(order)}
+
+    explicit = []
+    for i, body in enumerate(raw.get("scenario", [])):
+        if not isinstance(body, dict):
+            raise ctx.error("scenario", None, f"entry {i + 1} must be a table")
+        for key in body:
+            if key not in _TABLES["scenario"]:
+                raise ctx.error("scenario", key, f"unknown key '{key}' in scenario {i + 1}; "
+                                f"{_choices(key, list(_TABLES['scenario']))}")
+        sname = body.get("name")
+        if not isinstance(sname, str) or not sname:
+            raise ctx.error("scenario", None, f"scenario {i + 1} needs a name")
+        sp = preset_name("scenario", "preset", body.get("preset"))
+        sw = body.get("swaps", {})
+        if not isinstance(sw, dict):
+            raise ctx.error("scenario", "swaps", "must be a table COMPONENT = PRESET")
+        for c, donor in sw.items():
+            if c not in SWAPPABLE:
+                raise ctx.error("scenario", c, f"unknown component {c!r}; "
+                                f"{_choices(c, SWAPPABLE)}")
+            preset_name("scenario", c, donor)
+        ov = body.get("overrides", {})
+        if not isinstance(ov, dict):
+            raise ctx.error("scenario", "overrides", "must be a table PARAMETER = VALUE")
+        explicit.append({"name": sname, "preset": sp, "swaps": dict(sw),
+                         "overrides": {k: param_value("scenario", k, v) for k, v in ov.items()}})
+
+    sample = None
+    if "sample" in raw:
+        body = raw["sample"]
+        method = need("sample", "method", body, "morris")
+        if method not in SAMPLE_METHODS:
+            raise ctx.error("sample", "method", f"unknown method {method!r}; "
+                            f"{_choices(str(method), SAMPLE_METHODS)}")
+        params = need("sample", "parameters", body)
+        if not isinstance(params, list) or len(params) < 2:
+            raise ctx.error("sample", "parameters", "must list at least two parameters")
+        for p in params:
+            if p not in SPECS:
+                raise ctx.error("sample", "parameters", f"unknown parameter {p!r}; "
+                                f"{_choices(str(p), list(SPECS))}")
+        bounds_from = need("sample", "bounds_from", body, None)
+        if bounds_from is not None:
+            if not isinstance(bounds_from, list) or len(bounds_from) != 2:
+                raise ctx.error("sample", "bounds_from", "must be two preset names")
+            bounds_from = [preset_name("sample", "bounds_from", b) for b in bounds_from]
+        bounds_raw = need("sample", "bounds", body, {})
+        bounds: dict[str, list[float]] = {}
+        for p in params:
+            if p in bounds_raw:
+                b = bounds_raw[p]
+                if not isinstance(b, list) or len(b) != 2:
+                    raise ctx.error("sample", p, f"bounds must be [low, high], got {b!r}")
+                lo, hi = (param_value("sample", p, x) for x in b)
+            elif bounds_from is not None:
+                a = resolve(bounds_from[0])[p]
+                c = resolve(bounds_from[1])[p]
+                lo, hi = min(a, c), max(a, c)
+                if lo == hi:
+                    raise ctx.error("sample", "bounds_from", f"parameter '{p}' has the same "
+                                    f"value {lo:g} in both presets; give [sample.bounds] {p}")
+            else:
+                raise ctx.error("sample", "parameters", f"no bounds for '{p}': add it to "
+                                "[sample.bounds] or set bounds_from")
+            if not lo < hi:
+                raise ctx.error("sample", p, f"bounds must satisfy low < high, got "
+                                f"[{lo:g}, {hi:g}]")
+            bounds[p] = [float(lo), float(hi)]
+        for p in bounds_raw:
+            if p not in params:
+                raise ctx.error("sample", p, f"bounds given for '{p}', which is not in "
+                                f"parameters ({', '.join(params)})")
+        outputs = need("sample", "outputs", body, ["ma_share_of_exits", "vc_intensity",
+                                                    "innovation_total"])
+        for o in outputs:
+            if o not in METRICS:
+                raise ctx.error("sample", "outputs", f"unknown metric {o!r}; "
+                                f"{_choices(str(o), METRICS)}")
+        trajectories = whole("sample", "trajectories", need("sample", "trajectories", body, 10), 2)
+        levels = whole("sample", "levels", need("sample", "levels", body, 4), 2)
+        if levels % 2:
+            raise ctx.error("sample", "levels", f"must be even, got {levels}")
+        base_samples = whole("sample", "base_samples", need("sample", "base_samples", body, 64), 2)
+        if base_samples & (base_samples - 1):
+            raise ctx.error("sample", "base_samples", f"must be a power of 2, got {base_samples}")
+        sseed = whole("sample", "seed", need("sample", "seed", body, master_seed), 0)
+        sample = {"method": method, "parameters": list(params), "bounds": bounds,
+                  "bounds_from": bounds_from, "outputs": list(outputs),
+                  "trajectories": trajectories, "levels": levels, "base_samples": base_samples,
+                  "seed": sseed}
+        if grid:
+            raise ctx.error("sample", None, "use either [grid] or [sample], not both")
+        overlap = set(params) & set(overrides)
+        if overlap:
+            raise ctx.error("sample", "parameters", f"{sorted(overlap)} also set in "
+                            "[overrides]; a sampled parameter cannot be fixed")
+
+    collect_raw = raw.get("collect", {})
+    collect = {"timeseries": collect_raw.get("timeseries", True),
+               "distributions": collect_raw.get("distributions", True),
+               "max_distribution_values": collect_raw.get("max_distribution_values", 2000)}
+    for key in ("timeseries", "distributions"):
+        if not isinstance(collect[key], bool):
+            raise ctx.error("collect", key, f"must be true or false, got {collect[key]!r}")
+    whole("collect", "max_distribution_values", collect["max_distribution_values"], 10)
+
+    report_raw = raw.get("report", {})
+    report = {"metrics": report_raw.get("metrics", list(SUMMARY_KEYS)),
+              "series": report_raw.get("series", ["active_startups", "exits_ipo", "exits_ma",
+                                                  "vc_independent", "vc_corporate",
+                                                  "vc_government", "incumbents",
+                                                  "innovation_startups"]),
+              "network_snapshot": report_raw.get("network_snapshot", True),
+              "figures": report_raw.get("figures", True)}
+    if not isinstance(report["metrics"], list) or not report["metrics"]:
+        raise ctx.error("report", "metrics", "must be a non-empty list of summary metrics")
+    for m in report["metrics"]:
+        if m not in METRICS:
+            raise ctx.error("report", "metrics", f"unknown metric {m!r}; "
+                            f"{_choices(str(m), METRICS)}")
+    from abm.model import SERIES
+
+    if not isinstance(report["series"], list):
+        raise ctx.error("report", "series", "must be a list of time series names")
+    for s in report["series"]:
+        if s not in SERIES:
+            raise ctx.error("report", "series", f"unknown time series {s!r}; "
+                            f"{_choices(str(s), SERIES)}")
+    for key in ("network_snapshot", "figures"):
+        if not isinstance(report[key], bool):
+            raise ctx.error("report", key, f"must be true or false, got {report[key]!r}")
+
+    spec = ExperimentSpec(path=path, name=name, description=description, kind=kind,
+                          presets=presets, baseline="", replicates=replicates_,
+                          master_seed=master_seed, steps=steps_, overrides=overrides, grid=grid,
+                          swap=swap, sample=sample, explicit=explicit, collect=collect,
+                          report=report, raw=raw, text=text)
+    _build_scenarios(spec, ctx)
+    if not spec.scenarios:
+        raise ctx.error("experiment", "presets", "the spec defines no scenario: list presets, "
+                        "a [swap] design or [[scenario]] entries")
+    bases = list(dict.fromkeys(sc.base for sc in spec.scenarios))
+    baseline = exp.get("baseline", bases[0])
+    if baseline not in bases:
+        raise ctx.error("experiment", "baseline", f"unknown baseline {baseline!r}; "
+                        f"{_choices(str(baseline), bases)}")
+    spec.baseline = baseline
+    return spec
+
+
+def _swap_label(base: str, donor: str, comps: Sequence[str]) -> str:
+    return f"{base}[{'+'.join(comps)}<-{donor}]" if comps else base
+
+
+def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
+    """Scenario list: bases (presets, swap designs, explicit) x variation points."""
+    bases: list[tuple[str, str, dict[str, str], dict[str, float]]] = []
+    for p in spec.presets:
+        bases.append((p, p, {}, {}))
+    if spec.swap:
+        comps = spec.swap["components"]
+        for base, donor in spec.swap["directions"]:
+            combos: list[tuple[str, ...]] = [()]
+            combos += [(c,) for c in comps]
+            if spec.swap["max_order"] >= 2:
+                combos += list(itertools.combinations(comps, 2))
+            for combo in combos:
+                label = _swap_label(base, donor, combo)
+                if any(b[0] == label for b in bases):
+                    continue
+                bases.append((label, base, {c: donor for c in combo}, {}))
+    for e in spec.explicit:
+        if any(b[0] == e["name"] for b in bases):
+            raise ctx.error("scenario", "name", f"scenario name {e['name']!r} is used twice")
+        bases.append((e["name"], e["preset"], e["swaps"], e["overrides"]))
+
+    points: list[tuple[str, dict[str, float]]] = [("", {})]
+    if spec.grid:
+        names = list(spec.grid)
+        points = [("|" + ",".join(f"{n}={v:g}" for n, v in zip(names, combo)),
+                   dict(zip(names, combo)))
+                  for combo in itertools.product(*(spec.grid[n] for n in names))]
+    elif spec.sample:
+        X = sample_matrix(spec.sample)
+        spec.sample_matrix = X
+        names = spec.sample["parameters"]
+        points = []
+        for i, row in enumerate(X):
+            values = {}
+            for n, v in zip(names, row):
+                s = SPECS[n]
+                v = float(np.clip(v, s.low, s.high))
+                values[n] = float(round(v)) if s.integer else float(np.round(v, 10))
+            points.append((f"|{spec.sample['method']}#{i:04d}", values))
+
+    scenarios = []
+    for label, preset, swaps, base_ov in bases:
+        for j, (suffix, pv) in enumerate(points):
+            ov = {**spec.overrides, **base_ov, **pv}
+            try:
+                resolve(preset, swaps, ov)
+            except ParameterError as exc:
+                raise ctx.error(None, None, f"scenario {label + suffix!r}: {exc}") from None
+            scenarios.append(Scenario(index=len(scenarios), name=label + suffix, preset=preset,
+                                      swaps=dict(swaps), overrides=ov, base=label,
+                                      point=j if (spec.grid or spec.sample) else -1))
+    spec.scenarios = scenarios
+
+
+def sample_matrix(sample: Mapping[str, Any]) -> np.ndarray:
+    """The SALib design matrix (rows = points, columns = ``sample['parameters']``)."""
+    problem = salib_problem(sample)
+    if sample["method"] == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(problem, sample["trajectories"], num_levels=sample["levels"],
+                             seed=sample["seed"])
+    from SALib.sample import sobol
+
+    return sobol.sample(problem, sample["base_samples"], calc_second_order=False,
+                        seed=sample["seed"])
+
+
+def salib_problem(sample: Mapping[str, Any]) -> dict[str, Any]:
+    names = list(sample["parameters"])
+    return {"num_vars": len(names), "names": names,
+            "bounds": [list(sample["bounds"][n]) for n in names]}
+

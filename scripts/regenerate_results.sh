@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Regenerate results/<experiment>/ (report.md, tables/, figures/, and runs.parquet when small)
+# for every shipped experiment with one command.
+#
+#   scripts/regenerate_results.sh                  # full size, into results/
+#   OUT=/tmp/res REPLICATES=3 STEPS=40 SCALE=0.2 scripts/regenerate_results.sh   # quick check
+#   WORKERS=8 scripts/regenerate_results.sh        # local processes (default: all CPUs)
+#   SCHEDULER=tcp://host:8786 scripts/regenerate_results.sh   # on a Dask cluster
+#   EXPERIMENTS="regime_comparison sensitivity" scripts/regenerate_results.sh
+#
+# The raw outputs (timeseries.parquet, distributions.parquet, parts/) are written to
+# $WORK/<experiment> (default: out/experiments, git-ignored); only small files are copied to
+# $OUT/<experiment>: report.md, tables/, figures/, manifest.json, failures.jsonl and
+# runs.parquet when it is below $MAX_RUNS_BYTES (default 5 MB).
+# An interrupted regeneration continues where it stopped (the runner's --resume).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+OUT=${OUT:-results}
+WORK=${WORK:-out/experiments}
+EXPERIMENTS=${EXPERIMENTS:-"regime_comparison component_swap tech_regime_sweep sensitivity"}
+MAX_RUNS_BYTES=${MAX_RUNS_BYTES:-5000000}
+
+opts=()
+[[ -n "${WORKERS:-}" ]] && opts+=(--workers "$WORKERS")
+[[ -n "${SCHEDULER:-}" ]] && opts+=(--scheduler "$SCHEDULER")
+[[ -n "${REPLICATES:-}" ]] && opts+=(--replicates "$REPLICATES")
+[[ -n "${STEPS:-}" ]] && opts+=(--steps "$STEPS")
+[[ -n "${SCALE:-}" ]] && opts+=(--scale "$SCALE")
+
+for exp in $EXPERIMENTS; do
+    spec="experiments/${exp}.toml"
+    raw="${WORK}/${exp}"
+    dest="${OUT}/${exp}"
+    echo "== ${exp}: ${spec} -> ${raw}"
+    if [[ -f "${raw}/manifest.json" ]]; then
+        if [[ -f "${raw}/runs.parquet" && ! -d "${raw}/parts" ]] \
+            && grep -q '"status": "complete"' "${raw}/manifest.json"; then
+            # finished before: resume only retries failures (same spec and options required)
+            abm experiment "$spec" --out "$raw" --resume "${opts[@]}" || {
+                echo "   options changed since ${raw} was written: starting over"; rm -rf "$raw";
+                abm experiment "$spec" --out "$raw" "${opts[@]}"; }
+        else
+            abm experiment "$spec" --out "$raw" --resume "${opts[@]}"
+        fi
+    else
+        abm experiment "$spec" --out "$raw" "${opts[@]}"
+    fi
+    abm report "$raw"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp -r "${raw}/report.md" "${raw}/tables" "${raw}/manifest.json" "$dest/"
+    [[ -d "${raw}/figures" ]] && cp -r "${raw}/figures" "$dest/"
+    [[ -s "${raw}/failures.jsonl" ]] && cp "${raw}/failures.jsonl" "$dest/"
+    size=$(stat -c %s "${raw}/runs.parquet")
+    if (( size <= MAX_RUNS_BYTES )); then
+        cp "${raw}/runs.parquet" "$dest/"
+    else
+        echo "   runs.parquet is ${size} bytes: not copied (kept in ${raw})"
+    fi
+    echo "   wrote ${dest}"
+done

@@ -1,0 +1,395 @@
+"""Experiment runner and reports (issue 3): spec validation, executors, resume, failures,
+provenance. Small scale and few steps so the whole file runs in well under two minutes.
+No model output numbers are hard-coded (the model is being recalibrated)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from abmcli import app
+from experiments import runner as runner_mod
+from experiments.report import compare, make_report, mean_ci
+from experiments.runner import RunSpec, run_batch, run_experiment
+from experiments.spec import SHIPPED, SpecError, load_spec, shipped_spec_path
+
+SMALL = dict(replicates=2, steps=24, overrides={"scale": 0.1})
+RESULT_FILES = ("runs.parquet", "timeseries.parquet", "distributions.parquet", "failures.jsonl")
+
+GOOD = """\
+[experiment]
+name = "tiny"
+kind = "comparison"
+presets = ["silicon_valley", "japan"]
+replicates = 2
+master_seed = 5
+steps = 12
+
+[overrides]
+scale = 0.1
+"""
+
+
+def cli(*args: str):
+    res = CliRunner().invoke(app, list(args))
+    text = res.output
+    try:
+        if res.stderr and res.stderr not in text:
+            text += res.stderr
+    except ValueError:  # older click: stderr not captured separately
+        pass
+    return res.exit_code, text
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def same_files(a: Path, b: Path) -> None:
+    for f in RESULT_FILES:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+@pytest.fixture(scope="module")
+def small_spec():
+    return load_spec(shipped_spec_path("regime_comparison"), **SMALL)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, small_spec):
+    """An uninterrupted serial run of the small regime comparison."""
+    out = tmp_path_factory.mktemp("ref") / "serial"
+    run_experiment(small_spec, out, workers=1)
+    return out
+
+
+# -- spec validation ----------------------------------------------------------------------------
+BAD = [
+    ("unknown_key", GOOD.replace("replicates = 2", "replicats = 2"),
+     ["spec.toml:5", "replicats", "did you mean replicates", "valid choices"]),
+    ("unknown_preset", GOOD.replace('"japan"]', '"japn"]'),
+     ["spec.toml:4", "unknown preset 'japn'", "silicon_valley, japan, korea, japan_2027_plan"]),
+    ("unknown_parameter", GOOD + "job_mobilty = 0.1\n",
+     ["spec.toml:11", "unknown parameter 'job_mobilty'", "job_mobility"]),
+    ("out_of_range", GOOD + "job_mobility = 7\n",
+     ["spec.toml:11", "job_mobility", "valid range is [0, 0.3]"]),
+    ("unknown_component", GOOD + '[swap]\ndirections = [["japan", "korea"]]\n'
+                                 'components = ["labour"]\n',
+     ["components", "unknown component 'labour'", "finance, labor, ties"]),
+    ("unknown_table", GOOD + "[colect]\ntimeseries = true\n",
+     ["spec.toml:11", "unknown table [colect]", "collect"]),
+    ("bad_value", GOOD.replace("steps = 12", 'steps = "many"'),
+     ["spec.toml:7", "steps", "whole number"]),
+    ("unknown_kind", GOOD.replace('"comparison"', '"compare"'),
+     ["kind", "comparison, component_swap, sweep, sensitivity"]),
+    ("malformed", GOOD.replace('presets = ["silicon_valley", "japan"]',
+                               'presets = ["silicon_valley", "japan"'),
+     ["malformed TOML", "line"]),
+    ("cross_check", GOOD + "n_business_groups = 60\n",
+     ["n_business_groups", "must not exceed"]),
+]
+
+
+@pytest.mark.parametrize("case,text,needles", BAD, ids=[b[0] for b in BAD])
+def test_spec_errors_exit_2_before_any_run(tmp_path, case, text, needles):
+    spec = write(tmp_path, text)
+    out = tmp_path / "out"
+    code, msg = cli("experiment", str(spec), "--out", str(out), "--workers", "1")
+    assert code == 2, msg
+    assert "Traceback" not in msg
+    assert str(spec) in msg
+    for needle in needles:
+        assert needle in msg, (needle, msg)
+    assert not out.exists()  # reported before any run
+    with pytest.raises(SpecError):
+        load_spec(spec)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["experiment", "no/such/spec.toml"], "spec file not found"),
+    (["experiment", "SPEC", "--workers", "0"], "--workers must be a whole number >= 1"),
+    (["experiment", "SPEC", "--replicates", "-2"], "--replicates must be a whole number >= 1"),
+    (["experiment", "SPEC", "--steps", "x"], "--steps must be a whole number"),
+    (["report", "EMPTY"], "holds no results"),
+    (["report", "EMPTY/missing"], "no such folder"),
+])
+def test_cli_option_errors_exit_2(tmp_path, args, needle):
+    spec = write(tmp_path, GOOD)
+    (tmp_path / "empty").mkdir()
+    args = [a.replace("SPEC", str(spec)).replace("EMPTY", str(tmp_path / "empty"))
+            for a in args]
+    code, msg = cli(*args)
+    assert code == 2, msg
+    assert needle in msg
+    assert "Traceback" not in msg
+
+
+def test_console_script_exit_code_and_message(tmp_path):
+    """Through the real entry point: exit status 2, one line, no traceback."""
+    spec = write(tmp_path, GOOD.replace('"japan"]', '"japn"]'))
+    res = subprocess.run([sys.executable, "-c", "import abmcli; abmcli.main()", "experiment",
+                          str(spec)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert "unknown preset 'japn'" in res.stderr and f"{spec}:4" in res.stderr
+
+
+def test_shipped_specs_are_valid():
+    counts = {}
+    for name in SHIPPED:
+        spec = load_spec(shipped_spec_path(name))
+        runs = spec.runs()
+        assert len({r.run_id for r in runs}) == len(runs)
+        assert spec.overrides.get("scale", 1.0) == 1.0
+        counts[name] = (len(spec.scenarios), spec.replicates)
+    assert counts["regime_comparison"][0] == 4 and counts["regime_comparison"][1] >= 30
+    assert counts["component_swap"][0] == 2 * (1 + 6 + 15)
+    comp = load_spec(shipped_spec_path("component_swap"))
+    swapped = {c for sc in comp.scenarios for c in sc.swaps}
+    assert swapped == {"finance", "labor", "ties", "industry", "norms", "support"}
+    sweep = load_spec(shipped_spec_path("tech_regime_sweep"))
+    assert {sc.preset for sc in sweep.scenarios} == {"silicon_valley", "japan", "korea",
+                                                      "japan_2027_plan"}
+    assert len({sc.overrides["disruptive_share"] for sc in sweep.scenarios}) >= 3
+
+
+def test_replicate_seeds_are_spawned_and_common(small_spec):
+    seeds = small_spec.seeds()
+    children = np.random.SeedSequence(small_spec.master_seed).spawn(small_spec.replicates)
+    assert seeds == [int(c.generate_state(1, dtype=np.uint64)[0] % 2**63) for c in children]
+    by_rep: dict[int, set[int]] = {}
+    for r in small_spec.runs():
+        by_rep.setdefault(r.replicate, set()).add(r.seed)
+    assert all(len(s) == 1 for s in by_rep.values())  # common random numbers
+    assert seeds[1] != seeds[0] + 1
+
+
+# -- executors ---------------------------------------------------------------------------------
+def test_serial_pool_and_dask_give_identical_files(tmp_path, small_spec, reference):
+    from distributed import LocalCluster
+
+    pool = tmp_path / "pool"
+    run_experiment(small_spec, pool, workers=2)
+    same_files(reference, pool)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        dask_out = tmp_path / "dask"
+        run_experiment(small_spec, dask_out, scheduler=cluster.scheduler_address)
+    same_files(reference, dask_out)
+    runs = pd.read_parquet(reference / "runs.parquet")
+    assert list(runs["run_id"]) == sorted(runs["run_id"])
+    assert len(runs) == len(small_spec.runs())
+    assert not (pool / "parts").exists()
+
+
+def test_run_batch_in_memory_matches_files(reference, small_spec):
+    res = run_batch(small_spec.runs()[:3], workers=1, collect=small_spec.collect)
+    ref = pd.read_parquet(reference / "runs.parquet")
+    pd.testing.assert_frame_equal(res.runs, ref.iloc[:3][res.runs.columns]
+                                  .reset_index(drop=True), check_dtype=False)
+    assert res.failures == []
+
+
+# -- resume and failures -----------------------------------------------------------------------
+def test_resume_after_interruption_gives_identical_files(tmp_path, small_spec, reference,
+                                                         monkeypatch):
+    out = tmp_path / "interrupted"
+    calls = {"n": 0}
+    real = runner_mod.run_one
+
+    def flaky(spec, collect=None):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(spec, collect)
+
+    monkeypatch.setattr(runner_mod, "run_one", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(small_spec, out, workers=1)
+    monkeypatch.setattr(runner_mod, "run_one", real)
+    assert not (out / "runs.parquet").exists()
+    assert list((out / "parts").glob("part-*-runs.parquet"))
+
+    code, msg = cli("report", str(out))
+    assert code == 2 and "--resume" in msg
+    spec_path = shipped_spec_path("regime_comparison")
+    code, msg = cli("experiment", str(spec_path), "--out", str(out), "--replicates", "2",
+                    "--steps", "24", "--scale", "0.1")
+    assert code == 2 and "already holds results" in msg
+    code, msg = cli("experiment", str(spec_path), "--out", str(out), "--resume",
+                    "--replicates", "3", "--steps", "24", "--scale", "0.1", "--workers", "1")
+    assert code == 2 and "different experiment" in msg
+
+    res = run_experiment(small_spec, out, workers=1, resume=True)
+    assert res.skipped == 3 and res.executed == len(small_spec.runs()) - 3
+    same_files(reference, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["sessions"]) == 2 and manifest["status"] == "complete"
+
+
+def test_failing_run_is_recorded_and_others_finish(tmp_path, small_spec, reference,
+                                                   monkeypatch):
+    out = tmp_path / "fail"
+    bad = small_spec.runs()[2].run_id
+    monkeypatch.setenv(runner_mod.FAIL_ENV, bad)
+    res = run_experiment(small_spec, out, workers=1)
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == len(small_spec.runs()) - 1 and bad not in set(runs["run_id"])
+    lines = (out / "failures.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    rec = json.loads(lines[0])
+    assert rec["run_id"] == bad and "Traceback" in rec["traceback"]
+    assert "injected failure" in rec["error"] and rec["seed"] == small_spec.runs()[2].seed
+    assert json.loads((out / "manifest.json").read_text())["status"] == \
+        "complete_with_failures"
+    assert len(res.failures) == 1
+    # the report still works and says so
+    files = make_report(out, network=False, figures=False)
+    assert "1 runs failed" in files[0].read_text()
+    # fixed: resume retries only the failed run and ends with the uninterrupted files
+    monkeypatch.delenv(runner_mod.FAIL_ENV)
+    res = run_experiment(small_spec, out, workers=1, resume=True)
+    assert res.executed == 1
+    same_files(reference, out)
+
+
+def test_failure_in_pool_worker(tmp_path, small_spec, monkeypatch):
+    bad = small_spec.runs()[0].run_id
+    monkeypatch.setenv(runner_mod.FAIL_ENV, bad)  # read by run_batch, passed to the workers
+    res = run_batch(small_spec.runs()[:4], tmp_path / "p", workers=2,
+                    collect=small_spec.collect)
+    assert [f["run_id"] for f in res.failures] == [bad]
+    assert len(res.runs) == 3
+
+
+# -- provenance and reports ------------------------------------------------------------------------
+def test_results_carry_provenance(reference, small_spec):
+    m = json.loads((reference / "manifest.json").read_text())
+    for key in ("git_commit", "versions", "python", "created", "finished", "spec", "spec_toml",
+                "scenarios", "seeds", "fingerprint", "sessions", "model_source_sha256",
+                "uncommitted_changes"):
+        assert key in m, key
+    assert m["versions"]["mesa"] and m["versions"]["numpy"]
+    assert m["seeds"]["replicate_seeds"] == small_spec.seeds()
+    assert m["spec"]["replicates"] == 2 and m["spec"]["steps"] == 24
+    assert [s["name"] for s in m["scenarios"]] == [sc.name for sc in small_spec.scenarios]
+    jp = next(s for s in m["scenarios"] if s["name"] == "japan")
+    from abm.presets import resolve
+
+    assert jp["parameters"] == resolve("japan", {}, {"scale": 0.1}).to_dict()
+    runs = pd.read_parquet(reference / "runs.parquet")
+    for col in ("run_id", "preset", "swaps", "overrides", "seed", "scenario", "replicate"):
+        assert col in runs
+    from abm.metrics import SUMMARY_KEYS
+
+    assert set(SUMMARY_KEYS) <= set(runs.columns)
+    assert set(runs["seed"]) == set(small_spec.seeds())
+    ts = pd.read_parquet(reference / "timeseries.parquet")
+    assert set(ts["run_id"]) == set(runs["run_id"]) and ts["step"].max() == 24
+
+
+def test_report_comparison(tmp_path, reference):
+    out = tmp_path / "rep"
+    shutil.copytree(reference, out)
+    code, msg = cli("report", str(out))
+    assert code == 0, msg
+    text = (out / "report.md").read_text()
+    assert "Welch" in text and "Mann-Whitney" in text and "Hedges" in text
+    assert "95% CI" in text and "japan_2027_plan" in text
+    for stem in ("timeseries", "exit_mix", "distributions", "metric_distributions", "network"):
+        assert (out / "figures" / f"{stem}.png").stat().st_size > 0
+        assert (out / "figures" / f"{stem}.pdf").stat().st_size > 0
+    tex = (out / "tables" / "summary.tex").read_text()
+    assert r"\toprule" in tex and r"\end{tabular}" in tex
+    diff = pd.read_csv(out / "tables" / "differences.csv")
+    assert set(diff["baseline"]) == {"silicon_valley"}
+    assert {"welch_p", "mw_p", "hedges_g", "ci_low", "ci_high"} <= set(diff.columns)
+
+
+def test_report_component_swap_and_sensitivity(tmp_path):
+    swap = write(tmp_path, """\
+[experiment]
+name = "swap_small"
+kind = "component_swap"
+replicates = 3
+master_seed = 3
+steps = 24
+[swap]
+directions = [["japan", "silicon_valley"]]
+components = ["labor", "finance", "norms"]
+max_order = 2
+[overrides]
+scale = 0.1
+[report]
+metrics = ["startups_founded", "exits_ma", "innovation_total"]
+network_snapshot = false
+""", "swap.toml")
+    spec = load_spec(swap)
+    assert len(spec.scenarios) == 1 + 3 + 3
+    run_experiment(spec, tmp_path / "swap", workers=1)
+    make_report(tmp_path / "swap")
+    eff = pd.read_csv(tmp_path / "swap" / "tables" / "swap_effects.csv")
+    assert set(eff["effect"]) == {"main", "interaction"}
+    assert len(eff[(eff["effect"] == "interaction") & (eff["metric"] == "exits_ma")]) == 3
+    # the interaction is the per-replicate difference in differences
+    runs = pd.read_parquet(tmp_path / "swap" / "runs.parquet")
+    y = {sc: g.set_index("replicate")["startups_founded"] for sc, g in runs.groupby("scenario")}
+    did = (y["japan[labor+finance<-silicon_valley]"] - y["japan[labor<-silicon_valley]"]
+           - y["japan[finance<-silicon_valley]"] + y["japan"]).mean()
+    row = eff[(eff["components"].isin(["labor+finance", "finance+labor"]))
+              & (eff["metric"] == "startups_founded")].iloc[0]
+    assert row["mean"] == pytest.approx(did)
+    assert (tmp_path / "swap" / "figures" / "swap_interaction_japan.png").exists()
+
+    sens = write(tmp_path, """\
+[experiment]
+name = "sens_small"
+kind = "sensitivity"
+presets = ["japan"]
+replicates = 1
+master_seed = 4
+steps = 24
+[sample]
+method = "morris"
+trajectories = 2
+levels = 4
+bounds_from = ["japan", "silicon_valley"]
+parameters = ["job_mobility", "acquisition_appetite", "founding_legitimacy"]
+outputs = ["startups_founded", "exits_ma"]
+[overrides]
+scale = 0.1
+[collect]
+timeseries = false
+distributions = false
+""", "sens.toml")
+    spec = load_spec(sens)
+    assert len(spec.scenarios) == 2 * (3 + 1)
+    run_experiment(spec, tmp_path / "sens", workers=1)
+    make_report(tmp_path / "sens")
+    idx = pd.read_csv(tmp_path / "sens" / "tables" / "sensitivity.csv")
+    assert set(idx["parameter"]) == {"job_mobility", "acquisition_appetite",
+                                     "founding_legitimacy"}
+    assert {"mu_star", "sigma"} <= set(idx.columns)
+    assert "Global sensitivity (morris)" in (tmp_path / "sens" / "report.md").read_text()
+
+
+def test_statistics_helpers():
+    a = [1.0, 2.0, 3.0, 4.0]
+    s = mean_ci(a)
+    assert s["mean"] == 2.5 and s["ci_low"] < 2.5 < s["ci_high"]
+    c = compare(a, [x + 10 for x in a])
+    assert c["diff"] == pytest.approx(10.0)
+    assert c["welch_p"] < 0.001 and c["mw_p"] < 0.05 and c["hedges_g"] > 2
+    assert compare([1.0], [2.0])["welch_p"] != compare([1.0], [2.0])["welch_p"]  # NaN
+    sweep_spec = load_spec(shipped_spec_path("tech_regime_sweep"), replicates=1, steps=1)
+    assert all(isinstance(r, RunSpec) for r in sweep_spec.runs())
