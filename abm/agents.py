@@ -9,6 +9,7 @@ its own; this module holds state and small per-agent rules.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -180,21 +181,25 @@ class VCFund(Agent):
         """Corporate funds are evergreen balance-sheet vehicles topped up by their parent."""
         return self.kind == "corporate"
 
+    def _parent_alive(self) -> bool:
+        parent = self.parent
+        return parent is not None and bool(self.model.inc.alive[parent.row])
+
     def investing(self) -> bool:
         """Whether it may make new investments now."""
         if self.closed:
             return False
-        if self.evergreen:
-            return self.parent is not None and bool(self.parent.alive)
-        return self.age < C.INVEST_PERIOD
+        if self.kind == "corporate":  # evergreen
+            return self._parent_alive()
+        return self.model.steps - self.vintage < C.INVEST_PERIOD
 
     def can_follow_on(self) -> bool:
         """Whether it may still put money into its existing companies."""
         if self.closed:
             return False
-        if self.evergreen:
-            return self.parent is not None and bool(self.parent.alive)
-        return self.age < C.FUND_LIFE - 4
+        if self.kind == "corporate":  # evergreen
+            return self._parent_alive()
+        return self.model.steps - self.vintage < C.FUND_LIFE - 4
 
     @property
     def max_check(self) -> float:
@@ -224,34 +229,39 @@ class VCFund(Agent):
         return (self.distributed + self.distributed_in_kind + held) / self.paid_in
 
     def screen(self, merit: float, startup_row: int, rng: np.random.Generator,
-               stage: int) -> bool:
+               stage: int, z: float | None = None) -> bool:
         """Decide on a pitch from a noisy reading of ``merit`` and the fund's objective.
 
         Independent funds want returns; corporate funds add strategic fit with the parent
         (same sector, complementary technology, the parent's business group); government funds
-        screen less strictly (policy targets).
+        screen less strictly (policy targets). ``z`` is the standard normal reading noise
+        (drawn from ``rng`` if not given). The most lenient bar a fund can apply (used by
+        :func:`abm.mechanisms.funding.predraw`) is ``SCREEN_BAR - pacing`` minus ``1.2 x
+        cvc_strategic_weight`` (corporate, full fit) or ``0.6`` (government).
         """
-        p = self.model.p
+        model = self.model
         noise = 0.1 + 1.0 * (1.0 - self.skill)
-        signal = merit + noise * rng.standard_normal()
+        signal = merit + noise * (rng.standard_normal() if z is None else z)
         bar = C.SCREEN_BAR[stage]
-        if self.kind == "corporate" and self.parent is not None:
-            st = self.model.st
+        kind = self.kind
+        if kind == "corporate" and self.parent is not None:
+            p, st, inc = model.p, model.st, model.inc
+            parent_row = self.parent.row
             w = p.cvc_strategic_weight
             fit = 0.0
-            if st.sector[startup_row] == self.parent.sector:
+            if st.sector[startup_row] == inc.sector[parent_row]:
                 fit += 0.4
             if not st.disruptive[startup_row]:
                 fit += 0.2
             partner = st.partner[startup_row]
             if partner >= 0:
-                if partner == self.parent.row:
+                if partner == parent_row:
                     fit += 0.4
-                elif self.model.inc.group[partner] == self.parent.group:
+                elif inc.group[partner] == inc.group[parent_row]:
                     fit += 0.4 * p.group_cohesion
             signal += w * fit
             bar -= 0.2 * w
-        elif self.kind == "government":
+        elif kind == "government":
             bar -= 0.6
         return signal > bar - self.pacing()
 
@@ -260,13 +270,15 @@ class VCFund(Agent):
 
         A closed-end fund must deploy its capital within the investing period: with a share
         ``c`` of its money left and a share ``r`` of the period left, the bar moves by
-        ``PACING x log(c / r)`` (clipped). Evergreen corporate funds have no schedule.
+        ``PACING x log(c / r)`` (clipped to [-0.3, 0.6]). Evergreen corporate funds have no
+        schedule. (Plain ``math`` on floats: this runs for every pitch a fund reads.)
         """
-        if self.evergreen or self.size <= 0:
+        size = self.size
+        if self.kind == "corporate" or size <= 0:
             return 0.0
-        left = max(0.05, 1.0 - self.age / C.INVEST_PERIOD)
-        ratio = max(self.cash / self.size, 1e-3) / left
-        return float(np.clip(C.PACING * np.log(ratio), -0.3, 0.6))
+        left = max(0.05, 1.0 - (self.model.steps - self.vintage) / C.INVEST_PERIOD)
+        ratio = max(self.cash / size, 1e-3) / left
+        return min(max(C.PACING * math.log(ratio), -0.3), 0.6)
 
 
 class University(Agent):

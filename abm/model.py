@@ -50,7 +50,7 @@ _STARTUP_COLUMNS: dict[str, tuple[Any, Any]] = {
     "origin": (np.int8, 0), "quality": (np.float64, 1.0), "lrev": (np.float64, C.INITIAL_LREV),
     "revenue": (np.float64, 0.0), "cash": (np.float64, 0.0), "headcount": (np.int64, 0),
     "valuation": (np.float64, 0.0), "lrev_at_round": (np.float64, C.INITIAL_LREV),
-    "last_round": (np.int32, 0), "exit_step": (np.int32, -1), "exit_value": (np.float64, 0.0),
+    "last_round": (np.int32, 0), "last_pitch": (np.int32, -1000), "exit_step": (np.int32, -1), "exit_value": (np.float64, 0.0),
     "partner": (np.int32, -1), "partner_since": (np.int32, -1),
     "ever_partnered": (np.bool_, False), "unicorn_step": (np.int32, -1),
     "raised": (np.float64, 0.0), "grants": (np.float64, 0.0), "innovations": (np.float64, 0.0),
@@ -114,6 +114,9 @@ class EcosystemModel(Model):
         self.incumbents: list[Incumbent] = []
         """Every incumbent ever, by table row (dead ones stay for the record)."""
         self.funds: list[VCFund] = []
+        """Every fund ever, in creation order (closed ones stay for the metrics)."""
+        self.open_funds: list[VCFund] = []
+        """Funds not closed yet, in creation order (see :meth:`live_funds`)."""
         self.fund_by_uid: dict[int, VCFund] = {}
         self.founder_by_uid: dict[int, Founder] = {}
         """Founders still in the ecosystem, by id (cap-table holders that receive money)."""
@@ -248,6 +251,7 @@ class EcosystemModel(Model):
         if parent is not None:
             parent.cvc = fund
         self.funds.append(fund)
+        self.open_funds.append(fund)
         self.fund_by_uid[fund.unique_id] = fund
         self._add_node(fund, "fund", fund_kind=kind)
         return fund
@@ -255,7 +259,7 @@ class EcosystemModel(Model):
     def add_founder(self, origin: int, rng: np.random.Generator) -> Founder:
         p = self.p
         skill = float(rng.beta(2.0, 2.0))
-        risk = float(np.clip(rng.normal(p.risk_tolerance, 0.15), 0.0, 1.0))
+        risk = min(max(float(rng.normal(p.risk_tolerance, 0.15)), 0.0), 1.0)
         founder = Founder(self, origin, skill, risk)
         self.founder_by_uid[founder.unique_id] = founder
         return founder
@@ -270,7 +274,7 @@ class EcosystemModel(Model):
                           disruptive=disruptive, origin=origin, quality=quality, cash=cash,
                           headcount=headcount, valuation=C.PRE_MONEY[0] * rsm,
                           last_round=self.steps, n_founders=len(founders),
-                          risk=float(np.mean([f.risk_tolerance for f in founders]))
+                          risk=sum(f.risk_tolerance for f in founders) / len(founders)
                           if founders else self.p.risk_tolerance)
         s = Startup(self, row)
         self.st.uid[row] = s.unique_id
@@ -284,15 +288,26 @@ class EcosystemModel(Model):
         self._add_node(s, "startup")
         return s
 
+    def live_funds(self) -> list[VCFund]:
+        """Funds not yet closed, in creation order: what the per-step mechanisms loop over
+        (``self.funds`` keeps every fund ever and grows without bound)."""
+        if any(f.closed for f in self.open_funds):
+            self.open_funds = [f for f in self.open_funds if not f.closed]
+        return self.open_funds
+
     # -- graph and events --------------------------------------------------------------------
     def _add_node(self, agent: Any, kind: str, **attrs: Any) -> None:
         self.graph.add_node(agent.unique_id, kind=kind, since=self.steps, **attrs)
 
     def link(self, a: int, b: int, kind: str, **attrs: Any) -> None:
         """Add a typed edge (``partnership``, ``investment``, ``acquisition``, ``spinoff``,
-        ``employment``, ``joint_research``, ``grant``) formed at the current step."""
+        ``employment``, ``joint_research``, ``grant``) formed at the current step.
+
+        The edge key is its type; its data hold the step it formed (and, for rare edges such
+        as acquisitions, a few attributes). Frequent edges carry no more, to keep memory small
+        at scale 100."""
         if a in self.graph and b in self.graph:
-            self.graph.add_edge(a, b, key=kind, type=kind, step=self.steps, **attrs)
+            self.graph.add_edge(a, b, key=kind, step=self.steps, **attrs)
 
     def event(self, kind: str, text: str) -> None:
         if self.record_events:

@@ -26,6 +26,19 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
     return typer.Exit(code)
 
 
+def whole(raw: "str | None", option: str, low: int = 0) -> "int | None":
+    """Parse a whole-number option (``None`` stays ``None``) or exit 2 naming the rule."""
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}") from None
+    if value < low:
+        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}")
+    return value
+
+
 for _name in COMMAND_MODULES:
     try:
         _module = importlib.import_module(f"abmcli.{_name}")

@@ -7,19 +7,7 @@ from typing import Optional
 
 import typer
 
-from . import fail
-
-
-def _whole(raw: Optional[str], option: str, low: int) -> Optional[int]:
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}") from None
-    if value < low:
-        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}")
-    return value
+from . import fail, whole
 
 
 def register(app: typer.Typer) -> None:
@@ -46,9 +34,9 @@ def register(app: typer.Typer) -> None:
         from experiments.runner import RunnerError, run_experiment
         from experiments.spec import SpecError, load_spec
 
-        n_workers = _whole(workers, "--workers", 1)
-        n_reps = _whole(replicates, "--replicates", 1)
-        n_steps = _whole(steps, "--steps", 1)
+        n_workers = whole(workers, "--workers", 1)
+        n_reps = whole(replicates, "--replicates", 1)
+        n_steps = whole(steps, "--steps", 1)
         extra = {}
         if scale is not None:
             try:

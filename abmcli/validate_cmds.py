@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from . import fail
+from . import fail, whole
 
 
 def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
@@ -55,18 +55,9 @@ def register(app: typer.Typer) -> None:
         Exits 0 when every fact holds, 1 otherwise."""
         from experiments.validate import FactError, validate
 
-        def whole(raw: str, option: str, low: int) -> int:
-            try:
-                v = int(raw)
-            except ValueError:
-                raise fail(f"{option} must be a whole number >= {low}, got {raw!r}") from None
-            if v < low:
-                raise fail(f"{option} must be a whole number >= {low}, got {raw!r}")
-            return v
-
         n_seeds = whole(seeds, "--seeds", 1)
         n_steps = whole(steps, "--steps", 1)
-        n_workers = whole(workers, "--workers", 1) if workers is not None else None
+        n_workers = whole(workers, "--workers", 1)
         overrides = _parse_overrides(set_)
         try:
             rows, md = validate(seeds=n_seeds, steps=n_steps, out=out, workers=n_workers,

@@ -162,8 +162,14 @@ def test_every_component_has_parameters():
     assert sorted(n for c in COMPONENTS for n in names_for(c)) == sorted(SPECS)
 
 
-def test_defaults_are_silicon_valley():
-    assert resolve("silicon_valley") == Params()
+def test_default_model_is_silicon_valley():
+    """With no preset the model runs silicon_valley (its calibrated values, not the raw
+    parameter defaults)."""
+    from abm import EcosystemModel
+
+    model = EcosystemModel(seed=1, populate=False)
+    assert model.p == resolve("silicon_valley")
+    assert set(preset_values("silicon_valley")) <= set(SPECS)
 
 
 # -- presets ----------------------------------------------------------------------------------

@@ -232,12 +232,15 @@ def test_play_steps_in_the_background_and_pause_stops(page):
     while time.monotonic() < deadline and step_counter(rc).startswith("Step 0"):
         time.sleep(0.1)
     click(rc, "Pause")
+    deadline = time.monotonic() + 30  # a step already under way may still finish
+    while time.monotonic() < deadline and not find_buttons(rc, "Play"):
+        time.sleep(0.1)
+    assert find_buttons(rc, "Play")
     time.sleep(0.5)
     shown = step_counter(rc)
     assert not shown.startswith("Step 0"), shown
     time.sleep(1.0)
     assert step_counter(rc) == shown  # paused means paused
-    assert find_buttons(rc, "Play")
 
 
 def test_session_logic_without_solara():

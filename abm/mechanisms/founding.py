@@ -33,7 +33,7 @@ def found(model, origin: int, founders: list, sector: int, rng: np.random.Genera
           quality_boost: float = 1.0, disruptive_boost: float = 1.0, parent=None) -> "object":
     """Create one startup with its founders, team and seed money."""
     p = model.p
-    skill = float(np.mean([f.skill for f in founders]))
+    skill = sum(f.skill for f in founders) / len(founders)
     quality = (1.0 + float(rng.pareto(p.quality_tail))) * (0.6 + 0.8 * skill) * quality_boost
     disruptive = bool(rng.random() < min(1.0, p.disruptive_share * disruptive_boost))
     team = len(founders)

@@ -20,7 +20,18 @@ next stage (times ``round_size_multiplier``, with +-40% noise):
    stage's typical valuation scaled by how far merit clears the bar, and at least three
    times annual revenue; every holder is diluted in proportion.
 
+A startup whose pitch failed waits ``RETRY_COOLDOWN`` quarters before it pitches again
+(1, the default: it may pitch again the next quarter).
+
 Matching is by sampling from per-stage pools, never by comparing all funds with all startups.
+
+Randomness: each quarter the draws every seeker needs for its pitch (round-size noise, the
+common pitch noise, whether a government fund may lead, the ``CANDIDATES`` weighted picks and
+each candidate's reading noise) are drawn as arrays for all seekers at once (in their random
+order); follow-on decisions draw as they happen. Because a fund's bar only rises during the
+quarter (its dry powder only falls, so its pacing only falls), a seeker whose candidates would
+all reject it even at the start-of-quarter bars is known to be rejected without walking its
+candidates one by one: a shortcut, not an approximation.
 """
 
 from __future__ import annotations
@@ -35,7 +46,7 @@ from .. import constants as C
 def _pools(model) -> dict[int, tuple[list, np.ndarray]]:
     """Investing funds per target stage with cumulative dry-powder weights."""
     rsm = model.p.round_size_multiplier
-    investing = [f for f in model.funds if f.investing() and f.cash > 0]
+    investing = [f for f in model.live_funds() if f.cash > 0 and f.investing()]
     pools = {}
     for stage in range(1, C.GROWTH + 1):
         floor = 0.05 * C.ROUND_SIZE[stage] * rsm
@@ -66,6 +77,7 @@ def seekers(model) -> np.ndarray:
     need = ((net > 0) & (st.cash[active] < C.RUNWAY_TRIGGER * net)
             & ((since >= 2) | (st.stage[active] == 0)))
     need |= since >= C.ROUND_INTERVAL
+    need &= model.steps - st.last_pitch[active] >= C.RETRY_COOLDOWN
     return active[need]
 
 
@@ -77,61 +89,128 @@ def step(model) -> None:
     rng = model.rngs["funding"]
     rows = rng.permutation(rows)
     pools = _pools(model)
-    for row in rows:
-        try_round(model, int(row), pools, rng)
+    draws = predraw(model, rows, pools, rng)
+    # A seeker no candidate can accept and that never raised (so no fund can follow on) is
+    # rejected without a try: exactly what try_round would conclude, with no draw skipped.
+    go = draws[5] | (model.st.raised[rows] > 0)
+    model.st.last_pitch[rows[~go]] = model.steps
+    keep = np.flatnonzero(go)
+    per_row = zip(*(a[keep].tolist() for a in draws))
+    for row, draw in zip(rows[keep].tolist(), per_row):
+        try_round(model, row, pools, rng, draw)
 
 
-def try_round(model, row: int, pools, rng: np.random.Generator) -> bool:
-    """Run one startup's attempt to raise; returns whether a round closed."""
+def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
+            ) -> tuple[np.ndarray, ...]:
+    """The pitch randomness of every seeker in ``rows`` (in that order), drawn as arrays.
+
+    Returns arrays ``(size_noise, pitch, gov_draw, picks, readings, hope)``, one entry per
+    row: the uniform scaling the round target, what investors see (merit plus the common
+    pitch noise), the uniform deciding whether a government fund may lead, the indices of the
+    candidate funds in the stage's pool, each candidate's reading noise, and whether any
+    candidate could accept at the start-of-quarter bars (``False``: all candidates will
+    reject).
+    """
+    st, p = model.st, model.p
+    k = rows.size
+    size_noise = rng.random(k)
+    pitch_noise = rng.standard_normal(k)
+    gov_draw = rng.random(k)
+    pick_u = rng.random((k, C.CANDIDATES))
+    readings = rng.standard_normal((k, C.CANDIDATES))
+    stage = np.minimum(st.stage[rows].astype(np.int64) + 1, C.GROWTH)
+    pitch = (np.log(st.quality[rows]) + 0.3 * (st.lrev[rows] - _REF_LREV[stage])
+             + C.PITCH_NOISE * pitch_noise)
+    picks = np.full((k, C.CANDIDATES), -1, dtype=np.int64)
+    hope = np.zeros(k, dtype=bool)
+    w = p.cvc_strategic_weight
+    lenient: dict = {}  # fund -> (reading noise, most lenient bar shift this quarter)
+    for s in np.unique(stage).tolist():
+        funds, cum = pools.get(s, _NO_POOL)
+        if not funds:
+            continue
+        sel = np.flatnonzero(stage == s)
+        idx = np.minimum(np.searchsorted(cum, pick_u[sel] * cum[-1], side="right"),
+                         len(funds) - 1)
+        picks[sel] = idx
+        # the most lenient bar each fund can apply this quarter (see VCFund.screen)
+        for f in funds:
+            if f not in lenient:
+                lenient[f] = (0.1 + 1.0 * (1.0 - f.skill),
+                              f.pacing() + (1.2 * w if f.kind == "corporate" else
+                                            0.6 if f.kind == "government" else 0.0))
+        noise, ease = np.array([lenient[f] for f in funds]).T
+        best = pitch[sel, None] + noise[idx] * readings[sel] + ease[idx]
+        hope[sel] = (best > C.SCREEN_BAR[s] - 1e-9).any(axis=1)
+    return size_noise, pitch, gov_draw, picks, readings, hope
+
+
+def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | None = None
+              ) -> bool:
+    """Run one startup's attempt to raise; returns whether a round closed.
+
+    ``draw`` is this seeker's pitch randomness from :func:`predraw` (drawn here if omitted).
+    A failed attempt starts the ``RETRY_COOLDOWN``.
+    """
     p, st = model.p, model.st
+    if draw is None:
+        draw = tuple(a[0].tolist() for a in predraw(model, np.array([row]), pools, rng))
+    size_noise, m, gov_draw, picks, readings, hope = draw
     startup = model.startups[row]
     stage = min(int(st.stage[row]) + 1, C.GROWTH)
-    target = C.ROUND_SIZE[stage] * p.round_size_multiplier * (0.6 + 0.8 * rng.random())
-    # the pitch: what every investor sees this round (a common read of merit) ...
-    m = merit(model, row, stage) + C.PITCH_NOISE * rng.standard_normal()
+    target = C.ROUND_SIZE[stage] * p.round_size_multiplier * (0.6 + 0.8 * size_noise)
+    # m is the pitch: what every investor sees this round (a common read of merit) ...
     commits: dict = {}
+    fund_by_uid = model.fund_by_uid
+    depth = p.followon_depth
     for holder, frac in startup.cap_table.items():
-        fund = model.fund_by_uid.get(holder)
-        if (fund is not None and fund.can_follow_on() and rng.random() < p.followon_depth
+        fund = fund_by_uid.get(holder)
+        if (fund is not None and fund.can_follow_on() and rng.random() < depth
                 and fund.screen(m + C.INSIDER_EDGE, row, rng, stage)):
-            amount = min(frac * target, fund.cash, fund.max_check)
+            amount = min(frac * target, fund.cash, C.MAX_CHECK_SHARE * fund.size)
             if amount > 0.005:
                 commits[fund] = amount
+    committed = sum(commits.values())
     lead = None
-    gov_may_lead = rng.random() >= p.gov_coinvest_required
-    funds, cum = pools.get(stage, ([], np.zeros(0)))
-    if funds:
-        picks = np.searchsorted(cum, rng.random(C.CANDIDATES) * cum[-1], side="right")
+    gov_may_lead = gov_draw >= p.gov_coinvest_required
+    funds = pools.get(stage, _NO_POOL)[0]
+    if funds and hope:
         seen = set()
-        for i in picks:
-            fund = funds[min(int(i), len(funds) - 1)]
+        for i, z in zip(picks, readings):
+            fund = funds[i]
             if fund in seen or fund in commits or fund.cash <= 0:
                 continue
             seen.add(fund)
             if fund.kind == "government" and lead is None and not gov_may_lead:
                 continue
-            if not fund.screen(m, row, rng, stage):
+            if not fund.screen(m, row, rng, stage, z):
                 continue
-            remaining = target - sum(commits.values())
+            remaining = target - committed
             if remaining <= 0.005:
                 break
             want = C.LEAD_SHARE * target if lead is None else remaining
-            amount = min(want, remaining, fund.cash, fund.max_check)
+            amount = min(want, remaining, fund.cash, C.MAX_CHECK_SHARE * fund.size)
             if amount <= 0.005:
                 continue
             commits[fund] = amount
+            committed = sum(commits.values())
             if lead is None:
                 lead = fund
-    raised = sum(commits.values())
+    raised = committed
     if raised < C.MIN_RAISE * target or (lead is None and not commits):
+        st.last_pitch[row] = model.steps
         return False
     if lead is None:  # insiders only
         lead = max(commits, key=commits.get)
-    excess = float(np.clip(m - C.SCREEN_BAR[stage], -1.5, 2.5))
+    excess = min(max(m - C.SCREEN_BAR[stage], -1.5), 2.5)
     pre = C.PRE_MONEY[stage] * p.round_size_multiplier * math.exp(0.5 * excess)
     pre = max(pre, 3.0 * C.STEPS_PER_YEAR * st.revenue[row])
     close_round(model, startup, stage, pre, commits, lead)
     return True
+
+
+_NO_POOL: tuple[list, np.ndarray] = ([], np.zeros(0))
+_REF_LREV = np.array(C.REF_LREV)
 
 
 def close_round(model, startup, stage: int, pre: float, commits: dict, lead) -> None:
@@ -146,7 +225,7 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead) -> 
         fund.portfolio[row] = fund.portfolio.get(row, 0.0) + amount
         kinds.add(fund.kind)
         model.stats[f"vc_{fund.kind}"] += amount
-        model.link(fund.unique_id, startup.unique_id, "investment", amount=amount, stage=stage)
+        model.link(fund.unique_id, startup.unique_id, "investment")
     st.cash[row] += raised
     st.stage[row] = stage
     post = pre + raised
@@ -161,7 +240,7 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead) -> 
     model.stats["rounds"] += 1
     if lead.kind != "government":
         model.private_round_rows.append(row)
-    if stage >= 2:
+    if stage >= 2 and model.record_events:
         model.event("round", f"Fund {lead.unique_id} ({lead.kind}) led a "
                     f"{C.STAGES[stage].replace('_', ' ').title()} of {raised:.1f} M in "
                     f"Startup {startup.unique_id} at {post:.0f} M post-money")

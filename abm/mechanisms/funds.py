@@ -48,7 +48,7 @@ def raise_funds(model) -> None:
 
     # successors of managers with a good record
     requests = []
-    for fund in list(model.funds):
+    for fund in list(model.live_funds()):  # closed funds raised (or not) long ago
         if (fund.kind == "independent" and not fund.raised_successor
                 and fund.age >= C.INVEST_PERIOD - C.STEPS_PER_YEAR):
             fund.raised_successor = True
@@ -77,7 +77,7 @@ def raise_funds(model) -> None:
         model.add_fund("government", direct, mint=False)
         model.commitments.append((t, "government", direct))
     # CVC top-ups from parents' balance sheets
-    for fund in model.funds:
+    for fund in model.live_funds():
         if fund.kind == "corporate" and fund.investing():
             parent = fund.parent
             amount = min(p.cvc_allocation * parent.revenue * C.STEPS_PER_YEAR,
@@ -125,7 +125,7 @@ def close(model, fund) -> None:
 
 def life_cycle(model) -> None:
     """Management fees each quarter; closing at the end of life (or when a CVC parent exits)."""
-    for fund in model.funds:
+    for fund in list(model.live_funds()):
         if fund.closed:
             continue
         if fund.evergreen:

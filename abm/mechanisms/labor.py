@@ -43,7 +43,12 @@ def take_from_incumbents(model, n: int, rows: np.ndarray, weights: np.ndarray) -
     take = np.minimum(take, hc[rows])
     short = n - int(take.sum())
     if short > 0:
-        order = np.argsort(-(hc[rows] - take), kind="stable")
+        room = hc[rows] - take
+        first = int(np.argmax(room))  # the first row of the stable order below
+        if room[first] >= short:  # the usual case for a founding team: no full sort
+            take[first] += short
+            short = 0
+        order = np.argsort(-room, kind="stable") if short > 0 else ()
         for i in order:
             extra = min(short, int(hc[rows[i]] - take[i]))
             take[i] += extra
@@ -58,8 +63,10 @@ def take_workers(model, n: int) -> int:
     """Hire ``n`` people into a new venture: idle pool first, then incumbents."""
     from_idle = min(n, model.idle)
     model.idle -= from_idle
-    rows, mov = movable(model)
-    got = from_idle + take_from_incumbents(model, n - from_idle, rows, mov)
+    got = from_idle
+    if n > from_idle:  # only then scan the incumbents (the idle pool usually suffices)
+        rows, mov = movable(model)
+        got += take_from_incumbents(model, n - from_idle, rows, mov)
     model.stats["job_moves"] += got
     return got
 

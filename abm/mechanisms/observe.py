@@ -67,7 +67,7 @@ def observe(model) -> None:
     s["total_revenue"] = revenue
     s["productivity"] = revenue / employed if employed > 0 else 0.0
     s["ipo_window_open"] = float(model.ipo_window)
-    investing = [f for f in model.funds if f.investing()]
+    investing = [f for f in model.live_funds() if f.investing()]
     s["funds_investing"] = float(len(investing))
     s["dry_powder"] = float(sum(f.cash for f in investing))
     h = model.history

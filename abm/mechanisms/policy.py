@@ -47,7 +47,7 @@ def _award(model, rows: np.ndarray, size: float) -> float:
         st.cash[row] += amount
         st.grants[row] += amount
         given += amount
-        model.link(model.ministry.unique_id, int(st.uid[row]), "grant", amount=amount)
+        model.link(model.ministry.unique_id, int(st.uid[row]), "grant")
     m.spent["grants"] += given
     model.stats["grants"] += given
     return given
