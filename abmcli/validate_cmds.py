@@ -49,10 +49,14 @@ def register(app: typer.Typer) -> None:
                                        "(repeatable); only its preset runs."),
         set_: list[str] = typer.Option([], "--set", help="Override a preset's parameter: "
                                        "PRESET:NAME=VALUE (e.g. to break it on purpose)."),
+        strict: bool = typer.Option(False, "--strict", help="Also fail (exit 1) when a "
+                                    "held-out fact does not hold."),
     ) -> None:
         """Run every preset over N seeds and compare with the stylized facts.
 
-        Exits 0 when every fact holds, 1 otherwise."""
+        Exits 0 when every calibration fact holds (with --strict: every fact), 1 otherwise.
+        Held-out facts are always reported in the table; without --strict a held-out fact
+        that does not hold is a finding about the model, printed as a warning."""
         from experiments.validate import FactError, validate
 
         n_seeds = whole(seeds, "--seeds", 1)
@@ -67,7 +71,13 @@ def register(app: typer.Typer) -> None:
         typer.echo(md)
         if out is not None:
             typer.echo(f"wrote {out / 'validation.md'}")
-        failed = [r["fact"].id for r in rows if not r["holds"]]
+        failed = [r["fact"].id for r in rows if not r["holds"]
+                  and (strict or r["fact"].use == "calibration")]
+        held_out = [r["fact"].id for r in rows if not r["holds"]
+                    and r["fact"].use == "held_out" and not strict]
+        if held_out:
+            typer.echo(f"warning: {len(held_out)} held-out fact(s) do not hold: "
+                       f"{', '.join(held_out)}", err=True)
         if failed:
             typer.echo(f"{len(failed)} fact(s) do not hold: {', '.join(failed)}", err=True)
             raise typer.Exit(1)

@@ -2,7 +2,9 @@
 
 Every preset runs over N seeds through the experiment runner (:func:`experiments.run_batch`);
 for each fact the model mean and a 95% t-interval of its metric are compared with the fact's
-range. A fact holds when the mean lies in the range. Facts live in ``stylized_facts.toml``
+range. A fact holds when the mean lies in the range. ``abm validate`` exits 1 when a
+calibration fact does not hold (``--strict``: any fact); held-out facts are findings about the
+model and are always reported. Facts live in ``stylized_facts.toml``
 beside this module, each with its source and whether it was used for calibration or held out.
 Validation seeds come from ``SeedSequence(VALIDATION_SEED)``; calibration
 (``scripts/calibrate.py``) uses ``SeedSequence(CALIBRATION_SEED)``, so the two never share a

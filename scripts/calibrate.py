@@ -39,6 +39,7 @@ PAIRS = {
 bound of its documented range)."""
 SHARES = {"ma_share_of_exits", "cvc_deal_share", "gov_share_of_vc_commitments"}
 DAMPING = 0.8
+MAX_STEP = math.log(2.0)
 PRESETS_TOML = Path(__file__).resolve().parents[1] / "abm" / "presets.toml"
 
 
@@ -66,11 +67,14 @@ def calibrate(seeds: int, rounds: int, steps: int, workers: int | None) -> dict:
         for f in facts:
             mean = float(table.loc[table["preset"] == f.preset, f.key].mean())
             lo, hi = f.low, f.high
-            margin = 0.2 * (hi - lo)
+            margin = 0.1 * (hi - lo)
             # a range that starts at zero holds a zero mean (e.g. no government VC money)
             ok = (lo + (margin if lo > 0 else 0.0)) <= mean <= hi - margin
             target = 0.5 * (lo + hi)
-            step = DAMPING * (_g(f.key, target) - _g(f.key, mean))
+            # at most halve or double a value per round: some metrics respond weakly (e.g.
+            # Japanese VC intensity is limited by fundable startups, not by LP money)
+            step = min(max(DAMPING * (_g(f.key, target) - _g(f.key, mean)), -MAX_STEP),
+                       MAX_STEP)
             for name in PAIRS[f.key]:  # the first parameter not stuck at a bound moves
                 x = values[f.preset][name]
                 spec = SPECS[name]
