@@ -14,6 +14,7 @@ seed.
 from __future__ import annotations
 
 import math
+import shutil
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -32,6 +33,9 @@ from .spec import replicate_seeds
 VALIDATION_SEED = 20261123
 CALIBRATION_SEED = 7
 FACT_FIELDS = {"id", "key", "preset", "low", "high", "use", "source"}
+OPTIONAL_FIELDS = {"target", "target_reason"}
+"""``target``: the point inside the range calibration aims at (default: the range's centre),
+with ``target_reason`` saying why (e.g. an ordering between countries DESIGN.md requires)."""
 
 
 class FactError(ValueError):
@@ -47,6 +51,13 @@ class Fact:
     high: float
     use: str
     source: str
+    target: float | None = None
+    target_reason: str = ""
+
+    @property
+    def aim(self) -> float:
+        """The value calibration aims at."""
+        return 0.5 * (self.low + self.high) if self.target is None else self.target
 
 
 def load_facts(path: str | Path | None = None) -> list[Fact]:
@@ -62,11 +73,15 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
         raise FactError(f"{where}: {exc}") from None
     facts = []
     for i, raw in enumerate(data.get("fact", [])):
-        unknown = set(raw) - FACT_FIELDS
+        unknown = set(raw) - FACT_FIELDS - OPTIONAL_FIELDS
         missing = FACT_FIELDS - set(raw)
         if unknown or missing:
             raise FactError(f"{where}: fact #{i + 1}: unknown keys {sorted(unknown)} / missing "
-                            f"{sorted(missing)}; valid keys: {sorted(FACT_FIELDS)}")
+                            f"{sorted(missing)}; valid keys: "
+                            f"{sorted(FACT_FIELDS | OPTIONAL_FIELDS)}")
+        if "target" in raw and not raw["low"] <= raw["target"] <= raw["high"]:
+            raise FactError(f"{where}: fact {raw['id']}: target {raw['target']} is outside "
+                            f"[{raw['low']}, {raw['high']}]")
         if raw["key"] not in SUMMARY_KEYS + EXTRA_KEYS:
             raise FactError(f"{where}: fact {raw['id']}: unknown metric '{raw['key']}'")
         if raw["preset"] not in PRESET_NAMES:
@@ -75,7 +90,7 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
         if raw["use"] not in ("calibration", "held_out"):
             raise FactError(f"{where}: fact {raw['id']}: use must be 'calibration' or "
                             f"'held_out'")
-        facts.append(Fact(**{k: raw[k] for k in FACT_FIELDS}))
+        facts.append(Fact(**{k: raw[k] for k in FACT_FIELDS | OPTIONAL_FIELDS if k in raw}))
     return facts
 
 
@@ -162,8 +177,12 @@ def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
     needed = sorted({f.preset for f in facts}, key=PRESET_NAMES.index)
     presets = list(PRESET_NAMES) if all_presets and not only else needed
     runs = validation_runs(presets, seeds, steps, overrides)
-    result = run_batch(runs, out=Path(out) / "runs" if out else None, workers=workers,
-                       scheduler=scheduler, resume=bool(out), progress=progress,
+    runs_dir = Path(out) / "runs" if out else None
+    if runs_dir is not None and runs_dir.exists():
+        # always afresh: earlier runs may come from other preset values or code
+        shutil.rmtree(runs_dir)
+    result = run_batch(runs, out=runs_dir, workers=workers,
+                       scheduler=scheduler, resume=False, progress=progress,
                        collect={"timeseries": False, "distributions": False},
                        label="validate")
     if result.failures:

@@ -68,9 +68,11 @@ def calibrate(seeds: int, rounds: int, steps: int, workers: int | None) -> dict:
             mean = float(table.loc[table["preset"] == f.preset, f.key].mean())
             lo, hi = f.low, f.high
             margin = 0.1 * (hi - lo)
-            # a range that starts at zero holds a zero mean (e.g. no government VC money)
-            ok = (lo + (margin if lo > 0 else 0.0)) <= mean <= hi - margin
-            target = 0.5 * (lo + hi)
+            target = f.aim
+            if f.target is not None:  # aim at a point: within a tenth of the range of it
+                ok = abs(mean - target) <= margin
+            else:  # a range that starts at zero holds a zero mean (no government VC money)
+                ok = (lo + (margin if lo > 0 else 0.0)) <= mean <= hi - margin
             # at most halve or double a value per round: some metrics respond weakly (e.g.
             # Japanese VC intensity is limited by fundable startups, not by LP money)
             step = min(max(DAMPING * (_g(f.key, target) - _g(f.key, mean)), -MAX_STEP),

@@ -56,9 +56,10 @@ def test_evaluate_and_table():
 
 
 def test_broken_preset_fails_on_the_right_fact(tmp_path):
-    """Japan with an M&A market like Silicon Valley's breaks the Japanese exit-mix fact only."""
+    """Japan with an M&A market like Silicon Valley's breaks the Japanese exit-mix fact; the
+    same fact for Korea (preset untouched) still holds."""
     cmd = (ABM.split() + ["validate", "--seeds", "3", "--steps", "100", "--workers", "2",
-                          "--only", "exit_mix_japan", "--only", "vc_intensity_japan",
+                          "--only", "exit_mix_japan", "--only", "exit_mix_korea",
                           "--set", "japan:acquisition_appetite=1.0",
                           "--set", "japan:ma_market_depth=3.0", "--out", str(tmp_path)])
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
@@ -66,9 +67,17 @@ def test_broken_preset_fails_on_the_right_fact(tmp_path):
     table = (tmp_path / "validation.md").read_text()
     row = next(line for line in table.splitlines() if line.startswith("| exit_mix_japan"))
     assert "**no**" in row
-    row = next(line for line in table.splitlines() if line.startswith("| vc_intensity_japan"))
+    row = next(line for line in table.splitlines() if line.startswith("| exit_mix_korea"))
     assert "| yes |" in row
-    assert "exit_mix_japan" in proc.stderr.splitlines()[-1]
+    assert proc.stderr.splitlines()[-1] == "1 fact(s) do not hold: exit_mix_japan"
+
+
+def test_calibration_targets_must_lie_in_the_range(tmp_path):
+    bad = tmp_path / "facts.toml"
+    bad.write_text('[[fact]]\nid="x"\nkey="cvc_deal_share"\npreset="japan"\nlow=0.2\n'
+                   'high=0.3\ntarget=0.5\nuse="calibration"\nsource="s"\n')
+    with pytest.raises(FactError, match="outside"):
+        load_facts(bad)
 
 
 def test_validate_bad_input_exits_2():
