@@ -317,14 +317,6 @@ class EcosystemModel(Model):
         """Whether the current step opens a year (steps 1, 5, 9, ...: Mesa counts from 1)."""
         return (self.steps - 1) % C.STEPS_PER_YEAR == 0
 
-    def agent_by_id(self, uid: int) -> Any:
-        """The live agent with ``unique_id`` ``uid`` (or ``None``)."""
-        return self._by_id.get(uid)
-
-    @property
-    def _by_id(self) -> dict[int, Any]:
-        return {a.unique_id: a for a in self._agents}
-
     # -- schedule ----------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one quarter: every mechanism in the documented order, then collect data."""
