@@ -132,6 +132,8 @@ class EcosystemModel(Model):
         self.workers_in = 0
         self.workers_out = 0
         self.ipo_window = True
+        self.lp_carry = 0.0
+        """LP money of past quarters not yet placed in a fund (not yet committed)."""
         self.next_manager = 1
         self.events: deque[dict[str, Any]] = deque(maxlen=300)
         self.record_events = record_events

@@ -908,15 +908,22 @@ def test_successor_fund_only_for_managers_above_the_bar():
     assert not [f for f in new if f.manager in (bad.manager, young.manager)]
     assert good.raised_successor and bad.raised_successor and not young.raised_successor
     raised = sum(f.size for f in new)
-    assert 10000.0 - 0.3 * C.FUND_SIZE * m.p.round_size_multiplier <= raised <= 10000.0 + 1e-6
+    quarter = 10000.0 / C.STEPS_PER_YEAR  # fundraising is spread over the year's quarters
+    assert quarter - 0.3 * C.FUND_SIZE * m.p.round_size_multiplier <= raised <= quarter + 1e-6
+    assert m.lp_carry == _approx(quarter - raised)  # what was not placed waits
     B.assert_money_conserved(m)
 
 
-def test_no_fundraising_outside_year_starts():
-    m = B.make_model(seed=30, lp_capital_per_year=10000.0)
+def test_fundraising_every_quarter_with_carry_over():
+    m = B.make_model(seed=30, lp_capital_per_year=400.0)  # 100 a quarter, < 0.3 of a fund
     B.mid_year(m, 5)
     funds.raise_funds(m)
-    assert m.funds == []
+    assert m.funds == [] and m.lp_carry == _approx(100.0)  # too little for a fund: carried
+    m.steps += 1
+    funds.raise_funds(m)
+    assert len(m.funds) == 1 and m.funds[0].size == _approx(200.0)
+    assert m.lp_carry == _approx(0.0)
+    B.assert_money_conserved(m)
 
 
 def test_government_money_into_funds_of_funds_and_a_government_fund():
@@ -926,19 +933,19 @@ def test_government_money_into_funds_of_funds_and_a_government_fund():
     policy.appropriate(m)
     funds.raise_funds(m)
     gov = [f for f in m.funds if f.kind == "government"]
-    assert len(gov) == 1 and gov[0].size == _approx(200.0)
+    assert len(gov) == 1 and gov[0].size == _approx(50.0)  # a quarter of 400 x (1 - 0.5)
     independent = [f for f in m.funds if f.kind == "independent"]
     fof = sum(f.gov_commitment for f in independent)
-    # every independent fund has the same government share (private 1000 : public 200) ...
+    # every independent fund has the same government share (private 250 : public 50) ...
     for f in independent:
-        assert f.gov_commitment / f.size == _approx(200.0 / 1200.0)
+        assert f.gov_commitment / f.size == _approx(50.0 / 300.0)
     # ... and what first-time managers could not absorb (< 0.3 of a mean fund) stays unraised
     leftover = 0.3 * C.FUND_SIZE * m.p.round_size_multiplier
-    assert 200.0 - leftover / 6.0 <= fof <= 200.0 + 1e-9
-    assert m.ministry.cash == _approx(400.0 - 200.0 - fof, abs_=1e-9)
+    assert 50.0 - leftover / 6.0 <= fof <= 50.0 + 1e-9
+    assert m.ministry.cash == _approx(400.0 - 50.0 - fof, abs_=1e-9)
     committed = {src: sum(a for t, s, a in m.commitments if s == src)
                  for src in ("private_lp", "government")}
-    assert committed["government"] == _approx(200.0 + fof)
+    assert committed["government"] == _approx(50.0 + fof)
     assert committed["private_lp"] == _approx(sum(f.size for f in independent) - fof)
     B.assert_money_conserved(m)
 
@@ -949,7 +956,7 @@ def test_cvc_topped_up_from_parent_revenue():
     parent = B.add_incumbent(m, sector=0, revenue=1000.0, cash=5000.0)
     cvc = B.add_fund(m, "corporate", size=0.0, parent=parent)
     funds.raise_funds(m)
-    top_up = 0.01 * 1000.0 * C.STEPS_PER_YEAR
+    top_up = 0.01 * 1000.0  # each quarter: cvc_allocation x that quarter's revenue
     assert cvc.cash == _approx(top_up) and cvc.size == _approx(top_up)
     assert m.inc.cash[parent.row] == _approx(5000.0 - top_up)
     B.assert_money_conserved(m)

@@ -1,11 +1,14 @@
 """Fund life cycle and fundraising.
 
-Once a year LP money (``lp_capital_per_year``, plus the plan's pension money once it starts)
-and the ministry's fund-of-funds money are committed to independent funds: first to successor
+Each quarter a quarter of the year's LP money (``lp_capital_per_year``, plus the plan's pension
+money once it starts; what could not be placed the quarter before is carried over) and of the
+ministry's fund-of-funds money is committed to independent funds (fundraising is spread over
+the year, so capital does not arrive in yearly waves): first to successor
 funds of managers whose previous fund clears ``successor_fund_bar`` (interim TVPI at the end of
 its investing period; the successor is bigger the better the record), then to first-time
 managers. The ministry's direct VC money becomes a government fund. CVC parents top up their
-evergreen corporate funds with ``cvc_allocation`` of revenue. Funds invest for
+evergreen corporate funds with ``cvc_allocation`` of revenue (each quarter, of that
+quarter's revenue). Funds invest for
 ``INVEST_PERIOD`` steps, charge management fees, and close after ``FUND_LIFE`` steps: holdings
 left are sold to secondary buyers at a discount (the fund's residual value), unused cash goes
 back to LPs.
@@ -26,12 +29,11 @@ def new_fund_size(model, rng: np.random.Generator) -> float:
 
 
 def raise_funds(model) -> None:
-    """Yearly fundraising (steps 1, 5, 9, ...)."""
-    if not model.is_new_year():
-        return
+    """Quarterly fundraising: a quarter of the year's LP, government and CVC money."""
     p, m, rng, t = model.p, model.ministry, model.rngs["funds"], model.steps
-    private = m.instrument("lp_capital_per_year") * p.scale
-    gov_vc = min(m.instrument("gov_vc_budget") * p.scale, m.cash)
+    quarter = 1.0 / C.STEPS_PER_YEAR
+    private = m.instrument("lp_capital_per_year") * p.scale * quarter + model.lp_carry
+    gov_vc = min(m.instrument("gov_vc_budget") * p.scale * quarter, m.cash)
     fof = gov_vc * p.gov_fof_share
     pool = private + fof
     gov_frac = fof / pool if pool > 0 else 0.0
@@ -69,6 +71,8 @@ def raise_funds(model) -> None:
         size = min(pool, new_fund_size(model, rng))
         create(size)
         pool -= size
+    # LP money not placed this quarter waits for the next one (it is not yet committed)
+    model.lp_carry = max(pool, 0.0) * (1.0 - gov_frac)
     # the ministry's direct government fund
     direct = gov_vc - fof
     if direct > 0:
@@ -80,8 +84,7 @@ def raise_funds(model) -> None:
     for fund in model.live_funds():
         if fund.kind == "corporate" and fund.investing():
             parent = fund.parent
-            amount = min(p.cvc_allocation * parent.revenue * C.STEPS_PER_YEAR,
-                         0.5 * parent.cash)
+            amount = min(p.cvc_allocation * parent.revenue, 0.5 * parent.cash)
             if amount > 0:
                 parent.cash -= amount
                 fund.cash += amount
