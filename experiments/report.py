@@ -483,8 +483,7 @@ class _Report:
         p = self.tables / "sweep.csv"
         df.to_csv(p, index=False)
         self.files.append(p)
-        head = self.metrics[:6]
-        for metric in head:
+        for metric in self.metrics:  # every metric: the sweep is read metric by metric
             sub = df[df["metric"] == metric]
             xs = sorted(sub["x"].unique())
             header = [x[6:]] + list(dict.fromkeys(sub["base"]))
