@@ -232,6 +232,14 @@ class _Report:
             return []
         return list(sc.index)
 
+    def table_csv(self, rows: list, name: str) -> pd.DataFrame:
+        """Write ``rows`` as ``tables/<name>`` and list it among the report's files."""
+        df = pd.DataFrame(rows)
+        path = self.tables / name
+        df.to_csv(path, index=False)
+        self.files.append(path)
+        return df
+
     def save(self, fig, stem: str) -> None:
         import matplotlib.pyplot as plt
 
@@ -278,10 +286,7 @@ class _Report:
             for metric in [c for c in SUMMARY_KEYS + EXTRA_KEYS if c in self.runs]:
                 rows.append({"scenario": self.name(idx), "scenario_index": idx,
                              "metric": metric, **mean_ci(self.values(idx, metric))})
-        df = pd.DataFrame(rows)
-        p = self.tables / "summary.csv"
-        df.to_csv(p, index=False)
-        self.files.append(p)
+        df = self.table_csv(rows, "summary.csv")
         if self.kind == "sensitivity":
             self.md.append("## Outputs over the sample\n")
             rows = []
@@ -333,10 +338,7 @@ class _Report:
                                                          self.values(idx, metric))})
         if not rows:
             return
-        df = pd.DataFrame(rows)
-        p = self.tables / "differences.csv"
-        df.to_csv(p, index=False)
-        self.files.append(p)
+        df = self.table_csv(rows, "differences.csv")
         against = "the unswapped base preset" if self.kind == "component_swap" else \
             f"`{self.baseline}`"
         header = ["metric", "scenario", "difference [95% CI]", "Welch p", "Mann-Whitney p",
@@ -395,10 +397,7 @@ class _Report:
                                      **mean_ci(d)})
         if not all_rows:
             return
-        df = pd.DataFrame(all_rows)
-        p = self.tables / "swap_effects.csv"
-        df.to_csv(p, index=False)
-        self.files.append(p)
+        df = self.table_csv(all_rows, "swap_effects.csv")
         head = self.metrics[:6]
         for (base, donor), g in df.groupby(["base", "donor"], sort=False):
             for effect in ("main", "interaction"):
@@ -479,10 +478,7 @@ class _Report:
             for metric in self.metrics:
                 rows.append({"base": self.scen.loc[idx, "base"], "x": float(r[x].iloc[0]),
                              "metric": metric, **mean_ci(r[metric])})
-        df = pd.DataFrame(rows)
-        p = self.tables / "sweep.csv"
-        df.to_csv(p, index=False)
-        self.files.append(p)
+        df = self.table_csv(rows, "sweep.csv")
         for metric in self.metrics:  # every metric: the sweep is read metric by metric
             sub = df[df["metric"] == metric]
             xs = sorted(sub["x"].unique())
@@ -560,10 +556,7 @@ class _Report:
                                      "mu": res["mu"][k], "mu_star": res["mu_star"][k],
                                      "mu_star_conf": res["mu_star_conf"][k],
                                      "sigma": res["sigma"][k]})
-        df = pd.DataFrame(rows)
-        p = self.tables / "sensitivity.csv"
-        df.to_csv(p, index=False)
-        self.files.append(p)
+        df = self.table_csv(rows, "sensitivity.csv")
         method = sample.get("method", "morris")
         self.md.append(f"## Global sensitivity ({method})\n")
         self.md.append("Each point's output is the mean over the replicates (same seeds at "
