@@ -62,39 +62,6 @@ def hill_tail_exponent(sizes: np.ndarray, tail: float = 0.1, k_min: int = 10) ->
     return float(1.0 / m) if m > 0 else 0.0
 
 
-def approximate_clustering(g: nx.MultiGraph, trials: int, seed: int) -> float:
-    """``networkx.approximation.average_clustering(nx.Graph(g), trials, seed)`` without
-    copying ``g`` (a copy of the whole multigraph costs more memory than the model at scale
-    100).
-
-    The estimator (Schank & Wagner 2004) samples ``trials`` nodes, two random neighbours of
-    each, and counts how often those are linked. To return exactly what networkx returns on
-    the simple-graph copy, it draws from the same ``random.Random(seed)`` and lists each
-    sampled node's neighbours in the order that copy would hold them: neighbours that come
-    earlier in node order first (in node order), then later ones in ``g``'s adjacency order.
-    """
-    import random
-
-    rnd = random.Random(seed)
-    adj = g._adj
-    nodes = list(adj)
-    pos = {node: i for i, node in enumerate(nodes)}
-    n = len(nodes)
-    triangles = 0
-    for i in [int(rnd.random() * n) for _ in range(trials)]:
-        x = nodes[i]
-        here = pos[x]
-        nbrs = [u for u in adj[x] if u != x]
-        nbrs = (sorted((u for u in nbrs if pos[u] < here), key=pos.__getitem__)
-                + [u for u in nbrs if pos[u] > here])
-        if len(nbrs) < 2:
-            continue
-        u, v = rnd.sample(nbrs, 2)
-        if u in adj[v]:
-            triangles += 1
-    return triangles / trials
-
-
 def money_held(model) -> float:
     """All cash held inside the ecosystem: startups, incumbents, funds, founders, ministry."""
     st, inc = model.st, model.inc
@@ -162,7 +129,7 @@ def summary(model) -> dict[str, float]:
     out["survival_5y"] = _ratio(np.count_nonzero(cohort & ~dead), np.count_nonzero(cohort))
     out["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] > C.BURN_IN))
 
-    rounds = np.array(model.rounds, dtype=float).reshape(-1, 6)
+    rounds = model.rounds.to_array()
     r = rounds[rounds[:, 0] > C.BURN_IN]
     vc_total = float(r[:, 2].sum())
     out["vc_invested_per_year"] = _ratio(vc_total, years)
@@ -174,8 +141,8 @@ def summary(model) -> dict[str, float]:
     total_com = sum(a for _, a in com)
     out["gov_share_of_vc_commitments"] = _ratio(sum(a for s, a in com if s == "government"),
                                                 total_com)
-    deals = np.array([(c, pr) for (t, c, pr) in model.deals if t > C.BURN_IN and c > 0],
-                     dtype=float).reshape(-1, 2)
+    deals = model.deals.to_array()
+    deals = deals[(deals[:, 0] > C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
     if deals.shape[0]:
         mult = deals[:, 1] / deals[:, 0]
         out["deal_multiple_below_1_share"] = float(np.mean(mult < 1.0))
@@ -248,25 +215,21 @@ def summary(model) -> dict[str, float]:
     else:
         out["productivity_growth"] = 0.0
 
-    g = model.graph
-    kinds = nx.get_node_attributes(g, "kind")
-    n_startup = sum(1 for k in kinds.values() if k == "startup")
-    n_inc = sum(1 for k in kinds.values() if k == "incumbent")
-    n_part = sum(1 for _, _, k in g.edges(keys=True) if k == "partnership")
-    out["partnership_density"] = _ratio(n_part, n_startup * n_inc)
+    net = model.net
+    kinds = net.node_kind_counts()
+    out["partnership_density"] = _ratio(net.count_edges("partnership"),
+                                        kinds["startup"] * kinds["incumbent"])
     cohort = founded > C.BURN_IN
     out["startups_with_corporate_partner_share"] = _ratio(
         np.count_nonzero(cohort & st.ever_partnered[:n]), np.count_nonzero(cohort))
-    n_nodes = g.number_of_nodes()
+    n_nodes = net.n_nodes
     if n_nodes > 2:
         if n_nodes > 5000:
             rng_seed = model.seed % (2**31)  # summary() must not consume model randomness
-            out["network_clustering"] = approximate_clustering(g, trials=5000, seed=rng_seed)
+            out["network_clustering"] = net.approximate_clustering(trials=5000, seed=rng_seed)
         else:
-            out["network_clustering"] = float(nx.average_clustering(nx.Graph(g)))
-        # components do not depend on parallel edges: no simple-graph copy needed
-        giant = max((len(c) for c in nx.connected_components(g)), default=0)
-        out["giant_component_share"] = _ratio(giant, n_nodes)
+            out["network_clustering"] = float(nx.average_clustering(nx.Graph(model.graph)))
+        out["giant_component_share"] = _ratio(net.giant_component_size(), n_nodes)
     else:
         out["network_clustering"] = 0.0
         out["giant_component_share"] = 0.0

@@ -19,16 +19,16 @@ from collections import deque
 from functools import partial
 from typing import Any, Mapping
 
-import networkx as nx
 import numpy as np
 from mesa import DataCollector, Model
 
 from . import constants as C
 from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
 from .ledger import Ledger
+from .network import Network
 from .params import ParameterError, Params
 from .presets import resolve
-from .tables import Table
+from .tables import Records, Table
 
 STREAMS = ("setup", "policy", "funds", "universities", "founding", "operations", "partnerships",
            "funding", "exits", "incumbents", "labor")
@@ -105,7 +105,8 @@ class EcosystemModel(Model):
             name: np.random.default_rng(s) for name, s in zip(STREAMS, streams)}
 
         self.ledger = Ledger()
-        self.graph = nx.MultiGraph()
+        self.net = Network()
+        """Every tie between agents, as compact arrays (networkx on demand: :attr:`graph`)."""
         self.st = Table(_STARTUP_COLUMNS, capacity=int(2000 * self.p.scale) + 64)
         self.inc = Table(_INCUMBENT_COLUMNS, capacity=int(2 * self.p.n_incumbents * self.p.scale)
                          + 16)
@@ -139,9 +140,11 @@ class EcosystemModel(Model):
         self.record_events = record_events
 
         # accumulators for the summary (see abm.metrics)
-        self.rounds: list[tuple[int, int, float, bool, bool, bool]] = []
+        self.rounds = Records({"step": np.int32, "stage": np.int8, "amount": np.float64,
+                               "corporate": np.bool_, "government": np.bool_,
+                               "independent": np.bool_})
         """(step, stage, amount, has_corporate, has_government, has_independent) per round."""
-        self.deals: list[tuple[int, float, float]] = []
+        self.deals = Records({"step": np.int32, "cost": np.float64, "proceeds": np.float64})
         """(step, cost, proceeds) per realised fund position."""
         self.commitments: list[tuple[int, str, float]] = []
         """(step, source, amount) per new fund commitment (private_lp, government, corporate)."""
@@ -298,18 +301,24 @@ class EcosystemModel(Model):
         return self.open_funds
 
     # -- graph and events --------------------------------------------------------------------
+    @property
+    def graph(self):
+        """The ecosystem network as a networkx ``MultiGraph`` (edge key = tie type), built
+        from :attr:`net` on first use after a change (see :mod:`abm.network`). For the app,
+        reports and tests; the model itself works on :attr:`net`."""
+        return self.net.to_networkx()
+
     def _add_node(self, agent: Any, kind: str, **attrs: Any) -> None:
-        self.graph.add_node(agent.unique_id, kind=kind, since=self.steps, **attrs)
+        self.net.add_node(agent.unique_id, kind, self.steps, **attrs)
 
     def link(self, a: int, b: int, kind: str, **attrs: Any) -> None:
         """Add a typed edge (``partnership``, ``investment``, ``acquisition``, ``spinoff``,
         ``employment``, ``joint_research``, ``grant``) formed at the current step.
 
         The edge key is its type; its data hold the step it formed (and, for rare edges such
-        as acquisitions, a few attributes). Frequent edges carry no more, to keep memory small
-        at scale 100."""
-        if a in self.graph and b in self.graph:
-            self.graph.add_edge(a, b, key=kind, step=self.steps, **attrs)
+        as acquisitions, a few attributes). Nothing happens if either end is not (or no
+        longer) in the network."""
+        self.net.link(a, b, kind, self.steps, **attrs)
 
     def event(self, kind: str, text: str) -> None:
         if self.record_events:

@@ -72,3 +72,56 @@ class Column:
 
     def __set__(self, obj: Any, value: Any) -> None:
         getattr(getattr(obj.model, self.table), self.name)[obj.row] = value
+
+
+class Records:
+    """An append-only log of fixed-shape records (one per funding round, realised deal...),
+    held in the columns of a :class:`Table` (a few bytes per record instead of a tuple of
+    Python objects) and read back as tuples of Python scalars.
+
+    Args:
+        columns: ``{name: dtype}`` in record order.
+
+    Example:
+        >>> log = Records({"step": np.int32, "amount": np.float64})
+        >>> log.append((3, 1.5))
+        >>> log[-1], len(log), log.column("amount")
+        ((3, 1.5), 1, array([1.5]))
+    """
+
+    def __init__(self, columns: dict[str, Any], capacity: int = 1024) -> None:
+        self.names = tuple(columns)
+        self._table = Table({k: (dtype, 0) for k, dtype in columns.items()}, capacity)
+
+    def append(self, record: tuple) -> None:
+        t = self._table
+        if t.n == t._cap:
+            t._grow()
+        row = t.n
+        for name, value in zip(self.names, record, strict=True):
+            getattr(t, name)[row] = value
+        t.n += 1
+
+    def column(self, name: str) -> np.ndarray:
+        """The values of field ``name`` so far (a view)."""
+        return self._table.view(name)
+
+    def to_array(self, dtype: Any = float) -> np.ndarray:
+        """All records as an ``(n, fields)`` array (C order, like ``np.array(list_of_tuples)``)."""
+        if not len(self):
+            return np.zeros((0, len(self.names)), dtype=dtype)
+        return np.column_stack([self.column(k).astype(dtype) for k in self.names])
+
+    def __len__(self) -> int:
+        return self._table.n
+
+    def __getitem__(self, i: int) -> tuple:
+        n = self._table.n
+        j = i + n if i < 0 else i
+        if not 0 <= j < n:
+            raise IndexError(f"record {i} out of range ({n} records)")
+        return tuple(getattr(self._table, k)[j].item() for k in self.names)
+
+    def __iter__(self):
+        cols = [self.column(k).tolist() for k in self.names]
+        return iter(zip(*cols))

@@ -155,8 +155,8 @@ def _distributions(model, spec: RunSpec, cap: int) -> pd.DataFrame:
     from abm import constants as C
     from abm.mechanisms.operations import live_rows
 
-    deals = np.array([(c, p) for (t, c, p) in model.deals if t >= C.BURN_IN and c > 0],
-                     dtype=float).reshape(-1, 2)
+    deals = model.deals.to_array()
+    deals = deals[(deals[:, 0] >= C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
     parts = {"deal_multiple": deals[:, 1] / deals[:, 0] if deals.size else np.zeros(0),
              "startup_size": model.st.headcount[live_rows(model)].astype(float),
              "incumbent_size": model.inc.headcount[np.flatnonzero(

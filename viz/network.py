@@ -163,11 +163,10 @@ def snapshot(model, max_startups: int = 1500, recent: int = 8, recent_edges: int
     pos = view.pos
     edges: dict[str, list[tuple[int, int, bool]]] = {}
     total = 0
-    for a, b, kind, step in model.graph.edges(keys=True, data="step"):
+    for a, b, kind, step in model.net.iter_edges():
         total += 1
         if a in pos and b in pos:
-            edges.setdefault(kind, []).append((a, b, step is not None
-                                               and step > now - recent_edges))
+            edges.setdefault(kind, []).append((a, b, step > now - recent_edges))
     view.edges = edges
     view.edges_total = total
     view.edges_shown = sum(len(v) for v in edges.values())
@@ -177,10 +176,14 @@ def snapshot(model, max_startups: int = 1500, recent: int = 8, recent_edges: int
 def _neighbours_any(model, view: NetView) -> set[int]:
     """Funds tied to a shown startup (so a closed fund's portfolio is still visible)."""
     out: set[int] = set()
-    g = model.graph
-    for uid, style in view.style.items():
-        if style.startswith("startup") and uid in g:
-            out.update(g.neighbors(uid))
+    net = model.net
+    shown = [uid for uid, style in view.style.items()
+             if style.startswith("startup") and uid in net]
+    if shown:
+        a, b, _, _ = net.edges()
+        mask_a, mask_b = np.isin(a, shown), np.isin(b, shown)
+        out.update(b[mask_a].tolist())
+        out.update(a[mask_b].tolist())
     return out
 
 

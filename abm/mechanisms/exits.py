@@ -283,8 +283,7 @@ def fail(model, startup) -> None:
     _finish(model, startup, C.FAILED)
     _founder_exit(model, startup, failed=True)
     model.stats["failed"] += 1
-    if model.graph.has_node(startup.unique_id):
-        model.graph.remove_node(startup.unique_id)
+    model.net.remove_node(startup.unique_id)
     _deactivate(model, startup)
 
 

@@ -41,8 +41,7 @@ def exit_incumbent(model, row: int) -> None:
     model.counts["incumbents_displaced"] += 1
     model.event("incumbent_exit", f"Incumbent {agent.unique_id} left the market "
                 f"(revenue fell to {inc.revenue[row] * 4:.0f} M a year)")
-    if model.graph.has_node(agent.unique_id):
-        model.graph.remove_node(agent.unique_id)
+    model.net.remove_node(agent.unique_id)
 
 
 def graduate(model, row: int) -> None:
@@ -59,11 +58,9 @@ def graduate(model, row: int) -> None:
     st.headcount[row] = 0
     st.graduated[row] = True
     model.counts["new_incumbents"] += 1
-    g = model.graph
-    if g.has_node(startup.unique_id):  # the firm keeps its ties under its new identity
-        for _, other, key, data in list(g.edges(startup.unique_id, keys=True, data=True)):
-            g.add_edge(new.unique_id, other, key=key, **data)
-        g.remove_node(startup.unique_id)
+    if model.net.has_node(startup.unique_id):  # the firm keeps its ties as the incumbent
+        model.net.carry(startup.unique_id, new.unique_id)
+        model.net.remove_node(startup.unique_id)
     model.event("new_incumbent", f"Startup {startup.unique_id} grew into Incumbent "
                 f"{new.unique_id} ({revenue * 4:.0f} M a year)")
     startup.remove()

@@ -1,0 +1,264 @@
+"""The ecosystem network held as compact arrays, with networkx built on demand.
+
+Every tie the model forms (an investment, a partnership, an acquisition...) is an edge between
+two agents that are *nodes*: the ministry, incumbents, universities, funds and startups
+(founders are not nodes). A networkx ``MultiGraph`` costs about 500 bytes per edge (adjacency
+dicts and a data dict per edge); at ``scale`` 100 the ecosystem has millions of edges, so the
+model keeps them here instead, about 21 bytes per edge:
+
+* nodes are indexed by Mesa ``unique_id``: a kind code, the step they joined and whether they
+  are still in the network (an exited startup or a displaced incumbent leaves it, taking its
+  edges with it, as ``MultiGraph.remove_node`` would);
+* edges are appended in the order they form: both ends, the type, the step, and for the rare
+  types that carry more (acquisition price and mode, people moved) a small dict.
+
+The semantics are those of the ``MultiGraph`` the model used to hold, edge key = edge type:
+re-forming an existing tie of the same type between the same pair updates its step (one edge,
+latest data); ties are undirected; an edge touching a node that has left is gone.
+:meth:`Network.to_networkx` rebuilds exactly that graph (same node order, same adjacency
+order, same data) for the app, the reports and the tests; the summary metrics are computed
+from the arrays directly (:meth:`Network.giant_component_size`,
+:meth:`Network.approximate_clustering`) and equal what networkx returns on the rebuilt graph.
+"""
+
+from __future__ import annotations
+
+import random
+from array import array
+from typing import Any, Iterator
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+EDGE_KINDS: tuple[str, ...] = ("partnership", "investment", "acquisition", "spinoff",
+                               "employment", "joint_research", "grant")
+"""Edge types (the networkx edge key)."""
+
+NODE_KINDS: tuple[str, ...] = ("ministry", "incumbent", "university", "fund", "startup")
+"""Node types (the networkx node attribute ``kind``)."""
+
+_EDGE_CODE = {k: i for i, k in enumerate(EDGE_KINDS)}
+_NODE_CODE = {k: i + 1 for i, k in enumerate(NODE_KINDS)}  # 0: not a node
+
+
+class Network:
+    """Typed, undirected ties between agents, as append-only arrays (see the module text)."""
+
+    def __init__(self) -> None:
+        self._kind = bytearray()          # node kind code by uid; 0 = never a node
+        self._alive = bytearray()         # 1 while the node is in the network
+        self._since = array("i")          # step the node joined
+        self.node_attrs: dict[int, dict[str, Any]] = {}
+        """Extra attributes of some nodes (``fund_kind`` of funds), by uid."""
+        self._a = array("q")
+        self._b = array("q")
+        self._k = array("b")
+        self._t = array("i")
+        self.edge_attrs: dict[int, dict[str, Any]] = {}
+        """Extra data of rare edges (acquisition ``price``/``mode``, ``people``), by index."""
+        self.n_nodes = 0
+        self.version = 0
+        """Bumped by every change (for caches of derived views)."""
+        self._nx: tuple[int, nx.MultiGraph] | None = None
+
+    # -- building ----------------------------------------------------------------------------
+    def add_node(self, uid: int, kind: str, since: int, **attrs: Any) -> None:
+        """Add agent ``uid`` as a node of type ``kind`` (one of :data:`NODE_KINDS`)."""
+        if kind not in _NODE_CODE:
+            raise ValueError(f"node kind must be one of {NODE_KINDS}, got {kind!r}")
+        if uid >= len(self._kind):
+            grow = max(uid + 1 - len(self._kind), len(self._kind), 1024)
+            self._kind.extend(bytes(grow))
+            self._alive.extend(bytes(grow))
+            self._since.extend(array("i", bytes(4 * grow)))
+        if not self._alive[uid]:
+            self.n_nodes += 1
+        self._kind[uid] = _NODE_CODE[kind]
+        self._alive[uid] = 1
+        self._since[uid] = since
+        if attrs:
+            self.node_attrs[uid] = attrs
+        self.version += 1
+
+    def has_node(self, uid: int) -> bool:
+        return 0 <= uid < len(self._alive) and self._alive[uid] == 1
+
+    __contains__ = has_node
+
+    def remove_node(self, uid: int) -> None:
+        """The node leaves the network with all its edges (a no-op if it is not in it)."""
+        if self.has_node(uid):
+            self._alive[uid] = 0
+            self.n_nodes -= 1
+            self.version += 1
+
+    def add_edge(self, a: int, b: int, kind: str, step: int, **attrs: Any) -> None:
+        """Record a tie of type ``kind`` between nodes ``a`` and ``b`` formed at ``step``.
+
+        Both must be in the network (use :meth:`link` to skip silently when one is not)."""
+        self._a.append(a)
+        self._b.append(b)
+        self._k.append(_EDGE_CODE[kind])
+        self._t.append(step)
+        if attrs:
+            self.edge_attrs[len(self._a) - 1] = attrs
+        self.version += 1
+
+    def link(self, a: int, b: int, kind: str, step: int, **attrs: Any) -> None:
+        """:meth:`add_edge` if both ends are in the network, else nothing."""
+        alive = self._alive
+        if 0 <= a < len(alive) and alive[a] and 0 <= b < len(alive) and alive[b]:
+            self.add_edge(a, b, kind, step, **attrs)
+
+    def carry(self, old: int, new: int) -> None:
+        """Give node ``new`` every tie ``old`` has (same type, step and data), in the order
+        ``MultiGraph.edges(old)`` lists them: by neighbour in adjacency order, then by type
+        in the order it formed. (A graduating startup keeps its ties as an incumbent.)"""
+        a, b, k, t, idx = self._live_edges()
+        touch = np.flatnonzero((a == old) | (b == old))
+        if touch.size == 0:
+            return
+        other = np.where(a[touch] == old, b[touch], a[touch])
+        first_nbr: dict[int, int] = {}
+        latest: dict[tuple[int, int], int] = {}
+        first_key: dict[tuple[int, int], int] = {}
+        for j, (o, kk) in enumerate(zip(other.tolist(), k[touch].tolist())):
+            first_nbr.setdefault(o, j)
+            first_key.setdefault((o, kk), j)
+            latest[(o, kk)] = j
+        order = sorted(first_key, key=lambda ok: (first_nbr[ok[0]], first_key[ok]))
+        for o, kk in order:
+            j = latest[(o, kk)]
+            e = int(idx[touch[j]])
+            self.add_edge(new, o, EDGE_KINDS[kk], int(t[touch[j]]),
+                          **self.edge_attrs.get(e, {}))
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def n_edge_records(self) -> int:
+        """Edges ever recorded (including updates and edges of departed nodes)."""
+        return len(self._a)
+
+    def alive_nodes(self) -> np.ndarray:
+        """Uids of the nodes in the network, in node order (= creation order = uid order)."""
+        return np.flatnonzero(np.frombuffer(self._alive, dtype=np.uint8))
+
+    def node_kind_counts(self) -> dict[str, int]:
+        alive = np.frombuffer(self._alive, dtype=np.uint8).astype(bool)
+        codes = np.frombuffer(self._kind, dtype=np.uint8)[alive]
+        counts = np.bincount(codes, minlength=len(NODE_KINDS) + 1)
+        return {kind: int(counts[i + 1]) for i, kind in enumerate(NODE_KINDS)}
+
+    def _live_edges(self) -> tuple[np.ndarray, ...]:
+        """``(a, b, kind, step, index)`` of every edge record whose ends are both in the
+        network, in the order recorded (updates of a tie included)."""
+        a = np.array(self._a, dtype=np.int64)
+        b = np.array(self._b, dtype=np.int64)
+        alive = np.frombuffer(self._alive, dtype=np.uint8).astype(bool)
+        keep = np.flatnonzero(alive[a] & alive[b]) if a.size else np.zeros(0, dtype=np.int64)
+        return (a[keep], b[keep], np.array(self._k, dtype=np.int8)[keep],
+                np.array(self._t, dtype=np.int32)[keep], keep)
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The ties now in the network, one per (pair, type) with its latest step:
+        arrays ``(a, b, kind code, step)`` in the order the ties first formed (kind code
+        indexes :data:`EDGE_KINDS`)."""
+        a, b, k, t, _ = self._live_edges()
+        if a.size == 0:
+            return a, b, k, t
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        order = np.lexsort((np.arange(a.size), k, hi, lo))
+        lo_s, hi_s, k_s = lo[order], hi[order], k[order]
+        start = np.ones(a.size, dtype=bool)
+        start[1:] = (lo_s[1:] != lo_s[:-1]) | (hi_s[1:] != hi_s[:-1]) | (k_s[1:] != k_s[:-1])
+        first = order[start]                                   # first record of each tie
+        last = order[np.append(start[1:], True)]               # latest record of each tie
+        chron = np.argsort(first, kind="stable")
+        first, last = first[chron], last[chron]
+        return a[first], b[first], k[first], t[last]
+
+    def count_edges(self, kind: str) -> int:
+        """Ties of type ``kind`` now in the network (one per pair)."""
+        return int(np.count_nonzero(self.edges()[2] == _EDGE_CODE[kind]))
+
+    def iter_edges(self) -> Iterator[tuple[int, int, str, int]]:
+        """``(a, b, kind, step)`` of every tie now in the network (see :meth:`edges`)."""
+        a, b, k, t = self.edges()
+        for x, y, kk, s in zip(a.tolist(), b.tolist(), k.tolist(), t.tolist()):
+            yield x, y, EDGE_KINDS[kk], s
+
+    def to_networkx(self) -> nx.MultiGraph:
+        """The network as the networkx ``MultiGraph`` the model used to hold (node attributes
+        ``kind``, ``since`` and extras; edge key = type; edge data ``step`` and extras).
+        Cached until the network changes; build it only for small models or on demand."""
+        if self._nx is not None and self._nx[0] == self.version:
+            return self._nx[1]
+        g = nx.MultiGraph()
+        kind = self._kind
+        for uid in self.alive_nodes().tolist():
+            g.add_node(uid, kind=NODE_KINDS[kind[uid] - 1], since=self._since[uid],
+                       **self.node_attrs.get(uid, {}))
+        a, b, k, t, idx = self._live_edges()
+        attrs = self.edge_attrs
+        for x, y, kk, s, e in zip(a.tolist(), b.tolist(), k.tolist(), t.tolist(), idx.tolist()):
+            g.add_edge(x, y, key=EDGE_KINDS[kk], step=s, **attrs.get(e, {}))
+        self._nx = (self.version, g)
+        return g
+
+    # -- metrics -----------------------------------------------------------------------------
+    def giant_component_size(self) -> int:
+        """Nodes in the largest connected component (isolated nodes are components)."""
+        nodes = self.alive_nodes()
+        if nodes.size == 0:
+            return 0
+        a, b, _, _, _ = self._live_edges()
+        ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+        adj = coo_matrix((np.ones(ia.size, dtype=np.int8), (ia, ib)),
+                         shape=(nodes.size, nodes.size))
+        _, labels = connected_components(adj, directed=False)
+        return int(np.bincount(labels).max())
+
+    def approximate_clustering(self, trials: int, seed: int) -> float:
+        """``networkx.approximation.average_clustering(nx.Graph(g), trials, seed)`` of the
+        rebuilt graph ``g``, computed from the arrays.
+
+        The estimator (Schank & Wagner 2004) samples ``trials`` nodes, two random neighbours
+        of each, and counts how often those are linked. To return exactly what networkx
+        returns, it draws from the same ``random.Random(seed)`` and lists each sampled node's
+        neighbours in the order the simple-graph copy holds them: neighbours earlier in node
+        order first (in node order), then later ones in the order their first tie formed.
+        """
+        rnd = random.Random(seed)
+        nodes = self.alive_nodes()
+        n = nodes.size
+        a, b, _, _, idx = self._live_edges()
+        loop = a != b
+        src = np.concatenate([a[loop], b[loop]])
+        dst = np.concatenate([b[loop], a[loop]])
+        first = np.concatenate([idx[loop], idx[loop]])
+        order = np.lexsort((first, dst, src))
+        src, dst, first = src[order], dst[order], first[order]
+        uniq = np.ones(src.size, dtype=bool)
+        uniq[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        src, dst, first = src[uniq], dst[uniq], first[uniq]   # neighbour pairs, first tie
+        starts = np.searchsorted(src, nodes, side="left")
+        ends = np.searchsorted(src, nodes, side="right")
+        pos = {u: i for i, u in enumerate(nodes.tolist())}
+        triangles = 0
+        for i in [int(rnd.random() * n) for _ in range(trials)]:
+            x = int(nodes[i])
+            lo, hi = starts[i], ends[i]
+            if hi - lo < 2:
+                continue
+            nb, fi = dst[lo:hi], first[lo:hi]
+            later = nb > x
+            nbrs = nb[~later].tolist() + nb[later][np.argsort(fi[later], kind="stable")].tolist()
+            u, v = rnd.sample(nbrs, 2)
+            j = pos[v]
+            row = dst[starts[j]:ends[j]]
+            k = np.searchsorted(row, u)
+            if k < row.size and row[k] == u:
+                triangles += 1
+        return triangles / trials
