@@ -170,6 +170,8 @@ class VCFund(Agent):
         self.residual = 0.0
         self.closed = False
         self.raised_successor = False
+        self._pace_key: tuple = ()
+        self._pace = 0.0
 
     # -- life cycle ------------------------------------------------------------------------
     @property
@@ -271,14 +273,21 @@ class VCFund(Agent):
         A closed-end fund must deploy its capital within the investing period: with a share
         ``c`` of its money left and a share ``r`` of the period left, the bar moves by
         ``PACING x log(c / r)`` (clipped to [-0.3, 0.6]). Evergreen corporate funds have no
-        schedule. (Plain ``math`` on floats: this runs for every pitch a fund reads.)
+        schedule. (Plain ``math`` on floats, and kept until the step, cash, size or vintage
+        change: this runs for every pitch a fund reads.)
         """
+        key = (self.model.steps, self.cash, self.size, self.vintage)
+        if key == self._pace_key:  # unchanged since the last pitch it read
+            return self._pace
         size = self.size
         if self.kind == "corporate" or size <= 0:
-            return 0.0
-        left = max(0.05, 1.0 - (self.model.steps - self.vintage) / C.INVEST_PERIOD)
-        ratio = max(self.cash / size, 1e-3) / left
-        return min(max(C.PACING * math.log(ratio), -0.3), 0.6)
+            value = 0.0
+        else:
+            left = max(0.05, 1.0 - (self.model.steps - self.vintage) / C.INVEST_PERIOD)
+            ratio = max(self.cash / size, 1e-3) / left
+            value = min(max(C.PACING * math.log(ratio), -0.3), 0.6)
+        self._pace_key, self._pace = key, value
+        return value
 
 
 class University(Agent):

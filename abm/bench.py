@@ -152,8 +152,8 @@ def child(spec_json: str) -> None:
         summary_s = time.perf_counter() - t1
         emit(event="done", run_s=run_s, cpu_s=cpu_s, agent_steps=total, summary_s=summary_s,
              agents_end=len(model.agents), startups_end=len(model.startups),
-             startup_rows=int(model.st.n), graph_nodes=model.graph.number_of_nodes(),
-             graph_edges=model.graph.number_of_edges(), peak_rss=_rss_bytes())
+             startup_rows=int(model.st.n), graph_nodes=model.net.n_nodes,
+             graph_edges=model.net.number_of_edges(), peak_rss=_rss_bytes())
     elif spec["kind"] == "boltzmann":
         from mesa.examples import BoltzmannWealth
 

@@ -137,6 +137,8 @@ def summary(model) -> dict[str, float]:
     annual_revenue = float(revenue.mean()) * C.STEPS_PER_YEAR if revenue.size else 0.0
     out["vc_intensity"] = _ratio(out["vc_invested_per_year"], annual_revenue)
     out["cvc_deal_share"] = _ratio(float(r[:, 3].sum()), r.shape[0])
+    n_rounds = r.shape[0]
+    del rounds, r  # large at scale 100: free before the network metrics
     com = [(s, a) for (t, s, a) in model.commitments if t > C.BURN_IN]
     total_com = sum(a for _, a in com)
     out["gov_share_of_vc_commitments"] = _ratio(sum(a for s, a in com if s == "government"),
@@ -149,9 +151,11 @@ def summary(model) -> dict[str, float]:
         proceeds = np.sort(deals[:, 1])[::-1]
         top = max(1, int(math.ceil(0.1 * proceeds.size)))
         out["top_decile_deal_return_share"] = _ratio(proceeds[:top].sum(), proceeds.sum())
+        del mult, proceeds
     else:
         out["deal_multiple_below_1_share"] = 0.0
         out["top_decile_deal_return_share"] = 0.0
+    del deals
     tvpis = [f.tvpi() for f in model.funds if f.closed and not f.evergreen and f.paid_in > 0]
     out["fund_tvpi_median"] = _median(np.asarray(tvpis))
 
@@ -217,7 +221,7 @@ def summary(model) -> dict[str, float]:
 
     net = model.net
     kinds = net.node_kind_counts()
-    out["partnership_density"] = _ratio(net.count_edges("partnership"),
+    out["partnership_density"] = _ratio(net.number_of_edges("partnership"),
                                         kinds["startup"] * kinds["incumbent"])
     cohort = founded > C.BURN_IN
     out["startups_with_corporate_partner_share"] = _ratio(
@@ -237,7 +241,7 @@ def summary(model) -> dict[str, float]:
     out["firm_size_tail_exponent"] = hill_tail_exponent(sizes)
 
     out["partnerships_formed"] = float(model.counts["partnerships_formed"])
-    out["rounds_per_year"] = _ratio(r.shape[0], years)
+    out["rounds_per_year"] = _ratio(n_rounds, years)
     for kind in ("independent", "corporate", "government"):
         col = ts[f"vc_{kind}"].iloc[C.BURN_IN:].sum() if ts is not None else 0.0
         out[f"vc_{kind}_per_year"] = _ratio(float(col), years)

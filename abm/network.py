@@ -52,8 +52,8 @@ class Network:
         self._since = array("i")          # step the node joined
         self.node_attrs: dict[int, dict[str, Any]] = {}
         """Extra attributes of some nodes (``fund_kind`` of funds), by uid."""
-        self._a = array("q")
-        self._b = array("q")
+        self._a = array("i")            # int32: uids stay below 2**31 (checked in add_node)
+        self._b = array("i")
         self._k = array("b")
         self._t = array("i")
         self.edge_attrs: dict[int, dict[str, Any]] = {}
@@ -68,6 +68,8 @@ class Network:
         """Add agent ``uid`` as a node of type ``kind`` (one of :data:`NODE_KINDS`)."""
         if kind not in _NODE_CODE:
             raise ValueError(f"node kind must be one of {NODE_KINDS}, got {kind!r}")
+        if not 0 <= uid < 2**31:
+            raise ValueError(f"node id must be in [0, 2**31), got {uid}")
         if uid >= len(self._kind):
             grow = max(uid + 1 - len(self._kind), len(self._kind), 1024)
             self._kind.extend(bytes(grow))
@@ -116,24 +118,31 @@ class Network:
         """Give node ``new`` every tie ``old`` has (same type, step and data), in the order
         ``MultiGraph.edges(old)`` lists them: by neighbour in adjacency order, then by type
         in the order it formed. (A graduating startup keeps its ties as an incumbent.)"""
-        a, b, k, t, idx = self._live_edges()
-        touch = np.flatnonzero((a == old) | (b == old))
-        if touch.size == 0:
+        a = np.frombuffer(self._a, dtype=np.int32)
+        b = np.frombuffer(self._b, dtype=np.int32)
+        idx = np.flatnonzero((a == old) | (b == old))           # one scan, no copies
+        alive = np.frombuffer(self._alive, dtype=np.uint8).view(bool)
+        a, b = a[idx], b[idx]
+        live = alive[a] & alive[b]
+        idx, a, b = idx[live], a[live], b[live]
+        k = np.frombuffer(self._k, dtype=np.int8)[idx]
+        t = np.frombuffer(self._t, dtype=np.int32)[idx]
+        del alive
+        if idx.size == 0:
             return
-        other = np.where(a[touch] == old, b[touch], a[touch])
+        other = np.where(a == old, b, a)
         first_nbr: dict[int, int] = {}
         latest: dict[tuple[int, int], int] = {}
         first_key: dict[tuple[int, int], int] = {}
-        for j, (o, kk) in enumerate(zip(other.tolist(), k[touch].tolist())):
+        for j, (o, kk) in enumerate(zip(other.tolist(), k.tolist())):
             first_nbr.setdefault(o, j)
             first_key.setdefault((o, kk), j)
             latest[(o, kk)] = j
         order = sorted(first_key, key=lambda ok: (first_nbr[ok[0]], first_key[ok]))
         for o, kk in order:
             j = latest[(o, kk)]
-            e = int(idx[touch[j]])
-            self.add_edge(new, o, EDGE_KINDS[kk], int(t[touch[j]]),
-                          **self.edge_attrs.get(e, {}))
+            self.add_edge(new, o, EDGE_KINDS[kk], int(t[j]),
+                          **self.edge_attrs.get(int(idx[j]), {}))
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -154,12 +163,12 @@ class Network:
     def _live_edges(self) -> tuple[np.ndarray, ...]:
         """``(a, b, kind, step, index)`` of every edge record whose ends are both in the
         network, in the order recorded (updates of a tie included)."""
-        a = np.array(self._a, dtype=np.int64)
-        b = np.array(self._b, dtype=np.int64)
-        alive = np.frombuffer(self._alive, dtype=np.uint8).astype(bool)
+        a = np.frombuffer(self._a, dtype=np.int32)   # views: nothing is appended meanwhile
+        b = np.frombuffer(self._b, dtype=np.int32)
+        alive = np.frombuffer(self._alive, dtype=np.uint8).view(bool)
         keep = np.flatnonzero(alive[a] & alive[b]) if a.size else np.zeros(0, dtype=np.int64)
-        return (a[keep], b[keep], np.array(self._k, dtype=np.int8)[keep],
-                np.array(self._t, dtype=np.int32)[keep], keep)
+        return (a[keep], b[keep], np.frombuffer(self._k, dtype=np.int8)[keep],
+                np.frombuffer(self._t, dtype=np.int32)[keep], keep)
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The ties now in the network, one per (pair, type) with its latest step:
@@ -179,9 +188,12 @@ class Network:
         first, last = first[chron], last[chron]
         return a[first], b[first], k[first], t[last]
 
-    def count_edges(self, kind: str) -> int:
-        """Ties of type ``kind`` now in the network (one per pair)."""
-        return int(np.count_nonzero(self.edges()[2] == _EDGE_CODE[kind]))
+    def number_of_edges(self, kind: str | None = None) -> int:
+        """Ties now in the network (one per pair and type), of type ``kind`` if given."""
+        a, b, k, _, _ = self._live_edges()
+        pair = (np.minimum(a, b).astype(np.int64) << 32) | np.maximum(a, b)
+        codes = range(len(EDGE_KINDS)) if kind is None else [_EDGE_CODE[kind]]
+        return sum(int(np.unique(pair[k == c]).size) for c in codes)
 
     def iter_edges(self) -> Iterator[tuple[int, int, str, int]]:
         """``(a, b, kind, step)`` of every tie now in the network (see :meth:`edges`)."""
@@ -245,7 +257,6 @@ class Network:
         src, dst, first = src[uniq], dst[uniq], first[uniq]   # neighbour pairs, first tie
         starts = np.searchsorted(src, nodes, side="left")
         ends = np.searchsorted(src, nodes, side="right")
-        pos = {u: i for i, u in enumerate(nodes.tolist())}
         triangles = 0
         for i in [int(rnd.random() * n) for _ in range(trials)]:
             x = int(nodes[i])
@@ -256,7 +267,7 @@ class Network:
             later = nb > x
             nbrs = nb[~later].tolist() + nb[later][np.argsort(fi[later], kind="stable")].tolist()
             u, v = rnd.sample(nbrs, 2)
-            j = pos[v]
+            j = int(np.searchsorted(nodes, v))
             row = dst[starts[j]:ends[j]]
             k = np.searchsorted(row, u)
             if k < row.size and row[k] == u:

@@ -37,8 +37,9 @@ class Table:
         if self.n == self._cap:
             self._grow()
         row = self.n
+        cols = self.__dict__
         for name, value in values.items():
-            getattr(self, name)[row] = value
+            cols[name][row] = value
         self.n += 1
         return row
 
@@ -92,14 +93,18 @@ class Records:
     def __init__(self, columns: dict[str, Any], capacity: int = 1024) -> None:
         self.names = tuple(columns)
         self._table = Table({k: (dtype, 0) for k, dtype in columns.items()}, capacity)
+        self._cols: list[np.ndarray] | None = None  # the column arrays (until they grow)
 
     def append(self, record: tuple) -> None:
         t = self._table
         if t.n == t._cap:
             t._grow()
+            self._cols = None
+        if self._cols is None:
+            self._cols = [getattr(t, k) for k in self.names]
         row = t.n
-        for name, value in zip(self.names, record, strict=True):
-            getattr(t, name)[row] = value
+        for col, value in zip(self._cols, record, strict=True):
+            col[row] = value
         t.n += 1
 
     def column(self, name: str) -> np.ndarray:

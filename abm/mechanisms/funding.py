@@ -43,18 +43,36 @@ import numpy as np
 from .. import constants as C
 
 
-def _pools(model) -> dict[int, tuple[list, np.ndarray]]:
-    """Investing funds per target stage with cumulative dry-powder weights."""
-    rsm = model.p.round_size_multiplier
+def _pools(model) -> dict[int, tuple[list, np.ndarray, np.ndarray, np.ndarray]]:
+    """Investing funds per target stage: ``(funds, cumulative dry-powder weights, reading
+    noise, most lenient bar shift this quarter)`` (the last two for :func:`predraw`)."""
+    rsm, w = model.p.round_size_multiplier, model.p.cvc_strategic_weight
     investing = [f for f in model.live_funds() if f.cash > 0 and f.investing()]
+    if not investing:
+        return {stage: _NO_POOL for stage in range(1, C.GROWTH + 1)}
+    cash = np.array([f.cash for f in investing])
+    low = np.array([f.stage_min for f in investing])
+    high = np.array([f.stage_max for f in investing])
+    # the most lenient bar each fund can apply this quarter (see VCFund.screen)
+    noise = np.array([0.1 + 1.0 * (1.0 - f.skill) for f in investing])
+    ease = np.array([f.pacing() + (1.2 * w if f.kind == "corporate" else
+                                   0.6 if f.kind == "government" else 0.0) for f in investing])
     pools = {}
     for stage in range(1, C.GROWTH + 1):
         floor = 0.05 * C.ROUND_SIZE[stage] * rsm
-        funds = [f for f in investing
-                 if f.stage_min <= stage <= f.stage_max and f.cash >= floor]
-        weights = np.cumsum([f.cash for f in funds]) if funds else np.zeros(0)
-        pools[stage] = (funds, weights)
+        idx = np.flatnonzero((low <= stage) & (stage <= high) & (cash >= floor))
+        if idx.size:
+            pools[stage] = ([investing[i] for i in idx.tolist()], np.cumsum(cash[idx]),
+                            noise[idx], ease[idx])
+        else:
+            pools[stage] = _NO_POOL
     return pools
+
+
+def _followers(model) -> dict:
+    """Funds that may follow on, by id (constant during the funding step: funds close and
+    parents exit in later mechanisms)."""
+    return {f.unique_id: f for f in model.live_funds() if f.can_follow_on()}
 
 
 def merit(model, row: int, stage: int) -> float:
@@ -90,6 +108,7 @@ def step(model) -> None:
     rows = rng.permutation(rows)
     pools = _pools(model)
     draws = predraw(model, rows, pools, rng)
+    followers = _followers(model)
     # A seeker no candidate can accept and that never raised (so no fund can follow on) is
     # rejected without a try: exactly what try_round would conclude, with no draw skipped.
     go = draws[5] | (model.st.raised[rows] > 0)
@@ -97,19 +116,19 @@ def step(model) -> None:
     keep = np.flatnonzero(go)
     per_row = zip(*(a[keep].tolist() for a in draws))
     for row, draw in zip(rows[keep].tolist(), per_row):
-        try_round(model, row, pools, rng, draw)
+        try_round(model, row, pools, rng, draw, followers)
 
 
 def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
             ) -> tuple[np.ndarray, ...]:
     """The pitch randomness of every seeker in ``rows`` (in that order), drawn as arrays.
 
-    Returns arrays ``(size_noise, pitch, gov_draw, picks, readings, hope)``, one entry per
-    row: the uniform scaling the round target, what investors see (merit plus the common
-    pitch noise), the uniform deciding whether a government fund may lead, the indices of the
-    candidate funds in the stage's pool, each candidate's reading noise, and whether any
+    Returns arrays ``(size_noise, pitch, gov_draw, picks, readings, hope, maybe)``, one
+    entry per row: the uniform scaling the round target, what investors see (merit plus the
+    common pitch noise), the uniform deciding whether a government fund may lead, the indices
+    of the candidate funds in the stage's pool, each candidate's reading noise, whether any
     candidate could accept at the start-of-quarter bars (``False``: all candidates will
-    reject).
+    reject) and, per candidate, whether it could (``False``: it will reject).
     """
     st, p = model.st, model.p
     k = rows.size
@@ -122,50 +141,44 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
     pitch = (np.log(st.quality[rows]) + 0.3 * (st.lrev[rows] - _REF_LREV[stage])
              + C.PITCH_NOISE * pitch_noise)
     picks = np.full((k, C.CANDIDATES), -1, dtype=np.int64)
-    hope = np.zeros(k, dtype=bool)
-    w = p.cvc_strategic_weight
-    lenient: dict = {}  # fund -> (reading noise, most lenient bar shift this quarter)
+    maybe = np.zeros((k, C.CANDIDATES), dtype=bool)
     for s in np.unique(stage).tolist():
-        funds, cum = pools.get(s, _NO_POOL)
+        funds, cum, noise, ease = pools.get(s, _NO_POOL)
         if not funds:
             continue
         sel = np.flatnonzero(stage == s)
         idx = np.minimum(np.searchsorted(cum, pick_u[sel] * cum[-1], side="right"),
                          len(funds) - 1)
         picks[sel] = idx
-        # the most lenient bar each fund can apply this quarter (see VCFund.screen)
-        for f in funds:
-            if f not in lenient:
-                lenient[f] = (0.1 + 1.0 * (1.0 - f.skill),
-                              f.pacing() + (1.2 * w if f.kind == "corporate" else
-                                            0.6 if f.kind == "government" else 0.0))
-        noise, ease = np.array([lenient[f] for f in funds]).T
         best = pitch[sel, None] + noise[idx] * readings[sel] + ease[idx]
-        hope[sel] = (best > C.SCREEN_BAR[s] - 1e-9).any(axis=1)
-    return size_noise, pitch, gov_draw, picks, readings, hope
+        maybe[sel] = best > C.SCREEN_BAR[s] - 1e-9
+    hope = maybe.any(axis=1)
+    return size_noise, pitch, gov_draw, picks, readings, hope, maybe
 
 
-def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | None = None
-              ) -> bool:
+def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | None = None,
+              followers: dict | None = None) -> bool:
     """Run one startup's attempt to raise; returns whether a round closed.
 
-    ``draw`` is this seeker's pitch randomness from :func:`predraw` (drawn here if omitted).
+    ``draw`` is this seeker's pitch randomness from :func:`predraw` (drawn here if omitted);
+    ``followers`` is :func:`_followers` (computed here if omitted).
     A failed attempt starts the ``RETRY_COOLDOWN``.
     """
     p, st = model.p, model.st
     if draw is None:
         draw = tuple(a[0].tolist() for a in predraw(model, np.array([row]), pools, rng))
-    size_noise, m, gov_draw, picks, readings, hope = draw
+    size_noise, m, gov_draw, picks, readings, hope, maybe = draw
     startup = model.startups[row]
     stage = min(int(st.stage[row]) + 1, C.GROWTH)
     target = C.ROUND_SIZE[stage] * p.round_size_multiplier * (0.6 + 0.8 * size_noise)
     # m is the pitch: what every investor sees this round (a common read of merit) ...
     commits: dict = {}
-    fund_by_uid = model.fund_by_uid
+    if followers is None:
+        followers = _followers(model)
     depth = p.followon_depth
     for holder, frac in startup.cap_table.items():
-        fund = fund_by_uid.get(holder)
-        if (fund is not None and fund.can_follow_on() and rng.random() < depth
+        fund = followers.get(holder)
+        if (fund is not None and rng.random() < depth
                 and fund.screen(m + C.INSIDER_EDGE, row, rng, stage)):
             amount = min(frac * target, fund.cash, C.MAX_CHECK_SHARE * fund.size)
             if amount > 0.005:
@@ -176,14 +189,14 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
     funds = pools.get(stage, _NO_POOL)[0]
     if funds and hope:
         seen = set()
-        for i, z in zip(picks, readings):
+        for i, z, could in zip(picks, readings, maybe):
             fund = funds[i]
             if fund in seen or fund in commits or fund.cash <= 0:
                 continue
             seen.add(fund)
             if fund.kind == "government" and lead is None and not gov_may_lead:
                 continue
-            if not fund.screen(m, row, rng, stage, z):
+            if not could or not fund.screen(m, row, rng, stage, z):
                 continue
             remaining = target - committed
             if remaining <= 0.005:
@@ -209,7 +222,8 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
     return True
 
 
-_NO_POOL: tuple[list, np.ndarray] = ([], np.zeros(0))
+_NO_POOL: tuple[list, np.ndarray, np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0),
+                                                            np.zeros(0))
 _REF_LREV = np.array(C.REF_LREV)
 
 
@@ -219,13 +233,14 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead) -> 
     raised = sum(commits.values())
     startup.dilute(pre, {f.unique_id: a for f, a in commits.items()})
     kinds = set()
+    link, uid, now = model.net.link, startup.unique_id, model.steps
     for fund, amount in commits.items():
         fund.cash -= amount
         fund.invested += amount
         fund.portfolio[row] = fund.portfolio.get(row, 0.0) + amount
         kinds.add(fund.kind)
         model.stats[f"vc_{fund.kind}"] += amount
-        model.link(fund.unique_id, startup.unique_id, "investment")
+        link(fund.unique_id, uid, "investment", now)
     st.cash[row] += raised
     st.stage[row] = stage
     post = pre + raised
