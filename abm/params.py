@@ -300,8 +300,6 @@ class Params(Mapping[str, Any]):
     Build with :meth:`from_dict`; derive a changed copy with :meth:`replace`.
     """
 
-    __slots__ = ("_values",)
-
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         merged = {n: s.default for n, s in SPECS.items()}
         for name, value in (values or {}).items():
@@ -312,6 +310,10 @@ class Params(Mapping[str, Any]):
             merged[name] = spec.check(merged[name])
         _cross_check(merged)
         object.__setattr__(self, "_values", MappingProxyType(merged))
+        # the values as plain instance attributes too: the mechanisms read them in their
+        # inner loops, and a plain attribute read is several times faster than __getattr__
+        # (no name clashes with methods: tests/test_params.py checks)
+        self.__dict__.update(merged)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any] | None = None) -> "Params":
@@ -322,11 +324,13 @@ class Params(Mapping[str, Any]):
         """A copy with ``changes`` applied (validated)."""
         return Params({**self._values, **changes})
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __getattr__(self, name: str) -> Any:  # only called for names that are not values
+        raise AttributeError(
+            f"'Params' has no attribute {name!r}" + (
+                f" ({unknown_name_error(name)})" if not name.startswith("_") else ""))
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Params is immutable; use .replace(...)")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Params is immutable; use .replace(...)")

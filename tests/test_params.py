@@ -132,6 +132,16 @@ def test_params_are_immutable():
     d = q.to_dict()
     d["job_mobility"] = 0.2
     assert q.job_mobility == 0.1
+    with pytest.raises(AttributeError):
+        del q.job_mobility
+
+
+def test_params_attributes_are_the_values_and_never_shadow_a_method():
+    p = resolve("japan")
+    assert not set(SPECS) & {n for n in dir(Params) if not n.startswith("_")}
+    assert all(getattr(p, n) == p[n] for n in SPECS)
+    with pytest.raises(AttributeError, match="did you mean: job_mobility"):
+        p.job_mobilty  # noqa: B018
 
 
 def test_params_mapping_and_pickle():
