@@ -353,8 +353,11 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> 
             reps = cfg.repeats_high if scale == high else cfg.repeats
             plan.append((key, {"kind": "model", "preset": preset, "scale": scale,
                                "steps": cfg.steps}, reps))
-    for key, spec, reps in plan:
-        for r in range(reps):
+    # repeats are interleaved (round r runs every case once), so that a slow spell of a
+    # shared machine falls on the yardstick and the model alike rather than on one case
+    rounds = max((reps for _, _, reps in plan), default=0)
+    for r, (key, spec, reps) in ((r, item) for r in range(rounds) for item in plan):
+        if r < reps:
             spec_r = dict(spec, seed=cfg.seed + r)
             log(f"{key} run {r + 1}/{reps} ...")
             res = measure(spec_r, cfg.timeout)
