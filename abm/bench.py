@@ -26,7 +26,9 @@ Ratios (medians over repeats):
   Boltzmann at ``1000 s`` agents (DESIGN.md: scale 1 is of the order of 1,000 live startups):
   scale 1 vs 1,000 agents and scale 10 vs 10,000 agents (quick: 0.2 vs 200, 1 vs 1,000);
 * the **scaling ratio**: time per agent-step at the largest scale over that at the middle
-  scale, ``(t_100 / as_100) / (t_10 / as_10)``; 1.0 means perfectly linear cost.
+  scale, ``(t_100 / as_100) / (t_10 / as_10)``, each large run against the two middle-scale
+  runs of the same preset measured just before and after it (:func:`schedule`); 1.0 means
+  perfectly linear cost.
 
 Targets (reported PASS/FAIL, never an error): ratio >= 1.0 at both pairings, scaling ratio
 <= 1.2, peak memory at the largest scale < 2 GiB.
@@ -333,6 +335,75 @@ def _fmt_scale(s: float) -> str:
     return f"{s:g}"
 
 
+def _cases(cfg: BenchConfig) -> list[tuple[str, str, str, dict]]:
+    """``(key, label, size, spec)`` of every measured case."""
+    low, mid, _ = cfg.scales
+    out = []
+    for n in sorted(set(cfg.boltzmann_sizes) | {boltzmann_for(low), boltzmann_for(mid)}):
+        side = grid_side(n)
+        out.append((f"boltzmann@{n}", "Boltzmann (Mesa)", f"{n:,} agents ({side}x{side})",
+                    {"kind": "boltzmann", "n": n, "steps": cfg.steps}))
+    for scale in cfg.scales:
+        for preset in cfg.presets:
+            out.append((f"{preset}@{_fmt_scale(scale)}", preset, f"scale {_fmt_scale(scale)}",
+                        {"kind": "model", "preset": preset, "scale": scale,
+                         "steps": cfg.steps}))
+    return out
+
+
+def schedule(cfg: BenchConfig) -> list[tuple[str, dict, int]]:
+    """The measured runs, in the order they run: ``(case key, spec, repeat index)``.
+
+    Repeats are interleaved (round ``r`` runs every case once), so that a slow spell of a
+    shared machine falls on the yardstick and the model alike rather than on one case. Each
+    run at the highest scale is *bracketed* by runs of the same preset at the middle scale,
+    one just before and one just after it (mid, high, mid, high, mid...), and the scaling
+    ratio compares it with those two: a machine whose speed drifts over the minutes a
+    scale-100 run takes would otherwise bias the ratio. The middle scale therefore runs
+    ``max(repeats, repeats_high + 1)`` times.
+    """
+    _, mid, high = cfg.scales
+    spec = {key: sp for key, _, _, sp in _cases(cfg)}
+    small = [key for key, _, _, sp in _cases(cfg)
+             if sp["kind"] == "boltzmann" or sp["scale"] not in (mid, high)]
+    n_mid = max(cfg.repeats, cfg.repeats_high + 1)
+    order: list[tuple[str, dict, int]] = []
+    for r in range(max(cfg.repeats, n_mid, cfg.repeats_high)):
+        order += [(key, spec[key], r) for key in small if r < cfg.repeats]
+        for preset in cfg.presets:
+            mk, hk = f"{preset}@{_fmt_scale(mid)}", f"{preset}@{_fmt_scale(high)}"
+            if r < cfg.repeats_high:
+                if r == 0:
+                    order.append((mk, spec[mk], 0))
+                order += [(hk, spec[hk], r), (mk, spec[mk], r + 1)]
+            elif r + 1 < n_mid:
+                order.append((mk, spec[mk], r + 1))
+    return order
+
+
+def _bracketed(mid_runs: list[dict], high_runs: list[dict]) -> tuple[float, ...]:
+    """Scaling ratio of each high-scale run over the mean of the two middle-scale runs that
+    bracket it (see :func:`schedule`), on wall and CPU time; medians over the high runs.
+    Returns ``(ratio, ratio_cpu, us per agent-step at mid, us per agent-step at high)``."""
+    def per(run: dict, key: str) -> float:
+        return run[key] / run["agent_steps"] if run.get("agent_steps") else float("nan")
+
+    wall, cpu, us_mid, us_high = [], [], [], []
+    for i, h in enumerate(high_runs):
+        pair = mid_runs[i:i + 2]
+        if len(pair) < 2:
+            continue
+        for key, sink in (("run_s", wall), ("cpu_s", cpu)):
+            base = (per(pair[0], key) + per(pair[1], key)) / 2
+            sink.append(per(h, key) / base if base > 0 else float("nan"))
+        us_mid.append(1e6 * (per(pair[0], "run_s") + per(pair[1], "run_s")) / 2)
+        us_high.append(1e6 * per(h, "run_s"))
+    if not wall:
+        return (float("nan"),) * 4
+    return (statistics.median(wall), statistics.median(cpu), statistics.median(us_mid),
+            statistics.median(us_high))
+
+
 def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> dict:
     """Measure everything in ``cfg``; return a JSON-ready dict of figures (see module doc)."""
     from importlib.metadata import version
@@ -340,32 +411,19 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> 
     t_start = time.perf_counter()
     low, mid, high = cfg.scales
     cases: dict[str, Case] = {}
-    plan: list[tuple[str, dict, int]] = []
-    for n in sorted(set(cfg.boltzmann_sizes) | {boltzmann_for(low), boltzmann_for(mid)}):
-        side = grid_side(n)
-        key = f"boltzmann@{n}"
-        cases[key] = Case(key, "Boltzmann (Mesa)", f"{n:,} agents ({side}x{side})")
-        plan.append((key, {"kind": "boltzmann", "n": n, "steps": cfg.steps}, cfg.repeats))
-    for scale in cfg.scales:
-        for preset in cfg.presets:
-            key = f"{preset}@{_fmt_scale(scale)}"
-            cases[key] = Case(key, preset, f"scale {_fmt_scale(scale)}")
-            reps = cfg.repeats_high if scale == high else cfg.repeats
-            plan.append((key, {"kind": "model", "preset": preset, "scale": scale,
-                               "steps": cfg.steps}, reps))
-    # repeats are interleaved (round r runs every case once), so that a slow spell of a
-    # shared machine falls on the yardstick and the model alike rather than on one case
-    rounds = max((reps for _, _, reps in plan), default=0)
-    for r, (key, spec, reps) in ((r, item) for r in range(rounds) for item in plan):
-        if r < reps:
-            spec_r = dict(spec, seed=cfg.seed + r)
-            log(f"{key} run {r + 1}/{reps} ...")
-            res = measure(spec_r, cfg.timeout)
-            cases[key].runs.append(res)
-            flag = f" PARTIAL ({res.get('note')}, {res['steps_done']} steps)" \
-                if res["partial"] else ""
-            log(f"  {res['run_s']:.2f} s, {res['rate']:,.0f} agent-steps/s, "
-                f"peak {res['peak_rss'] / 2**20:,.0f} MiB{flag}")
+    for key, label, size, _ in _cases(cfg):
+        cases[key] = Case(key, label, size)
+    order = schedule(cfg)
+    for key, spec, rep in order:
+        reps = sum(1 for k, _, _ in order if k == key)
+        spec_r = dict(spec, seed=cfg.seed + rep)
+        log(f"{key} run {rep + 1}/{reps} ...")
+        res = measure(spec_r, cfg.timeout)
+        cases[key].runs.append(res)
+        flag = f" PARTIAL ({res.get('note')}, {res['steps_done']} steps)" \
+            if res["partial"] else ""
+        log(f"  {res['run_s']:.2f} s, {res['rate']:,.0f} agent-steps/s, "
+            f"peak {res['peak_rss'] / 2**20:,.0f} MiB{flag}")
     log(f"regime comparison: {len(cfg.presets)} presets x {cfg.regime_seeds} seeds ...")
     regime = regime_comparison(cfg.presets, cfg.regime_seeds, cfg.regime_scale,
                                cfg.regime_steps, cfg.regime_workers)
@@ -389,16 +447,12 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> 
     peaks = []
     for preset in cfg.presets:
         a, z = figs[f"{preset}@{_fmt_scale(mid)}"], figs[f"{preset}@{_fmt_scale(high)}"]
-        per_a = a["run_s"] / a["agent_steps"] if a["agent_steps"] else float("nan")
-        per_z = z["run_s"] / z["agent_steps"] if z["agent_steps"] else float("nan")
-        value = per_z / per_a if per_a and per_a > 0 else float("nan")
-        cpu_a = a["cpu_s"] / a["agent_steps"] if a["agent_steps"] else float("nan")
-        cpu_z = z["cpu_s"] / z["agent_steps"] if z["agent_steps"] else float("nan")
-        value_cpu = cpu_z / cpu_a if cpu_a and cpu_a > 0 else float("nan")
+        value, value_cpu, us_mid, us_high = _bracketed(a["runs"], z["runs"])
         scaling.append({"preset": preset, "scales": [mid, high],
                         "time_ratio": z["run_s"] / a["run_s"] if a["run_s"] else float("nan"),
                         "agent_step_ratio": (z["agent_steps"] / a["agent_steps"]
                                              if a["agent_steps"] else float("nan")),
+                        "us_per_agent_step_mid": us_mid, "us_per_agent_step_high": us_high,
                         "ratio": value, "ratio_cpu": value_cpu,
                         "partial": z["partial"] or a["partial"],
                         "lower_bound": z["partial"] and not a["partial"],
@@ -453,8 +507,10 @@ def report_lines(res: dict) -> list[str]:
         part = " (partial run: lower bound)" if s["lower_bound"] else (
             " (partial run)" if s["partial"] else "")
         out.append(f"scaling ratio (time per agent-step, scale {_fmt_scale(hi)} / scale "
-                   f"{_fmt_scale(lo)}): {s['preset']} = {sign}{s['ratio']:.2f} (time x"
-                   f"{s['time_ratio']:.1f} for agent-steps x{s['agent_step_ratio']:.1f}; "
+                   f"{_fmt_scale(lo)}): {s['preset']} = {sign}{s['ratio']:.2f} ("
+                   f"{s['us_per_agent_step_high']:.2f} us per agent-step vs "
+                   f"{s['us_per_agent_step_mid']:.2f} us in the scale-{_fmt_scale(lo)} runs "
+                   f"just before and after; agent-steps x{s['agent_step_ratio']:.1f}; "
                    f"CPU-time basis {sign}{s['ratio_cpu']:.2f})"
                    f"  target <= {s['target']:g}  {_mark(s['pass'])}{part}")
     for p in res["peak_memory"]:

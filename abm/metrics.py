@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats as sps
 
 from . import constants as C
-from .mechanisms.labor import startup_headcount, workforce
+from .mechanisms.labor import startup_headcount
 from .mechanisms.observe import hhi_by_sector
 from .mechanisms.operations import live_rows
 

@@ -192,7 +192,7 @@ class EcosystemModel(Model):
             while budget > 0:
                 size = min(budget, new_fund_size(self, rng))
                 budget -= size
-                fund = self.add_fund("independent", size, vintage=-age)
+                self.add_fund("independent", size, vintage=-age)
                 self.commitments.append((-age, "private_lp", size))
         # the ministry's first appropriation happens in step 1 (mechanisms.policy)
 

@@ -363,8 +363,6 @@ class _Report:
         if self.kind != "component_swap":
             return
         sc = self.scen
-        dirs = [b for b in dict.fromkeys(sc["base"]) if not sc.loc[sc["base"] == b, "swaps"]
-                .iloc[0]]
         self.md.append("## Component swaps: main effects and interactions\n")
         self.md.append("Main effect of component A = Y(base with A swapped) - Y(base); "
                        "interaction of A and B = Y(AB) - Y(A) - Y(B) + Y(base) (difference in "

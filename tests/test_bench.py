@@ -8,6 +8,9 @@ prints its ratio lines and writes a complete JSON.
 from __future__ import annotations
 
 import json
+import math
+
+import pytest
 
 from typer.testing import CliRunner
 
@@ -69,3 +72,36 @@ def test_pairing_and_grid():
     assert bench.boltzmann_for(1) == 1000 and bench.boltzmann_for(10) == 10000
     assert bench.grid_side(10000) == 100 and bench.grid_side(1000) == 32
     assert bench.QUICK.scales == (0.2, 1.0, 5.0) and bench.FULL.scales == (1.0, 10.0, 100.0)
+
+
+def test_schedule_interleaves_repeats_and_brackets_each_large_run():
+    cfg = bench.BenchConfig(presets=("japan", "korea"), repeats=3, repeats_high=2)
+    order = [(key, rep) for key, _, rep in bench.schedule(cfg)]
+    keys = [k for k, _ in order]
+    # every case once per round: the first round has each Boltzmann and scale-1 case once
+    assert keys.count("boltzmann@1000") == 3 and keys.count("japan@1") == 3
+    assert keys.index("boltzmann@1000") < keys.index("japan@1") < keys.index("japan@10")
+    assert keys.count("japan@100") == 2 and keys.count("japan@10") == 3  # max(3, 2 + 1)
+    # mid, high, mid, high, mid for one preset, in that order (other cases in between)
+    jp = [(k, r) for k, r in order if k.startswith("japan@1") and k != "japan@1"]
+    assert jp == [("japan@10", 0), ("japan@100", 0), ("japan@10", 1), ("japan@100", 1),
+                  ("japan@10", 2)]
+    i_hi = order.index(("japan@100", 0))
+    assert order[i_hi - 1] == ("japan@10", 0) and order[i_hi + 1] == ("japan@10", 1)
+    # repeats 1: the middle scale still runs twice, around its large run
+    one = [k for k, _, _ in bench.schedule(bench.BenchConfig(presets=("japan",), repeats=1))]
+    assert one.count("japan@10") == 2 and one.count("boltzmann@1000") == 1
+    assert one[one.index("japan@100") - 1] == one[one.index("japan@100") + 1] == "japan@10"
+
+
+def test_bracketed_scaling_ratio_compares_each_large_run_with_its_neighbours():
+    def run(t, n):
+        return {"run_s": t, "cpu_s": t / 2, "agent_steps": n}
+    # the machine slowed down 2x during the large run and the run after it: a ratio against
+    # the median of all middle runs would say 2.0; against its neighbours it is 1.33
+    mid = [run(1.0, 10), run(2.0, 10), run(1.0, 10)]
+    high = [run(20.0, 100)]
+    ratio, ratio_cpu, us_mid, us_high = bench._bracketed(mid, high)
+    assert ratio == pytest.approx(2.0 / 1.5) and ratio_cpu == pytest.approx(2.0 / 1.5)
+    assert us_mid == pytest.approx(1.5e5) and us_high == pytest.approx(2e5)
+    assert all(math.isnan(x) for x in bench._bracketed(mid[:1], high))

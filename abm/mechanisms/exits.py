@@ -171,7 +171,7 @@ def threat_of(model, rows: np.ndarray) -> np.ndarray:
 
 def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
     """``buyer_row`` buys ``startup`` for ``price`` in ``mode`` (integrate/acquihire/shelve)."""
-    p, st, inc, row = model.p, model.st, model.inc, startup.row
+    st, inc, row = model.st, model.inc, startup.row
     tax = model.ministry.instrument("ma_tax_incentive")
     inc.cash[buyer_row] -= price
     if tax > 0:

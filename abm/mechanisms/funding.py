@@ -130,7 +130,7 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
     candidate could accept at the start-of-quarter bars (``False``: all candidates will
     reject) and, per candidate, whether it could (``False``: it will reject).
     """
-    st, p = model.st, model.p
+    st = model.st
     k = rows.size
     size_noise = rng.random(k)
     pitch_noise = rng.standard_normal(k)
