@@ -960,3 +960,34 @@ def test_cvc_topped_up_from_parent_revenue():
     assert cvc.cash == _approx(top_up) and cvc.size == _approx(top_up)
     assert m.inc.cash[parent.row] == _approx(5000.0 - top_up)
     B.assert_money_conserved(m)
+
+
+def _take_reference(hc: np.ndarray, n: int, weights: np.ndarray) -> np.ndarray:
+    """take_from_incumbents written out plainly: proportional floors capped by headcount,
+    the shortfall from the incumbents with most room left (stable order)."""
+    take = np.minimum(np.floor(weights / float(weights.sum()) * n).astype(np.int64), hc)
+    short = n - int(take.sum())
+    for i in np.argsort(-(hc - take), kind="stable"):
+        extra = min(short, int(hc[i] - take[i]))
+        take[i] += extra
+        short -= extra
+    return take
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_take_from_incumbents_equals_the_plain_rule_small_and_large_teams(seed):
+    rng = np.random.default_rng(seed)
+    m = B.make_model(seed=seed)
+    for _ in range(int(rng.integers(2, 40))):
+        B.add_incumbent(m, sector=0, revenue=float(rng.uniform(1, 500)))
+    rows = np.flatnonzero(m.inc.view("alive"))
+    m.inc.headcount[rows] = rng.integers(0, 60, rows.size)
+    if seed == 0:
+        m.inc.headcount[rows[1]] = 10_000   # one dominant firm: proportional shares bind
+    for n in (1, 2, 3, 25, 400):
+        hc = m.inc.headcount[rows].copy()
+        weights = hc * 0.7
+        expected = _take_reference(hc, n, weights)
+        got = labor.take_from_incumbents(m, n, rows, weights)
+        assert got == int(expected.sum())
+        np.testing.assert_array_equal(hc - m.inc.headcount[rows], expected)

@@ -230,6 +230,9 @@ def acquisitions(model) -> None:
     tiny = (st.stage[cand] <= 1) & (C.STEPS_PER_YEAR * st.revenue[cand] < 1.0)
     h = np.where(tiny, C.ACQUIHIRE_DAMPING * h, h)
     hit = rng.random(cand.size) < h
+    # live incumbents by sector, in row order (no incumbent enters or exits meanwhile)
+    sectors = inc.sector[alive]
+    by_sector = {int(s): alive[sectors == s] for s in np.unique(sectors).tolist()}
     for row, thr in zip(cand[hit], threat[hit]):
         row = int(row)
         startup = model.startups[row]
@@ -238,7 +241,7 @@ def acquisitions(model) -> None:
         if tiny:
             price = max(C.ACQUIHIRE_PER_HEAD * p.round_size_multiplier * st.headcount[row],
                         0.3 * price)
-        buyer = _buyer(model, row, price, alive, rng)
+        buyer = _buyer(model, row, price, alive, rng, by_sector)
         if buyer < 0:
             continue
         if tiny:
@@ -251,13 +254,21 @@ def acquisitions(model) -> None:
 
 
 def _buyer(model, row: int, price: float, alive: np.ndarray,
-           rng: np.random.Generator) -> int:
+           rng: np.random.Generator, by_sector: dict | None = None) -> int:
+    """The acquirer of startup ``row`` at ``price``: its partner (70%) if it can pay, else a
+    live incumbent of its sector that can pay, drawn by acquisition appetite; -1 if none.
+    ``by_sector`` (live rows per sector, as :func:`acquisitions` builds it) saves a scan of
+    every incumbent."""
     st, inc = model.st, model.inc
     partner = int(st.partner[row])
     if partner >= 0 and inc.alive[partner] and inc.cash[partner] >= price \
             and rng.random() < 0.7:
         return partner
-    ok = alive[(inc.sector[alive] == st.sector[row]) & (inc.cash[alive] >= price)]
+    if by_sector is None:
+        same = alive[inc.sector[alive] == st.sector[row]]
+    else:
+        same = by_sector.get(int(st.sector[row]), alive[:0])
+    ok = same[inc.cash[same] >= price]
     if ok.size == 0:
         return -1
     w = inc.appetite[ok]

@@ -39,6 +39,15 @@ def take_from_incumbents(model, n: int, rows: np.ndarray, weights: np.ndarray) -
     total_w = float(weights.sum())
     if total_w <= 0:
         return 0
+    if float(weights.max()) / total_w * n < 1.0:
+        # every proportional share rounds down to 0 (a founding team from a big labour
+        # market): the shortfall, all n, comes from the incumbent with most room, exactly as
+        # below, without building the arrays
+        h = hc[rows]
+        first = int(np.argmax(h))
+        if h[first] >= n:
+            hc[rows[first]] -= n
+            return n
     take = np.floor(weights / total_w * n).astype(np.int64)
     take = np.minimum(take, hc[rows])
     short = n - int(take.sum())
