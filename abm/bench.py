@@ -50,6 +50,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
@@ -364,7 +365,7 @@ def schedule(cfg: BenchConfig) -> list[tuple[str, dict, int]]:
     """
     _, mid, high = cfg.scales
     spec = {key: sp for key, _, _, sp in _cases(cfg)}
-    small = [key for key, _, _, sp in _cases(cfg)
+    small = [key for key, sp in spec.items()
              if sp["kind"] == "boltzmann" or sp["scale"] not in (mid, high)]
     n_mid = max(cfg.repeats, cfg.repeats_high + 1)
     order: list[tuple[str, dict, int]] = []
@@ -396,8 +397,9 @@ def _bracketed(mid_runs: list[dict], high_runs: list[dict]) -> tuple[float, ...]
         for key, sink in (("run_s", wall), ("cpu_s", cpu)):
             base = (per(pair[0], key) + per(pair[1], key)) / 2
             sink.append(per(h, key) / base if base > 0 else float("nan"))
-        us_mid.append(1e6 * (per(pair[0], "run_s") + per(pair[1], "run_s")) / 2)
-        us_high.append(1e6 * per(h, "run_s"))
+            if key == "run_s":
+                us_mid.append(1e6 * base)
+                us_high.append(1e6 * per(h, key))
     if not wall:
         return (float("nan"),) * 4
     return (statistics.median(wall), statistics.median(cpu), statistics.median(us_mid),
@@ -414,10 +416,10 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> 
     for key, label, size, _ in _cases(cfg):
         cases[key] = Case(key, label, size)
     order = schedule(cfg)
+    reps = Counter(key for key, _, _ in order)
     for key, spec, rep in order:
-        reps = sum(1 for k, _, _ in order if k == key)
         spec_r = dict(spec, seed=cfg.seed + rep)
-        log(f"{key} run {rep + 1}/{reps} ...")
+        log(f"{key} run {rep + 1}/{reps[key]} ...")
         res = measure(spec_r, cfg.timeout)
         cases[key].runs.append(res)
         flag = f" PARTIAL ({res.get('note')}, {res['steps_done']} steps)" \

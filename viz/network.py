@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from abm import constants as C
+from abm.network import EDGE_KINDS
 
 NODE_STYLE: dict[str, tuple[str, str, str]] = {
     # key: (label, colour, marker)
@@ -139,7 +140,8 @@ def snapshot(model, max_startups: int = 1500, recent: int = 8, recent_edges: int
             view.size[uid] = float(max(inc.headcount[row], 1))
 
     # -- funds (middle ring by kind), universities, ministry ----------------------------------
-    tied = _neighbours_any(model, view)
+    ties = model.net.edges()  # (a, b, kind code, step) of every tie, read once
+    tied = _neighbours_any(model, view, ties)
     funds = [f for f in model.funds if f.investing() or f.unique_id in tied]
     kinds = ("independent", "corporate", "government")
     for ki, kind in enumerate(kinds):
@@ -163,24 +165,24 @@ def snapshot(model, max_startups: int = 1500, recent: int = 8, recent_edges: int
     pos = view.pos
     edges: dict[str, list[tuple[int, int, bool]]] = {}
     total = 0
-    for a, b, kind, step in model.net.iter_edges():
+    for a, b, code, step in zip(*(x.tolist() for x in ties)):
         total += 1
         if a in pos and b in pos:
-            edges.setdefault(kind, []).append((a, b, step > now - recent_edges))
+            edges.setdefault(EDGE_KINDS[code], []).append((a, b, step > now - recent_edges))
     view.edges = edges
     view.edges_total = total
     view.edges_shown = sum(len(v) for v in edges.values())
     return view
 
 
-def _neighbours_any(model, view: NetView) -> set[int]:
+def _neighbours_any(model, view: NetView, ties: tuple[np.ndarray, ...]) -> set[int]:
     """Funds tied to a shown startup (so a closed fund's portfolio is still visible)."""
     out: set[int] = set()
     net = model.net
     shown = [uid for uid, style in view.style.items()
              if style.startswith("startup") and uid in net]
     if shown:
-        a, b, _, _ = net.edges()
+        a, b = ties[0], ties[1]
         mask_a, mask_b = np.isin(a, shown), np.isin(b, shown)
         out.update(b[mask_a].tolist())
         out.update(a[mask_b].tolist())
