@@ -120,6 +120,7 @@ class EcosystemModel(Model):
         """Every fund ever, in creation order (closed ones stay for the metrics)."""
         self.open_funds: list[VCFund] = []
         """Funds not closed yet, in creation order (see :meth:`live_funds`)."""
+        self._fund_closed = False
         self.fund_by_uid: dict[int, VCFund] = {}
         self.founder_by_uid: dict[int, Founder] = {}
         """Founders still in the ecosystem, by id (cap-table holders that receive money)."""
@@ -298,9 +299,19 @@ class EcosystemModel(Model):
     def live_funds(self) -> list[VCFund]:
         """Funds not yet closed, in creation order: what the per-step mechanisms loop over
         (``self.funds`` keeps every fund ever and grows without bound)."""
-        if any(f.closed for f in self.open_funds):
+        if self._fund_closed:
+            self._fund_closed = False
             self.open_funds = [f for f in self.open_funds if not f.closed]
         return self.open_funds
+
+    def retire(self, agent: Any) -> None:
+        """A closed fund or an exited incumbent leaves the live agents (Mesa's
+        ``model.agents``) and, for a fund, :meth:`live_funds`. It stays in :attr:`funds` or
+        :attr:`incumbents` (and its table row) for the metrics."""
+        if isinstance(agent, VCFund):
+            agent.closed = True
+            self._fund_closed = True
+        agent.remove()
 
     # -- graph and events --------------------------------------------------------------------
     @property

@@ -669,6 +669,7 @@ def test_incumbent_below_floor_exits_and_its_cvc_closes():
     assert inc.cash[weak.row] == 0.0 and B.sunk(m, "shareholder_payouts") > payouts
     assert m.st.partner[s.row] == -1
     assert not m.graph.has_node(weak.unique_id)
+    assert weak not in m.agents and m.incumbents[weak.row] is weak  # on record, not live
     assert m.counts["incumbents_displaced"] == 1
     assert inc.alive[1]
     assert labor.workforce(m) == work
@@ -875,6 +876,8 @@ def test_fund_closes_at_end_of_life_with_residual_value_sold_to_secondary_buyers
     cash = fund.cash - C.MGMT_FEE / 2 * fund.size
     funds.life_cycle(m)
     assert fund.closed and fund.cash == 0.0 and not fund.portfolio
+    # a closed fund is no longer a live agent; it stays on record for the metrics
+    assert fund not in m.agents and fund not in m.live_funds() and fund in m.funds
     assert B.sunk(m, "lp_returned_capital") == _approx(cash)
     assert fund.residual == _approx(frac * 40.0 * C.RESIDUAL_DISCOUNT)
     assert fund.unique_id not in s.cap_table

@@ -43,3 +43,16 @@ def test_run_restores_the_collector_state_also_on_error():
         assert not gc.isenabled()  # a caller's own choice is left alone
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("preset", ["silicon_valley", "japan"])
+def test_model_agents_are_the_live_agents(preset):
+    """``model.agents`` (what ``abm bench`` counts as agent-steps) holds the live agents only:
+    exited startups, closed funds, exited incumbents and retired founders have left it."""
+    m = EcosystemModel(preset=preset, seed=5, scale=0.3)
+    m.run(60)
+    assert any(f.closed for f in m.funds)  # closings happened
+    live = (set(m.startups.values()) | set(m.live_funds()) | set(m.founder_by_uid.values())
+            | {i for i in m.incumbents if m.inc.alive[i.row]} | set(m.universities)
+            | {m.ministry})
+    assert set(m.agents) == live

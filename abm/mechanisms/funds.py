@@ -123,7 +123,7 @@ def close(model, fund) -> None:
     if fund.cash > 0:
         model.ledger.sink("lp_returned_capital", fund.cash)
         fund.cash = 0.0
-    fund.closed = True
+    model.retire(fund)  # closed: out of the live agents, kept in model.funds
 
 
 def life_cycle(model) -> None:

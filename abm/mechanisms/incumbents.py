@@ -42,6 +42,7 @@ def exit_incumbent(model, row: int) -> None:
     model.event("incumbent_exit", f"Incumbent {agent.unique_id} left the market "
                 f"(revenue fell to {inc.revenue[row] * 4:.0f} M a year)")
     model.net.remove_node(agent.unique_id)
+    model.retire(agent)  # out of the live agents, kept in model.incumbents
 
 
 def graduate(model, row: int) -> None:
