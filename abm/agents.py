@@ -265,6 +265,8 @@ class VCFund(Agent):
             bar -= 0.2 * w
         elif kind == "government":
             bar -= 0.6
+        if kind == "corporate":  # evergreen: no deployment schedule (pacing() is 0)
+            return signal > bar
         return signal > bar - self.pacing()
 
     def pacing(self) -> float:

@@ -170,7 +170,7 @@ def summary(model) -> dict[str, float]:
     workers = np.asarray(model.history["workers"][C.BURN_IN:])
     out["labor_mobility_rate"] = _ratio(_ratio(moves, years), float(workers.mean())
                                         if workers.size else 0.0)
-    alive = np.flatnonzero(inc.view("alive"))
+    alive = inc.view("alive").nonzero()[0]
     live = live_rows(model)
     s_emp = startup_headcount(model)
     i_emp = float(inc.headcount[alive].sum())

@@ -26,6 +26,7 @@ from mesa import DataCollector, Model
 
 from . import constants as C
 from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
+from .draws import choice
 from .ledger import Ledger
 from .network import Network
 from .params import ParameterError, Params
@@ -241,7 +242,7 @@ class EcosystemModel(Model):
             elif kind == "government":
                 stage_range = (1, 4)
             else:
-                focus = rng.choice(3, p=(0.4, 0.4, 0.2))
+                focus = choice(rng, 3, (0.4, 0.4, 0.2))
                 stage_range = ((1, 3), (1, C.GROWTH), (3, C.GROWTH))[int(focus)]
         if skill is None:
             skill = {"independent": p.fund_selection_skill,

@@ -120,7 +120,7 @@ class Network:
         in the order it formed. (A graduating startup keeps its ties as an incumbent.)"""
         a = np.frombuffer(self._a, dtype=np.int32)
         b = np.frombuffer(self._b, dtype=np.int32)
-        idx = np.flatnonzero((a == old) | (b == old))           # one scan, no copies
+        idx = ((a == old) | (b == old)).nonzero()[0]           # one scan, no copies
         alive = np.frombuffer(self._alive, dtype=np.uint8).view(bool)
         a, b = a[idx], b[idx]
         live = alive[a] & alive[b]
@@ -152,7 +152,7 @@ class Network:
 
     def alive_nodes(self) -> np.ndarray:
         """Uids of the nodes in the network, in node order (= creation order = uid order)."""
-        return np.flatnonzero(np.frombuffer(self._alive, dtype=np.uint8))
+        return np.frombuffer(self._alive, dtype=np.uint8).nonzero()[0]
 
     def node_kind_counts(self) -> dict[str, int]:
         alive = np.frombuffer(self._alive, dtype=np.uint8).astype(bool)
@@ -166,7 +166,7 @@ class Network:
         a = np.frombuffer(self._a, dtype=np.int32)   # views: nothing is appended meanwhile
         b = np.frombuffer(self._b, dtype=np.int32)
         alive = np.frombuffer(self._alive, dtype=np.uint8).view(bool)
-        keep = np.flatnonzero(alive[a] & alive[b]) if a.size else np.zeros(0, dtype=np.int64)
+        keep = (alive[a] & alive[b]).nonzero()[0] if a.size else np.zeros(0, dtype=np.int64)
         return (a[keep], b[keep], np.frombuffer(self._k, dtype=np.int8)[keep],
                 np.frombuffer(self._t, dtype=np.int32)[keep], keep)
 

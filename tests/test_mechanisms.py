@@ -402,9 +402,9 @@ def _capture_leads(monkeypatch):
     leads = []
     real = funding.close_round
 
-    def spy(model, startup, stage, pre, commits, lead):
+    def spy(model, startup, stage, pre, commits, lead, raised=None):
         leads.append((lead, dict(commits)))
-        real(model, startup, stage, pre, commits, lead)
+        real(model, startup, stage, pre, commits, lead, raised)
 
     monkeypatch.setattr(funding, "close_round", spy)
     return leads

@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from .. import constants as C
+from ..draws import choice
 from . import funds as F
 from . import labor, partnerships
 
@@ -146,7 +147,7 @@ def ipos(model) -> None:
         return
     ok = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1)
           & (C.STEPS_PER_YEAR * st.revenue[:n] >= p.ipo_threshold))
-    rows = np.flatnonzero(ok)
+    rows = ok.nonzero()[0]
     if rows.size == 0:
         return
     rows = rows[rng.random(rows.size) < p.ipo_propensity]
@@ -214,10 +215,10 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
 def acquisitions(model) -> None:
     p, st, inc, rng = model.p, model.st, model.inc, model.rngs["exits"]
     n = st.n
-    alive = np.flatnonzero(inc.view("alive"))
+    alive = inc.view("alive").nonzero()[0]
     if n == 0 or alive.size == 0:
         return
-    cand = np.flatnonzero((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1))
+    cand = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1)).nonzero()[0]
     if cand.size == 0:
         return
     appetite = partnerships.sector_mean(model, inc.appetite[alive], alive)
@@ -274,7 +275,7 @@ def _buyer(model, row: int, price: float, alive: np.ndarray,
     w = inc.appetite[ok]
     if w.sum() <= 0:
         return -1
-    return int(rng.choice(ok, p=w / w.sum()))
+    return int(choice(rng, ok, w / w.sum()))
 
 
 # -- failures ----------------------------------------------------------------------------------
@@ -307,8 +308,8 @@ def failures(model) -> None:
         if st.status[row] == C.ACTIVE and st.cash[row] <= 1e-9:
             fail(model, model.startups[row])
     n = st.n
-    stalled = np.flatnonzero((st.status[:n] == C.ACTIVE)
-                             & (model.steps - st.last_round[:n] >= C.STALL_QUARTERS))
+    stalled = ((st.status[:n] == C.ACTIVE)
+               & (model.steps - st.last_round[:n] >= C.STALL_QUARTERS)).nonzero()[0]
     if stalled.size:
         for row in stalled[rng.random(stalled.size) < C.STALL_HAZARD]:
             fail(model, model.startups[int(row)])

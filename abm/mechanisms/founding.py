@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from ..draws import choice
 from . import labor
 
 
@@ -91,7 +92,7 @@ def step(model) -> None:
            * (0.5 + p.risk_tolerance))
     n = int(rng.poisson(lam)) if rows.size else 0
     if n:
-        parents = rng.choice(rows, size=n, p=mov / mov.sum())
+        parents = choice(rng, rows, mov / mov.sum(), n)
         for r in parents:
             parent = model.incumbents[int(r)]
             sector = int(inc.sector[r]) if rng.random() < 0.7 else int(

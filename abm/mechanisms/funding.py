@@ -50,17 +50,16 @@ def _pools(model) -> dict[int, tuple[list, np.ndarray, np.ndarray, np.ndarray]]:
     investing = [f for f in model.live_funds() if f.cash > 0 and f.investing()]
     if not investing:
         return {stage: _NO_POOL for stage in range(1, C.GROWTH + 1)}
-    cash = np.array([f.cash for f in investing])
-    low = np.array([f.stage_min for f in investing])
-    high = np.array([f.stage_max for f in investing])
-    # the most lenient bar each fund can apply this quarter (see VCFund.screen)
-    noise = np.array([0.1 + 1.0 * (1.0 - f.skill) for f in investing])
-    ease = np.array([f.pacing() + (1.2 * w if f.kind == "corporate" else
-                                   0.6 if f.kind == "government" else 0.0) for f in investing])
+    # per fund: cash, stages, reading noise and the most lenient bar shift it can apply
+    # this quarter (see VCFund.screen), read in one pass
+    shift = {"corporate": 1.2 * w, "government": 0.6, "independent": 0.0}
+    table = np.array([(f.cash, f.stage_min, f.stage_max, 0.1 + 1.0 * (1.0 - f.skill),
+                       f.pacing() + shift[f.kind]) for f in investing]).T
+    cash, low, high, noise, ease = table
     pools = {}
     for stage in range(1, C.GROWTH + 1):
         floor = 0.05 * C.ROUND_SIZE[stage] * rsm
-        idx = np.flatnonzero((low <= stage) & (stage <= high) & (cash >= floor))
+        idx = ((low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
         if idx.size:
             pools[stage] = ([investing[i] for i in idx.tolist()], np.cumsum(cash[idx]),
                             noise[idx], ease[idx])
@@ -85,7 +84,7 @@ def seekers(model) -> np.ndarray:
     """Rows of startups that look for money this quarter."""
     st = model.st
     n = st.n
-    active = np.flatnonzero(st.status[:n] == C.ACTIVE)
+    active = (st.status[:n] == C.ACTIVE).nonzero()[0]
     if active.size == 0:
         return active
     from .operations import unit_cost
@@ -113,7 +112,7 @@ def step(model) -> None:
     # rejected without a try: exactly what try_round would conclude, with no draw skipped.
     go = draws[5] | (model.st.raised[rows] > 0)
     model.st.last_pitch[rows[~go]] = model.steps
-    keep = np.flatnonzero(go)
+    keep = go.nonzero()[0]
     per_row = zip(*(a[keep].tolist() for a in draws))
     for row, draw in zip(rows[keep].tolist(), per_row):
         try_round(model, row, pools, rng, draw, followers)
@@ -146,7 +145,7 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
         funds, cum, noise, ease = pools.get(s, _NO_POOL)
         if not funds:
             continue
-        sel = np.flatnonzero(stage == s)
+        sel = (stage == s).nonzero()[0]
         idx = np.minimum(np.searchsorted(cum, pick_u[sel] * cum[-1], side="right"),
                          len(funds) - 1)
         picks[sel] = idx
@@ -175,15 +174,15 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
     commits: dict = {}
     if followers is None:
         followers = _followers(model)
-    depth = p.followon_depth
+    depth, edge, draw_u = p.followon_depth, m + C.INSIDER_EDGE, rng.random
+    committed = 0.0  # sum(commits.values()), added up in the same order
     for holder, frac in startup.cap_table.items():
         fund = followers.get(holder)
-        if (fund is not None and rng.random() < depth
-                and fund.screen(m + C.INSIDER_EDGE, row, rng, stage)):
+        if fund is not None and draw_u() < depth and fund.screen(edge, row, rng, stage):
             amount = min(frac * target, fund.cash, C.MAX_CHECK_SHARE * fund.size)
             if amount > 0.005:
                 commits[fund] = amount
-    committed = sum(commits.values())
+                committed += amount
     lead = None
     gov_may_lead = gov_draw >= p.gov_coinvest_required
     funds = pools.get(stage, _NO_POOL)[0]
@@ -206,7 +205,7 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
             if amount <= 0.005:
                 continue
             commits[fund] = amount
-            committed = sum(commits.values())
+            committed += amount
             if lead is None:
                 lead = fund
     raised = committed
@@ -218,28 +217,32 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
     excess = min(max(m - C.SCREEN_BAR[stage], -1.5), 2.5)
     pre = C.PRE_MONEY[stage] * p.round_size_multiplier * math.exp(0.5 * excess)
     pre = max(pre, 3.0 * C.STEPS_PER_YEAR * st.revenue[row])
-    close_round(model, startup, stage, pre, commits, lead)
+    close_round(model, startup, stage, pre, commits, lead, raised)
     return True
 
 
 _NO_POOL: tuple[list, np.ndarray, np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0),
                                                             np.zeros(0))
 _REF_LREV = np.array(C.REF_LREV)
+_VC_STAT = {kind: f"vc_{kind}" for kind in ("independent", "corporate", "government")}
 
 
-def close_round(model, startup, stage: int, pre: float, commits: dict, lead) -> None:
-    """Issue shares, move the money, record the round and its edges."""
+def close_round(model, startup, stage: int, pre: float, commits: dict, lead,
+                raised: float | None = None) -> None:
+    """Issue shares, move the money, record the round and its edges (``raised`` is
+    ``sum(commits.values())``, computed here if omitted)."""
     st, row = model.st, startup.row
-    raised = sum(commits.values())
+    if raised is None:
+        raised = sum(commits.values())
     startup.dilute(pre, {f.unique_id: a for f, a in commits.items()})
     kinds = set()
-    link, uid, now = model.net.link, startup.unique_id, model.steps
+    link, uid, now, stats = model.net.link, startup.unique_id, model.steps, model.stats
     for fund, amount in commits.items():
         fund.cash -= amount
         fund.invested += amount
         fund.portfolio[row] = fund.portfolio.get(row, 0.0) + amount
         kinds.add(fund.kind)
-        model.stats[f"vc_{fund.kind}"] += amount
+        stats[_VC_STAT[fund.kind]] += amount
         link(fund.unique_id, uid, "investment", now)
     st.cash[row] += raised
     st.stage[row] = stage

@@ -50,9 +50,10 @@ def raise_funds(model) -> None:
 
     # successors of managers with a good record
     requests = []
+    due = t - (C.INVEST_PERIOD - C.STEPS_PER_YEAR)  # vintage at or before: record to judge
     for fund in list(model.live_funds()):  # closed funds raised (or not) long ago
-        if (fund.kind == "independent" and not fund.raised_successor
-                and fund.age >= C.INVEST_PERIOD - C.STEPS_PER_YEAR):
+        if (fund.vintage <= due and fund.kind == "independent"
+                and not fund.raised_successor):
             fund.raised_successor = True
             tvpi = fund.tvpi()
             if tvpi >= p.successor_fund_bar:
@@ -81,12 +82,13 @@ def raise_funds(model) -> None:
         model.add_fund("government", direct, mint=False)
         model.commitments.append((t, "government", direct))
     # CVC top-ups from parents' balance sheets
+    inc, share = model.inc, p.cvc_allocation
     for fund in model.live_funds():
         if fund.kind == "corporate" and fund.investing():
-            parent = fund.parent
-            amount = min(p.cvc_allocation * parent.revenue, 0.5 * parent.cash)
+            row = fund.parent.row
+            amount = min(share * inc.revenue[row].item(), 0.5 * inc.cash[row].item())
             if amount > 0:
-                parent.cash -= amount
+                inc.cash[row] -= amount
                 fund.cash += amount
                 fund.size += amount
                 model.commitments.append((t, "corporate", amount))
@@ -128,18 +130,19 @@ def close(model, fund) -> None:
 
 def life_cycle(model) -> None:
     """Management fees each quarter; closing at the end of life (or when a CVC parent exits)."""
+    now, alive, sink = model.steps, model.inc.alive, model.ledger.sink
     for fund in list(model.live_funds()):
-        if fund.closed:
-            continue
-        if fund.evergreen:
-            if fund.parent is None or not fund.parent.alive:
+        if fund.kind == "corporate":  # evergreen: no fees, no end of life
+            parent = fund.parent
+            if parent is None or not alive[parent.row]:
                 close(model, fund)
             continue
-        rate = C.MGMT_FEE if fund.age < C.INVEST_PERIOD else C.MGMT_FEE / 2
+        age = now - fund.vintage
+        rate = C.MGMT_FEE if age < C.INVEST_PERIOD else C.MGMT_FEE / 2
         fee = min(rate * fund.size, fund.cash)
         if fee > 0:
             fund.cash -= fee
             fund.fees += fee
-            model.ledger.sink("management_fees", fee)
-        if fund.age >= C.FUND_LIFE:
+            sink("management_fees", fee)
+        if age >= C.FUND_LIFE:
             close(model, fund)

@@ -35,7 +35,7 @@ def exit_incumbent(model, row: int) -> None:
         model.ledger.sink("shareholder_payouts", float(inc.cash[row]))
     inc.cash[row] = 0.0
     n = st.n
-    ended = np.flatnonzero((st.partner[:n] == row) & (st.status[:n] == C.ACTIVE))
+    ended = ((st.partner[:n] == row) & (st.status[:n] == C.ACTIVE)).nonzero()[0]
     st.partner[ended] = -1
     agent = model.incumbents[row]
     model.counts["incumbents_displaced"] += 1
@@ -69,7 +69,7 @@ def graduate(model, row: int) -> None:
 
 def step(model) -> None:
     p, inc, rng = model.p, model.inc, model.rngs["incumbents"]
-    rows = np.flatnonzero(inc.view("alive"))
+    rows = inc.view("alive").nonzero()[0]
     if rows.size:
         stock = inc.innovations[rows]
         lam = (C.INCUMBENT_INNOVATION * inc.rd[rows]
@@ -98,7 +98,7 @@ def step(model) -> None:
             exit_incumbent(model, int(row))
     st = model.st
     n = st.n
-    big = np.flatnonzero((st.status[:n] == C.PUBLIC) & ~st.graduated[:n]
-                         & (C.STEPS_PER_YEAR * st.revenue[:n] >= p.incumbent_threshold))
+    big = ((st.status[:n] == C.PUBLIC) & ~st.graduated[:n]
+           & (C.STEPS_PER_YEAR * st.revenue[:n] >= p.incumbent_threshold)).nonzero()[0]
     for row in big:
         graduate(model, int(row))

@@ -24,7 +24,7 @@ def lifetime_share(model) -> float:
 def movable(model) -> tuple[np.ndarray, np.ndarray]:
     """Rows of live incumbents and their movable headcount."""
     inc = model.inc
-    rows = np.flatnonzero(inc.view("alive"))
+    rows = inc.view("alive").nonzero()[0]
     return rows, inc.headcount[rows] * (1.0 - lifetime_share(model))
 
 
@@ -97,7 +97,7 @@ def staff_startups(model, rows: np.ndarray, hires: np.ndarray, layoffs: np.ndarr
         got = from_idle + take_from_incumbents(model, wanted - from_idle, inc_rows, mov)
         if got < wanted:  # incumbents ran short: cut the last hires
             cut = wanted - got
-            for i in np.flatnonzero(hires)[::-1]:
+            for i in hires.nonzero()[0][::-1]:
                 d = min(cut, int(hires[i]))
                 hires[i] -= d
                 cut -= d
@@ -159,5 +159,5 @@ def startup_headcount(model) -> int:
 
 def workforce(model) -> int:
     """Everyone in the model: incumbents, startups and the idle pool."""
-    rows = np.flatnonzero(model.inc.view("alive"))
+    rows = model.inc.view("alive").nonzero()[0]
     return int(model.inc.headcount[rows].sum()) + startup_headcount(model) + model.idle

@@ -14,7 +14,7 @@ def hhi_by_sector(model) -> np.ndarray:
     """Herfindahl index of sales in each sector (incumbents and operating startups)."""
     k = model.p.n_sectors
     inc, st = model.inc, model.st
-    a = np.flatnonzero(inc.view("alive"))
+    a = inc.view("alive").nonzero()[0]
     s = live_rows(model)
     sectors = np.concatenate([inc.sector[a], st.sector[s]])
     sales = np.concatenate([inc.revenue[a], st.revenue[s]])
@@ -49,7 +49,7 @@ def observe(model) -> None:
     st, inc, s = model.st, model.inc, model.stats
     n = st.n
     status = st.status[:n]
-    alive = np.flatnonzero(inc.view("alive"))
+    alive = inc.view("alive").nonzero()[0]
     live = live_rows(model)
     s["active_startups"] = float(np.count_nonzero(status == C.ACTIVE))
     s["public_startups"] = float(np.count_nonzero((status == C.PUBLIC) & ~st.graduated[:n]))

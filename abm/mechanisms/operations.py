@@ -33,7 +33,7 @@ def live_rows(model) -> np.ndarray:
     st = model.st
     n = st.n
     status = st.status[:n]
-    return np.flatnonzero((status == C.ACTIVE) | ((status == C.PUBLIC) & ~st.graduated[:n]))
+    return ((status == C.ACTIVE) | ((status == C.PUBLIC) & ~st.graduated[:n])).nonzero()[0]
 
 
 def unit_cost(model) -> float:

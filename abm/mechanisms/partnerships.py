@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from ..draws import choice
 
 
 def sector_mean(model, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -47,7 +48,7 @@ def step(model) -> None:
         return
     active = st.status[:n] == C.ACTIVE
     # live partnerships: dissolve some, the rest deliver value
-    live = np.flatnonzero(active & (st.partner[:n] >= 0))
+    live = (active & (st.partner[:n] >= 0)).nonzero()[0]
     if live.size:
         gone = rng.random(live.size) < C.PARTNER_DISSOLVE * (1.0 - 0.5 * p.group_cohesion)
         st.partner[live[gone]] = -1
@@ -60,7 +61,7 @@ def step(model) -> None:
         np.subtract.at(inc.cash, partners, pay)
         over = np.minimum(inc.cash[partners], 0.0)
         if (over < 0).any():  # never let an incumbent go below zero
-            for i in np.flatnonzero(over < 0):
+            for i in (over < 0).nonzero()[0]:
                 r = partners[i]
                 if inc.cash[r] < 0:
                     back = min(pay[i], -inc.cash[r])
@@ -75,8 +76,8 @@ def step(model) -> None:
                        1.0 + C.PRODUCTIVITY_PER_INNOVATION * joint * (1.0 - p.nih_bias))
         model.stats["innovation_partnerships"] += float(joint.sum())
     # new partnerships
-    cand = np.flatnonzero(active & (st.partner[:n] < 0) & (st.stage[:n] >= 1))
-    alive = np.flatnonzero(inc.view("alive"))
+    cand = (active & (st.partner[:n] < 0) & (st.stage[:n] >= 1)).nonzero()[0]
+    alive = inc.view("alive").nonzero()[0]
     if cand.size == 0 or alive.size == 0:
         return
     openness = sector_mean(model, inc.openness[alive] * (1.0 - 0.5 * inc.nih[alive]), alive)
@@ -94,6 +95,6 @@ def step(model) -> None:
         w = weight[in_s]
         if w.sum() <= 0:
             continue
-        picks = rng.choice(alive[in_s], size=rows.size, p=w / w.sum())
+        picks = choice(rng, alive[in_s], w / w.sum(), rows.size)
         for row, inc_row in zip(rows, picks):
             begin(model, int(row), int(inc_row))

@@ -75,8 +75,8 @@ def grants_and_procurement(model) -> None:
         free = budget - budget * p.grant_requires_private
         k = _count(free, p.grant_size, rng)
         if k:
-            elig = np.flatnonzero((st.status[:n] == C.ACTIVE) & (st.stage[:n] <= 1)
-                                  & (st.grants[:n] == 0))
+            elig = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] <= 1)
+                    & (st.grants[:n] == 0)).nonzero()[0]
             if elig.size:
                 noise = 0.2 + 1.5 * (1.0 - p.gov_selection_skill)
                 signal = np.log(st.quality[elig]) + noise * rng.standard_normal(elig.size)
@@ -86,7 +86,7 @@ def grants_and_procurement(model) -> None:
     if proc > 0 and n:
         contract = C.PROCUREMENT_CONTRACT * p.round_size_multiplier
         k = _count(proc, contract, rng)
-        elig = np.flatnonzero((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1))
+        elig = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1)).nonzero()[0]
         if k and elig.size:
             rows = rng.choice(elig, size=min(k, elig.size), replace=False)
             for row in rows:

@@ -12,8 +12,6 @@ bonus ``0.02 x tech_transfer`` (knowledge spillover). Graduates join the labour 
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import constants as C
 
 
@@ -24,7 +22,7 @@ def step(model) -> None:
     if not model.is_new_year() or not model.universities:
         return
     inc = model.inc
-    rows = np.flatnonzero(inc.view("alive"))
+    rows = inc.view("alive").nonzero()[0]
     if rows.size == 0:
         return
     starts = rows[rng.random(rows.size) < p.joint_research]
