@@ -231,6 +231,8 @@ def acquisitions(model) -> None:
     tiny = (st.stage[cand] <= 1) & (C.STEPS_PER_YEAR * st.revenue[cand] < 1.0)
     h = np.where(tiny, C.ACQUIHIRE_DAMPING * h, h)
     hit = rng.random(cand.size) < h
+    if not hit.any():
+        return
     # live incumbents by sector, in row order (no incumbent enters or exits meanwhile)
     sectors = inc.sector[alive]
     by_sector = {int(s): alive[sectors == s] for s in np.unique(sectors).tolist()}

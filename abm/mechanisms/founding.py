@@ -123,6 +123,7 @@ def step(model) -> None:
         stigma = np.array([p.failure_stigma if f.last_failed else 0.0 for f in pool])
         go = rng.random(len(pool)) < np.clip(base * (1.0 - stigma), 0.0, 1.0)
         if go.any():
+            go = go.tolist()
             leaving = [f for f, g in zip(pool, go) if g]
             model.founder_pool = [f for f, g in zip(pool, go) if not g]
             for f in leaving:

@@ -32,7 +32,7 @@ def retire_founders(model) -> None:
     if not leave.any():
         return
     kept = []
-    for f, gone in zip(pool, leave):
+    for f, gone in zip(pool, leave.tolist()):
         if gone:
             if f.wealth > 0:
                 model.ledger.sink("founders_leave", f.wealth)

@@ -89,12 +89,18 @@ def grants_and_procurement(model) -> None:
         elig = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1)).nonzero()[0]
         if k and elig.size:
             rows = rng.choice(elig, size=min(k, elig.size), replace=False)
-            for row in rows:
-                amount = min(contract, m.cash)
+            # contracts in turn until the ministry's cash runs out (rows are distinct, so the
+            # startups' columns take the amounts in one go)
+            amounts, cash, spent = [], m.cash, m.spent["procurement"]
+            for _ in range(rows.size):
+                amount = min(contract, cash)
                 if amount <= 0:
                     break
-                m.cash -= amount
-                st.cash[row] += amount
-                st.revenue[row] += amount
-                st.lrev[row] += 0.1  # a reference customer: traction
-                m.spent["procurement"] += amount
+                cash -= amount
+                spent += amount
+                amounts.append(amount)
+            m.cash, m.spent["procurement"] = cash, spent
+            won = rows[: len(amounts)]
+            st.cash[won] += amounts
+            st.revenue[won] += amounts
+            st.lrev[won] += 0.1  # a reference customer: traction
