@@ -140,7 +140,9 @@ class EcosystemModel(Model):
         self.lp_carry = 0.0
         """LP money of past quarters not yet placed in a fund (not yet committed)."""
         self.next_manager = 1
-        self.events: deque[dict[str, Any]] = deque(maxlen=300)
+        self._events: deque[tuple] = deque(maxlen=300)
+        """The latest events as ``(step, kind, template, args)``: the text is formatted only
+        when :attr:`events` is read (most events of a batch run are never read)."""
         self.record_events = record_events
 
         # accumulators for the summary (see abm.metrics)
@@ -334,9 +336,17 @@ class EcosystemModel(Model):
         longer) in the network."""
         self.net.link(a, b, kind, self.steps, **attrs)
 
-    def event(self, kind: str, text: str) -> None:
+    def event(self, kind: str, template: str, *args: Any) -> None:
+        """Log an event of ``kind`` whose text is ``template.format(*args)`` (formatted when
+        read)."""
         if self.record_events:
-            self.events.append({"step": self.steps, "kind": kind, "text": text})
+            self._events.append((self.steps, kind, template, args))
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The latest events (at most 300), oldest first: ``{"step", "kind", "text"}``."""
+        return [{"step": step, "kind": kind, "text": template.format(*args)}
+                for step, kind, template, args in self._events]
 
     def is_new_year(self) -> bool:
         """Whether the current step opens a year (steps 1, 5, 9, ...: Mesa counts from 1)."""

@@ -56,3 +56,42 @@ def test_model_agents_are_the_live_agents(preset):
             | {i for i in m.incumbents if m.inc.alive[i.row]} | set(m.universities)
             | {m.ministry})
     assert set(m.agents) == live
+
+
+@pytest.mark.parametrize("preset", ["silicon_valley", "japan", "korea"])
+def test_fund_pools_follow_the_scalar_rules(preset):
+    """funding._pools reads every live fund once and decides vectorised; it must pick the
+    funds VCFund.investing() picks, in order, and each fund's most lenient bar shift must be
+    VCFund.pacing() plus its kind's screening allowance (the bound predraw relies on)."""
+    from abm.mechanisms import funding
+
+    m = EcosystemModel(preset=preset, seed=11, scale=0.3)
+    w = m.p.cvc_strategic_weight
+    checked = 0
+    for _ in range(12):
+        m.run(5)
+        pools = funding._pools(m)
+        for stage in range(1, C.GROWTH + 1):
+            floor = 0.05 * C.ROUND_SIZE[stage] * m.p.round_size_multiplier
+            want = [f for f in m.live_funds() if f.cash > 0 and f.investing()
+                    and f.stage_min <= stage <= f.stage_max and f.cash >= floor]
+            funds, cum, noise, ease = pools[stage]
+            assert funds == want
+            for f, e, z in zip(funds, ease, noise):
+                shift = {"corporate": 1.2 * w, "government": 0.6}.get(f.kind, 0.0)
+                assert abs(e - (f.pacing() + shift)) < 1e-12
+                assert z == 0.1 + 1.0 * (1.0 - f.skill)
+                checked += 1
+    assert checked > 100
+
+
+def test_event_text_is_formatted_when_read():
+    m = EcosystemModel(preset="japan", seed=1, scale=0.2)
+    m.event("note", "Fund {} raised {:.1f} M", 7, 12.345)
+    assert m.events[-1] == {"step": 0, "kind": "note", "text": "Fund 7 raised 12.3 M"}
+    m.run(30)
+    assert 0 < len(m.events) <= 300
+    assert all(isinstance(e["text"], str) and "{" not in e["text"] for e in m.events)
+    quiet = EcosystemModel(preset="japan", seed=1, scale=0.2, record_events=False)
+    quiet.run(30)
+    assert quiet.events == []

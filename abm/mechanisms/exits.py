@@ -135,8 +135,8 @@ def ipo(model, startup, rng: np.random.Generator) -> None:
     _finish(model, startup, C.PUBLIC)
     _founder_exit(model, startup, failed=False)
     model.stats["exits_ipo"] += 1
-    model.event("ipo", f"Startup {startup.unique_id} listed at {post:.0f} M "
-                f"({annual:.0f} M annual revenue)")
+    model.event("ipo", "Startup {} listed at {:.0f} M ({:.0f} M annual revenue)",
+                startup.unique_id, post, annual)
 
 
 def ipos(model) -> None:
@@ -207,8 +207,8 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
     if mode == "acquihire":  # the team now works for the buyer
         model.link(int(inc.uid[buyer_row]), startup.unique_id, "employment", people=people)
     model.stats["exits_ma"] += 1
-    model.event("acquisition", f"Incumbent {int(inc.uid[buyer_row])} acquired Startup "
-                f"{startup.unique_id} for {price:.0f} M ({mode})")
+    model.event("acquisition", "Incumbent {} acquired Startup {} for {:.0f} M ({})",
+                int(inc.uid[buyer_row]), startup.unique_id, price, mode)
     _deactivate(model, startup)
 
 

@@ -47,21 +47,33 @@ def _pools(model) -> dict[int, tuple[list, np.ndarray, np.ndarray, np.ndarray]]:
     """Investing funds per target stage: ``(funds, cumulative dry-powder weights, reading
     noise, most lenient bar shift this quarter)`` (the last two for :func:`predraw`)."""
     rsm, w = model.p.round_size_multiplier, model.p.cvc_strategic_weight
-    investing = [f for f in model.live_funds() if f.cash > 0 and f.investing()]
-    if not investing:
+    live = model.live_funds()
+    if not live:
         return {stage: _NO_POOL for stage in range(1, C.GROWTH + 1)}
-    # per fund: cash, stages, reading noise and the most lenient bar shift it can apply
-    # this quarter (see VCFund.screen), read in one pass
-    shift = {"corporate": 1.2 * w, "government": 0.6, "independent": 0.0}
-    table = np.array([(f.cash, f.stage_min, f.stage_max, 0.1 + 1.0 * (1.0 - f.skill),
-                       f.pacing() + shift[f.kind]) for f in investing]).T
-    cash, low, high, noise, ease = table
+    # per live fund, in one pass: cash, stages, whether it invests (VCFund.investing) and
+    # what the most lenient bar it can apply this quarter depends on (VCFund.screen and
+    # VCFund.pacing), then vectorised; np.log may differ from math.log in the last bit, far
+    # inside predraw's 1e-9 margin
+    cash, low, high, skill, size, vintage, corp, gov, parent = np.array(
+        [(f.cash, f.stage_min, f.stage_max, f.skill, f.size, f.vintage,
+          f.kind == "corporate", f.kind == "government",
+          -1 if f.parent is None else f.parent.row) for f in live]).T
+    corp, gov, parent = corp > 0, gov > 0, parent.astype(np.int64)
+    age = model.steps - vintage
+    investing = np.where(corp, (parent >= 0) & model.inc.alive[np.maximum(parent, 0)],
+                         age < C.INVEST_PERIOD) & (cash > 0)
+    noise = 0.1 + 1.0 * (1.0 - skill)
+    left = np.maximum(0.05, 1.0 - age / C.INVEST_PERIOD)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pace = np.clip(C.PACING * np.log(np.maximum(cash / size, 1e-3) / left), -0.3, 0.6)
+    pace[corp | (size <= 0)] = 0.0  # evergreen (or empty) funds have no schedule
+    ease = pace + np.where(corp, 1.2 * w, np.where(gov, 0.6, 0.0))
     pools = {}
     for stage in range(1, C.GROWTH + 1):
         floor = 0.05 * C.ROUND_SIZE[stage] * rsm
-        idx = ((low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
+        idx = (investing & (low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
         if idx.size:
-            pools[stage] = ([investing[i] for i in idx.tolist()], np.cumsum(cash[idx]),
+            pools[stage] = ([live[i] for i in idx.tolist()], np.cumsum(cash[idx]),
                             noise[idx], ease[idx])
         else:
             pools[stage] = _NO_POOL
@@ -224,6 +236,7 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
 _NO_POOL: tuple[list, np.ndarray, np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0),
                                                             np.zeros(0))
 _REF_LREV = np.array(C.REF_LREV)
+_STAGE_TITLES = [name.replace("_", " ").title() for name in C.STAGES]
 _VC_STAT = {kind: f"vc_{kind}" for kind in ("independent", "corporate", "government")}
 
 
@@ -259,6 +272,6 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead,
     if lead.kind != "government":
         model.private_round_rows.append(row)
     if stage >= 2 and model.record_events:
-        model.event("round", f"Fund {lead.unique_id} ({lead.kind}) led a "
-                    f"{C.STAGES[stage].replace('_', ' ').title()} of {raised:.1f} M in "
-                    f"Startup {startup.unique_id} at {post:.0f} M post-money")
+        model.event("round", "Fund {} ({}) led a {} of {:.1f} M in Startup {} at {:.0f} M "
+                    "post-money", lead.unique_id, lead.kind, _STAGE_TITLES[stage], raised,
+                    startup.unique_id, post)

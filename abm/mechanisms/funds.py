@@ -130,7 +130,7 @@ def close(model, fund) -> None:
 
 def life_cycle(model) -> None:
     """Management fees each quarter; closing at the end of life (or when a CVC parent exits)."""
-    now, alive, sink = model.steps, model.inc.alive, model.ledger.sink
+    now, alive, sunk = model.steps, model.inc.alive, model.ledger.sunk
     for fund in list(model.live_funds()):
         if fund.kind == "corporate":  # evergreen: no fees, no end of life
             parent = fund.parent
@@ -143,6 +143,6 @@ def life_cycle(model) -> None:
         if fee > 0:
             fund.cash -= fee
             fund.fees += fee
-            sink("management_fees", fee)
+            sunk["management_fees"] += fee  # Ledger.sink without its check: fee > 0
         if age >= C.FUND_LIFE:
             close(model, fund)

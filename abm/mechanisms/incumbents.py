@@ -39,8 +39,8 @@ def exit_incumbent(model, row: int) -> None:
     st.partner[ended] = -1
     agent = model.incumbents[row]
     model.counts["incumbents_displaced"] += 1
-    model.event("incumbent_exit", f"Incumbent {agent.unique_id} left the market "
-                f"(revenue fell to {inc.revenue[row] * 4:.0f} M a year)")
+    model.event("incumbent_exit", "Incumbent {} left the market (revenue fell to {:.0f} M a "
+                "year)", agent.unique_id, inc.revenue[row] * 4)
     model.net.remove_node(agent.unique_id)
     model.retire(agent)  # out of the live agents, kept in model.incumbents
 
@@ -62,8 +62,8 @@ def graduate(model, row: int) -> None:
     if model.net.has_node(startup.unique_id):  # the firm keeps its ties as the incumbent
         model.net.carry(startup.unique_id, new.unique_id)
         model.net.remove_node(startup.unique_id)
-    model.event("new_incumbent", f"Startup {startup.unique_id} grew into Incumbent "
-                f"{new.unique_id} ({revenue * 4:.0f} M a year)")
+    model.event("new_incumbent", "Startup {} grew into Incumbent {} ({:.0f} M a year)",
+                startup.unique_id, new.unique_id, revenue * 4)
     startup.remove()
 
 
