@@ -675,6 +675,8 @@ def test_incumbent_below_floor_exits_and_its_cvc_closes():
     assert labor.workforce(m) == work
     # its CVC stops investing and closes on its next life-cycle pass
     assert not cvc.investing() and not cvc.closed
+    assert cvc in m.live_funds() and cvc not in funding._followers(m).values()
+    assert all(cvc not in funds for funds, *_ in funding._pools(m).values())
     frac = s.cap_table[cvc.unique_id]
     funds.life_cycle(m)
     assert cvc.closed and cvc.cash == 0.0 and not cvc.portfolio

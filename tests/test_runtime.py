@@ -60,9 +60,10 @@ def test_model_agents_are_the_live_agents(preset):
 
 @pytest.mark.parametrize("preset", ["silicon_valley", "japan", "korea"])
 def test_fund_pools_follow_the_scalar_rules(preset):
-    """funding._pools reads every live fund once and decides vectorised; it must pick the
-    funds VCFund.investing() picks, in order, and each fund's most lenient bar shift must be
-    VCFund.pacing() plus its kind's screening allowance (the bound predraw relies on)."""
+    """funding._fund_table reads every live fund once and decides vectorised; the pools must
+    hold the funds VCFund.investing() picks, in order, each fund's most lenient bar shift
+    must be VCFund.pacing() plus its kind's screening allowance (the bound predraw relies
+    on), and the followers the funds VCFund.can_follow_on() picks."""
     from abm.mechanisms import funding
 
     m = EcosystemModel(preset=preset, seed=11, scale=0.3)
@@ -70,7 +71,10 @@ def test_fund_pools_follow_the_scalar_rules(preset):
     checked = 0
     for _ in range(12):
         m.run(5)
-        pools = funding._pools(m)
+        table = funding._fund_table(m)
+        pools = funding._pools(m, table)
+        assert list(funding._followers(m, table).values()) == [
+            f for f in m.live_funds() if f.can_follow_on()]
         for stage in range(1, C.GROWTH + 1):
             floor = 0.05 * C.ROUND_SIZE[stage] * m.p.round_size_multiplier
             want = [f for f in m.live_funds() if f.cash > 0 and f.investing()

@@ -43,47 +43,68 @@ import numpy as np
 from .. import constants as C
 
 
-def _pools(model) -> dict[int, tuple[list, np.ndarray, np.ndarray, np.ndarray]]:
-    """Investing funds per target stage: ``(funds, cumulative dry-powder weights, reading
-    noise, most lenient bar shift this quarter)`` (the last two for :func:`predraw`)."""
-    rsm, w = model.p.round_size_multiplier, model.p.cvc_strategic_weight
+def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
+    """Every live fund read once: ``(funds, columns)``, the columns as arrays in the same
+    order: ``cash``, ``low``/``high`` (stage range), ``noise`` (reading noise), ``ease`` (the
+    most lenient bar shift it can apply this quarter), ``investing`` and ``follows``.
+
+    These are :meth:`abm.agents.VCFund.investing`, :meth:`~abm.agents.VCFund.can_follow_on`,
+    :meth:`~abm.agents.VCFund.pacing` and the allowances of
+    :meth:`~abm.agents.VCFund.screen`, vectorised (a test checks them against the methods);
+    np.log may differ from math.log in the last bit, far inside predraw's 1e-9 margin.
+    """
     live = model.live_funds()
     if not live:
-        return {stage: _NO_POOL for stage in range(1, C.GROWTH + 1)}
-    # per live fund, in one pass: cash, stages, whether it invests (VCFund.investing) and
-    # what the most lenient bar it can apply this quarter depends on (VCFund.screen and
-    # VCFund.pacing), then vectorised; np.log may differ from math.log in the last bit, far
-    # inside predraw's 1e-9 margin
+        return live, {}
     cash, low, high, skill, size, vintage, corp, gov, parent = np.array(
         [(f.cash, f.stage_min, f.stage_max, f.skill, f.size, f.vintage,
           f.kind == "corporate", f.kind == "government",
           -1 if f.parent is None else f.parent.row) for f in live]).T
     corp, gov, parent = corp > 0, gov > 0, parent.astype(np.int64)
     age = model.steps - vintage
-    investing = np.where(corp, (parent >= 0) & model.inc.alive[np.maximum(parent, 0)],
-                         age < C.INVEST_PERIOD) & (cash > 0)
-    noise = 0.1 + 1.0 * (1.0 - skill)
+    parent_alive = (parent >= 0) & model.inc.alive[np.maximum(parent, 0)]
     left = np.maximum(0.05, 1.0 - age / C.INVEST_PERIOD)
     with np.errstate(divide="ignore", invalid="ignore"):
         pace = np.clip(C.PACING * np.log(np.maximum(cash / size, 1e-3) / left), -0.3, 0.6)
     pace[corp | (size <= 0)] = 0.0  # evergreen (or empty) funds have no schedule
-    ease = pace + np.where(corp, 1.2 * w, np.where(gov, 0.6, 0.0))
+    w = model.p.cvc_strategic_weight
+    return live, {
+        "cash": cash, "low": low, "high": high, "noise": 0.1 + 1.0 * (1.0 - skill),
+        "ease": pace + np.where(corp, 1.2 * w, np.where(gov, 0.6, 0.0)),
+        "investing": np.where(corp, parent_alive, age < C.INVEST_PERIOD),
+        "follows": np.where(corp, parent_alive, age < C.FUND_LIFE - 4),
+    }
+
+
+def _pools(model, table: tuple | None = None
+           ) -> dict[int, tuple[list, np.ndarray, np.ndarray, np.ndarray]]:
+    """Investing funds per target stage: ``(funds, cumulative dry-powder weights, reading
+    noise, most lenient bar shift this quarter)`` (the last two for :func:`predraw`).
+    ``table`` is :func:`_fund_table` (read here if omitted)."""
+    live, col = _fund_table(model) if table is None else table
+    if not live:
+        return {stage: _NO_POOL for stage in range(1, C.GROWTH + 1)}
+    rsm, cash, low, high = model.p.round_size_multiplier, col["cash"], col["low"], col["high"]
+    ok = col["investing"] & (cash > 0)
     pools = {}
     for stage in range(1, C.GROWTH + 1):
         floor = 0.05 * C.ROUND_SIZE[stage] * rsm
-        idx = (investing & (low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
+        idx = (ok & (low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
         if idx.size:
             pools[stage] = ([live[i] for i in idx.tolist()], np.cumsum(cash[idx]),
-                            noise[idx], ease[idx])
+                            col["noise"][idx], col["ease"][idx])
         else:
             pools[stage] = _NO_POOL
     return pools
 
 
-def _followers(model) -> dict:
+def _followers(model, table: tuple | None = None) -> dict:
     """Funds that may follow on, by id (constant during the funding step: funds close and
-    parents exit in later mechanisms)."""
-    return {f.unique_id: f for f in model.live_funds() if f.can_follow_on()}
+    parents exit in later mechanisms). ``table`` is :func:`_fund_table`."""
+    live, col = _fund_table(model) if table is None else table
+    if not live:
+        return {}
+    return {live[i].unique_id: live[i] for i in col["follows"].nonzero()[0].tolist()}
 
 
 def merit(model, row: int, stage: int) -> float:
@@ -117,9 +138,10 @@ def step(model) -> None:
         return
     rng = model.rngs["funding"]
     rows = rng.permutation(rows)
-    pools = _pools(model)
+    table = _fund_table(model)
+    pools = _pools(model, table)
     draws = predraw(model, rows, pools, rng)
-    followers = _followers(model)
+    followers = _followers(model, table)
     # A seeker no candidate can accept and that never raised (so no fund can follow on) is
     # rejected without a try: exactly what try_round would conclude, with no draw skipped.
     go = draws[5] | (model.st.raised[rows] > 0)
