@@ -138,6 +138,10 @@ class VCFund(Agent):
         manager: id of the management team (successor funds share it).
         parent: the owning incumbent (corporate funds).
         gov_commitment: part of ``size`` committed by the government (fund-of-funds).
+
+    ``kind``, ``stage_min``, ``stage_max``, ``skill``, ``parent`` and ``vintage`` are fixed once
+    :meth:`abm.model.EcosystemModel.add_fund` returns (the funding step caches them until a
+    fund is created or closes); ``cash`` and ``size`` change.
     """
 
     KINDS = ("independent", "corporate", "government")

@@ -122,6 +122,10 @@ class EcosystemModel(Model):
         self.open_funds: list[VCFund] = []
         """Funds not closed yet, in creation order (see :meth:`live_funds`)."""
         self._fund_closed = False
+        self.fund_version = 0
+        """Counts funds created and closed: what a cache of per-fund constants is keyed on
+        (see :func:`abm.mechanisms.funding._fund_table`)."""
+        self._fund_static: tuple | None = None
         self.fund_by_uid: dict[int, VCFund] = {}
         self.founder_by_uid: dict[int, Founder] = {}
         """Founders still in the ecosystem, by id (cap-table holders that receive money)."""
@@ -263,6 +267,7 @@ class EcosystemModel(Model):
             parent.cvc = fund
         self.funds.append(fund)
         self.open_funds.append(fund)
+        self.fund_version += 1
         self.fund_by_uid[fund.unique_id] = fund
         self._add_node(fund, "fund", fund_kind=kind)
         return fund
@@ -314,6 +319,7 @@ class EcosystemModel(Model):
         if isinstance(agent, VCFund):
             agent.closed = True
             self._fund_closed = True
+            self.fund_version += 1
         agent.remove()
 
     # -- graph and events --------------------------------------------------------------------

@@ -56,11 +56,19 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
     live = model.live_funds()
     if not live:
         return live, {}
-    cash, low, high, skill, size, vintage, corp, gov, parent = np.array(
-        [(f.cash, f.stage_min, f.stage_max, f.skill, f.size, f.vintage,
-          f.kind == "corporate", f.kind == "government",
-          -1 if f.parent is None else f.parent.row) for f in live]).T
-    corp, gov, parent = corp > 0, gov > 0, parent.astype(np.int64)
+    static = model._fund_static
+    if static is None or static[0] != model.fund_version:
+        # what does not change in a fund's life, read again only when funds come or go
+        low, high, skill, vintage, corp, gov, parent = np.array(
+            [(f.stage_min, f.stage_max, f.skill, f.vintage, f.kind == "corporate",
+              f.kind == "government", -1 if f.parent is None else f.parent.row)
+             for f in live], dtype=np.float64).T
+        static = model._fund_static = (model.fund_version, low, high, skill, vintage,
+                                       corp > 0, gov > 0, parent.astype(np.int64))
+    _, low, high, skill, vintage, corp, gov, parent = static
+    n = len(live)
+    cash = np.fromiter([f.cash for f in live], np.float64, n)
+    size = np.fromiter([f.size for f in live], np.float64, n)
     age = model.steps - vintage
     parent_alive = (parent >= 0) & model.inc.alive[np.maximum(parent, 0)]
     left = np.maximum(0.05, 1.0 - age / C.INVEST_PERIOD)
