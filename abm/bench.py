@@ -356,17 +356,24 @@ def schedule(cfg: BenchConfig) -> list[tuple[str, dict, int]]:
     """The measured runs, in the order they run: ``(case key, spec, repeat index)``.
 
     Repeats are interleaved (round ``r`` runs every case once), so that a slow spell of a
-    shared machine falls on the yardstick and the model alike rather than on one case. Each
+    shared machine falls on the yardstick and the model alike rather than on one case; in a
+    round each Boltzmann size runs just before the model runs it is compared with. Each
     run at the highest scale is *bracketed* by runs of the same preset at the middle scale,
     one just before and one just after it (mid, high, mid, high, mid...), and the scaling
     ratio compares it with those two: a machine whose speed drifts over the minutes a
     scale-100 run takes would otherwise bias the ratio. The middle scale therefore runs
     ``max(repeats, repeats_high + 1)`` times.
     """
-    _, mid, high = cfg.scales
+    low, mid, high = cfg.scales
     spec = {key: sp for key, _, _, sp in _cases(cfg)}
     small = [key for key, sp in spec.items()
              if sp["kind"] == "boltzmann" or sp["scale"] not in (mid, high)]
+    # each yardstick just before the model runs it is paired with: Boltzmann at 1000 x low,
+    # the low-scale runs, then the other Boltzmann sizes (1000 x mid last, so that it runs
+    # just before the middle-scale runs of the round)
+    first, last = f"boltzmann@{boltzmann_for(low)}", f"boltzmann@{boltzmann_for(mid)}"
+    small.sort(key=lambda k: (0 if k == first else 3 if k == last
+                              else 2 if spec[k]["kind"] == "boltzmann" else 1))
     n_mid = max(cfg.repeats, cfg.repeats_high + 1)
     order: list[tuple[str, dict, int]] = []
     for r in range(max(cfg.repeats, n_mid, cfg.repeats_high)):

@@ -81,6 +81,12 @@ def test_schedule_interleaves_repeats_and_brackets_each_large_run():
     # every case once per round: the first round has each Boltzmann and scale-1 case once
     assert keys.count("boltzmann@1000") == 3 and keys.count("japan@1") == 3
     assert keys.index("boltzmann@1000") < keys.index("japan@1") < keys.index("japan@10")
+    # each yardstick just before the runs it is paired with, in every round
+    for r in range(3):
+        rnd = [k for k, rep in order if rep == r and not k.endswith(("@10", "@100"))]
+        assert rnd == ["boltzmann@1000", "japan@1", "korea@1", "boltzmann@10000"]
+    dflt = [(k, r) for k, _, r in bench.schedule(bench.BenchConfig(presets=("japan",)))]
+    assert dflt[dflt.index(("boltzmann@10000", 1)) + 1] == ("japan@10", 2)
     assert keys.count("japan@100") == 2 and keys.count("japan@10") == 3  # max(3, 2 + 1)
     # mid, high, mid, high, mid for one preset, in that order (other cases in between)
     jp = [(k, r) for k, r in order if k.startswith("japan@1") and k != "japan@1"]
