@@ -140,8 +140,9 @@ class VCFund(Agent):
         gov_commitment: part of ``size`` committed by the government (fund-of-funds).
 
     ``kind``, ``stage_min``, ``stage_max``, ``skill``, ``parent`` and ``vintage`` are fixed once
-    :meth:`abm.model.EcosystemModel.add_fund` returns (the funding step caches them until a
-    fund is created or closes); ``cash`` and ``size`` change.
+    :meth:`abm.model.EcosystemModel.add_fund` returns, which copies them to
+    ``model.fund_table`` at the fund's ``row`` for vectorised reads; ``cash`` and ``size``
+    change.
     """
 
     KINDS = ("independent", "corporate", "government")

@@ -70,6 +70,13 @@ _INCUMBENT_COLUMNS: dict[str, tuple[Any, Any]] = {
     "entered": (np.int32, 0),
 }
 
+_FUND_COLUMNS: dict[str, tuple[Any, Any]] = {
+    "stage_min": (np.int64, 0), "stage_max": (np.int64, 0), "skill": (np.float64, 0.0),
+    "vintage": (np.int64, 0), "corporate": (np.bool_, False), "government": (np.bool_, False),
+    "parent": (np.int64, -1),
+}
+"""What never changes in a fund's life, by fund row (its index in ``model.funds``)."""
+
 
 class EcosystemModel(Model):
     """Agent-based model of a startup ecosystem under one institutional regime.
@@ -123,9 +130,10 @@ class EcosystemModel(Model):
         """Funds not closed yet, in creation order (see :meth:`live_funds`)."""
         self._fund_closed = False
         self.fund_version = 0
-        """Counts funds created and closed: what a cache of per-fund constants is keyed on
-        (see :func:`abm.mechanisms.funding._fund_table`)."""
-        self._fund_static: tuple | None = None
+        """Counts funds created and closed (keys the cache of :meth:`live_fund_rows`)."""
+        self.fund_table = Table(_FUND_COLUMNS, capacity=256)
+        """A fund's fixed attributes at its ``row`` (vectorised reads of every live fund)."""
+        self._live_rows: tuple[int, np.ndarray] = (-1, np.zeros(0, dtype=np.int64))
         self.fund_by_uid: dict[int, VCFund] = {}
         self.founder_by_uid: dict[int, Founder] = {}
         """Founders still in the ecosystem, by id (cap-table holders that receive money)."""
@@ -261,6 +269,10 @@ class EcosystemModel(Model):
                       parent=parent, gov_commitment=gov_commitment, generation=generation)
         if vintage is not None:
             fund.vintage = vintage
+        fund.row = self.fund_table.add(
+            stage_min=fund.stage_min, stage_max=fund.stage_max, skill=fund.skill,
+            vintage=fund.vintage, corporate=kind == "corporate", government=kind == "government",
+            parent=-1 if parent is None else parent.row)
         if mint and size > 0:
             self.ledger.mint(f"commitments_{kind}", size)
         if parent is not None:
@@ -311,6 +323,16 @@ class EcosystemModel(Model):
             self._fund_closed = False
             self.open_funds = [f for f in self.open_funds if not f.closed]
         return self.open_funds
+
+    def live_fund_rows(self) -> np.ndarray:
+        """The :attr:`fund_table` rows of :meth:`live_funds`, in the same order (kept until a
+        fund is created or closes)."""
+        live = self.live_funds()
+        version, rows = self._live_rows
+        if version != self.fund_version:
+            rows = np.fromiter([f.row for f in live], np.int64, len(live))
+            self._live_rows = (self.fund_version, rows)
+        return rows
 
     def retire(self, agent: Any) -> None:
         """A closed fund or an exited incumbent leaves the live agents (Mesa's

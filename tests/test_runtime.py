@@ -75,11 +75,19 @@ def test_fund_pools_follow_the_scalar_rules(preset):
         pools = funding._pools(m, table)
         assert list(funding._followers(m, table).values()) == [
             f for f in m.live_funds() if f.can_follow_on()]
+        assert funding.investing_funds(m) == [f for f in m.live_funds() if f.investing()]
+        fixed = m.fund_table
+        for f in m.funds:
+            assert (fixed.stage_min[f.row], fixed.stage_max[f.row], fixed.skill[f.row],
+                    fixed.vintage[f.row], fixed.corporate[f.row], fixed.government[f.row],
+                    fixed.parent[f.row]) == (
+                f.stage_min, f.stage_max, f.skill, f.vintage, f.kind == "corporate",
+                f.kind == "government", -1 if f.parent is None else f.parent.row)
         for stage in range(1, C.GROWTH + 1):
             floor = 0.05 * C.ROUND_SIZE[stage] * m.p.round_size_multiplier
             want = [f for f in m.live_funds() if f.cash > 0 and f.investing()
                     and f.stage_min <= stage <= f.stage_max and f.cash >= floor]
-            funds, cum, noise, ease = pools[stage]
+            funds, _, noise, ease = pools[stage]
             assert funds == want
             for f, e, z in zip(funds, ease, noise):
                 shift = {"corporate": 1.2 * w, "government": 0.6}.get(f.kind, 0.0)

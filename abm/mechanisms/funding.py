@@ -56,21 +56,13 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
     live = model.live_funds()
     if not live:
         return live, {}
-    static = model._fund_static
-    if static is None or static[0] != model.fund_version:
-        # what does not change in a fund's life, read again only when funds come or go
-        low, high, skill, vintage, corp, gov, parent = np.array(
-            [(f.stage_min, f.stage_max, f.skill, f.vintage, f.kind == "corporate",
-              f.kind == "government", -1 if f.parent is None else f.parent.row)
-             for f in live], dtype=np.float64).T
-        static = model._fund_static = (model.fund_version, low, high, skill, vintage,
-                                       corp > 0, gov > 0, parent.astype(np.int64))
-    _, low, high, skill, vintage, corp, gov, parent = static
+    rows, fixed = model.live_fund_rows(), model.fund_table
+    low, high, skill = fixed.stage_min[rows], fixed.stage_max[rows], fixed.skill[rows]
+    corp, age, parent_alive = _ages(model, rows)
+    gov = fixed.government[rows]
     n = len(live)
     cash = np.fromiter([f.cash for f in live], np.float64, n)
     size = np.fromiter([f.size for f in live], np.float64, n)
-    age = model.steps - vintage
-    parent_alive = (parent >= 0) & model.inc.alive[np.maximum(parent, 0)]
     left = np.maximum(0.05, 1.0 - age / C.INVEST_PERIOD)
     with np.errstate(divide="ignore", invalid="ignore"):
         pace = np.clip(C.PACING * np.log(np.maximum(cash / size, 1e-3) / left), -0.3, 0.6)
@@ -82,6 +74,26 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
         "investing": np.where(corp, parent_alive, age < C.INVEST_PERIOD),
         "follows": np.where(corp, parent_alive, age < C.FUND_LIFE - 4),
     }
+
+
+def _ages(model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the funds at ``rows`` of ``model.fund_table``: whether each is a corporate fund,
+    its age in steps and whether its parent is alive (a corporate fund's parent)."""
+    fixed = model.fund_table
+    parent = fixed.parent[rows]
+    return (fixed.corporate[rows], model.steps - fixed.vintage[rows],
+            (parent >= 0) & model.inc.alive[np.maximum(parent, 0)])
+
+
+def investing_funds(model) -> list:
+    """The live funds that may make new investments now (:meth:`VCFund.investing`, as
+    arrays), in :meth:`~abm.model.EcosystemModel.live_funds` order."""
+    live = model.live_funds()
+    if not live:
+        return []
+    corp, age, parent_alive = _ages(model, model.live_fund_rows())
+    ok = np.where(corp, parent_alive, age < C.INVEST_PERIOD)
+    return [live[i] for i in ok.nonzero()[0].tolist()]
 
 
 def _pools(model, table: tuple | None = None
@@ -164,12 +176,13 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
             ) -> tuple[np.ndarray, ...]:
     """The pitch randomness of every seeker in ``rows`` (in that order), drawn as arrays.
 
-    Returns arrays ``(size_noise, pitch, gov_draw, picks, readings, hope, maybe)``, one
-    entry per row: the uniform scaling the round target, what investors see (merit plus the
-    common pitch noise), the uniform deciding whether a government fund may lead, the indices
-    of the candidate funds in the stage's pool, each candidate's reading noise, whether any
-    candidate could accept at the start-of-quarter bars (``False``: all candidates will
-    reject) and, per candidate, whether it could (``False``: it will reject).
+    Returns arrays ``(size_noise, pitch, gov_draw, picks, readings, hope, maybe, stage)``,
+    one entry per row: the uniform scaling the round target, what investors see (merit plus
+    the common pitch noise), the uniform deciding whether a government fund may lead, the
+    indices of the candidate funds in the stage's pool, each candidate's reading noise,
+    whether any candidate could accept at the start-of-quarter bars (``False``: all
+    candidates will reject), per candidate, whether it could (``False``: it will reject),
+    and the round's target stage.
     """
     st = model.st
     k = rows.size
@@ -183,7 +196,7 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
              + C.PITCH_NOISE * pitch_noise)
     picks = np.full((k, C.CANDIDATES), -1, dtype=np.int64)
     maybe = np.zeros((k, C.CANDIDATES), dtype=bool)
-    for s in np.unique(stage).tolist():
+    for s in np.bincount(stage, minlength=C.GROWTH + 1).nonzero()[0].tolist():
         funds, cum, noise, ease = pools.get(s, _NO_POOL)
         if not funds:
             continue
@@ -194,7 +207,7 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
         best = pitch[sel, None] + noise[idx] * readings[sel] + ease[idx]
         maybe[sel] = best > C.SCREEN_BAR[s] - 1e-9
     hope = maybe.any(axis=1)
-    return size_noise, pitch, gov_draw, picks, readings, hope, maybe
+    return size_noise, pitch, gov_draw, picks, readings, hope, maybe, stage
 
 
 def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | None = None,
@@ -208,9 +221,8 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
     p, st = model.p, model.st
     if draw is None:
         draw = tuple(a[0].tolist() for a in predraw(model, np.array([row]), pools, rng))
-    size_noise, m, gov_draw, picks, readings, hope, maybe = draw
+    size_noise, m, gov_draw, picks, readings, hope, maybe, stage = draw
     startup = model.startups[row]
-    stage = min(int(st.stage[row]) + 1, C.GROWTH)
     target = C.ROUND_SIZE[stage] * p.round_size_multiplier * (0.6 + 0.8 * size_noise)
     # m is the pitch: what every investor sees this round (a common read of merit) ...
     commits: dict = {}

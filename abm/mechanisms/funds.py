@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from .funding import _ages
 
 
 def new_fund_size(model, rng: np.random.Generator) -> float:
@@ -82,16 +83,29 @@ def raise_funds(model) -> None:
         model.add_fund("government", direct, mint=False)
         model.commitments.append((t, "government", direct))
     # CVC top-ups from parents' balance sheets
-    inc, share = model.inc, p.cvc_allocation
-    for fund in model.live_funds():
-        if fund.kind == "corporate" and fund.investing():
-            row = fund.parent.row
-            amount = min(share * inc.revenue[row].item(), 0.5 * inc.cash[row].item())
+    live = model.live_funds()
+    rows = model.live_fund_rows()
+    corp, _, parent_alive = _ages(model, rows)
+    cvc = (corp & parent_alive).nonzero()[0]  # investing corporate funds, in live order
+    parents = model.fund_table.parent[rows[cvc]]
+    inc = model.inc
+    if np.unique(parents).size == parents.size:  # one CVC per parent (as populated)
+        amounts = np.minimum(p.cvc_allocation * inc.revenue[parents], 0.5 * inc.cash[parents])
+        topped = amounts > 0
+        inc.cash[parents[topped]] -= amounts[topped]
+        pairs = zip(cvc[topped].tolist(), amounts[topped].tolist())
+    else:  # parents with several CVCs: in turn, each from what the last one left
+        pairs = []
+        for i, row in zip(cvc.tolist(), parents.tolist()):
+            amount = min(p.cvc_allocation * inc.revenue[row].item(), 0.5 * inc.cash[row].item())
             if amount > 0:
                 inc.cash[row] -= amount
-                fund.cash += amount
-                fund.size += amount
-                model.commitments.append((t, "corporate", amount))
+                pairs.append((i, amount))
+    for i, amount in pairs:
+        fund = live[i]
+        fund.cash += amount
+        fund.size += amount
+        model.commitments.append((t, "corporate", amount))
 
 
 def receive(model, fund, row: int, cash: float = 0.0, in_kind: float = 0.0) -> None:

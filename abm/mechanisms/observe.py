@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from .funding import investing_funds
 from .labor import startup_headcount
 from .operations import live_rows
 
@@ -67,7 +68,7 @@ def observe(model) -> None:
     s["total_revenue"] = revenue
     s["productivity"] = revenue / employed if employed > 0 else 0.0
     s["ipo_window_open"] = float(model.ipo_window)
-    investing = [f for f in model.live_funds() if f.investing()]
+    investing = investing_funds(model)
     s["funds_investing"] = float(len(investing))
     s["dry_powder"] = float(sum(f.cash for f in investing))
     h = model.history
