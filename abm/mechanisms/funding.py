@@ -58,7 +58,7 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
         return live, {}
     rows, fixed = model.live_fund_rows(), model.fund_table
     low, high, skill = fixed.stage_min[rows], fixed.stage_max[rows], fixed.skill[rows]
-    corp, age, parent_alive = _ages(model, rows)
+    corp, age, parent_alive = fund_status(model, rows)
     gov = fixed.government[rows]
     n = len(live)
     cash = np.fromiter([f.cash for f in live], np.float64, n)
@@ -76,7 +76,7 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
     }
 
 
-def _ages(model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fund_status(model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For the funds at ``rows`` of ``model.fund_table``: whether each is a corporate fund,
     its age in steps and whether its parent is alive (a corporate fund's parent)."""
     fixed = model.fund_table
@@ -91,7 +91,7 @@ def investing_funds(model) -> list:
     live = model.live_funds()
     if not live:
         return []
-    corp, age, parent_alive = _ages(model, model.live_fund_rows())
+    corp, age, parent_alive = fund_status(model, model.live_fund_rows())
     ok = np.where(corp, parent_alive, age < C.INVEST_PERIOD)
     return [live[i] for i in ok.nonzero()[0].tolist()]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
-from .funding import _ages
+from .funding import fund_status
 
 
 def new_fund_size(model, rng: np.random.Generator) -> float:
@@ -83,29 +83,18 @@ def raise_funds(model) -> None:
         model.add_fund("government", direct, mint=False)
         model.commitments.append((t, "government", direct))
     # CVC top-ups from parents' balance sheets
-    live = model.live_funds()
-    rows = model.live_fund_rows()
-    corp, _, parent_alive = _ages(model, rows)
-    cvc = (corp & parent_alive).nonzero()[0]  # investing corporate funds, in live order
-    parents = model.fund_table.parent[rows[cvc]]
-    inc = model.inc
-    if np.unique(parents).size == parents.size:  # one CVC per parent (as populated)
-        amounts = np.minimum(p.cvc_allocation * inc.revenue[parents], 0.5 * inc.cash[parents])
-        topped = amounts > 0
-        inc.cash[parents[topped]] -= amounts[topped]
-        pairs = zip(cvc[topped].tolist(), amounts[topped].tolist())
-    else:  # parents with several CVCs: in turn, each from what the last one left
-        pairs = []
-        for i, row in zip(cvc.tolist(), parents.tolist()):
-            amount = min(p.cvc_allocation * inc.revenue[row].item(), 0.5 * inc.cash[row].item())
-            if amount > 0:
-                inc.cash[row] -= amount
-                pairs.append((i, amount))
-    for i, amount in pairs:
+    live, inc = model.live_funds(), model.inc
+    corp, _, parent_alive = fund_status(model, model.live_fund_rows())
+    cvcs = (corp & parent_alive).nonzero()[0].tolist()  # investing corporate funds, in order
+    for i in cvcs:
         fund = live[i]
-        fund.cash += amount
-        fund.size += amount
-        model.commitments.append((t, "corporate", amount))
+        row = fund.parent.row
+        amount = min(p.cvc_allocation * inc.revenue[row].item(), 0.5 * inc.cash[row].item())
+        if amount > 0:
+            inc.cash[row] -= amount
+            fund.cash += amount
+            fund.size += amount
+            model.commitments.append((t, "corporate", amount))
 
 
 def receive(model, fund, row: int, cash: float = 0.0, in_kind: float = 0.0) -> None:
@@ -144,7 +133,7 @@ def close(model, fund) -> None:
 
 def life_cycle(model) -> None:
     """Management fees each quarter; closing at the end of life (or when a CVC parent exits)."""
-    now, alive, sunk = model.steps, model.inc.alive, model.ledger.sunk
+    now, alive = model.steps, model.inc.alive
     for fund in list(model.live_funds()):
         if fund.kind == "corporate":  # evergreen: no fees, no end of life
             parent = fund.parent
@@ -157,6 +146,6 @@ def life_cycle(model) -> None:
         if fee > 0:
             fund.cash -= fee
             fund.fees += fee
-            sunk["management_fees"] += fee  # Ledger.sink without its check: fee > 0
+            model.ledger.sink("management_fees", fee)
         if age >= C.FUND_LIFE:
             close(model, fund)
