@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
 
 from abm import EcosystemModel
 from abm import constants as C
@@ -142,6 +143,11 @@ def pools(model: EcosystemModel):
 
 def cap_sum(startup: Startup) -> float:
     return float(sum(startup.cap_table.values()))
+
+
+def approx(x, rel=1e-12, abs_=1e-12):
+    """``pytest.approx`` at the tests' default tolerance (1e-12 relative and absolute)."""
+    return pytest.approx(x, rel=rel, abs=abs_)
 
 
 def money_tolerance(model: EcosystemModel) -> float:
