@@ -9,6 +9,10 @@ accounting invariant (:func:`assert_money_conserved`) holds in hand-built situat
 in full runs. Mesa increments ``model.steps`` *before* it calls ``model.step()``; mechanism
 functions read ``model.steps`` as "now", so tests set it directly (:func:`at_step`).
 
+:func:`assert_invariants` is what must hold between any two mechanism calls;
+:func:`invariants_checked` runs it after every mechanism call a test makes (tests/conftest.py
+turns it on for every test file named after a mechanism module).
+
 Example:
     >>> m = make_model(seed=1)
     >>> inc = add_incumbent(m, sector=0, revenue=1000.0)
@@ -18,7 +22,14 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
 import math
+import pkgutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -28,6 +39,7 @@ from abm import EcosystemModel
 from abm import constants as C
 from abm.agents import Founder, Incumbent, Startup, VCFund
 from abm.metrics import money_held
+from abm import mechanisms
 from abm.mechanisms import funding
 
 TEST_SOURCE = "test"
@@ -161,6 +173,93 @@ def assert_money_conserved(model: EcosystemModel) -> None:
     assert gap <= money_tolerance(model), (
         f"money not accounted for: ledger balance {model.ledger.balance!r} vs held "
         f"{money_held(model)!r}")
+
+
+def assert_invariants(model: EcosystemModel) -> None:
+    """What must hold between any two mechanism calls, in a hand-built situation or a full run.
+
+    * money: what entered minus what left equals what agents hold (:func:`assert_money_conserved`);
+    * nobody holds negative cash, headcount or revenue (startups, incumbents, funds, founders, the
+      ministry) and the idle pool is not negative;
+    * every stake in a live startup's cap table is in [0, 1] and the stakes sum to at most 1.
+
+    Cash may dip below zero by the money tolerance (floating-point subtraction), counts not at all.
+    """
+    assert_money_conserved(model)
+    tol = money_tolerance(model)
+    st, inc = model.st, model.inc
+    for table, who in ((st, "startup"), (inc, "incumbent")):
+        for column in ("cash", "revenue"):
+            values = table.view(column)
+            bad = np.flatnonzero(values < -tol)
+            assert bad.size == 0, (f"step {model.steps}: negative {who} {column} in rows "
+                                   f"{bad.tolist()}: {values[bad].tolist()}")
+        bad = np.flatnonzero(table.view("headcount") < 0)
+        assert bad.size == 0, f"step {model.steps}: negative {who} headcount in rows {bad.tolist()}"
+    for fund in model.funds:
+        assert fund.cash >= -tol, f"step {model.steps}: fund {fund.unique_id} cash {fund.cash!r}"
+    for founder in model.founder_by_uid.values():
+        assert founder.wealth >= -tol, (
+            f"step {model.steps}: founder {founder.unique_id} wealth {founder.wealth!r}")
+    assert model.ministry.cash >= -tol, f"step {model.steps}: ministry cash {model.ministry.cash!r}"
+    assert model.idle >= 0, f"step {model.steps}: idle workers {model.idle!r}"
+    for row, startup in model.startups.items():
+        stakes = startup.cap_table.values()
+        assert all(-1e-12 <= v <= 1.0 + 1e-12 for v in stakes), (
+            f"step {model.steps}: a stake outside [0, 1] in startup row {row}: {startup.cap_table}")
+        assert sum(stakes) <= 1.0 + 1e-9, (
+            f"step {model.steps}: stakes of startup row {row} sum to {sum(stakes)!r} > 1")
+
+
+def _checked(fn: Callable, depth: list[int], calls: list[str],
+             check: Callable[[EcosystemModel], None]) -> Callable:
+    """``fn`` followed by ``check(model)`` when it returns, unless called from a checked function."""
+
+    @functools.wraps(fn)
+    def wrapper(model, *args, **kwargs):
+        depth[0] += 1
+        try:
+            result = fn(model, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+        if depth[0] == 0 and isinstance(model, EcosystemModel):
+            calls.append(fn.__name__)
+            try:
+                check(model)
+            except AssertionError as error:
+                raise AssertionError(f"after {fn.__module__}.{fn.__name__}: {error}") from None
+        return result
+
+    return wrapper
+
+
+def mechanism_functions() -> Iterator[tuple[ModuleType, str, Callable]]:
+    """Every function of every ``abm.mechanisms`` module that takes the model first."""
+    for info in pkgutil.iter_modules(mechanisms.__path__):
+        module = importlib.import_module(f"{mechanisms.__name__}.{info.name}")
+        for name, fn in vars(module).items():
+            if (inspect.isfunction(fn) and fn.__module__ == module.__name__
+                    and list(inspect.signature(fn).parameters)[:1] == ["model"]):
+                yield module, name, fn
+
+
+@contextmanager
+def invariants_checked(check: Callable[[EcosystemModel], None] = assert_invariants
+                       ) -> Iterator[list[str]]:
+    """Within the block, ``check(model)`` runs after every outermost mechanism call.
+
+    Each function of :func:`mechanism_functions` is replaced (module attribute) by a wrapper;
+    calls one mechanism makes to another are not checked on their own (the state may be mid-way
+    through a transaction), only the call the test made. Yields the names of the checked calls.
+    """
+    depth, calls = [0], []
+    patch = pytest.MonkeyPatch()
+    try:
+        for module, name, fn in list(mechanism_functions()):
+            patch.setattr(module, name, _checked(fn, depth, calls, check))
+        yield calls
+    finally:
+        patch.undo()
 
 
 def sunk(model: EcosystemModel, destination: str) -> float:

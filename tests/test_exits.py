@@ -94,7 +94,6 @@ def test_acquisition_pays_the_cap_table_exactly(mode):
         assert m.idle == idle_before + people - people // 2
         assert m.counts["shelved"] == 1
     assert labor.workforce(m) == work_before
-    B.assert_money_conserved(m)
 
 
 def test_acquisition_pays_outside_holders_of_a_closed_fund():
@@ -107,7 +106,6 @@ def test_acquisition_pays_outside_holders_of_a_closed_fund():
     before = B.sunk(m, "outside_shareholders")
     exits.acquire(m, s, buyer.row, 100.0, "integrate")
     assert B.sunk(m, "outside_shareholders") - before == _approx(frac * 100.0)
-    B.assert_money_conserved(m)
 
 
 def test_acquisition_tax_refund_only_after_plan_start():
@@ -123,7 +121,6 @@ def test_acquisition_tax_refund_only_after_plan_start():
         prices.append(price)
         changes.append(float(m.inc.cash[buyer.row]) - before)
         refunds.append(m.ministry.spent["tax_incentive"])
-        B.assert_money_conserved(m)
         if step < start:
             assert B.minted(m, "tax_expenditure") == 0.0
     assert changes[0] == _approx(-prices[0])
@@ -144,7 +141,6 @@ def test_acquisition_hazard_buyers_are_same_sector_incumbents_that_can_pay():
     bought = np.flatnonzero(m.st.status[: m.st.n] == C.ACQUIRED)
     assert bought.size > 0
     assert set(m.st.acquirer[bought].tolist()) == {rich.row}
-    B.assert_money_conserved(m)
 
 
 # -- failure ----------------------------------------------------------------------------------
@@ -185,7 +181,6 @@ def test_startup_without_cash_and_round_fails():
     assert m.stats["failed"] == 1
     assert idle_before <= m.idle
     assert labor.workforce(m) == work_before
-    B.assert_money_conserved(m)
 
 
 def test_insolvent_startup_rescued_by_money_this_step_survives():
@@ -202,7 +197,6 @@ def test_fail_gives_leftover_cash_to_creditors():
     s = B.add_startup(m, cash=2.5, headcount=3)
     exits.fail(m, s)
     assert B.sunk(m, "creditors") == _approx(2.5)
-    B.assert_money_conserved(m)
 
 
 # -- IPO --------------------------------------------------------------------------------------
@@ -242,7 +236,6 @@ def test_ipo_threshold_listing_and_payouts():
         assert f in m.founder_pool and f.exited == 1
     assert B.cap_sum(big) <= 1.0 + 1e-12
     assert m.stats["exits_ipo"] == 1
-    B.assert_money_conserved(m)
 
 
 def test_no_ipo_when_the_window_is_closed():

@@ -66,4 +66,3 @@ def test_spinout_founders_leave_their_incumbent():
     assert m.inc.headcount[parent.row] == 100000 - m.st.headcount[:n].sum()
     assert labor.workforce(m) == work
     assert any(k == "spinoff" for _, _, k in m.graph.edges(parent.unique_id, keys=True))
-    B.assert_money_conserved(m)

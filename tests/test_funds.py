@@ -25,7 +25,6 @@ def test_management_fees_full_then_half_after_the_investing_period():
     assert young.fees == _approx(C.MGMT_FEE * 100.0)
     assert old.fees == _approx(C.MGMT_FEE / 2 * 100.0)
     assert B.sunk(m, "management_fees") == _approx(1.5 * C.MGMT_FEE * 100.0)
-    B.assert_money_conserved(m)
 
 
 def test_fund_closes_at_end_of_life_with_residual_value_sold_to_secondary_buyers():
@@ -49,7 +48,6 @@ def test_fund_closes_at_end_of_life_with_residual_value_sold_to_secondary_buyers
     assert s.cap_table[C.SECONDARY] == _approx(frac)
     assert fund.tvpi() == _approx(fund.residual / fund.paid_in)
     assert not fund.investing() and not fund.can_follow_on()
-    B.assert_money_conserved(m)
 
 
 def test_successor_fund_only_for_managers_above_the_bar():
@@ -79,7 +77,6 @@ def test_successor_fund_only_for_managers_above_the_bar():
     quarter = 10000.0 / C.STEPS_PER_YEAR  # fundraising is spread over the year's quarters
     assert quarter - 0.3 * C.FUND_SIZE * m.p.round_size_multiplier <= raised <= quarter + 1e-6
     assert m.lp_carry == _approx(quarter - raised)  # what was not placed waits
-    B.assert_money_conserved(m)
 
 
 def test_fundraising_every_quarter_with_carry_over():
@@ -91,7 +88,6 @@ def test_fundraising_every_quarter_with_carry_over():
     funds.raise_funds(m)
     assert len(m.funds) == 1 and m.funds[0].size == _approx(200.0)
     assert m.lp_carry == _approx(0.0)
-    B.assert_money_conserved(m)
 
 
 def test_government_money_into_funds_of_funds_and_a_government_fund():
@@ -115,7 +111,6 @@ def test_government_money_into_funds_of_funds_and_a_government_fund():
                  for src in ("private_lp", "government")}
     assert committed["government"] == _approx(50.0 + fof)
     assert committed["private_lp"] == _approx(sum(f.size for f in independent) - fof)
-    B.assert_money_conserved(m)
 
 
 def test_cvc_topped_up_from_parent_revenue():
@@ -127,4 +122,3 @@ def test_cvc_topped_up_from_parent_revenue():
     top_up = 0.01 * 1000.0  # each quarter: cvc_allocation x that quarter's revenue
     assert cvc.cash == _approx(top_up) and cvc.size == _approx(top_up)
     assert m.inc.cash[parent.row] == _approx(5000.0 - top_up)
-    B.assert_money_conserved(m)

