@@ -262,6 +262,49 @@ def invariants_checked(check: Callable[[EcosystemModel], None] = assert_invarian
         patch.undo()
 
 
+def add_record(model: EcosystemModel, founded: int, status: int = C.ACTIVE,
+               exit_step: int = -1, **columns: Any) -> Startup:
+    """A startup whose record is set by hand: founded at ``founded``, ``status`` since ``exit_step``.
+
+    For the metric tests: no mechanism runs, so only the record's columns change (a startup
+    marked failed or acquired is not removed from ``model.startups``; the metrics read the
+    columns). ``columns`` sets further columns (``sector=``, ``headcount=``...).
+    """
+    s = add_startup(model, n_founders=1)
+    st = model.st
+    st.founded[s.row], st.status[s.row], st.exit_step[s.row] = founded, status, exit_step
+    for name, value in columns.items():
+        getattr(st, name)[s.row] = value
+    return s
+
+
+HISTORY = ("total_revenue", "firms", "workers", "productivity", "employed")
+"""The aggregates ``observe`` appends to ``model.history`` every quarter."""
+
+
+def record_quarters(model: EcosystemModel, quarters: int, **values: Any) -> EcosystemModel:
+    """Advance the clock ``quarters`` steps, recording the given series each quarter.
+
+    Each keyword names a time series of ``abm.model.SERIES`` or a ``model.history`` aggregate
+    (:data:`HISTORY`); its value is a constant or a function of the step (1, 2, ...). Series not
+    given are recorded as they stand in ``model.stats`` (0.0 in a new model); history aggregates
+    not given are not appended. What ``observe`` would compute from the agents is not computed.
+    """
+    unknown = set(values) - set(model.stats) - set(HISTORY)
+    if unknown:
+        raise KeyError(f"not a series or history aggregate: {sorted(unknown)}")
+    for _ in range(quarters):
+        model.steps += 1
+        now = {k: float(v(model.steps) if callable(v) else v) for k, v in values.items()}
+        for name, value in now.items():
+            if name in model.stats:
+                model.stats[name] = value
+            if name in HISTORY:
+                model.history[name].append(value)
+        model.datacollector.collect(model)
+    return model
+
+
 def sunk(model: EcosystemModel, destination: str) -> float:
     return float(model.ledger.sunk.get(destination, 0.0))
 
