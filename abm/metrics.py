@@ -1,4 +1,4 @@
-"""Summary metrics: pure functions of a model (DESIGN.md section 5).
+"""Summary metrics: pure functions of a model (docs/DESIGN.md section 5).
 
 Unless a name says otherwise, a metric covers the run after the burn-in: steps
 ``BURN_IN + 1`` to the end (Mesa numbers steps from 1; an event stamped with step ``t``
@@ -34,7 +34,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "productivity_growth", "partnership_density", "startups_with_corporate_partner_share",
     "network_clustering", "giant_component_share", "firm_size_tail_exponent",
 )
-"""The keys DESIGN.md requires (other code relies on these names)."""
+"""The keys docs/DESIGN.md requires (other code relies on these names)."""
 
 EXTRA_KEYS: tuple[str, ...] = (
     "partnerships_formed", "rounds_per_year", "vc_independent_per_year",

@@ -427,7 +427,7 @@ class EcosystemModel(Model):
 
     # -- outputs -----------------------------------------------------------------------------
     def summary(self) -> dict[str, float]:
-        """End-of-run summary: a flat dict of finite floats (DESIGN.md section 5)."""
+        """End-of-run summary: a flat dict of finite floats (docs/DESIGN.md section 5)."""
         from .metrics import summary
 
         return summary(self)

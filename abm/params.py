@@ -1,7 +1,7 @@
 """Model parameters: one validated, frozen object, every field documented.
 
 Each parameter has a unit, a valid range, the institutional component it belongs to (the
-identifiers of DESIGN.md section 1) and a one-line description. The specification table
+identifiers of docs/DESIGN.md section 1) and a one-line description. The specification table
 :data:`SPECS` is the single source of truth: presets, the CLI, the experiment runner and the
 Solara app all read it (slider ranges and defaults included), so nothing can drift.
 

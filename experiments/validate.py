@@ -35,7 +35,7 @@ CALIBRATION_SEED = 7
 FACT_FIELDS = {"id", "key", "preset", "low", "high", "use", "source"}
 OPTIONAL_FIELDS = {"target", "target_reason"}
 """``target``: the point inside the range calibration aims at (default: the range's centre),
-with ``target_reason`` saying why (e.g. an ordering between countries DESIGN.md requires)."""
+with ``target_reason`` saying why (e.g. an ordering between countries docs/DESIGN.md requires)."""
 
 
 class FactError(ValueError):

@@ -2,7 +2,8 @@
 
 * ``docs/parameters.md`` is generated (``scripts/gen_param_docs.py``) and must be up to date;
 * ``docs/ODD.md`` must name every parameter, every summary metric, every collected time
-  series and every mechanism module.
+  series and every mechanism module;
+* every relative link in README.md and docs/*.md points to a file of the repository.
 """
 
 from __future__ import annotations
@@ -90,3 +91,28 @@ def test_there_are_mechanism_modules():
 def test_odd_mentions_every_mechanism_module(odd, module):
     assert (f"mechanisms/{module}.py" in odd or f"mechanisms.{module}" in odd), (
         f"docs/ODD.md does not mention abm/mechanisms/{module}.py")
+
+
+MARKDOWN = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def relative_links(text: str) -> list[str]:
+    """Targets of the inline markdown links in ``text`` that are not URLs or in-page anchors
+    (fenced code blocks and inline code are skipped)."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return [t for t in _LINK.findall(text)
+            if not re.match(r"[a-z][a-z0-9+.-]*:", t, re.I) and not t.startswith("#")]
+
+
+def test_relative_links_are_found():
+    text = "[a](ODD.md) [b](https://x.org) [c](#top) ![d](img/e.png) [f](targets/g.toml#x) `[h](i)`"
+    assert relative_links(text) == ["ODD.md", "img/e.png", "targets/g.toml#x"]
+
+
+@pytest.mark.parametrize("page", MARKDOWN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_resolve(page):
+    missing = [t for t in relative_links(page.read_text(encoding="utf-8"))
+               if not (page.parent / t.split("#", 1)[0]).exists()]
+    assert not missing, f"{page.relative_to(ROOT)} links to missing files: {missing}"

@@ -1,4 +1,4 @@
-"""The regimes differ in the directions DESIGN.md section 1 describes (statistical test).
+"""The regimes differ in the directions docs/DESIGN.md section 1 describes (statistical test).
 
 Ten seeded replications per country preset (``silicon_valley``, ``japan``, ``korea``) at scale 1
 over the default 100-step horizon; seeds come from ``numpy.random.SeedSequence(2024).spawn(10)``.

@@ -151,7 +151,7 @@ class Run:
         return self._series
 
     def summary(self) -> dict[str, float]:
-        """The model's summary (DESIGN.md section 5), computed once per step on demand."""
+        """The model's summary (docs/DESIGN.md section 5), computed once per step on demand."""
         if self._summary is None or self._summary_step != self.steps:
             self._summary = self.model.summary()
             self._summary_step = self.steps

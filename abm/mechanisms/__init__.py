@@ -1,4 +1,4 @@
-"""The interactions of the ecosystem, one module per mechanism (DESIGN.md section 3).
+"""The interactions of the ecosystem, one module per mechanism (docs/DESIGN.md section 3).
 
 Each function takes the model and changes it; :meth:`abm.model.EcosystemModel.step` calls them
 in the order documented in docs/ODD.md. None loops over pairs of startups: matching uses
