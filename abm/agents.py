@@ -88,7 +88,8 @@ class Startup(Agent):
         Col("lrev", np.float64, C.INITIAL_LREV, "log M",
             "log quarterly revenue potential (traction)"),
         Col("revenue", np.float64, 0.0, "M", "revenue this quarter"),
-        Col("cash", np.float64, 0.0, "M", "cash"),
+        Col("cash", np.float64, 0.0, "M",
+            "cash held: rounds, grants and gross margin in, payroll out"),
         Col("headcount", np.int64, 0, "people", "people employed, founders included"),
         Col("valuation", np.float64, 0.0, "M",
             "post-money of the last round (listing value after an IPO)"),
@@ -152,8 +153,9 @@ class Incumbent(Agent):
         Col("revenue", np.float64, 0.0, "M", "revenue this quarter"),
         Col("revenue0", np.float64, 0.0, "M",
             "revenue at entry (the exit floor is a share of it)"),
-        Col("cash", np.float64, 0.0, "M", "cash"),
-        Col("headcount", np.int64, 0, "people", "employees"),
+        Col("cash", np.float64, 0.0, "M",
+            "cash held (paid out above `INCUMBENT_CASH_TARGET` quarters of revenue)"),
+        Col("headcount", np.int64, 0, "people", "people it employs"),
         Col("productivity", np.float64, C.INCUMBENT_PRODUCTIVITY, "M per person",
             "revenue per worker per quarter it aims for; sets its labour demand"),
         Col("rd", np.float64, 1.0, "", "R&D capability (1 at entry, capped at 3)"),
@@ -237,7 +239,8 @@ class VCFund(Agent):
         Col("vintage", np.int64, 0, "step", "creation step (negative for the initial funds)"),
         Col("corporate", np.bool_, False, "", "whether it is a corporate (CVC) fund"),
         Col("government", np.bool_, False, "", "whether it is a government fund"),
-        Col("parent", np.int64, -1, "row", "row of its parent incumbent in `model.inc` (−1 if none)"),
+        Col("parent", np.int64, -1, "row",
+            "row of its parent incumbent in `model.inc` (−1 if none)"),
     )
     """The columns of ``model.fund_table``: what never changes in a fund's life, by fund
     ``row`` (its index in ``model.funds``)."""
