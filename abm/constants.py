@@ -67,14 +67,17 @@ left at 1 until the presets are recalibrated with it."""
 INSIDER_EDGE = 0.3
 """Added to the pitch an existing investor reads when it decides on a follow-on."""
 MERIT_TRACTION = 0.3
-"""Weight of traction in merit: ``merit = log quality + MERIT_TRACTION x (lrev - REF_LREV[stage])``."""
+"""Weight of traction in merit:
+``merit = log quality + MERIT_TRACTION x (lrev - REF_LREV[stage])``."""
 PITCH_NOISE = 0.5
 """Noise common to every investor reading one pitch (so shopping a deal around helps less)."""
 MIN_ROUND_GAP = 2
-"""Quarters after its last round before a (post-pre-seed) startup short of runway may raise again."""
+"""Quarters after its last round before a (post-pre-seed) startup short of runway may raise
+again."""
 ROUND_SIZE_LOW = 0.6
 ROUND_SIZE_SPREAD = 0.8
-"""A round targets the stage's size times ``ROUND_SIZE_LOW + ROUND_SIZE_SPREAD x U(0, 1)`` (+-40%)."""
+"""A round targets the stage's size times ``ROUND_SIZE_LOW + ROUND_SIZE_SPREAD x U(0, 1)``
+(+-40%)."""
 POOL_FLOOR = 0.05
 """A fund is in a stage's pool only with at least this share of the stage's round size in cash."""
 MIN_CHECK = 0.005

@@ -1,9 +1,9 @@
 """Funding rounds: screening, valuation, syndication, follow-ons.
 
 A private startup seeks a round when its cash covers fewer than ``RUNWAY_TRIGGER`` quarters of
-net burn (at most one round every two quarters), and in any case ``ROUND_INTERVAL`` quarters
-after its last round (to grow, not only to survive). The round targets the typical size of the
-next stage (times ``round_size_multiplier``, with +-40% noise):
+net burn (at most one round every ``MIN_ROUND_GAP`` quarters), and in any case
+``ROUND_INTERVAL`` quarters after its last round (to grow, not only to survive). The round
+targets the typical size of the next stage (times ``round_size_multiplier``, with +-40% noise):
 
 1. follow-on: each fund already on the cap table that may still invest joins with probability
    ``followon_depth`` for its pro-rata share, if it still likes the company (it screens with
