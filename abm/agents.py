@@ -1,10 +1,21 @@
 """The six agent types of the ecosystem (Mesa ``Agent`` subclasses).
 
-Startups and incumbents are numerous, so their numbers live in column tables on the model
-(:mod:`abm.tables`) and the mechanisms update them vectorised; the attributes below read and
-write those tables. Founders, funds, universities and the ministry are plain Mesa agents.
+Startups and incumbents are **column-table agents**, as in mesa-frames: they are numerous, so
+their numbers are the rows of numpy column tables on the model (``model.st`` and
+``model.inc``, :class:`abm.tables.Table`) and the mechanisms read and update whole columns
+vectorised (``model.st.cash[rows]``). The Mesa agent is a thin handle holding its ``row`` and
+what does not fit a column (a startup's cap table and founders, an incumbent's CVC). Each
+table's columns are declared once, below, beside the agent class (``Startup.COLUMNS``,
+``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS``) with dtype, default, unit and meaning; the
+state-variable tables of docs/ODD.md are generated from them (``scripts/gen_odd_columns.py``).
+
+Founders, funds, universities and the ministry are plain Mesa agents with Python attributes
+(a fund's fixed attributes are also copied to ``model.fund_table`` for vectorised reads).
 Behaviour lives in :mod:`abm.mechanisms`, one module per interaction, so each can be tested on
-its own; this module holds state and small per-agent rules.
+its own; this module holds state and small per-agent rules. The fund rules are written once,
+vectorised (:func:`fund_may_invest`, :func:`fund_may_follow_on`, :func:`screen_allowance`),
+or once as a scalar where a single fund decides a single pitch (:meth:`VCFund.pacing`,
+:meth:`VCFund.screen`).
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import numpy as np
 from mesa import Agent
 
 from . import constants as C
-from .tables import Column
+from .tables import Col
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import EcosystemModel
@@ -29,7 +40,8 @@ class Founder(Agent):
         model: the model.
         origin: index into ``constants.ORIGINS`` (university, incumbent, serial, independent).
         skill: founding skill in [0, 1]; scales the latent quality of their startups.
-        risk_tolerance: in [0, 1].
+        risk_tolerance: in [0, 1]; the team's mean is the startup's ``risk`` column, which
+            lowers its acquisition hazard (:func:`abm.mechanisms.exits.acquisitions`).
         wealth: money of their own (M).
     """
 
@@ -48,48 +60,74 @@ class Founder(Agent):
         self.last_failed = False
         self.angel = False
 
-    @property
-    def origin_name(self) -> str:
-        return C.ORIGINS[self.origin]
-
 
 class Startup(Agent):
-    """A young firm. Its numbers live in ``model.st`` at ``self.row``.
+    """A young firm: a column-table agent whose numbers are row ``self.row`` of ``model.st``.
 
-    The cap table ``self.cap_table`` maps holder ids (founders, funds, incumbents, or the
-    non-agent holders ``constants.SECONDARY`` / ``constants.PUBLIC_FLOAT``) to fractions;
-    the residual ``1 - sum`` is the employee option pool.
+    The columns are :attr:`COLUMNS` (read them as ``model.st.cash[row]``; the agent has no
+    ``cash`` attribute). On the agent: the cap table ``self.cap_table`` maps holder ids
+    (founders, funds, incumbents, or the non-agent holders ``constants.SECONDARY`` /
+    ``constants.PUBLIC_FLOAT``) to fractions, the residual ``1 - sum`` being the employee
+    option pool; ``self.founders`` is the founding team.
     """
 
-    cash = Column("st")
-    revenue = Column("st")
-    headcount = Column("st")
-    valuation = Column("st")
-    stage = Column("st")
-    status = Column("st")
-    sector = Column("st")
-    quality = Column("st")
-    disruptive = Column("st")
-    founded = Column("st")
-    partner = Column("st")
+    COLUMNS: tuple[Col, ...] = (
+        Col("uid", np.int64, -1, "", "the agent's `unique_id`"),
+        Col("founded", np.int32, 0, "step", "step of founding"),
+        Col("status", np.int8, C.ACTIVE, "",
+            "`ACTIVE`, `FAILED`, `ACQUIRED`, `PUBLIC` (`STATUS_NAMES`)"),
+        Col("stage", np.int8, 0, "",
+            "index into `STAGES`: pre-seed, seed, series A, B, C, growth (`GROWTH` is the last)"),
+        Col("sector", np.int16, 0, "", "0 … `n_sectors` − 1"),
+        Col("disruptive", np.bool_, False, "",
+            "technology type: disruptive (True) or complementary"),
+        Col("origin", np.int8, 0, "", "founding channel (index into `ORIGINS`)"),
+        Col("quality", np.float64, 1.0, "",
+            "latent quality (heavy-tailed, ≥ 0.6 × quality boost), never observed directly "
+            "by others"),
+        Col("lrev", np.float64, C.INITIAL_LREV, "log M",
+            "log quarterly revenue potential (traction)"),
+        Col("revenue", np.float64, 0.0, "M", "revenue this quarter"),
+        Col("cash", np.float64, 0.0, "M",
+            "cash held: rounds, grants and gross margin in, payroll out"),
+        Col("headcount", np.int64, 0, "people", "people employed, founders included"),
+        Col("valuation", np.float64, 0.0, "M",
+            "post-money of the last round (listing value after an IPO)"),
+        Col("lrev_at_round", np.float64, C.INITIAL_LREV, "log M",
+            "`lrev` when the last round closed"),
+        Col("last_round", np.int32, 0, "step",
+            "step of the last round (founding step before the first)"),
+        Col("last_pitch", np.int32, -1000, "step",
+            "step of the last failed pitch (starts the `RETRY_COOLDOWN`; −1000 if none)"),
+        Col("exit_step", np.int32, -1, "step", "step of the exit (−1 before)"),
+        Col("exit_value", np.float64, 0.0, "M", "price or listing value of the exit (0 before)"),
+        Col("partner", np.int32, -1, "row", "row of the live incumbent partner (−1 if none)"),
+        Col("partner_since", np.int32, -1, "step", "step the current partnership formed"),
+        Col("ever_partnered", np.bool_, False, "", "whether it ever had a partner"),
+        Col("unicorn_step", np.int32, -1, "step",
+            "first step its valuation reached `UNICORN` (−1 if never)"),
+        Col("raised", np.float64, 0.0, "M", "cumulative money raised in rounds"),
+        Col("grants", np.float64, 0.0, "M", "cumulative money received as grants"),
+        Col("innovations", np.float64, 0.0, "count",
+            "cumulative innovations (own plus joint with its partner)"),
+        Col("innov_own", np.float64, 0.0, "count", "cumulative own innovations"),
+        Col("acquirer", np.int32, -1, "row", "row of the acquiring incumbent (−1 if none)"),
+        Col("graduated", np.bool_, False, "", "whether this listed startup became an incumbent"),
+        Col("n_founders", np.int8, 1, "people",
+            "size of the founding team (the minimum headcount)"),
+        Col("spill", np.float64, 0.0, "per quarter",
+            "permanent growth-drift bonus of university spin-offs (knowledge spillover)"),
+        Col("risk", np.float64, 0.5, "",
+            "the founding team's mean risk tolerance in [0, 1]: lowers the acquisition hazard "
+            "(`1.3 − 0.6 × risk`, 7.8)"),
+    )
+    """The columns of ``model.st``, one row per startup ever founded."""
 
     def __init__(self, model: "EcosystemModel", row: int) -> None:
         super().__init__(model)
         self.row = row
         self.cap_table: dict[int, float] = {}
         self.founders: list[Founder] = []
-
-    @property
-    def stage_name(self) -> str:
-        return C.STAGES[self.stage]
-
-    @property
-    def status_name(self) -> str:
-        return C.STATUS_NAMES[self.status]
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == C.ACTIVE
 
     def dilute(self, pre_money: float, new_money: dict[int, float]) -> None:
         """Issue new shares at ``pre_money`` to ``new_money`` investors (id -> amount)."""
@@ -104,24 +142,71 @@ class Startup(Agent):
 
 
 class Incumbent(Agent):
-    """A large established firm. Its numbers live in ``model.inc`` at ``self.row``."""
+    """A large established firm: a column-table agent whose numbers are row ``self.row`` of
+    ``model.inc`` (the columns are :attr:`COLUMNS`). On the agent: ``cvc``, its corporate
+    fund if it runs one."""
 
-    revenue = Column("inc")
-    cash = Column("inc")
-    headcount = Column("inc")
-    productivity = Column("inc")
-    rd = Column("inc")
-    sector = Column("inc")
-    group = Column("inc")
-    openness = Column("inc")
-    appetite = Column("inc")
-    nih = Column("inc")
-    alive = Column("inc")
+    COLUMNS: tuple[Col, ...] = (
+        Col("uid", np.int64, -1, "", "the agent's `unique_id`"),
+        Col("sector", np.int16, 0, "", "its sector (one per incumbent)"),
+        Col("group", np.int32, 0, "", "business group id (keiretsu, chaebol)"),
+        Col("revenue", np.float64, 0.0, "M", "revenue this quarter"),
+        Col("revenue0", np.float64, 0.0, "M",
+            "revenue at entry (the exit floor is a share of it)"),
+        Col("cash", np.float64, 0.0, "M",
+            "cash held (paid out above `INCUMBENT_CASH_TARGET` quarters of revenue)"),
+        Col("headcount", np.int64, 0, "people", "people it employs"),
+        Col("productivity", np.float64, C.INCUMBENT_PRODUCTIVITY, "M per person",
+            "revenue per worker per quarter it aims for; sets its labour demand"),
+        Col("rd", np.float64, 1.0, "", "R&D capability (1 at entry, capped at 3)"),
+        Col("openness", np.float64, 0.0, "",
+            "propensity to partner (`incumbent_openness` at entry)"),
+        Col("appetite", np.float64, 0.0, "",
+            "appetite to acquire (`acquisition_appetite` at entry)"),
+        Col("nih", np.float64, 0.0, "", "not-invented-here bias (`nih_bias` at entry)"),
+        Col("alive", np.bool_, True, "", "whether it is in the market"),
+        Col("exit_step", np.int32, -1, "step", "step it exited (−1 while alive)"),
+        Col("innovations", np.float64, 0.0, "count", "cumulative innovation count"),
+        Col("from_startup", np.bool_, False, "", "whether it is a graduated startup"),
+        Col("entered", np.int32, 0, "step", "step it entered"),
+    )
+    """The columns of ``model.inc``, one row per incumbent ever."""
 
     def __init__(self, model: "EcosystemModel", row: int) -> None:
         super().__init__(model)
         self.row = row
         self.cvc: "VCFund | None" = None
+
+
+def fund_may_invest(corporate, age, parent_alive):
+    """Whether funds may make new investments: the rule, vectorised (arrays or scalars).
+
+    A corporate fund is evergreen and invests while its parent lives; any other fund invests
+    during its first ``INVEST_PERIOD`` steps. (A closed fund invests no more; the live funds
+    this runs on are never closed.)
+
+    Args:
+        corporate: whether each fund is a corporate fund.
+        age: steps since each fund's vintage.
+        parent_alive: whether each fund's parent incumbent is alive (``False`` without one).
+    """
+    return np.where(corporate, parent_alive, age < C.INVEST_PERIOD)
+
+
+def fund_may_follow_on(corporate, age, parent_alive):
+    """Whether funds may still put money into their existing companies (vectorised, as
+    :func:`fund_may_invest`): corporate funds while their parent lives, others until
+    ``FOLLOW_ON_END`` steps after their vintage."""
+    return np.where(corporate, parent_alive, age < C.FOLLOW_ON_END)
+
+
+def screen_allowance(corporate, government, strategic_weight: float):
+    """The most a fund's objective can lower its screening bar (vectorised), as
+    :meth:`VCFund.screen` applies it: ``(full strategic fit + CVC_BAR_EASE) x
+    cvc_strategic_weight`` for a corporate fund, ``GOV_BAR_EASE`` for a government fund, 0
+    for an independent fund."""
+    return np.where(corporate, C.CVC_MAX_EASE * strategic_weight,
+                    np.where(government, C.GOV_BAR_EASE, 0.0))
 
 
 class VCFund(Agent):
@@ -146,6 +231,19 @@ class VCFund(Agent):
     """
 
     KINDS = ("independent", "corporate", "government")
+
+    FIXED_COLUMNS: tuple[Col, ...] = (
+        Col("stage_min", np.int64, 0, "", "earliest stage index it invests into"),
+        Col("stage_max", np.int64, 0, "", "latest stage index it invests into"),
+        Col("skill", np.float64, 0.0, "", "selection skill in [0, 1]"),
+        Col("vintage", np.int64, 0, "step", "creation step (negative for the initial funds)"),
+        Col("corporate", np.bool_, False, "", "whether it is a corporate (CVC) fund"),
+        Col("government", np.bool_, False, "", "whether it is a government fund"),
+        Col("parent", np.int64, -1, "row",
+            "row of its parent incumbent in `model.inc` (−1 if none)"),
+    )
+    """The columns of ``model.fund_table``: what never changes in a fund's life, by fund
+    ``row`` (its index in ``model.funds``)."""
 
     def __init__(self, model: "EcosystemModel", kind: str, size: float, stage_min: int,
                  stage_max: int, skill: float, manager: int, parent: Incumbent | None = None,
@@ -180,37 +278,24 @@ class VCFund(Agent):
 
     # -- life cycle ------------------------------------------------------------------------
     @property
-    def age(self) -> int:
-        return self.model.steps - self.vintage
-
-    @property
     def evergreen(self) -> bool:
         """Corporate funds are evergreen balance-sheet vehicles topped up by their parent."""
         return self.kind == "corporate"
 
-    def _parent_alive(self) -> bool:
+    def _status(self) -> tuple[bool, int, bool]:
+        """``(corporate, age, parent_alive)``, the inputs of the vectorised fund rules."""
         parent = self.parent
-        return parent is not None and bool(self.model.inc.alive[parent.row])
+        alive = parent is not None and bool(self.model.inc.alive[parent.row])
+        return self.kind == "corporate", self.model.steps - self.vintage, alive
 
     def investing(self) -> bool:
-        """Whether it may make new investments now."""
-        if self.closed:
-            return False
-        if self.kind == "corporate":  # evergreen
-            return self._parent_alive()
-        return self.model.steps - self.vintage < C.INVEST_PERIOD
+        """Whether it may make new investments now (:func:`fund_may_invest` for this fund)."""
+        return not self.closed and bool(fund_may_invest(*self._status()))
 
     def can_follow_on(self) -> bool:
-        """Whether it may still put money into its existing companies."""
-        if self.closed:
-            return False
-        if self.kind == "corporate":  # evergreen
-            return self._parent_alive()
-        return self.model.steps - self.vintage < C.FUND_LIFE - 4
-
-    @property
-    def max_check(self) -> float:
-        return C.MAX_CHECK_SHARE * self.size
+        """Whether it may still put money into its existing companies
+        (:func:`fund_may_follow_on` for this fund)."""
+        return not self.closed and bool(fund_may_follow_on(*self._status()))
 
     @property
     def paid_in(self) -> float:
@@ -243,11 +328,11 @@ class VCFund(Agent):
         (same sector, complementary technology, the parent's business group); government funds
         screen less strictly (policy targets). ``z`` is the standard normal reading noise
         (drawn from ``rng`` if not given). The most lenient bar a fund can apply (used by
-        :func:`abm.mechanisms.funding.predraw`) is ``SCREEN_BAR - pacing`` minus ``1.2 x
-        cvc_strategic_weight`` (corporate, full fit) or ``0.6`` (government).
+        :func:`abm.mechanisms.funding.predraw`) is ``SCREEN_BAR - pacing`` minus
+        :func:`screen_allowance` (corporate with a full fit, or government).
         """
         model = self.model
-        noise = 0.1 + 1.0 * (1.0 - self.skill)
+        noise = C.READING_NOISE_MIN + C.READING_NOISE_SLOPE * (1.0 - self.skill)
         signal = merit + noise * (rng.standard_normal() if z is None else z)
         bar = C.SCREEN_BAR[stage]
         kind = self.kind
@@ -257,19 +342,19 @@ class VCFund(Agent):
             w = p.cvc_strategic_weight
             fit = 0.0
             if st.sector[startup_row] == inc.sector[parent_row]:
-                fit += 0.4
+                fit += C.CVC_FIT_SECTOR
             if not st.disruptive[startup_row]:
-                fit += 0.2
+                fit += C.CVC_FIT_COMPLEMENT
             partner = st.partner[startup_row]
             if partner >= 0:
                 if partner == parent_row:
-                    fit += 0.4
+                    fit += C.CVC_FIT_PARTNER
                 elif inc.group[partner] == inc.group[parent_row]:
-                    fit += 0.4 * p.group_cohesion
+                    fit += C.CVC_FIT_PARTNER * p.group_cohesion
             signal += w * fit
-            bar -= 0.2 * w
+            bar -= C.CVC_BAR_EASE * w
         elif kind == "government":
-            bar -= 0.6
+            bar -= C.GOV_BAR_EASE
         if kind == "corporate":  # evergreen: no deployment schedule (pacing() is 0)
             return signal > bar
         return signal > bar - self.pacing()
@@ -278,10 +363,14 @@ class VCFund(Agent):
         """How much a fund behind its deployment schedule lowers its bar (ahead: raises it).
 
         A closed-end fund must deploy its capital within the investing period: with a share
-        ``c`` of its money left and a share ``r`` of the period left, the bar moves by
-        ``PACING x log(c / r)`` (clipped to [-0.3, 0.6]). Evergreen corporate funds have no
-        schedule. (Plain ``math`` on floats, and kept until the step, cash, size or vintage
-        change: this runs for every pitch a fund reads.)
+        ``c`` of its money left (at least ``PACING_MIN_CASH``) and a share ``r`` of the period
+        left (at least ``PACING_MIN_LEFT``), the bar moves by ``PACING x log(c / r)`` (clipped
+        to [``-PACING_AHEAD_MAX``, ``PACING_BEHIND_MAX``]). Evergreen corporate funds (and
+        empty ones) have no schedule.
+
+        This is the one pacing rule: it decides every pitch a fund reads, so it is plain
+        ``math`` on floats, kept until the step, cash, size or vintage change;
+        :func:`abm.mechanisms.funding.fund_columns` collects it for every live fund.
         """
         key = (self.model.steps, self.cash, self.size, self.vintage)
         if key == self._pace_key:  # unchanged since the last pitch it read
@@ -290,9 +379,11 @@ class VCFund(Agent):
         if self.kind == "corporate" or size <= 0:
             value = 0.0
         else:
-            left = max(0.05, 1.0 - (self.model.steps - self.vintage) / C.INVEST_PERIOD)
-            ratio = max(self.cash / size, 1e-3) / left
-            value = min(max(C.PACING * math.log(ratio), -0.3), 0.6)
+            left = max(C.PACING_MIN_LEFT, 1.0 - (self.model.steps - self.vintage)
+                       / C.INVEST_PERIOD)
+            ratio = max(self.cash / size, C.PACING_MIN_CASH) / left
+            value = min(max(C.PACING * math.log(ratio), -C.PACING_AHEAD_MAX),
+                        C.PACING_BEHIND_MAX)
         self._pace_key, self._pace = key, value
         return value
 

@@ -65,8 +65,47 @@ next quarter (the model's behaviour so far). A knob added with the performance w
 at scale 1, raises failures by 10-20% and lowers ``survival_5y`` by about 5 points, so it is
 left at 1 until the presets are recalibrated with it."""
 INSIDER_EDGE = 0.3
+"""Added to the pitch an existing investor reads when it decides on a follow-on."""
+MERIT_TRACTION = 0.3
+"""Weight of traction in merit:
+``merit = log quality + MERIT_TRACTION x (lrev - REF_LREV[stage])``."""
 PITCH_NOISE = 0.5
 """Noise common to every investor reading one pitch (so shopping a deal around helps less)."""
+MIN_ROUND_GAP = 2
+"""Quarters after its last round before a (post-pre-seed) startup short of runway may raise
+again."""
+ROUND_SIZE_LOW = 0.6
+ROUND_SIZE_SPREAD = 0.8
+"""A round targets the stage's size times ``ROUND_SIZE_LOW + ROUND_SIZE_SPREAD x U(0, 1)``
+(+-40%)."""
+POOL_FLOOR = 0.05
+"""A fund is in a stage's pool only with at least this share of the stage's round size in cash."""
+MIN_CHECK = 0.005
+"""Smallest commitment a fund makes to a round (M)."""
+EXCESS_LOW = -1.5
+EXCESS_HIGH = 2.5
+"""How far merit clears the stage's bar, clipped to [EXCESS_LOW, EXCESS_HIGH], sets the price."""
+VALUATION_ELASTICITY = 0.5
+"""Pre-money is the stage's typical pre-money times ``exp(VALUATION_ELASTICITY x excess)``..."""
+REVENUE_MULTIPLE_FLOOR = 3.0
+"""...and at least this multiple of annual revenue."""
+READING_NOISE_MIN = 0.1
+READING_NOISE_SLOPE = 1.0
+"""A fund reads a pitch with noise ``READING_NOISE_MIN + READING_NOISE_SLOPE x (1 - skill)``."""
+CVC_FIT_SECTOR = 0.4
+"""Strategic fit a corporate fund sees in a startup of its parent's sector..."""
+CVC_FIT_COMPLEMENT = 0.2
+"""...in a complementary (not disruptive) technology..."""
+CVC_FIT_PARTNER = 0.4
+"""...and in a partner of its parent (times ``group_cohesion`` for a partner of its group)."""
+CVC_BAR_EASE = 0.2
+"""A corporate fund's bar is lower by this times ``cvc_strategic_weight``."""
+CVC_MAX_EASE = CVC_FIT_SECTOR + CVC_FIT_COMPLEMENT + CVC_FIT_PARTNER + CVC_BAR_EASE
+"""Most a corporate fund's objective lowers its bar, times ``cvc_strategic_weight`` (full fit)."""
+GOV_BAR_EASE = 0.6
+"""A government fund's bar is lower by this (policy targets, less strict screening)."""
+SCREEN_MARGIN = 1e-9
+"""Safety margin of the start-of-quarter bound on a fund's bar (``funding.predraw``)."""
 LEAD_SHARE = 0.6
 CANDIDATES = 4
 """Funds a startup pitches per round (sampled from those investing at its stage)."""
@@ -119,12 +158,21 @@ HEADCOUNT_ADJUST = 0.2
 # -- funds --------------------------------------------------------------------------------
 FUND_LIFE = 40
 INVEST_PERIOD = 20
+FOLLOW_ON_END = FUND_LIFE - 4
+"""A closed-end fund follows on in its companies until this many steps after its vintage."""
 MGMT_FEE = 0.02 / STEPS_PER_YEAR
 FUND_SIZE = 400.0
 """Mean size of a first-time independent fund (M, times round size multiplier)."""
 MAX_CHECK_SHARE = 0.1
 PACING = 0.3
 """Strength with which a fund behind its deployment schedule lowers its screening bar."""
+PACING_MIN_CASH = 1e-3
+PACING_MIN_LEFT = 0.05
+"""Floors of the cash share left and of the investing-period share left in the pacing ratio."""
+PACING_AHEAD_MAX = 0.3
+PACING_BEHIND_MAX = 0.6
+"""Pacing raises a fund's bar by at most ``PACING_AHEAD_MAX`` and lowers it by at most
+``PACING_BEHIND_MAX``."""
 RESIDUAL_DISCOUNT = 0.5
 """Secondary-sale discount on holdings left when a fund ends."""
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Iterator, Mapping
 
@@ -47,35 +48,48 @@ SERIES = (
 )
 """Per-step time series collected by the DataCollector (see docs/ODD.md, section 5)."""
 
-_STARTUP_COLUMNS: dict[str, tuple[Any, Any]] = {
-    "uid": (np.int64, -1), "founded": (np.int32, 0), "status": (np.int8, C.ACTIVE),
-    "stage": (np.int8, 0), "sector": (np.int16, 0), "disruptive": (np.bool_, False),
-    "origin": (np.int8, 0), "quality": (np.float64, 1.0), "lrev": (np.float64, C.INITIAL_LREV),
-    "revenue": (np.float64, 0.0), "cash": (np.float64, 0.0), "headcount": (np.int64, 0),
-    "valuation": (np.float64, 0.0), "lrev_at_round": (np.float64, C.INITIAL_LREV),
-    "last_round": (np.int32, 0), "last_pitch": (np.int32, -1000), "exit_step": (np.int32, -1), "exit_value": (np.float64, 0.0),
-    "partner": (np.int32, -1), "partner_since": (np.int32, -1),
-    "ever_partnered": (np.bool_, False), "unicorn_step": (np.int32, -1),
-    "raised": (np.float64, 0.0), "grants": (np.float64, 0.0), "innovations": (np.float64, 0.0),
-    "innov_own": (np.float64, 0.0), "acquirer": (np.int32, -1), "graduated": (np.bool_, False),
-    "n_founders": (np.int8, 1), "spill": (np.float64, 0.0), "risk": (np.float64, 0.5),
-}
-_INCUMBENT_COLUMNS: dict[str, tuple[Any, Any]] = {
-    "uid": (np.int64, -1), "sector": (np.int16, 0), "group": (np.int32, 0),
-    "revenue": (np.float64, 0.0), "revenue0": (np.float64, 0.0), "cash": (np.float64, 0.0),
-    "headcount": (np.int64, 0), "productivity": (np.float64, C.INCUMBENT_PRODUCTIVITY),
-    "rd": (np.float64, 1.0), "openness": (np.float64, 0.0), "appetite": (np.float64, 0.0),
-    "nih": (np.float64, 0.0), "alive": (np.bool_, True), "exit_step": (np.int32, -1),
-    "innovations": (np.float64, 0.0), "from_startup": (np.bool_, False),
-    "entered": (np.int32, 0),
-}
+@dataclass
+class Quarter:
+    """What mechanisms hand to each other within one quarter (one step).
 
-_FUND_COLUMNS: dict[str, tuple[Any, Any]] = {
-    "stage_min": (np.int64, 0), "stage_max": (np.int64, 0), "skill": (np.float64, 0.0),
-    "vintage": (np.int64, 0), "corporate": (np.bool_, False), "government": (np.bool_, False),
-    "parent": (np.int64, -1),
-}
-"""What never changes in a fund's life, by fund row (its index in ``model.funds``)."""
+    :meth:`EcosystemModel.step` starts a fresh one (every field empty) before the first
+    mechanism runs, so nothing a mechanism leaves here leaks into the next quarter; state that
+    persists across quarters lives on the model. Each field names who writes and who reads it.
+    (``model.insolvent``, ``model.disruption`` and ``model.private_round_rows`` are aliases of
+    the fields, for hand-built test situations.)
+
+    Args:
+        n_sectors: number of sectors (the length of :attr:`disruption`).
+    """
+
+    insolvent: np.ndarray
+    """Rows of private startups that could not pay their costs this quarter (written by
+    :func:`abm.mechanisms.operations.step`; they fail in :func:`abm.mechanisms.exits.failures`
+    unless a round or grant arrived in between)."""
+    disruption: np.ndarray
+    """Disruptive startups' revenue growth this quarter, by sector (M; written by
+    :func:`abm.mechanisms.operations.step`, read by :func:`abm.mechanisms.incumbents.step`)."""
+    private_round_rows: list[int]
+    """Rows of startups that closed a privately led round this quarter (written by
+    :func:`abm.mechanisms.funding.close_round`, read by the conditional grants of
+    :func:`abm.mechanisms.policy.grants_and_procurement`)."""
+
+    def __init__(self, n_sectors: int) -> None:
+        self.insolvent = np.zeros(0, dtype=np.int64)
+        self.disruption = np.zeros(n_sectors)
+        self.private_round_rows = []
+
+
+def _quarter_field(name: str) -> property:
+    """A model attribute that reads and writes ``model.quarter.<name>``."""
+
+    def get(self: "EcosystemModel") -> Any:
+        return getattr(self.quarter, name)
+
+    def put(self: "EcosystemModel", value: Any) -> None:
+        setattr(self.quarter, name, value)
+
+    return property(get, put, doc=f"Alias of ``self.quarter.{name}`` (:class:`Quarter`).")
 
 
 class EcosystemModel(Model):
@@ -94,7 +108,16 @@ class EcosystemModel(Model):
 
     Raises:
         ParameterError: unknown preset, component or parameter, or a value out of range.
+
+    Its attributes are grouped in ``__init__``: populations (the agents by kind), tables (the
+    column state of startups, incumbents and funds, and the network), the state of the
+    economy, the within-quarter hand-offs (:attr:`quarter`), accumulators for the outputs,
+    and caches.
     """
+
+    insolvent = _quarter_field("insolvent")
+    disruption = _quarter_field("disruption")
+    private_round_rows = _quarter_field("private_round_rows")
 
     def __init__(self, preset: str = "silicon_valley", seed: int | None = None,
                  swaps: Mapping[str, str] | None = None, params: Params | None = None,
@@ -114,50 +137,65 @@ class EcosystemModel(Model):
         self.rngs: dict[str, np.random.Generator] = {
             name: np.random.default_rng(s) for name, s in zip(STREAMS, streams)}
 
-        self.ledger = Ledger()
-        self.net = Network()
-        """Every tie between agents, as compact arrays (networkx on demand: :attr:`graph`)."""
-        self.st = Table(_STARTUP_COLUMNS, capacity=int(2000 * self.p.scale) + 64)
-        self.inc = Table(_INCUMBENT_COLUMNS, capacity=int(2 * self.p.n_incumbents * self.p.scale)
-                         + 16)
+        # The attributes below come in five groups. Names that look alike mean different
+        # things: ``st`` is the startups' column table (every startup ever, one row each),
+        # ``startups`` the live startup agents by row, ``stats`` this step's values of the
+        # collected time series.
+
+        # -- populations: the agents, by kind --------------------------------------------------
         self.startups: dict[int, Startup] = {}
-        """Live startup agents (active or public) by table row."""
+        """Live startup agents (active or public) by their row in :attr:`st`."""
         self.incumbents: list[Incumbent] = []
         """Every incumbent ever, by table row (dead ones stay for the record)."""
         self.funds: list[VCFund] = []
-        """Every fund ever, in creation order (closed ones stay for the metrics)."""
+        """Every fund ever, in creation order = by row of :attr:`fund_table` (closed ones stay
+        for the metrics)."""
         self.open_funds: list[VCFund] = []
-        """Funds not closed yet, in creation order (see :meth:`live_funds`)."""
-        self._fund_closed = False
-        self.fund_version = 0
-        """Counts funds created and closed (keys the cache of :meth:`live_fund_rows`)."""
-        self.fund_table = Table(_FUND_COLUMNS, capacity=256)
-        """A fund's fixed attributes at its ``row`` (vectorised reads of every live fund)."""
-        self._live_rows: tuple[int, np.ndarray] = (-1, np.zeros(0, dtype=np.int64))
-        self.fund_by_uid: dict[int, VCFund] = {}
-        self.founder_by_uid: dict[int, Founder] = {}
-        """Founders still in the ecosystem, by id (cap-table holders that receive money)."""
-        self.private_round_rows: list[int] = []
-        self.insolvent = np.zeros(0, dtype=np.int64)
-        self.disruption = np.zeros(self.p.n_sectors)
+        """Funds not closed yet, in creation order (read it through :meth:`live_funds`)."""
         self.universities: list[University] = []
         self.founder_pool: list[Founder] = []
         self.angels: list[Founder] = []
         """Founders between ventures (candidates to found again; some are angels)."""
+        self.fund_by_uid: dict[int, VCFund] = {}
+        """Every fund ever, by ``unique_id`` (cap-table holder ids to funds)."""
+        self.founder_by_uid: dict[int, Founder] = {}
+        """Founders still in the ecosystem, by id (cap-table holders that receive money)."""
+        # (the ministry is created below, after the tables)
+
+        # -- tables: the column state of the column-table agents ------------------------------
+        self.st = Table(Startup.COLUMNS, capacity=int(2000 * self.p.scale) + 64)
+        """The startups' column table (:attr:`abm.agents.Startup.COLUMNS`): one row per
+        startup ever founded, failed and exited ones included."""
+        self.inc = Table(Incumbent.COLUMNS,
+                         capacity=int(2 * self.p.n_incumbents * self.p.scale) + 16)
+        """The incumbents' column table (:attr:`abm.agents.Incumbent.COLUMNS`), one row per
+        incumbent ever."""
+        self.fund_table = Table(VCFund.FIXED_COLUMNS, capacity=256)
+        """A fund's fixed attributes at its ``row`` (:attr:`abm.agents.VCFund.FIXED_COLUMNS`;
+        vectorised reads of every live fund)."""
+        self.net = Network()
+        """Every tie between agents, as compact arrays (networkx on demand: :attr:`graph`)."""
+
+        # -- state of the economy that persists across quarters --------------------------------
+        self.ledger = Ledger()
+        """Money minted from outside sources and sunk into outside destinations."""
         self.idle = 0
         """Workers without a job (the labour pool startups and incumbents hire from)."""
         self.workers_in = 0
+        """Graduates who entered the labour pool so far."""
         self.workers_out = 0
+        """Workers who retired from the labour pool so far."""
         self.ipo_window = True
+        """Whether the IPO window is open this quarter (a two-state Markov chain)."""
         self.lp_carry = 0.0
         """LP money of past quarters not yet placed in a fund (not yet committed)."""
         self.next_manager = 1
-        self._events: deque[tuple] = deque(maxlen=300)
-        """The latest events as ``(step, kind, template, args)``: the text is formatted only
-        when :attr:`events` is read (most events of a batch run are never read)."""
-        self.record_events = record_events
+        """Id the next new fund management team gets."""
+        self.quarter = Quarter(self.p.n_sectors)
+        """What mechanisms hand to each other within the current quarter (:class:`Quarter`;
+        a fresh one each step)."""
 
-        # accumulators for the summary (see abm.metrics)
+        # -- accumulators for the outputs (see abm.metrics) -----------------------------------
         self.rounds = Records({"step": np.int32, "stage": np.int8, "amount": np.float64,
                                "corporate": np.bool_, "government": np.bool_,
                                "independent": np.bool_})
@@ -170,10 +208,26 @@ class EcosystemModel(Model):
         """Cumulative innovation count by innovator id, snapshotted every 10 steps."""
         self.counts = {"job_moves": 0.0, "partnerships_formed": 0, "new_incumbents": 0,
                        "incumbents_displaced": 0, "acquihires": 0, "shelved": 0}
+        """Run totals of events the summary reports as counts."""
         self.stats: dict[str, float] = dict.fromkeys(SERIES, 0.0)
+        """This step's value of every collected time series (:data:`SERIES`; the flows among
+        them are reset at the start of each step, the DataCollector reads them at its end)."""
         self.history: dict[str, list[float]] = {k: [] for k in
                                                 ("total_revenue", "firms", "workers",
                                                  "productivity", "employed")}
+        """Per-step totals the summary's growth and productivity metrics read."""
+        self._events: deque[tuple] = deque(maxlen=300)
+        """The latest events as ``(step, kind, template, args)``: the text is formatted only
+        when :attr:`events` is read (most events of a batch run are never read)."""
+        self.record_events = record_events
+
+        # -- caches: derived from the above, kept until it changes ----------------------------
+        self._fund_closed = False
+        """Whether a fund closed since :attr:`open_funds` was last filtered."""
+        self.fund_version = 0
+        """Counts funds created and closed (keys the cache of :meth:`live_fund_rows`)."""
+        self._live_rows: tuple[int, np.ndarray] = (-1, np.zeros(0, dtype=np.int64))
+        """``(fund_version, rows)``: the cached :meth:`live_fund_rows`."""
 
         self.ministry = Ministry(self)
         self._add_node(self.ministry, "ministry")
@@ -385,6 +439,7 @@ class EcosystemModel(Model):
         """Advance one quarter: every mechanism in the documented order, then collect data."""
         from . import mechanisms as M
 
+        self.quarter = Quarter(self.p.n_sectors)
         for key in ("founded", "failed", "exits_ipo", "exits_ma", "vc_independent",
                     "vc_corporate", "vc_government", "grants", "rounds", "innovation_startups",
                     "innovation_incumbents", "innovation_partnerships", "job_moves"):

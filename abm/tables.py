@@ -1,28 +1,57 @@
 """Column tables: the numeric state of many agents as numpy arrays.
 
-Startups and incumbents keep their numbers (cash, revenue, headcount...) in a :class:`Table`
-so that per-step updates are vectorised over all rows instead of looping in Python. Each Mesa
-agent holds its ``row``; :class:`Column` descriptors make ``agent.cash`` read and write the
-table, so agent code stays readable.
+Startups and incumbents are column-table agents (as in mesa-frames): their numbers (cash,
+revenue, headcount...) are the rows of a :class:`Table` on the model, so per-step updates are
+vectorised over all rows instead of looping in Python. Each Mesa agent only holds its ``row``;
+mechanisms read and write ``model.st.cash[row]`` (or whole columns), never ``agent.cash``.
+The columns are declared once, as :class:`Col` records beside the agent class
+(``Startup.COLUMNS``, ``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS`` in :mod:`abm.agents`),
+with dtype, default, unit and meaning (like starsim's ``define_states``); docs/ODD.md lists
+them from there (``scripts/gen_odd_columns.py``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Col:
+    """The declaration of one column of a :class:`Table`.
+
+    Args:
+        name: attribute name of the column on the table (``model.st.cash``).
+        dtype: numpy dtype of the column.
+        default: value of a new row's column when :meth:`Table.add` does not set it.
+        unit: unit of the values (``M`` for money, ``step``, ``row``...; empty if none).
+        meaning: what the value is, in one sentence (copied into docs/ODD.md).
+    """
+
+    name: str
+    dtype: Any
+    default: Any
+    unit: str
+    meaning: str
 
 
 class Table:
     """A growable struct-of-arrays. Rows are never deleted (history stays for the metrics).
 
     Args:
-        columns: ``{name: (dtype, fill)}``; ``fill`` is the value of a new row's unset column.
+        columns: the declared columns (a sequence of :class:`Col`), or ``{name: (dtype,
+            fill)}``; ``fill`` is the value of a new row's unset column.
         capacity: initial number of rows allocated.
     """
 
-    def __init__(self, columns: dict[str, tuple[Any, Any]], capacity: int = 256) -> None:
-        self._spec = dict(columns)
+    def __init__(self, columns: Sequence[Col] | Mapping[str, tuple[Any, Any]],
+                 capacity: int = 256) -> None:
+        if isinstance(columns, Mapping):
+            self._spec = dict(columns)
+        else:
+            self._spec = {c.name: (c.dtype, c.default) for c in columns}
         self.n = 0
         self._cap = max(int(capacity), 16)
         for name, (dtype, fill) in self._spec.items():
@@ -55,24 +84,6 @@ class Table:
     def view(self, name: str) -> np.ndarray:
         """The filled part of column ``name`` (a view, writes go through)."""
         return getattr(self, name)[: self.n]
-
-
-class Column:
-    """Descriptor mapping an agent attribute to its row in a model table."""
-
-    def __init__(self, table: str) -> None:
-        self.table = table
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
-        return getattr(getattr(obj.model, self.table), self.name)[obj.row].item()
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        getattr(getattr(obj.model, self.table), self.name)[obj.row] = value
 
 
 class Records:

@@ -304,7 +304,7 @@ def fail(model, startup) -> None:
 def failures(model) -> None:
     """Insolvent startups fail; stalled ones (no round for STALL_QUARTERS) may shut down."""
     st, rng = model.st, model.rngs["exits"]
-    rows = getattr(model, "insolvent", np.zeros(0, dtype=np.int64))
+    rows = model.quarter.insolvent
     for row in rows:
         row = int(row)
         if st.status[row] == C.ACTIVE and st.cash[row] <= 1e-9:

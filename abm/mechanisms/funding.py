@@ -1,9 +1,9 @@
 """Funding rounds: screening, valuation, syndication, follow-ons.
 
 A private startup seeks a round when its cash covers fewer than ``RUNWAY_TRIGGER`` quarters of
-net burn (at most one round every two quarters), and in any case ``ROUND_INTERVAL`` quarters
-after its last round (to grow, not only to survive). The round targets the typical size of the
-next stage (times ``round_size_multiplier``, with +-40% noise):
+net burn (at most one round every ``MIN_ROUND_GAP`` quarters), and in any case
+``ROUND_INTERVAL`` quarters after its last round (to grow, not only to survive). The round
+targets the typical size of the next stage (times ``round_size_multiplier``, with +-40% noise):
 
 1. follow-on: each fund already on the cap table that may still invest joins with probability
    ``followon_depth`` for its pro-rata share, if it still likes the company (it screens with
@@ -41,6 +41,7 @@ import math
 import numpy as np
 
 from .. import constants as C
+from ..agents import fund_may_follow_on, fund_may_invest, screen_allowance
 
 
 def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
@@ -48,10 +49,12 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
     order: ``cash``, ``low``/``high`` (stage range), ``noise`` (reading noise), ``ease`` (the
     most lenient bar shift it can apply this quarter), ``investing`` and ``follows``.
 
-    These are :meth:`abm.agents.VCFund.investing`, :meth:`~abm.agents.VCFund.can_follow_on`,
-    :meth:`~abm.agents.VCFund.pacing` and the allowances of
-    :meth:`~abm.agents.VCFund.screen`, vectorised (a test checks them against the methods);
-    np.log may differ from math.log in the last bit, far inside predraw's 1e-9 margin.
+    The rules are written once, in :mod:`abm.agents`: ``investing`` and ``follows`` are
+    :func:`~abm.agents.fund_may_invest` and :func:`~abm.agents.fund_may_follow_on` (which
+    :meth:`~abm.agents.VCFund.investing` and :meth:`~abm.agents.VCFund.can_follow_on`
+    evaluate for one fund); ``ease`` is each fund's :meth:`~abm.agents.VCFund.pacing` (the
+    scalar rule every pitch uses; computing it here also fills its per-step cache) plus
+    :func:`~abm.agents.screen_allowance`.
     """
     live = model.live_funds()
     if not live:
@@ -62,17 +65,14 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
     gov = fixed.government[rows]
     n = len(live)
     cash = np.fromiter([f.cash for f in live], np.float64, n)
-    size = np.fromiter([f.size for f in live], np.float64, n)
-    left = np.maximum(0.05, 1.0 - age / C.INVEST_PERIOD)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pace = np.clip(C.PACING * np.log(np.maximum(cash / size, 1e-3) / left), -0.3, 0.6)
-    pace[corp | (size <= 0)] = 0.0  # evergreen (or empty) funds have no schedule
+    pace = np.fromiter([f.pacing() for f in live], np.float64, n)
     w = model.p.cvc_strategic_weight
     return live, {
-        "cash": cash, "low": low, "high": high, "noise": 0.1 + 1.0 * (1.0 - skill),
-        "ease": pace + np.where(corp, 1.2 * w, np.where(gov, 0.6, 0.0)),
-        "investing": np.where(corp, parent_alive, age < C.INVEST_PERIOD),
-        "follows": np.where(corp, parent_alive, age < C.FUND_LIFE - 4),
+        "cash": cash, "low": low, "high": high,
+        "noise": C.READING_NOISE_MIN + C.READING_NOISE_SLOPE * (1.0 - skill),
+        "ease": pace + screen_allowance(corp, gov, w),
+        "investing": fund_may_invest(corp, age, parent_alive),
+        "follows": fund_may_follow_on(corp, age, parent_alive),
     }
 
 
@@ -86,13 +86,12 @@ def fund_status(model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def investing_funds(model) -> list:
-    """The live funds that may make new investments now (:meth:`VCFund.investing`, as
-    arrays), in :meth:`~abm.model.EcosystemModel.live_funds` order."""
+    """The live funds that may make new investments now (:func:`~abm.agents.fund_may_invest`),
+    in :meth:`~abm.model.EcosystemModel.live_funds` order."""
     live = model.live_funds()
     if not live:
         return []
-    corp, age, parent_alive = fund_status(model, model.live_fund_rows())
-    ok = np.where(corp, parent_alive, age < C.INVEST_PERIOD)
+    ok = fund_may_invest(*fund_status(model, model.live_fund_rows()))
     return [live[i] for i in ok.nonzero()[0].tolist()]
 
 
@@ -108,7 +107,7 @@ def _pools(model, table: tuple | None = None
     ok = col["investing"] & (cash > 0)
     pools = {}
     for stage in range(1, C.GROWTH + 1):
-        floor = 0.05 * C.ROUND_SIZE[stage] * rsm
+        floor = C.POOL_FLOOR * C.ROUND_SIZE[stage] * rsm
         idx = (ok & (low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
         if idx.size:
             pools[stage] = ([live[i] for i in idx.tolist()], np.cumsum(cash[idx]),
@@ -127,10 +126,15 @@ def _followers(model, table: tuple | None = None) -> dict:
     return {live[i].unique_id: live[i] for i in col["follows"].nonzero()[0].tolist()}
 
 
-def merit(model, row: int, stage: int) -> float:
-    """What a perfectly informed investor would read: log quality + traction vs the stage."""
+def merit(model, rows, stage):
+    """What a perfectly informed investor would read: ``log quality + MERIT_TRACTION x
+    (lrev - REF_LREV[stage])``, traction measured against the target stage's reference.
+
+    ``rows`` and ``stage`` are a row and a stage index, or arrays of them (the one formula
+    :func:`predraw` evaluates for every seeker at once).
+    """
     st = model.st
-    return math.log(st.quality[row]) + 0.3 * (st.lrev[row] - C.REF_LREV[stage])
+    return np.log(st.quality[rows]) + C.MERIT_TRACTION * (st.lrev[rows] - _REF_LREV[stage])
 
 
 def seekers(model) -> np.ndarray:
@@ -145,14 +149,14 @@ def seekers(model) -> np.ndarray:
     net = st.headcount[active] * unit_cost(model) - st.revenue[active] * C.GROSS_MARGIN
     since = model.steps - st.last_round[active]
     need = ((net > 0) & (st.cash[active] < C.RUNWAY_TRIGGER * net)
-            & ((since >= 2) | (st.stage[active] == 0)))
+            & ((since >= C.MIN_ROUND_GAP) | (st.stage[active] == 0)))
     need |= since >= C.ROUND_INTERVAL
     need &= model.steps - st.last_pitch[active] >= C.RETRY_COOLDOWN
     return active[need]
 
 
 def step(model) -> None:
-    model.private_round_rows = []
+    model.quarter.private_round_rows = []
     rows = seekers(model)
     if rows.size == 0:
         return
@@ -192,8 +196,7 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
     pick_u = rng.random((k, C.CANDIDATES))
     readings = rng.standard_normal((k, C.CANDIDATES))
     stage = np.minimum(st.stage[rows].astype(np.int64) + 1, C.GROWTH)
-    pitch = (np.log(st.quality[rows]) + 0.3 * (st.lrev[rows] - _REF_LREV[stage])
-             + C.PITCH_NOISE * pitch_noise)
+    pitch = merit(model, rows, stage) + C.PITCH_NOISE * pitch_noise
     picks = np.full((k, C.CANDIDATES), -1, dtype=np.int64)
     maybe = np.zeros((k, C.CANDIDATES), dtype=bool)
     for s in np.bincount(stage, minlength=C.GROWTH + 1).nonzero()[0].tolist():
@@ -205,7 +208,7 @@ def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
                          len(funds) - 1)
         picks[sel] = idx
         best = pitch[sel, None] + noise[idx] * readings[sel] + ease[idx]
-        maybe[sel] = best > C.SCREEN_BAR[s] - 1e-9
+        maybe[sel] = best > C.SCREEN_BAR[s] - C.SCREEN_MARGIN
     hope = maybe.any(axis=1)
     return size_noise, pitch, gov_draw, picks, readings, hope, maybe, stage
 
@@ -223,7 +226,8 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
         draw = tuple(a[0].tolist() for a in predraw(model, np.array([row]), pools, rng))
     size_noise, m, gov_draw, picks, readings, hope, maybe, stage = draw
     startup = model.startups[row]
-    target = C.ROUND_SIZE[stage] * p.round_size_multiplier * (0.6 + 0.8 * size_noise)
+    target = (C.ROUND_SIZE[stage] * p.round_size_multiplier
+              * (C.ROUND_SIZE_LOW + C.ROUND_SIZE_SPREAD * size_noise))
     # m is the pitch: what every investor sees this round (a common read of merit) ...
     commits: dict = {}
     if followers is None:
@@ -234,7 +238,7 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
         fund = followers.get(holder)
         if fund is not None and draw_u() < depth and fund.screen(edge, row, rng, stage):
             amount = min(frac * target, fund.cash, C.MAX_CHECK_SHARE * fund.size)
-            if amount > 0.005:
+            if amount > C.MIN_CHECK:
                 commits[fund] = amount
                 committed += amount
     lead = None
@@ -252,11 +256,11 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
             if not could or not fund.screen(m, row, rng, stage, z):
                 continue
             remaining = target - committed
-            if remaining <= 0.005:
+            if remaining <= C.MIN_CHECK:
                 break
             want = C.LEAD_SHARE * target if lead is None else remaining
             amount = min(want, remaining, fund.cash, C.MAX_CHECK_SHARE * fund.size)
-            if amount <= 0.005:
+            if amount <= C.MIN_CHECK:
                 continue
             commits[fund] = amount
             committed += amount
@@ -268,9 +272,10 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
         return False
     if lead is None:  # insiders only
         lead = max(commits, key=commits.get)
-    excess = min(max(m - C.SCREEN_BAR[stage], -1.5), 2.5)
-    pre = C.PRE_MONEY[stage] * p.round_size_multiplier * math.exp(0.5 * excess)
-    pre = max(pre, 3.0 * C.STEPS_PER_YEAR * st.revenue[row])
+    excess = min(max(m - C.SCREEN_BAR[stage], C.EXCESS_LOW), C.EXCESS_HIGH)
+    pre = (C.PRE_MONEY[stage] * p.round_size_multiplier
+           * math.exp(C.VALUATION_ELASTICITY * excess))
+    pre = max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * st.revenue[row])
     close_round(model, startup, stage, pre, commits, lead, raised)
     return True
 
@@ -312,7 +317,7 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead,
                          "government" in kinds, "independent" in kinds))
     model.stats["rounds"] += 1
     if lead.kind != "government":
-        model.private_round_rows.append(row)
+        model.quarter.private_round_rows.append(row)
     if stage >= 2 and model.record_events:
         model.event("round", "Fund {} ({}) led a {} of {:.1f} M in Startup {} at {:.0f} M "
                     "post-money", lead.unique_id, lead.kind, _STAGE_TITLES[stage], raised,

@@ -81,7 +81,7 @@ def step(model) -> None:
         inc.productivity[rows] *= 1.0 + gain
         growth = C.MARKET_GROWTH + np.log1p(gain) + 0.02 * rng.standard_normal(rows.size)
         rev = inc.revenue[rows] * np.exp(growth)
-        loss = model.disruption * p.disruption_exposure * C.DISRUPTION_LEVERAGE
+        loss = model.quarter.disruption * p.disruption_exposure * C.DISRUPTION_LEVERAGE
         if loss.any():  # entrants attack segments: an equal amount from each incumbent
             sectors = inc.sector[rows]
             count = np.bincount(sectors, minlength=p.n_sectors)[: p.n_sectors]

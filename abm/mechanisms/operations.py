@@ -43,8 +43,9 @@ def unit_cost(model) -> float:
 
 def step(model) -> None:
     p, st, rng = model.p, model.st, model.rngs["operations"]
-    model.insolvent = np.zeros(0, dtype=np.int64)
-    model.disruption = np.zeros(p.n_sectors)
+    quarter = model.quarter  # hands insolvent rows and disruption to later mechanisms
+    quarter.insolvent = np.zeros(0, dtype=np.int64)
+    quarter.disruption = np.zeros(p.n_sectors)
     idx = live_rows(model)
     if idx.size == 0:
         return
@@ -71,8 +72,8 @@ def step(model) -> None:
     dis = st.disruptive[idx]
     if dis.any():
         growth = np.maximum(rev - old, 0.0) * dis
-        model.disruption = np.bincount(st.sector[idx], weights=growth,
-                                       minlength=p.n_sectors)[: p.n_sectors]
+        quarter.disruption = np.bincount(st.sector[idx], weights=growth,
+                                         minlength=p.n_sectors)[: p.n_sectors]
     # cash flow
     cost = unit_cost(model)
     inflow = rev * C.GROSS_MARGIN
@@ -83,7 +84,7 @@ def step(model) -> None:
     model.ledger.sink("operating_costs", float(pay.sum()))
     cash -= pay
     st.cash[idx] = cash
-    model.insolvent = idx[(pay < burn - 1e-12) & private]
+    quarter.insolvent = idx[(pay < burn - 1e-12) & private]
     # hiring and lay-offs
     nf = st.n_founders[idx].astype(np.int64)
     afford = np.floor(cash / (cost * C.HIRE_RUNWAY)).astype(np.int64)

@@ -66,7 +66,7 @@ def grants_and_procurement(model) -> None:
     budget = m.instrument("grant_budget") * p.scale / C.STEPS_PER_YEAR
     if budget > 0 and n:
         conditional = budget * p.grant_requires_private
-        rows = np.asarray(model.private_round_rows, dtype=np.int64)
+        rows = np.asarray(model.quarter.private_round_rows, dtype=np.int64)
         if rows.size:
             rows = rows[(st.grants[rows] == 0) & (st.stage[rows] <= 2)
                         & (st.status[rows] == C.ACTIVE)]
