@@ -330,3 +330,81 @@ def summary(model) -> dict[str, float]:
                          f"{sorted(set(out) - set(keys))}; declared but not computed: "
                          f"{sorted(set(keys) - set(out))}")
     return {k: float(out[k]) for k in keys}
+
+
+# -- the app's key metrics (cheap, at every step) ----------------------------------------------
+LIVE_KEYS: tuple[str, ...] = (
+    "step", "active_startups", "founded", "failed", "exits_ipo", "exits_ma", "ma_share",
+    "vc_total", "cvc_money_share", "gov_money_share", "unicorns", "incumbents",
+    "incumbent_sales_share", "hhi", "innovation_total", "innovation_startup_share",
+    "innovation_partnership_share", "partnerships_active",
+)
+"""The key metrics :func:`live` returns, in table order (each declared in
+:data:`abm.outputs.OUTPUTS` with its ``live`` aggregate)."""
+
+
+def incumbent_sales_share_now(model) -> float:
+    """Incumbents' share of the latest step's sales (incumbents plus operating startups)."""
+    inc = model.inc
+    alive = inc.view("alive")
+    inc_rev = float(inc.view("revenue")[alive].sum())
+    total = float(model.stats.get("total_revenue", 0.0)) or inc_rev
+    return inc_rev / total if total > 0 else 0.0
+
+
+def live(model, ts=None) -> dict[str, float]:
+    """The key metrics of :data:`LIVE_KEYS` over the steps so far (no burn-in).
+
+    Cheap enough for every step of the visual app: they read the time series, not the
+    event records. A ratio with a zero denominator is NaN (shown as "–").
+
+    Args:
+        model: the model.
+        ts: its time series if the caller has it (``model.timeseries()`` otherwise); extra
+            columns are ignored.
+    """
+    df = model.timeseries() if ts is None else ts
+    out: dict[str, float] = dict.fromkeys(LIVE_KEYS, 0.0)
+    out["step"] = float(model.steps)
+    if df.empty:
+        out["incumbents"] = float(np.count_nonzero(model.inc.view("alive")))
+        out["incumbent_sales_share"] = incumbent_sales_share_now(model)
+        return out
+    last = df.iloc[-1]
+    tot = df.sum(numeric_only=True)
+    for k in ("active_startups", "unicorns", "incumbents", "hhi", "partnerships_active"):
+        out[k] = float(last[k])
+    out["incumbent_sales_share"] = incumbent_sales_share_now(model)
+    for k in ("founded", "failed", "exits_ipo", "exits_ma"):
+        out[k] = float(tot[k])
+    exits = out["exits_ipo"] + out["exits_ma"]
+    out["ma_share"] = out["exits_ma"] / exits if exits else float("nan")
+    vc = float(tot["vc_independent"] + tot["vc_corporate"] + tot["vc_government"])
+    out["vc_total"] = vc
+    out["cvc_money_share"] = float(tot["vc_corporate"]) / vc if vc else float("nan")
+    out["gov_money_share"] = float(tot["vc_government"]) / vc if vc else float("nan")
+    inn = float(tot["innovation_startups"] + tot["innovation_incumbents"]
+                + tot["innovation_partnerships"])
+    out["innovation_total"] = inn
+    out["innovation_startup_share"] = float(tot["innovation_startups"]) / inn if inn else \
+        float("nan")
+    out["innovation_partnership_share"] = float(tot["innovation_partnerships"]) / inn if inn \
+        else float("nan")
+    return out
+
+
+# -- samples for distribution figures ----------------------------------------------------------
+def samples(model) -> dict[str, np.ndarray]:
+    """Raw values behind the distribution figures of a report.
+
+    Returns:
+        ``deal_multiple``: proceeds over cost of the fund positions realised with positive
+        cost from step ``BURN_IN`` on; ``startup_size`` and ``incumbent_size``: headcounts of
+        operating startups and live incumbents at the end (floats).
+    """
+    deals = model.deals.to_array()
+    deals = deals[(deals[:, 0] >= C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
+    return {"deal_multiple": deals[:, 1] / deals[:, 0] if deals.size else np.zeros(0),
+            "startup_size": model.st.headcount[live_rows(model)].astype(float),
+            "incumbent_size": model.inc.headcount[np.flatnonzero(
+                model.inc.view("alive"))].astype(float)}
