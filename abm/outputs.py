@@ -107,7 +107,9 @@ class Output:
 
     @property
     def show_unit(self) -> bool:
-        return self.kind in ("money", "rate", "years", "index") and self.unit not in ("", "1")
+        """Whether :attr:`title` names the unit: for money, rates and indices with a unit of
+        their own (a share, a count, years and an exponent speak for themselves)."""
+        return self.kind in ("money", "rate", "index") and self.unit not in ("", self.kind)
 
     @property
     def live_title(self) -> str:
@@ -170,7 +172,7 @@ _LIST: tuple[Output, ...] = (
        "Startups that first reached a valuation of 1,000 M: after the burn-in (summary), "
        "since step 1 (series).", **_AFTER, series=True, live="ever"),
     # -- finance (summary) --------------------------------------------------------------------
-    _o("vc_invested_per_year", "VC invested per year", "M per year", "money",
+    _o("vc_invested_per_year", "VC invested", "M per year", "money",
        "Money invested in rounds by all funds, per year.", **_AFTER),
     _s("vc_intensity", "VC intensity",
        "VC invested per year over annual firm revenue (a ratio of flows; may exceed 1 in "
@@ -240,15 +242,15 @@ _LIST: tuple[Output, ...] = (
     # -- extra summary keys -------------------------------------------------------------------
     _o("partnerships_formed", "Partnerships formed", "partnerships", "count",
        "Partnerships formed over the whole run.", **_EXTRA),
-    _o("rounds_per_year", "Rounds per year", "rounds per year", "rate",
+    _o("rounds_per_year", "Rounds", "per year", "rate",
        "Funding rounds closed per year.", **_EXTRA_AFTER),
-    _o("vc_independent_per_year", "VC per year from independent funds", "M per year", "money",
+    _o("vc_independent_per_year", "VC from independent funds", "M per year", "money",
        "Money invested by independent funds per year.", **_EXTRA_AFTER),
-    _o("vc_corporate_per_year", "VC per year from corporate funds", "M per year", "money",
+    _o("vc_corporate_per_year", "VC from corporate funds", "M per year", "money",
        "Money invested by corporate funds per year.", **_EXTRA_AFTER),
-    _o("vc_government_per_year", "VC per year from government funds", "M per year", "money",
+    _o("vc_government_per_year", "VC from government funds", "M per year", "money",
        "Money invested by government funds per year.", **_EXTRA_AFTER),
-    _o("grants_per_year", "Grants per year", "M per year", "money",
+    _o("grants_per_year", "Grants", "M per year", "money",
        "Grant money paid per year.", **_EXTRA_AFTER),
     _o("acquihires", "Acqui-hires", "acquisitions", "count",
        "Acquisitions made for the team, over the whole run.", **_EXTRA),
