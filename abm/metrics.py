@@ -20,27 +20,14 @@ from . import constants as C
 from .mechanisms.labor import startup_headcount
 from .mechanisms.observe import hhi_by_sector
 from .mechanisms.operations import live_rows
+from .outputs import summary_names
 
-SUMMARY_KEYS: tuple[str, ...] = (
-    "startups_founded", "startups_active_end", "exits_ipo", "exits_ma", "failures",
-    "ma_share_of_exits", "median_years_to_ipo", "median_years_to_ma", "median_years_to_failure",
-    "survival_5y", "unicorns", "vc_invested_per_year", "vc_intensity", "cvc_deal_share",
-    "gov_share_of_vc_commitments", "deal_multiple_below_1_share",
-    "top_decile_deal_return_share", "fund_tvpi_median", "entry_rate", "exit_rate",
-    "labor_mobility_rate", "startup_employment_share", "incumbent_sales_share",
-    "incumbents_displaced", "new_incumbents", "hhi_mean", "innovation_total",
-    "innovation_from_startups_share", "innovation_from_partnerships_share",
-    "top4_innovator_share", "innovator_rank_correlation", "new_innovator_share",
-    "productivity_growth", "partnership_density", "startups_with_corporate_partner_share",
-    "network_clustering", "giant_component_share", "firm_size_tail_exponent",
-)
-"""The keys docs/DESIGN.md requires (other code relies on these names)."""
+SUMMARY_KEYS: tuple[str, ...] = summary_names(required=True)
+"""The keys docs/DESIGN.md requires (other code relies on these names), declared in
+:data:`abm.outputs.OUTPUTS`."""
 
-EXTRA_KEYS: tuple[str, ...] = (
-    "partnerships_formed", "rounds_per_year", "vc_independent_per_year",
-    "vc_corporate_per_year", "vc_government_per_year", "grants_per_year", "acquihires",
-    "shelved", "incumbents_end", "startups_public_end", "money_balance_error", "steps",
-)
+EXTRA_KEYS: tuple[str, ...] = summary_names(required=False)
+"""The other summary keys, declared in :data:`abm.outputs.OUTPUTS`."""
 
 
 def _ratio(a: float, b: float) -> float:
@@ -99,162 +86,325 @@ def _innovator_periods(model) -> tuple[np.ndarray, np.ndarray]:
     return first, second
 
 
-def summary(model) -> dict[str, float]:
-    """Every key of :data:`SUMMARY_KEYS` (and :data:`EXTRA_KEYS`) as a finite float."""
-    st, inc, t_end = model.st, model.inc, model.steps
-    n = st.n
-    years = max(t_end - C.BURN_IN, 0) / C.STEPS_PER_YEAR
-    founded = st.founded[:n]
-    status = st.status[:n]
-    exit_step = st.exit_step[:n]
-    after = exit_step > C.BURN_IN
-    out: dict[str, float] = {}
+# -- the summary, family by family -------------------------------------------------------------
+class _Run:
+    """What several metric families read: the run's length and the startups' event columns.
 
-    out["startups_founded"] = float(np.count_nonzero(founded > C.BURN_IN))
-    out["startups_active_end"] = float(np.count_nonzero(status == C.ACTIVE))
-    ipo = (status == C.PUBLIC) & after
-    ma = (status == C.ACQUIRED) & after
-    fail = (status == C.FAILED) & after
-    out["exits_ipo"] = float(np.count_nonzero(ipo))
-    out["exits_ma"] = float(np.count_nonzero(ma))
-    out["failures"] = float(np.count_nonzero(fail))
-    out["ma_share_of_exits"] = _ratio(out["exits_ma"], out["exits_ma"] + out["exits_ipo"])
-    age = (exit_step - founded) / C.STEPS_PER_YEAR
-    out["median_years_to_ipo"] = _median(age[ipo])
-    out["median_years_to_ma"] = _median(age[ma])
-    out["median_years_to_failure"] = _median(age[fail])
+    Args:
+        model: a model after (or before) its run.
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.st, self.inc, self.t_end = model.st, model.inc, model.steps
+        n = self.st.n
+        self.n = n
+        self.years = max(self.t_end - C.BURN_IN, 0) / C.STEPS_PER_YEAR
+        self.founded = self.st.founded[:n]
+        self.status = self.st.status[:n]
+        self.exit_step = self.st.exit_step[:n]
+        self.after = self.exit_step > C.BURN_IN
+        self.ts = model.timeseries() if self.t_end else None
+        """The time series, or ``None`` before the first step."""
+        self.alive = self.inc.view("alive").nonzero()[0]
+        self.live = live_rows(model)
+
+    def post(self, column: str) -> float:
+        """Sum of a time series after the burn-in (0.0 before the first step)."""
+        return float(self.ts[column].iloc[C.BURN_IN:].sum()) if self.ts is not None else 0.0
+
+
+def _startups(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Startup population: founded, active and listed at the end, survival, unicorns."""
+    founded, status, exit_step, t_end = r.founded, r.status, r.exit_step, r.t_end
     horizon = 5 * C.STEPS_PER_YEAR
     cohort = (founded > C.BURN_IN) & (founded <= t_end - horizon)
     dead = (status == C.FAILED) & (exit_step <= founded + horizon)
-    out["survival_5y"] = _ratio(np.count_nonzero(cohort & ~dead), np.count_nonzero(cohort))
-    out["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] > C.BURN_IN))
+    return {
+        "startups_founded": float(np.count_nonzero(founded > C.BURN_IN)),
+        "startups_active_end": float(np.count_nonzero(status == C.ACTIVE)),
+        "survival_5y": _ratio(np.count_nonzero(cohort & ~dead), np.count_nonzero(cohort)),
+        "unicorns": float(np.count_nonzero(r.st.unicorn_step[:r.n] > C.BURN_IN)),
+        "startups_public_end": float(np.count_nonzero((status == C.PUBLIC)
+                                                      & ~r.st.graduated[:r.n])),
+    }
 
+
+def _exits(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Exits by route after the burn-in, their mix and the startups' ages at exit."""
+    status, after = r.status, r.after
+    ipo = (status == C.PUBLIC) & after
+    ma = (status == C.ACQUIRED) & after
+    fail = (status == C.FAILED) & after
+    e: dict[str, float] = {"exits_ipo": float(np.count_nonzero(ipo)),
+                           "exits_ma": float(np.count_nonzero(ma)),
+                           "failures": float(np.count_nonzero(fail))}
+    e["ma_share_of_exits"] = _ratio(e["exits_ma"], e["exits_ma"] + e["exits_ipo"])
+    age = (r.exit_step - r.founded) / C.STEPS_PER_YEAR
+    e["median_years_to_ipo"] = _median(age[ipo])
+    e["median_years_to_ma"] = _median(age[ma])
+    e["median_years_to_failure"] = _median(age[fail])
+    e["acquihires"] = float(r.model.counts["acquihires"])
+    e["shelved"] = float(r.model.counts["shelved"])
+    return e
+
+
+def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Venture money: invested per year (in all and by fund kind), intensity, sources."""
+    model, years = r.model, r.years
     rounds = model.rounds.to_array()
-    r = rounds[rounds[:, 0] > C.BURN_IN]
-    vc_total = float(r[:, 2].sum())
-    out["vc_invested_per_year"] = _ratio(vc_total, years)
+    rd = rounds[rounds[:, 0] > C.BURN_IN]
+    del rounds  # large at scale 100: free before the network metrics
+    f: dict[str, float] = {"vc_invested_per_year": _ratio(float(rd[:, 2].sum()), years)}
     revenue = np.asarray(model.history["total_revenue"][C.BURN_IN:])
     annual_revenue = float(revenue.mean()) * C.STEPS_PER_YEAR if revenue.size else 0.0
-    out["vc_intensity"] = _ratio(out["vc_invested_per_year"], annual_revenue)
-    out["cvc_deal_share"] = _ratio(float(r[:, 3].sum()), r.shape[0])
-    n_rounds = r.shape[0]
-    del rounds, r  # large at scale 100: free before the network metrics
+    f["vc_intensity"] = _ratio(f["vc_invested_per_year"], annual_revenue)
+    f["cvc_deal_share"] = _ratio(float(rd[:, 3].sum()), rd.shape[0])
     com = [(s, a) for (t, s, a) in model.commitments if t > C.BURN_IN]
     total_com = sum(a for _, a in com)
-    out["gov_share_of_vc_commitments"] = _ratio(sum(a for s, a in com if s == "government"),
-                                                total_com)
+    f["gov_share_of_vc_commitments"] = _ratio(sum(a for s, a in com if s == "government"),
+                                              total_com)
+    f["rounds_per_year"] = _ratio(rd.shape[0], years)
+    for kind in ("independent", "corporate", "government"):
+        f[f"vc_{kind}_per_year"] = _ratio(r.post(f"vc_{kind}"), years)
+    f["grants_per_year"] = _ratio(r.post("grants"), years)
+    return f
+
+
+def _returns(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Returns of realised fund positions after the burn-in and of closed funds."""
+    model = r.model
     deals = model.deals.to_array()
     deals = deals[(deals[:, 0] > C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
+    g: dict[str, float] = {}
     if deals.shape[0]:
         mult = deals[:, 1] / deals[:, 0]
-        out["deal_multiple_below_1_share"] = float(np.mean(mult < 1.0))
+        g["deal_multiple_below_1_share"] = float(np.mean(mult < 1.0))
         proceeds = np.sort(deals[:, 1])[::-1]
         top = max(1, int(math.ceil(0.1 * proceeds.size)))
-        out["top_decile_deal_return_share"] = _ratio(proceeds[:top].sum(), proceeds.sum())
-        del mult, proceeds
+        g["top_decile_deal_return_share"] = _ratio(proceeds[:top].sum(), proceeds.sum())
     else:
-        out["deal_multiple_below_1_share"] = 0.0
-        out["top_decile_deal_return_share"] = 0.0
-    del deals
+        g["deal_multiple_below_1_share"] = 0.0
+        g["top_decile_deal_return_share"] = 0.0
     tvpis = [f.tvpi() for f in model.funds if f.closed and not f.evergreen and f.paid_in > 0]
-    out["fund_tvpi_median"] = _median(np.asarray(tvpis))
+    g["fund_tvpi_median"] = _median(np.asarray(tvpis))
+    return g
 
+
+def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Firm entry and exit, incumbents' turnover, concentration and the size distribution.
+
+    Reads ``startups_founded``, ``failures`` and ``exits_ma`` from ``out``.
+    """
+    model, inc, st, years, alive, live = r.model, r.inc, r.st, r.years, r.alive, r.live
     firms = np.asarray(model.history["firms"][C.BURN_IN:])
     mean_firms = float(firms.mean()) if firms.size else 0.0
     inc_exits = np.count_nonzero(inc.view("exit_step") > C.BURN_IN)
-    out["entry_rate"] = _ratio(_ratio(out["startups_founded"], years), mean_firms)
-    out["exit_rate"] = _ratio(_ratio(out["failures"] + out["exits_ma"] + inc_exits, years),
-                              mean_firms)
-    ts = model.timeseries() if t_end else None
-    moves = float(ts["job_moves"].iloc[C.BURN_IN:].sum()) if ts is not None else 0.0
-    workers = np.asarray(model.history["workers"][C.BURN_IN:])
-    out["labor_mobility_rate"] = _ratio(_ratio(moves, years), float(workers.mean())
-                                        if workers.size else 0.0)
-    alive = inc.view("alive").nonzero()[0]
-    live = live_rows(model)
-    s_emp = startup_headcount(model)
-    i_emp = float(inc.headcount[alive].sum())
-    out["startup_employment_share"] = _ratio(s_emp, s_emp + i_emp)
+    d = {"entry_rate": _ratio(_ratio(out["startups_founded"], years), mean_firms),
+         "exit_rate": _ratio(_ratio(out["failures"] + out["exits_ma"] + inc_exits, years),
+                             mean_firms)}
     i_rev = float(inc.revenue[alive].sum())
-    out["incumbent_sales_share"] = _ratio(i_rev, i_rev + float(st.revenue[live].sum()))
-    out["incumbents_displaced"] = float(inc_exits)
-    out["new_incumbents"] = float(np.count_nonzero(inc.view("from_startup")
-                                                   & (inc.view("entered") > C.BURN_IN)))
-    hhi = np.asarray(ts["hhi"].iloc[C.BURN_IN:]) if ts is not None else np.zeros(0)
-    out["hhi_mean"] = float(hhi.mean()) if hhi.size else float(hhi_by_sector(model).mean())
+    d["incumbent_sales_share"] = _ratio(i_rev, i_rev + float(st.revenue[live].sum()))
+    d["incumbents_displaced"] = float(inc_exits)
+    d["new_incumbents"] = float(np.count_nonzero(inc.view("from_startup")
+                                                 & (inc.view("entered") > C.BURN_IN)))
+    hhi = np.asarray(r.ts["hhi"].iloc[C.BURN_IN:]) if r.ts is not None else np.zeros(0)
+    d["hhi_mean"] = float(hhi.mean()) if hhi.size else float(hhi_by_sector(model).mean())
+    sizes = np.concatenate([inc.headcount[alive], st.headcount[live]])
+    d["firm_size_tail_exponent"] = hill_tail_exponent(sizes)
+    d["incumbents_end"] = float(alive.size)
+    return d
 
-    if ts is not None:
-        post = ts.iloc[C.BURN_IN:]
+
+def _labour(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Job mobility after the burn-in and the startups' share of employment at the end."""
+    moves = float(r.ts["job_moves"].iloc[C.BURN_IN:].sum()) if r.ts is not None else 0.0
+    workers = np.asarray(r.model.history["workers"][C.BURN_IN:])
+    s_emp = startup_headcount(r.model)
+    i_emp = float(r.inc.headcount[r.alive].sum())
+    return {"labor_mobility_rate": _ratio(_ratio(moves, r.years), float(workers.mean())
+                                          if workers.size else 0.0),
+            "startup_employment_share": _ratio(s_emp, s_emp + i_emp)}
+
+
+def _innovation(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Innovation after the burn-in: total, sources, Mark I / Mark II indicators, growth."""
+    if r.ts is not None:
+        post = r.ts.iloc[C.BURN_IN:]
         i_s = float(post["innovation_startups"].sum())
         i_i = float(post["innovation_incumbents"].sum())
         i_p = float(post["innovation_partnerships"].sum())
     else:
         i_s = i_i = i_p = 0.0
     total = i_s + i_i + i_p
-    out["innovation_total"] = total
-    out["innovation_from_startups_share"] = _ratio(i_s, total)
-    out["innovation_from_partnerships_share"] = _ratio(i_p, total)
+    v = {"innovation_total": total,
+         "innovation_from_startups_share": _ratio(i_s, total),
+         "innovation_from_partnerships_share": _ratio(i_p, total),
+         **_innovator_turnover(r.model)}
+    v["productivity_growth"] = _productivity_growth(np.asarray(r.model.history["productivity"]))
+    return v
+
+
+def _innovator_turnover(model) -> dict[str, float]:
+    """Concentration and persistence of innovators (Malerba & Orsenigo's Mark I vs Mark II)."""
     first, second = _innovator_periods(model)
     both = first + second
-    if both.sum() > 0:
-        top = np.sort(both)[::-1][:4]
-        out["top4_innovator_share"] = _ratio(top.sum(), both.sum())
-        mask = both > 0
-        if mask.sum() > 2 and np.ptp(first[mask]) > 0 and np.ptp(second[mask]) > 0:
-            rho = sps.spearmanr(first[mask], second[mask]).statistic
-            out["innovator_rank_correlation"] = float(rho) if np.isfinite(rho) else 0.0
-        else:
-            out["innovator_rank_correlation"] = 0.0
-        out["new_innovator_share"] = _ratio(second[first == 0].sum(), second.sum())
+    if both.sum() <= 0:
+        return {"top4_innovator_share": 0.0, "innovator_rank_correlation": 0.0,
+                "new_innovator_share": 0.0}
+    top = np.sort(both)[::-1][:4]
+    v = {"top4_innovator_share": _ratio(top.sum(), both.sum())}
+    mask = both > 0
+    if mask.sum() > 2 and np.ptp(first[mask]) > 0 and np.ptp(second[mask]) > 0:
+        rho = sps.spearmanr(first[mask], second[mask]).statistic
+        v["innovator_rank_correlation"] = float(rho) if np.isfinite(rho) else 0.0
     else:
-        out["top4_innovator_share"] = 0.0
-        out["innovator_rank_correlation"] = 0.0
-        out["new_innovator_share"] = 0.0
-    prod = np.asarray(model.history["productivity"])
+        v["innovator_rank_correlation"] = 0.0
+    v["new_innovator_share"] = _ratio(second[first == 0].sum(), second.sum())
+    return v
+
+
+def _productivity_growth(prod: np.ndarray) -> float:
+    """Annualised growth of the productivity history from the end of the burn-in to the end."""
     base = C.BURN_IN - 1  # history[i] is after step i + 1: this is the end of the burn-in
     if prod.size > C.BURN_IN and prod[base] > 0 and prod[-1] > 0:
         span = (prod.size - 1 - base) / C.STEPS_PER_YEAR
-        out["productivity_growth"] = float(math.exp(math.log(prod[-1] / prod[base])
-                                                    / span) - 1.0)
-    else:
-        out["productivity_growth"] = 0.0
+        return float(math.exp(math.log(prod[-1] / prod[base]) / span) - 1.0)
+    return 0.0
 
+
+def _network(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """The ecosystem graph at the end, and the startups' corporate partners."""
+    model = r.model
     net = model.net
     kinds = net.node_kind_counts()
-    out["partnership_density"] = _ratio(net.number_of_edges("partnership"),
-                                        kinds["startup"] * kinds["incumbent"])
-    cohort = founded > C.BURN_IN
-    out["startups_with_corporate_partner_share"] = _ratio(
-        np.count_nonzero(cohort & st.ever_partnered[:n]), np.count_nonzero(cohort))
+    cohort = r.founded > C.BURN_IN
+    w = {"partnership_density": _ratio(net.number_of_edges("partnership"),
+                                       kinds["startup"] * kinds["incumbent"]),
+         "startups_with_corporate_partner_share": _ratio(
+             np.count_nonzero(cohort & r.st.ever_partnered[:r.n]), np.count_nonzero(cohort))}
     n_nodes = net.n_nodes
     if n_nodes > 2:
         if n_nodes > 5000:
             rng_seed = model.seed % (2**31)  # summary() must not consume model randomness
-            out["network_clustering"] = net.approximate_clustering(trials=5000, seed=rng_seed)
+            w["network_clustering"] = net.approximate_clustering(trials=5000, seed=rng_seed)
         else:
-            out["network_clustering"] = float(nx.average_clustering(nx.Graph(model.graph)))
-        out["giant_component_share"] = _ratio(net.giant_component_size(), n_nodes)
+            w["network_clustering"] = float(nx.average_clustering(nx.Graph(model.graph)))
+        w["giant_component_share"] = _ratio(net.giant_component_size(), n_nodes)
     else:
-        out["network_clustering"] = 0.0
-        out["giant_component_share"] = 0.0
-    sizes = np.concatenate([inc.headcount[alive], st.headcount[live]])
-    out["firm_size_tail_exponent"] = hill_tail_exponent(sizes)
+        w["network_clustering"] = 0.0
+        w["giant_component_share"] = 0.0
+    w["partnerships_formed"] = float(model.counts["partnerships_formed"])
+    return w
 
-    out["partnerships_formed"] = float(model.counts["partnerships_formed"])
-    out["rounds_per_year"] = _ratio(n_rounds, years)
-    for kind in ("independent", "corporate", "government"):
-        col = ts[f"vc_{kind}"].iloc[C.BURN_IN:].sum() if ts is not None else 0.0
-        out[f"vc_{kind}_per_year"] = _ratio(float(col), years)
-    out["grants_per_year"] = _ratio(float(ts["grants"].iloc[C.BURN_IN:].sum())
-                                    if ts is not None else 0.0, years)
-    out["acquihires"] = float(model.counts["acquihires"])
-    out["shelved"] = float(model.counts["shelved"])
-    out["incumbents_end"] = float(alive.size)
-    out["startups_public_end"] = float(np.count_nonzero((status == C.PUBLIC)
-                                                        & ~st.graduated[:n]))
-    out["money_balance_error"] = abs(model.ledger.balance - money_held(model))
-    out["steps"] = float(t_end)
+
+def _accounting(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """The money invariant's error and the number of steps run."""
+    return {"money_balance_error": abs(r.model.ledger.balance - money_held(r.model)),
+            "steps": float(r.t_end)}
+
+
+FAMILIES = (_startups, _exits, _finance, _returns, _firm_dynamics, _labour, _innovation,
+            _network, _accounting)
+"""The summary's metric families, in the order they are computed (a later family may read
+an earlier one's values)."""
+
+
+def summary(model) -> dict[str, float]:
+    """Every key of :data:`SUMMARY_KEYS` (and :data:`EXTRA_KEYS`) as a finite float.
+
+    Raises:
+        ValueError: a metric is not finite, or the families compute a key that
+            :data:`abm.outputs.OUTPUTS` does not declare (or miss a declared one).
+    """
+    run = _Run(model)
+    out: dict[str, float] = {}
+    for family in FAMILIES:
+        out.update(family(run, out))
     for k, v in out.items():
         if not math.isfinite(v):
             raise ValueError(f"summary metric {k} is not finite ({v})")
-    return {k: float(out[k]) for k in SUMMARY_KEYS + EXTRA_KEYS}
+    keys = SUMMARY_KEYS + EXTRA_KEYS
+    if out.keys() != set(keys):
+        raise ValueError(f"summary metrics not declared in abm.outputs.OUTPUTS: "
+                         f"{sorted(set(out) - set(keys))}; declared but not computed: "
+                         f"{sorted(set(keys) - set(out))}")
+    return {k: float(out[k]) for k in keys}
+
+
+# -- the app's key metrics (cheap, at every step) ----------------------------------------------
+LIVE_KEYS: tuple[str, ...] = (
+    "step", "active_startups", "founded", "failed", "exits_ipo", "exits_ma", "ma_share",
+    "vc_total", "cvc_money_share", "gov_money_share", "unicorns", "incumbents",
+    "incumbent_sales_share", "hhi", "innovation_total", "innovation_startup_share",
+    "innovation_partnership_share", "partnerships_active",
+)
+"""The key metrics :func:`live` returns, in table order (each declared in
+:data:`abm.outputs.OUTPUTS` with its ``live`` aggregate)."""
+
+
+def incumbent_sales_share_now(model) -> float:
+    """Incumbents' share of the latest step's sales (incumbents plus operating startups)."""
+    inc = model.inc
+    alive = inc.view("alive")
+    inc_rev = float(inc.view("revenue")[alive].sum())
+    total = float(model.stats.get("total_revenue", 0.0)) or inc_rev
+    return inc_rev / total if total > 0 else 0.0
+
+
+def live(model, ts=None) -> dict[str, float]:
+    """The key metrics of :data:`LIVE_KEYS` over the steps so far (no burn-in).
+
+    Cheap enough for every step of the visual app: they read the time series, not the
+    event records. A ratio with a zero denominator is NaN (shown as "–").
+
+    Args:
+        model: the model.
+        ts: its time series if the caller has it (``model.timeseries()`` otherwise); extra
+            columns are ignored.
+    """
+    df = model.timeseries() if ts is None else ts
+    out: dict[str, float] = dict.fromkeys(LIVE_KEYS, 0.0)
+    out["step"] = float(model.steps)
+    if df.empty:
+        out["incumbents"] = float(np.count_nonzero(model.inc.view("alive")))
+        out["incumbent_sales_share"] = incumbent_sales_share_now(model)
+        return out
+    last = df.iloc[-1]
+    tot = df.sum(numeric_only=True)
+    for k in ("active_startups", "unicorns", "incumbents", "hhi", "partnerships_active"):
+        out[k] = float(last[k])
+    out["incumbent_sales_share"] = incumbent_sales_share_now(model)
+    for k in ("founded", "failed", "exits_ipo", "exits_ma"):
+        out[k] = float(tot[k])
+    exits = out["exits_ipo"] + out["exits_ma"]
+    out["ma_share"] = out["exits_ma"] / exits if exits else float("nan")
+    vc = float(tot["vc_independent"] + tot["vc_corporate"] + tot["vc_government"])
+    out["vc_total"] = vc
+    out["cvc_money_share"] = float(tot["vc_corporate"]) / vc if vc else float("nan")
+    out["gov_money_share"] = float(tot["vc_government"]) / vc if vc else float("nan")
+    inn = float(tot["innovation_startups"] + tot["innovation_incumbents"]
+                + tot["innovation_partnerships"])
+    out["innovation_total"] = inn
+    out["innovation_startup_share"] = float(tot["innovation_startups"]) / inn if inn else \
+        float("nan")
+    out["innovation_partnership_share"] = float(tot["innovation_partnerships"]) / inn if inn \
+        else float("nan")
+    return out
+
+
+# -- samples for distribution figures ----------------------------------------------------------
+def samples(model) -> dict[str, np.ndarray]:
+    """Raw values behind the distribution figures of a report.
+
+    Returns:
+        ``deal_multiple``: proceeds over cost of the fund positions realised with positive
+        cost from step ``BURN_IN`` on; ``startup_size`` and ``incumbent_size``: headcounts of
+        operating startups and live incumbents at the end (floats).
+    """
+    deals = model.deals.to_array()
+    deals = deals[(deals[:, 0] >= C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
+    return {"deal_multiple": deals[:, 1] / deals[:, 0] if deals.size else np.zeros(0),
+            "startup_size": model.st.headcount[live_rows(model)].astype(float),
+            "incumbent_size": model.inc.headcount[np.flatnonzero(
+                model.inc.view("alive"))].astype(float)}

@@ -144,8 +144,10 @@ def register(app: typer.Typer) -> None:
         elapsed = time.perf_counter() - t0
         summary = model.summary()
         typer.echo(f"{preset} (seed {s}, {n_steps} steps, {elapsed:.1f} s)")
-        for k, v in summary.items():
-            typer.echo(f"  {k:<40} {v:,.4g}")
+        from abm.outputs import title
+
+        for k, v in summary.items():  # name, value, then the label and unit of abm.outputs
+            typer.echo(f"  {k:<40} {v:>12,.4g}  {title(k)}")
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))

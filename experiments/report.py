@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+from abm.outputs import title as output_title
 
 
 class ReportError(ValueError):
@@ -115,6 +116,12 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def _metric(name: str) -> str:
+    """A metric's row heading: its label and unit (``abm.outputs.OUTPUTS``), then its name."""
+    shown = output_title(name)
+    return f"{shown} (`{name}`)" if shown != name else f"`{name}`"
 
 
 def _tex_escape(s: str) -> str:
@@ -292,7 +299,7 @@ class _Report:
             rows = []
             for metric in self.metrics:
                 v = self.runs[metric]
-                rows.append([metric, _f(v.mean()), _f(v.min()), _f(v.quantile(0.5)),
+                rows.append([_metric(metric), _f(v.mean()), _f(v.min()), _f(v.quantile(0.5)),
                              _f(v.max())])
             self.md.append(_md_table(["metric", "mean", "min", "median", "max"], rows) + "\n")
             return
@@ -305,7 +312,7 @@ class _Report:
         body = []
         for metric in self.metrics:
             sub = df[df["metric"] == metric].set_index("scenario_index")
-            body.append([metric] + [_ci(sub.loc[i, "mean"], sub.loc[i, "ci_low"],
+            body.append([_metric(metric)] + [_ci(sub.loc[i, "mean"], sub.loc[i, "ci_low"],
                                         sub.loc[i, "ci_high"]) for i in show])
         self.md.append(_md_table(header, body) + "\n")
         self.files.append(write_latex(self.tables / "summary.tex", header, body,
@@ -343,7 +350,7 @@ class _Report:
             f"`{self.baseline}`"
         header = ["metric", "scenario", "difference [95% CI]", "Welch p", "Mann-Whitney p",
                   "Hedges g"]
-        body = [[r.metric, r.scenario, _ci(r.diff, r.ci_low, r.ci_high), _p(r.welch_p),
+        body = [[_metric(r.metric), r.scenario, _ci(r.diff, r.ci_low, r.ci_high), _p(r.welch_p),
                  _p(r.mw_p), _f(r.hedges_g)] for r in df.itertuples()]
         self.files.append(write_latex(self.tables / "differences.tex", header, body,
                                       f"Differences against {against} (scenario minus "
@@ -453,7 +460,7 @@ class _Report:
                 ax.set_xticks(range(len(comps)), comps, rotation=45, ha="right")
                 ax.set_yticks(range(len(comps)), comps)
                 fig.colorbar(im, ax=ax, shrink=0.8)
-            ax.set_title(metric, fontsize=9)
+            ax.set_title(output_title(metric), fontsize=9)
         for ax in list(axes.flat)[n:]:
             ax.axis("off")
         fig.suptitle(title, fontsize=10)
@@ -484,10 +491,11 @@ class _Report:
             body = [[_f(v)] + [_ci(*sub[(sub["base"] == b) & (sub["x"] == v)]
                                    [["mean", "ci_low", "ci_high"]].iloc[0])
                                for b in header[1:]] for v in xs]
-            self.md.append(f"### {metric}\n")
+            self.md.append(f"### {_metric(metric)}\n")
             self.md.append(_md_table(header, body) + "\n")
             self.files.append(write_latex(self.tables / f"sweep_{metric}.tex", header, body,
-                                          f"{metric} by {x[6:]} and preset (mean, 95\\% CI)",
+                                          f"{output_title(metric)} by {x[6:]} and preset (mean, "
+                                          "95\\% CI)",
                                           f"tab:sweep_{metric}"))
         if self.figures:
             import matplotlib.pyplot as plt
@@ -502,7 +510,7 @@ class _Report:
                     g = g.sort_values("x")
                     ax.plot(g["x"], g["mean"], marker="o", ms=3, label=base)
                     ax.fill_between(g["x"], g["ci_low"], g["ci_high"], alpha=0.2)
-                ax.set_title(metric, fontsize=9)
+                ax.set_title(output_title(metric), fontsize=9)
                 ax.set_xlabel(x[6:], fontsize=8)
             for ax in list(axes.flat)[n:]:
                 ax.axis("off")
@@ -599,7 +607,7 @@ class _Report:
                     g = g.sort_values("ST")
                     ax.barh(g["parameter"], g["ST"], xerr=g["ST_conf"], alpha=0.7)
                     ax.tick_params(labelsize=6)
-                ax.set_title(f"{out} ({base})", fontsize=9)
+                ax.set_title(f"{output_title(out)} ({base})", fontsize=9)
             for ax in list(axes.flat)[len(groups):]:
                 ax.axis("off")
             fig.tight_layout()
@@ -642,7 +650,7 @@ class _Report:
                 h = sps.t.ppf(0.975, np.maximum(cnt - 1, 1)) * sd / np.sqrt(cnt)
                 ax.plot(m.index, m.values, lw=1.2, label=self.name(idx))
                 ax.fill_between(m.index, (m - h).values, (m + h).values, alpha=0.2)
-            ax.set_title(s, fontsize=9)
+            ax.set_title(output_title(s), fontsize=9)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[n:]:
             ax.axis("off")
@@ -664,7 +672,7 @@ class _Report:
                                 (axes[1], shares, "share of outcomes")):
             left = np.zeros(len(show))
             for j, c in enumerate(cols):
-                ax.barh(names, data[:, j], left=left, label=c)
+                ax.barh(names, data[:, j], left=left, label=output_title(c))
                 left += data[:, j]
             ax.set_title(title, fontsize=9)
             ax.tick_params(labelsize=7)
@@ -715,7 +723,7 @@ class _Report:
             ax.boxplot([self.values(i, metric).to_numpy() for i in show], showmeans=True)
             ax.set_xticks(range(1, len(show) + 1), [self.name(i) for i in show],
                           rotation=30, ha="right", fontsize=6)
-            ax.set_title(metric, fontsize=8)
+            ax.set_title(output_title(metric), fontsize=8)
             ax.tick_params(axis="y", labelsize=7)
         for ax in list(axes.flat)[len(metrics):]:
             ax.axis("off")

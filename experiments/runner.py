@@ -150,17 +150,12 @@ def _id_fields(spec: RunSpec) -> dict[str, Any]:
 
 
 def _distributions(model, spec: RunSpec, cap: int) -> pd.DataFrame:
-    """Per-run samples: realised deal multiples (after burn-in) and firm headcounts at the end,
-    each subsampled to ``cap`` values with a generator seeded by the run seed."""
-    from abm import constants as C
-    from abm.mechanisms.operations import live_rows
+    """Per-run samples (:func:`abm.metrics.samples`: realised deal multiples after burn-in and
+    firm headcounts at the end), each subsampled to ``cap`` values with a generator seeded by
+    the run seed."""
+    from abm.metrics import samples
 
-    deals = model.deals.to_array()
-    deals = deals[(deals[:, 0] >= C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
-    parts = {"deal_multiple": deals[:, 1] / deals[:, 0] if deals.size else np.zeros(0),
-             "startup_size": model.st.headcount[live_rows(model)].astype(float),
-             "incumbent_size": model.inc.headcount[np.flatnonzero(
-                 model.inc.view("alive"))].astype(float)}
+    parts = samples(model)
     rng = np.random.default_rng([int(spec.seed), 7])
     frames = []
     for kind, values in parts.items():

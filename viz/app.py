@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 if __package__ in (None, ""):  # `solara run viz/app.py` loads this file without its package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from abm.outputs import title as output_title  # noqa: E402
 from abm.params import COMPONENTS, SPECS  # noqa: E402
 from abm.presets import presets  # noqa: E402
 from viz import network, plots  # noqa: E402
@@ -199,7 +200,8 @@ def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple =
             solara.Text("Updated when the run is paused.", classes=["abm-subtle"])
             return
         keys = list(cached[0])
-        srows = [[k] + [plots.fmt(c.get(k, float("nan")), k) for c in cached] for k in keys]
+        srows = [[output_title(k)] + [plots.fmt(c.get(k, float("nan")), k) for c in cached]
+                 for k in keys]
         solara.HTML(unsafe_innerHTML=html_table(header[:1] + header[1:], srows),
                     classes=["abm-summary"])
 

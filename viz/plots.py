@@ -14,27 +14,33 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from abm.outputs import OUTPUTS, is_share
+from abm.outputs import label as label_of
+
 LINESTYLES = ("-", "--", ":")
 
-PANELS: tuple[tuple[str, tuple[tuple[str, str, str], ...], str], ...] = (
-    # (title, ((column, label, colour), ...), transform)
-    ("Startups operating", (("active_startups", "active", "#1f9e89"),
-                            ("public_startups", "listed (not yet incumbent)", "#23395d")), ""),
-    ("Founded and failed per quarter", (("founded", "founded", "#31a354"),
-                                        ("failed", "failed", "#de2d26")), ""),
-    ("Exits by route (cumulative)", (("exits_ipo", "IPO", "#3182bd"),
-                                     ("exits_ma", "M&A", "#e6550d")), "cumsum"),
-    ("VC invested per quarter by fund kind (M)", (("vc_independent", "independent", "#e6550d"),
-                                                 ("vc_corporate", "corporate", "#9e3d8f"),
-                                                 ("vc_government", "government", "#c9a100")), ""),
-    ("Incumbents: share of sales and HHI", (("incumbent_sales_share", "incumbents' sales share",
-                                             "#23395d"),
-                                            ("hhi", "HHI (mean over sectors)", "#de2d26")), ""),
-    ("Innovations per quarter by source", (("innovation_startups", "startups", "#1f9e89"),
-                                           ("innovation_incumbents", "incumbents", "#23395d"),
-                                           ("innovation_partnerships", "partnerships",
-                                            "#31a354")), ""),
+PANELS: tuple[tuple[str, tuple[tuple[str, str], ...], str], ...] = (
+    # (title, ((column, colour), ...), transform); legends and units from abm.outputs.OUTPUTS
+    ("Startups operating", (("active_startups", "#1f9e89"), ("public_startups", "#23395d")),
+     ""),
+    ("Founded and failed per quarter", (("founded", "#31a354"), ("failed", "#de2d26")), ""),
+    ("Exits by route (cumulative)", (("exits_ipo", "#3182bd"), ("exits_ma", "#e6550d")),
+     "cumsum"),
+    ("VC invested per quarter by fund kind", (("vc_independent", "#e6550d"),
+                                             ("vc_corporate", "#9e3d8f"),
+                                             ("vc_government", "#c9a100")), ""),
+    ("Incumbents: share of sales and HHI", (("incumbent_sales_share", "#23395d"),
+                                            ("hhi", "#de2d26")), ""),
+    ("Innovations per quarter by source", (("innovation_startups", "#1f9e89"),
+                                           ("innovation_incumbents", "#23395d"),
+                                           ("innovation_partnerships", "#31a354")), ""),
 )
+
+
+def panel_title(title: str, columns: Sequence[str]) -> str:
+    """A panel's title, with the money unit its series share (from :data:`OUTPUTS`)."""
+    units = {OUTPUTS[c].unit.split(" per ")[0] for c in columns if OUTPUTS[c].kind == "money"}
+    return f"{title} ({units.pop()})" if len(units) == 1 else title
 
 
 def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=(14.0, 6.6),
@@ -46,22 +52,22 @@ def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=(14.0, 6
     axes = fig.subplots(2, 3, sharex=True)
     last = 0
     for (title, series, transform), ax in zip(PANELS, axes.ravel()):
-        ax.set_title(title, fontsize=10, y=1.0)
+        ax.set_title(panel_title(title, [c for c, _ in series]), fontsize=10, y=1.0)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
         for r, (label, df) in enumerate(runs):
             if df is None or df.empty:
                 continue
             last = max(last, int(df.index.max()))
-            for col, name, colour in series:
+            for col, colour in series:
                 if col not in df:
                     continue
                 y = df[col].astype(float)
                 if transform == "cumsum":
                     y = y.cumsum()
                 ax.plot(df.index, y, color=colour, ls=LINESTYLES[r % len(LINESTYLES)], lw=1.4,
-                        label=name if r == 0 else None)
-        handles = [Line2D([], [], color=c, lw=2, label=name) for _, name, c in series]
+                        label=label_of(col) if r == 0 else None)
+        handles = [Line2D([], [], color=c, lw=2, label=label_of(col)) for col, c in series]
         ax.legend(handles=handles, fontsize=7, loc="upper left", frameon=False)
         if title.startswith("Incumbents"):
             ax.set_ylim(0, 1.05)
@@ -79,10 +85,11 @@ def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=(14.0, 6
 
 
 def fmt(value: float, key: str = "") -> str:
-    """A metric for a table: shares as %, money and counts with separators."""
+    """A metric for a table: shares (declared in :data:`OUTPUTS`) as %, money and counts with
+    separators."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
-    if "share" in key or key in ("survival_5y", "vc_intensity"):
+    if is_share(key):
         return f"{100 * value:.1f} %"
     if abs(value) >= 1000:
         return f"{value:,.0f}"

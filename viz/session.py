@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from abm import EcosystemModel
+from abm.metrics import LIVE_KEYS, incumbent_sales_share_now, live
+from abm.outputs import OUTPUTS
 from abm.params import COMPONENT_TITLES, COMPONENTS, SPECS, ParameterError
 from abm.presets import presets, resolve
 
@@ -133,7 +135,7 @@ class Run:
 
     def step(self) -> None:
         self.model.step()
-        self.extra["incumbent_sales_share"].append(incumbent_sales_share(self.model))
+        self.extra["incumbent_sales_share"].append(incumbent_sales_share_now(self.model))
 
     def series(self) -> pd.DataFrame:
         """The model's time series plus the app's own columns (cached per step)."""
@@ -146,7 +148,7 @@ class Run:
                 df["incumbent_sales_share"] = np.nan
                 if len(df):
                     df.iloc[-1, df.columns.get_loc("incumbent_sales_share")] = \
-                        incumbent_sales_share(self.model)
+                        incumbent_sales_share_now(self.model)
             self._series, self._series_step = df, self.steps
         return self._series
 
@@ -166,68 +168,14 @@ class Run:
         return ev[::-1]
 
 
-def incumbent_sales_share(model: EcosystemModel) -> float:
-    """Incumbents' share of all sales (incumbents plus operating startups)."""
-    inc = model.inc
-    alive = inc.view("alive")
-    inc_rev = float(inc.view("revenue")[alive].sum())
-    total = float(model.stats.get("total_revenue", 0.0)) or inc_rev
-    return inc_rev / total if total > 0 else 0.0
-
-
-KEY_METRICS: tuple[tuple[str, str], ...] = (
-    ("step", "Quarters simulated"),
-    ("active_startups", "Active startups (now)"),
-    ("founded", "Startups founded (total)"),
-    ("failed", "Failures (total)"),
-    ("exits_ipo", "IPOs (total)"),
-    ("exits_ma", "M&A exits (total)"),
-    ("ma_share", "M&A share of exits"),
-    ("vc_total", "VC invested (total, M)"),
-    ("cvc_money_share", "Corporate VC share of VC money"),
-    ("gov_money_share", "Government share of VC money"),
-    ("unicorns", "Unicorns (ever)"),
-    ("incumbents", "Incumbents (now)"),
-    ("incumbent_sales_share", "Incumbents' share of sales (now)"),
-    ("hhi", "HHI, mean over sectors (now)"),
-    ("innovation_total", "Innovations (total)"),
-    ("innovation_startup_share", "Innovation share from startups"),
-    ("innovation_partnership_share", "Innovation share from partnerships"),
-    ("partnerships_active", "Active partnerships (now)"),
-)
-"""Cheap metrics computed from the time series at every step (label per key)."""
+KEY_METRICS: tuple[tuple[str, str], ...] = tuple((k, OUTPUTS[k].live_title) for k in LIVE_KEYS)
+"""Cheap metrics computed from the time series at every step (:func:`abm.metrics.live`),
+with their labels from :data:`abm.outputs.OUTPUTS`."""
 
 
 def key_metrics(run: Run) -> dict[str, float]:
-    """The :data:`KEY_METRICS` of a run (from its time series; cheap at every step)."""
-    df = run.series()
-    out: dict[str, float] = dict.fromkeys((k for k, _ in KEY_METRICS), 0.0)
-    out["step"] = float(run.steps)
-    if df.empty:
-        out["incumbents"] = float(np.count_nonzero(run.model.inc.view("alive")))
-        out["incumbent_sales_share"] = incumbent_sales_share(run.model)
-        return out
-    last = df.iloc[-1]
-    tot = df.sum(numeric_only=True)
-    for k in ("active_startups", "unicorns", "incumbents", "hhi", "partnerships_active",
-              "incumbent_sales_share"):
-        out[k] = float(last[k])
-    for k in ("founded", "failed", "exits_ipo", "exits_ma"):
-        out[k] = float(tot[k])
-    exits = out["exits_ipo"] + out["exits_ma"]
-    out["ma_share"] = out["exits_ma"] / exits if exits else float("nan")
-    vc = float(tot["vc_independent"] + tot["vc_corporate"] + tot["vc_government"])
-    out["vc_total"] = vc
-    out["cvc_money_share"] = float(tot["vc_corporate"]) / vc if vc else float("nan")
-    out["gov_money_share"] = float(tot["vc_government"]) / vc if vc else float("nan")
-    inn = float(tot["innovation_startups"] + tot["innovation_incumbents"]
-                + tot["innovation_partnerships"])
-    out["innovation_total"] = inn
-    out["innovation_startup_share"] = float(tot["innovation_startups"]) / inn if inn else \
-        float("nan")
-    out["innovation_partnership_share"] = float(tot["innovation_partnerships"]) / inn if inn \
-        else float("nan")
-    return out
+    """The :data:`KEY_METRICS` of a run (from its cached time series; cheap at every step)."""
+    return live(run.model, run.series())
 
 
 class Session:
