@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -31,6 +30,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import PRESET_NAMES, resolve
@@ -234,9 +234,7 @@ class _Ctx:
 
 
 def _choices(name: str, valid: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(name), list(valid), n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(close)}? " if close else ""
-    return f"{hint}valid choices: {', '.join(valid)}"
+    return did_you_mean(name, valid)
 
 
 def _is_int(v: Any) -> bool:

@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from scipy import stats
 
+from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.presets import PRESET_NAMES
 
@@ -83,10 +84,11 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
             raise FactError(f"{where}: fact {raw['id']}: target {raw['target']} is outside "
                             f"[{raw['low']}, {raw['high']}]")
         if raw["key"] not in SUMMARY_KEYS + EXTRA_KEYS:
-            raise FactError(f"{where}: fact {raw['id']}: unknown metric '{raw['key']}'")
+            raise FactError(f"{where}: fact {raw['id']}: unknown metric '{raw['key']}'; "
+                            f"{did_you_mean(raw['key'], SUMMARY_KEYS + EXTRA_KEYS)}")
         if raw["preset"] not in PRESET_NAMES:
             raise FactError(f"{where}: fact {raw['id']}: unknown preset '{raw['preset']}'; "
-                            f"valid presets: {', '.join(PRESET_NAMES)}")
+                            f"{did_you_mean(raw['preset'], PRESET_NAMES, label='valid presets')}")
         if raw["use"] not in ("calibration", "held_out"):
             raise FactError(f"{where}: fact {raw['id']}: use must be 'calibration' or "
                             f"'held_out'")

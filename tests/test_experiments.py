@@ -76,7 +76,7 @@ def reference(tmp_path_factory, small_spec):
 # -- spec validation ----------------------------------------------------------------------------
 BAD = [
     ("unknown_key", GOOD.replace("replicates = 2", "replicats = 2"),
-     ["spec.toml:5", "replicats", "did you mean replicates", "valid choices"]),
+     ["spec.toml:5", "replicats", "did you mean: replicates", "valid choices"]),
     ("unknown_preset", GOOD.replace('"japan"]', '"japn"]'),
      ["spec.toml:4", "unknown preset 'japn'", "silicon_valley, japan, korea, japan_2027_plan"]),
     ("unknown_parameter", GOOD + "job_mobilty = 0.1\n",
