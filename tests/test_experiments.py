@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 
 from abmcli import app
 from experiments import runner as runner_mod
-from experiments.report import compare, make_report, mean_ci
+from experiments.report import make_report
 from experiments.runner import RunSpec, run_batch, run_experiment
 from experiments.spec import SHIPPED, SpecError, load_spec, shipped_spec_path
+from experiments.stats import compare, mean_ci
 
 SMALL = dict(replicates=2, steps=24, overrides={"scale": 0.1})
 RESULT_FILES = ("runs.parquet", "timeseries.parquet", "distributions.parquet", "failures.jsonl")
