@@ -12,6 +12,7 @@ import typer
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import presets as preset_table
 from abm.presets import resolve
+from experiments.provenance import provenance
 
 from . import fail
 
@@ -65,29 +66,6 @@ def resolve_or_exit(preset: str, swaps: dict[str, str], overrides: dict[str, flo
         return resolve(preset, swaps, overrides)
     except ParameterError as exc:
         raise fail(str(exc)) from None
-
-
-def provenance() -> dict:
-    """Package versions and git commit for manifests."""
-    import platform
-    import subprocess
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {}
-    for pkg in ("startup-ecosystem-abm", "mesa", "numpy", "pandas", "networkx", "scipy",
-                "pyarrow"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            versions[pkg] = None
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parent, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {"versions": versions, "python": platform.python_version(),
-            "git_commit": commit or None,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 def register(app: typer.Typer) -> None:

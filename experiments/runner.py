@@ -43,6 +43,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .provenance import provenance
+
 ID_COLUMNS = ("run_id", "scenario_index", "scenario", "replicate", "preset", "swaps",
               "overrides", "seed", "steps")
 """Identifying columns of ``runs.parquet`` (then every summary metric, then ``param.NAME``)."""
@@ -600,8 +602,6 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
     end (status ``complete``, times, counts). With ``resume`` the folder must hold the same
     experiment (same runs and collection settings).
     """
-    from abmcli.model_cmds import provenance
-
     out = Path(out)
     manifest_path = out / "manifest.json"
     fingerprint = spec.fingerprint()
@@ -630,7 +630,7 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
                   "method": "numpy.random.SeedSequence(master_seed).spawn(replicates); "
                             "seed = generate_state(1, uint64)[0] % 2**63",
                   "replicate_seeds": spec.seeds()},
-        "n_runs": len(runs), "sessions": [], **provenance(), **source_state(),
+        "n_runs": len(runs), "sessions": [], **provenance(),
     }
     if spec.sample_matrix is not None:
         manifest["sample_matrix"] = spec.sample_matrix.tolist()
@@ -650,27 +650,6 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
                                                for s in manifest["sessions"]), 3)
     _write_json(manifest_path, manifest)
     return result
-
-
-def source_state() -> dict[str, Any]:
-    """Hash of the model's source files and whether git sees uncommitted changes in them
-    (the git commit alone does not identify an edited working tree)."""
-    import hashlib
-    import subprocess
-
-    root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for f in sorted((root / "abm").rglob("*")):
-        if f.suffix in (".py", ".toml") and f.is_file():
-            h.update(str(f.relative_to(root)).encode())
-            h.update(f.read_bytes())
-    try:
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "abm", "experiments"],
-                               capture_output=True, text=True, cwd=root, timeout=5)
-        uncommitted = bool(dirty.stdout.strip()) if dirty.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        uncommitted = None
-    return {"model_source_sha256": h.hexdigest(), "uncommitted_changes": uncommitted}
 
 
 def _write_json(path: Path, obj: Any) -> None:
