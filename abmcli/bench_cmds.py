@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         Prints a table, the model/Boltzmann throughput ratios, the scaling ratio and peak
         memory with PASS/FAIL against the targets (never an error exit on a target).
         """
-        from abm import bench
+        from benchmarks import bench
         from abm.hints import did_you_mean
         from abm.presets import PRESET_NAMES
 

@@ -394,3 +394,22 @@ def test_statistics_helpers():
     assert compare([1.0], [2.0])["welch_p"] != compare([1.0], [2.0])["welch_p"]  # NaN
     sweep_spec = load_spec(shipped_spec_path("tech_regime_sweep"), replicates=1, steps=1)
     assert all(isinstance(r, RunSpec) for r in sweep_spec.runs())
+
+
+def test_layers_import_only_downwards():
+    """abm/ imports neither the command line, the experiments, the app nor the benchmarks;
+    experiments/ never imports the command line (provenance lives in experiments/)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    forbidden = {"abm": {"abmcli", "experiments", "viz", "benchmarks"},
+                 "experiments": {"abmcli", "viz"}}
+    for package, banned in forbidden.items():
+        for f in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level \
+                    else []
+                for n in names:
+                    assert n.split(".")[0] not in banned, f"{f.relative_to(root)} imports {n}"
+    assert not (root / "abm" / "bench.py").exists()
