@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
     ) -> None:
         """Run one model and print its summary."""
-        from abm.model import EcosystemModel
+        from experiments.spec import RunSpec
 
         n_steps = parse_steps(steps)
         s = parse_seed(seed)
@@ -115,7 +115,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
 
         t0 = time.perf_counter()
-        model = EcosystemModel(preset=preset, seed=s, swaps=swaps, params=params)
+        model = RunSpec(run_id="run", preset=preset, swaps=swaps, overrides=overrides, seed=s,
+                        steps=n_steps).build(record_events=True)
         with Progress(transient=True) as bar:
             task = bar.add_task(f"{preset} seed {s}", total=n_steps)
             model.run(n_steps, progress=lambda _: bar.advance(task))

@@ -669,7 +669,7 @@ class _Report:
     def _network_figure(self, show: list[int]) -> None:
         import matplotlib.pyplot as plt
 
-        from .runner import RunSpec
+        from .spec import RunSpec
 
         show = show[:4]
         fig, axes = plt.subplots(1, len(show), figsize=(4.5 * len(show), 4.5), squeeze=False)
@@ -713,10 +713,7 @@ def snapshot_graph(spec, max_nodes: int = 300):
     """Re-run one model and return a sampled, simple subgraph of its ecosystem graph."""
     import networkx as nx
 
-    from abm import EcosystemModel
-
-    model = EcosystemModel(preset=spec.preset, seed=int(spec.seed), swaps=dict(spec.swaps),
-                           record_events=False, **dict(spec.overrides))
+    model = spec.build()
     try:
         model.run(int(spec.steps))
         g = nx.Graph(model.graph)

@@ -36,7 +36,7 @@ import json
 import os
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .provenance import provenance
+from .spec import RunSpec
 
 ID_COLUMNS = ("run_id", "scenario_index", "scenario", "replicate", "preset", "swaps",
               "overrides", "seed", "steps")
@@ -55,39 +56,6 @@ DEFAULT_COLLECT = {"timeseries": True, "distributions": True, "max_distribution_
 
 class RunnerError(ValueError):
     """A usage problem found before any run starts (bad options, folder conflicts)."""
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One model run.
-
-    Args:
-        run_id: unique, sortable identifier (results are sorted by it).
-        preset: base preset name.
-        swaps: ``{component: donor_preset}``.
-        overrides: ``{parameter: value}`` applied last.
-        seed: the model seed.
-        steps: quarters to simulate.
-        scenario: label of the scenario (several replicates share it).
-        replicate: replicate index (same index = same seed across scenarios).
-        scenario_index: position of the scenario in its experiment.
-    """
-
-    run_id: str
-    preset: str
-    swaps: Mapping[str, str] = field(default_factory=dict)
-    overrides: Mapping[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    steps: int = 100
-    scenario: str = ""
-    replicate: int = 0
-    scenario_index: int = 0
-
-    def key(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["swaps"] = dict(sorted(self.swaps.items()))
-        d["overrides"] = dict(sorted(self.overrides.items()))
-        return d
 
 
 @dataclass
@@ -116,11 +84,8 @@ def run_one(spec: RunSpec, collect: Mapping[str, Any] | None = None) -> dict[str
     t0 = time.perf_counter()
     model = None
     try:
-        from abm import EcosystemModel
-
         failing = set(collect.get("_fail", ()))
-        model = EcosystemModel(preset=spec.preset, seed=int(spec.seed), swaps=dict(spec.swaps),
-                               record_events=False, **dict(spec.overrides))
+        model = spec.build()
         if spec.run_id in failing:
             raise RuntimeError(f"injected failure for run {spec.run_id} ({FAIL_ENV})")
         model.run(int(spec.steps))

@@ -3,7 +3,8 @@
 A spec names the scenarios to run (presets, component swaps, explicit scenarios, a parameter
 grid or a global-sensitivity sample), how many replicates, the master seed, the steps and what
 to collect. :func:`load_spec` turns a file into an :class:`ExperimentSpec` whose
-:meth:`ExperimentSpec.runs` is the full, ordered list of :class:`~experiments.runner.RunSpec`.
+:meth:`ExperimentSpec.runs` is the full, ordered list of :class:`RunSpec` (one model run
+each; :meth:`RunSpec.build` makes its model).
 
 Every error (unknown table or key, unknown preset, component or parameter, bad value, malformed
 TOML) raises :class:`SpecError` whose message names the file, the line (when it can be found)
@@ -24,7 +25,7 @@ import json
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -100,6 +101,56 @@ class SpecError(ValueError):
 
 
 @dataclass(frozen=True)
+class RunSpec:
+    """One model run.
+
+    Args:
+        run_id: unique, sortable identifier (results are sorted by it).
+        preset: base preset name.
+        swaps: ``{component: donor_preset}``.
+        overrides: ``{parameter: value}`` applied last.
+        seed: the model seed.
+        steps: quarters to simulate.
+        scenario: label of the scenario (several replicates share it).
+        replicate: replicate index (same index = same seed across scenarios).
+        scenario_index: position of the scenario in its experiment.
+    """
+
+    run_id: str
+    preset: str
+    swaps: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    steps: int = 100
+    scenario: str = ""
+    replicate: int = 0
+    scenario_index: int = 0
+
+    def build(self, record_events: bool = False):
+        """The :class:`~abm.model.EcosystemModel` of this run, not yet run (the one place a
+        run specification becomes a model: the runner, reports and ``abm run`` use it).
+
+        Args:
+            record_events: keep the model's event feed in words (off in batches: faster).
+
+        Raises:
+            ParameterError: unknown preset, component or parameter, or a bad value.
+        """
+        from abm import EcosystemModel
+
+        return EcosystemModel(preset=self.preset, seed=int(self.seed), swaps=dict(self.swaps),
+                              record_events=record_events, **dict(self.overrides))
+
+    def key(self) -> dict[str, Any]:
+        """The run as a plain dict (swaps and overrides sorted by name), for hashing and
+        failure records."""
+        d = asdict(self)
+        d["swaps"] = dict(sorted(self.swaps.items()))
+        d["overrides"] = dict(sorted(self.overrides.items()))
+        return d
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One parameter configuration; each is run for every replicate seed."""
 
@@ -145,10 +196,8 @@ class ExperimentSpec:
         numbers: replicate ``i`` has the same seed in every scenario)."""
         return replicate_seeds(self.master_seed, self.replicates)
 
-    def runs(self) -> list:
+    def runs(self) -> list[RunSpec]:
         """Every run, ordered by run id (``sSSSS-rRRRR``)."""
-        from .runner import RunSpec
-
         seeds = self.seeds()
         return [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
                         swaps=dict(sc.swaps), overrides=dict(sc.overrides), seed=seeds[r],

@@ -26,9 +26,9 @@ from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.presets import PRESET_NAMES
 
-from .runner import RunSpec, run_batch
+from .runner import run_batch
 from .stats import mean_ci
-from .spec import replicate_seeds
+from .spec import RunSpec, replicate_seeds
 
 VALIDATION_SEED = 20261123
 CALIBRATION_SEED = 7
