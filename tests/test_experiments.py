@@ -193,6 +193,32 @@ def test_serial_pool_and_dask_give_identical_files(tmp_path, small_spec, referen
     assert not (pool / "parts").exists()
 
 
+def test_executors_share_one_interface_and_order_does_not_matter(small_spec, reference):
+    """run_batch takes any Executor; one that finishes the runs in reverse order gives the
+    same table; choose_executor maps the options to the three executors."""
+    from experiments.runner import (DaskExecutor, Executor, PoolExecutor, SerialExecutor,
+                                    choose_executor)
+
+    class Reversed(Executor):
+        def run(self, tasks, collect, on_result):
+            SerialExecutor().run(list(tasks)[::-1], collect, on_result)
+
+    runs = small_spec.runs()[:3]
+    a = run_batch(runs, executor=SerialExecutor(), collect=small_spec.collect)
+    b = run_batch(runs, executor=Reversed(), collect=small_spec.collect)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    ref = pd.read_parquet(reference / "runs.parquet")
+    pd.testing.assert_frame_equal(a.runs, ref.iloc[:3][a.runs.columns].reset_index(drop=True),
+                                  check_dtype=False)
+    assert isinstance(choose_executor(1, None, 5), SerialExecutor)
+    assert isinstance(choose_executor(4, None, 1), SerialExecutor)
+    pool = choose_executor(4, None, 3, tasks_per_child=7)
+    assert isinstance(pool, PoolExecutor) and (pool.workers, pool.tasks_per_child) == (3, 7)
+    dask = choose_executor(4, "tcp://h:1", 3)
+    assert isinstance(dask, DaskExecutor) and dask.address == "tcp://h:1"
+
+
 def test_run_batch_in_memory_matches_files(reference, small_spec):
     res = run_batch(small_spec.runs()[:3], workers=1, collect=small_spec.collect)
     ref = pd.read_parquet(reference / "runs.parquet")
