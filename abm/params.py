@@ -22,11 +22,12 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
+
+from .hints import did_you_mean
 
 COMPONENTS: tuple[str, ...] = (
     "finance",
@@ -278,18 +279,14 @@ def names_for(component: str) -> tuple[str, ...]:
         ParameterError: if ``component`` is not a known component.
     """
     if component not in COMPONENTS:
-        raise ParameterError(
-            f"unknown component '{component}'; valid components: {', '.join(COMPONENTS)}"
-        )
+        raise ParameterError(f"unknown component '{component}'; "
+                             f"{did_you_mean(component, COMPONENTS, label='valid components')}")
     return tuple(n for n, s in SPECS.items() if s.component == component)
 
 
 def unknown_name_error(name: str) -> ParameterError:
     """Error for an unknown parameter name, naming the closest valid names."""
-    close = difflib.get_close_matches(name, list(SPECS), n=3, cutoff=0.6)
-    hint = f"did you mean: {', '.join(close)}?" if close else (
-        f"valid names: {', '.join(SPECS)}"
-    )
+    hint = did_you_mean(name, SPECS, label="valid names", full_list=False)
     return ParameterError(f"unknown parameter '{name}'; {hint}")
 
 

@@ -15,12 +15,12 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from functools import cache
 from importlib import resources
 from typing import Any, Mapping
 
+from .hints import did_you_mean
 from .params import COMPONENTS, SPECS, ParameterError, Params, names_for, unknown_name_error
 
 PRESET_NAMES: tuple[str, ...] = ("silicon_valley", "japan", "korea", "japan_2027_plan")
@@ -41,11 +41,8 @@ def preset_values(name: str) -> dict[str, Any]:
     """The values a preset sets (after following ``extends``), without defaults."""
     table = _table()
     if name not in table:
-        close = difflib.get_close_matches(name, list(table), n=2, cutoff=0.5)
-        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         raise ParameterError(
-            f"unknown preset '{name}'{hint}; valid presets: {', '.join(table)}"
-        )
+            f"unknown preset '{name}'; {did_you_mean(name, table, label='valid presets')}")
     body = dict(table[name])
     values: dict[str, Any] = {}
     parent = body.pop("extends", None)
@@ -78,9 +75,8 @@ def resolve(
     values = preset_values(preset)
     for component, other in (swaps or {}).items():
         if component not in COMPONENTS:
-            raise ParameterError(
-                f"unknown component '{component}'; valid components: {', '.join(COMPONENTS)}"
-            )
+            raise ParameterError(f"unknown component '{component}'; "
+                                 f"{did_you_mean(component, COMPONENTS, label='valid components')}")
         donor = Params(preset_values(other))
         for name in names_for(component):
             values[name] = donor[name]

@@ -58,7 +58,8 @@ def register(app: typer.Typer) -> None:
         Prints a table, the model/Boltzmann throughput ratios, the scaling ratio and peak
         memory with PASS/FAIL against the targets (never an error exit on a target).
         """
-        from abm import bench
+        from benchmarks import bench
+        from abm.hints import did_you_mean
         from abm.presets import PRESET_NAMES
 
         chosen = None
@@ -66,8 +67,9 @@ def register(app: typer.Typer) -> None:
             chosen = tuple(p.strip() for p in presets.split(",") if p.strip())
             bad = [p for p in chosen if p not in PRESET_NAMES]
             if bad or not chosen:
-                raise fail(f"unknown preset {', '.join(bad) or repr(presets)}; valid: "
-                           f"{', '.join(PRESET_NAMES)}")
+                hint = did_you_mean(bad[0] if bad else presets, PRESET_NAMES,
+                                    label="valid presets")
+                raise fail(f"unknown preset {', '.join(bad) or repr(presets)}; {hint}")
         if regime_scale is not None and regime_scale <= 0:
             raise fail(f"--regime-scale must be positive, got {regime_scale}")
         if timeout is not None and timeout <= 0:

@@ -12,6 +12,7 @@ import typer
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import presets as preset_table
 from abm.presets import resolve
+from experiments.provenance import provenance
 
 from . import fail
 
@@ -67,29 +68,6 @@ def resolve_or_exit(preset: str, swaps: dict[str, str], overrides: dict[str, flo
         raise fail(str(exc)) from None
 
 
-def provenance() -> dict:
-    """Package versions and git commit for manifests."""
-    import platform
-    import subprocess
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {}
-    for pkg in ("startup-ecosystem-abm", "mesa", "numpy", "pandas", "networkx", "scipy",
-                "pyarrow"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            versions[pkg] = None
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parent, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return {"versions": versions, "python": platform.python_version(),
-            "git_commit": commit or None,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-
-
 def register(app: typer.Typer) -> None:
     @app.command("presets")
     def presets_cmd() -> None:
@@ -127,7 +105,7 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
     ) -> None:
         """Run one model and print its summary."""
-        from abm.model import EcosystemModel
+        from experiments.spec import RunSpec
 
         n_steps = parse_steps(steps)
         s = parse_seed(seed)
@@ -137,7 +115,8 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
 
         t0 = time.perf_counter()
-        model = EcosystemModel(preset=preset, seed=s, swaps=swaps, params=params)
+        model = RunSpec(run_id="run", preset=preset, swaps=swaps, overrides=overrides, seed=s,
+                        steps=n_steps).build(record_events=True)
         with Progress(transient=True) as bar:
             task = bar.add_task(f"{preset} seed {s}", total=n_steps)
             model.run(n_steps, progress=lambda _: bar.advance(task))

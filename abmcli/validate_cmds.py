@@ -12,6 +12,7 @@ from . import fail, whole
 
 def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
     """``PRESET:NAME=VALUE`` items -> {preset: {name: value}} (validated)."""
+    from abm.hints import did_you_mean
     from abm.params import ParameterError
     from abm.presets import PRESET_NAMES, resolve
 
@@ -22,8 +23,8 @@ def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
         if not sep or not colon or not name:
             raise fail(f"malformed --set '{item}': expected PRESET:NAME=VALUE")
         if preset not in PRESET_NAMES:
-            raise fail(f"unknown preset '{preset}' in --set; valid presets: "
-                       f"{', '.join(PRESET_NAMES)}")
+            raise fail(f"unknown preset '{preset}' in --set; "
+                       f"{did_you_mean(preset, PRESET_NAMES, label='valid presets')}")
         try:
             value = float(raw)
         except ValueError:

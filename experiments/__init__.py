@@ -6,8 +6,9 @@ Public API:
 See docs/experiments.md.
 """
 
-from .runner import BatchResult, RunnerError, RunSpec, run_batch, run_experiment, run_one
-from .spec import SHIPPED, ExperimentSpec, SpecError, load_spec, replicate_seeds, shipped_spec_path
+from .runner import BatchResult, RunnerError, run_batch, run_experiment, run_one
+from .spec import (SHIPPED, ExperimentSpec, RunSpec, SpecError, load_spec, replicate_seeds,
+                   shipped_spec_path)
 
 
 def make_report(*args, **kwargs):

@@ -18,76 +18,20 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.outputs import title as output_title
 
+from .stats import compare, mean_ci, t_half_width
+
 
 class ReportError(ValueError):
     """The folder holds no (complete) results."""
-
-
-# -- statistics --------------------------------------------------------------------------------
-def mean_ci(x: Iterable[float], level: float = 0.95) -> dict[str, float]:
-    """Mean and t-interval (``n < 2``: the interval is NaN)."""
-    a = np.asarray(list(x), dtype=float)
-    a = a[np.isfinite(a)]
-    n = a.size
-    if n == 0:
-        return {"n": 0, "mean": math.nan, "sd": math.nan, "ci_low": math.nan,
-                "ci_high": math.nan}
-    m = float(a.mean())
-    if n < 2:
-        return {"n": 1, "mean": m, "sd": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    sd = float(a.std(ddof=1))
-    h = float(sps.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
-    return {"n": n, "mean": m, "sd": sd, "ci_low": m - h, "ci_high": m + h}
-
-
-def compare(base: Sequence[float], other: Sequence[float], level: float = 0.95) -> dict:
-    """``other - base``: difference of means with Welch interval, Welch t-test p-value,
-    Mann-Whitney U p-value and Hedges' g (bias-corrected Cohen's d)."""
-    a = np.asarray(base, dtype=float)
-    b = np.asarray(other, dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    na, nb = a.size, b.size
-    out = {"n_base": na, "n": nb, "diff": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-           "welch_t": math.nan, "welch_p": math.nan, "mw_u": math.nan, "mw_p": math.nan,
-           "hedges_g": math.nan}
-    if na < 2 or nb < 2:
-        return out
-    diff = float(b.mean() - a.mean())
-    va, vb = a.var(ddof=1), b.var(ddof=1)
-    se = math.sqrt(va / na + vb / nb)
-    out["diff"] = diff
-    if se > 0:
-        df = (va / na + vb / nb) ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
-        h = float(sps.t.ppf(0.5 + level / 2, df)) * se
-        out["ci_low"], out["ci_high"] = diff - h, diff + h
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            t = sps.ttest_ind(b, a, equal_var=False)
-        out["welch_t"], out["welch_p"] = float(t.statistic), float(t.pvalue)
-    else:
-        out["ci_low"] = out["ci_high"] = diff
-        out["welch_p"] = 1.0 if diff == 0 else 0.0
-    try:
-        u = sps.mannwhitneyu(b, a, alternative="two-sided")
-        out["mw_u"], out["mw_p"] = float(u.statistic), float(u.pvalue)
-    except ValueError:
-        pass
-    sp = math.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
-    if sp > 0:
-        j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
-        out["hedges_g"] = diff / sp * j
-    return out
 
 
 # -- formatting --------------------------------------------------------------------------------
@@ -647,7 +591,7 @@ class _Report:
             for idx in show:
                 g = ts[ts["scenario_index"] == idx].groupby("step")[s]
                 m, sd, cnt = g.mean(), g.std(ddof=1), g.count()
-                h = sps.t.ppf(0.975, np.maximum(cnt - 1, 1)) * sd / np.sqrt(cnt)
+                h = t_half_width(sd, cnt)
                 ax.plot(m.index, m.values, lw=1.2, label=self.name(idx))
                 ax.fill_between(m.index, (m - h).values, (m + h).values, alpha=0.2)
             ax.set_title(output_title(s), fontsize=9)
@@ -733,7 +677,7 @@ class _Report:
     def _network_figure(self, show: list[int]) -> None:
         import matplotlib.pyplot as plt
 
-        from .runner import RunSpec
+        from .spec import RunSpec
 
         show = show[:4]
         fig, axes = plt.subplots(1, len(show), figsize=(4.5 * len(show), 4.5), squeeze=False)
@@ -777,10 +721,7 @@ def snapshot_graph(spec, max_nodes: int = 300):
     """Re-run one model and return a sampled, simple subgraph of its ecosystem graph."""
     import networkx as nx
 
-    from abm import EcosystemModel
-
-    model = EcosystemModel(preset=spec.preset, seed=int(spec.seed), swaps=dict(spec.swaps),
-                           record_events=False, **dict(spec.overrides))
+    model = spec.build()
     try:
         model.run(int(spec.steps))
         g = nx.Graph(model.graph)

@@ -12,6 +12,10 @@ Public API:
 * :func:`run_experiment` runs a validated :class:`~experiments.spec.ExperimentSpec` into a
   folder and writes ``manifest.json``.
 * :func:`run_one` executes one run (what every worker calls).
+* Executors, one interface (:class:`Executor` with ``run(tasks, collect, on_result)``):
+  :class:`SerialExecutor`, :class:`PoolExecutor` (local processes), :class:`DaskExecutor`
+  (a Dask cluster); :func:`choose_executor` picks one from ``workers``/``scheduler``.
+* :class:`RunSpec` lives beside the spec (:mod:`experiments.spec`) and is importable here.
 
 Files in an output folder (written incrementally, consolidated at the end):
 
@@ -36,12 +40,15 @@ import json
 import os
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from .provenance import provenance
+from .spec import RunSpec
 
 ID_COLUMNS = ("run_id", "scenario_index", "scenario", "replicate", "preset", "swaps",
               "overrides", "seed", "steps")
@@ -53,39 +60,6 @@ DEFAULT_COLLECT = {"timeseries": True, "distributions": True, "max_distribution_
 
 class RunnerError(ValueError):
     """A usage problem found before any run starts (bad options, folder conflicts)."""
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One model run.
-
-    Args:
-        run_id: unique, sortable identifier (results are sorted by it).
-        preset: base preset name.
-        swaps: ``{component: donor_preset}``.
-        overrides: ``{parameter: value}`` applied last.
-        seed: the model seed.
-        steps: quarters to simulate.
-        scenario: label of the scenario (several replicates share it).
-        replicate: replicate index (same index = same seed across scenarios).
-        scenario_index: position of the scenario in its experiment.
-    """
-
-    run_id: str
-    preset: str
-    swaps: Mapping[str, str] = field(default_factory=dict)
-    overrides: Mapping[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    steps: int = 100
-    scenario: str = ""
-    replicate: int = 0
-    scenario_index: int = 0
-
-    def key(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["swaps"] = dict(sorted(self.swaps.items()))
-        d["overrides"] = dict(sorted(self.overrides.items()))
-        return d
 
 
 @dataclass
@@ -114,11 +88,8 @@ def run_one(spec: RunSpec, collect: Mapping[str, Any] | None = None) -> dict[str
     t0 = time.perf_counter()
     model = None
     try:
-        from abm import EcosystemModel
-
         failing = set(collect.get("_fail", ()))
-        model = EcosystemModel(preset=spec.preset, seed=int(spec.seed), swaps=dict(spec.swaps),
-                               record_events=False, **dict(spec.overrides))
+        model = spec.build()
         if spec.run_id in failing:
             raise RuntimeError(f"injected failure for run {spec.run_id} ({FAIL_ENV})")
         model.run(int(spec.steps))
@@ -373,108 +344,173 @@ def _read_failures(path: Path, done: set[str]) -> list[dict[str, Any]]:
 
 
 # -- executors ---------------------------------------------------------------------------------
-def _run_serial(tasks: Sequence[RunSpec], collect, on_result: Callable) -> None:
-    for t in tasks:
-        on_result(run_one(t, collect))
+OnResult = Callable[[dict[str, Any]], None]
 
 
-def _pool_context():
-    """``forkserver`` with the model preloaded (fast, fork-safe worker starts) where available,
-    else ``spawn``."""
-    import multiprocessing as mp
+class Executor:
+    """Where the runs of a batch execute (in the spirit of EMA Workbench's evaluators).
 
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["experiments.runner", "abm.model", "abm.metrics"])
-        return ctx
-    return mp.get_context("spawn")
+    Every executor has one method, :meth:`run`: execute each task with :func:`run_one` and
+    pass each result to ``on_result`` as it finishes, in any order (the sinks sort by run id,
+    so the executor never changes the results). :func:`run_batch` picks one from its
+    ``workers``/``scheduler`` options, or takes one through ``executor=``.
+    """
+
+    def run(self, tasks: Sequence[RunSpec], collect: Mapping[str, Any],
+            on_result: OnResult) -> None:
+        """Run every task; call ``on_result(result)`` once per task."""
+        raise NotImplementedError
 
 
-def _run_pool(tasks: Sequence[RunSpec], collect, workers: int, tasks_per_child: int,
-              on_result: Callable) -> None:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
+class SerialExecutor(Executor):
+    """One run after the other in this process."""
 
-    ctx = _pool_context()
-    pending = list(tasks)[::-1]
-    while pending:
-        # a fresh process every `tasks_per_child` runs keeps memory flat over thousands of runs
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                 max_tasks_per_child=tasks_per_child) as pool:
-            inflight: dict = {}
-            broken: BaseException | None = None
-            while (pending or inflight) and broken is None:
-                while pending and len(inflight) < 2 * workers:
-                    t = pending.pop()
-                    try:
-                        inflight[pool.submit(run_one, t, collect)] = t
-                    except BrokenProcessPool as exc:
-                        pending.append(t)
-                        broken = exc
-                        break
-                if broken is not None or not inflight:
+    def run(self, tasks: Sequence[RunSpec], collect: Mapping[str, Any],
+            on_result: OnResult) -> None:
+        for t in tasks:
+            on_result(run_one(t, collect))
+
+
+class PoolExecutor(Executor):
+    """A local process pool (``forkserver`` with the model preloaded where available, else
+    ``spawn``).
+
+    Args:
+        workers: processes.
+        tasks_per_child: runs per process before it is replaced (memory stays flat over
+            thousands of runs).
+    """
+
+    def __init__(self, workers: int, tasks_per_child: int = 10) -> None:
+        self.workers = workers
+        self.tasks_per_child = tasks_per_child
+
+    @staticmethod
+    def context():
+        """The multiprocessing context of the pool."""
+        import multiprocessing as mp
+
+        if "forkserver" in mp.get_all_start_methods():
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["experiments.runner", "abm.model", "abm.metrics"])
+            return ctx
+        return mp.get_context("spawn")
+
+    def run(self, tasks: Sequence[RunSpec], collect: Mapping[str, Any],
+            on_result: OnResult) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = self.context()
+        pending = list(tasks)[::-1]
+        while pending:
+            # a fresh pool after a worker died; the runs it may have been running are
+            # recorded as failures (retried by --resume), the rest continue on the new pool
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                     max_tasks_per_child=self.tasks_per_child) as pool:
+                inflight, broken = self._drain(pool, pending, collect, on_result)
+            if broken is not None:
+                if not inflight and pending:
+                    inflight = {None: pending.pop()}
+                for t in inflight.values():
+                    on_result(_crash_result(t, broken))
+
+    def _drain(self, pool, pending: list[RunSpec], collect: Mapping[str, Any],
+               on_result: OnResult) -> tuple[dict, BaseException | None]:
+        """Keep ``2 * workers`` runs in flight until ``pending`` is empty or the pool
+        breaks; return the runs still in flight and the error that broke it."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        inflight: dict = {}
+        broken: BaseException | None = None
+        while (pending or inflight) and broken is None:
+            while pending and len(inflight) < 2 * self.workers:
+                t = pending.pop()
+                try:
+                    inflight[pool.submit(run_one, t, collect)] = t
+                except BrokenProcessPool as exc:
+                    pending.append(t)
+                    broken = exc
                     break
-                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    t = inflight.pop(fut)
-                    try:
-                        res = fut.result()
-                    except BrokenProcessPool as exc:
-                        broken = exc
-                        res = _crash_result(t, exc)
-                    on_result(res)
-        if broken is not None:
-            # a worker died (killed, out of memory...): the runs it may have been running are
-            # recorded as failures (retried by --resume); the rest continue on a new pool
-            if not inflight and pending:
-                inflight = {None: pending.pop()}
-            for t in inflight.values():
-                on_result(_crash_result(t, broken))
+            if broken is not None or not inflight:
+                break
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                t = inflight.pop(fut)
+                try:
+                    res = fut.result()
+                except BrokenProcessPool as exc:
+                    broken = exc
+                    res = _crash_result(t, exc)
+                on_result(res)
+        return inflight, broken
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster.
+
+    Args:
+        address: the scheduler's address (``tcp://host:8786``).
+    """
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def run(self, tasks: Sequence[RunSpec], collect: Mapping[str, Any],
+            on_result: OnResult) -> None:
+        try:
+            from distributed import Client, as_completed
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise RunnerError(f"--scheduler needs dask.distributed: {exc}") from None
+        try:
+            client = Client(self.address, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise RunnerError(f"cannot connect to the Dask scheduler at {self.address!r}: "
+                              f"{exc} (start one with `dask scheduler` and `dask worker "
+                              "ADDRESS`, see docs/experiments.md)") from None
+        try:
+            nthreads = max(1, sum(client.nthreads().values()))
+            pending = list(tasks)[::-1]
+            ac = as_completed()
+            inflight: dict = {}
+
+            def submit_next() -> None:
+                t = pending.pop()
+                fut = client.submit(run_one, t, collect, pure=False)
+                inflight[fut] = t
+                ac.add(fut)
+
+            while pending and len(inflight) < 2 * nthreads:
+                submit_next()
+            for fut in ac:
+                t = inflight.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
+                    res = _crash_result(t, exc)
+                fut.release()
+                on_result(res)
+                if pending:
+                    submit_next()
+        finally:
+            client.close()
+
+
+def choose_executor(workers: int, scheduler: str | None, n_tasks: int,
+                    tasks_per_child: int = 10) -> Executor:
+    """Dask with a ``scheduler``; serial for one worker or at most one run; else a pool of
+    ``min(workers, n_tasks)`` processes."""
+    if scheduler:
+        return DaskExecutor(scheduler)
+    if workers == 1 or n_tasks <= 1:
+        return SerialExecutor()
+    return PoolExecutor(min(workers, n_tasks), tasks_per_child)
 
 
 def _crash_result(t: RunSpec, exc: BaseException) -> dict[str, Any]:
     return {"run_id": t.run_id, "ok": False, "spec": t.key(),
             "error": f"{type(exc).__name__}: {exc}",
             "traceback": "".join(traceback.format_exception(exc)), "wall_seconds": 0.0}
-
-
-def _run_dask(tasks: Sequence[RunSpec], collect, address: str, on_result: Callable) -> None:
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:  # pragma: no cover - dask is a dependency
-        raise RunnerError(f"--scheduler needs dask.distributed: {exc}") from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise RunnerError(f"cannot connect to the Dask scheduler at {address!r}: {exc} "
-                          "(start one with `dask scheduler` and `dask worker ADDRESS`, see "
-                          "docs/experiments.md)") from None
-    try:
-        nthreads = max(1, sum(client.nthreads().values()))
-        pending = list(tasks)[::-1]
-        ac = as_completed()
-        inflight: dict = {}
-
-        def submit_next() -> None:
-            t = pending.pop()
-            fut = client.submit(run_one, t, collect, pure=False)
-            inflight[fut] = t
-            ac.add(fut)
-
-        while pending and len(inflight) < 2 * nthreads:
-            submit_next()
-        for fut in ac:
-            t = inflight.pop(fut)
-            try:
-                res = fut.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
-                res = _crash_result(t, exc)
-            fut.release()
-            on_result(res)
-            if pending:
-                submit_next()
-    finally:
-        client.close()
 
 
 # -- progress ------------------------------------------------------------------------------------
@@ -501,7 +537,8 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
               workers: int | None = None, scheduler: str | None = None, resume: bool = False,
               collect: Mapping[str, Any] | None = None, progress: bool = False,
               label: str = "runs", tasks_per_child: int = 10, flush_every: int | None = None,
-              flush_seconds: float = 30.0, keep_parts: bool = False) -> BatchResult:
+              flush_seconds: float = 30.0, keep_parts: bool = False,
+              executor: Executor | None = None) -> BatchResult:
     """Run ``runs`` and return their results; with ``out``, write them there incrementally.
 
     Args:
@@ -518,6 +555,9 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
         flush_every: finished runs per part file (default: ``max(4, 2 * workers)``).
         flush_seconds: also write a part when this long has passed since the last one.
         keep_parts: keep ``out/parts`` after consolidation (default: remove them).
+        executor: where the runs execute (default: :func:`choose_executor` from ``workers``
+            and ``scheduler``): :class:`SerialExecutor`, :class:`PoolExecutor`,
+            :class:`DaskExecutor` or any :class:`Executor`.
 
     Raises:
         RunnerError: bad options or ``out`` already holding results without ``resume``.
@@ -563,13 +603,10 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
         if bar is not None:
             bar.update(task, advance=1, failed=failed[0])
 
+    if executor is None:
+        executor = choose_executor(workers, scheduler, len(todo), tasks_per_child)
     try:
-        if scheduler:
-            _run_dask(todo, collect, scheduler, on_result)
-        elif workers == 1 or len(todo) <= 1:
-            _run_serial(todo, collect, on_result)
-        else:
-            _run_pool(todo, collect, min(workers, len(todo)), tasks_per_child, on_result)
+        executor.run(todo, collect, on_result)
     finally:
         sink.flush()
         if bar is not None:
@@ -595,8 +632,6 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
     end (status ``complete``, times, counts). With ``resume`` the folder must hold the same
     experiment (same runs and collection settings).
     """
-    from abmcli.model_cmds import provenance
-
     out = Path(out)
     manifest_path = out / "manifest.json"
     fingerprint = spec.fingerprint()
@@ -625,7 +660,7 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
                   "method": "numpy.random.SeedSequence(master_seed).spawn(replicates); "
                             "seed = generate_state(1, uint64)[0] % 2**63",
                   "replicate_seeds": spec.seeds()},
-        "n_runs": len(runs), "sessions": [], **provenance(), **source_state(),
+        "n_runs": len(runs), "sessions": [], **provenance(),
     }
     if spec.sample_matrix is not None:
         manifest["sample_matrix"] = spec.sample_matrix.tolist()
@@ -645,27 +680,6 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
                                                for s in manifest["sessions"]), 3)
     _write_json(manifest_path, manifest)
     return result
-
-
-def source_state() -> dict[str, Any]:
-    """Hash of the model's source files and whether git sees uncommitted changes in them
-    (the git commit alone does not identify an edited working tree)."""
-    import hashlib
-    import subprocess
-
-    root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for f in sorted((root / "abm").rglob("*")):
-        if f.suffix in (".py", ".toml") and f.is_file():
-            h.update(str(f.relative_to(root)).encode())
-            h.update(f.read_bytes())
-    try:
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "abm", "experiments"],
-                               capture_output=True, text=True, cwd=root, timeout=5)
-        uncommitted = bool(dirty.stdout.strip()) if dirty.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        uncommitted = None
-    return {"model_source_sha256": h.hexdigest(), "uncommitted_changes": uncommitted}
 
 
 def _write_json(path: Path, obj: Any) -> None:

@@ -3,7 +3,8 @@
 A spec names the scenarios to run (presets, component swaps, explicit scenarios, a parameter
 grid or a global-sensitivity sample), how many replicates, the master seed, the steps and what
 to collect. :func:`load_spec` turns a file into an :class:`ExperimentSpec` whose
-:meth:`ExperimentSpec.runs` is the full, ordered list of :class:`~experiments.runner.RunSpec`.
+:meth:`ExperimentSpec.runs` is the full, ordered list of :class:`RunSpec` (one model run
+each; :meth:`RunSpec.build` makes its model).
 
 Every error (unknown table or key, unknown preset, component or parameter, bad value, malformed
 TOML) raises :class:`SpecError` whose message names the file, the line (when it can be found)
@@ -18,19 +19,19 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import PRESET_NAMES, resolve
@@ -100,6 +101,56 @@ class SpecError(ValueError):
 
 
 @dataclass(frozen=True)
+class RunSpec:
+    """One model run.
+
+    Args:
+        run_id: unique, sortable identifier (results are sorted by it).
+        preset: base preset name.
+        swaps: ``{component: donor_preset}``.
+        overrides: ``{parameter: value}`` applied last.
+        seed: the model seed.
+        steps: quarters to simulate.
+        scenario: label of the scenario (several replicates share it).
+        replicate: replicate index (same index = same seed across scenarios).
+        scenario_index: position of the scenario in its experiment.
+    """
+
+    run_id: str
+    preset: str
+    swaps: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    steps: int = 100
+    scenario: str = ""
+    replicate: int = 0
+    scenario_index: int = 0
+
+    def build(self, record_events: bool = False):
+        """The :class:`~abm.model.EcosystemModel` of this run, not yet run (the one place a
+        run specification becomes a model: the runner, reports and ``abm run`` use it).
+
+        Args:
+            record_events: keep the model's event feed in words (off in batches: faster).
+
+        Raises:
+            ParameterError: unknown preset, component or parameter, or a bad value.
+        """
+        from abm import EcosystemModel
+
+        return EcosystemModel(preset=self.preset, seed=int(self.seed), swaps=dict(self.swaps),
+                              record_events=record_events, **dict(self.overrides))
+
+    def key(self) -> dict[str, Any]:
+        """The run as a plain dict (swaps and overrides sorted by name), for hashing and
+        failure records."""
+        d = asdict(self)
+        d["swaps"] = dict(sorted(self.swaps.items()))
+        d["overrides"] = dict(sorted(self.overrides.items()))
+        return d
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One parameter configuration; each is run for every replicate seed."""
 
@@ -145,10 +196,8 @@ class ExperimentSpec:
         numbers: replicate ``i`` has the same seed in every scenario)."""
         return replicate_seeds(self.master_seed, self.replicates)
 
-    def runs(self) -> list:
+    def runs(self) -> list[RunSpec]:
         """Every run, ordered by run id (``sSSSS-rRRRR``)."""
-        from .runner import RunSpec
-
         seeds = self.seeds()
         return [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
                         swaps=dict(sc.swaps), overrides=dict(sc.overrides), seed=seeds[r],
@@ -232,11 +281,48 @@ class _Ctx:
             what = f" {key}:"
         return SpecError(f"{where}:{what} {message}")
 
+    # -- checks shared by the table validators (each raises a located SpecError) ---------------
+    def need(self, table: str, key: str, body: Mapping[str, Any], default: Any = ...) -> Any:
+        """``body[key]``; ``default`` when absent (an error when there is no default)."""
+        if key not in body:
+            if default is ...:
+                raise self.error(table, None, f"missing key '{key}' "
+                                 f"({_TABLES[table][key]})")
+            return default
+        return body[key]
+
+    def preset(self, table: str, key: str, value: Any) -> str:
+        """A preset name."""
+        if not isinstance(value, str) or value not in PRESET_NAMES:
+            raise self.error(table, key, f"unknown preset {value!r}; "
+                             f"{_choices(str(value), PRESET_NAMES)}")
+        return value
+
+    def whole(self, table: str, key: str, value: Any, low: int) -> int:
+        """A whole number ``>= low``."""
+        if not _is_int(value) or value < low:
+            raise self.error(table, key, f"must be a whole number >= {low}, got {value!r}")
+        return int(value)
+
+    def param(self, table: str, key: str, value: Any) -> float:
+        """A valid value of the parameter ``key``."""
+        if key not in SPECS:
+            raise self.error(table, key, f"unknown parameter '{key}'; "
+                             f"{_choices(key, list(SPECS))} (see `abm params`)")
+        try:
+            return SPECS[key].check(value)
+        except ParameterError as exc:
+            raise self.error(table, key, str(exc)) from None
+
+    def flag(self, table: str, key: str, value: Any) -> bool:
+        """``true`` or ``false``."""
+        if not isinstance(value, bool):
+            raise self.error(table, key, f"must be true or false, got {value!r}")
+        return value
+
 
 def _choices(name: str, valid: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(name), list(valid), n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(close)}? " if close else ""
-    return f"{hint}valid choices: {', '.join(valid)}"
+    return did_you_mean(name, valid)
 
 
 def _is_int(v: Any) -> bool:
@@ -275,9 +361,37 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
 def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                replicates: int | None = None, steps: int | None = None,
                extra_overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
-    """Validate an already parsed spec (see :func:`load_spec`)."""
-    path = Path(path)
-    ctx = _Ctx(path, text)
+    """Validate an already parsed spec (see :func:`load_spec`): every table through its own
+    validator, then the scenarios and the baseline."""
+    ctx = _Ctx(Path(path), text)
+    _check_tables(raw, ctx)
+    exp = _experiment_table(raw.get("experiment"), ctx, replicates, steps)
+    overrides = _overrides_table(raw.get("overrides", {}), ctx, extra_overrides)
+    grid = _grid_table(raw.get("grid", {}), ctx)
+    swap = _swap_table(raw["swap"], ctx) if "swap" in raw else None
+    explicit = _scenario_tables(raw.get("scenario", []), ctx)
+    sample = _sample_table(raw["sample"], ctx, exp["master_seed"], grid, overrides) \
+        if "sample" in raw else None
+    spec = ExperimentSpec(path=ctx.path, **exp, baseline="", overrides=overrides, grid=grid,
+                          swap=swap, sample=sample, explicit=explicit,
+                          collect=_collect_table(raw.get("collect", {}), ctx),
+                          report=_report_table(raw.get("report", {}), ctx), raw=raw, text=text)
+    _build_scenarios(spec, ctx)
+    if not spec.scenarios:
+        raise ctx.error("experiment", "presets", "the spec defines no scenario: list presets, "
+                        "a [swap] design or [[scenario]] entries")
+    bases = list(dict.fromkeys(sc.base for sc in spec.scenarios))
+    baseline = raw["experiment"].get("baseline", bases[0])
+    if baseline not in bases:
+        raise ctx.error("experiment", "baseline", f"unknown baseline {baseline!r}; "
+                        f"{_choices(str(baseline), bases)}")
+    spec.baseline = baseline
+    return spec
+
+
+# -- one validator per table -------------------------------------------------------------------
+def _check_tables(raw: Mapping[str, Any], ctx: _Ctx) -> None:
+    """Only known tables, each of the right shape, with only known keys."""
     for table, body in raw.items():
         if table not in _TABLES:
             raise ctx.error(table, None, f"unknown table [{table}]; "
@@ -295,81 +409,66 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                     raise ctx.error(table, key, f"unknown key '{key}'; "
                                     f"{_choices(key, list(allowed))}")
 
-    exp = raw.get("experiment")
+
+def _experiment_table(exp: Mapping[str, Any] | None, ctx: _Ctx, replicates: int | None,
+                      steps: int | None) -> dict[str, Any]:
+    """``[experiment]``: name, description, kind, presets, replicates, master_seed, steps
+    (``replicates``/``steps`` given on the command line replace the file's)."""
     if exp is None:
         raise ctx.error(None, None, "missing table [experiment] (with name, kind, presets, "
                         "replicates, master_seed, steps)")
-
-    def need(table: str, key: str, body: Mapping[str, Any], default: Any = ...) -> Any:
-        if key not in body:
-            if default is ...:
-                raise ctx.error(table, None, f"missing key '{key}' "
-                                f"({_TABLES[table][key]})")
-            return default
-        return body[key]
-
-    name = need("experiment", "name", exp)
+    t = "experiment"
+    name = ctx.need(t, "name", exp)
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
-        raise ctx.error("experiment", "name", f"must be letters, digits, _ or -, got {name!r}")
-    description = need("experiment", "description", exp, "")
+        raise ctx.error(t, "name", f"must be letters, digits, _ or -, got {name!r}")
+    description = ctx.need(t, "description", exp, "")
     if not isinstance(description, str):
-        raise ctx.error("experiment", "description", "must be a string")
-    kind = need("experiment", "kind", exp, "comparison")
+        raise ctx.error(t, "description", "must be a string")
+    kind = ctx.need(t, "kind", exp, "comparison")
     if kind not in KINDS:
-        raise ctx.error("experiment", "kind", f"unknown kind {kind!r}; {_choices(kind, KINDS)}")
-
-    def preset_name(table: str, key: str, value: Any) -> str:
-        if not isinstance(value, str) or value not in PRESET_NAMES:
-            raise ctx.error(table, key, f"unknown preset {value!r}; "
-                            f"{_choices(str(value), PRESET_NAMES)}")
-        return value
-
-    presets = need("experiment", "presets", exp, [])
+        raise ctx.error(t, "kind", f"unknown kind {kind!r}; {_choices(kind, KINDS)}")
+    presets = ctx.need(t, "presets", exp, [])
     if not isinstance(presets, list):
-        raise ctx.error("experiment", "presets", "must be a list of preset names, e.g. "
+        raise ctx.error(t, "presets", "must be a list of preset names, e.g. "
                         "[\"silicon_valley\", \"japan\"]")
-    presets = [preset_name("experiment", "presets", p) for p in presets]
+    presets = [ctx.preset(t, "presets", p) for p in presets]
     if len(set(presets)) != len(presets):
-        raise ctx.error("experiment", "presets", "lists a preset twice")
-
-    def whole(table: str, key: str, value: Any, low: int) -> int:
-        if not _is_int(value) or value < low:
-            raise ctx.error(table, key, f"must be a whole number >= {low}, got {value!r}")
-        return int(value)
-
-    replicates_ = whole("experiment", "replicates", need("experiment", "replicates", exp), 1)
+        raise ctx.error(t, "presets", "lists a preset twice")
+    replicates_ = ctx.whole(t, "replicates", ctx.need(t, "replicates", exp), 1)
     if replicates is not None:
-        if not _is_int(replicates) or replicates < 1:
-            raise SpecError(f"--replicates must be a whole number >= 1, got {replicates!r}")
-        replicates_ = int(replicates)
-    master_seed = whole("experiment", "master_seed", need("experiment", "master_seed", exp), 0)
-    steps_ = whole("experiment", "steps", need("experiment", "steps", exp), 1)
+        replicates_ = _cli_whole("--replicates", replicates)
+    master_seed = ctx.whole(t, "master_seed", ctx.need(t, "master_seed", exp), 0)
+    steps_ = ctx.whole(t, "steps", ctx.need(t, "steps", exp), 1)
     if steps is not None:
-        if not _is_int(steps) or steps < 1:
-            raise SpecError(f"--steps must be a whole number >= 1, got {steps!r}")
-        steps_ = int(steps)
+        steps_ = _cli_whole("--steps", steps)
+    return {"name": name, "description": description, "kind": kind, "presets": presets,
+            "replicates": replicates_, "master_seed": master_seed, "steps": steps_}
 
-    def param_value(table: str, key: str, value: Any) -> float:
-        if key not in SPECS:
-            raise ctx.error(table, key, f"unknown parameter '{key}'; "
-                            f"{_choices(key, list(SPECS))} (see `abm params`)")
-        try:
-            return SPECS[key].check(value)
-        except ParameterError as exc:
-            raise ctx.error(table, key, str(exc)) from None
 
-    overrides_raw = dict(raw.get("overrides", {}))
-    overrides = {k: param_value("overrides", k, v) for k, v in overrides_raw.items()}
-    for k, v in (extra_overrides or {}).items():
+def _cli_whole(option: str, value: Any) -> int:
+    if not _is_int(value) or value < 1:
+        raise SpecError(f"{option} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def _overrides_table(body: Mapping[str, Any], ctx: _Ctx,
+                     extra: Mapping[str, Any] | None) -> dict[str, float]:
+    """``[overrides]`` PARAMETER = VALUE, then the command line's ``extra`` overrides."""
+    overrides = {k: ctx.param("overrides", k, v) for k, v in dict(body).items()}
+    for k, v in (extra or {}).items():
         if k not in SPECS:
             raise SpecError(f"unknown parameter '{k}'; {_choices(k, list(SPECS))}")
         try:
             overrides[k] = SPECS[k].check(v)
         except ParameterError as exc:
             raise SpecError(str(exc)) from None
+    return overrides
 
+
+def _grid_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, list[float]]:
+    """``[grid]`` PARAMETER = [values] or {low, high, n}."""
     grid: dict[str, list[float]] = {}
-    for k, v in raw.get("grid", {}).items():
+    for k, v in body.items():
         if k not in SPECS:
             raise ctx.error("grid", k, f"unknown parameter '{k}'; "
                             f"{_choices(k, list(SPECS))} (see `abm params`)")
@@ -380,44 +479,48 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                                 f"got keys {sorted(v)}")
             if not _is_int(v["n"]) or v["n"] < 2:
                 raise ctx.error("grid", k, f"n must be a whole number >= 2, got {v['n']!r}")
-            lo = param_value("grid", k, v["low"])
-            hi = param_value("grid", k, v["high"])
+            lo = ctx.param("grid", k, v["low"])
+            hi = ctx.param("grid", k, v["high"])
             values = [float(x) for x in np.round(np.linspace(lo, hi, v["n"]), 12)]
         elif isinstance(v, list) and v:
             values = list(v)
         else:
             raise ctx.error("grid", k, "must be a non-empty list of values or "
                             "{low = X, high = Y, n = N}")
-        grid[k] = [param_value("grid", k, x) for x in values]
+        grid[k] = [ctx.param("grid", k, x) for x in values]
+    return grid
 
-    swap = None
-    if "swap" in raw:
-        body = raw["swap"]
-        directions = need("swap", "directions", body)
-        if not isinstance(directions, list) or not directions:
-            raise ctx.error("swap", "directions", "must be a non-empty list of "
-                            "[base_preset, donor_preset] pairs")
-        dirs = []
-        for d in directions:
-            if not isinstance(d, list) or len(d) != 2:
-                raise ctx.error("swap", "directions", f"each direction must be "
-                                f"[base_preset, donor_preset], got {d!r}")
-            dirs.append([preset_name("swap", "directions", d[0]),
-                         preset_name("swap", "directions", d[1])])
-        comps = need("swap", "components", body, list(SWAPPABLE[:6]))
-        if not isinstance(comps, list) or not comps:
-            raise ctx.error("swap", "components", "must be a non-empty list")
-        for c in comps:
-            if c not in SWAPPABLE:
-                raise ctx.error("swap", "components", f"unknown component {c!r}; "
-                                f"{_choices(str(c), SWAPPABLE)}")
-        order = need("swap", "max_order", body, 2)
-        if order not in (1, 2) or isinstance(order, bool):
-            raise ctx.error("swap", "max_order", f"must be 1 or 2, got {order!r}")
-        swap = {"directions": dirs, "components": list(comps), "max_order": int(order)}
 
+def _swap_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """``[swap]``: directions [base, donor], components, max_order."""
+    directions = ctx.need("swap", "directions", body)
+    if not isinstance(directions, list) or not directions:
+        raise ctx.error("swap", "directions", "must be a non-empty list of "
+                        "[base_preset, donor_preset] pairs")
+    dirs = []
+    for d in directions:
+        if not isinstance(d, list) or len(d) != 2:
+            raise ctx.error("swap", "directions", f"each direction must be "
+                            f"[base_preset, donor_preset], got {d!r}")
+        dirs.append([ctx.preset("swap", "directions", d[0]),
+                     ctx.preset("swap", "directions", d[1])])
+    comps = ctx.need("swap", "components", body, list(SWAPPABLE[:6]))
+    if not isinstance(comps, list) or not comps:
+        raise ctx.error("swap", "components", "must be a non-empty list")
+    for c in comps:
+        if c not in SWAPPABLE:
+            raise ctx.error("swap", "components", f"unknown component {c!r}; "
+                            f"{_choices(str(c), SWAPPABLE)}")
+    order = ctx.need("swap", "max_order", body, 2)
+    if order not in (1, 2) or isinstance(order, bool):
+        raise ctx.error("swap", "max_order", f"must be 1 or 2, got {order!r}")
+    return {"directions": dirs, "components": list(comps), "max_order": int(order)}
+
+
+def _scenario_tables(bodies: Sequence[Any], ctx: _Ctx) -> list[dict[str, Any]]:
+    """``[[scenario]]`` entries: name, preset, swaps, overrides."""
     explicit = []
-    for i, body in enumerate(raw.get("scenario", [])):
+    for i, body in enumerate(bodies):
         if not isinstance(body, dict):
             raise ctx.error("scenario", None, f"entry {i + 1} must be a table")
         for key in body:
@@ -427,7 +530,7 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
         sname = body.get("name")
         if not isinstance(sname, str) or not sname:
             raise ctx.error("scenario", None, f"scenario {i + 1} needs a name")
-        sp = preset_name("scenario", "preset", body.get("preset"))
+        sp = ctx.preset("scenario", "preset", body.get("preset"))
         sw = body.get("swaps", {})
         if not isinstance(sw, dict):
             raise ctx.error("scenario", "swaps", "must be a table COMPONENT = PRESET")
@@ -435,108 +538,122 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
             if c not in SWAPPABLE:
                 raise ctx.error("scenario", c, f"unknown component {c!r}; "
                                 f"{_choices(c, SWAPPABLE)}")
-            preset_name("scenario", c, donor)
+            ctx.preset("scenario", c, donor)
         ov = body.get("overrides", {})
         if not isinstance(ov, dict):
             raise ctx.error("scenario", "overrides", "must be a table PARAMETER = VALUE")
         explicit.append({"name": sname, "preset": sp, "swaps": dict(sw),
-                         "overrides": {k: param_value("scenario", k, v) for k, v in ov.items()}})
+                         "overrides": {k: ctx.param("scenario", k, v) for k, v in ov.items()}})
+    return explicit
 
-    sample = None
-    if "sample" in raw:
-        body = raw["sample"]
-        method = need("sample", "method", body, "morris")
-        if method not in SAMPLE_METHODS:
-            raise ctx.error("sample", "method", f"unknown method {method!r}; "
-                            f"{_choices(str(method), SAMPLE_METHODS)}")
-        params = need("sample", "parameters", body)
-        if not isinstance(params, list) or len(params) < 2:
-            raise ctx.error("sample", "parameters", "must list at least two parameters")
-        for p in params:
-            if p not in SPECS:
-                raise ctx.error("sample", "parameters", f"unknown parameter {p!r}; "
-                                f"{_choices(str(p), list(SPECS))}")
-        bounds_from = need("sample", "bounds_from", body, None)
-        if bounds_from is not None:
-            if not isinstance(bounds_from, list) or len(bounds_from) != 2:
-                raise ctx.error("sample", "bounds_from", "must be two preset names")
-            bounds_from = [preset_name("sample", "bounds_from", b) for b in bounds_from]
-        bounds_raw = need("sample", "bounds", body, {})
-        bounds: dict[str, list[float]] = {}
-        for p in params:
-            if p in bounds_raw:
-                b = bounds_raw[p]
-                if not isinstance(b, list) or len(b) != 2:
-                    raise ctx.error("sample", p, f"bounds must be [low, high], got {b!r}")
-                lo, hi = (param_value("sample", p, x) for x in b)
-            elif bounds_from is not None:
-                a = resolve(bounds_from[0])[p]
-                c = resolve(bounds_from[1])[p]
-                lo, hi = min(a, c), max(a, c)
-                if lo == hi:
-                    raise ctx.error("sample", "bounds_from", f"parameter '{p}' has the same "
-                                    f"value {lo:g} in both presets; give [sample.bounds] {p}")
-            else:
-                raise ctx.error("sample", "parameters", f"no bounds for '{p}': add it to "
-                                "[sample.bounds] or set bounds_from")
-            if not lo < hi:
-                raise ctx.error("sample", p, f"bounds must satisfy low < high, got "
-                                f"[{lo:g}, {hi:g}]")
-            bounds[p] = [float(lo), float(hi)]
-        for p in bounds_raw:
-            if p not in params:
-                raise ctx.error("sample", p, f"bounds given for '{p}', which is not in "
-                                f"parameters ({', '.join(params)})")
-        outputs = need("sample", "outputs", body, ["ma_share_of_exits", "vc_intensity",
-                                                    "innovation_total"])
-        for o in outputs:
-            if o not in METRICS:
-                raise ctx.error("sample", "outputs", f"unknown metric {o!r}; "
-                                f"{_choices(str(o), METRICS)}")
-        trajectories = whole("sample", "trajectories", need("sample", "trajectories", body, 10), 2)
-        levels = whole("sample", "levels", need("sample", "levels", body, 4), 2)
-        if levels % 2:
-            raise ctx.error("sample", "levels", f"must be even, got {levels}")
-        base_samples = whole("sample", "base_samples", need("sample", "base_samples", body, 64), 2)
-        if base_samples & (base_samples - 1):
-            raise ctx.error("sample", "base_samples", f"must be a power of 2, got {base_samples}")
-        sseed = whole("sample", "seed", need("sample", "seed", body, master_seed), 0)
-        sample = {"method": method, "parameters": list(params), "bounds": bounds,
-                  "bounds_from": bounds_from, "outputs": list(outputs),
-                  "trajectories": trajectories, "levels": levels, "base_samples": base_samples,
-                  "seed": sseed}
-        if grid:
-            raise ctx.error("sample", None, "use either [grid] or [sample], not both")
-        overlap = set(params) & set(overrides)
-        if overlap:
-            raise ctx.error("sample", "parameters", f"{sorted(overlap)} also set in "
-                            "[overrides]; a sampled parameter cannot be fixed")
 
-    collect_raw = raw.get("collect", {})
-    collect = {"timeseries": collect_raw.get("timeseries", True),
-               "distributions": collect_raw.get("distributions", True),
-               "max_distribution_values": collect_raw.get("max_distribution_values", 2000)}
+def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
+                  grid: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``[sample]``: a Morris or Sobol design over named parameters (not with ``[grid]``,
+    not over a parameter fixed in ``[overrides]``)."""
+    t = "sample"
+    method = ctx.need(t, "method", body, "morris")
+    if method not in SAMPLE_METHODS:
+        raise ctx.error(t, "method", f"unknown method {method!r}; "
+                        f"{_choices(str(method), SAMPLE_METHODS)}")
+    params = ctx.need(t, "parameters", body)
+    if not isinstance(params, list) or len(params) < 2:
+        raise ctx.error(t, "parameters", "must list at least two parameters")
+    for p in params:
+        if p not in SPECS:
+            raise ctx.error(t, "parameters", f"unknown parameter {p!r}; "
+                            f"{_choices(str(p), list(SPECS))}")
+    bounds_from = ctx.need(t, "bounds_from", body, None)
+    if bounds_from is not None:
+        if not isinstance(bounds_from, list) or len(bounds_from) != 2:
+            raise ctx.error(t, "bounds_from", "must be two preset names")
+        bounds_from = [ctx.preset(t, "bounds_from", b) for b in bounds_from]
+    bounds = _sample_bounds(ctx.need(t, "bounds", body, {}), params, bounds_from, ctx)
+    outputs = ctx.need(t, "outputs", body, ["ma_share_of_exits", "vc_intensity",
+                                            "innovation_total"])
+    for o in outputs:
+        if o not in METRICS:
+            raise ctx.error(t, "outputs", f"unknown metric {o!r}; {_choices(str(o), METRICS)}")
+    trajectories = ctx.whole(t, "trajectories", ctx.need(t, "trajectories", body, 10), 2)
+    levels = ctx.whole(t, "levels", ctx.need(t, "levels", body, 4), 2)
+    if levels % 2:
+        raise ctx.error(t, "levels", f"must be even, got {levels}")
+    base_samples = ctx.whole(t, "base_samples", ctx.need(t, "base_samples", body, 64), 2)
+    if base_samples & (base_samples - 1):
+        raise ctx.error(t, "base_samples", f"must be a power of 2, got {base_samples}")
+    sseed = ctx.whole(t, "seed", ctx.need(t, "seed", body, master_seed), 0)
+    if grid:
+        raise ctx.error(t, None, "use either [grid] or [sample], not both")
+    overlap = set(params) & set(overrides)
+    if overlap:
+        raise ctx.error(t, "parameters", f"{sorted(overlap)} also set in "
+                        "[overrides]; a sampled parameter cannot be fixed")
+    return {"method": method, "parameters": list(params), "bounds": bounds,
+            "bounds_from": bounds_from, "outputs": list(outputs),
+            "trajectories": trajectories, "levels": levels, "base_samples": base_samples,
+            "seed": sseed}
+
+
+def _sample_bounds(bounds_raw: Mapping[str, Any], params: Sequence[str],
+                   bounds_from: Sequence[str] | None, ctx: _Ctx) -> dict[str, list[float]]:
+    """``[sample.bounds]`` NAME = [low, high], else the span of the two ``bounds_from``
+    presets."""
+    bounds: dict[str, list[float]] = {}
+    for p in params:
+        if p in bounds_raw:
+            b = bounds_raw[p]
+            if not isinstance(b, list) or len(b) != 2:
+                raise ctx.error("sample", p, f"bounds must be [low, high], got {b!r}")
+            lo, hi = (ctx.param("sample", p, x) for x in b)
+        elif bounds_from is not None:
+            a = resolve(bounds_from[0])[p]
+            c = resolve(bounds_from[1])[p]
+            lo, hi = min(a, c), max(a, c)
+            if lo == hi:
+                raise ctx.error("sample", "bounds_from", f"parameter '{p}' has the same "
+                                f"value {lo:g} in both presets; give [sample.bounds] {p}")
+        else:
+            raise ctx.error("sample", "parameters", f"no bounds for '{p}': add it to "
+                            "[sample.bounds] or set bounds_from")
+        if not lo < hi:
+            raise ctx.error("sample", p, f"bounds must satisfy low < high, got "
+                            f"[{lo:g}, {hi:g}]")
+        bounds[p] = [float(lo), float(hi)]
+    for p in bounds_raw:
+        if p not in params:
+            raise ctx.error("sample", p, f"bounds given for '{p}', which is not in "
+                            f"parameters ({', '.join(params)})")
+    return bounds
+
+
+def _collect_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """``[collect]``: timeseries, distributions, max_distribution_values."""
+    collect = {"timeseries": body.get("timeseries", True),
+               "distributions": body.get("distributions", True),
+               "max_distribution_values": body.get("max_distribution_values", 2000)}
     for key in ("timeseries", "distributions"):
-        if not isinstance(collect[key], bool):
-            raise ctx.error("collect", key, f"must be true or false, got {collect[key]!r}")
-    whole("collect", "max_distribution_values", collect["max_distribution_values"], 10)
+        ctx.flag("collect", key, collect[key])
+    ctx.whole("collect", "max_distribution_values", collect["max_distribution_values"], 10)
+    return collect
 
-    report_raw = raw.get("report", {})
-    report = {"metrics": report_raw.get("metrics", list(SUMMARY_KEYS)),
-              "series": report_raw.get("series", ["active_startups", "exits_ipo", "exits_ma",
-                                                  "vc_independent", "vc_corporate",
-                                                  "vc_government", "incumbents",
-                                                  "innovation_startups"]),
-              "network_snapshot": report_raw.get("network_snapshot", True),
-              "figures": report_raw.get("figures", True)}
+
+def _report_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """``[report]``: metrics, series, network_snapshot, figures."""
+    from abm.model import SERIES
+
+    report = {"metrics": body.get("metrics", list(SUMMARY_KEYS)),
+              "series": body.get("series", ["active_startups", "exits_ipo", "exits_ma",
+                                            "vc_independent", "vc_corporate",
+                                            "vc_government", "incumbents",
+                                            "innovation_startups"]),
+              "network_snapshot": body.get("network_snapshot", True),
+              "figures": body.get("figures", True)}
     if not isinstance(report["metrics"], list) or not report["metrics"]:
         raise ctx.error("report", "metrics", "must be a non-empty list of summary metrics")
     for m in report["metrics"]:
         if m not in METRICS:
             raise ctx.error("report", "metrics", f"unknown metric {m!r}; "
                             f"{_choices(str(m), METRICS)}")
-    from abm.model import SERIES
-
     if not isinstance(report["series"], list):
         raise ctx.error("report", "series", "must be a list of time series names")
     for s in report["series"]:
@@ -544,25 +661,8 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
             raise ctx.error("report", "series", f"unknown time series {s!r}; "
                             f"{_choices(str(s), SERIES)}")
     for key in ("network_snapshot", "figures"):
-        if not isinstance(report[key], bool):
-            raise ctx.error("report", key, f"must be true or false, got {report[key]!r}")
-
-    spec = ExperimentSpec(path=path, name=name, description=description, kind=kind,
-                          presets=presets, baseline="", replicates=replicates_,
-                          master_seed=master_seed, steps=steps_, overrides=overrides, grid=grid,
-                          swap=swap, sample=sample, explicit=explicit, collect=collect,
-                          report=report, raw=raw, text=text)
-    _build_scenarios(spec, ctx)
-    if not spec.scenarios:
-        raise ctx.error("experiment", "presets", "the spec defines no scenario: list presets, "
-                        "a [swap] design or [[scenario]] entries")
-    bases = list(dict.fromkeys(sc.base for sc in spec.scenarios))
-    baseline = exp.get("baseline", bases[0])
-    if baseline not in bases:
-        raise ctx.error("experiment", "baseline", f"unknown baseline {baseline!r}; "
-                        f"{_choices(str(baseline), bases)}")
-    spec.baseline = baseline
-    return spec
+        ctx.flag("report", key, report[key])
+    return report
 
 
 def _swap_label(base: str, donor: str, comps: Sequence[str]) -> str:

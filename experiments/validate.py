@@ -1,14 +1,15 @@
 """Validation of the presets against stylized facts (``abm validate``).
 
 Every preset runs over N seeds through the experiment runner (:func:`experiments.run_batch`);
-for each fact the model mean and a 95% t-interval of its metric are compared with the fact's
-range. A fact holds when the mean lies in the range. ``abm validate`` exits 1 when a
-calibration fact does not hold (``--strict``: any fact); held-out facts are findings about the
-model and are always reported. Facts live in ``stylized_facts.toml``
-beside this module, each with its source and whether it was used for calibration or held out.
-Validation seeds come from ``SeedSequence(VALIDATION_SEED)``; calibration
-(``scripts/calibrate.py``) uses ``SeedSequence(CALIBRATION_SEED)``, so the two never share a
-seed.
+for each fact the model mean and a 95% t-interval of its metric
+(:func:`experiments.stats.mean_ci`: non-finite values are left out, one value gives no
+interval) are compared with the fact's range. A fact holds when the mean lies in the range.
+``abm validate`` exits 1 when a calibration fact does not hold (``--strict``: any fact);
+held-out facts are findings about the model and are always reported. Facts live in
+``stylized_facts.toml`` beside this module, each with its source and whether it was used for
+calibration or held out. Validation seeds come from ``SeedSequence(VALIDATION_SEED)``;
+calibration (``scripts/calibrate.py``) uses ``SeedSequence(CALIBRATION_SEED)``, so the two
+never share a seed.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import numpy as np
-from scipy import stats
-
+from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.presets import PRESET_NAMES
 
-from .runner import RunSpec, run_batch
-from .spec import replicate_seeds
+from .runner import run_batch
+from .stats import mean_ci
+from .spec import RunSpec, replicate_seeds
 
 VALIDATION_SEED = 20261123
 CALIBRATION_SEED = 7
@@ -83,25 +83,16 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
             raise FactError(f"{where}: fact {raw['id']}: target {raw['target']} is outside "
                             f"[{raw['low']}, {raw['high']}]")
         if raw["key"] not in SUMMARY_KEYS + EXTRA_KEYS:
-            raise FactError(f"{where}: fact {raw['id']}: unknown metric '{raw['key']}'")
+            raise FactError(f"{where}: fact {raw['id']}: unknown metric '{raw['key']}'; "
+                            f"{did_you_mean(raw['key'], SUMMARY_KEYS + EXTRA_KEYS)}")
         if raw["preset"] not in PRESET_NAMES:
             raise FactError(f"{where}: fact {raw['id']}: unknown preset '{raw['preset']}'; "
-                            f"valid presets: {', '.join(PRESET_NAMES)}")
+                            f"{did_you_mean(raw['preset'], PRESET_NAMES, label='valid presets')}")
         if raw["use"] not in ("calibration", "held_out"):
             raise FactError(f"{where}: fact {raw['id']}: use must be 'calibration' or "
                             f"'held_out'")
         facts.append(Fact(**{k: raw[k] for k in FACT_FIELDS | OPTIONAL_FIELDS if k in raw}))
     return facts
-
-
-def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval (the interval collapses to the mean for one value)."""
-    x = np.asarray(values, dtype=float)
-    m = float(x.mean())
-    if x.size < 2:
-        return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return m, m - half, m + half
 
 
 def validation_runs(presets: Sequence[str], seeds: int, steps: int,
@@ -123,13 +114,9 @@ def evaluate(facts: Sequence[Fact], runs_table) -> list[dict[str, Any]]:
     rows = []
     for f in facts:
         vals = runs_table.loc[runs_table["preset"] == f.preset, f.key].to_numpy(dtype=float)
-        if vals.size == 0:
-            rows.append({"fact": f, "n": 0, "mean": float("nan"), "lo": float("nan"),
-                         "hi": float("nan"), "holds": False})
-            continue
-        m, lo, hi = mean_ci(vals)
-        rows.append({"fact": f, "n": int(vals.size), "mean": m, "lo": lo, "hi": hi,
-                     "holds": bool(f.low <= m <= f.high)})
+        ci = mean_ci(vals)
+        rows.append({"fact": f, "n": ci["n"], "mean": ci["mean"], "lo": ci["ci_low"],
+                     "hi": ci["ci_high"], "holds": bool(f.low <= ci["mean"] <= f.high)})
     return rows
 
 

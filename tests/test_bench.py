@@ -14,8 +14,8 @@ import pytest
 
 from typer.testing import CliRunner
 
-from abm import bench
 from abmcli import app
+from benchmarks import bench
 
 TINY = ["bench", "--presets", "japan", "--scales", "0.05,0.1,0.2", "--steps", "3",
         "--repeats", "1", "--regime-seeds", "1", "--regime-scale", "0.05"]

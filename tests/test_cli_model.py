@@ -137,7 +137,8 @@ def test_run_writes_summary_timeseries_and_manifest(results):
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 12 and "step" in ts.columns and list(ts["step"]) == list(range(1, 13))
     manifest = json.loads((out / "manifest.json").read_text())
-    for key in ("parameters", "seed", "versions", "git_commit", "preset", "steps", "swaps"):
+    for key in ("parameters", "seed", "versions", "git_commit", "preset", "steps", "swaps",
+                "model_source_sha256", "uncommitted_changes"):
         assert key in manifest, key
     assert manifest["seed"] == 5 and manifest["steps"] == 12 and manifest["preset"] == "korea"
     assert manifest["swaps"] == {"labor": "silicon_valley"}

@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 
 from abmcli import app
 from experiments import runner as runner_mod
-from experiments.report import compare, make_report, mean_ci
+from experiments.report import make_report
 from experiments.runner import RunSpec, run_batch, run_experiment
 from experiments.spec import SHIPPED, SpecError, load_spec, shipped_spec_path
+from experiments.stats import compare, mean_ci
 
 SMALL = dict(replicates=2, steps=24, overrides={"scale": 0.1})
 RESULT_FILES = ("runs.parquet", "timeseries.parquet", "distributions.parquet", "failures.jsonl")
@@ -76,7 +77,7 @@ def reference(tmp_path_factory, small_spec):
 # -- spec validation ----------------------------------------------------------------------------
 BAD = [
     ("unknown_key", GOOD.replace("replicates = 2", "replicats = 2"),
-     ["spec.toml:5", "replicats", "did you mean replicates", "valid choices"]),
+     ["spec.toml:5", "replicats", "did you mean: replicates", "valid choices"]),
     ("unknown_preset", GOOD.replace('"japan"]', '"japn"]'),
      ["spec.toml:4", "unknown preset 'japn'", "silicon_valley, japan, korea, japan_2027_plan"]),
     ("unknown_parameter", GOOD + "job_mobilty = 0.1\n",
@@ -190,6 +191,32 @@ def test_serial_pool_and_dask_give_identical_files(tmp_path, small_spec, referen
     assert list(runs["run_id"]) == sorted(runs["run_id"])
     assert len(runs) == len(small_spec.runs())
     assert not (pool / "parts").exists()
+
+
+def test_executors_share_one_interface_and_order_does_not_matter(small_spec, reference):
+    """run_batch takes any Executor; one that finishes the runs in reverse order gives the
+    same table; choose_executor maps the options to the three executors."""
+    from experiments.runner import (DaskExecutor, Executor, PoolExecutor, SerialExecutor,
+                                    choose_executor)
+
+    class Reversed(Executor):
+        def run(self, tasks, collect, on_result):
+            SerialExecutor().run(list(tasks)[::-1], collect, on_result)
+
+    runs = small_spec.runs()[:3]
+    a = run_batch(runs, executor=SerialExecutor(), collect=small_spec.collect)
+    b = run_batch(runs, executor=Reversed(), collect=small_spec.collect)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    ref = pd.read_parquet(reference / "runs.parquet")
+    pd.testing.assert_frame_equal(a.runs, ref.iloc[:3][a.runs.columns].reset_index(drop=True),
+                                  check_dtype=False)
+    assert isinstance(choose_executor(1, None, 5), SerialExecutor)
+    assert isinstance(choose_executor(4, None, 1), SerialExecutor)
+    pool = choose_executor(4, None, 3, tasks_per_child=7)
+    assert isinstance(pool, PoolExecutor) and (pool.workers, pool.tasks_per_child) == (3, 7)
+    dask = choose_executor(4, "tcp://h:1", 3)
+    assert isinstance(dask, DaskExecutor) and dask.address == "tcp://h:1"
 
 
 def test_run_batch_in_memory_matches_files(reference, small_spec):
@@ -393,3 +420,22 @@ def test_statistics_helpers():
     assert compare([1.0], [2.0])["welch_p"] != compare([1.0], [2.0])["welch_p"]  # NaN
     sweep_spec = load_spec(shipped_spec_path("tech_regime_sweep"), replicates=1, steps=1)
     assert all(isinstance(r, RunSpec) for r in sweep_spec.runs())
+
+
+def test_layers_import_only_downwards():
+    """abm/ imports neither the command line, the experiments, the app nor the benchmarks;
+    experiments/ never imports the command line (provenance lives in experiments/)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    forbidden = {"abm": {"abmcli", "experiments", "viz", "benchmarks"},
+                 "experiments": {"abmcli", "viz"}}
+    for package, banned in forbidden.items():
+        for f in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level \
+                    else []
+                for n in names:
+                    assert n.split(".")[0] not in banned, f"{f.relative_to(root)} imports {n}"
+    assert not (root / "abm" / "bench.py").exists()

@@ -16,13 +16,14 @@ Directions (Disruption vs Open innovation, Kushida 2022):
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
+
+from experiments.stats import mean_ci
 
 PRESETS = ("silicon_valley", "japan", "korea")
 N_SEEDS = 10
@@ -66,15 +67,6 @@ def _one_run(job: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
     return preset, seed, summary
 
 
-def mean_ci(x: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t-interval."""
-    m = float(np.mean(x))
-    if x.size < 2:
-        return m, m, m
-    half = float(stats.t.ppf(0.975, x.size - 1) * np.std(x, ddof=1) / math.sqrt(x.size))
-    return m, m - half, m + half
-
-
 def markdown_table(results: dict[str, dict[str, np.ndarray]]) -> str:
     head = "| metric | " + " | ".join(PRESETS) + " |"
     rule = "|---|" + "---|" * len(PRESETS)
@@ -83,8 +75,8 @@ def markdown_table(results: dict[str, dict[str, np.ndarray]]) -> str:
     for metric in METRICS:
         cells = []
         for preset in PRESETS:
-            m, lo, hi = mean_ci(results[preset][metric])
-            cells.append(f"{m:.4g} [{lo:.4g}, {hi:.4g}]")
+            ci = mean_ci(results[preset][metric])
+            cells.append(f"{ci['mean']:.4g} [{ci['ci_low']:.4g}, {ci['ci_high']:.4g}]")
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

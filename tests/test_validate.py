@@ -9,8 +9,9 @@ import sys
 import pandas as pd
 import pytest
 
+from experiments.stats import mean_ci
 from experiments.validate import (CALIBRATION_SEED, VALIDATION_SEED, Fact, FactError, evaluate,
-                                  load_facts, mean_ci, table_markdown, validation_runs)
+                                  load_facts, table_markdown, validation_runs)
 
 ABM = shutil.which("abm") or f"{sys.executable} -m abmcli"
 
@@ -46,8 +47,9 @@ def test_evaluate_and_table():
     runs = pd.DataFrame({"preset": ["japan"] * 3, "ma_share_of_exits": [0.2, 0.3, 0.25]})
     (row,) = evaluate([fact], runs)
     assert row["holds"] and row["mean"] == pytest.approx(0.25)
-    m, lo, hi = mean_ci([0.2, 0.3, 0.25])
-    assert lo < m < hi
+    ci = mean_ci([0.2, 0.3, 0.25])
+    assert ci["ci_low"] < ci["mean"] < ci["ci_high"]
+    assert (row["lo"], row["hi"], row["n"]) == (ci["ci_low"], ci["ci_high"], 3)
     md = table_markdown([row])
     assert "| f | japan | ma_share_of_exits | [0.15, 0.35] |" in md and "| yes |" in md
     runs["ma_share_of_exits"] = [0.8, 0.9, 0.85]

@@ -1,0 +1,128 @@
+"""Statistics over replicates, in one place: used by ``abm report``, ``abm validate`` and the
+statistical tests.
+
+* :func:`mean_ci`: mean and t-interval of one sample;
+* :func:`compare`: ``other - base`` with a Welch interval, Welch t-test, Mann-Whitney U and
+  Hedges' g;
+* :func:`t_half_width`: the half width of a t-interval (vectorised, for bands over time).
+
+Every function ignores non-finite values (a metric that is undefined in a run, e.g. a share
+of zero exits, is NaN there) and never raises on small samples. With fewer than two values no
+spread can be estimated, so the standard deviation and the interval are NaN (never a
+zero-width interval that would look exact); with two or more equal values the standard
+deviation is 0 and the interval is the mean itself.
+
+Example:
+    >>> from experiments.stats import mean_ci
+    >>> ci = mean_ci([1.0, 2.0, 3.0])
+    >>> ci["n"], ci["mean"], round(ci["ci_low"], 4), round(ci["ci_high"], 4)
+    (3, 2.0, -0.4841, 4.4841)
+    >>> mean_ci([5.0])["ci_low"]
+    nan
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Iterable, Sequence, TypedDict
+
+import numpy as np
+from scipy import stats as sps
+
+LEVEL = 0.95
+"""Default confidence level of every interval."""
+
+
+class MeanCI(TypedDict):
+    """What :func:`mean_ci` returns."""
+
+    n: int
+    """Number of finite values used."""
+    mean: float
+    sd: float
+    """Sample standard deviation (``ddof=1``); NaN for ``n < 2``."""
+    ci_low: float
+    ci_high: float
+
+
+def _finite(x: Iterable[float]) -> np.ndarray:
+    a = np.asarray(x if isinstance(x, np.ndarray) else list(x), dtype=float).ravel()
+    return a[np.isfinite(a)]
+
+
+def t_half_width(sd, n, level: float = LEVEL) -> np.ndarray:
+    """Half width ``t_{(1+level)/2, n-1} * sd / sqrt(n)`` of a t-interval of the mean.
+
+    Vectorised over ``sd`` and ``n`` (e.g. per step over replicates); NaN where ``n < 2``.
+    """
+    n = np.asarray(n, dtype=float)
+    h = sps.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * np.asarray(sd, dtype=float) \
+        / np.sqrt(n)
+    return np.where(n >= 2, h, np.nan)
+
+
+def mean_ci(x: Iterable[float], level: float = LEVEL) -> MeanCI:
+    """Mean and t-interval of the finite values of ``x``.
+
+    Returns:
+        ``{"n", "mean", "sd", "ci_low", "ci_high"}``. ``n == 0``: everything NaN;
+        ``n == 1``: the mean is the value, ``sd`` and the interval are NaN; all values equal:
+        ``sd == 0`` and ``ci_low == ci_high == mean``.
+    """
+    a = _finite(x)
+    n = int(a.size)
+    if n == 0:
+        return {"n": 0, "mean": math.nan, "sd": math.nan, "ci_low": math.nan,
+                "ci_high": math.nan}
+    m = float(a.mean())
+    if n < 2:
+        return {"n": 1, "mean": m, "sd": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    sd = float(a.std(ddof=1))
+    h = float(sps.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return {"n": n, "mean": m, "sd": sd, "ci_low": m - h, "ci_high": m + h}
+
+
+def compare(base: Sequence[float], other: Sequence[float], level: float = LEVEL) -> dict:
+    """``other - base``: difference of means with Welch interval, Welch t-test p-value,
+    Mann-Whitney U p-value and Hedges' g (bias-corrected Cohen's d).
+
+    Returns:
+        ``{"n_base", "n", "diff", "ci_low", "ci_high", "welch_t", "welch_p", "mw_u", "mw_p",
+        "hedges_g"}``; everything but the counts is NaN when either sample has fewer than
+        two finite values. When both samples are constant the interval is the difference
+        itself and ``welch_p`` is 1 (equal) or 0 (different).
+    """
+    a = _finite(base)
+    b = _finite(other)
+    na, nb = a.size, b.size
+    out = {"n_base": na, "n": nb, "diff": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+           "welch_t": math.nan, "welch_p": math.nan, "mw_u": math.nan, "mw_p": math.nan,
+           "hedges_g": math.nan}
+    if na < 2 or nb < 2:
+        return out
+    diff = float(b.mean() - a.mean())
+    va, vb = a.var(ddof=1), b.var(ddof=1)
+    se = math.sqrt(va / na + vb / nb)
+    out["diff"] = diff
+    if se > 0:
+        df = (va / na + vb / nb) ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
+        h = float(sps.t.ppf(0.5 + level / 2, df)) * se
+        out["ci_low"], out["ci_high"] = diff - h, diff + h
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            t = sps.ttest_ind(b, a, equal_var=False)
+        out["welch_t"], out["welch_p"] = float(t.statistic), float(t.pvalue)
+    else:
+        out["ci_low"] = out["ci_high"] = diff
+        out["welch_p"] = 1.0 if diff == 0 else 0.0
+    try:
+        u = sps.mannwhitneyu(b, a, alternative="two-sided")
+        out["mw_u"], out["mw_p"] = float(u.statistic), float(u.pvalue)
+    except ValueError:
+        pass
+    sp = math.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
+    if sp > 0:
+        j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
+        out["hedges_g"] = diff / sp * j
+    return out
