@@ -23,7 +23,7 @@
 Ratios (medians over repeats):
 
 * ``model / Boltzmann`` agent-steps per second, pairing the model at scale ``s`` with
-  Boltzmann at ``1000 s`` agents (DESIGN.md: scale 1 is of the order of 1,000 live startups):
+  Boltzmann at ``1000 s`` agents (docs/DESIGN.md: scale 1 is of the order of 1,000 live startups):
   scale 1 vs 1,000 agents and scale 10 vs 10,000 agents (quick: 0.2 vs 200, 1 vs 1,000);
 * the **scaling ratio**: time per agent-step at the largest scale over that at the middle
   scale, ``(t_100 / as_100) / (t_10 / as_10)``, each large run against the two middle-scale
