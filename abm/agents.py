@@ -124,10 +124,6 @@ class Startup(Agent):
             "its product's quality on the sector's quality ladder (7.18)"),
         Col("delist_step", np.int32, -1, "step",
             "step a listed startup was delisted (−1 if never)"),
-        Col("y_prev", np.float64, 0.0, "M (real)",
-            "real output at the end of the previous quarter (growth decomposition, 7.18)"),
-        Col("l_prev", np.float64, 0.0, "people",
-            "headcount at the end of the previous quarter (growth decomposition, 7.18)"),
     )
     """The columns of ``model.st``, one row per startup ever founded."""
 
@@ -183,10 +179,6 @@ class Incumbent(Agent):
             "log reach (brand, distribution) of its products in base-unit sales (7.18)"),
         Col("demand", np.float64, 0.0, "M per quarter",
             "what the market demanded of it this quarter (7.18); sales are at most this"),
-        Col("y_prev", np.float64, 0.0, "M (real)",
-            "real output at the end of the previous quarter (growth decomposition, 7.18)"),
-        Col("l_prev", np.float64, 0.0, "people",
-            "headcount at the end of the previous quarter (growth decomposition, 7.18)"),
     )
     """The columns of ``model.inc``, one row per incumbent ever."""
 

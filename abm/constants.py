@@ -82,8 +82,8 @@ POOL_FLOOR = 0.05
 MIN_CHECK = 0.005
 """Smallest commitment a fund makes to a round (M)."""
 EXCESS_LOW = -1.5
-EXCESS_HIGH = 2.5
-"""How far merit clears the stage's bar, clipped to [EXCESS_LOW, EXCESS_HIGH], sets the price."""
+"""How far merit clears the stage's bar, floored at EXCESS_LOW, sets the price (no upper limit:
+a clip there made a private unicorn impossible at small round sizes; docs/ODD.md 7.16)."""
 VALUATION_ELASTICITY = 0.5
 """Pre-money is the stage's typical pre-money times ``exp(VALUATION_ELASTICITY x excess)``..."""
 REVENUE_MULTIPLE_FLOOR = 3.0

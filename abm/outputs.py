@@ -225,15 +225,6 @@ _LIST: tuple[Output, ...] = (
     _o("productivity_growth", "Productivity growth", "per year", "rate",
        "Annualised growth of real (quality-adjusted, deflated) output per employed worker "
        "after the burn-in.", **_AFTER, low=-1.0),
-    _o("growth_within_incumbents_share", "Growth within incumbents", "share of growth",
-       "index", "Share of real productivity growth from firms aged 5+ years improving their "
-       "own output per worker (FHK within term).", **_EXTRA_AFTER),
-    _o("growth_from_entrants_share", "Growth from entrants", "share of growth", "index",
-       "Share of real productivity growth from startups and firms under 5 years, entry and "
-       "exit (creative destruction).", **_EXTRA_AFTER),
-    _o("growth_reallocation_share", "Growth from reallocation", "share of growth", "index",
-       "Share of real productivity growth from shifts of workers between surviving firms aged "
-       "5+ years (FHK between and cross terms).", **_EXTRA_AFTER),
     # -- network (summary) --------------------------------------------------------------------
     _o("partnership_density", "Partnership density", "index", "index",
        "Partnership edges over startup nodes times incumbent nodes, at the end.",
@@ -272,6 +263,15 @@ _LIST: tuple[Output, ...] = (
     _o("money_balance_error", "Money balance error", "M", "money",
        "Absolute error of the money invariant (ledger balance minus money held).", **_EXTRA),
     _o("steps", "Steps run", "quarters", "count", "Number of steps run.", **_EXTRA),
+    _o("growth_within_incumbents_share", "Growth within incumbents", "share of growth",
+       "index", "Share of real productivity growth from firms aged 5+ years improving their "
+       "own output per worker (FHK within term).", **_EXTRA_AFTER, low=None),
+    _o("growth_from_entrants_share", "Growth from entrants", "share of growth", "index",
+       "Share of real productivity growth from startups and firms under 5 years, entry and "
+       "exit (creative destruction).", **_EXTRA_AFTER, low=None),
+    _o("growth_reallocation_share", "Growth from reallocation", "share of growth", "index",
+       "Share of real productivity growth from shifts of workers between surviving firms aged "
+       "5+ years (FHK between and cross terms).", **_EXTRA_AFTER, low=None),
     _o("down_round_ipos", "Down-round IPOs", "IPOs", "count",
        "IPOs after the burn-in priced below the startup's last private post-money.", **_EXTRA),
     _o("delistings", "Delistings", "firms", "count",

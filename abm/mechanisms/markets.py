@@ -73,6 +73,8 @@ class Growth:
         realloc: continuing firms aged 5 years or more: between + cross terms.
         entrants: firms under 5 years (all their terms), entry and exit terms.
         p_prev: aggregate productivity at the end of the previous quarter (0 before the first).
+        y_prev, l_prev: real output and headcount of every firm at the end of the previous
+            quarter (startup rows, then incumbent rows; ``n_prev`` startup rows then).
     """
 
     def __init__(self) -> None:
@@ -80,6 +82,9 @@ class Growth:
         self.realloc = 0.0
         self.entrants = 0.0
         self.p_prev = 0.0
+        self.y_prev = np.zeros(0)
+        self.l_prev = np.zeros(0)
+        self.n_prev = 0
 
 
 def trend(model) -> float:
@@ -205,11 +210,9 @@ def decompose(model) -> float:
     y[l <= 0] = 0.0
     L = float(l.sum())
     P = float(y.sum()) / L if L > 0 else 0.0
-    prev_s_y, prev_s_l = st.y_prev[: st.n], st.l_prev[: st.n]
-    prev_i_y, prev_i_l = inc.y_prev[: inc.n], inc.l_prev[: inc.n]
     if model.steps > C.BURN_IN and g.p_prev > 0 and L > 0:
-        y0 = np.concatenate([prev_s_y, prev_i_y])
-        l0 = np.concatenate([prev_s_l, prev_i_l])
+        y0, l0 = _aligned(g.y_prev, g.n_prev, st.n, inc.n), _aligned(g.l_prev, g.n_prev, st.n,
+                                                                      inc.n)
         L0 = float(l0.sum())
         P0 = g.p_prev
         th0 = l0 / L0
@@ -228,9 +231,15 @@ def decompose(model) -> float:
         g.realloc += float((between + cross)[old].sum())
         g.entrants += float((within + between + cross)[~old].sum() + entry.sum()
                             + exit_.sum())
-    st.y_prev[: st.n] = y[: st.n]
-    st.l_prev[: st.n] = l[: st.n]
-    inc.y_prev[: inc.n] = y[st.n:]
-    inc.l_prev[: inc.n] = l[st.n:]
+    g.y_prev, g.l_prev, g.n_prev = y, l, st.n
     g.p_prev = P
     return P
+
+
+def _aligned(prev: np.ndarray, n_prev: int, n_st: int, n_inc: int) -> np.ndarray:
+    """Last quarter's per-firm array laid out on this quarter's rows (new rows: 0)."""
+    out = np.zeros(n_st + n_inc)
+    out[:n_prev] = prev[:n_prev]
+    k = prev.size - n_prev
+    out[n_st:n_st + k] = prev[n_prev:]
+    return out
