@@ -120,6 +120,10 @@ class Startup(Agent):
         Col("risk", np.float64, 0.5, "",
             "the founding team's mean risk tolerance in [0, 1]: lowers the acquisition hazard "
             "(`1.3 − 0.6 × risk`, 7.8)"),
+        Col("pq", np.float64, 0.0, "log quality",
+            "its product's quality on the sector's quality ladder (7.18)"),
+        Col("delist_step", np.int32, -1, "step",
+            "step a listed startup was delisted (−1 if never)"),
     )
     """The columns of ``model.st``, one row per startup ever founded."""
 
@@ -169,6 +173,12 @@ class Incumbent(Agent):
         Col("innovations", np.float64, 0.0, "count", "cumulative innovation count"),
         Col("from_startup", np.bool_, False, "", "whether it is a graduated startup"),
         Col("entered", np.int32, 0, "step", "step it entered"),
+        Col("pq", np.float64, 0.0, "log quality",
+            "its product's quality on the sector's quality ladder (7.18)"),
+        Col("reach", np.float64, 0.0, "log M (base units)",
+            "log reach (brand, distribution) of its products in base-unit sales (7.18)"),
+        Col("demand", np.float64, 0.0, "M per quarter",
+            "what the market demanded of it this quarter (7.18); sales are at most this"),
     )
     """The columns of ``model.inc``, one row per incumbent ever."""
 

@@ -17,8 +17,9 @@ STEPS_PER_YEAR = 4
 STAGES = ("pre_seed", "seed", "series_a", "series_b", "series_c", "growth")
 GROWTH = len(STAGES) - 1
 
-ACTIVE, FAILED, ACQUIRED, PUBLIC = 0, 1, 2, 3
-STATUS_NAMES = ("active", "failed", "acquired", "public")
+ACTIVE, FAILED, ACQUIRED, PUBLIC, DELISTED = 0, 1, 2, 3, 4
+STATUS_NAMES = ("active", "failed", "acquired", "public", "delisted")
+"""``delisted``: a listed startup that later ran out of cash (it counts as an IPO exit)."""
 
 ORIGINS = ("university", "incumbent", "serial", "independent")
 UNIVERSITY, INCUMBENT_SPINOUT, SERIAL, INDEPENDENT = range(4)
@@ -38,8 +39,6 @@ FOUNDER_SAVINGS = 0.1
 INITIAL_LREV = math.log(0.05)
 """Log quarterly revenue potential of a new startup (50 k per quarter)."""
 GROWTH_NOISE = 0.25
-PUBLIC_GROWTH_CAP = 0.04
-"""Largest quarterly growth drift of a listed startup (about 17% a year)."""
 QUALITY_GROWTH = 0.15
 QUALITY_PIVOT = 0.7
 """Growth drift is ``QUALITY_GROWTH x (log quality - QUALITY_PIVOT)`` plus the bonuses: most
@@ -83,8 +82,8 @@ POOL_FLOOR = 0.05
 MIN_CHECK = 0.005
 """Smallest commitment a fund makes to a round (M)."""
 EXCESS_LOW = -1.5
-EXCESS_HIGH = 2.5
-"""How far merit clears the stage's bar, clipped to [EXCESS_LOW, EXCESS_HIGH], sets the price."""
+"""How far merit clears the stage's bar, floored at EXCESS_LOW, sets the price (no upper limit:
+a clip there made a private unicorn impossible at small round sizes; docs/ODD.md 7.16)."""
 VALUATION_ELASTICITY = 0.5
 """Pre-money is the stage's typical pre-money times ``exp(VALUATION_ELASTICITY x excess)``..."""
 REVENUE_MULTIPLE_FLOOR = 3.0
@@ -139,7 +138,16 @@ STALL_HAZARD = 0.08
 STARTUP_INNOVATION = 0.03
 INCUMBENT_INNOVATION = 0.6
 PARTNERSHIP_INNOVATION = 0.08
-PRODUCTIVITY_PER_INNOVATION = 0.0008
+
+# -- markets (abm.mechanisms.markets) -----------------------------------------------------
+COMPLEMENT_MARKET = 0.5
+"""Size of a sector's market for complementary products (inputs, tools, services bought from
+suppliers) as a share of the sector's demand; complementary startups share it with suppliers
+outside the model. Intermediate inputs are about half of gross output in US input-output
+tables (BEA); declared range [0.1, 1.0]."""
+REACH_NOISE = 0.02
+"""Quarterly s.d. of an incumbent's log reach (brand, distribution): shares move without
+quality change."""
 
 # -- incumbents ---------------------------------------------------------------------------
 INCUMBENT_REVENUE = 5000.0
@@ -150,9 +158,11 @@ INCUMBENT_MARGIN = 0.08
 INCUMBENT_CASH_TARGET = 2.0
 """Incumbents pay out cash above this many quarters of revenue."""
 MARKET_GROWTH = 0.004
-DISRUPTION_LEVERAGE = 4.0
-"""Incumbent revenue destroyed per unit of disruptive startups' revenue growth (price deflation
-and new value networks shrink incumbents' markets more than entrants capture)."""
+"""Quarterly growth of nominal demand and prices (the nominal trend D(t) = exp(0.004 t)): it
+raises every sector's spending and nominal revenue per worker alike, and real output is
+deflated by it, so it adds nothing to ``productivity_growth``."""
+YOUNG_FIRM_QUARTERS = 20
+"""Firms younger than this (5 years) count as entrants in the growth decomposition."""
 HEADCOUNT_ADJUST = 0.2
 
 # -- funds --------------------------------------------------------------------------------
@@ -178,7 +188,10 @@ RESIDUAL_DISCOUNT = 0.5
 
 # -- labour and universities --------------------------------------------------------------
 IDLE_SHARE = 0.03
-GRADUATES_PER_YEAR = 0.005
+GRADUATES_PER_M = 12.5
+"""Graduates a year per M of yearly university research budget: at the reference size (10
+universities x 100 M a year, 2.5 million workers) the graduates balance retirement
+(``RETIREMENT_PER_YEAR``), a stationary labour force; a larger university sector grows it."""
 RETIREMENT_PER_YEAR = 0.005
 UNIVERSITY_BUDGET = 100.0
 KNOWLEDGE_DEPRECIATION = 0.025

@@ -133,7 +133,7 @@ def _startups(r: _Run, out: dict[str, float]) -> dict[str, float]:
 def _exits(r: _Run, out: dict[str, float]) -> dict[str, float]:
     """Exits by route after the burn-in, their mix and the startups' ages at exit."""
     status, after = r.status, r.after
-    ipo = (status == C.PUBLIC) & after
+    ipo = ((status == C.PUBLIC) | (status == C.DELISTED)) & after  # a delisted firm listed
     ma = (status == C.ACQUIRED) & after
     fail = (status == C.FAILED) & after
     e: dict[str, float] = {"exits_ipo": float(np.count_nonzero(ipo)),
@@ -146,6 +146,8 @@ def _exits(r: _Run, out: dict[str, float]) -> dict[str, float]:
     e["median_years_to_failure"] = _median(age[fail])
     e["acquihires"] = float(r.model.counts["acquihires"])
     e["shelved"] = float(r.model.counts["shelved"])
+    e["down_round_ipos"] = float(r.model.counts["down_round_ipos"])
+    e["delistings"] = float(np.count_nonzero(r.st.delist_step[:r.n] > C.BURN_IN))
     return e
 
 
@@ -245,6 +247,17 @@ def _innovation(r: _Run, out: dict[str, float]) -> dict[str, float]:
     return v
 
 
+def _growth(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Decomposition of real productivity growth after the burn-in (Foster, Haltiwanger &
+    Krizan 2001; :func:`abm.mechanisms.markets.decompose`): shares of the summed quarterly
+    terms, so they add up to 1 (one may be negative or above 1 when terms differ in sign)."""
+    g = r.model.growth
+    total = g.within + g.entrants + g.realloc
+    return {"growth_within_incumbents_share": _ratio(g.within, total),
+            "growth_from_entrants_share": _ratio(g.entrants, total),
+            "growth_reallocation_share": _ratio(g.realloc, total)}
+
+
 def _innovator_turnover(model) -> dict[str, float]:
     """Concentration and persistence of innovators (Malerba & Orsenigo's Mark I vs Mark II)."""
     first, second = _innovator_periods(model)
@@ -305,7 +318,7 @@ def _accounting(r: _Run, out: dict[str, float]) -> dict[str, float]:
 
 
 FAMILIES = (_startups, _exits, _finance, _returns, _firm_dynamics, _labour, _innovation,
-            _network, _accounting)
+            _growth, _network, _accounting)
 """The summary's metric families, in the order they are computed (a later family may read
 an earlier one's values)."""
 

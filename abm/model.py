@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import gc
+import math
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from . import constants as C
 from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
 from .draws import choice
 from .ledger import Ledger
+from .mechanisms.markets import Growth, Market
 from .network import Network
 from .params import ParameterError, Params
 from .presets import resolve
@@ -44,7 +46,7 @@ SERIES = (
     "hhi", "innovation_startups", "innovation_incumbents", "innovation_partnerships",
     "partnerships_active", "unicorns", "startup_employment", "incumbent_employment", "idle",
     "total_revenue", "productivity", "ipo_window_open", "funds_investing", "dry_powder",
-    "job_moves",
+    "job_moves", "real_output", "workforce",
 )
 """Per-step time series collected by the DataCollector (see docs/ODD.md, section 5)."""
 
@@ -55,28 +57,21 @@ class Quarter:
     :meth:`EcosystemModel.step` starts a fresh one (every field empty) before the first
     mechanism runs, so nothing a mechanism leaves here leaks into the next quarter; state that
     persists across quarters lives on the model. Each field names who writes and who reads it.
-    (``model.insolvent``, ``model.disruption`` and ``model.private_round_rows`` are aliases of
-    the fields, for hand-built test situations.)
-
-    Args:
-        n_sectors: number of sectors (the length of :attr:`disruption`).
+    (``model.insolvent`` and ``model.private_round_rows`` are aliases of the fields, for
+    hand-built test situations.)
     """
 
     insolvent: np.ndarray
-    """Rows of private startups that could not pay their costs this quarter (written by
-    :func:`abm.mechanisms.operations.step`; they fail in :func:`abm.mechanisms.exits.failures`
-    unless a round or grant arrived in between)."""
-    disruption: np.ndarray
-    """Disruptive startups' revenue growth this quarter, by sector (M; written by
-    :func:`abm.mechanisms.operations.step`, read by :func:`abm.mechanisms.incumbents.step`)."""
+    """Rows of startups that could not pay their costs this quarter (written by
+    :func:`abm.mechanisms.operations.step`; in :func:`abm.mechanisms.exits.failures` a private
+    one fails unless a round or grant arrived in between, a listed one is delisted)."""
     private_round_rows: list[int]
     """Rows of startups that closed a privately led round this quarter (written by
     :func:`abm.mechanisms.funding.close_round`, read by the conditional grants of
     :func:`abm.mechanisms.policy.grants_and_procurement`)."""
 
-    def __init__(self, n_sectors: int) -> None:
+    def __init__(self) -> None:
         self.insolvent = np.zeros(0, dtype=np.int64)
-        self.disruption = np.zeros(n_sectors)
         self.private_round_rows = []
 
 
@@ -116,7 +111,6 @@ class EcosystemModel(Model):
     """
 
     insolvent = _quarter_field("insolvent")
-    disruption = _quarter_field("disruption")
     private_round_rows = _quarter_field("private_round_rows")
 
     def __init__(self, preset: str = "silicon_valley", seed: int | None = None,
@@ -191,7 +185,11 @@ class EcosystemModel(Model):
         """LP money of past quarters not yet placed in a fund (not yet committed)."""
         self.next_manager = 1
         """Id the next new fund management team gets."""
-        self.quarter = Quarter(self.p.n_sectors)
+        self.market = Market(self.p.n_sectors)
+        """Per-sector demand, reference quality and frontier (:mod:`abm.mechanisms.markets`)."""
+        self.growth = Growth()
+        """Accumulated productivity-growth decomposition (Foster, Haltiwanger & Krizan)."""
+        self.quarter = Quarter()
         """What mechanisms hand to each other within the current quarter (:class:`Quarter`;
         a fresh one each step)."""
 
@@ -207,7 +205,8 @@ class EcosystemModel(Model):
         self.innovators: dict[int, dict[int, float]] = {}
         """Cumulative innovation count by innovator id, snapshotted every 10 steps."""
         self.counts = {"job_moves": 0.0, "partnerships_formed": 0, "new_incumbents": 0,
-                       "incumbents_displaced": 0, "acquihires": 0, "shelved": 0}
+                       "incumbents_displaced": 0, "acquihires": 0, "shelved": 0,
+                       "delisted": 0, "down_round_ipos": 0}
         """Run totals of events the summary reports as counts."""
         self.stats: dict[str, float] = dict.fromkeys(SERIES, 0.0)
         """This step's value of every collected time series (:data:`SERIES`; the flows among
@@ -246,6 +245,8 @@ class EcosystemModel(Model):
         for i in range(n_inc):
             self.add_incumbent(sector=i % p.n_sectors, group=int(rng.integers(n_groups)),
                                revenue=float(sizes[i]))
+        self.market.base = np.bincount(self.inc.view("sector"), weights=self.inc.view("revenue"),
+                                       minlength=p.n_sectors)[: p.n_sectors]
         employed = int(self.inc.view("headcount").sum())
         self.idle = int(employed * C.IDLE_SHARE)
         n_uni = max(1, round(p.n_universities * p.scale))
@@ -268,8 +269,12 @@ class EcosystemModel(Model):
 
     def add_incumbent(self, sector: int, group: int, revenue: float, cash: float | None = None,
                       headcount: int | None = None, productivity: float | None = None,
-                      from_startup: bool = False) -> Incumbent:
-        """Create an incumbent (minting its initial cash from outside the ecosystem)."""
+                      from_startup: bool = False, pq: float = 0.0,
+                      reach: float | None = None) -> Incumbent:
+        """Create an incumbent (minting its initial cash from outside the ecosystem).
+
+        ``pq`` is its product quality (log); ``reach`` its log reach in base units (default:
+        ``log(revenue)`` deflated by the nominal trend), see :mod:`abm.mechanisms.markets`."""
         p = self.p
         productivity = productivity or C.INCUMBENT_PRODUCTIVITY
         if headcount is None:
@@ -280,7 +285,10 @@ class EcosystemModel(Model):
         row = self.inc.add(sector=sector, group=group, revenue=revenue, revenue0=revenue,
                            cash=cash, headcount=headcount, productivity=productivity,
                            openness=p.incumbent_openness, appetite=p.acquisition_appetite,
-                           nih=p.nih_bias, from_startup=from_startup, entered=self.steps)
+                           nih=p.nih_bias, from_startup=from_startup, entered=self.steps,
+                           pq=pq, demand=revenue,
+                           reach=math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * self.steps
+                           if reach is None else reach)
         agent = Incumbent(self, row)
         self.inc.uid[row] = agent.unique_id
         self.incumbents.append(agent)
@@ -357,7 +365,8 @@ class EcosystemModel(Model):
                           headcount=headcount, valuation=C.PRE_MONEY[0] * rsm,
                           last_round=self.steps, n_founders=len(founders),
                           risk=sum(f.risk_tolerance for f in founders) / len(founders)
-                          if founders else self.p.risk_tolerance)
+                          if founders else self.p.risk_tolerance,
+                          pq=float(self.market.qref[sector]))
         s = Startup(self, row)
         self.st.uid[row] = s.unique_id
         self.startups[row] = s
@@ -439,7 +448,7 @@ class EcosystemModel(Model):
         """Advance one quarter: every mechanism in the documented order, then collect data."""
         from . import mechanisms as M
 
-        self.quarter = Quarter(self.p.n_sectors)
+        self.quarter = Quarter()
         for key in ("founded", "failed", "exits_ipo", "exits_ma", "vc_independent",
                     "vc_corporate", "vc_government", "grants", "rounds", "innovation_startups",
                     "innovation_incumbents", "innovation_partnerships", "job_moves"):

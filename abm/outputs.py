@@ -223,8 +223,8 @@ _LIST: tuple[Output, ...] = (
     _s("new_innovator_share", "New innovators' share",
        "Share of second-period innovations from innovators with none in the first.", **_AFTER),
     _o("productivity_growth", "Productivity growth", "per year", "rate",
-       "Annualised growth of revenue per employed worker after the burn-in.",
-       **_AFTER, low=-1.0),
+       "Annualised growth of real (quality-adjusted, deflated) output per employed worker "
+       "after the burn-in.", **_AFTER, low=-1.0),
     # -- network (summary) --------------------------------------------------------------------
     _o("partnership_density", "Partnership density", "index", "index",
        "Partnership edges over startup nodes times incumbent nodes, at the end.",
@@ -263,6 +263,19 @@ _LIST: tuple[Output, ...] = (
     _o("money_balance_error", "Money balance error", "M", "money",
        "Absolute error of the money invariant (ledger balance minus money held).", **_EXTRA),
     _o("steps", "Steps run", "quarters", "count", "Number of steps run.", **_EXTRA),
+    _o("growth_within_incumbents_share", "Growth within incumbents", "share of growth",
+       "index", "Share of real productivity growth from firms aged 5+ years improving their "
+       "own output per worker (FHK within term).", **_EXTRA_AFTER, low=None),
+    _o("growth_from_entrants_share", "Growth from entrants", "share of growth", "index",
+       "Share of real productivity growth from startups and firms under 5 years, entry and "
+       "exit (creative destruction).", **_EXTRA_AFTER, low=None),
+    _o("growth_reallocation_share", "Growth from reallocation", "share of growth", "index",
+       "Share of real productivity growth from shifts of workers between surviving firms aged "
+       "5+ years (FHK between and cross terms).", **_EXTRA_AFTER, low=None),
+    _o("down_round_ipos", "Down-round IPOs", "IPOs", "count",
+       "IPOs after the burn-in priced below the startup's last private post-money.", **_EXTRA),
+    _o("delistings", "Delistings", "firms", "count",
+       "Listed startups that ran out of cash and were delisted after the burn-in.", **_EXTRA),
     # -- time series only (per step) ----------------------------------------------------------
     _o("active_startups", "Active startups", "startups", "count",
        "Startups with status active.", **_SERIES, live="now"),
@@ -303,8 +316,14 @@ _LIST: tuple[Output, ...] = (
        "Workers in the idle pool.", **_SERIES),
     _o("total_revenue", "Total revenue", "M per quarter", "money",
        "Quarterly revenue of live incumbents and operating startups.", **_SERIES),
-    _o("productivity", "Productivity", "M per worker per quarter", "money",
-       "Total revenue over employed workers.", **_SERIES),
+    _o("productivity", "Productivity", "real M per worker per quarter", "money",
+       "Real (quality-adjusted, deflated by the nominal trend) output over employed workers.",
+       **_SERIES),
+    _o("real_output", "Real output", "real M per quarter", "money",
+       "Quality-adjusted output of operating startups and live incumbents, deflated by the "
+       "nominal trend.", **_SERIES),
+    _o("workforce", "Workforce", "workers", "count",
+       "Employed plus idle workers (the labour force).", **_SERIES),
     _o("ipo_window_open", "IPO window open", "1 = open", "index",
        "1 if the IPO window is open, else 0.", **_SERIES, high=1.0),
     _o("funds_investing", "Funds investing", "funds", "count",

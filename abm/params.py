@@ -146,6 +146,15 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Weight of a firm's own past innovation stock in its innovation rate (Mark II if high)."),
     _p("quality_tail", 1.6, 1.05, 4.0, "Pareto alpha", "technology",
        "Tail exponent of startups' latent quality (lower = heavier tail, more outliers)."),
+    _p("quality_step", 0.004, 0.0005, 0.02, "log quality per innovation", "technology",
+       "Quality-ladder step of an incremental innovation: it raises the innovator's product "
+       "quality (log) by this much (calibrated so incumbents' own R&D gives ~1-1.5% a year)."),
+    _p("radical_step", 0.05, 0.0, 0.3, "log quality", "technology",
+       "A radical innovation (by a disruptive startup) leapfrogs its sector's quality "
+       "frontier by this much (a new product generation)."),
+    _p("quality_sensitivity", 5.0, 0.5, 20.0, "logit slope", "technology",
+       "How strongly buyers' choice among a sector's products responds to quality: a product "
+       "0.1 log points better sells exp(0.1 x this) times as much at equal reach."),
     # -- finance -------------------------------------------------------------------------
     _p("lp_capital_per_year", 6000.0, 0.0, 1.0e6, "M per year, per scale", "finance",
        "Private LP money (pensions, endowments, funds of funds) committed to independent VC."),
@@ -197,7 +206,8 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
     _p("group_cohesion", 0.0, 0.0, 1.0, "index", "industry",
        "Business-group cohesion: group CVCs back group partners; partnerships last longer."),
     _p("disruption_exposure", 0.6, 0.0, 1.0, "index", "industry",
-       "Exposure of incumbents to disruption: scales the revenue they lose to disruptive startups."),
+       "Contestable share of a sector's demand: the part of incumbents' sales buyers may move "
+       "to entrants' products (the rest is held by long-term customer ties)."),
     _p("defensive_acquisition", 0.5, 0.0, 1.0, "index", "industry",
        "Propensity to buy (and possibly shelve) disruptive threats."),
     _p("incumbent_exit_floor", 0.3, 0.01, 0.9, "share of initial revenue", "industry",

@@ -183,7 +183,6 @@ def test_quarter_hand_offs_start_empty_each_step():
     m.private_round_rows.append(-99)  # a stale value must not survive into the next quarter
     m.step()
     assert m.quarter is not before and -99 not in m.private_round_rows
-    assert m.disruption.shape == (m.p.n_sectors,)
     assert m.insolvent.dtype == np.int64
 
 
@@ -191,8 +190,6 @@ def test_model_aliases_read_and_write_the_quarter():
     m = B.make_model(seed=1)
     assert isinstance(m.quarter, Quarter)
     m.insolvent = np.array([3])
-    m.disruption = np.ones(m.p.n_sectors)
     m.private_round_rows = [1, 2]
     assert m.quarter.insolvent.tolist() == [3]
-    assert m.quarter.disruption.sum() == m.p.n_sectors
     assert m.quarter.private_round_rows == [1, 2]

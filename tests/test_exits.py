@@ -8,11 +8,13 @@ and its structural constants (``abm.constants``), never from calibrated output.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from abm import constants as C
-from abm.mechanisms import exits, funding, funds, labor, operations
+from abm.mechanisms import exits, funding, funds, labor, markets, operations
 
 import builders as B
 from builders import approx as _approx
@@ -46,6 +48,7 @@ def test_acquisition_pays_the_cap_table_exactly(mode):
     cash_before = float(inc.cash[buyer.row])
     startup_cash = float(st.cash[row])
     rev_before, hc_before = float(inc.revenue[buyer.row]), int(inc.headcount[buyer.row])
+    reach_before = float(inc.reach[buyer.row])
     people, startup_rev = int(st.headcount[row]), float(st.revenue[row])
     cvc_cash = cvc.cash
     idle_before = m.idle
@@ -81,7 +84,11 @@ def test_acquisition_pays_the_cap_table_exactly(mode):
     assert st.headcount[row] == 0 and st.revenue[row] == 0.0
     # what moves depends on the mode
     if mode == "integrate":
-        assert inc.revenue[buyer.row] == _approx(rev_before + startup_rev)
+        # the product line joins the buyer: its reach grows by the startup's sales (its
+        # revenue follows from the market next quarter, docs/ODD.md 7.18)
+        assert startup_rev > 0
+        assert math.exp(inc.reach[buyer.row]) == _approx(
+            math.exp(reach_before) + startup_rev / markets.trend(m))
         assert inc.headcount[buyer.row] == hc_before + people
         assert m.idle == idle_before
     elif mode == "acquihire":
@@ -90,6 +97,7 @@ def test_acquisition_pays_the_cap_table_exactly(mode):
         assert m.counts["acquihires"] == 1
     else:
         assert inc.revenue[buyer.row] == rev_before
+        assert inc.reach[buyer.row] == reach_before  # a shelved product leaves the market
         assert inc.headcount[buyer.row] == hc_before + people // 2
         assert m.idle == idle_before + people - people // 2
         assert m.counts["shelved"] == 1

@@ -8,70 +8,85 @@ and its structural constants (``abm.constants``), never from calibrated output.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from abm import constants as C
-from abm.mechanisms import funding, funds, incumbents, labor, partnerships
+from abm.mechanisms import funding, funds, incumbents, labor, markets, partnerships
 
 import builders as B
 from builders import approx as _approx
 
 
 # -- incumbents: disruption, exit, new incumbents ---------------------------------------------
-def _disruption_pair(loss_sector_0: float, seed: int = 19):
+def _disruption_pair(traction: float, seed: int = 19):
+    """The same three-sector market without and with a disruptive startup in sector 0."""
     out = []
-    for d in (0.0, loss_sector_0):
+    for lrev in (None, traction):
         m = B.make_model(seed=seed, step=10, disruption_exposure=0.5, incumbent_exit_floor=0.01,
                          n_sectors=3)
         for sector, revenue in ((0, 1000.0), (0, 3000.0), (1, 2000.0), (2, 500.0)):
-            B.add_incumbent(m, sector=sector, revenue=revenue)
-        m.disruption = np.array([d, 0.0, 0.0])
+            # staff to spare, so sales are the demand (capacity does not bind)
+            B.add_incumbent(m, sector=sector, revenue=revenue, headcount=int(30 * revenue))
+        m.market.base = np.bincount(m.inc.view("sector"), weights=m.inc.view("revenue"),
+                                    minlength=3)[:3]
+        rows = np.zeros(0, dtype=np.int64)
+        if lrev is not None:
+            s = B.add_startup(m, sector=0, disruptive=True, revenue=1.0, headcount=10 ** 6)
+            m.st.lrev[s.row] = lrev
+            rows = np.array([s.row])
+        gained = markets.clear(m, rows, m.st.lrev[rows])
         incumbents.step(m)
-        out.append(m)
+        out.append((m, float(gained.sum())))
     return out
 
 
 def test_disruption_takes_revenue_only_in_the_startups_sector():
-    d = 10.0
-    base, hit = _disruption_pair(d)
+    (base, _), (hit, gained) = _disruption_pair(math.log(400.0))
     loss = base.inc.revenue[:4] - hit.inc.revenue[:4]
     assert loss[0] > 0 and loss[1] > 0
     assert loss[2] == 0.0 and loss[3] == 0.0
-    expected = d * hit.p.disruption_exposure * C.DISRUPTION_LEVERAGE
-    assert loss.sum() == _approx(expected, rel=1e-9)
+    # business stealing: the incumbents lose exactly what the entrant's customers buy from it
+    assert loss.sum() == _approx(gained, rel=1e-9)
 
 
-def test_disruption_loss_split_between_the_sectors_incumbents():
-    # documented rule (abm.mechanisms.incumbents): an equal amount from each incumbent
-    base, hit = _disruption_pair(10.0)
+def test_disruption_loss_shared_in_proportion_to_contestable_sales():
+    # documented rule (docs/ODD.md 7.18): at equal quality the contestable demand is shared by
+    # reach, so each incumbent loses in proportion to its sales
+    (base, _), (hit, _) = _disruption_pair(math.log(400.0))
     loss = base.inc.revenue[:2] - hit.inc.revenue[:2]
-    assert loss[0] == _approx(loss[1], rel=1e-9)
+    assert loss[1] / loss[0] == _approx(3.0, rel=1e-6)
 
 
 def test_no_disruption_from_zero_exposure():
-    m = B.make_model(seed=20, step=10, disruption_exposure=0.0, incumbent_exit_floor=0.01)
-    ref = B.make_model(seed=20, step=10, disruption_exposure=0.0, incumbent_exit_floor=0.01)
-    for model in (m, ref):
-        B.add_incumbent(model, sector=0, revenue=1000.0)
-    m.disruption = np.full(m.p.n_sectors, 50.0)
-    incumbents.step(m)
-    incumbents.step(ref)
-    assert m.inc.revenue[0] == ref.inc.revenue[0]
+    revenues = []
+    for traction in (None, math.log(500.0)):
+        m = B.make_model(seed=20, step=10, disruption_exposure=0.0, incumbent_exit_floor=0.01)
+        B.add_incumbent(m, sector=0, revenue=1000.0, headcount=30000)
+        m.market.base[0] = 1000.0
+        rows = np.zeros(0, dtype=np.int64)
+        if traction is not None:
+            s = B.add_startup(m, sector=0, disruptive=True, revenue=1.0, headcount=10 ** 6)
+            m.st.lrev[s.row] = traction
+            rows = np.array([s.row])
+        markets.clear(m, rows, m.st.lrev[rows])
+        incumbents.step(m)
+        revenues.append(float(m.inc.revenue[0]))
+    assert revenues[0] == revenues[1]
 
 
 def test_incumbent_below_floor_exits_and_its_cvc_closes():
     m = B.make_model(seed=21, step=30, incumbent_exit_floor=0.3)
     weak = B.add_incumbent(m, sector=0, revenue=1000.0, cash=300.0, headcount=400)
-    B.add_incumbent(m, sector=0, revenue=1000.0, cash=300.0, headcount=400)
+    B.add_incumbent(m, sector=0, revenue=1000.0, cash=300.0)  # staffed for its demand
     cvc = B.add_fund(m, "corporate", size=50.0, parent=weak)
     s = B.add_startup(m, sector=0, stage=1, cash=1.0, headcount=5)
     B.invest(m, s, {cvc: 5.0}, pre=15.0)
     partnerships.begin(m, s.row, weak.row)
-    m.inc.revenue[weak.row] = 0.1 * m.inc.revenue0[weak.row]
+    m.inc.demand[weak.row] = 0.1 * m.inc.revenue0[weak.row]  # its customers left
     idle, work = m.idle, labor.workforce(m)
     payouts = B.sunk(m, "shareholder_payouts")
-    m.disruption = np.zeros(m.p.n_sectors)
-
     incumbents.step(m)
 
     inc = m.inc
@@ -109,7 +124,6 @@ def test_public_startup_above_threshold_becomes_an_incumbent():
     assert neighbours
     cash, people, revenue = float(m.st.cash[giant.row]), 900, float(m.st.revenue[giant.row])
     n_inc, work = m.inc.n, labor.workforce(m)
-    m.disruption = np.zeros(m.p.n_sectors)
 
     incumbents.step(m)
 

@@ -84,8 +84,9 @@ def test_take_workers_idle_first_then_incumbents():
 def test_labour_step_conserves_workforce_up_to_graduates_and_retirement(new_year):
     m, rows = _labour_situation(lifetime=0.2, idle=50)
     (B.year_start if new_year else B.mid_year)(m, 8)
-    m.inc.revenue[0] = 150.0  # wants more staff
-    m.inc.revenue[1] = 50.0   # wants fewer
+    m.inc.demand[0] = 150.0  # wants more staff
+    m.inc.demand[1] = 50.0   # wants fewer
+    m.add_university(25.0)   # its graduates join the labour pool each year
     work = labor.workforce(m)
     labor.step(m)
     assert labor.workforce(m) == work + m.workers_in - m.workers_out

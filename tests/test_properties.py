@@ -97,7 +97,8 @@ def check_invariants(model, state: dict) -> None:
     assert set(model.startups) == set(np.flatnonzero(live).tolist())
     # exited startups never change again
     frozen = state["frozen"]
-    exited = np.flatnonzero((status == C.FAILED) | (status == C.ACQUIRED))
+    exited = np.flatnonzero((status == C.FAILED) | (status == C.ACQUIRED)
+                            | (status == C.DELISTED))
     new = np.setdiff1d(exited, state["frozen_rows"])
     if state["frozen_rows"].size:
         rows = state["frozen_rows"]
@@ -113,12 +114,12 @@ def check_invariants(model, state: dict) -> None:
     # counts add up
     for key in ("founded", "failed", "exits_ipo", "exits_ma"):
         state["events"][key] += model.stats[key]
-    counts = {s: int(np.count_nonzero(status == s)) for s in range(4)}
+    counts = {s: int(np.count_nonzero(status == s)) for s in range(len(C.STATUS_NAMES))}
     assert sum(counts.values()) == n
     assert state["events"]["founded"] == n
     assert state["events"]["failed"] == counts[C.FAILED]
     assert state["events"]["exits_ma"] == counts[C.ACQUIRED]
-    assert state["events"]["exits_ipo"] == counts[C.PUBLIC]
+    assert state["events"]["exits_ipo"] == counts[C.PUBLIC] + counts[C.DELISTED]
     assert int(st_.graduated[:n].sum()) == model.counts["new_incumbents"]
     assert int(inc.from_startup[: inc.n].sum()) == model.counts["new_incumbents"]
     assert int((~inc.alive[: inc.n]).sum()) == model.counts["incumbents_displaced"]

@@ -7,9 +7,13 @@ p < 0.05, or (when both samples are constant or tiny) non-overlapping samples in
 direction. The table of means with 95% t-intervals is printed and written to
 ``test-artifacts/regime_table.md``.
 
-Directions (Disruption vs Open innovation, Kushida 2022):
+Directions (Disruption vs Open innovation, Kushida 2022). Only directions that the presets'
+inputs and calibration facts fix are tested; which regime displaces more incumbents, grows or
+innovates more is what the model is for, so no test asserts it (the table still prints
+``incumbents_displaced``).
 
-* more incumbents displaced and more M&A exits (count and share of exits) in Silicon Valley;
+* more M&A exits (count and share of exits) in Silicon Valley (the exit mix is a calibration
+  fact of each preset, docs/targets/stylized_facts.toml);
 * more startup-incumbent partnerships and a larger corporate-VC deal share in Japan and Korea;
 * a larger government share of new VC fund money in Korea.
 """
@@ -36,8 +40,6 @@ METRICS = ("incumbents_displaced", "exits_ma", "ma_share_of_exits",
            "gov_share_of_vc_commitments")
 
 DIRECTIONS = [  # (metric, regime expected higher, regime expected lower)
-    ("incumbents_displaced", "silicon_valley", "japan"),
-    ("incumbents_displaced", "silicon_valley", "korea"),
     ("exits_ma", "silicon_valley", "japan"),
     ("exits_ma", "silicon_valley", "korea"),
     ("ma_share_of_exits", "silicon_valley", "japan"),

@@ -3,7 +3,8 @@
 IPO. The IPO window opens and closes as a two-state Markov chain whose long-run open share is
 ``ipo_window_open``. While open, a private startup at seed or later whose annual revenue
 reaches ``ipo_threshold`` lists with probability ``ipo_propensity`` per quarter, at
-``IPO_MULTIPLE`` times annual revenue (at least its last valuation) with market noise. It sells
+``IPO_MULTIPLE`` times annual revenue with market noise (below its last private valuation
+when its revenue does not support it: a down-round IPO). It sells
 ``IPO_FLOAT`` new shares to public investors; funds distribute their shares to LPs in kind
 (a realised deal at the listing value); founders and angels sell ``IPO_SELLDOWN`` of theirs.
 
@@ -17,7 +18,9 @@ the partner can pay) or an incumbent of its sector drawn by appetite among those
 Price: current valuation (last post-money moved with traction since) times
 ``1 + acquisition_premium + 0.5 x threat x defensive_acquisition``. Mode: a tiny team without revenue is an
 acqui-hire (price per head); a threat may be shelved (its revenue disappears); otherwise it is
-integrated (revenue, people and R&D go to the buyer). The buyer pays the price, minus the M&A
+integrated (its product line, people and R&D go to the buyer: the buyer's reach grows by the
+startup's sales and its quality moves towards the startup's, see
+:func:`abm.mechanisms.markets.absorb`); a shelved product leaves the market. The buyer pays the price, minus the M&A
 tax incentive refunded by the state; the price is paid to the cap table exactly: holders by
 fraction, the residual option pool to employees.
 
@@ -36,7 +39,7 @@ import numpy as np
 from .. import constants as C
 from ..draws import choice
 from . import funds as F
-from . import labor, partnerships
+from . import labor, markets, partnerships
 
 
 def _founder_exit(model, startup, failed: bool) -> None:
@@ -105,7 +108,9 @@ def ipo(model, startup, rng: np.random.Generator) -> None:
     """List ``startup``."""
     st, row = model.st, startup.row
     annual = C.STEPS_PER_YEAR * st.revenue[row]
-    pre = max(annual * C.IPO_MULTIPLE * float(rng.lognormal(0.0, 0.2)), st.valuation[row])
+    pre = annual * C.IPO_MULTIPLE * float(rng.lognormal(0.0, 0.2))  # may be a down round
+    if pre < st.valuation[row] and model.steps > C.BURN_IN:
+        model.counts["down_round_ipos"] += 1
     primary = C.IPO_FLOAT * pre
     model.ledger.mint("public_investors", primary)
     st.cash[row] += primary
@@ -184,7 +189,7 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
     st.cash[row] = 0.0
     people = int(st.headcount[row])
     if mode == "integrate":
-        inc.revenue[buyer_row] += st.revenue[row]
+        markets.absorb(model, buyer_row, row)  # the product line joins the buyer's
         inc.rd[buyer_row] = min(3.0, inc.rd[buyer_row] + 0.05 * math.log(st.quality[row]))
         inc.headcount[buyer_row] += people
     elif mode == "acquihire":
@@ -301,14 +306,39 @@ def fail(model, startup) -> None:
     _deactivate(model, startup)
 
 
+def delist(model, startup) -> None:
+    """A listed startup that ran out of cash is delisted and closes: people released, public
+    shareholders lose their stake (it stays an IPO exit in the statistics, status
+    ``DELISTED``)."""
+    st, row = model.st, startup.row
+    if st.cash[row] > 0:
+        model.ledger.sink("creditors", float(st.cash[row]))
+        st.cash[row] = 0.0
+    labor.release(model, int(st.headcount[row]))
+    st.headcount[row] = 0
+    st.revenue[row] = 0.0
+    st.status[row] = C.DELISTED
+    st.delist_step[row] = model.steps
+    model.counts["delisted"] += 1
+    model.event("delisting", "Listed Startup {} ran out of cash and was delisted",
+                startup.unique_id)
+    model.net.remove_node(startup.unique_id)
+    _deactivate(model, startup)
+
+
 def failures(model) -> None:
-    """Insolvent startups fail; stalled ones (no round for STALL_QUARTERS) may shut down."""
+    """Insolvent startups fail (listed ones are delisted); stalled ones (no round for
+    STALL_QUARTERS) may shut down."""
     st, rng = model.st, model.rngs["exits"]
     rows = model.quarter.insolvent
     for row in rows:
         row = int(row)
-        if st.status[row] == C.ACTIVE and st.cash[row] <= 1e-9:
+        if st.cash[row] > 1e-9:
+            continue
+        if st.status[row] == C.ACTIVE:
             fail(model, model.startups[row])
+        elif st.status[row] == C.PUBLIC and not st.graduated[row]:
+            delist(model, model.startups[row])
     n = st.n
     stalled = ((st.status[:n] == C.ACTIVE)
                & (model.steps - st.last_round[:n] >= C.STALL_QUARTERS)).nonzero()[0]

@@ -272,7 +272,7 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
         return False
     if lead is None:  # insiders only
         lead = max(commits, key=commits.get)
-    excess = min(max(m - C.SCREEN_BAR[stage], C.EXCESS_LOW), C.EXCESS_HIGH)
+    excess = max(m - C.SCREEN_BAR[stage], C.EXCESS_LOW)  # no upper limit (ODD 7.16)
     pre = (C.PRE_MONEY[stage] * p.round_size_multiplier
            * math.exp(C.VALUATION_ELASTICITY * excess))
     pre = max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * st.revenue[row])

@@ -4,25 +4,31 @@ Each quarter every live incumbent
 
 * innovates (Poisson, rate ``INCUMBENT_INNOVATION x rd x (1 + cumulativeness x
   log(1 + stock/10)) x tech_opportunity``: with high cumulativeness the innovation of
-  established firms feeds on itself, Mark II), and each innovation raises productivity;
-* grows revenue with the market and its productivity, with noise;
-* loses revenue to disruptive startups: the sector's disruptive revenue growth this quarter
-  times ``disruption_exposure x DISRUPTION_LEVERAGE`` is taken from the sector's incumbents,
-  an equal amount from each (entrants attack segments; small incumbents have least room);
+  established firms feeds on itself, Mark II); each innovation raises its product quality by
+  ``quality_step`` (:mod:`abm.mechanisms.markets`);
+* its reach (brand, distribution) moves by a random walk (``REACH_NOISE``);
+* sells what the market demanded of it this quarter (:func:`abm.mechanisms.markets.clear`,
+  computed with the startups' demand in :mod:`abm.mechanisms.operations`) as far as its staff
+  can produce (``headcount x productivity``; nominal productivity follows the nominal trend):
+  disruptive startups with better products win the contestable part of its customers;
 * earns a margin on revenue and pays out cash above ``INCUMBENT_CASH_TARGET`` quarters of it;
-* exits (is displaced) when revenue falls below ``incumbent_exit_floor`` of where it started:
-  staff to the idle pool, partnerships end, its CVC fund winds down.
+* exits (is displaced) when revenue falls below ``incumbent_exit_floor`` of where it started
+  (deflated by the nominal trend): staff to the idle pool, partnerships end, its CVC fund
+  winds down.
 
 A listed startup whose annual revenue reaches ``incumbent_threshold`` becomes an incumbent
-(a new giant): its revenue, people and cash move to a new Incumbent of the same sector.
+(a new giant): its revenue, people, cash and product (quality and a reach that keeps its
+demand) move to a new Incumbent of the same sector.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import constants as C
-from . import labor
+from . import labor, markets
 
 
 def exit_incumbent(model, row: int) -> None:
@@ -54,7 +60,11 @@ def graduate(model, row: int) -> None:
     group = int(model.inc.view("group").max()) + 1 if model.inc.n else 0
     new = model.add_incumbent(sector=int(st.sector[row]), group=group, revenue=revenue,
                               cash=float(st.cash[row]), headcount=people,
-                              productivity=revenue / max(people, 1), from_startup=True)
+                              productivity=revenue / max(people, 1), from_startup=True,
+                              pq=float(st.pq[row]),
+                              reach=math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * model.steps
+                              + model.p.quality_sensitivity
+                              * float(model.market.qref[int(st.sector[row])] - st.pq[row]))
     st.cash[row] = 0.0
     st.headcount[row] = 0
     st.graduated[row] = True
@@ -77,16 +87,11 @@ def step(model) -> None:
         new = rng.poisson(lam)
         inc.innovations[rows] += new
         model.stats["innovation_incumbents"] += float(new.sum())
-        gain = C.PRODUCTIVITY_PER_INNOVATION * new
-        inc.productivity[rows] *= 1.0 + gain
-        growth = C.MARKET_GROWTH + np.log1p(gain) + 0.02 * rng.standard_normal(rows.size)
-        rev = inc.revenue[rows] * np.exp(growth)
-        loss = model.quarter.disruption * p.disruption_exposure * C.DISRUPTION_LEVERAGE
-        if loss.any():  # entrants attack segments: an equal amount from each incumbent
-            sectors = inc.sector[rows]
-            count = np.bincount(sectors, minlength=p.n_sectors)[: p.n_sectors]
-            each = np.divide(loss, count, out=np.zeros_like(loss), where=count > 0)
-            rev = np.maximum(rev - each[sectors], 0.0)
+        markets.innovate(model, rows, new, table="inc")  # incremental: own quality ladder
+        inc.reach[rows] += C.REACH_NOISE * rng.standard_normal(rows.size)
+        inc.productivity[rows] *= np.exp(C.MARKET_GROWTH)  # nominal output per worker
+        # sales: the demand the market gave this quarter, as far as the staff can produce
+        rev = np.minimum(inc.demand[rows], inc.headcount[rows] * inc.productivity[rows])
         inc.revenue[rows] = rev
         profit = C.INCUMBENT_MARGIN * rev
         model.ledger.mint("incumbent_profits", float(profit.sum()))
@@ -94,7 +99,8 @@ def step(model) -> None:
         excess = np.maximum(cash - C.INCUMBENT_CASH_TARGET * rev, 0.0)
         model.ledger.sink("shareholder_payouts", float(excess.sum()))
         inc.cash[rows] = cash - excess
-        for row in rows[rev < p.incumbent_exit_floor * inc.revenue0[rows]]:
+        real0 = inc.revenue0[rows] * np.exp(C.MARKET_GROWTH * (model.steps - inc.entered[rows]))
+        for row in rows[rev < p.incumbent_exit_floor * real0]:
             exit_incumbent(model, int(row))
     st = model.st
     n = st.n

@@ -4,8 +4,10 @@ People sit in incumbents, startups (active or public), or the idle pool. Startup
 the idle pool first and then poach movable incumbent workers (mobility friction: lifetime
 employment locks a share of incumbents' staff, and only ``job_mobility`` of the movable rest
 is on the market in a quarter). Failures and lay-offs release workers to the idle pool;
-acqui-hires move them to the acquirer. Universities add graduates to the idle pool and the
-same share of the workforce retires from it each year. Every hire and every move between
+acqui-hires move them to the acquirer. Each year the universities add
+``GRADUATES_PER_M x`` their research budget in graduates to the idle pool, and
+``RETIREMENT_PER_YEAR`` of the workforce retires from it, so the labour force grows or shrinks
+with the universities. Incumbents hire and shed staff towards the people their demand needs. Every hire and every move between
 incumbents counts as a job move.
 """
 
@@ -125,7 +127,7 @@ def step(model) -> None:
         moves = rng.binomial(mov.astype(np.int64), p.job_mobility)
         model.stats["job_moves"] += float(moves.sum())
         hc = inc.headcount[rows]
-        target = inc.revenue[rows] / inc.productivity[rows]
+        target = inc.demand[rows] / inc.productivity[rows]
         gap = target - hc
         fire = np.where(gap < 0, np.floor(-gap * C.HEADCOUNT_ADJUST), 0).astype(np.int64)
         fire = np.minimum(fire, hc)
@@ -141,7 +143,8 @@ def step(model) -> None:
             model.stats["job_moves"] += float(want.sum())
     if model.is_new_year():
         workforce = model.idle + int(inc.headcount[rows].sum()) + startup_headcount(model)
-        grads = int(workforce * C.GRADUATES_PER_YEAR)
+        budget = sum(u.budget for u in model.universities) * C.STEPS_PER_YEAR
+        grads = int(budget * C.GRADUATES_PER_M)
         model.idle += grads
         model.workers_in += grads
         retire = min(model.idle, int(workforce * C.RETIREMENT_PER_YEAR))

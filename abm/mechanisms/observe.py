@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from . import markets
 from .funding import investing_funds
 from .labor import startup_headcount
 from .operations import live_rows
@@ -66,7 +67,9 @@ def observe(model) -> None:
     revenue = float(inc.revenue[alive].sum() + st.revenue[live].sum())
     employed = s["startup_employment"] + s["incumbent_employment"]
     s["total_revenue"] = revenue
-    s["productivity"] = revenue / employed if employed > 0 else 0.0
+    s["productivity"] = markets.decompose(model)  # real output per worker (and its FHK terms)
+    s["real_output"] = s["productivity"] * employed
+    s["workforce"] = employed + model.idle
     s["ipo_window_open"] = float(model.ipo_window)
     investing = investing_funds(model)
     s["funds_investing"] = float(len(investing))

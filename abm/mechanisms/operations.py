@@ -5,19 +5,21 @@ For every active or listed startup, each quarter:
 * revenue potential (log) moves by a drift plus noise. The drift rises with latent quality,
   technological opportunity, accelerators (pre-seed and seed only), a live incumbent
   partnership (less the not-invented-here bias) and university knowledge spillovers;
-* revenue is the potential capped by capacity, ``headcount x REVENUE_PER_HEAD``, so money
-  raised turns into growth only through hiring; the potential itself cannot run more than
-  ``POTENTIAL_REACH`` times ahead of capacity;
+* demand comes from the sector's market (:mod:`abm.mechanisms.markets`): about the traction
+  ``exp(lrev)`` times the product's quality relative to the incumbents', and never more than
+  the contestable (disruptive) or complement (complementary) market allows; revenue is that
+  demand capped by capacity, ``headcount x REVENUE_PER_HEAD``, so money raised turns into
+  growth only through hiring; the potential itself cannot run more than ``POTENTIAL_REACH``
+  times ahead of capacity;
 * cash grows by the gross margin on revenue and falls by payroll plus service costs; a startup
-  that cannot pay its costs is insolvent (it fails unless a round or grant arrives this step);
+  that cannot pay its costs is insolvent (a private one fails unless a round or grant arrives
+  this step; a listed one is delisted);
 * private startups want the staff their cash pays for ``HIRE_RUNWAY`` quarters (a round is
-  spent on people); listed ones no more than 1.2 times what their revenue potential needs;
+  spent on people); listed ones no more than 1.2 times what their demand needs;
   ``hiring_friction`` leaves part unfilled, the labour market caps the rest; startups over
   their target lay off half the excess;
-* innovations arrive as Poisson events growing with quality and stage.
-
-Disruptive startups' revenue growth is recorded per sector: incumbents lose it in
-:mod:`abm.mechanisms.incumbents`.
+* innovations arrive as Poisson events growing with quality and stage; each moves the
+  product up the quality ladder (a disruptive startup's first of the quarter is radical).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
-from . import labor
+from . import labor, markets
 
 
 def live_rows(model) -> np.ndarray:
@@ -43,11 +45,11 @@ def unit_cost(model) -> float:
 
 def step(model) -> None:
     p, st, rng = model.p, model.st, model.rngs["operations"]
-    quarter = model.quarter  # hands insolvent rows and disruption to later mechanisms
+    quarter = model.quarter  # hands insolvent rows to the failures mechanism
     quarter.insolvent = np.zeros(0, dtype=np.int64)
-    quarter.disruption = np.zeros(p.n_sectors)
     idx = live_rows(model)
     if idx.size == 0:
+        markets.clear(model, idx, np.zeros(0))
         return
     private = st.status[idx] == C.ACTIVE
     stage = st.stage[idx]
@@ -58,22 +60,16 @@ def step(model) -> None:
           + 0.06 * p.accelerator_strength * ((stage <= 1) & private)
           + 0.04 * partnered * (1.0 - 0.5 * p.nih_bias)
           + st.spill[idx])
-    mu = np.where(private, mu, np.minimum(mu, C.PUBLIC_GROWTH_CAP))
     hc = st.headcount[idx]
     lrev = st.lrev[idx] + mu + C.GROWTH_NOISE * rng.standard_normal(idx.size)
     # demand a firm cannot serve does not keep compounding: potential stays within reach
     lrev = np.minimum(lrev, np.log(C.POTENTIAL_REACH * C.REVENUE_PER_HEAD
                                    * np.maximum(hc, 1)))
     st.lrev[idx] = lrev
-    old = st.revenue[idx]
-    rev = np.minimum(np.exp(lrev), hc * C.REVENUE_PER_HEAD)
+    # the sector's demand is shared among products by quality and reach (markets.clear)
+    demand = markets.clear(model, idx, lrev)
+    rev = np.minimum(demand, hc * C.REVENUE_PER_HEAD)
     st.revenue[idx] = rev
-    # disruption pressure: disruptive revenue growth, by sector
-    dis = st.disruptive[idx]
-    if dis.any():
-        growth = np.maximum(rev - old, 0.0) * dis
-        quarter.disruption = np.bincount(st.sector[idx], weights=growth,
-                                         minlength=p.n_sectors)[: p.n_sectors]
     # cash flow
     cost = unit_cost(model)
     inflow = rev * C.GROSS_MARGIN
@@ -84,11 +80,11 @@ def step(model) -> None:
     model.ledger.sink("operating_costs", float(pay.sum()))
     cash -= pay
     st.cash[idx] = cash
-    quarter.insolvent = idx[(pay < burn - 1e-12) & private]
+    quarter.insolvent = idx[pay < burn - 1e-12]
     # hiring and lay-offs
     nf = st.n_founders[idx].astype(np.int64)
     afford = np.floor(cash / (cost * C.HIRE_RUNWAY)).astype(np.int64)
-    need = np.ceil(1.2 * np.exp(np.minimum(lrev, 20.0)) / C.REVENUE_PER_HEAD).astype(np.int64)
+    need = np.ceil(1.2 * np.minimum(demand, 1e12) / C.REVENUE_PER_HEAD).astype(np.int64)
     desired = np.maximum(nf, np.where(private, afford, np.minimum(afford, need)))
     gap = desired - hc
     hires = rng.binomial(np.maximum(gap, 0), 1.0 - p.hiring_friction)
@@ -98,6 +94,7 @@ def step(model) -> None:
     lam = (C.STARTUP_INNOVATION * np.sqrt(st.quality[idx]) * p.tech_opportunity
            * (1.0 + 0.2 * stage))
     new = rng.poisson(lam)
+    markets.innovate(model, idx, new, radical=st.disruptive[idx])
     st.innovations[idx] += new
     st.innov_own[idx] += new
     model.stats["innovation_startups"] += float(new.sum())

@@ -6,8 +6,8 @@ openness of its sector's incumbents, and 0.4 times that if its technology is dis
 (incumbents partner with complements, not threats). The partner is an incumbent of the same
 sector drawn with weight openness x revenue. While it lasts the incumbent pays a contract
 (PoC, joint development, supply) each quarter, the startup's growth drift rises
-(:mod:`abm.mechanisms.operations`), and joint innovations arrive that raise the incumbent's
-productivity. Partnerships dissolve with hazard ``PARTNER_DISSOLVE x (1 - group_cohesion/2)``
+(:mod:`abm.mechanisms.operations`), and joint innovations arrive that raise both the startup's and (less the not-invented-here
+bias) the incumbent's product quality by ``quality_step`` each. Partnerships dissolve with hazard ``PARTNER_DISSOLVE x (1 - group_cohesion/2)``
 and end when either side exits. A startup has at most one live partner.
 """
 
@@ -72,8 +72,10 @@ def step(model) -> None:
         joint = rng.poisson(C.PARTNERSHIP_INNOVATION * np.sqrt(st.quality[live])
                             * (1.0 - 0.5 * p.nih_bias))
         st.innovations[live] += joint
-        np.multiply.at(inc.productivity, partners,
-                       1.0 + C.PRODUCTIVITY_PER_INNOVATION * joint * (1.0 - p.nih_bias))
+        # joint work moves both products up the ladder; the incumbent absorbs less of it the
+        # stronger its not-invented-here bias
+        st.pq[live] += p.quality_step * joint
+        np.add.at(inc.pq, partners, p.quality_step * joint * (1.0 - p.nih_bias))
         model.stats["innovation_partnerships"] += float(joint.sum())
     # new partnerships
     cand = (active & (st.partner[:n] < 0) & (st.stage[:n] >= 1)).nonzero()[0]

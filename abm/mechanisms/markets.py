@@ -1,0 +1,245 @@
+"""Markets: products on quality ladders, demand shared by a logit rule, real output.
+
+Every firm sells one product line with a log quality ``pq`` (startups and incumbents alike).
+Innovations move ``pq`` up a quality ladder (Klette & Kortum 2004; Akcigit & Kerr 2018):
+
+* an *incremental* innovation raises the innovator's own ``pq`` by ``quality_step``
+  (incumbents' R&D, startups' own research, partnerships' joint work);
+* a *radical* innovation (a disruptive startup's) leapfrogs its sector's frontier, the best
+  incumbent product: ``pq`` becomes ``max(pq, frontier + radical_step)``, a new product
+  generation (later innovations of the quarter are incremental).
+
+A new startup's product starts at its sector's reference quality ``qref`` (it builds on the
+state of the art).
+
+Demand. Sector ``s`` spends ``S_s(t) = D(t) x base_s`` a quarter, where ``D(t) =
+exp(MARKET_GROWTH t)`` is the nominal trend and ``base_s`` the sector's initial incumbent
+sales. A share ``disruption_exposure`` of it is *contestable*; the rest is held by long-term
+customer ties of the incumbents. With ``u_j = exp(reach_j + theta (pq_j - qref_s))`` for an
+incumbent (``reach``: log base-unit reach; ``theta = quality_sensitivity``) and
+``v_i = exp(lrev_i + theta (pq_i - qref_s))`` for a startup (``lrev``: its traction),
+
+    qref_s      = (1/theta) log( sum_j exp(reach_j + theta pq_j) / sum_j exp(reach_j) )
+    held_j      = (1 - e) S_s u_j / U_s                         (U_s = sum_j u_j)
+    contest_j   = e S_s (e S_s u_j / U_s) / V_s                 (incumbents)
+    demand_i    = e S_s v_i / V_s                               (disruptive startups)
+    V_s         = e S_s + sum_{disruptive i in s} v_i
+
+so the incumbents' and disruptive startups' demands add up to ``S_s`` exactly (business
+stealing moves sales; it destroys none), and a small startup sells about ``v_i``: its
+traction times its quality relative to the incumbents'. Complementary startups do not take
+incumbents' customers: they share a complement market ``M_s = COMPLEMENT_MARKET x S_s`` with
+suppliers outside the model, ``demand_i = M_s v_i / (M_s + sum_{complementary i in s} v_i)``.
+
+Production. Sales need people: a firm sells ``min(demand, capacity)``, capacity being
+headcount times nominal revenue per worker (startups ``REVENUE_PER_HEAD``; incumbents their
+``productivity``, which follows the nominal trend ``D``). Unserved demand is lost that quarter.
+
+Real output. A firm's real (quality-adjusted) output is ``y = revenue x exp(pq) / D(t)``;
+aggregate productivity is real output per employed worker, ``P = sum y / sum L``, and its
+change each quarter after the burn-in is split exactly as in Foster, Haltiwanger & Krizan
+(2001) into within, between, cross, entry and exit terms (:func:`decompose`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import constants as C
+
+
+class Market:
+    """Per-sector market state (arrays of length ``n_sectors``).
+
+    Attributes:
+        base: base-unit demand of each sector (initial incumbent sales per quarter, M).
+        qref: reach-weighted CES mean quality of the sector's live incumbents (log).
+        frontier: best live incumbent product of the sector (log), what radical leaps beat.
+    """
+
+    def __init__(self, n_sectors: int) -> None:
+        self.base = np.zeros(n_sectors)
+        self.qref = np.zeros(n_sectors)
+        self.frontier = np.zeros(n_sectors)
+
+
+class Growth:
+    """Accumulated Foster-Haltiwanger-Krizan terms of productivity change after the burn-in.
+
+    Attributes:
+        within: continuing firms aged 5 years or more: their own productivity change.
+        realloc: continuing firms aged 5 years or more: between + cross terms.
+        entrants: firms under 5 years (all their terms), entry and exit terms.
+        p_prev: aggregate productivity at the end of the previous quarter (0 before the first).
+        y_prev, l_prev: real output and headcount of every firm at the end of the previous
+            quarter (startup rows, then incumbent rows; ``n_prev`` startup rows then).
+    """
+
+    def __init__(self) -> None:
+        self.within = 0.0
+        self.realloc = 0.0
+        self.entrants = 0.0
+        self.p_prev = 0.0
+        self.y_prev = np.zeros(0)
+        self.l_prev = np.zeros(0)
+        self.n_prev = 0
+
+
+def trend(model) -> float:
+    """Nominal trend ``D(t) = exp(MARKET_GROWTH x t)`` at the current step."""
+    return math.exp(C.MARKET_GROWTH * model.steps)
+
+
+def sector_spending(model) -> np.ndarray:
+    """Each sector's spending this quarter, ``S_s(t)`` (M)."""
+    return trend(model) * model.market.base
+
+
+def reference_quality(model, alive: np.ndarray) -> np.ndarray:
+    """``qref_s`` over live incumbents ``alive`` (0 for a sector without incumbents)."""
+    inc, k = model.inc, model.p.n_sectors
+    theta = model.p.quality_sensitivity
+    sec = inc.sector[alive]
+    reach = inc.reach[alive]
+    shift = reach.max() if reach.size else 0.0  # for numerical range only
+    base = np.exp(reach - shift)
+    num = np.bincount(sec, weights=base * np.exp(theta * inc.pq[alive]), minlength=k)[:k]
+    den = np.bincount(sec, weights=base, minlength=k)[:k]
+    out = np.zeros(k)
+    ok = den > 0
+    out[ok] = np.log(num[ok] / den[ok]) / theta
+    return out
+
+
+def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
+    """Share every sector's demand; return the demand of the startups at rows ``idx`` (whose
+    traction is ``lrev``) and store each live incumbent's demand in ``inc.demand``."""
+    p, inc, st, mk = model.p, model.inc, model.st, model.market
+    k, theta, e = p.n_sectors, p.quality_sensitivity, p.disruption_exposure
+    alive = inc.view("alive").nonzero()[0]
+    qref = reference_quality(model, alive)
+    mk.qref = qref
+    spend = sector_spending(model)
+    sec_i = inc.sector[alive]
+    u = np.exp(inc.reach[alive] + theta * (inc.pq[alive] - qref[sec_i]))
+    U = np.bincount(sec_i, weights=u, minlength=k)[:k]
+    ushare = np.divide(u, U[sec_i], out=np.zeros_like(u), where=U[sec_i] > 0)
+    sec_s = st.sector[idx]
+    v = np.exp(lrev + theta * (st.pq[idx] - qref[sec_s]))
+    dis = st.disruptive[idx]
+    V = e * spend + np.bincount(sec_s, weights=v * dis, minlength=k)[:k]
+    contest = e * spend[sec_i] * (e * spend[sec_i] * ushare)
+    inc.demand[alive] = (1.0 - e) * spend[sec_i] * ushare + np.divide(
+        contest, V[sec_i], out=np.zeros_like(contest), where=V[sec_i] > 0)
+    M = C.COMPLEMENT_MARKET * spend
+    Vc = M + np.bincount(sec_s, weights=v * ~dis, minlength=k)[:k]
+    demand = np.where(dis, e * spend[sec_s] * v / np.where(V[sec_s] > 0, V[sec_s], 1.0),
+                      M[sec_s] * v / Vc[sec_s])
+    # the frontier a radical innovation leapfrogs: the sector's best incumbent product (a
+    # new generation is measured against the established state of the art, so entrants do
+    # not ratchet each other up: the frontier rises with incumbents' R&D and with what they
+    # absorb from startups through partnerships and acquisitions)
+    front = np.full(k, -np.inf)
+    np.maximum.at(front, sec_i, inc.pq[alive])
+    mk.frontier = np.where(np.isfinite(front), front, qref)
+    return demand
+
+
+def absorb(model, buyer: int, row: int) -> None:
+    """Incumbent ``buyer`` integrates startup ``row``'s product line: its reach grows by the
+    startup's sales (base units) and its quality moves to the sales-weighted mix of the two
+    when the startup's product is better (what the buyer learns)."""
+    inc, st = model.inc, model.st
+    d = trend(model)
+    own = float(inc.revenue[buyer])
+    theirs = float(st.revenue[row])
+    if theirs <= 0:
+        return
+    gap = float(st.pq[row] - inc.pq[buyer])
+    if gap > 0 and own + theirs > 0:
+        inc.pq[buyer] += theirs / (own + theirs) * gap
+    inc.reach[buyer] = math.log(math.exp(inc.reach[buyer]) + theirs / d)
+
+
+def innovate(model, rows: np.ndarray, new: np.ndarray, radical: np.ndarray | None = None,
+             table: str = "st") -> None:
+    """Move firms ``rows`` of ``table`` up the ladder by ``new`` innovations each; where
+    ``radical`` is true the first of them leapfrogs the sector's frontier."""
+    p = model.p
+    t = model.st if table == "st" else model.inc
+    if radical is None:
+        t.pq[rows] += p.quality_step * new
+        return
+    leap = radical & (new > 0)
+    pq = t.pq[rows]
+    front = model.market.frontier[t.sector[rows]]
+    t.pq[rows] = np.where(leap, np.maximum(pq, front + p.radical_step)
+                          + p.quality_step * (new - 1), pq + p.quality_step * new)
+
+
+def real_output(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Real output and headcount of every startup row and every incumbent row (0 for firms
+    that do not operate)."""
+    from .operations import live_rows
+
+    st, inc = model.st, model.inc
+    d = trend(model)
+    y_s = np.zeros(st.n)
+    l_s = np.zeros(st.n)
+    live = live_rows(model)
+    y_s[live] = st.revenue[live] * np.exp(st.pq[live]) / d
+    l_s[live] = st.headcount[live]
+    y_i = np.zeros(inc.n)
+    l_i = np.zeros(inc.n)
+    alive = inc.view("alive").nonzero()[0]
+    y_i[alive] = inc.revenue[alive] * np.exp(inc.pq[alive]) / d
+    l_i[alive] = inc.headcount[alive]
+    return y_s, l_s, y_i, l_i
+
+
+def decompose(model) -> float:
+    """Aggregate productivity now; after the burn-in, add this quarter's FHK terms to
+    ``model.growth``. Firms are identified by table and row; a firm with no staff does not
+    count (its entry or exit is when its headcount turns positive or zero)."""
+    st, inc, g = model.st, model.inc, model.growth
+    y_s, l_s, y_i, l_i = real_output(model)
+    y = np.concatenate([y_s, y_i])
+    l = np.concatenate([l_s, l_i])
+    y[l <= 0] = 0.0
+    L = float(l.sum())
+    P = float(y.sum()) / L if L > 0 else 0.0
+    if model.steps > C.BURN_IN and g.p_prev > 0 and L > 0:
+        y0, l0 = _aligned(g.y_prev, g.n_prev, st.n, inc.n), _aligned(g.l_prev, g.n_prev, st.n,
+                                                                      inc.n)
+        L0 = float(l0.sum())
+        P0 = g.p_prev
+        th0 = l0 / L0
+        th1 = l / L
+        p0 = np.divide(y0, l0, out=np.zeros_like(y0), where=l0 > 0)
+        p1 = np.divide(y, l, out=np.zeros_like(y), where=l > 0)
+        cont = (l0 > 0) & (l > 0)
+        within = np.where(cont, th0 * (p1 - p0), 0.0)
+        between = np.where(cont, (th1 - th0) * (p0 - P0), 0.0)
+        cross = np.where(cont, (th1 - th0) * (p1 - p0), 0.0)
+        entry = np.where((l0 <= 0) & (l > 0), th1 * (p1 - P0), 0.0)
+        exit_ = np.where((l0 > 0) & (l <= 0), -th0 * (p0 - P0), 0.0)
+        old = np.concatenate([np.zeros(st.n, dtype=bool),
+                              model.steps - inc.entered[: inc.n] >= C.YOUNG_FIRM_QUARTERS])
+        g.within += float(within[old].sum())
+        g.realloc += float((between + cross)[old].sum())
+        g.entrants += float((within + between + cross)[~old].sum() + entry.sum()
+                            + exit_.sum())
+    g.y_prev, g.l_prev, g.n_prev = y, l, st.n
+    g.p_prev = P
+    return P
+
+
+def _aligned(prev: np.ndarray, n_prev: int, n_st: int, n_inc: int) -> np.ndarray:
+    """Last quarter's per-firm array laid out on this quarter's rows (new rows: 0)."""
+    out = np.zeros(n_st + n_inc)
+    out[:n_prev] = prev[:n_prev]
+    k = prev.size - n_prev
+    out[n_st:n_st + k] = prev[n_prev:]
+    return out

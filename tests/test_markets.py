@@ -1,0 +1,240 @@
+"""Unit tests of markets: quality ladders, market shares, production, real output and the
+growth decomposition (abm/mechanisms/markets.py) on small hand-built situations.
+
+Situations are built with tests/builders.py; the invariants (money, shares, non-negativity)
+are checked after every mechanism call by the fixture in tests/conftest.py. Expected values
+follow from the documented rules (docs/ODD.md, section 7.18), never from calibrated output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+
+from abm import EcosystemModel
+from abm import constants as C
+from abm.mechanisms import exits, incumbents, markets, operations
+
+import builders as B
+from builders import approx
+
+
+def _sector_model(exposure: float = 0.5, n_sectors: int = 2, seed: int = 3, step: int = 8,
+                  revenues=(1000.0, 3000.0)):
+    """Incumbents of sector 0 with ``revenues``; each sector's base demand is its sales."""
+    m = B.make_model(seed=seed, step=step, disruption_exposure=exposure, n_sectors=n_sectors,
+                     incumbent_exit_floor=0.01)
+    for r in revenues:
+        B.add_incumbent(m, sector=0, revenue=r)
+    m.market.base = np.bincount(m.inc.view("sector"), weights=m.inc.view("revenue"),
+                                minlength=n_sectors)[:n_sectors]
+    return m
+
+
+def _clear(m, rows):
+    rows = np.asarray(rows, dtype=np.int64)
+    return markets.clear(m, rows, m.st.lrev[rows])
+
+
+def _spending(m) -> float:
+    return float(markets.sector_spending(m)[0])
+
+
+def test_without_startups_incumbents_share_the_whole_demand_by_reach():
+    m = _sector_model()
+    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    demand = m.inc.demand[:2]
+    assert demand.sum() == approx(_spending(m), rel=1e-12)
+    assert demand[1] / demand[0] == approx(3.0, rel=1e-12)
+
+
+def test_business_stealing_moves_sales_one_for_one():
+    m = _sector_model()
+    s = B.add_startup(m, sector=0, disruptive=True, revenue=200.0, headcount=2000)
+    d = _clear(m, [s.row])
+    assert d[0] > 0
+    assert d[0] + m.inc.demand[:2].sum() == approx(_spending(m), rel=1e-12)
+
+
+def test_a_better_product_wins_share_from_incumbents():
+    outs = []
+    for gap in (0.0, 0.2):
+        m = _sector_model()
+        s = B.add_startup(m, sector=0, disruptive=True, revenue=50.0, headcount=2000)
+        m.st.pq[s.row] = gap  # incumbents at 0: the startup's product is `gap` better
+        outs.append((float(_clear(m, [s.row])[0]), float(m.inc.demand[:2].sum())))
+    (d0, inc0), (d1, inc1) = outs
+    assert d1 > d0 and inc1 < inc0
+    # small entrant: demand is about its traction times exp(theta x quality gap)
+    theta = m.p.quality_sensitivity
+    assert d1 / d0 == approx(math.exp(theta * 0.2), rel=0.05)
+
+
+def test_an_incumbent_that_innovates_gains_share_from_its_rival():
+    m = _sector_model(revenues=(1000.0, 1000.0))
+    m.inc.pq[0] = 0.1
+    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    assert m.inc.demand[0] > m.inc.demand[1]
+    assert m.inc.demand[0] / m.inc.demand[1] == approx(math.exp(m.p.quality_sensitivity * 0.1))
+
+
+def test_customers_held_by_long_term_ties_cannot_be_taken():
+    # with disruption_exposure = 0 nothing is contestable: incumbents keep all demand
+    m = _sector_model(exposure=0.0)
+    s = B.add_startup(m, sector=0, disruptive=True, revenue=200.0, headcount=2000)
+    m.st.pq[s.row] = 1.0
+    d = _clear(m, [s.row])
+    assert d[0] == 0.0
+    assert m.inc.demand[:2].sum() == approx(_spending(m))
+    # at any exposure the entrant's demand never exceeds the contestable share
+    m = _sector_model(exposure=0.3)
+    s = B.add_startup(m, sector=0, disruptive=True, revenue=1e6, headcount=10)
+    m.st.lrev[s.row] = 40.0
+    assert _clear(m, [s.row])[0] <= 0.3 * _spending(m) * (1 + 1e-12)
+
+
+def test_complementary_startup_does_not_take_incumbents_customers():
+    m = _sector_model()
+    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    before = m.inc.demand[:2].copy()
+    s = B.add_startup(m, sector=0, disruptive=False, revenue=200.0, headcount=2000)
+    d = _clear(m, [s.row])
+    assert d[0] > 0
+    assert np.array_equal(m.inc.demand[:2], before)
+    assert d[0] < C.COMPLEMENT_MARKET * _spending(m)
+
+
+def test_shelved_product_leaves_the_market():
+    m = _sector_model()
+    buyer = 1
+    m.inc.cash[buyer] = B.mint(m, 1e5) + m.inc.cash[buyer]
+    s = B.add_startup(m, sector=0, disruptive=True, revenue=300.0, headcount=3000, stage=3)
+    _clear(m, [s.row])
+    taken = _spending(m) - m.inc.demand[:2].sum()
+    assert taken > 0
+    exits.acquire(m, m.startups[s.row], buyer, price=100.0, mode="shelve")
+    markets.clear(m, operations.live_rows(m), m.st.lrev[operations.live_rows(m)])
+    assert m.inc.demand[:2].sum() == approx(_spending(m))
+
+
+def test_integrated_product_line_joins_the_buyer():
+    m = _sector_model()
+    buyer = 0
+    m.inc.cash[buyer] += B.mint(m, 1e5)
+    s = B.add_startup(m, sector=0, disruptive=True, revenue=300.0, headcount=3000, stage=3)
+    m.st.pq[s.row] = 0.2
+    m.st.revenue[s.row] = 300.0
+    m.inc.revenue[buyer] = 900.0
+    reach = float(m.inc.reach[buyer])
+    exits.acquire(m, m.startups[s.row], buyer, price=100.0, mode="integrate")
+    assert m.inc.pq[buyer] == approx(300.0 / 1200.0 * 0.2)
+    assert math.exp(m.inc.reach[buyer]) == approx(
+        math.exp(reach) + 300.0 / markets.trend(m))
+
+
+def test_incremental_and_radical_innovation_steps():
+    m = _sector_model()
+    m.inc.pq[:2] = (0.1, 0.3)
+    comp = B.add_startup(m, sector=0, disruptive=False, revenue=1.0, headcount=10)
+    dis = B.add_startup(m, sector=0, disruptive=True, revenue=1.0, headcount=10)
+    rows = np.array([comp.row, dis.row])
+    _clear(m, rows)
+    assert m.market.frontier[0] == approx(0.3)
+    start = m.st.pq[rows].copy()
+    markets.innovate(m, rows, np.array([2, 2]), radical=m.st.disruptive[rows])
+    step, leap = m.p.quality_step, m.p.radical_step
+    assert m.st.pq[comp.row] == approx(start[0] + 2 * step)
+    assert m.st.pq[dis.row] == approx(0.3 + leap + step)
+    # no innovation, no move
+    before = m.st.pq[rows].copy()
+    markets.innovate(m, rows, np.array([0, 0]), radical=m.st.disruptive[rows])
+    assert np.array_equal(m.st.pq[rows], before)
+
+
+def test_new_startup_starts_at_the_sectors_reference_quality():
+    m = _sector_model()
+    m.inc.pq[:2] = (0.2, 0.2)
+    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    s = B.add_startup(m, sector=0)
+    assert m.st.pq[s.row] == approx(0.2)
+
+
+def test_an_incumbent_that_loses_staff_loses_output():
+    m = _sector_model(revenues=(1000.0,))
+    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    full = int(m.inc.headcount[0])
+    m.inc.headcount[0] = full // 2
+    m.idle = 0  # nobody to hire back this quarter
+    incumbents.step(m)
+    cap = m.inc.headcount[0] * m.inc.productivity[0]
+    assert m.inc.revenue[0] == approx(cap)
+    assert m.inc.revenue[0] < 0.6 * m.inc.demand[0]
+
+
+def test_listed_startup_that_runs_out_of_cash_is_delisted():
+    m = _sector_model()
+    s = B.add_startup(m, sector=0, stage=5, revenue=10.0, headcount=50, cash=0.0)
+    m.st.status[s.row] = C.PUBLIC
+    m.insolvent = np.array([s.row])
+    idle = m.idle
+    exits.failures(m)
+    assert m.st.status[s.row] == C.DELISTED and m.st.delist_step[s.row] == m.steps
+    assert m.idle == idle + 50 and s.row not in m.startups
+
+
+def test_ipo_can_price_below_the_last_private_round():
+    m = _sector_model()
+    vc = B.add_fund(m, size=500.0)
+    s = B.add_startup(m, sector=0, stage=3, revenue=2.0, headcount=20, cash=1.0)
+    B.invest(m, s, {vc: 50.0}, pre=400.0)  # last post-money 450, revenue 8 a year
+    m.steps = C.BURN_IN + 1
+    exits.ipo(m, m.startups[s.row], B.rng(1))
+    assert m.st.valuation[s.row] < 450.0
+    assert m.counts["down_round_ipos"] == 1
+    # the fund's in-kind distribution is worth less than it paid
+    deals = m.deals.to_array()
+    assert deals[-1, 2] < deals[-1, 1]
+
+
+def test_growth_terms_add_up_to_the_change_in_productivity():
+    m = EcosystemModel(preset="korea", seed=5, scale=0.2)
+    m.run(C.BURN_IN)
+    p0 = m.growth.p_prev
+    m.run(16)
+    g = m.growth
+    assert g.within + g.realloc + g.entrants == approx(g.p_prev - p0, rel=1e-9, abs_=1e-12)
+    s = m.summary()
+    total = sum(s[k] for k in ("growth_within_incumbents_share", "growth_from_entrants_share",
+                               "growth_reallocation_share"))
+    assert total == approx(1.0, rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(exposure=hst.floats(0.0, 1.0), theta=hst.floats(0.5, 20.0),
+       pq=hst.lists(hst.floats(-0.5, 0.5), min_size=5, max_size=5),
+       lrev=hst.lists(hst.floats(-5.0, 12.0), min_size=3, max_size=3),
+       dis=hst.lists(hst.booleans(), min_size=3, max_size=3))
+def test_competing_shares_lie_in_unit_interval_and_sum_to_one(exposure, theta, pq, lrev, dis):
+    m = B.make_model(seed=1, step=4, disruption_exposure=exposure, quality_sensitivity=theta,
+                     n_sectors=1)
+    for r in (500.0, 2000.0):
+        B.add_incumbent(m, sector=0, revenue=r)
+    m.market.base = np.array([2500.0])
+    rows = []
+    for i in range(3):
+        s = B.add_startup(m, sector=0, disruptive=dis[i], revenue=1.0, headcount=10)
+        m.st.lrev[s.row] = lrev[i]
+        rows.append(s.row)
+    m.inc.pq[:2] = pq[:2]
+    rows = np.array(rows)
+    m.st.pq[rows] = pq[2:]
+    d = markets.clear(m, rows, m.st.lrev[rows])
+    S = _spending(m)
+    competing = np.concatenate([m.inc.demand[:2], d[m.st.disruptive[rows]]])
+    shares = competing / S
+    assert np.all(shares >= 0) and np.all(shares <= 1 + 1e-12)
+    assert shares.sum() == approx(1.0, rel=1e-9)
+    assert np.all(d >= 0)
