@@ -122,6 +122,10 @@ class Startup(Agent):
             "(`1.3 − 0.6 × risk`, 7.8)"),
         Col("pq", np.float64, 0.0, "log quality",
             "its product's quality on the sector's quality ladder (7.18)"),
+        Col("group_tie", np.int32, -1, "",
+            "business group of its first corporate partner (−1: none); group members prefer it"),
+        Col("prior_ties", np.int16, 0, "count",
+            "earlier partnerships of the startup with its current partner (repeat ties)"),
         Col("delist_step", np.int32, -1, "step",
             "step a listed startup was delisted (−1 if never)"),
     )
@@ -153,7 +157,8 @@ class Incumbent(Agent):
     COLUMNS: tuple[Col, ...] = (
         Col("uid", np.int64, -1, "", "the agent's `unique_id`"),
         Col("sector", np.int16, 0, "", "its sector (one per incumbent)"),
-        Col("group", np.int32, 0, "", "business group id (keiretsu, chaebol)"),
+        Col("group", np.int32, 0, "",
+            "business group id (keiretsu, chaebol); −1: stands alone"),
         Col("revenue", np.float64, 0.0, "M", "revenue this quarter"),
         Col("revenue0", np.float64, 0.0, "M",
             "revenue at entry (the exit floor is a share of it)"),
@@ -359,7 +364,7 @@ class VCFund(Agent):
             if partner >= 0:
                 if partner == parent_row:
                     fit += C.CVC_FIT_PARTNER
-                elif inc.group[partner] == inc.group[parent_row]:
+                elif inc.group[partner] == inc.group[parent_row] >= 0:
                     fit += C.CVC_FIT_PARTNER * p.group_cohesion
             signal += w * fit
             bar -= C.CVC_BAR_EASE * w

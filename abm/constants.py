@@ -145,6 +145,33 @@ COMPLEMENT_MARKET = 0.5
 suppliers) as a share of the sector's demand; complementary startups share it with suppliers
 outside the model. Intermediate inputs are about half of gross output in US input-output
 tables (BEA); declared range [0.1, 1.0]."""
+PAST_PARTNER_PREFERENCE = 2.0
+"""Extra weight (1 + this) an incumbent's earlier partnership with a startup gives in the
+startup's choice of partner: the Japanese relationship system favours repeat partners (Kwon &
+Motohashi 2015); declared range [0, 5]."""
+GROUP_PREFERENCE = 3.0
+"""Extra weight (1 + this x group_cohesion) a startup tied to a business group (through its
+first corporate partner) gives that group's members when it picks a partner and a buyer when
+it is acquired; declared range [0, 10] (reasoning: intra-group transactions dominate keiretsu
+and chaebol deal flow, Gerlach 1992; Chang 2003)."""
+GROUP_FUNDING_HAZARD = 0.25
+"""Quarterly probability, times group_cohesion, that a business-group member funds its partner
+startup when the startup's runway is short (the group's internal capital market, Khanna &
+Yafeh 2007); declared range [0, 1]."""
+GROUP_FUNDING_ROUNDS = 0.5
+"""A group injection is this share of the round the startup would raise for its next stage."""
+ABSORPTION_SCALE = 20.0
+"""Innovation stock at which a buyer's absorptive capacity reaches 1 - 1/e (63%): capacity is
+``1 - exp(-stock / ABSORPTION_SCALE)``; incumbents innovate about 0.6-1.2 times a quarter, so an
+established incumbent is near full capacity and a new one is not; declared range [5, 100]."""
+FIT_COMPLEMENTARY = 1.0
+FIT_DISRUPTIVE = 0.5
+"""Technological fit of an acquired startup's product with the buyer's: a complement builds on
+the buyer's technology, a disruptive product less so (Cohen & Levinthal 1990; declared range
+for the disruptive fit [0.2, 1.0])."""
+HETEROGENEITY_CONCENTRATION = 4.0
+"""Beta concentration of incumbents' traits at full ``incumbent_heterogeneity``: a trait with
+mean m is Beta(m k, (1 - m) k) with ``k = HETEROGENEITY_CONCENTRATION / heterogeneity``."""
 REACH_NOISE = 0.02
 """Quarterly s.d. of an incumbent's log reach (brand, distribution): shares move without
 quality change."""

@@ -206,8 +206,14 @@ class EcosystemModel(Model):
         """Cumulative innovation count by innovator id, snapshotted every 10 steps."""
         self.counts = {"job_moves": 0.0, "partnerships_formed": 0, "new_incumbents": 0,
                        "incumbents_displaced": 0, "acquihires": 0, "shelved": 0,
-                       "delisted": 0, "down_round_ipos": 0}
+                       "delisted": 0, "down_round_ipos": 0,
+                       "group_injections": 0, "killed_better_products": 0,
+                       "killed_output": 0.0}
         """Run totals of events the summary reports as counts."""
+        self.partner_history: dict[tuple[int, int], int] = {}
+        """Partnerships formed so far by (startup row, incumbent row): repeat ties."""
+        self.incumbent_row_by_uid: dict[int, int] = {}
+        """Incumbents' table rows by agent id (incumbents can hold startup equity)."""
         self.stats: dict[str, float] = dict.fromkeys(SERIES, 0.0)
         """This step's value of every collected time series (:data:`SERIES`; the flows among
         them are reset at the start of each step, the DataCollector reads them at its end)."""
@@ -239,12 +245,16 @@ class EcosystemModel(Model):
     def _populate(self) -> None:
         p, rng = self.p, self.rngs["setup"]
         n_inc = max(1, round(p.n_incumbents * p.scale))
-        n_groups = max(1, min(n_inc, round(p.n_business_groups * p.scale)))
+        n_groups = min(n_inc, round(p.n_business_groups * p.scale))
+        if p.n_business_groups > 0:
+            n_groups = max(1, n_groups)
         sizes = rng.lognormal(0.0, 0.8, n_inc)
         sizes = sizes / sizes.mean() * C.INCUMBENT_REVENUE
         for i in range(n_inc):
-            self.add_incumbent(sector=i % p.n_sectors, group=int(rng.integers(n_groups)),
+            self.add_incumbent(sector=i % p.n_sectors,
+                               group=int(rng.integers(n_groups)) if n_groups else -1,
                                revenue=float(sizes[i]))
+        self._draw_traits(rng)
         self.market.base = np.bincount(self.inc.view("sector"), weights=self.inc.view("revenue"),
                                        minlength=p.n_sectors)[: p.n_sectors]
         employed = int(self.inc.view("headcount").sum())
@@ -291,9 +301,24 @@ class EcosystemModel(Model):
                            if reach is None else reach)
         agent = Incumbent(self, row)
         self.inc.uid[row] = agent.unique_id
+        self.incumbent_row_by_uid[agent.unique_id] = row
         self.incumbents.append(agent)
         self._add_node(agent, "incumbent")
         return agent
+
+    def _draw_traits(self, rng: np.random.Generator) -> None:
+        """Incumbents' openness, appetite and not-invented-here bias drawn around the preset's
+        values: ``Beta(m k, (1 - m) k)``, ``k = HETEROGENEITY_CONCENTRATION /
+        incumbent_heterogeneity`` (mean ``m``; identical incumbents at heterogeneity 0)."""
+        het = self.p.incumbent_heterogeneity
+        n = self.inc.n
+        if het <= 0 or n == 0:
+            return
+        k = C.HETEROGENEITY_CONCENTRATION / het
+        for col in ("openness", "appetite", "nih"):
+            m = float(getattr(self.inc, col)[0])
+            if 0.0 < m < 1.0:
+                getattr(self.inc, col)[:n] = rng.beta(m * k, (1.0 - m) * k, n)
 
     def add_university(self, budget: float) -> University:
         uni = University(self, budget)

@@ -195,8 +195,9 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
     # -- industry ------------------------------------------------------------------------
     _p("n_incumbents", 50, 1, 1000, "count per scale", "industry",
        "Number of large incumbent firms at the start.", integer=True),
-    _p("n_business_groups", 10, 1, 200, "count per scale", "industry",
-       "Number of business groups (keiretsu, chaebol) incumbents belong to.", integer=True),
+    _p("n_business_groups", 10, 0, 200, "count per scale", "industry",
+       "Number of business groups (keiretsu, chaebol) incumbents belong to (0: every incumbent "
+       "stands alone).", integer=True),
     _p("incumbent_openness", 0.3, 0.0, 1.0, "index", "industry",
        "Incumbents' propensity to partner with startups (proof of concept, joint development)."),
     _p("acquisition_appetite", 0.9, 0.0, 1.0, "index", "industry",
@@ -204,7 +205,19 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
     _p("nih_bias", 0.2, 0.0, 1.0, "index", "industry",
        "Not-invented-here bias: lowers partnering and the value incumbents draw from it."),
     _p("group_cohesion", 0.0, 0.0, 1.0, "index", "industry",
-       "Business-group cohesion: group CVCs back group partners; partnerships last longer."),
+       "Business-group cohesion: group CVCs back group partners; partnerships last longer; "
+       "members prefer partners and targets tied to their group; a member may fund its partner "
+       "startup from the group's internal capital market."),
+    _p("relational_learning", 0.5, 0.0, 2.0, "index", "industry",
+       "Relation-specific learning (Dyer & Singh 1998): a partnership's joint innovation rate "
+       "rises by this times (log(1 + quarters together / 4) + earlier ties of the pair)."),
+    _p("absorptive_capacity", 1.0, 0.0, 1.0, "index", "industry",
+       "Weight of the buyer's absorptive capacity (Cohen & Levinthal 1990) in what it gains "
+       "from an integrated startup: 0 = every buyer absorbs fully, 1 = the gain scales with "
+       "its own innovation stock and the technological fit."),
+    _p("incumbent_heterogeneity", 0.5, 0.0, 1.0, "index", "industry",
+       "Spread of incumbents' openness, appetite and not-invented-here bias around the "
+       "preset's values (0: identical incumbents; draws are Beta with mean the preset value)."),
     _p("disruption_exposure", 0.6, 0.0, 1.0, "index", "industry",
        "Contestable share of a sector's demand: the part of incumbents' sales buyers may move "
        "to entrants' products (the rest is held by long-term customer ties)."),

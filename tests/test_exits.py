@@ -264,3 +264,71 @@ def test_ipo_window_open_share_matches_parameter():
         exits.update_window(m, rng)
         opened.append(m.ipo_window)
     assert abs(np.mean(opened) - 0.3) < 0.05
+
+
+# -- open innovation: absorptive capacity, group targets, killed products ----------------------
+def _buyer_and_target(stock: float, disruptive: bool, weight: float = 1.0):
+    m = B.make_model(seed=41, step=12, absorptive_capacity=weight)
+    buyer = B.add_incumbent(m, sector=0, revenue=900.0)
+    m.inc.cash[buyer.row] += B.mint(m, 1e4)
+    m.inc.innovations[buyer.row] = stock
+    s = B.add_startup(m, sector=0, disruptive=disruptive, revenue=300.0, headcount=3000,
+                      stage=3)
+    m.st.revenue[s.row] = 300.0
+    m.st.pq[s.row] = 0.2
+    return m, buyer, s
+
+
+def test_absorptive_capacity_grows_with_the_buyers_stock_and_fit():
+    caps = {}
+    for stock in (0.0, 20.0, 1000.0):
+        for dis in (False, True):
+            m, buyer, s = _buyer_and_target(stock, dis)
+            caps[stock, dis] = markets.absorptive_capacity(m, buyer.row, s.row)
+    assert caps[0.0, False] == 0.0
+    assert caps[20.0, False] == _approx(1.0 - math.exp(-1.0))
+    assert caps[1000.0, False] == _approx(C.FIT_COMPLEMENTARY, rel=1e-9)
+    assert caps[1000.0, True] == _approx(C.FIT_DISRUPTIVE, rel=1e-9)
+    # with the channel off every buyer absorbs fully
+    m, buyer, s = _buyer_and_target(0.0, True, weight=0.0)
+    assert markets.absorptive_capacity(m, buyer.row, s.row) == 1.0
+
+
+def test_integration_gain_scales_with_absorptive_capacity():
+    gains = []
+    for stock in (5.0, 200.0):
+        m, buyer, s = _buyer_and_target(stock, False)
+        m.inc.revenue[buyer.row] = 900.0
+        cap = markets.absorptive_capacity(m, buyer.row, s.row)
+        exits.acquire(m, m.startups[s.row], buyer.row, price=50.0, mode="integrate")
+        gains.append(float(m.inc.pq[buyer.row]))
+        assert gains[-1] == _approx(300.0 / 1200.0 * 0.2 * cap)
+    assert gains[1] > gains[0]
+
+
+def test_shelving_a_better_product_is_counted_as_killed():
+    m, buyer, s = _buyer_and_target(10.0, True)
+    out = float(m.st.revenue[s.row] * math.exp(m.st.pq[s.row]) / markets.trend(m))
+    exits.acquire(m, m.startups[s.row], buyer.row, price=50.0, mode="shelve")
+    assert m.counts["killed_better_products"] == 1
+    assert m.counts["killed_output"] == _approx(out)
+    assert m.inc.pq[buyer.row] == 0.0  # the buyer learns nothing from a buried product
+
+
+def test_group_members_are_preferred_buyers_of_startups_tied_to_the_group():
+    picks = []
+    for cohesion in (0.0, 1.0):
+        m = B.make_model(seed=43, step=12, group_cohesion=cohesion)
+        a = B.add_incumbent(m, sector=0, revenue=1000.0, group=0)
+        b = B.add_incumbent(m, sector=0, revenue=1000.0, group=1)
+        for inc in (a, b):
+            m.inc.cash[inc.row] += B.mint(m, 1e4)
+            m.inc.appetite[inc.row] = 0.5
+        s = B.add_startup(m, sector=0, stage=2, revenue=5.0, headcount=10)
+        m.st.group_tie[s.row] = 1
+        alive = m.inc.view("alive").nonzero()[0]
+        rng = B.rng(3)
+        got = [exits._buyer(m, s.row, 10.0, alive, rng) for _ in range(400)]
+        picks.append(np.mean(np.array(got) == b.row))
+    assert abs(picks[0] - 0.5) < 0.1
+    assert picks[1] > 0.75  # weight (1 + GROUP_PREFERENCE) : 1 = 0.8

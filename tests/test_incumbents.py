@@ -141,3 +141,27 @@ def test_public_startup_above_threshold_becomes_an_incumbent():
     assert carried == neighbours
     assert not m.st.graduated[small.row] and small.row in m.startups
     assert labor.workforce(m) == work
+
+
+def test_incumbent_traits_are_drawn_around_the_preset_values():
+    from abm import EcosystemModel
+
+    m = EcosystemModel(preset="japan", seed=2, scale=2.0, incumbent_heterogeneity=0.5)
+    inc, p = m.inc, m.p
+    for col, mean in (("openness", p.incumbent_openness), ("appetite", p.acquisition_appetite),
+                      ("nih", p.nih_bias)):
+        x = getattr(inc, col)[: inc.n]
+        assert x.std() > 0.05 and abs(x.mean() - mean) < 0.06
+        assert ((x >= 0) & (x <= 1)).all()
+    same = EcosystemModel(preset="japan", seed=2, scale=2.0, incumbent_heterogeneity=0.0)
+    assert (same.inc.openness[: same.inc.n] == p.incumbent_openness).all()
+
+
+def test_stand_alone_incumbents_without_business_groups():
+    from abm import EcosystemModel
+
+    m = EcosystemModel(preset="silicon_valley", seed=2, scale=0.5, n_business_groups=0)
+    assert (m.inc.group[: m.inc.n] == -1).all()
+    g = EcosystemModel(preset="korea", seed=2, scale=1.0)
+    groups = g.inc.group[: g.inc.n]
+    assert groups.min() >= 0 and np.unique(groups).size <= g.p.n_business_groups

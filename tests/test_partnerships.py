@@ -15,6 +15,7 @@ from abm.mechanisms import exits, partnerships
 
 import builders as B
 from builders import approx as _approx
+from builders import approx
 
 
 # -- partnerships -----------------------------------------------------------------------------
@@ -89,3 +90,91 @@ def test_partnership_ends_when_the_startup_exits():
     partnerships.begin(m, s.row, inc.row)
     exits.fail(m, s)
     assert m.st.partner[s.row] == -1
+
+
+# -- open innovation: relational learning, repeat ties, business groups ------------------------
+def _pair(step: int = 10, cash: float = 5.0, **overrides):
+    m = B.make_model(seed=31, step=step, **overrides)
+    a = B.add_incumbent(m, sector=0, revenue=1000.0, group=0)
+    b = B.add_incumbent(m, sector=0, revenue=1000.0, group=1)
+    s = B.add_startup(m, sector=0, stage=1, cash=cash, headcount=5)
+    return m, a, b, s
+
+
+def test_learning_rises_with_partnership_duration():
+    m, a, _, s = _pair(step=10, relational_learning=0.5)
+    partnerships.begin(m, s.row, a.row)
+    rows = np.array([s.row])
+    start = float(partnerships.learning(m, rows)[0])
+    B.at_step(m, 30)
+    later = float(partnerships.learning(m, rows)[0])
+    assert start == approx(1.0)
+    assert later == approx(1.0 + 0.5 * np.log1p(20 / 4.0))
+    # no learning at all when the channel is off
+    m.p = m.p.replace(relational_learning=0.0)
+    assert float(partnerships.learning(m, rows)[0]) == 1.0
+
+
+def test_repeat_ties_raise_learning_and_are_preferred():
+    m, a, b, s = _pair(relational_learning=0.5)
+    partnerships.begin(m, s.row, a.row)
+    partnerships.end(m, s.row)
+    partnerships.begin(m, s.row, a.row)
+    assert m.st.prior_ties[s.row] == 1
+    assert float(partnerships.learning(m, np.array([s.row]))[0]) == approx(1.5)
+    mult = partnerships.preference(m, s.row, np.array([a.row, b.row]))
+    assert mult[0] == approx(1.0 + C.PAST_PARTNER_PREFERENCE + C.GROUP_PREFERENCE
+                             * m.p.group_cohesion)
+    assert mult[1] == 1.0
+
+
+def test_a_group_member_prefers_startups_tied_to_its_group():
+    m, a, b, s = _pair(group_cohesion=0.8)
+    partnerships.begin(m, s.row, a.row)  # first corporate partner: group 0
+    assert m.st.group_tie[s.row] == 0
+    partnerships.end(m, s.row)
+    m.partner_history.clear()  # only the group tie is left
+    mult = partnerships.preference(m, s.row, np.array([a.row, b.row]))
+    assert mult[0] == approx(1.0 + C.GROUP_PREFERENCE * 0.8) and mult[1] == 1.0
+    # without cohesion the group does not matter
+    m.p = m.p.replace(group_cohesion=0.0)
+    assert np.array_equal(partnerships.preference(m, s.row, np.array([a.row, b.row])),
+                          np.ones(2))
+
+
+def test_stand_alone_incumbents_tie_no_startup_to_a_group():
+    m, a, _, s = _pair()
+    m.inc.group[a.row] = -1
+    partnerships.begin(m, s.row, a.row)
+    assert m.st.group_tie[s.row] == -1
+
+
+def test_group_member_funds_its_partner_startup_from_the_internal_capital_market():
+    from abm.mechanisms import exits
+
+    m, a, _, s = _pair(group_cohesion=1.0, cash=0.0)  # runway short: payroll but no cash
+    m.st.valuation[s.row] = 10.0
+    cash_inc = float(m.inc.cash[a.row])
+    partnerships.begin(m, s.row, a.row)
+    rng = B.rng(0)
+    for _ in range(40):  # hazard GROUP_FUNDING_HAZARD per quarter
+        partnerships.group_funding(m, np.array([s.row]), np.array([a.row]), rng)
+        if m.counts["group_injections"]:
+            break
+    assert m.counts["group_injections"] == 1
+    paid = cash_inc - float(m.inc.cash[a.row])
+    assert paid > 0 and m.st.cash[s.row] == approx(paid)
+    stake = s.cap_table[int(m.inc.uid[a.row])]
+    assert stake == approx(paid / (10.0 + paid))
+    # the stake is paid back to the incumbent at an exit
+    before = float(m.inc.cash[a.row])
+    exits.pay_out(m, s, B.mint(m, 100.0))  # an outside buyer pays 100
+    assert float(m.inc.cash[a.row]) - before == approx(stake * 100.0)
+
+
+def test_no_group_funding_without_cohesion_or_group():
+    m, a, _, s = _pair(group_cohesion=0.0)
+    partnerships.begin(m, s.row, a.row)
+    for _ in range(20):
+        partnerships.group_funding(m, np.array([s.row]), np.array([a.row]), B.rng(1))
+    assert m.counts["group_injections"] == 0

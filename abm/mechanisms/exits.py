@@ -72,6 +72,8 @@ def pay_out(model, startup, price: float, source: str = "acquirer") -> None:
         founder = model.founder_by_uid.get(holder)
         if founder is not None:
             founder.wealth += amount
+        elif holder in model.incumbent_row_by_uid:  # a group member's strategic stake
+            model.inc.cash[model.incumbent_row_by_uid[holder]] += amount
         else:  # secondary buyers, public float, founders who left the ecosystem
             model.ledger.sink("outside_shareholders", amount)
     model.ledger.sink("employees", max(price - paid, 0.0))
@@ -196,6 +198,10 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
         inc.headcount[buyer_row] += people
         model.counts["acquihires"] += 1
     else:  # shelve: the technology is buried, half the team is let go
+        if st.pq[row] > inc.pq[buyer_row]:  # a better product killed (Cunningham et al. 2021)
+            model.counts["killed_better_products"] += 1
+        model.counts["killed_output"] += float(
+            st.revenue[row] * math.exp(st.pq[row]) / markets.trend(model))
         keep = people // 2
         inc.headcount[buyer_row] += keep
         labor.release(model, people - keep)
@@ -280,6 +286,9 @@ def _buyer(model, row: int, price: float, alive: np.ndarray,
     if ok.size == 0:
         return -1
     w = inc.appetite[ok]
+    g = st.group_tie[row]
+    if g >= 0 and model.p.group_cohesion > 0:  # group members prefer targets tied to the group
+        w = w * (1.0 + C.GROUP_PREFERENCE * model.p.group_cohesion * (inc.group[ok] == g))
     if w.sum() <= 0:
         return -1
     return int(choice(rng, ok, w / w.sum()))

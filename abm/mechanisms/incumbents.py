@@ -57,7 +57,7 @@ def graduate(model, row: int) -> None:
     startup = model.startups.pop(row)
     revenue = float(st.revenue[row])
     people = int(st.headcount[row])
-    group = int(model.inc.view("group").max()) + 1 if model.inc.n else 0
+    group = -1  # a new giant stands alone (it founds no business group)
     new = model.add_incumbent(sector=int(st.sector[row]), group=group, revenue=revenue,
                               cash=float(st.cash[row]), headcount=people,
                               productivity=revenue / max(people, 1), from_startup=True,

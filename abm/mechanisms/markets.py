@@ -147,10 +147,22 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     return demand
 
 
+def absorptive_capacity(model, buyer: int, row: int) -> float:
+    """What share of a better product's quality the buyer can take in (Cohen & Levinthal
+    1990): ``1 - w + w x (1 - exp(-stock / ABSORPTION_SCALE)) x fit``, ``w =
+    absorptive_capacity`` (the parameter), ``stock`` the buyer's innovation count and ``fit``
+    ``FIT_COMPLEMENTARY`` or ``FIT_DISRUPTIVE`` by the startup's technology."""
+    inc, st = model.inc, model.st
+    w = model.p.absorptive_capacity
+    fit = C.FIT_DISRUPTIVE if st.disruptive[row] else C.FIT_COMPLEMENTARY
+    own = 1.0 - math.exp(-float(inc.innovations[buyer]) / C.ABSORPTION_SCALE)
+    return 1.0 - w + w * own * fit
+
+
 def absorb(model, buyer: int, row: int) -> None:
     """Incumbent ``buyer`` integrates startup ``row``'s product line: its reach grows by the
-    startup's sales (base units) and its quality moves to the sales-weighted mix of the two
-    when the startup's product is better (what the buyer learns)."""
+    startup's sales (base units) and, when the startup's product is better, its quality moves
+    towards it by the sales-weighted share times its absorptive capacity."""
     inc, st = model.inc, model.st
     d = trend(model)
     own = float(inc.revenue[buyer])
@@ -159,7 +171,7 @@ def absorb(model, buyer: int, row: int) -> None:
         return
     gap = float(st.pq[row] - inc.pq[buyer])
     if gap > 0 and own + theirs > 0:
-        inc.pq[buyer] += theirs / (own + theirs) * gap
+        inc.pq[buyer] += theirs / (own + theirs) * gap * absorptive_capacity(model, buyer, row)
     inc.reach[buyer] = math.log(math.exp(inc.reach[buyer]) + theirs / d)
 
 

@@ -58,7 +58,7 @@ def step(model) -> None:
     mu = (0.03 * (p.tech_opportunity - 1.0) + C.QUALITY_GROWTH * (logq - C.QUALITY_PIVOT)
           + C.SCALE_UP * stage
           + 0.06 * p.accelerator_strength * ((stage <= 1) & private)
-          + 0.04 * partnered * (1.0 - 0.5 * p.nih_bias)
+          + 0.04 * partnered * (1.0 - 0.5 * model.inc.nih[np.maximum(st.partner[idx], 0)])
           + st.spill[idx])
     hc = st.headcount[idx]
     lrev = st.lrev[idx] + mu + C.GROWTH_NOISE * rng.standard_normal(idx.size)

@@ -4,10 +4,14 @@ A startup (seed or later, private, without a partner) forms a partnership with q
 ``PARTNER_HAZARD x openness x (1 - nih_bias/2) x (1 + 2 matching_programme)``, using the mean
 openness of its sector's incumbents, and 0.4 times that if its technology is disruptive
 (incumbents partner with complements, not threats). The partner is an incumbent of the same
-sector drawn with weight openness x revenue. While it lasts the incumbent pays a contract
-(PoC, joint development, supply) each quarter, the startup's growth drift rises
-(:mod:`abm.mechanisms.operations`), and joint innovations arrive that raise both the startup's and (less the not-invented-here
-bias) the incumbent's product quality by ``quality_step`` each. Partnerships dissolve with hazard ``PARTNER_DISSOLVE x (1 - group_cohesion/2)``
+sector drawn with weight openness x revenue (times :func:`preference` for a startup with a
+history: earlier partners and the members of the business group it is tied to weigh more).
+While it lasts the incumbent pays a contract (PoC, joint development, supply) each quarter, the
+startup's growth drift rises (:mod:`abm.mechanisms.operations`), and joint innovations arrive,
+at a rate that grows with the partnership's duration and the pair's earlier ties
+(:func:`learning`), that raise both the startup's and (less the incumbent's not-invented-here
+bias) the incumbent's product quality by ``quality_step`` each. A business-group member may
+fund its partner startup when its runway is short (:func:`group_funding`). Partnerships dissolve with hazard ``PARTNER_DISSOLVE x (1 - group_cohesion/2)``
 and end when either side exits. A startup has at most one live partner.
 """
 
@@ -29,12 +33,75 @@ def sector_mean(model, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def begin(model, row: int, inc_row: int) -> None:
-    st = model.st
+    st, inc = model.st, model.inc
     st.partner[row] = inc_row
     st.partner_since[row] = model.steps
     st.ever_partnered[row] = True
+    key = (row, inc_row)
+    st.prior_ties[row] = model.partner_history.get(key, 0)
+    model.partner_history[key] = st.prior_ties[row] + 1
+    if st.group_tie[row] < 0 and inc.group[inc_row] >= 0:
+        st.group_tie[row] = inc.group[inc_row]  # its first corporate partner's group
     model.counts["partnerships_formed"] += 1
     model.link(int(model.inc.uid[inc_row]), int(st.uid[row]), "partnership")
+
+
+def learning(model, rows: np.ndarray) -> np.ndarray:
+    """Relation-specific learning of the live partnerships of startups ``rows``: ``1 +
+    relational_learning x (log(1 + quarters together / 4) + earlier ties of the pair)``
+    (Dyer & Singh 1998)."""
+    st = model.st
+    together = np.maximum(model.steps - st.partner_since[rows], 0)
+    return 1.0 + model.p.relational_learning * (np.log1p(together / 4.0) + st.prior_ties[rows])
+
+
+def preference(model, row: int, cands: np.ndarray) -> np.ndarray:
+    """Weight multipliers a startup with a history gives incumbents ``cands``: ``1 +
+    PAST_PARTNER_PREFERENCE`` for an earlier partner, ``1 + GROUP_PREFERENCE x group_cohesion``
+    for a member of the business group it is tied to."""
+    inc, st = model.inc, model.st
+    mult = np.ones(cands.size)
+    hist = model.partner_history
+    for i, c in enumerate(cands.tolist()):
+        if (row, c) in hist:
+            mult[i] += C.PAST_PARTNER_PREFERENCE
+    g = st.group_tie[row]
+    if g >= 0:
+        mult += C.GROUP_PREFERENCE * model.p.group_cohesion * (inc.group[cands] == g)
+    return mult
+
+
+def group_funding(model, live: np.ndarray, partners: np.ndarray,
+                  rng: np.random.Generator) -> None:
+    """A business-group member funds its partner startup whose runway is short (fewer than
+    ``RUNWAY_TRIGGER`` quarters of net burn), with probability ``GROUP_FUNDING_HAZARD x
+    group_cohesion``: ``GROUP_FUNDING_ROUNDS`` of the next stage's round, at the startup's last
+    post-money, as equity the incumbent holds (the group's internal capital market)."""
+    p, st, inc = model.p, model.st, model.inc
+    if p.group_cohesion <= 0:
+        return
+    member = inc.group[partners] >= 0
+    if not member.any():
+        return
+    from .operations import unit_cost
+
+    net = st.headcount[live] * unit_cost(model) - st.revenue[live] * C.GROSS_MARGIN
+    short = member & (net > 0) & (st.cash[live] < C.RUNWAY_TRIGGER * net)
+    draw = rng.random(live.size) < C.GROUP_FUNDING_HAZARD * p.group_cohesion
+    for i in (short & draw).nonzero()[0]:
+        row, r = int(live[i]), int(partners[i])
+        stage = min(int(st.stage[row]) + 1, C.GROWTH)
+        amount = min(C.GROUP_FUNDING_ROUNDS * C.ROUND_SIZE[stage] * p.round_size_multiplier,
+                     0.5 * max(float(inc.cash[r]), 0.0))
+        if amount <= C.MIN_CHECK:
+            continue
+        startup = model.startups[row]
+        startup.dilute(max(float(st.valuation[row]), amount), {int(inc.uid[r]): amount})
+        inc.cash[r] -= amount
+        st.cash[row] += amount
+        st.valuation[row] = max(float(st.valuation[row]), amount) + amount
+        model.counts["group_injections"] += 1
+        model.link(int(inc.uid[r]), int(st.uid[row]), "investment")
 
 
 def end(model, row: int) -> None:
@@ -69,13 +136,15 @@ def step(model) -> None:
                     pay[i] -= back
         st.cash[live] += pay
         st.revenue[live] += pay
+        nih = inc.nih[partners]
         joint = rng.poisson(C.PARTNERSHIP_INNOVATION * np.sqrt(st.quality[live])
-                            * (1.0 - 0.5 * p.nih_bias))
+                            * (1.0 - 0.5 * nih) * learning(model, live))
         st.innovations[live] += joint
-        # joint work moves both products up the ladder; the incumbent absorbs less of it the
-        # stronger its not-invented-here bias
+        # joint work moves both products up the ladder (knowledge flows both ways); the
+        # incumbent absorbs less of it the stronger its not-invented-here bias
         st.pq[live] += p.quality_step * joint
-        np.add.at(inc.pq, partners, p.quality_step * joint * (1.0 - p.nih_bias))
+        np.add.at(inc.pq, partners, p.quality_step * joint * (1.0 - nih))
+        group_funding(model, live, partners, rng)
         model.stats["innovation_partnerships"] += float(joint.sum())
     # new partnerships
     cand = (active & (st.partner[:n] < 0) & (st.stage[:n] >= 1)).nonzero()[0]
@@ -97,6 +166,12 @@ def step(model) -> None:
         w = weight[in_s]
         if w.sum() <= 0:
             continue
-        picks = choice(rng, alive[in_s], w / w.sum(), rows.size)
+        cands = alive[in_s]
+        picks = choice(rng, cands, w / w.sum(), rows.size)
         for row, inc_row in zip(rows, picks):
-            begin(model, int(row), int(inc_row))
+            row = int(row)
+            if st.group_tie[row] >= 0 or st.ever_partnered[row]:
+                # a startup with a history: past partners and its group's members weigh more
+                wr = w * preference(model, row, cands)
+                inc_row = choice(rng, cands, wr / wr.sum())
+            begin(model, row, int(inc_row))
