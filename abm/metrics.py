@@ -148,6 +148,9 @@ def _exits(r: _Run, out: dict[str, float]) -> dict[str, float]:
     e["shelved"] = float(r.model.counts["shelved"])
     e["down_round_ipos"] = float(r.model.counts["down_round_ipos"])
     e["delistings"] = float(np.count_nonzero(r.st.delist_step[:r.n] > C.BURN_IN))
+    e["killed_better_products"] = float(r.model.counts["killed_better_products"])
+    e["killed_output"] = float(r.model.counts["killed_output"])
+    e["group_injections"] = float(r.model.counts["group_injections"])
     return e
 
 

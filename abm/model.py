@@ -251,8 +251,8 @@ class EcosystemModel(Model):
         sizes = rng.lognormal(0.0, 0.8, n_inc)
         sizes = sizes / sizes.mean() * C.INCUMBENT_REVENUE
         for i in range(n_inc):
-            self.add_incumbent(sector=i % p.n_sectors,
-                               group=int(rng.integers(n_groups)) if n_groups else -1,
+            g = int(rng.integers(max(n_groups, 1)))  # drawn even without groups (same stream)
+            self.add_incumbent(sector=i % p.n_sectors, group=g if n_groups else -1,
                                revenue=float(sizes[i]))
         self._draw_traits(rng)
         self.market.base = np.bincount(self.inc.view("sector"), weights=self.inc.view("revenue"),
@@ -310,15 +310,19 @@ class EcosystemModel(Model):
         """Incumbents' openness, appetite and not-invented-here bias drawn around the preset's
         values: ``Beta(m k, (1 - m) k)``, ``k = HETEROGENEITY_CONCENTRATION /
         incumbent_heterogeneity`` (mean ``m``; identical incumbents at heterogeneity 0)."""
+        from scipy.stats import beta
+
         het = self.p.incumbent_heterogeneity
         n = self.inc.n
-        if het <= 0 or n == 0:
-            return
-        k = C.HETEROGENEITY_CONCENTRATION / het
         for col in ("openness", "appetite", "nih"):
-            m = float(getattr(self.inc, col)[0])
-            if 0.0 < m < 1.0:
-                getattr(self.inc, col)[:n] = rng.beta(m * k, (1.0 - m) * k, n)
+            # one uniform per incumbent and trait whatever the values, so every preset draws
+            # the same stream (common random numbers: the same quantile in every regime)
+            u = rng.random(n)
+            m = float(getattr(self.inc, col)[0]) if n else 0.0
+            if het > 0 and 0.0 < m < 1.0:
+                k = min(C.HETEROGENEITY_CONCENTRATION / het, 1e3)
+                a, b = max(m * k, 1e-3), max((1.0 - m) * k, 1e-3)
+                getattr(self.inc, col)[:n] = np.clip(beta.ppf(u, a, b), 0.0, 1.0)
 
     def add_university(self, budget: float) -> University:
         uni = University(self, budget)

@@ -274,6 +274,15 @@ _LIST: tuple[Output, ...] = (
        "5+ years (FHK between and cross terms).", **_EXTRA_AFTER, low=None),
     _o("down_round_ipos", "Down-round IPOs", "IPOs", "count",
        "IPOs after the burn-in priced below the startup's last private post-money.", **_EXTRA),
+    _o("killed_better_products", "Better products shelved", "products", "count",
+       "Shelved acquisitions whose product was better than the buyer's (killer "
+       "acquisitions), over the whole run.", **_EXTRA),
+    _o("killed_output", "Real output shelved", "real M per quarter", "money",
+       "Sum over shelved acquisitions of the product's real output when it was shelved, over "
+       "the whole run.", **_EXTRA),
+    _o("group_injections", "Group injections", "investments", "count",
+       "Business-group members' investments in their partner startups (internal capital "
+       "market), over the whole run.", **_EXTRA),
     _o("delistings", "Delistings", "firms", "count",
        "Listed startups that ran out of cash and were delisted after the burn-in.", **_EXTRA),
     # -- time series only (per step) ----------------------------------------------------------

@@ -122,6 +122,7 @@ def test_shelved_product_leaves_the_market():
 
 def test_integrated_product_line_joins_the_buyer():
     m = _sector_model()
+    m.p = m.p.replace(absorptive_capacity=0.0)  # every buyer absorbs fully (7.8)
     buyer = 0
     m.inc.cash[buyer] += B.mint(m, 1e5)
     s = B.add_startup(m, sector=0, disruptive=True, revenue=300.0, headcount=3000, stage=3)
