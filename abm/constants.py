@@ -227,6 +227,11 @@ acquisition price's drift); declared range [0.25, 1.0]."""
 FLAT_ROUND_BAND = 0.05
 """A round priced within +-5% of the previous post-money counts as flat (below: a down round;
 only for the ``flat_round_share`` statistic)."""
+ROUND_ANCHOR_WEIGHT = 0.5
+"""Weight of the company's own traction-moved last price (against the stage's typical price)
+in the log pre-money of a follow-up round: investors price step-ups on progress since the last
+round (Gornall & Strebulaev 2020 on round-to-round pricing; Carta step-up data); declared range
+[0, 1]."""
 ROUND_MARKET_ELASTICITY = 0.5
 """Private round prices follow the public market: the pre-money is multiplied by
 ``exp(ROUND_MARKET_ELASTICITY x heat)`` (venture valuations co-move with public comparables:

@@ -284,7 +284,7 @@ _LIST: tuple[Output, ...] = (
     _s("deal_multiple_above_10_share", "Deals returning above 10x",
        "Share of ended fund positions whose proceeds exceeded ten times their cost.",
        **_EXTRA_AFTER),
-    _o("deal_multiple_tail_exponent", "Deal-multiple tail exponent", "", "exponent",
+    _o("deal_multiple_tail_exponent", "Deal-multiple tail exponent", "exponent", "exponent",
        "Pareto (Hill, maximum-likelihood) exponent of the multiples of ended positions above "
        "1x; 0 with fewer than 10.", **_EXTRA_AFTER),
     _s("secondary_deal_share", "Deals ended by secondary sale",
@@ -308,7 +308,7 @@ _LIST: tuple[Output, ...] = (
     _o("fund_irr_median", "Median fund IRR (net)", "per year", "rate",
        "Median, over closed funds, of the annualised IRR of the LPs' quarterly net cash flows.",
        **_EXTRA, low=-1.0),
-    _o("fund_return_persistence", "Fund return persistence", "", "index",
+    _o("fund_return_persistence", "Fund return persistence", "Spearman rho", "index",
        "Spearman rank correlation of the net TVPI of successive closed funds of one manager; 0 "
        "with fewer than 3 pairs.", **_EXTRA, low=-1.0, high=1.0),
     _s("cvc_strategic_share", "Strategic CVC outcomes",

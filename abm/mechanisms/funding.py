@@ -293,14 +293,21 @@ def price(model, row: int, stage: int, signal: float) -> float:
     the merit it reads) and the public market (``ipo_heat``): ``PRE_MONEY[stage] x
     round_size_multiplier x exp(VALUATION_ELASTICITY x max(signal - SCREEN_BAR[stage],
     EXCESS_LOW) + ROUND_MARKET_ELASTICITY x ipo_heat)``, at least
-    ``REVENUE_MULTIPLE_FLOOR`` x annual revenue. Nothing ties it to the previous post-money:
-    down and flat rounds happen when the reading or the market is weaker than at the last
-    round."""
+    ``REVENUE_MULTIPLE_FLOOR`` x annual revenue. A startup that raised before is also priced
+    on its last post-money moved with traction since (:func:`abm.mechanisms.funds.mark`): the
+    log pre-money is ``(1 - ROUND_ANCHOR_WEIGHT)`` x the stage price's log plus
+    ``ROUND_ANCHOR_WEIGHT`` x the mark's log (before the market term). Nothing floors it at the
+    previous post-money: down and flat rounds happen when traction, the lead's reading or the
+    market is weaker than at the last round."""
+    st = model.st
     excess = max(signal - C.SCREEN_BAR[stage], C.EXCESS_LOW)  # no upper limit (ODD 7.16)
-    pre = (C.PRE_MONEY[stage] * model.p.round_size_multiplier
-           * math.exp(C.VALUATION_ELASTICITY * excess
-                      + C.ROUND_MARKET_ELASTICITY * model.ipo_heat))
-    return max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * float(model.st.revenue[row]))
+    log_pre = (math.log(C.PRE_MONEY[stage] * model.p.round_size_multiplier)
+               + C.VALUATION_ELASTICITY * excess)
+    if st.raised[row] > 0 and st.valuation[row] > 0:  # anchored on the traction-moved last price
+        w = C.ROUND_ANCHOR_WEIGHT
+        log_pre = (1.0 - w) * log_pre + w * math.log(F.mark(model, row))
+    pre = math.exp(log_pre + C.ROUND_MARKET_ELASTICITY * model.ipo_heat)
+    return max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * float(st.revenue[row]))
 
 
 _NO_POOL: tuple[list, np.ndarray, np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0),

@@ -284,17 +284,17 @@ def receive(model, fund, row: int, cash: float = 0.0, in_kind: float = 0.0,
     parent = fund.parent
     strategic = parent is not None and int(model.st.partner[row]) == parent.row
     model.deals.append((model.steps, cost, cash + in_kind, route, fund.row, row, strategic))
+    # (the waterfall reads what was distributed before this deal: book it after)
     if in_kind > 0:
-        fund.distributed_in_kind += in_kind
         distribute(model, fund, in_kind, cash=False)
+        fund.distributed_in_kind += in_kind
     if cash > 0:
-        secondary = route == C.DEAL_SECONDARY
-        if secondary:
-            fund.residual += cash
+        if route == C.DEAL_SECONDARY:
             fund.lp_secondary += distribute(model, fund, cash, cash=True, recycle=False)
+            fund.residual += cash
         else:
-            fund.distributed += cash
             distribute(model, fund, cash, cash=True)
+            fund.distributed += cash
 
 
 def lock_up(model, fund, row: int, listing_post: float, listing_annual: float) -> None:
