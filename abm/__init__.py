@@ -7,7 +7,7 @@ funding, partnerships, acquisitions, IPOs and hiring. Regimes (``silicon_valley`
     >>> from abm import EcosystemModel
     >>> model = EcosystemModel(preset="korea", seed=7, scale=0.2).run(12)
     >>> sorted(model.summary())[:3]
-    ['acquihires', 'cvc_deal_share', 'deal_multiple_below_1_share']
+    ['acquihires', 'cvc_deal_share', 'cvc_financial_multiple']
 """
 
 from importlib import import_module

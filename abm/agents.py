@@ -278,23 +278,44 @@ class VCFund(Agent):
         self.gov_commitment = gov_commitment
         self.generation = generation
         self.portfolio: dict[int, float] = {}
-        """Startup row -> cost basis of positions still held."""
+        """Startup row -> cost basis of positions still held (locked-up listed ones included)."""
+        self.locked: dict[int, tuple[int, float, float]] = {}
+        """Listed startup row -> ``(lock-up end step, listing post-money, annual revenue at
+        the listing)`` of shares held through the IPO lock-up (on the cap table until then)."""
         self.invested = 0.0
         self.fees = 0.0
         self.distributed = 0.0
-        """Cash returned to LPs from exits."""
+        """Cash realised from positions (acquisitions, secondary sales), gross of carry."""
         self.distributed_in_kind = 0.0
-        """Value of listed shares distributed to LPs after IPOs."""
+        """Value of listed shares distributed at lock-up ends, gross of carry."""
         self.residual = 0.0
+        """Cash secondary buyers paid for the positions left when the fund ended."""
+        self.lp_distributed = 0.0
+        """What reached the LPs (cash and in kind), net of carried interest."""
+        self.lp_secondary = 0.0
+        """The LPs' part of the secondary sale at the fund's end (in ``lp_distributed``)."""
+        self.carry = 0.0
+        """Carried interest paid to the GP (cash and in kind)."""
+        self.hurdle = 0.0
+        """Hurdle balance: LP capital called plus the preferred return accrued on it, minus
+        what LPs received (the waterfall pays carry once it is <= 0)."""
+        self.hurdle_step = model.steps
+        """Step up to which ``hurdle`` has accrued."""
+        self.flows: dict[int, float] = {}
+        """The LPs' net cash flow by step: capital called (negative, investments and fees)
+        and distributions net of carry (positive)."""
         self.closed = False
         self.raised_successor = False
         self._pace_key: tuple = ()
         self._pace = 0.0
+        self.signal = 0.0
+        """Its reading of the last pitch it screened (the lead's sets the round's price)."""
 
     # -- life cycle ------------------------------------------------------------------------
     @property
     def evergreen(self) -> bool:
-        """Corporate funds are evergreen balance-sheet vehicles topped up by their parent."""
+        """Corporate funds have no fixed life: balance-sheet vehicles topped up by their
+        parent, wound down when the parent exits or decides to (``cvc_wind_down``, 7.2)."""
         return self.kind == "corporate"
 
     def _status(self) -> tuple[bool, int, bool]:
@@ -317,23 +338,61 @@ class VCFund(Agent):
         return self.invested + self.fees
 
     def nav(self) -> float:
-        """Value of positions still held, at their latest valuation."""
-        st = self.model.st
+        """Mark of the positions still held (gross): private ones at their traction-moved
+        last post-money (:func:`abm.mechanisms.funds.mark`), locked-up listed ones at the
+        listed firm's value (:func:`abm.mechanisms.funds.listed_value`)."""
+        from .mechanisms import funds as F
+
+        model = self.model
         total = 0.0
         for row in self.portfolio:
-            status = st.status[row]
-            if status == C.ACTIVE or status == C.PUBLIC:
-                startup = self.model.startups.get(row)
-                if startup is not None:
-                    total += startup.cap_table.get(self.unique_id, 0.0) * st.valuation[row]
+            total += F.position_value(model, self, row)
         return total
 
+    def gross_multiple(self) -> float:
+        """(everything realised + NAV) / invested: the multiple on invested capital before
+        fees and carry (0 with nothing invested)."""
+        if self.invested <= 0:
+            return 0.0
+        held = 0.0 if self.closed else self.nav()
+        return (self.distributed + self.distributed_in_kind + self.residual + held) \
+            / self.invested
+
+    def dpi(self) -> float:
+        """Distributions to LPs (net of carry, cash and in kind) / paid-in capital."""
+        return self.lp_distributed / self.paid_in if self.paid_in > 0 else 0.0
+
+    def dpi_before_secondaries(self) -> float:
+        """DPI from exits only: LP distributions before the closing secondary sale."""
+        return (self.lp_distributed - self.lp_secondary) / self.paid_in \
+            if self.paid_in > 0 else 0.0
+
     def tvpi(self) -> float:
-        """(distributions + held value) / paid-in capital; residual value once closed."""
+        """Net TVPI: (LP distributions + the LPs' share of NAV after the carry a liquidation
+        at NAV would pay) / paid-in capital (investments plus fees). Equals DPI once closed."""
         if self.paid_in <= 0:
             return 0.0
-        held = self.residual if self.closed else self.nav()
-        return (self.distributed + self.distributed_in_kind + held) / self.paid_in
+        held = 0.0
+        if not self.closed:
+            nav = self.nav()
+            if nav > 0:
+                from .mechanisms import funds as F
+
+                held = F.split(self, nav, self.model.steps)[0]
+        return (self.lp_distributed + held) / self.paid_in
+
+    def irr(self) -> float:
+        """Annualised IRR of the LPs' net quarterly cash flows (:func:`abm.mechanisms.funds.irr`;
+        unrealised NAV counts as a final distribution while the fund lives)."""
+        from .mechanisms import funds as F
+
+        flows = dict(self.flows)
+        if not self.closed:
+            nav = self.nav()
+            if nav > 0:
+                now = self.model.steps
+                flows[now] = flows.get(now, 0.0) + F.split(self, nav, now)[0]
+        return F.irr(flows)
 
     def screen(self, merit: float, startup_row: int, rng: np.random.Generator,
                stage: int, z: float | None = None) -> bool:
@@ -370,7 +429,8 @@ class VCFund(Agent):
             bar -= C.CVC_BAR_EASE * w
         elif kind == "government":
             bar -= C.GOV_BAR_EASE
-        if kind == "corporate":  # evergreen: no deployment schedule (pacing() is 0)
+        self.signal = signal  # what it read: a lead prices the round on it (funding 7.7)
+        if kind == "corporate":  # no deployment schedule (pacing() is 0)
             return signal > bar
         return signal > bar - self.pacing()
 

@@ -112,7 +112,29 @@ MIN_RAISE = 0.5
 """A round closes only if at least this share of its target is committed."""
 UNICORN = 1000.0
 IPO_MULTIPLE = 6.0
-"""IPO valuation as a multiple of annual revenue."""
+"""IPO pre-money as a multiple of annual revenue in a neutral market (no recent after-market
+returns, no growth since the last round). Median EV/revenue of US tech IPOs, 1980-2020, is
+about 4-8x (Ritter, IPO statistics); declared range [3, 12]."""
+IPO_NOISE = 0.4
+"""s.d. of the log noise of an IPO's revenue multiple (dispersion of EV/revenue among US tech
+IPOs of a year, Ritter's statistics: an interquartile range of about a factor 1.7, s.d. of logs
+about 0.4); declared range [0.1, 0.8]."""
+IPO_HEAT_ELASTICITY = 2.0
+"""How much the market's recent IPO returns raise the multiple: ``exp(IPO_HEAT_ELASTICITY x
+heat)``, ``heat`` the moving average of log after-market returns at lock-up ends (hot-issue
+markets: Ibbotson & Jaffe 1975, Lowry 2003, valuations rise after good after-market returns);
+declared range [0, 4]."""
+IPO_HEAT_MEMORY = 0.3
+"""Weight of this quarter's after-market returns in ``heat`` (an exponential moving average;
+each quarter without lock-up ends the old value decays by ``1 - IPO_HEAT_MEMORY``); declared
+range [0.1, 0.6] (hot markets last about 1-3 years, Lowry 2003)."""
+IPO_GROWTH_ELASTICITY = 1.0
+"""How much revenue growth raises the multiple: ``exp(IPO_GROWTH_ELASTICITY x g)``, ``g`` the
+annualised log growth of traction since the last round (public SaaS multiples roughly double
+between 20% and 60% growth, e.g. Bessemer Cloud Index); declared range [0, 2]."""
+LOCKUP_QUARTERS = 2
+"""IPO lock-up: pre-IPO holders may not sell for 180 days (2 quarters) after the listing, the
+US norm (Field & Hanka 2001); funds distribute their shares in kind when it ends."""
 IPO_FLOAT = 0.2
 """New shares sold at an IPO as a share of pre-money."""
 IPO_SELLDOWN = 0.1
@@ -198,6 +220,17 @@ INVEST_PERIOD = 20
 FOLLOW_ON_END = FUND_LIFE - 4
 """A closed-end fund follows on in its companies until this many steps after its vintage."""
 MGMT_FEE = 0.02 / STEPS_PER_YEAR
+"""Quarterly management fee: 2% a year of commitments during the investing period, then of
+the cost of positions still held (invested capital); Metrick & Yasuda (2010): the median VC
+fund charges 2% a year, about half step down after the investing period, mostly by
+changing the basis to invested capital. Declared range [1.5%, 2.5%] a year."""
+CARRY = 0.20
+"""Carried interest: the GP's share of profits once LPs have their capital and the hurdle
+back (Metrick & Yasuda 2010: 20% in 95% of VC funds); declared range [0.15, 0.30]."""
+HURDLE = 0.08
+"""Preferred return (hurdle) a year, compounded on LP capital not yet returned (Metrick &
+Yasuda 2010: 8% where a hurdle exists); declared range [0, 0.10]. The waterfall is European
+(whole fund) with a full (100%) GP catch-up; carry is only for independent funds."""
 FUND_SIZE = 400.0
 """Mean size of a first-time independent fund (M, times round size multiplier)."""
 MAX_CHECK_SHARE = 0.1
@@ -211,7 +244,40 @@ PACING_BEHIND_MAX = 0.6
 """Pacing raises a fund's bar by at most ``PACING_AHEAD_MAX`` and lowers it by at most
 ``PACING_BEHIND_MAX``."""
 RESIDUAL_DISCOUNT = 0.5
-"""Secondary-sale discount on holdings left when a fund ends."""
+"""Price a secondary buyer pays for holdings left when a fund ends, as a share of their mark
+(tail-end secondaries of old VC funds trade at 40-60% of NAV: Nadauld et al. 2019, Jefferies
+secondary market reviews); declared range [0.3, 0.9]."""
+MARK_TRACTION = 0.5
+"""A private position is marked at its last post-money times ``exp(MARK_TRACTION x (lrev -
+lrev_at_round))``: traction since the round moves the mark (the same elasticity as the
+acquisition price's drift); declared range [0.25, 1.0]."""
+FLAT_ROUND_BAND = 0.05
+"""A round priced within +-5% of the previous post-money counts as flat (below: a down round;
+only for the ``flat_round_share`` statistic)."""
+ROUND_ANCHOR_WEIGHT = 0.5
+"""Weight of the company's own traction-moved last price (against the stage's typical price)
+in the log pre-money of a follow-up round: investors price step-ups on progress since the last
+round (Gornall & Strebulaev 2020 on round-to-round pricing; Carta step-up data); declared range
+[0, 1]."""
+ROUND_MARKET_ELASTICITY = 0.5
+"""Private round prices follow the public market: the pre-money is multiplied by
+``exp(ROUND_MARKET_ELASTICITY x heat)`` (venture valuations co-move with public comparables:
+Gompers & Lerner 2000); declared range [0, 1]."""
+
+# -- realised deals (model.deals route codes) ----------------------------------------------
+DEAL_SALE = 0
+"""A position sold for cash in an acquisition."""
+DEAL_LISTED = 1
+"""Listed shares distributed in kind at the end of the lock-up (valued at the listed firm's
+value then)."""
+DEAL_WRITE_OFF = 2
+"""A position written off when the startup failed (0x)."""
+DEAL_DELISTED = 3
+"""Listed shares still locked up when the firm was delisted (0x)."""
+DEAL_SECONDARY = 4
+"""A position sold to secondary buyers when the fund ended (or a corporate fund was wound
+down)."""
+DEAL_ROUTES = ("sale", "listed", "write_off", "delisted", "secondary")
 
 # -- labour and universities --------------------------------------------------------------
 IDLE_SHARE = 0.03

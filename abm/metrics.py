@@ -176,24 +176,82 @@ def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
     return f
 
 
-def _returns(r: _Run, out: dict[str, float]) -> dict[str, float]:
-    """Returns of realised fund positions after the burn-in and of closed funds."""
-    model = r.model
+def pareto_exponent_above(x: np.ndarray, x_min: float = 1.0, k_min: int = 10) -> float:
+    """Maximum-likelihood (Hill) exponent of a Pareto tail above ``x_min``:
+    ``n / sum(log(x_i / x_min))`` over the ``n`` values above ``x_min``; 0 if ``n < k_min``."""
+    x = np.asarray(x, dtype=float)
+    tail = x[x > x_min]
+    if tail.size < k_min:
+        return 0.0
+    s = float(np.log(tail / x_min).sum())
+    return float(tail.size / s) if s > 0 else 0.0
+
+
+def _deals(model) -> np.ndarray:
+    """Positions ended after the burn-in with positive cost: rows of ``model.deals``."""
     deals = model.deals.to_array()
-    deals = deals[(deals[:, 0] > C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
-    g: dict[str, float] = {}
+    return deals[(deals[:, 0] > C.BURN_IN) & (deals[:, 1] > 0)]
+
+
+def _returns(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """Deal outcomes after the burn-in (every ended position: exits, write-offs, delistings,
+    secondary sales), round pricing, and the LPs' view of closed funds."""
+    model = r.model
+    deals = _deals(model)
+    g: dict[str, float] = {"deals_ended": float(deals.shape[0])}
     if deals.shape[0]:
-        mult = deals[:, 1] / deals[:, 0]
+        cost, proceeds = deals[:, 1], deals[:, 2]
+        mult = proceeds / cost
         g["deal_multiple_below_1_share"] = float(np.mean(mult < 1.0))
-        proceeds = np.sort(deals[:, 1])[::-1]
-        top = max(1, int(math.ceil(0.1 * proceeds.size)))
-        g["top_decile_deal_return_share"] = _ratio(proceeds[:top].sum(), proceeds.sum())
+        g["deal_multiple_above_10_share"] = float(np.mean(mult > 10.0))
+        best = np.sort(proceeds)[::-1]
+        top = max(1, int(math.ceil(0.1 * best.size)))
+        g["top_decile_deal_return_share"] = _ratio(best[:top].sum(), best.sum())
+        g["deal_multiple_tail_exponent"] = pareto_exponent_above(mult)
+        g["secondary_deal_share"] = float(np.mean(deals[:, 3] == C.DEAL_SECONDARY))
     else:
-        g["deal_multiple_below_1_share"] = 0.0
-        g["top_decile_deal_return_share"] = 0.0
-    tvpis = [f.tvpi() for f in model.funds if f.closed and not f.evergreen and f.paid_in > 0]
-    g["fund_tvpi_median"] = _median(np.asarray(tvpis))
+        for k in ("deal_multiple_below_1_share", "deal_multiple_above_10_share",
+                  "top_decile_deal_return_share", "deal_multiple_tail_exponent",
+                  "secondary_deal_share"):
+            g[k] = 0.0
+    counts = model.counts
+    g["down_round_share"] = _ratio(counts["down_rounds"], counts["priced_rounds"])
+    g["flat_round_share"] = _ratio(counts["flat_rounds"], counts["priced_rounds"])
+    closed = [f for f in model.funds if f.closed and not f.evergreen and f.paid_in > 0]
+    g["funds_closed"] = float(len(closed))
+    g["fund_tvpi_median"] = _median(np.asarray([f.tvpi() for f in closed]))
+    g["fund_dpi_median"] = _median(np.asarray([f.dpi_before_secondaries() for f in closed]))
+    g["fund_gross_multiple_median"] = _median(np.asarray([f.gross_multiple() for f in closed]))
+    g["fund_irr_median"] = _median(np.asarray([f.irr() for f in closed]))
+    g["fund_return_persistence"] = return_persistence(closed)
+    # corporate funds: strategic outcomes beside financial ones
+    corp = deals[model.fund_table.corporate[deals[:, 4].astype(np.int64)]] if deals.size \
+        else deals
+    if corp.shape[0]:
+        parent = model.fund_table.parent[corp[:, 4].astype(np.int64)]
+        acquirer = r.st.acquirer[corp[:, 5].astype(np.int64)]
+        strategic = (corp[:, 6] > 0) | ((parent >= 0) & (acquirer == parent))
+        g["cvc_strategic_share"] = float(np.mean(strategic))
+        g["cvc_financial_multiple"] = _ratio(float(corp[:, 2].sum()), float(corp[:, 1].sum()))
+    else:
+        g["cvc_strategic_share"] = 0.0
+        g["cvc_financial_multiple"] = 0.0
     return g
+
+
+def return_persistence(funds: list) -> float:
+    """Spearman rank correlation of the net TVPI of a manager's fund with that of its next
+    fund, over pairs of successive closed funds of one manager (Kaplan & Schoar 2005); 0 with
+    fewer than 3 pairs or no variation."""
+    by = {(f.manager, f.generation): f.tvpi() for f in funds if f.kind == "independent"}
+    pairs = [(v, by[(m, gen + 1)]) for (m, gen), v in by.items() if (m, gen + 1) in by]
+    if len(pairs) < 3:
+        return 0.0
+    a, b = np.array(pairs).T
+    if np.ptp(a) <= 0 or np.ptp(b) <= 0:
+        return 0.0
+    rho = sps.spearmanr(a, b).statistic
+    return float(rho) if np.isfinite(rho) else 0.0
 
 
 def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
@@ -414,13 +472,13 @@ def samples(model) -> dict[str, np.ndarray]:
     """Raw values behind the distribution figures of a report.
 
     Returns:
-        ``deal_multiple``: proceeds over cost of the fund positions realised with positive
-        cost from step ``BURN_IN`` on; ``startup_size`` and ``incumbent_size``: headcounts of
-        operating startups and live incumbents at the end (floats).
+        ``deal_multiple``: proceeds over cost of the fund positions ended with positive
+        cost after the burn-in (every route: exits, write-offs, delistings, secondary sales);
+        ``startup_size`` and ``incumbent_size``: headcounts of operating startups and live
+        incumbents at the end (floats).
     """
-    deals = model.deals.to_array()
-    deals = deals[(deals[:, 0] >= C.BURN_IN) & (deals[:, 1] > 0)][:, 1:]
-    return {"deal_multiple": deals[:, 1] / deals[:, 0] if deals.size else np.zeros(0),
+    deals = _deals(model)
+    return {"deal_multiple": deals[:, 2] / deals[:, 1] if deals.size else np.zeros(0),
             "startup_size": model.st.headcount[live_rows(model)].astype(float),
             "incumbent_size": model.inc.headcount[np.flatnonzero(
                 model.inc.view("alive"))].astype(float)}

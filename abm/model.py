@@ -183,6 +183,9 @@ class EcosystemModel(Model):
         """Whether the IPO window is open this quarter (a two-state Markov chain)."""
         self.lp_carry = 0.0
         """LP money of past quarters not yet placed in a fund (not yet committed)."""
+        self.ipo_heat = 0.0
+        """Moving average of log after-market returns of IPOs at their lock-up ends: the
+        market signal in IPO and round prices (:func:`abm.mechanisms.funds.release_lockups`)."""
         self.next_manager = 1
         """Id the next new fund management team gets."""
         self.market = Market(self.p.n_sectors)
@@ -198,15 +201,19 @@ class EcosystemModel(Model):
                                "corporate": np.bool_, "government": np.bool_,
                                "independent": np.bool_})
         """(step, stage, amount, has_corporate, has_government, has_independent) per round."""
-        self.deals = Records({"step": np.int32, "cost": np.float64, "proceeds": np.float64})
-        """(step, cost, proceeds) per realised fund position."""
+        self.deals = Records({"step": np.int32, "cost": np.float64, "proceeds": np.float64,
+                              "route": np.int8, "fund": np.int32, "startup": np.int32,
+                              "strategic": np.bool_})
+        """(step, cost, proceeds, route, fund row, startup row, strategic) per ended fund
+        position (route: ``constants.DEAL_ROUTES``; :func:`abm.mechanisms.funds.receive`)."""
         self.commitments: list[tuple[int, str, float]] = []
         """(step, source, amount) per new fund commitment (private_lp, government, corporate)."""
         self.innovators: dict[int, dict[int, float]] = {}
         """Cumulative innovation count by innovator id, snapshotted every 10 steps."""
         self.counts = {"job_moves": 0.0, "partnerships_formed": 0, "new_incumbents": 0,
                        "incumbents_displaced": 0, "acquihires": 0, "shelved": 0,
-                       "delisted": 0, "down_round_ipos": 0,
+                       "delisted": 0, "down_round_ipos": 0, "priced_rounds": 0,
+                       "down_rounds": 0, "flat_rounds": 0, "cvc_wound_down": 0,
                        "group_injections": 0, "killed_better_products": 0,
                        "killed_output": 0.0}
         """Run totals of events the summary reports as counts."""

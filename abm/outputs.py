@@ -182,12 +182,13 @@ _LIST: tuple[Output, ...] = (
     _s("gov_share_of_vc_commitments", "Government share of fund commitments",
        "Government money over all new fund commitments.", **_AFTER),
     _s("deal_multiple_below_1_share", "Deals returning below 1x",
-       "Share of realised fund positions whose proceeds were below their cost.", **_AFTER),
+       "Share of ended fund positions (exits, write-offs, delistings, secondary sales) whose "
+       "proceeds were below their cost.", **_AFTER),
     _s("top_decile_deal_return_share", "Proceeds from the best 10% of deals",
-       "Share of all realised proceeds from the best tenth of deals.", **_AFTER),
-    _o("fund_tvpi_median", "Median fund TVPI", "x paid-in", "index",
-       "Median final TVPI of closed independent and government funds (whenever they closed).",
-       **_REQUIRED),
+       "Share of all proceeds of ended positions from the best tenth of deals.", **_AFTER),
+    _o("fund_tvpi_median", "Median fund TVPI (net)", "x paid-in", "index",
+       "Median final TVPI of closed independent and government funds (whenever they closed), "
+       "net of fees and carried interest.", **_REQUIRED),
     # -- firm dynamics and labour (summary) ---------------------------------------------------
     _o("entry_rate", "Entry rate", "per firm per year", "rate",
        "Startups founded per year over the mean number of firms.", **_AFTER),
@@ -285,6 +286,45 @@ _LIST: tuple[Output, ...] = (
        "market), over the whole run.", **_EXTRA),
     _o("delistings", "Delistings", "firms", "count",
        "Listed startups that ran out of cash and were delisted after the burn-in.", **_EXTRA),
+    # -- deal outcomes, round pricing and fund returns (summary) ------------------------------
+    _o("deals_ended", "Deals ended", "positions", "count",
+       "Fund positions with positive cost that ended after the burn-in, by any route.",
+       **_EXTRA_AFTER),
+    _s("deal_multiple_above_10_share", "Deals returning above 10x",
+       "Share of ended fund positions whose proceeds exceeded ten times their cost.",
+       **_EXTRA_AFTER),
+    _o("deal_multiple_tail_exponent", "Deal-multiple tail exponent", "exponent", "exponent",
+       "Pareto (Hill, maximum-likelihood) exponent of the multiples of ended positions above "
+       "1x; 0 with fewer than 10.", **_EXTRA_AFTER),
+    _s("secondary_deal_share", "Deals ended by secondary sale",
+       "Share of ended positions sold to secondary buyers when their fund ended.",
+       **_EXTRA_AFTER),
+    _s("down_round_share", "Down rounds",
+       "Share of rounds in startups that had raised before whose pre-money was more than 5% "
+       "below the previous post-money.", **_EXTRA_AFTER),
+    _s("flat_round_share", "Flat rounds",
+       "Share of rounds in startups that had raised before priced within 5% of the previous "
+       "post-money.", **_EXTRA_AFTER),
+    _o("funds_closed", "Funds closed", "funds", "count",
+       "Closed independent and government funds with paid-in capital (whenever they closed).",
+       **_EXTRA),
+    _o("fund_dpi_median", "Median fund DPI from exits", "x paid-in", "index",
+       "Median, over closed funds, of distributions to LPs net of carry from exits (before the "
+       "closing secondary sale) over paid-in capital.", **_EXTRA),
+    _o("fund_gross_multiple_median", "Median fund gross multiple", "x invested", "index",
+       "Median, over closed funds, of all realised proceeds (gross of fees and carry) over "
+       "invested capital.", **_EXTRA),
+    _o("fund_irr_median", "Median fund IRR (net)", "per year", "rate",
+       "Median, over closed funds, of the annualised IRR of the LPs' quarterly net cash flows.",
+       **_EXTRA, low=-1.0),
+    _o("fund_return_persistence", "Fund return persistence", "Spearman rho", "index",
+       "Spearman rank correlation of the net TVPI of successive closed funds of one manager; 0 "
+       "with fewer than 3 pairs.", **_EXTRA, low=-1.0, high=1.0),
+    _s("cvc_strategic_share", "Strategic CVC outcomes",
+       "Share of corporate funds' ended positions whose startup partnered with or was acquired "
+       "by the fund's parent (technology that reached the parent).", **_EXTRA_AFTER),
+    _o("cvc_financial_multiple", "CVC deal multiple", "x cost", "index",
+       "Proceeds over cost of corporate funds' ended positions.", **_EXTRA_AFTER),
     # -- time series only (per step) ----------------------------------------------------------
     _o("active_startups", "Active startups", "startups", "count",
        "Startups with status active.", **_SERIES, live="now"),

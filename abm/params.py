@@ -168,6 +168,11 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Share of incumbents that run a corporate venture capital (CVC) fund."),
     _p("cvc_allocation", 0.0012, 0.0, 0.05, "share of revenue per year", "finance",
        "Share of a CVC parent's annual revenue committed to its fund each year."),
+    _p("cvc_wind_down", 0.02, 0.0, 0.2, "probability per quarter", "finance",
+       "Quarterly hazard that a parent with a full balance sheet winds its corporate fund down "
+       "(up to twice that as its cash falls short; parents without one start one at a rate "
+       "keeping cvc_share_of_incumbents). CVC programmes are unstable, most end within a "
+       "decade (Gompers & Lerner 2000; Dushnitsky & Lenox 2006)."),
     _p("cvc_strategic_weight", 0.5, 0.0, 1.0, "index", "finance",
        "Weight corporate funds put on strategic fit (parent's sector, complementary tech)."),
     _p("successor_fund_bar", 1.1, 0.5, 3.0, "interim TVPI", "finance",

@@ -62,11 +62,14 @@ def test_acquisition_pays_the_cap_table_exactly(mode):
         assert f in m.founder_pool and f.startup == -1 and f.exited == 1 and not f.last_failed
     # the independent fund passes its share on to LPs, the CVC recycles it
     assert vc.distributed == _approx(table[vc.unique_id] * price)
-    assert B.sunk(m, "lp_distributions") - lp_before == _approx(table[vc.unique_id] * price)
+    # European waterfall: LPs get their 3 back, the GP 20% of the profit (full catch-up)
+    proceeds = table[vc.unique_id] * price
+    assert B.sunk(m, "lp_distributions") - lp_before == _approx(3.0 + 0.8 * (proceeds - 3.0))
+    assert B.sunk(m, "carried_interest") == _approx(0.2 * (proceeds - 3.0))
     assert cvc.distributed == _approx(table[cvc.unique_id] * price)
     assert cvc.cash - cvc_cash == _approx(table[cvc.unique_id] * price)
     assert row not in vc.portfolio and row not in cvc.portfolio
-    realised = [(cost, proceeds) for (t, cost, proceeds) in m.deals if t == m.steps]
+    realised = [(cost, proceeds) for (t, cost, proceeds, *_) in m.deals if t == m.steps]
     assert sorted(realised) == sorted([(3.0, _approx(table[vc.unique_id] * price)),
                                        (1.0, _approx(table[cvc.unique_id] * price))])
     # the option pool residual goes to employees
@@ -181,7 +184,8 @@ def test_startup_without_cash_and_round_fails():
     assert st.status[ok.row] == C.ACTIVE
     assert st.headcount[row] == 0 and st.revenue[row] == 0.0 and st.cash[row] == 0.0
     assert m.idle == idle_mid + hc
-    assert (30, 1.0, 0.0) in m.deals and row not in old.portfolio
+    assert tuple(m.deals[-1][:4]) == (30, 1.0, 0.0, C.DEAL_WRITE_OFF)  # a 0x deal
+    assert row not in old.portfolio
     assert not m.graph.has_node(uid)
     assert row not in m.startups
     for f in founders:
@@ -228,14 +232,20 @@ def test_ipo_threshold_listing_and_payouts():
     assert big.row in m.startups  # listed firms keep operating
     post = st.valuation[big.row]
     pre = post / (1.0 + C.IPO_FLOAT)
-    assert pre >= 100.0 - 1e-9  # never below its last post-money
     assert st.cash[big.row] - cash_before == _approx(C.IPO_FLOAT * pre)
     keep = pre / post
-    # funds distribute their shares in kind at the listing value
+    # funds hold their shares through the lock-up, then distribute them in kind
     frac_vc = before[vc.unique_id] * keep
+    assert big.cap_table[vc.unique_id] == _approx(frac_vc) and big.row in vc.locked
+    assert vc.distributed_in_kind == 0.0 and len(m.deals) == 0
+    B.at_step(m, 30 + C.LOCKUP_QUARTERS)
+    st.revenue[big.row] *= 1.5  # the listed firm grew: its value moved with its revenue
+    funds.release_lockups(m)
+    value = frac_vc * post * 1.5
     assert vc.unique_id not in big.cap_table and big.row not in vc.portfolio
-    assert vc.distributed_in_kind == _approx(frac_vc * post)
-    assert (30, 20.0, _approx(frac_vc * post)) in m.deals
+    assert vc.distributed_in_kind == _approx(value)
+    assert tuple(m.deals[-1][:4]) == (30 + C.LOCKUP_QUARTERS, 20.0, _approx(value),
+                                      C.DEAL_LISTED)
     # founders sell IPO_SELLDOWN of their (diluted) stake
     for f in founders:
         frac = before[f.unique_id] * keep

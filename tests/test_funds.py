@@ -17,17 +17,20 @@ from builders import approx as _approx
 
 
 # -- fund life cycle --------------------------------------------------------------------------
-def test_management_fees_full_then_half_after_the_investing_period():
+def test_management_fees_on_commitments_then_on_invested_capital():
     m = B.make_model(seed=27, step=0)
     young = B.add_fund(m, size=100.0, vintage=0)
     old = B.add_fund(m, size=100.0, vintage=-C.INVEST_PERIOD)
+    s = B.add_startup(m, stage=1, cash=1.0)
+    B.invest(m, s, {old: 30.0}, pre=30.0)
     funds.life_cycle(m)
     assert young.fees == _approx(C.MGMT_FEE * 100.0)
-    assert old.fees == _approx(C.MGMT_FEE / 2 * 100.0)
-    assert B.sunk(m, "management_fees") == _approx(1.5 * C.MGMT_FEE * 100.0)
+    assert old.fees == _approx(C.MGMT_FEE * 30.0)  # the cost of positions still held
+    assert B.sunk(m, "management_fees") == _approx(C.MGMT_FEE * 130.0)
+    assert young.flows[0] == _approx(-C.MGMT_FEE * 100.0)  # a fee is LP capital called
 
 
-def test_fund_closes_at_end_of_life_with_residual_value_sold_to_secondary_buyers():
+def test_fund_closes_at_end_of_life_selling_holdings_to_secondary_buyers_for_cash():
     m = B.make_model(seed=28, step=10)
     fund = B.add_fund(m, size=100.0, vintage=10)
     s = B.add_startup(m, stage=1, cash=1.0)
@@ -37,16 +40,21 @@ def test_fund_closes_at_end_of_life_with_residual_value_sold_to_secondary_buyers
     funds.life_cycle(m)
     assert not fund.closed
     B.at_step(m, 10 + C.FUND_LIFE)
-    cash = fund.cash - C.MGMT_FEE / 2 * fund.size
+    held = sum(fund.portfolio.values())
+    cash = fund.cash - C.MGMT_FEE * held
     funds.life_cycle(m)
     assert fund.closed and fund.cash == 0.0 and not fund.portfolio
-    # a closed fund is no longer a live agent; it stays on record for the metrics
     assert fund not in m.agents and fund not in m.live_funds() and fund in m.funds
     assert B.sunk(m, "lp_returned_capital") == _approx(cash)
-    assert fund.residual == _approx(frac * 40.0 * C.RESIDUAL_DISCOUNT)
+    price = frac * 40.0 * C.RESIDUAL_DISCOUNT  # no traction since the round: mark = post
+    assert fund.residual == _approx(price)
+    assert B.minted(m, "secondary_buyers") == _approx(price)
+    assert B.sunk(m, "lp_distributions") == _approx(price)  # below the hurdle: all to LPs
+    assert tuple(m.deals[-1][:4]) == (10 + C.FUND_LIFE, 10.0, _approx(price),
+                                      C.DEAL_SECONDARY)
     assert fund.unique_id not in s.cap_table
     assert s.cap_table[C.SECONDARY] == _approx(frac)
-    assert fund.tvpi() == _approx(fund.residual / fund.paid_in)
+    assert fund.tvpi() == _approx(price / fund.paid_in)
     assert not fund.investing() and not fund.can_follow_on()
 
 
@@ -60,6 +68,7 @@ def test_successor_fund_only_for_managers_above_the_bar():
     for fund, distributed in ((good, 100.0), (bad, 10.0)):
         fund.invested = 50.0
         fund.distributed = distributed  # TVPI 2.0 and 0.2 (nothing held)
+        fund.lp_distributed = distributed
         m.ledger.sink("test_moved", 50.0)
         fund.cash -= 50.0
     n_funds = len(m.funds)
@@ -119,6 +128,102 @@ def test_cvc_topped_up_from_parent_revenue():
     parent = B.add_incumbent(m, sector=0, revenue=1000.0, cash=5000.0)
     cvc = B.add_fund(m, "corporate", size=0.0, parent=parent)
     funds.raise_funds(m)
-    top_up = 0.01 * 1000.0  # each quarter: cvc_allocation x that quarter's revenue
+    top_up = 0.01 * 1000.0  # cvc_allocation x revenue x min(cash / (target x revenue), 1)
     assert cvc.cash == _approx(top_up) and cvc.size == _approx(top_up)
     assert m.inc.cash[parent.row] == _approx(5000.0 - top_up)
+
+
+# -- the LPs' view: waterfall, IRR, deals at the end -------------------------------------------
+def test_european_waterfall_gives_lp_and_gp_the_right_amounts():
+    m = B.make_model(seed=40, step=0)
+    fund = B.add_fund(m, size=200.0, vintage=0)
+    s = B.add_startup(m, stage=1, cash=1.0)
+    B.invest(m, s, {fund: 100.0}, pre=100.0)  # 100 called at step 0
+    B.at_step(m, C.STEPS_PER_YEAR)  # one year later: the hurdle is 100 x 1.08 = 108
+    lp, gp = funds.split(fund, 50.0, m.steps)
+    assert (lp, gp) == (_approx(50.0), 0.0)  # below the hurdle: all to the LPs
+    B.mint(m, 300.0)  # the buyer's money
+    funds.receive(m, fund, s.row, cash=300.0)
+    # LPs get 108; GP catch-up to 20% of the profit so far (8 -> 2); then 80/20 of the rest
+    assert fund.carry == _approx(0.2 * (300.0 - 100.0))
+    assert fund.lp_distributed == _approx(260.0)
+    assert B.sunk(m, "carried_interest") == _approx(40.0)
+    assert B.sunk(m, "lp_distributions") == _approx(260.0)
+    assert fund.flows == {0: _approx(-100.0), C.STEPS_PER_YEAR: _approx(260.0)}
+    assert fund.dpi() == _approx(2.6) and fund.gross_multiple() == _approx(3.0)
+
+
+def test_waterfall_pays_no_carry_to_government_funds():
+    m = B.make_model(seed=41, step=0)
+    fund = B.add_fund(m, "government", size=200.0, vintage=0)
+    s = B.add_startup(m, stage=1, cash=1.0)
+    B.invest(m, s, {fund: 100.0}, pre=100.0)
+    B.mint(m, 300.0)
+    funds.receive(m, fund, s.row, cash=300.0)
+    assert fund.carry == 0.0 and fund.lp_distributed == _approx(300.0)
+
+
+def test_irr_of_a_known_cash_flow_stream():
+    # -100 now, +121 two years (8 quarters) later: 10% a year
+    assert funds.irr({0: -100.0, 8: 121.0}) == _approx(0.10, rel=1e-9)
+    # -100, then +60 after one and two years: r solves 60/(1+r) + 60/(1+r)^2 = 100
+    r = funds.irr({3: -100.0, 7: 60.0, 11: 60.0})
+    assert 60 / (1 + r) + 60 / (1 + r) ** 2 == _approx(100.0, rel=1e-9)
+    assert funds.irr({0: -100.0, 4: 0.0}) == -1.0  # nothing came back
+
+
+def test_written_off_position_is_a_zero_deal():
+    from abm.mechanisms import exits
+
+    m = B.make_model(seed=42, step=30)
+    fund = B.add_fund(m, size=100.0, vintage=25)
+    s = B.add_startup(m, stage=1, cash=1.0, headcount=2)
+    B.invest(m, s, {fund: 5.0}, pre=10.0)
+    exits.fail(m, s)
+    step, cost, proceeds, route = m.deals[-1][:4]
+    assert (cost, proceeds, route) == (5.0, 0.0, C.DEAL_WRITE_OFF)
+
+
+def test_down_round_ipo_gives_the_last_round_investor_less_than_1x():
+    from abm.mechanisms import exits
+
+    m = B.make_model(seed=43, step=30)
+    fund = B.add_fund(m, size=1000.0, vintage=25)
+    s = B.add_startup(m, stage=3, revenue=2.0, headcount=20, cash=1.0)  # 8 a year
+    B.invest(m, s, {fund: 100.0}, pre=900.0)  # last post-money 1000: > 100x revenue
+    m.st.lrev_at_round[s.row] = m.st.lrev[s.row]
+    exits.ipo(m, s, B.rng(3))
+    assert m.st.valuation[s.row] < 1000.0
+    B.at_step(m, 30 + C.LOCKUP_QUARTERS)
+    funds.release_lockups(m)
+    step, cost, proceeds, route = m.deals[-1][:4]
+    assert route == C.DEAL_LISTED and cost == 100.0 and proceeds / cost < 1.0
+
+
+def test_delisting_writes_off_locked_up_shares():
+    from abm.mechanisms import exits
+
+    m = B.make_model(seed=44, step=30)
+    fund = B.add_fund(m, size=1000.0, vintage=25)
+    s = B.add_startup(m, stage=3, revenue=2.0, headcount=20, cash=1.0)
+    B.invest(m, s, {fund: 10.0}, pre=30.0)
+    exits.ipo(m, s, B.rng(4))
+    m.ledger.sink("test_moved", float(m.st.cash[s.row]))
+    m.st.cash[s.row] = 0.0
+    exits.delist(m, s)
+    assert tuple(m.deals[-1][1:4]) == (10.0, 0.0, C.DEAL_DELISTED) and not fund.locked
+
+
+def test_corporate_fund_wound_down_returns_cash_to_its_parent():
+    m = B.make_model(seed=45, step=10, cvc_wind_down=0.2)
+    parent = B.add_incumbent(m, sector=0, revenue=1000.0, cash=0.0)  # no cash: hazard x 2
+    cvc = B.add_fund(m, "corporate", size=50.0, parent=parent)
+    closed = False
+    for t in range(10, 60):
+        B.at_step(m, t)
+        funds.life_cycle(m)
+        if cvc.closed:
+            closed = True
+            break
+    assert closed and parent.cvc is None
+    assert m.inc.cash[parent.row] == _approx(50.0)  # unused cash back to the balance sheet

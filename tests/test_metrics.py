@@ -9,6 +9,8 @@ ten years. Expected values are written as the arithmetic the definition states.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from abm import constants as C
@@ -91,9 +93,11 @@ def test_survival_5y_is_zero_without_a_cohort():
 def _deals_model(proceeds, cost=1.0):
     m = B.make_model(seed=1)
     for i, p in enumerate(proceeds):
-        m.deals.append((C.BURN_IN + 1 + i, cost, p))
-    m.deals.append((C.BURN_IN, 1.0, 1000.0))    # in the burn-in: left out
-    m.deals.append((C.BURN_IN + 5, 0.0, 50.0))  # no cost (a free position): left out
+        route = C.DEAL_WRITE_OFF if p == 0 else C.DEAL_SALE
+        m.deals.append((C.BURN_IN + 1 + i, cost, p, route, 0, 0, False))
+    m.deals.append((C.BURN_IN, 1.0, 1000.0, C.DEAL_SALE, 0, 0, False))    # burn-in: left out
+    m.deals.append((C.BURN_IN + 5, 0.0, 50.0, C.DEAL_SALE, 0, 0, False))  # no cost: left out
+    m.add_fund("independent", 0.0)  # fund row 0 (not corporate)
     return B.record_quarters(m, T)
 
 
@@ -102,6 +106,15 @@ def test_deal_multiple_below_1_share_and_top_decile_deal_return_share():
     out = summary(_deals_model(proceeds))
     assert out["deal_multiple_below_1_share"] == 4 / 10   # a multiple of exactly 1 is not below
     assert out["top_decile_deal_return_share"] == 19.25 / 32.0
+    assert out["deal_multiple_above_10_share"] == 1 / 10
+    assert out["deals_ended"] == 10
+
+
+def test_deal_tail_exponent_is_the_pareto_mle_above_1x():
+    proceeds = [0.0] * 5 + [math.e] * 10 + [math.e ** 2] * 10  # 20 deals above 1x
+    out = summary(_deals_model(proceeds))
+    assert out["deal_multiple_tail_exponent"] == pytest.approx(20 / (10 * 1 + 10 * 2))
+    assert out["deal_multiple_below_1_share"] == 5 / 25  # written-off positions count as 0x
 
 
 def test_top_decile_rounds_the_number_of_deals_up():
@@ -185,6 +198,7 @@ def test_fund_tvpi_median_over_closed_funds_with_paid_in_capital():
     for distributed in (50.0, 100.0, 300.0):
         fund = B.add_fund(m, size=100.0)
         fund.invested, fund.distributed = 100.0, distributed
+        fund.lp_distributed = distributed  # net TVPI: what reached the LPs
         fund.closed = True
         tvpis.append(fund.tvpi())
     B.add_fund(m, size=100.0).invested = 100.0    # not closed: left out

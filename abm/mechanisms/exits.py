@@ -2,11 +2,14 @@
 
 IPO. The IPO window opens and closes as a two-state Markov chain whose long-run open share is
 ``ipo_window_open``. While open, a private startup at seed or later whose annual revenue
-reaches ``ipo_threshold`` lists with probability ``ipo_propensity`` per quarter, at
-``IPO_MULTIPLE`` times annual revenue with market noise (below its last private valuation
-when its revenue does not support it: a down-round IPO). It sells
-``IPO_FLOAT`` new shares to public investors; funds distribute their shares to LPs in kind
-(a realised deal at the listing value); founders and angels sell ``IPO_SELLDOWN`` of theirs.
+reaches ``ipo_threshold`` lists with probability ``ipo_propensity`` per quarter, at a revenue
+multiple the market sets (:func:`ipo_multiple`: ``IPO_MULTIPLE``, higher after good
+after-market returns of recent IPOs and for fast growers, with noise), below its last private
+valuation when the market pays less (a down-round IPO). It sells ``IPO_FLOAT`` new shares to
+public investors; founders and angels sell ``IPO_SELLDOWN`` of theirs; funds hold theirs through
+the ``LOCKUP_QUARTERS`` lock-up and then distribute them in kind at the listed firm's value then
+(which moves with its revenue; :func:`abm.mechanisms.funds.release_lockups`). A listed startup
+that becomes insolvent is delisted: shares still locked up are written off.
 
 Acquisition. A private startup at seed or later is acquired with quarterly hazard
 ``ACQUISITION_HAZARD x ma_market_depth x appetite(sector) x (1 + 2 partnered) x
@@ -106,11 +109,26 @@ def update_window(model, rng: np.random.Generator) -> None:
         model.ipo_window = rng.random() < min(1.0, 0.1 * w / (1.0 - w))
 
 
+def ipo_multiple(model, row: int, rng: np.random.Generator) -> float:
+    """The revenue multiple startup ``row`` lists at: ``IPO_MULTIPLE x exp(IPO_HEAT_ELASTICITY
+    x ipo_heat + IPO_GROWTH_ELASTICITY x g) x lognormal(-IPO_NOISE^2 / 2, IPO_NOISE)``, with
+    ``g`` the annualised log growth of traction since its last round."""
+    st = model.st
+    quarters = max(model.steps - int(st.last_round[row]), 1)
+    growth = C.STEPS_PER_YEAR * float(st.lrev[row] - st.lrev_at_round[row]) / quarters
+    sigma = C.IPO_NOISE
+    return float(C.IPO_MULTIPLE * math.exp(C.IPO_HEAT_ELASTICITY * model.ipo_heat
+                                           + C.IPO_GROWTH_ELASTICITY * growth)
+                 * rng.lognormal(-sigma * sigma / 2, sigma))
+
+
 def ipo(model, startup, rng: np.random.Generator) -> None:
-    """List ``startup``."""
+    """List ``startup``: priced by the market (:func:`ipo_multiple` x annual revenue, below
+    the last round if that is what the market pays); funds hold their shares through the
+    lock-up (:func:`abm.mechanisms.funds.lock_up`)."""
     st, row = model.st, startup.row
     annual = C.STEPS_PER_YEAR * st.revenue[row]
-    pre = annual * C.IPO_MULTIPLE * float(rng.lognormal(0.0, 0.2))  # may be a down round
+    pre = annual * ipo_multiple(model, row, rng)  # may be a down round
     if pre < st.valuation[row] and model.steps > C.BURN_IN:
         model.counts["down_round_ipos"] += 1
     primary = C.IPO_FLOAT * pre
@@ -123,14 +141,13 @@ def ipo(model, startup, rng: np.random.Generator) -> None:
         frac = table[holder]
         fund = model.fund_by_uid.get(holder)
         if fund is not None:
-            F.receive(model, fund, row, in_kind=frac * post)
-            moved = frac
-        else:
-            founder = model.founder_by_uid.get(holder)
-            if founder is None:
-                continue
-            moved = frac * C.IPO_SELLDOWN
-            founder.wealth += model.ledger.mint("public_investors", moved * post)
+            F.lock_up(model, fund, row, post, float(annual))  # shares stay on the table
+            continue
+        founder = model.founder_by_uid.get(holder)
+        if founder is None:
+            continue
+        moved = frac * C.IPO_SELLDOWN
+        founder.wealth += model.ledger.mint("public_investors", moved * post)
         table[holder] -= moved
         if table[holder] <= 0:
             del table[holder]
@@ -307,7 +324,7 @@ def fail(model, startup) -> None:
     for holder in startup.cap_table:
         fund = model.fund_by_uid.get(holder)
         if fund is not None and row in fund.portfolio:
-            F.receive(model, fund, row)
+            F.receive(model, fund, row, route=C.DEAL_WRITE_OFF)
     _finish(model, startup, C.FAILED)
     _founder_exit(model, startup, failed=True)
     model.stats["failed"] += 1
@@ -328,6 +345,7 @@ def delist(model, startup) -> None:
     st.revenue[row] = 0.0
     st.status[row] = C.DELISTED
     st.delist_step[row] = model.steps
+    F.delisted(model, startup)  # shares still locked up: written off
     model.counts["delisted"] += 1
     model.event("delisting", "Listed Startup {} ran out of cash and was delisted",
                 startup.unique_id)

@@ -16,9 +16,12 @@ targets the typical size of the next stage (times ``round_size_multiplier``, wit
    targets for government funds). The first to accept leads (``LEAD_SHARE`` of the target),
    others who accept fill the rest. With probability ``gov_coinvest_required`` government
    funds may not lead (they co-invest behind a private lead);
-3. the round closes if at least ``MIN_RAISE`` of the target is committed. Pre-money is the
-   stage's typical valuation scaled by how far merit clears the bar, and at least three
-   times annual revenue; every holder is diluted in proportion.
+3. the round closes if at least ``MIN_RAISE`` of the target is committed. The lead sets the
+   price (:func:`price`): the stage's typical valuation scaled by how far the lead's own
+   reading clears the bar and by the public market (``ipo_heat``), at least three times
+   annual revenue; it may be below the previous post-money (a down round, counted with flat
+   rounds after the burn-in). Every holder is diluted in proportion; insiders who follow on
+   take their pro-rata share (fraction x target).
 
 A startup whose pitch failed waits ``RETRY_COOLDOWN`` quarters before it pitches again
 (1, the default: it may pitch again the next quarter).
@@ -42,6 +45,7 @@ import numpy as np
 
 from .. import constants as C
 from ..agents import fund_may_follow_on, fund_may_invest, screen_allowance
+from . import funds as F
 
 
 def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
@@ -272,12 +276,38 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
         return False
     if lead is None:  # insiders only
         lead = max(commits, key=commits.get)
-    excess = max(m - C.SCREEN_BAR[stage], C.EXCESS_LOW)  # no upper limit (ODD 7.16)
-    pre = (C.PRE_MONEY[stage] * p.round_size_multiplier
-           * math.exp(C.VALUATION_ELASTICITY * excess))
-    pre = max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * st.revenue[row])
+    pre = price(model, row, stage, lead.signal)
+    if st.raised[row] > 0 and model.steps > C.BURN_IN:  # a priced round with a previous post
+        previous = float(st.valuation[row])
+        model.counts["priced_rounds"] += 1
+        if pre < previous * (1.0 - C.FLAT_ROUND_BAND):
+            model.counts["down_rounds"] += 1
+        elif pre <= previous * (1.0 + C.FLAT_ROUND_BAND):
+            model.counts["flat_rounds"] += 1
     close_round(model, startup, stage, pre, commits, lead, raised)
     return True
+
+
+def price(model, row: int, stage: int, signal: float) -> float:
+    """Pre-money the lead sets from its own reading ``signal`` of the pitch (traction is in
+    the merit it reads) and the public market (``ipo_heat``): ``PRE_MONEY[stage] x
+    round_size_multiplier x exp(VALUATION_ELASTICITY x max(signal - SCREEN_BAR[stage],
+    EXCESS_LOW) + ROUND_MARKET_ELASTICITY x ipo_heat)``, at least
+    ``REVENUE_MULTIPLE_FLOOR`` x annual revenue. A startup that raised before is also priced
+    on its last post-money moved with traction since (:func:`abm.mechanisms.funds.mark`): the
+    log pre-money is ``(1 - ROUND_ANCHOR_WEIGHT)`` x the stage price's log plus
+    ``ROUND_ANCHOR_WEIGHT`` x the mark's log (before the market term). Nothing floors it at the
+    previous post-money: down and flat rounds happen when traction, the lead's reading or the
+    market is weaker than at the last round."""
+    st = model.st
+    excess = max(signal - C.SCREEN_BAR[stage], C.EXCESS_LOW)  # no upper limit (ODD 7.16)
+    log_pre = (math.log(C.PRE_MONEY[stage] * model.p.round_size_multiplier)
+               + C.VALUATION_ELASTICITY * excess)
+    if st.raised[row] > 0 and st.valuation[row] > 0:  # anchored on the traction-moved last price
+        w = C.ROUND_ANCHOR_WEIGHT
+        log_pre = (1.0 - w) * log_pre + w * math.log(F.mark(model, row))
+    pre = math.exp(log_pre + C.ROUND_MARKET_ELASTICITY * model.ipo_heat)
+    return max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * float(st.revenue[row]))
 
 
 _NO_POOL: tuple[list, np.ndarray, np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0),
@@ -300,6 +330,7 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead,
     for fund, amount in commits.items():
         fund.cash -= amount
         fund.invested += amount
+        F.call(model, fund, amount)
         fund.portfolio[row] = fund.portfolio.get(row, 0.0) + amount
         kinds.add(fund.kind)
         stats[_VC_STAT[fund.kind]] += amount

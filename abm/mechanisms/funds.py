@@ -1,25 +1,30 @@
-"""Fund life cycle and fundraising.
+"""Fund life cycle, fundraising and the LPs' view of fund returns.
 
 Each quarter a quarter of the year's LP money (``lp_capital_per_year``, plus the plan's pension
 money once it starts; what could not be placed the quarter before is carried over) and of the
 ministry's fund-of-funds money is committed to independent funds (fundraising is spread over
 the year, so capital does not arrive in yearly waves): first to successor
-funds of managers whose previous fund clears ``successor_fund_bar`` (interim TVPI at the end of
-its investing period; the successor is bigger the better the record), then to first-time
-managers. The ministry's direct VC money becomes a government fund. CVC parents top up their
-evergreen corporate funds with ``cvc_allocation`` of revenue (each quarter, of that
-quarter's revenue). Funds invest for
-``INVEST_PERIOD`` steps, charge management fees, and close after ``FUND_LIFE`` steps: holdings
-left are sold to secondary buyers at a discount (the fund's residual value), unused cash goes
-back to LPs.
+funds of managers whose previous fund clears ``successor_fund_bar`` (interim net TVPI at the
+end of its investing period; the successor is bigger the better the record), then to
+first-time managers. The ministry's direct VC money becomes a government fund. CVC parents top
+up their corporate funds with ``cvc_allocation`` of revenue times how much of its cash target
+the parent holds; parents wind their funds down (``cvc_wind_down``, more often when short of
+cash) and others start new ones. Funds invest for ``INVEST_PERIOD`` steps, charge management
+fees (``MGMT_FEE`` of commitments, then of invested capital still held), distribute listed
+shares in kind when an IPO lock-up ends (``LOCKUP_QUARTERS``), pay carried interest through a
+European waterfall (``CARRY`` over a ``HURDLE``), and close after ``FUND_LIFE`` steps: holdings
+left are sold to secondary buyers at ``RESIDUAL_DISCOUNT`` of their mark (cash minted from
+``secondary_buyers``, each a recorded deal), unused cash goes back to LPs.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import constants as C
-from .funding import fund_status
+from . import funding as _funding
 
 
 def new_fund_size(model, rng: np.random.Generator) -> float:
@@ -82,70 +87,329 @@ def raise_funds(model) -> None:
         m.spent["gov_vc"] += direct
         model.add_fund("government", direct, mint=False)
         model.commitments.append((t, "government", direct))
-    # CVC top-ups from parents' balance sheets
+    # CVC top-ups from parents' balance sheets: the budget follows the parent's cash
     live, inc = model.live_funds(), model.inc
-    corp, _, parent_alive = fund_status(model, model.live_fund_rows())
+    corp, _, parent_alive = _funding.fund_status(model, model.live_fund_rows())
     cvcs = (corp & parent_alive).nonzero()[0].tolist()  # investing corporate funds, in order
     for i in cvcs:
         fund = live[i]
         row = fund.parent.row
-        amount = min(p.cvc_allocation * inc.revenue[row].item(), 0.5 * inc.cash[row].item())
+        ratio = float(_cash_ratio(model, np.array([row]))[0])
+        amount = min(p.cvc_allocation * inc.revenue[row].item() * ratio,
+                     0.5 * inc.cash[row].item())
         if amount > 0:
             inc.cash[row] -= amount
             fund.cash += amount
             fund.size += amount
             model.commitments.append((t, "corporate", amount))
+    _start_cvcs(model, rng)
 
 
-def receive(model, fund, row: int, cash: float = 0.0, in_kind: float = 0.0) -> None:
-    """A position in startup ``row`` is realised: record the deal and pass money on to LPs."""
-    cost = fund.portfolio.pop(row, 0.0)
-    model.deals.append((model.steps, cost, cash + in_kind))
-    fund.distributed_in_kind += in_kind
-    if cash > 0:
-        fund.distributed += cash
-        if fund.evergreen and fund.investing():
-            fund.cash += cash  # corporate funds recycle proceeds
+def _start_cvcs(model, rng: np.random.Generator) -> None:
+    """Live incumbents without a corporate fund start one with quarterly probability
+    ``cvc_wind_down x s / (1 - s)``, ``s = cvc_share_of_incumbents``: with wind-downs at rate
+    ``cvc_wind_down`` the share of incumbents running one tends to ``s`` (CVC programmes come
+    and go in waves, Dushnitsky & Lenox 2006)."""
+    p, inc = model.p, model.inc
+    s = p.cvc_share_of_incumbents
+    if p.cvc_wind_down <= 0 or s <= 0:
+        return
+    rate = 1.0 if s >= 1.0 else min(1.0, p.cvc_wind_down * s / (1.0 - s))
+    alive = inc.view("alive").nonzero()[0]
+    if alive.size == 0:
+        return
+    has = np.zeros(inc.n, dtype=bool)
+    rows = model.live_fund_rows()
+    corp = model.fund_table.corporate[rows]
+    parents = model.fund_table.parent[rows][corp]
+    has[parents[parents >= 0]] = True
+    cand = alive[~has[alive]]
+    if cand.size == 0:
+        return
+    start = cand[rng.random(cand.size) < rate]
+    for row in start.tolist():
+        model.add_fund("corporate", 0.0, parent=model.incumbents[row], mint=False)
+
+
+# -- the LPs' cash flows and the waterfall ------------------------------------------------
+def _accrue(fund, step: int) -> None:
+    """Accrue the preferred return on the hurdle balance up to ``step`` (quarterly
+    compounding of ``HURDLE`` a year)."""
+    if fund.hurdle > 0 and step > fund.hurdle_step:
+        fund.hurdle *= (1.0 + C.HURDLE) ** ((step - fund.hurdle_step) / C.STEPS_PER_YEAR)
+    fund.hurdle_step = max(fund.hurdle_step, step)
+
+
+def call(model, fund, amount: float) -> None:
+    """LP capital called for an investment or a fee: a negative LP flow, added to the hurdle
+    balance. (Commitments are held as the fund's cash from the start; only what is called
+    counts as paid-in.)"""
+    if amount <= 0:
+        return
+    t = model.steps
+    _accrue(fund, t)
+    fund.hurdle += amount
+    fund.flows[t] = fund.flows.get(t, 0.0) - amount
+
+
+def split(fund, value: float, step: int) -> tuple[float, float]:
+    """How a distribution of ``value`` at ``step`` divides between the LPs and the GP under
+    the fund's European (whole-fund) waterfall, without paying it: ``(lp, gp)``.
+
+    1. LPs receive everything until the hurdle balance (capital called plus ``HURDLE`` a
+       year compounded, minus what they received) is paid;
+    2. GP catch-up: the GP receives everything until it holds ``CARRY`` of the profits
+       distributed so far (distributions minus paid-in);
+    3. the rest is split ``1 - CARRY`` / ``CARRY``.
+
+    Only independent funds pay carry (government and corporate funds: ``(value, 0)``).
+    """
+    if fund.kind != "independent" or value <= 0:
+        return value, 0.0
+    hurdle = fund.hurdle
+    if hurdle > 0 and step > fund.hurdle_step:
+        hurdle *= (1.0 + C.HURDLE) ** ((step - fund.hurdle_step) / C.STEPS_PER_YEAR)
+    to_lp = min(value, max(hurdle, 0.0))
+    rest = value - to_lp
+    gp = 0.0
+    if rest > 0:
+        gross = fund.distributed + fund.distributed_in_kind + fund.residual + to_lp
+        catch = (C.CARRY * (gross - fund.paid_in) - fund.carry) / (1.0 - C.CARRY)
+        gp = min(rest, max(catch, 0.0))
+        rest -= gp
+        gp += C.CARRY * rest
+        to_lp += (1.0 - C.CARRY) * rest
+    return to_lp, gp
+
+
+def distribute(model, fund, value: float, cash: bool, recycle: bool = True) -> float:
+    """Pay a realised ``value`` (cash, or listed shares in kind) through the waterfall:
+    the LPs' part (sunk as ``lp_distributions`` when cash) and the GP's carried interest
+    (sunk as ``carried_interest`` when cash). An investing corporate fund recycles cash.
+    Returns the LPs' part (0 when recycled)."""
+    if value <= 0:
+        return 0.0
+    if cash and recycle and fund.evergreen and fund.investing():
+        fund.cash += value  # a corporate fund recycles its proceeds
+        return 0.0
+    t = model.steps
+    _accrue(fund, t)
+    lp, gp = split(fund, value, t)
+    fund.hurdle = max(fund.hurdle - lp, 0.0) if fund.hurdle > 0 else fund.hurdle
+    fund.lp_distributed += lp
+    fund.carry += gp
+    fund.flows[t] = fund.flows.get(t, 0.0) + lp
+    if cash:
+        parent = fund.parent
+        if fund.evergreen and parent is not None and model.inc.alive[parent.row]:
+            model.inc.cash[parent.row] += value  # back to the parent's balance sheet
         else:
-            model.ledger.sink("lp_distributions", cash)
+            model.ledger.sink("lp_distributions", lp)
+            if gp > 0:
+                model.ledger.sink("carried_interest", gp)
+    return lp
+
+
+def irr(flows: dict[int, float]) -> float:
+    """Annualised internal rate of return of quarterly cash flows ``{step: amount}``:
+    the quarterly rate ``r`` solving ``sum(cf_t / (1 + r)^(t - t0)) = 0`` by Brent's
+    method, as ``(1 + r)^STEPS_PER_YEAR - 1``. -1 if nothing came back; 0 if the flows have
+    no sign change or no root in (-99.99%, 1000%) a quarter."""
+    if not flows:
+        return 0.0
+    steps = np.array(sorted(flows), dtype=float)
+    cf = np.array([flows[int(t)] for t in steps])
+    if not (cf > 0).any():
+        return -1.0 if (cf < 0).any() else 0.0
+    if not (cf < 0).any():
+        return 0.0
+    dt = steps - steps[0]
+
+    def npv(r: float) -> float:
+        return float(np.sum(cf * np.exp(-dt * math.log1p(r))))
+
+    from scipy.optimize import brentq
+
+    lo, hi = -0.9999, 10.0
+    grid = [lo, -0.9, -0.5, -0.2, -0.05, 0.0, 0.05, 0.2, 0.5, 1.0, 3.0, hi]
+    vals = [npv(r) for r in grid]
+    for a, b, fa, fb in zip(grid, grid[1:], vals, vals[1:]):
+        if fa == 0.0:
+            return (1.0 + a) ** C.STEPS_PER_YEAR - 1.0
+        if fa * fb < 0:
+            r = brentq(npv, a, b, xtol=1e-12, maxiter=200)
+            return (1.0 + r) ** C.STEPS_PER_YEAR - 1.0
+    return 0.0
+
+
+# -- marks -----------------------------------------------------------------------------------
+def mark(model, row: int) -> float:
+    """Value of 100% of private startup ``row``: last post-money moved with traction since,
+    ``valuation x exp(MARK_TRACTION x (lrev - lrev_at_round))``."""
+    st = model.st
+    return float(st.valuation[row] * math.exp(C.MARK_TRACTION
+                                              * (st.lrev[row] - st.lrev_at_round[row])))
+
+
+def listed_value(model, row: int, listing_post: float, listing_annual: float) -> float:
+    """Market value of 100% of listed startup ``row``: the listing post-money moved with
+    annual revenue since (the multiple of revenue it listed at); 0 once delisted."""
+    st = model.st
+    if st.status[row] == C.DELISTED:
+        return 0.0
+    if listing_annual <= 0:
+        return listing_post
+    return float(listing_post * C.STEPS_PER_YEAR * st.revenue[row] / listing_annual)
+
+
+def position_value(model, fund, row: int) -> float:
+    """Mark of ``fund``'s position in startup ``row`` (gross)."""
+    info = fund.locked.get(row)
+    if info is not None:
+        return info[1] * listed_value(model, row, info[2], info[3])
+    if model.st.status[row] == C.ACTIVE and row in model.startups:
+        return model.startups[row].cap_table.get(fund.unique_id, 0.0) * mark(model, row)
+    return 0.0
+
+
+# -- realisations ----------------------------------------------------------------------------
+def receive(model, fund, row: int, cash: float = 0.0, in_kind: float = 0.0,
+            route: int = C.DEAL_SALE) -> None:
+    """A position in startup ``row`` is realised: record the deal ``(step, cost, proceeds,
+    route, fund row, startup row, strategic)`` and pay the proceeds through the waterfall.
+    ``strategic``: a corporate fund's company partnered with the fund's parent. Secondary
+    proceeds are the fund's ``residual`` and are never recycled."""
+    cost = fund.portfolio.pop(row, 0.0)
+    fund.locked.pop(row, None)
+    parent = fund.parent
+    strategic = parent is not None and int(model.st.partner[row]) == parent.row
+    model.deals.append((model.steps, cost, cash + in_kind, route, fund.row, row, strategic))
+    # (the waterfall reads what was distributed before this deal: book it after)
+    if in_kind > 0:
+        distribute(model, fund, in_kind, cash=False)
+        fund.distributed_in_kind += in_kind
+    if cash > 0:
+        if route == C.DEAL_SECONDARY:
+            fund.lp_secondary += distribute(model, fund, cash, cash=True, recycle=False)
+            fund.residual += cash
+        else:
+            distribute(model, fund, cash, cash=True)
+            fund.distributed += cash
+
+
+def lock_up(model, fund, row: int, listing_post: float, listing_annual: float) -> None:
+    """``fund`` holds its shares of newly listed startup ``row`` through the lock-up (the
+    fraction it holds now: listed firms issue no further shares)."""
+    frac = model.startups[row].cap_table.get(fund.unique_id, 0.0)
+    fund.locked[row] = (model.steps + C.LOCKUP_QUARTERS, frac, listing_post, listing_annual)
+
+
+def _release(model, fund, row: int, returns: list | None = None) -> None:
+    """Distribute ``fund``'s locked shares of ``row`` in kind at the listed value now."""
+    due, frac, post, annual = fund.locked[row]
+    value = listed_value(model, row, post, annual)
+    startup = model.startups.get(row)  # gone once it graduated to an incumbent
+    if startup is not None:
+        table = startup.cap_table
+        table.pop(fund.unique_id, None)
+        table[C.PUBLIC_FLOAT] = table.get(C.PUBLIC_FLOAT, 0.0) + frac
+    if returns is not None and post > 0 and value > 0:
+        returns.append(math.log(value / post))
+    receive(model, fund, row, in_kind=frac * value, route=C.DEAL_LISTED)
+
+
+def release_lockups(model) -> None:
+    """Lock-ups that end this quarter: funds distribute the shares in kind at the listed
+    firm's value (the deal's proceeds), and the market's ``ipo_heat`` (moving average of log
+    after-market returns, weight ``IPO_HEAT_MEMORY``) takes in their after-market returns."""
+    now, returns = model.steps, []
+    for fund in model.live_funds():
+        if fund.locked:
+            for row in [r for r, info in fund.locked.items() if info[0] <= now]:
+                _release(model, fund, row, returns)
+    lam = C.IPO_HEAT_MEMORY
+    model.ipo_heat *= 1.0 - lam
+    if returns:
+        model.ipo_heat += lam * float(np.mean(returns))
+
+
+def delisted(model, startup) -> None:
+    """Startup ``startup`` is delisted: shares still locked up are written off (0x deals)."""
+    row = startup.row
+    for holder in list(startup.cap_table):
+        fund = model.fund_by_uid.get(holder)
+        if fund is not None and row in fund.locked:
+            startup.cap_table.pop(holder, None)
+            receive(model, fund, row, route=C.DEAL_DELISTED)
 
 
 def close(model, fund) -> None:
-    """End of a fund's life: sell what is left to secondary buyers, return unused cash."""
-    from ..constants import SECONDARY
-
-    residual = 0.0
+    """End of a fund's life (or a corporate fund wound down): locked-up listed shares are
+    distributed in kind at their value; private positions are sold to the secondary buyers
+    (minted as ``secondary_buyers``) for ``RESIDUAL_DISCOUNT`` of their mark, each a
+    recorded deal; unused cash goes back (LPs; a corporate fund's live parent)."""
+    for row in list(fund.locked):
+        _release(model, fund, row)
     uid = fund.unique_id
     for row in list(fund.portfolio):
         startup = model.startups.get(row)
-        if startup is None:
+        if startup is None or model.st.status[row] != C.ACTIVE:
+            receive(model, fund, row, route=C.DEAL_SECONDARY)  # nothing left to sell
             continue
         frac = startup.cap_table.pop(uid, 0.0)
-        residual += frac * model.st.valuation[row] * C.RESIDUAL_DISCOUNT
-        startup.cap_table[SECONDARY] = startup.cap_table.get(SECONDARY, 0.0) + frac
+        price = frac * mark(model, row) * C.RESIDUAL_DISCOUNT
+        if frac > 0:
+            startup.cap_table[C.SECONDARY] = startup.cap_table.get(C.SECONDARY, 0.0) + frac
+        model.ledger.mint("secondary_buyers", price)
+        receive(model, fund, row, cash=price, route=C.DEAL_SECONDARY)
     fund.portfolio.clear()
-    fund.residual = residual
     if fund.cash > 0:
-        model.ledger.sink("lp_returned_capital", fund.cash)
+        parent = fund.parent
+        if fund.evergreen and parent is not None and model.inc.alive[parent.row]:
+            model.inc.cash[parent.row] += fund.cash
+        else:
+            model.ledger.sink("lp_returned_capital", fund.cash)
         fund.cash = 0.0
     model.retire(fund)  # closed: out of the live agents, kept in model.funds
 
 
+def _cash_ratio(model, rows: np.ndarray) -> np.ndarray:
+    """Parents' cash over their cash target (``INCUMBENT_CASH_TARGET`` quarters of revenue),
+    at most 1: how much of its CVC strategy a parent's balance sheet supports."""
+    inc = model.inc
+    target = C.INCUMBENT_CASH_TARGET * inc.revenue[rows]
+    return np.where(target > 0, np.minimum(inc.cash[rows] / np.where(target > 0, target, 1.0),
+                                           1.0), 0.0)
+
+
 def life_cycle(model) -> None:
-    """Management fees each quarter; closing at the end of life (or when a CVC parent exits)."""
-    now, alive = model.steps, model.inc.alive
+    """Lock-up ends; management fees each quarter; closing at the end of life; corporate
+    funds wound down when the parent exits or decides to (``cvc_wind_down``)."""
+    release_lockups(model)
+    now, alive, p = model.steps, model.inc.alive, model.p
+    rng = model.rngs["funds"]
     for fund in list(model.live_funds()):
-        if fund.kind == "corporate":  # evergreen: no fees, no end of life
+        if fund.kind == "corporate":  # no fees, no fixed life
             parent = fund.parent
             if parent is None or not alive[parent.row]:
                 close(model, fund)
+            elif p.cvc_wind_down > 0:
+                ratio = float(_cash_ratio(model, np.array([parent.row]))[0])
+                if rng.random() < p.cvc_wind_down * (2.0 - ratio):
+                    close(model, fund)
+                    parent.cvc = None
+                    model.counts["cvc_wound_down"] += 1
             continue
         age = now - fund.vintage
-        rate = C.MGMT_FEE if age < C.INVEST_PERIOD else C.MGMT_FEE / 2
-        fee = min(rate * fund.size, fund.cash)
+        if age < C.INVEST_PERIOD:
+            basis = fund.size  # commitments
+        else:
+            basis = sum(fund.portfolio.values())  # invested capital still held
+        fee = min(C.MGMT_FEE * basis, fund.cash)
         if fee > 0:
             fund.cash -= fee
             fund.fees += fee
+            call(model, fund, fee)
             model.ledger.sink("management_fees", fee)
         if age >= C.FUND_LIFE:
             close(model, fund)
