@@ -136,7 +136,7 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     M = C.COMPLEMENT_MARKET * spend
     Vc = M + np.bincount(sec_s, weights=v * ~dis, minlength=k)[:k]
     demand = np.where(dis, e * spend[sec_s] * v / np.where(V[sec_s] > 0, V[sec_s], 1.0),
-                      M[sec_s] * v / Vc[sec_s])
+                      M[sec_s] * v / np.where(Vc[sec_s] > 0, Vc[sec_s], 1.0))
     # the frontier a radical innovation leapfrogs: the sector's best incumbent product (a
     # new generation is measured against the established state of the art, so entrants do
     # not ratchet each other up: the frontier rises with incumbents' R&D and with what they
