@@ -465,6 +465,8 @@ def Page():
             net_drawn["at"] = now
         net_drawn["key"] = key
     net_key = net_drawn["key"]
+    ts_canvas = solara.use_memo(lambda: plots.TimeSeriesCanvas([r.label for r in runs]),
+                                [session.generation, tuple(r.label for r in runs)])
     solara.Style(CSS)
     solara.Title("Startup ecosystem ABM")
 
@@ -533,7 +535,7 @@ def Page():
 
         with solara.Card("Time series" + (" (A solid, B dashed)" if len(runs) > 1 else ""),
                          classes=["abm-timeseries"]):
-            Figure_(lambda: _locked(session, plots.timeseries_figure,
+            Figure_(lambda: _locked(session, ts_canvas.update,
                                     [(r.label, r.series()) for r in runs]),
                     key=(key, "ts"), alt="the time series",
                     filename=f"timeseries_{slug(label)}_step{steps}.png")
