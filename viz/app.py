@@ -79,7 +79,10 @@ CSS = """
 .abm-param-value { font-size: 0.8rem; color: #333; }
 .abm-downloads { display: flex; flex-wrap: wrap; gap: 4px; }
 /* the page scrolls as a whole (not inside an inner box), so it prints and captures whole */
-html, body { overflow-y: auto !important; height: auto !important; }
+html, body { overflow-y: visible !important; height: auto !important; }
+.v-application--wrap, .v-application--wrap > div, .v-application--wrap > div > div,
+.v-application--wrap > div > div > div, .v-application--wrap > div > div > div > div
+    { height: auto !important; max-height: none !important; }
 .v-application--wrap, .v-main, .v-main__wrap, .v-content, .v-content__wrap
     { height: auto !important; min-height: 100vh; overflow: visible !important; }
 .v-main .overflow-y-auto, .v-content .overflow-y-auto,
