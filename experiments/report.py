@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from abm import palette
+from abm.constants import BURN_IN
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+from abm.outputs import OUTPUTS
 from abm.outputs import title as output_title
 
 from .stats import compare, mean_ci, t_half_width
@@ -35,19 +39,21 @@ class ReportError(ValueError):
 
 
 # -- formatting --------------------------------------------------------------------------------
-def _f(x: float) -> str:
+def _f(x: float, digits: int = 4) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     ax = abs(x)
     if ax != 0 and (ax >= 1e5 or ax < 1e-3):
         return f"{x:.3g}"
-    return f"{x:.4g}" if ax < 1000 else f"{x:,.0f}"
+    return f"{x:.{digits}g}" if ax < 1000 else f"{x:,.0f}"
 
 
 def _ci(m: float, lo: float, hi: float) -> str:
+    """``mean [low, high]`` with three significant digits (more would be noise at the
+    replicate counts used here, and make tables too wide)."""
     if not math.isfinite(lo):
-        return _f(m)
-    return f"{_f(m)} [{_f(lo)}, {_f(hi)}]"
+        return _f(m, 3)
+    return f"{_f(m, 3)} [{_f(lo, 3)}, {_f(hi, 3)}]"
 
 
 def _p(p: float) -> str:
@@ -68,26 +74,168 @@ def _metric(name: str) -> str:
     return f"{shown} (`{name}`)" if shown != name else f"`{name}`"
 
 
+def _tex_metric(name: str) -> str:
+    """A metric's row heading in LaTeX: its label and unit only (the name is in the CSV)."""
+    return output_title(name)
+
+
+# -- bounds ------------------------------------------------------------------------------------
+def bounds(metric: str, scale: float = 1.0) -> tuple[float, float]:
+    """The possible range of a metric (``abm.outputs.OUTPUTS``) times ``scale``; for a
+    difference of two values pass the metric's bounds through :func:`diff_bounds`."""
+    o = OUTPUTS.get(metric)
+    lo = -math.inf if o is None or o.low is None else o.low
+    hi = math.inf if o is None or o.high is None else o.high
+    return lo * scale if math.isfinite(lo) else lo, hi * scale if math.isfinite(hi) else hi
+
+
+def diff_bounds(metric: str, terms: int = 2) -> tuple[float, float]:
+    """The possible range of a difference of two values of ``metric`` (``terms=2``) or of a
+    difference in differences (``terms=4``): ``±(terms / 2) * (high - low)``."""
+    lo, hi = bounds(metric)
+    span = hi - lo
+    if not math.isfinite(span):
+        return -math.inf, math.inf
+    return -span * terms / 2, span * terms / 2
+
+
+def clip_ci(row: dict, lo: float, hi: float, keys=("ci_low", "ci_high")) -> dict:
+    """``row`` with its interval clipped to ``[lo, hi]`` and ``clipped`` set when it was."""
+    out = dict(row)
+    clipped = False
+    for k in keys:
+        v = out.get(k)
+        if v is None or not math.isfinite(v):
+            continue
+        c = min(max(v, lo), hi)
+        clipped |= c != v
+        out[k] = c
+    out["clipped"] = clipped
+    return out
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (NaN stays NaN; the family is the finite ones)."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = ok.size
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+# -- LaTeX -------------------------------------------------------------------------------------
+_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+        "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}", "<": r"$<$", ">": r"$>$", "–": "--", "—": "---",
+        "−": "$-$", "±": r"$\pm$", "×": r"$\times$", "`": "", "†": r"\textdagger{}"}
+_TEX_RE = re.compile("<-|" + "|".join(re.escape(k) for k in _TEX))
+
+
 def _tex_escape(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
-                 ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\~{}"),
-                 ("^", r"\^{}"), ("<-", r"$\leftarrow$"), ("–", "--"), ("`", "")):
-        s = s.replace(a, b)
-    return s
+    """Plain text to LaTeX text-mode source, in one pass (so an escape is never escaped
+    again): ``95%`` -> ``95\\%``, ``<0.001`` -> ``$<$0.001`` (correct under the default OT1
+    font encoding, where a bare ``<`` prints as an inverted exclamation mark), ``a<-b`` ->
+    ``a$\\leftarrow$b``."""
+    return _TEX_RE.sub(lambda m: r"$\leftarrow$" if m.group(0) == "<-" else _TEX[m.group(0)],
+                       str(s))
+
+
+TEX_PREAMBLE = r"\usepackage{booktabs} \usepackage{graphicx}"
+"""What a document needs to ``\\input`` the tables."""
+
+MAX_TEX_ROWS = 24
+"""Rows per float: a longer table is split into parts ("continued")."""
+
+
+def _cell(text: str) -> str:
+    out = _tex_escape(text)
+    return "{}" + out if out.startswith("[") else out  # not an optional argument of \\
 
 
 def write_latex(path: Path, header: list[str], rows: list[list[str]], caption: str,
-                label: str) -> Path:
-    """A booktabs table (``\\usepackage{booktabs}``)."""
-    cols = "l" * 1 + "r" * (len(header) - 1)
-    lines = [r"\begin{table}[htbp]", r"\centering", r"\small",
-             rf"\caption{{{_tex_escape(caption)}}}", rf"\label{{{label}}}",
-             rf"\begin{{tabular}}{{{cols}}}", r"\toprule",
-             " & ".join(_tex_escape(h) for h in header) + r" \\", r"\midrule"]
-    lines += [" & ".join(_tex_escape(c) for c in r) + r" \\" for r in rows]
-    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+                label: str, max_rows: int = MAX_TEX_ROWS, max_cols: int | None = None,
+                split_by: int | None = None, first_width: str | None = "3.3cm") -> Path:
+    """Booktabs tables (they need :data:`TEX_PREAMBLE`) that fit the page.
+
+    ``caption``, ``header`` and cells are plain text (escaped here). The table is split into
+    several floats captioned "(part i of n)": one per value of column ``split_by`` (which then
+    moves into the caption), then per ``max_rows`` rows, then (with ``max_cols``) per
+    ``max_cols`` value columns after the first. A tabular still wider than ``\\linewidth`` is
+    scaled down to it (TeX measures it: ``\\ifdim\\wd0>\\linewidth``); its natural width is
+    written to the log as ``abm-table-width: <label> <width>``. The first column's cells wrap
+    at ``first_width`` (long metric labels; ``None``: no wrapping).
+    """
+    def first(text: str) -> str:
+        cell = _cell(text)
+        return rf"\parbox[t]{{{first_width}}}{{\raggedright\strut {cell}\strut}}" \
+            if first_width else cell
+
+    groups: list[tuple[str, list[list[str]]]] = []
+    if split_by is not None:
+        for r in rows:
+            key = r[split_by]
+            if not groups or groups[-1][0] != key:
+                groups.append((key, []))
+            groups[-1][1].append(r[:split_by] + r[split_by + 1:])
+        head = header[:split_by] + header[split_by + 1:]
+        what = header[split_by]
+    else:
+        groups, head, what = [("", rows)], header, ""
+    ncols = len(head) - 1
+    col_parts = column_chunks(list(range(1, ncols + 1)), max_cols or max(ncols, 1))
+    parts = [(key, cols, g[i:i + max_rows]) for key, g in groups
+             for i in range(0, max(len(g), 1), max_rows) for cols in col_parts]
+    lines = [f"% needs {TEX_PREAMBLE}"]
+    for k, (key, cols, chunk) in enumerate(parts):
+        cap = _tex_escape(caption + (f"; {what}: {key}" if what else ""))
+        cap += f" (part {k + 1} of {len(parts)})" if len(parts) > 1 else ""
+        keep = [0] + cols
+        tag = label if not k else f"{label}:{k + 1}"
+        lines += [r"\begin{table}[htbp]", r"\centering", r"\small", rf"\caption{{{cap}}}",
+                  rf"\label{{{tag}}}"]
+        lines += [r"\setbox0=\hbox{%", rf"\begin{{tabular}}{{l{'r' * len(cols)}}}",
+                  r"\toprule", " & ".join(_cell(head[j]) for j in keep) + r" \\",
+                  r"\midrule"]
+        lines += [" & ".join(first(r[j]) if j == 0 else _cell(r[j]) for j in keep) + r" \\"
+                  for r in chunk]
+        lines += [r"\bottomrule", r"\end{tabular}}%",
+                  rf"\typeout{{abm-table-width: {tag} \the\wd0}}%",
+                  r"\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\box0}\else\box0\fi",
+                  r"\end{table}", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def column_chunks(items: list, per: int) -> list[list]:
+    """``items`` in groups of at most ``per`` (scenario columns of a wide table)."""
+    return [items[i:i + per] for i in range(0, len(items), per)] or [[]]
+
+
+# -- figures: one style ------------------------------------------------------------------------
+FIG_RC = {
+    "axes.prop_cycle": __import__("cycler").cycler(color=list(palette.SEQUENCE)),
+    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
+    "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False,
+    "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 150,
+    "pdf.fonttype": 42,
+}
+"""The paper figures' matplotlib style: Okabe-Ito colours (:mod:`abm.palette`, the app's
+too), one set of font sizes, embedded TrueType fonts in the PDFs."""
+
+
+def axis_label(name: str) -> str:
+    """A y-axis label: the declared unit of an output (shares in percent of 1)."""
+    o = OUTPUTS.get(name)
+    if o is None:
+        return ""
+    return "share (0-1)" if o.kind == "share" else o.unit
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -170,6 +318,30 @@ class _Report:
     def name(self, idx: int) -> str:
         return str(self.scen.loc[idx, "name"])
 
+    def n_replicates(self) -> int:
+        return int(self.runs.groupby("scenario_index")["replicate"].nunique().min())
+
+    def caveat_short(self) -> str:
+        n = self.n_replicates()
+        return (f"; n = {n} replicates per scenario"
+                + (" (few: intervals are wide and approximate)" if n < 10 else "")
+                + "; intervals clipped to each metric's possible range")
+
+    def caveat(self, df: pd.DataFrame | None = None) -> str:
+        """What the intervals mean and do not, for report.md."""
+        n = self.n_replicates()
+        text = (f"Intervals: 95% t-intervals over n = {n} replicates per scenario; they are "
+                "clipped to each metric's possible range (declared in `abm.outputs`: no "
+                "negative counts, shares within 0-100%)")
+        if df is not None and "clipped" in df and df["clipped"].any():
+            text += f", which cut {int(df['clipped'].sum())} of {len(df)} intervals"
+        text += "."
+        if n < 10:
+            text += (f" With n = {n} the t-interval assumes roughly normal replicate means and "
+                     "is wide; treat it as a rough guide, and add replicates "
+                     "(`--replicates`) for a paper.")
+        return text
+
     def headline_scenarios(self) -> list[int]:
         """Scenarios drawn in the common figures (not hundreds of sample points)."""
         sc = self.scen
@@ -235,8 +407,9 @@ class _Report:
         rows = []
         for idx in self.scen.index:
             for metric in [c for c in SUMMARY_KEYS + EXTRA_KEYS if c in self.runs]:
+                ci = clip_ci(mean_ci(self.values(idx, metric)), *bounds(metric))
                 rows.append({"scenario": self.name(idx), "scenario_index": idx,
-                             "metric": metric, **mean_ci(self.values(idx, metric))})
+                             "metric": metric, **ci})
         df = self.table_csv(rows, "summary.csv")
         if self.kind == "sensitivity":
             self.md.append("## Outputs over the sample\n")
@@ -259,9 +432,11 @@ class _Report:
             body.append([_metric(metric)] + [_ci(sub.loc[i, "mean"], sub.loc[i, "ci_low"],
                                         sub.loc[i, "ci_high"]) for i in show])
         self.md.append(_md_table(header, body) + "\n")
-        self.files.append(write_latex(self.tables / "summary.tex", header, body,
-                                      "Mean and 95\\% t-interval over replicates",
-                                      "tab:summary"))
+        self.md.append(self.caveat(df) + "\n")
+        tex_body = [[_tex_metric(m)] + b[1:] for m, b in zip(self.metrics, body)]
+        self.files.append(write_latex(self.tables / "summary.tex", header, tex_body,
+                                      "Mean and 95% t-interval over replicates"
+                                      + self.caveat_short(), "tab:summary", max_cols=2))
         self.md.append("LaTeX: `tables/summary.tex`.\n")
 
     def differences(self) -> None:
@@ -284,27 +459,39 @@ class _Report:
                 continue
             ref_idx = ref.index[0]
             for metric in self.metrics:
+                c = compare(self.values(ref_idx, metric), self.values(idx, metric))
                 rows.append({"scenario": self.name(idx), "baseline": self.name(ref_idx),
-                             "metric": metric, **compare(self.values(ref_idx, metric),
-                                                         self.values(idx, metric))})
+                             "metric": metric, **clip_ci(c, *diff_bounds(metric))})
         if not rows:
             return
+        adjusted = holm([r["welch_p"] for r in rows])
+        for r, q in zip(rows, adjusted):
+            r["welch_p_holm"] = float(q)
         df = self.table_csv(rows, "differences.csv")
         against = "the unswapped base preset" if self.kind == "component_swap" else \
             f"`{self.baseline}`"
-        header = ["metric", "scenario", "difference [95% CI]", "Welch p", "Mann-Whitney p",
+        header = ["metric", "scenario", "difference [95% CI]", "Welch p", "Holm p", "MW p",
                   "Hedges g"]
         body = [[_metric(r.metric), r.scenario, _ci(r.diff, r.ci_low, r.ci_high), _p(r.welch_p),
-                 _p(r.mw_p), _f(r.hedges_g)] for r in df.itertuples()]
-        self.files.append(write_latex(self.tables / "differences.tex", header, body,
-                                      f"Differences against {against} (scenario minus "
-                                      "baseline): Welch t-test with Welch-Satterthwaite 95\\% "
-                                      "interval, Mann-Whitney U, Hedges' g",
-                                      "tab:differences"))
+                 _p(r.welch_p_holm), _p(r.mw_p), _f(r.hedges_g)] for r in df.itertuples()]
+        tex_body = [[_tex_metric(r.metric)] + b[1:] for r, b in zip(df.itertuples(), body)]
+        m = int(np.isfinite(df["welch_p"]).sum())
+        self.files.append(write_latex(self.tables / "differences.tex", header, tex_body,
+                                      f"Differences against {against.strip('`')} (scenario "
+                                      "minus baseline): Welch t-test with Welch-Satterthwaite "
+                                      f"95% interval, Holm-adjusted Welch p over the {m} tests "
+                                      "of this table, Mann-Whitney U p (MW p), Hedges' g"
+                                      + self.caveat_short(), "tab:differences",
+                                      split_by=1))
         self.md.append(f"## Differences against {against}\n")
         self.md.append("Scenario minus baseline; 95% interval and p-value from Welch's t-test, "
-                       "p-value from the Mann-Whitney U test, effect size Hedges' g "
-                       "(bias-corrected Cohen's d). LaTeX: `tables/differences.tex`.\n")
+                       f"the Welch p-value adjusted for the {m} tests of this table "
+                       "(Holm-Bonferroni: read this one when scanning many comparisons for "
+                       "\"significant\" ones), p-value from the Mann-Whitney U test, effect size "
+                       "Hedges' g (bias-corrected Cohen's d). Intervals are clipped to the "
+                       "possible range of a difference. With few replicates the Mann-Whitney "
+                       "test cannot reach small p-values (n = 3 against 3: p >= 0.1). LaTeX: "
+                       "`tables/differences.tex`.\n")
         if self.kind == "comparison" or len(body) <= 80:
             self.md.append(_md_table(header, body) + "\n")
         else:
@@ -335,7 +522,8 @@ class _Report:
                 for c in singles:
                     d = (self.values(by_set[(c,)], metric) - y0).dropna()
                     all_rows.append({"base": preset, "donor": donor, "effect": "main",
-                                     "components": c, "metric": metric, **mean_ci(d)})
+                                     "components": c, "metric": metric,
+                                     **clip_ci(mean_ci(d), *diff_bounds(metric))})
                 for k, i in by_set.items():
                     if len(k) != 2 or (k[0],) not in by_set or (k[1],) not in by_set:
                         continue
@@ -343,7 +531,7 @@ class _Report:
                          - self.values(by_set[(k[1],)], metric) + y0).dropna()
                     all_rows.append({"base": preset, "donor": donor, "effect": "interaction",
                                      "components": "+".join(k), "metric": metric,
-                                     **mean_ci(d)})
+                                     **clip_ci(mean_ci(d), *diff_bounds(metric, 4))})
         if not all_rows:
             return
         df = self.table_csv(all_rows, "swap_effects.csv")
@@ -354,7 +542,7 @@ class _Report:
                 if sub.empty:
                     continue
                 comps = list(dict.fromkeys(sub["components"]))
-                header = ["components"] + head
+                header = ["components"] + [output_title(mt) for mt in head]
                 body = []
                 for c in comps:
                     row = [c]
@@ -370,8 +558,10 @@ class _Report:
                 self.md.append(_md_table(header, body) + "\n")
                 stem = f"swap_{effect}_{base}"
                 self.files.append(write_latex(self.tables / f"{stem}.tex", header, body,
-                                              title + " (mean and 95\\% t-interval over "
-                                              "replicates)", f"tab:{stem}"))
+                                              title + " (mean and 95% t-interval over "
+                                              "replicates; * excludes 0"
+                                              + self.caveat_short() + ")", f"tab:{stem}",
+                                              max_cols=3))
                 if self.figures:
                     self._swap_figure(sub, head, title, stem, effect)
         self.md.append("Every metric: `tables/swap_effects.csv`.\n")
@@ -426,7 +616,7 @@ class _Report:
             r = self.runs[self.runs["scenario_index"] == idx]
             for metric in self.metrics:
                 rows.append({"base": self.scen.loc[idx, "base"], "x": float(r[x].iloc[0]),
-                             "metric": metric, **mean_ci(r[metric])})
+                             "metric": metric, **clip_ci(mean_ci(r[metric]), *bounds(metric))})
         df = self.table_csv(rows, "sweep.csv")
         for metric in self.metrics:  # every metric: the sweep is read metric by metric
             sub = df[df["metric"] == metric]
@@ -439,8 +629,8 @@ class _Report:
             self.md.append(_md_table(header, body) + "\n")
             self.files.append(write_latex(self.tables / f"sweep_{metric}.tex", header, body,
                                           f"{output_title(metric)} by {x[6:]} and preset (mean, "
-                                          "95\\% CI)",
-                                          f"tab:sweep_{metric}"))
+                                          "95% CI" + self.caveat_short() + ")",
+                                          f"tab:sweep_{metric}", max_cols=3))
         if self.figures:
             import matplotlib.pyplot as plt
 
@@ -575,32 +765,75 @@ class _Report:
         if self.network:
             self._network_figure(show)
 
+    def policy_starts(self, show: list[int]) -> dict[int, int]:
+        """Scenario -> the step its scheduled plan starts, for plans that start in the run."""
+        steps = int(self.runs["steps"].max())
+        out = {}
+        if "parameters" not in self.scen:
+            return out
+        for idx in show:
+            params = self.scen.loc[idx, "parameters"]
+            start = params.get("plan_start_step") if isinstance(params, dict) else None
+            if start is not None and 0 < int(start) <= steps:
+                out[idx] = int(start)
+        return out
+
     def _timeseries_figure(self, show: list[int]) -> None:
         if self.ts is None or not self.series:
             return
         import matplotlib.pyplot as plt
 
-        series = [s for s in self.series if s in self.ts.columns]
         ids = self.runs[["run_id", "scenario_index"]]
         ts = self.ts.merge(ids, on="run_id")
+        ts = ts[ts["scenario_index"].isin(show)]
+        # no empty panels: a series that is absent or never finite is left out (and said so)
+        series = [s for s in self.series if s in ts.columns and np.isfinite(ts[s]).any()]
+        missing = [s for s in self.series if s not in series]
+        if missing:
+            self.md.append("Time series not drawn (not collected or no values): "
+                           + ", ".join(f"`{s}`" for s in missing) + ".\n")
+        if not series:
+            return
+        starts = self.policy_starts(show)
         n = len(series)
         ncol = min(3, n)
         nrow = math.ceil(n / ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 2.8 * nrow), squeeze=False)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 2.9 * nrow), squeeze=False,
+                                 sharex=True)
         for ax, s in zip(axes.flat, series):
-            for idx in show:
+            ax.axvspan(0, BURN_IN + 0.5, color=palette.BURN_IN, lw=0, zorder=0)
+            for k, idx in enumerate(show):
+                colour = palette.cycle(k)
                 g = ts[ts["scenario_index"] == idx].groupby("step")[s]
                 m, sd, cnt = g.mean(), g.std(ddof=1), g.count()
                 h = t_half_width(sd, cnt)
-                ax.plot(m.index, m.values, lw=1.2, label=self.name(idx))
-                ax.fill_between(m.index, (m - h).values, (m + h).values, alpha=0.2)
-            ax.set_title(output_title(s), fontsize=9)
-            ax.tick_params(labelsize=7)
+                lo, hi = bounds(s)
+                ax.plot(m.index, m.values, lw=1.3, color=colour, label=self.name(idx))
+                ax.fill_between(m.index, np.clip((m - h).values, lo, hi),
+                                np.clip((m + h).values, lo, hi), alpha=0.2, color=colour,
+                                lw=0)
+                if idx in starts:
+                    ax.axvline(starts[idx], color=colour, ls=":", lw=1.2)
+            ax.set_title(OUTPUTS[s].label if s in OUTPUTS else s)
+            ax.set_ylabel(axis_label(s))
         for ax in list(axes.flat)[n:]:
-            ax.axis("off")
-        axes.flat[0].legend(fontsize=7)
-        fig.supxlabel("step (quarter); bands: 95% CI of the mean over replicates", fontsize=8)
-        fig.tight_layout()
+            ax.remove()
+        for ax in axes[-1] if n % ncol == 0 else list(axes.flat)[n - ncol:n]:
+            ax.set_xlabel("step (quarter)")
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        handles = [Line2D([], [], color=palette.cycle(k), lw=1.5, label=self.name(i))
+                   for k, i in enumerate(show)]
+        handles.append(Patch(color=palette.BURN_IN, label=f"burn-in (steps 1-{BURN_IN})"))
+        if starts:
+            handles.append(Line2D([], [], color="#555555", ls=":", label="policy plan starts"))
+        fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5),
+                   frameon=False)
+        fig.suptitle("Means over replicates; bands: 95% CI of the mean (clipped to the "
+                     "possible range)", fontsize=9)
+        rows = math.ceil(len(handles) / min(len(handles), 5))
+        fig.tight_layout(rect=(0, (0.15 + 0.22 * rows) / fig.get_figheight(), 1, 0.97))
         self.save(fig, "timeseries")
 
     def _exit_mix_figure(self, show: list[int]) -> None:
@@ -612,15 +845,18 @@ class _Report:
         shares = np.divide(means, tot, out=np.zeros_like(means), where=tot > 0)
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
         names = [self.name(i) for i in show]
-        for ax, data, title in ((axes[0], means, "exits and failures (mean count)"),
-                                (axes[1], shares, "share of outcomes")):
+        colours = [palette.SERIES.get(c, palette.cycle(j)) for j, c in enumerate(cols)]
+        for ax, data, title, xlabel in (
+                (axes[0], means, "Exits and failures after the burn-in", "startups (mean)"),
+                (axes[1], shares, "Share of outcomes", "share of exits and failures")):
             left = np.zeros(len(show))
             for j, c in enumerate(cols):
-                ax.barh(names, data[:, j], left=left, label=output_title(c))
+                ax.barh(names, data[:, j], left=left, label=OUTPUTS[c].label, color=colours[j])
                 left += data[:, j]
-            ax.set_title(title, fontsize=9)
-            ax.tick_params(labelsize=7)
-        axes[1].legend(fontsize=7, loc="lower right")
+            ax.set_title(title)
+            ax.set_xlabel(xlabel)
+            ax.grid(axis="y", visible=False)
+        axes[1].legend(loc="lower right")
         fig.tight_layout()
         self.save(fig, "exit_mix")
 
@@ -639,20 +875,25 @@ class _Report:
                 v = np.log10(v[v > 1e-6])
                 if v.size:
                     axes[0].hist(v, bins=40, histtype="step", density=True,
+                                 color=palette.cycle(show.index(idx)),
                                  label=f"{self.name(idx)} ({lost:.0%} written off)")
             fs = d[(d["scenario_index"] == idx)
                    & d["kind"].isin(["startup_size", "incumbent_size"])]["value"].to_numpy()
             fs = np.sort(fs[fs > 0])
             if fs.size:
                 ccdf = 1.0 - np.arange(fs.size) / fs.size
-                axes[1].loglog(fs, ccdf, lw=1, label=self.name(idx))
-        axes[0].set_title("realised deal multiples > 0 (log10 proceeds/cost)", fontsize=9)
+                axes[1].loglog(fs, ccdf, lw=1, label=self.name(idx),
+                               color=palette.cycle(show.index(idx)))
+        axes[0].set_title("Realised deal multiples above 0")
+        axes[0].set_xlabel("log10(proceeds / cost); 0 = money back")
+        axes[0].set_ylabel("density")
         axes[0].axvline(0, color="k", lw=0.6)
-        axes[1].set_title("firm size (headcount) CCDF, end of run", fontsize=9)
-        axes[1].set_xlabel("headcount", fontsize=8)
+        axes[1].set_title("Firm size at the end of the run")
+        axes[1].set_xlabel("headcount (workers)")
+        axes[1].set_ylabel("share of firms at least this large")
         for ax in axes:
-            ax.legend(fontsize=7)
-            ax.tick_params(labelsize=7)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend()
         fig.tight_layout()
         self.save(fig, "distributions")
 
@@ -664,47 +905,57 @@ class _Report:
         nrow = math.ceil(len(metrics) / ncol)
         fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol, 2.6 * nrow), squeeze=False)
         for ax, metric in zip(axes.flat, metrics):
-            ax.boxplot([self.values(i, metric).to_numpy() for i in show], showmeans=True)
+            data = [self.values(i, metric).dropna().to_numpy() for i in show]
+            ax.boxplot(data, showmeans=True)
             ax.set_xticks(range(1, len(show) + 1), [self.name(i) for i in show],
-                          rotation=30, ha="right", fontsize=6)
-            ax.set_title(output_title(metric), fontsize=8)
-            ax.tick_params(axis="y", labelsize=7)
+                          rotation=30, ha="right", fontsize=7)
+            o = OUTPUTS.get(metric)
+            ax.set_title(o.label if o else metric, fontsize=9)
+            ax.set_ylabel(axis_label(metric))
         for ax in list(axes.flat)[len(metrics):]:
-            ax.axis("off")
+            ax.remove()
         fig.tight_layout()
         self.save(fig, "metric_distributions")
 
     def _network_figure(self, show: list[int]) -> None:
         import matplotlib.pyplot as plt
+        from matplotlib.lines import Line2D
 
         from .spec import RunSpec
 
         show = show[:4]
-        fig, axes = plt.subplots(1, len(show), figsize=(4.5 * len(show), 4.5), squeeze=False)
-        colors = {"startup": "tab:orange", "incumbent": "tab:blue", "fund": "tab:green",
-                  "university": "tab:purple"}
-        ecolors = {"partnership": "tab:orange", "investment": "tab:green",
-                   "acquisition": "tab:red", "spinoff": "tab:purple", "employment": "grey",
-                   "joint_research": "tab:blue", "grant": "tab:pink"}
+        fig, axes = plt.subplots(1, len(show), figsize=(4.5 * len(show), 4.9), squeeze=False)
         for ax, idx in zip(axes.flat, show):
             r = self.runs[self.runs["scenario_index"] == idx].sort_values("replicate").iloc[0]
             spec = RunSpec(run_id=r["run_id"], preset=r["preset"], swaps=json.loads(r["swaps"]),
                            overrides=json.loads(r["overrides"]), seed=int(r["seed"]),
                            steps=int(r["steps"]))
             g = snapshot_graph(spec)
-            _draw_graph(ax, g, colors, ecolors, seed=int(r["seed"]) % (2**32))
-            ax.set_title(f"{self.name(idx)} (seed of replicate {int(r['replicate'])})",
-                         fontsize=8)
-        handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=k)
-                   for k, c in colors.items()]
-        fig.legend(handles=handles, loc="lower center", ncol=len(colors), fontsize=7)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
+            _draw_graph(ax, g, seed=int(r["seed"]) % (2**32))
+            counts = graph_counts(g)
+            ax.set_title(f"{self.name(idx)} (replicate {int(r['replicate'])}, step "
+                         f"{int(r['steps'])})\n{counts['startup']} startups, {counts['fund']} "
+                         f"funds, {counts['incumbent']} incumbents shown", fontsize=8)
+        nodes = [Line2D([], [], marker="o", ls="", color=c, label=k.replace("_", " "))
+                 for k, c in NODE_COLOURS.items()]
+        edges = [Line2D([], [], color=c, lw=2, label=k.replace("_", " "))
+                 for k, c in palette.TIE.items()]
+        fig.legend(handles=nodes + edges, loc="lower center", ncol=7, fontsize=7,
+                   frameon=False)
+        fig.tight_layout(rect=(0, 0.12, 1, 1))
         self.save(fig, "network")
-        self.md.append("Network snapshots: one model per scenario re-run at the end of the "
-                       "horizon; a sample of at most 300 nodes (incumbents, funds, "
-                       "universities and connected startups), seeded spring layout.\n")
+        self.md.append("Network snapshots: one model per scenario re-run to the end of the "
+                       f"horizon; a sample of at most {SNAPSHOT_NODES} connected nodes (at "
+                       "least half of them startups, at most a fifth funds, the best-connected "
+                       "first), seeded spring layout; colours as in the app.\n")
 
     def write(self) -> list[Path]:
+        import matplotlib
+
+        with matplotlib.rc_context(FIG_RC):
+            return self._write()
+
+    def _write(self) -> list[Path]:
         self.header()
         self.summary_tables()
         self.differences()
@@ -717,41 +968,107 @@ class _Report:
         return [report] + self.files
 
 
-def snapshot_graph(spec, max_nodes: int = 300):
-    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph."""
+SNAPSHOT_NODES = 300
+"""Most nodes a network snapshot draws."""
+
+NODE_COLOURS = {"startup": palette.AGENT["startup"], "incumbent": palette.AGENT["incumbent"],
+                "fund_independent": palette.AGENT["fund_independent"],
+                "fund_corporate": palette.AGENT["fund_corporate"],
+                "fund_government": palette.AGENT["fund_government"],
+                "university": palette.AGENT["university"]}
+"""Node colours of the snapshot (the app's, :mod:`abm.palette`)."""
+
+
+_TIE_RANK = {"employment": 0, "investment": 1, "grant": 2, "joint_research": 3,
+             "partnership": 4, "spinoff": 5, "acquisition": 6}
+"""Which tie kind a pair with several ties is drawn as (the higher, the rarer)."""
+
+
+def _node_key(attrs: dict) -> str:
+    kind = attrs.get("kind")
+    if kind == "fund":
+        fk = attrs.get("fund_kind") or attrs.get("fkind")
+        return f"fund_{fk}" if fk in ("independent", "corporate", "government") else \
+            "fund_independent"
+    return kind
+
+
+def graph_counts(g) -> dict[str, int]:
+    """Nodes of a snapshot by kind (``startup``, ``fund``, ``incumbent``, ``university``)."""
+    out = {"startup": 0, "fund": 0, "incumbent": 0, "university": 0}
+    for _, kind in g.nodes(data="kind"):
+        if kind in out:
+            out[kind] += 1
+    return out
+
+
+def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
+    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph.
+
+    The budget is shared out by kind, so every kind shows whatever the preset (silicon_valley
+    has some 240 funds, which once took the whole budget and left no startups): at least half
+    of ``max_nodes`` for startups, at most a fifth for funds, at most a fifth for incumbents,
+    then universities; within a kind the best-connected nodes first (ties broken by a
+    generator seeded from the run's seed). Isolated nodes are dropped.
+    """
     import networkx as nx
 
     model = spec.build()
     try:
         model.run(int(spec.steps))
-        g = nx.Graph(model.graph)
+        mg = model.graph  # a MultiGraph whose edge keys are the tie kinds
+        g = nx.Graph()
+        g.add_nodes_from(mg.nodes(data=True))
+        for a, b, kind in mg.edges(keys=True):  # one edge per pair: its rarest kind shown
+            if not g.has_edge(a, b) or _TIE_RANK.get(kind, 0) > _TIE_RANK.get(
+                    g.edges[a, b]["kind"], 0):
+                g.add_edge(a, b, kind=kind)
+        fund_kind = {f.unique_id: f.kind for f in model.funds}
     finally:
         model.release()
+    for n, kind in list(g.nodes(data="kind")):
+        if kind == "fund" and n in fund_kind:
+            g.nodes[n]["fund_kind"] = fund_kind[n]
     g.remove_nodes_from([n for n, k in g.nodes(data="kind") if k == "ministry"])
+    g.remove_nodes_from([n for n in list(g) if g.degree(n) == 0])
     rng = np.random.default_rng([int(spec.seed), 11])
-    core = [n for n, k in g.nodes(data="kind") if k != "startup"]
-    startups = [n for n, k in g.nodes(data="kind") if k == "startup" and g.degree(n) > 0]
-    budget = max(0, max_nodes - len(core))
-    if len(startups) > budget:
-        startups = list(rng.choice(np.array(startups), budget, replace=False))
-    sub = g.subgraph(core + startups).copy()
+
+    def best(kind: str, k: int) -> list:
+        nodes = [n for n, kd in g.nodes(data="kind") if kd == kind]
+        if len(nodes) <= k:
+            return nodes
+        jitter = rng.random(len(nodes))
+        order = sorted(range(len(nodes)), key=lambda i: (-g.degree(nodes[i]), jitter[i]))
+        return [nodes[i] for i in order[:k]]
+
+    funds = best("fund", max_nodes // 5)
+    incumbents = best("incumbent", max_nodes // 5)
+    universities = best("university", max_nodes // 20)
+    startups = best("startup", max_nodes - len(funds) - len(incumbents) - len(universities))
+    sub = g.subgraph(startups + funds + incumbents + universities).copy()
     sub.remove_nodes_from([n for n in list(sub) if sub.degree(n) == 0])
     return sub
 
 
-def _draw_graph(ax, g, colors, ecolors, seed: int) -> None:
+def _draw_graph(ax, g, seed: int) -> None:
     import networkx as nx
 
     ax.axis("off")
     if g.number_of_nodes() == 0:
-        ax.text(0.5, 0.5, "no links", ha="center")
+        ax.text(0.5, 0.5, "no ties in this run", ha="center", transform=ax.transAxes)
         return
     pos = nx.spring_layout(g, seed=seed, k=1.5 / math.sqrt(g.number_of_nodes()))
-    nx.draw_networkx_edges(g, pos, ax=ax, width=0.4, alpha=0.4, edge_color="grey")
-    kinds = nx.get_node_attributes(g, "kind")
+    by_kind: dict[str, list] = {}
+    for a, b, kind in g.edges(data="kind"):
+        by_kind.setdefault(kind, []).append((a, b))
+    for kind, edges in by_kind.items():
+        nx.draw_networkx_edges(g, pos, ax=ax, edgelist=edges, width=0.5, alpha=0.5,
+                               edge_color=palette.TIE.get(kind, palette.GREY))
     nodes = list(g.nodes())
+    keys = [_node_key(g.nodes[n]) for n in nodes]
     nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodes,
-                           node_color=[colors.get(kinds.get(n), "k") for n in nodes],
+                           node_color=[NODE_COLOURS.get(k, palette.GREY) for k in keys],
+                           node_shape="o",
                            node_size=[8 + 2 * min(g.degree(n), 40) for n in nodes],
                            linewidths=0)
 

@@ -82,6 +82,32 @@ def server(tmp_path_factory):
         proc.wait(timeout=5)
 
 
+def measure_speed(page, counter, steps: int = 5, play_s: float = 12.0) -> dict:
+    """Seconds from a Step click to the new step on screen, and Play's steps per second."""
+    def shown() -> int:
+        return int(re.match(r"Step (\d+)", counter.inner_text()).group(1))
+
+    latencies = []
+    start = shown()
+    for n in range(start + 1, start + 1 + steps):
+        t = time.monotonic()
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function(
+            f"document.querySelector('.abm-step-counter').innerText.startsWith('Step {n} ')")
+        latencies.append(time.monotonic() - t)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_timeout(2000)
+    s0, t0 = shown(), time.monotonic()
+    page.wait_for_timeout(int(play_s * 1000))
+    s1, t1 = shown(), time.monotonic()
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    return {"step_latency_s_median": round(sorted(latencies)[len(latencies) // 2], 2),
+            "step_latency_s": [round(x, 2) for x in latencies],
+            "play_steps_per_s": round((s1 - s0) / (t1 - t0), 2),
+            "play_window": f"steps {s0}-{s1} in {t1 - t0:.1f} s"}
+
+
 def test_page_in_a_real_browser(server):
     from playwright.sync_api import expect, sync_playwright
 
@@ -102,6 +128,18 @@ def test_page_in_a_real_browser(server):
             expect(network_img).to_be_visible()
             expect(series_img).to_be_visible()
             page.screenshot(path=str(SHOTS / "01-initial.png"), full_page=True)
+            # the page scrolls as a whole (so it prints and captures whole), no banner on top
+            assert page.evaluate("document.scrollingElement.scrollHeight > innerHeight + 200")
+            assert "runs on Solara" not in page.locator("body").inner_text()
+
+            # step latency and Play speed at scale 1 (the default preset), written down
+            timings = measure_speed(page, counter)
+            (SHOTS.parent / "speed.txt").write_text(
+                "".join(f"{k}: {v}\n" for k, v in timings.items()))
+            print("browser speed:", timings)
+            assert timings["play_steps_per_s"] > 0.2, timings
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(counter).to_have_text(re.compile(r"^Step 0\b"))
 
             # change the preset (a Vuetify select: open it, pick the option)
             current = page.locator(".v-select__selection").first.inner_text().strip()
@@ -141,7 +179,17 @@ def test_page_in_a_real_browser(server):
             page.get_by_role("button", name="Step", exact=True).click()
             expect(counter).to_have_text(re.compile(r"^Step 1\b"))
             expect(page.locator(".abm-key-metrics")).to_contain_text("B: ")
-            page.wait_for_timeout(300)
+            expect(page.locator(".abm-key-metrics")).to_contain_text("B - A")
+            # to step 40 (past the burn-in): 20 quarters a click
+            page.get_by_label("Quarters per Step / frame").click(force=True)
+            page.locator(".menuable__content__active .v-list-item__title",
+                         has_text=re.compile(r"^\s*20\s*$")).click()
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(counter).to_have_text(re.compile(r"^Step 21\b"))
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(counter).to_have_text(re.compile(r"^Step 41\b"))
+            expect(page.locator(".abm-summary")).to_contain_text("Startups and exits")
+            page.wait_for_timeout(500)
             page.screenshot(path=str(SHOTS / "03-compare.png"), full_page=True)
             page.locator(".abm-timeseries").screenshot(path=str(SHOTS / "04-compare-series.png"))
 

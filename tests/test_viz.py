@@ -298,3 +298,78 @@ def test_viz_command_rejects_a_busy_port():
         out = run_cli("viz", "--port", str(port))
     assert out.returncode == 2
     assert "in use" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+# -- issue 18: what people read ----------------------------------------------------------------
+def test_controls_show_their_value_and_unit(page):
+    rc = page
+    w = field(rc, "job_mobility")
+    spec = SPECS["job_mobility"]
+    assert w.label.startswith(f"job_mobility ({spec.unit}) = ")
+    w.v_model = 0.055
+    w = field(rc, "job_mobility")
+    assert "= 0.055" in w.label and w.label.endswith("*"), w.label
+    assert select(rc, "Play speed").v_model in viz_app.PLAY_SPEEDS
+
+
+def test_summary_is_grouped_with_burn_in_and_downloads(page):
+    rc = page
+    set_small_scale(rc)
+    click(rc, "Step")
+    (summary,) = html_texts(rc, "abm-summary")
+    for group in ("Startups and exits", "Finance", "Innovation and growth", "Labour", "Network",
+                  "Internal checks"):
+        assert f">{group}</td>" in summary, group
+    assert summary.index("Internal checks") > summary.index("Money balance") - 200
+    assert "startups_founded" not in summary and "Startups founded †" in summary
+    row = re.search(r"Startups founded †</td>(.*?)</tr>", summary).group(1)
+    assert "–" in row and ">0<" not in row  # no misleading 0 during the burn-in
+    texts = " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+    assert "Burn-in" in texts, texts[:500]
+    labels = " ".join(str(b.children) for b in rc.find(v.Btn).widgets)
+    for what in ("the network (PNG)", "the time series (PNG)", "the summary (CSV)",
+                 "Download data:"):
+        assert what in labels, what
+
+
+def test_compare_mode_has_difference_columns(page):
+    rc = page
+    set_small_scale(rc)
+    rc.find(v.Switch).widget.v_model = True
+    click(rc, "Step")
+    (table,) = html_texts(rc, "abm-key-metrics")
+    assert "<th>B - A</th>" in table and "<th>change</th>" in table
+    row = re.search(r"Quarters simulated</td>(.*?)</tr>", table).group(1)
+    assert row.count("<td>") == 4 and ">+0<" in row, row
+
+
+def test_fmt_diff():
+    from viz.plots import fmt_diff
+
+    assert fmt_diff(0.25, 0.30, "ma_share_of_exits") == ("+5.0 pp", "+20 %")
+    assert fmt_diff(10, 15, "startups_founded") == ("+5", "+50 %")
+    assert fmt_diff(0, 3, "startups_founded") == ("+3", "–")
+    assert fmt_diff(float("nan"), 3, "x") == ("–", "–")
+
+
+def test_network_spreads_funds_and_draws_business_groups():
+    run = Run("korea", "korea", 2, overrides={"scale": 0.3})
+    for _ in range(12):
+        run.step()
+    view = network.snapshot(run.model)
+    assert view.fund_arcs and view.groups
+    spans = sorted((t0, t1) for _, t0, t1, _ in view.fund_arcs)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # arcs do not overlap
+    assert sum(t1 - t0 for t0, t1 in spans) > 5.5  # they share the whole ring
+    fund_pos = [view.pos[u] for u, s in view.style.items() if s.startswith("fund")]
+    assert len({(round(x, 3), round(y, 3)) for x, y in fund_pos}) == len(fund_pos)
+    assert "business groups" in view.caption()
+    sv = Run("silicon_valley", "silicon_valley", 2, overrides={"scale": 0.3})
+    sv.step()
+    assert not network.snapshot(sv.model).groups  # no group cohesion: nothing drawn
+
+
+def test_solara_banner_is_off():
+    from solara.server import settings
+
+    assert settings.theme.show_banner is False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
 import logging
 import math
 import sys
@@ -28,36 +29,74 @@ from matplotlib.figure import Figure
 if __package__ in (None, ""):  # `solara run viz/app.py` loads this file without its package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from abm.outputs import title as output_title  # noqa: E402
+from abm.constants import BURN_IN  # noqa: E402
+from abm.outputs import OUTPUTS  # noqa: E402
 from abm.params import COMPONENTS, SPECS  # noqa: E402
 from abm.presets import presets  # noqa: E402
 from viz import network, plots  # noqa: E402
 from viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
                          key_metrics, params_by_component, preset_values, slider_step,
-                         uses_slider)
+                         summary_groups, uses_slider)
+
+try:  # the "This website runs on Solara" banner sat on top of the plots
+    from solara.server import settings as _solara_settings
+
+    _solara_settings.theme.show_banner = False
+except Exception:  # pragma: no cover - an older or newer Solara without the setting
+    pass
 
 log = logging.getLogger(__name__)
 
 STEPS_PER_CLICK = [1, 2, 4, 10, 20]
 SWAP_NONE = "(no swap)"
 SWAPPABLE = [c for c in COMPONENTS if c != "scale"]
-PLAY_PAUSE_S = 0.05
+PLAY_PAUSE_S = 0.02
+PLAY_SPEEDS = {"as fast as it draws": 0.0, "2 frames per second": 0.5,
+               "1 frame per second": 1.0, "1 frame every 2 s": 2.0}
+"""Play speed choices: the least time between two frames, in seconds."""
+NETWORK_EVERY_S = 2.0
+"""While playing, the network picture is redrawn at most this often (it costs about as much as
+all the time series together and changes slowly); Step and Pause always redraw it."""
 
 CSS = """
 .abm-network img, .abm-timeseries img { max-width: 100%; height: auto; }
 .abm-step-counter { font-size: 1.35rem; font-weight: 600; }
-.abm-subtle { color: #666; font-size: 0.85rem; }
-.abm-table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
+.abm-subtle { color: #555; font-size: 0.85rem; }
+.abm-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 .abm-table td, .abm-table th { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; }
 .abm-table td:first-child, .abm-table th:first-child { text-align: left; }
+.abm-table tr.abm-group td { font-weight: 600; background: #f4f4f4; text-align: left; }
+.abm-table td.abm-burn { color: #888; }
 .abm-events { max-height: 520px; overflow-y: auto; font-size: 0.83rem; line-height: 1.35; }
 .abm-events .ev { padding: 2px 0; border-bottom: 1px solid #f2f2f2; }
 .abm-badge { display: inline-block; min-width: 86px; padding: 0 6px; margin-right: 6px;
              border-radius: 8px; color: white; font-size: 0.72rem; text-align: center; }
+/* parameter controls: the label (with the current value) above a full-width track */
+.abm-param .v-input__slot { flex-wrap: wrap; }
+.abm-param .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; white-space: normal;
+                                       height: auto; margin-bottom: 2px; }
+.abm-param .v-slider { margin-left: 0; margin-right: 0; }
+.abm-param-value { font-size: 0.8rem; color: #333; }
+.abm-downloads { display: flex; flex-wrap: wrap; gap: 4px; }
+/* the page scrolls as a whole (not inside an inner box), so it prints and captures whole */
+html, body { overflow-y: visible !important; height: auto !important; }
+.v-application--wrap, .v-application--wrap > div, .v-application--wrap > div > div,
+.v-application--wrap > div > div > div, .v-application--wrap > div > div > div > div
+    { height: auto !important; max-height: none !important; }
+.v-application--wrap, .v-main, .v-main__wrap, .v-content, .v-content__wrap
+    { height: auto !important; min-height: 100vh; overflow: visible !important; }
+.v-main .overflow-y-auto, .v-content .overflow-y-auto,
+.v-main .overflow-x-auto, .v-content .overflow-x-auto
+    { overflow: visible !important; height: auto !important; max-height: none !important; }
+@media print {
+  .v-navigation-drawer, header.v-app-bar, .v-app-bar, .abm-downloads { display: none !important; }
+  .v-main, .v-content { padding: 0 !important; }
+  .v-card { break-inside: avoid; box-shadow: none !important; }
+}
 """
 
-EVENT_COLOURS = {"round": "#e6550d", "acquisition": "#de2d26", "ipo": "#3182bd",
-                 "incumbent_exit": "#23395d", "new_incumbent": "#1f9e89"}
+EVENT_COLOURS = {"round": "#B35F00", "acquisition": "#D55E00", "ipo": "#0072B2",
+                 "incumbent_exit": "#000000", "new_incumbent": "#007A5A"}
 
 
 def default_preset() -> str:
@@ -79,11 +118,46 @@ def new_session() -> Session:
 
 
 # -- small presentational pieces ------------------------------------------------------------
-def html_table(header: list[str], rows: list[list[str]]) -> str:
+def html_table(header: list[str], rows: list[list[str]], group_rows: dict | None = None,
+               muted: set | None = None) -> str:
+    """An HTML table; ``group_rows`` maps a row index to a group heading shown above it;
+    ``muted`` holds the indices of rows shown greyed (values during the burn-in)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return f'<table class="abm-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    parts = []
+    for i, row in enumerate(rows):
+        if group_rows and i in group_rows:
+            parts.append(f'<tr class="abm-group"><td colspan="{len(header)}">'
+                         f"{html.escape(group_rows[i])}</td></tr>")
+        cls = ' class="abm-burn"' if muted and i in muted else ""
+        parts.append("<tr>" + "".join(f"<td{cls if j else ''}>{html.escape(c)}</td>"
+                                      for j, c in enumerate(row)) + "</tr>")
+    return (f'<table class="abm-table"><thead><tr>{head}</tr></thead><tbody>{"".join(parts)}'
+            "</tbody></table>")
+
+
+def compare_header(runs: list[Run]) -> list[str]:
+    """The value columns of a table: one per run, plus B - A and % change in compare mode."""
+    if len(runs) == 1:
+        return [runs[0].label]
+    return [f"{'AB'[i]}: {r.label}" for i, r in enumerate(runs[:2])] + ["B - A", "change"]
+
+
+def compare_cells(values: list[float], key: str) -> list[str]:
+    cells = [plots.fmt(v, key) for v in values]
+    if len(values) == 2:
+        cells += list(plots.fmt_diff(values[0], values[1], key))
+    return cells
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG (low zlib effort: a third faster than the default, slightly larger)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+def slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text).strip("_").lower()
 
 
 def events_html(events: list[dict]) -> str:
@@ -101,34 +175,47 @@ def events_html(events: list[dict]) -> str:
 def network_figure(run: Run, max_startups: int, small: bool) -> Figure:
     view = network.snapshot(run.model, max_startups=max_startups)
     fig = network.draw(view, title=f"{run.label}: step {run.steps}",
-                       figsize=(5.6, 5.6) if small else (7.2, 7.2))
-    fig.text(0.5, 0.005, view.caption(), ha="center", va="bottom", fontsize=7, color="#555555",
+                       figsize=(6.0, 7.2) if small else (7.5, 9.0))
+    fig.text(0.5, 0.005, view.caption(), ha="center", va="bottom", fontsize=8, color="#555555",
              wrap=True)
     return fig
 
 
 @solara.component
-def Figure_(make, key, alt: str = ""):
-    """A matplotlib figure re-drawn only when ``key`` changes; drawing errors become a message."""
+def Figure_(make, key, alt: str = "", filename: str = "figure.png"):
+    """A matplotlib figure, drawn to PNG only when ``key`` changes, with a download button;
+    drawing errors become a message."""
     def build():
         try:
-            return make(), None
+            return png_bytes(make()), None
         except Exception as exc:  # never let a drawing bug take the page down
             log.error("figure failed\n%s", traceback.format_exc())
             return None, f"Could not draw {alt}: {type(exc).__name__}: {exc}"
 
-    fig, err = solara.use_memo(build, [key])
+    png, err = solara.use_memo(build, [key])
     if err:
         solara.Error(err)
-    elif fig is not None:
-        solara.FigureMatplotlib(fig, dependencies=[key], format="png")
+    elif png is not None:
+        solara.Image(png, format="png")
+        with solara.Row(classes=["abm-downloads"]):
+            solara.FileDownload(png, filename=filename, label=f"Download {alt} (PNG)",
+                                mime_type="image/png")
+
+
+def value_text(name: str, value) -> str:
+    """A parameter's value as the page shows it: ``0.055 per year``."""
+    spec = SPECS[name]
+    shown = f"{int(value):,}" if spec.integer else f"{float(value):,.6g}"
+    return f"{shown} {spec.unit}".strip()
 
 
 @solara.component
 def ParameterControl(name: str, value, preset_value, on_change):
     spec = SPECS[name]
     changed = not math.isclose(float(value), float(preset_value), rel_tol=1e-9, abs_tol=1e-12)
-    label = f"{name} ({spec.unit})" + (" *" if changed else "")
+    # the label sits above the control and says the current value (sliders show none)
+    label = f"{name} ({spec.unit}) = {value_text(name, value).removesuffix(spec.unit).strip()}"
+    label += " *" if changed else ""
 
     def set_value(v):
         if v is None:
@@ -136,8 +223,9 @@ def ParameterControl(name: str, value, preset_value, on_change):
         on_change(name, v)
 
     with solara.Tooltip(f"{spec.description} Range [{spec.low:g}, {spec.high:g}]; "
-                        f"preset value {preset_value:g}."):
-        with solara.Column(gap="0px"):
+                        f"now {value_text(name, value)}; preset value "
+                        f"{value_text(name, preset_value)}."):
+        with solara.Column(gap="0px", classes=["abm-param"]):
             if uses_slider(name):
                 if spec.integer:
                     solara.SliderInt(label, value=int(value), min=int(spec.low),
@@ -175,17 +263,61 @@ def ParameterPanel(config: Config, on_change, on_reset_params):
                                  on_change)
 
 
+def summary_rows(cached: list[dict[str, float]], steps: int):
+    """Rows, group headings and greyed rows of the summary table (see :func:`summary_groups`).
+
+    While the burn-in lasts (``steps <= BURN_IN``) a metric that covers only the steps after
+    it has no value yet: it shows "–" instead of a misleading 0.
+    """
+    rows, groups, muted = [], {}, set()
+    for title, keys in summary_groups(cached[0]):
+        groups[len(rows)] = title
+        for k in keys:
+            o = OUTPUTS.get(k)
+            waiting = o is not None and o.burn_in and steps <= BURN_IN
+            name = (o.title if o is not None else k) + (" †" if o is not None and o.burn_in
+                                                        else "")
+            values = [math.nan if waiting else c.get(k, math.nan) for c in cached]
+            if waiting:
+                muted.add(len(rows))
+            rows.append([name] + compare_cells(values, k))
+    return rows, groups, muted
+
+
+def summary_csv(runs: list[Run]) -> str:
+    """The summary of every run as CSV: name, label, unit, then one column per run."""
+    cached = [r.summary_if_cached() for r in runs]
+    if any(c is None for c in cached):
+        return "summary not computed yet: pause the run first\n"
+    lines = ["metric,label,unit," + ",".join(r.label for r in runs)]
+    for k in cached[0]:
+        o = OUTPUTS.get(k)
+        lab = (o.label if o else k).replace(",", ";")
+        unit = (o.unit if o else "").replace(",", ";")
+        lines.append(f"{k},{lab},{unit}," + ",".join(repr(float(c.get(k, math.nan)))
+                                                      for c in cached))
+    return "\n".join(lines) + "\n"
+
+
 @solara.component
 def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple = ()):
     """Key metrics (every step) and the model's summary (when paused); ``key`` (generation,
     step) makes it re-render whenever the runs move."""
     metrics = [key_metrics(r) for r in runs]
-    header = ["metric"] + [("AB"[i] + ": " if len(runs) > 1 else "") + r.label
-                           for i, r in enumerate(runs)]
-    rows = [[label] + [plots.fmt(m[key], key) for m in metrics] for key, label in KEY_METRICS]
-    with solara.Card("Key metrics" + (" side by side" if len(runs) > 1 else "")):
+    header = ["metric"] + compare_header(runs)
+    rows = [[label] + compare_cells([m[k] for m in metrics], k) for k, label in KEY_METRICS]
+    title = "Key metrics since step 1" + (" side by side" if len(runs) > 1 else "")
+    with solara.Card(title):
         solara.HTML(unsafe_innerHTML=html_table(header, rows), classes=["abm-key-metrics"])
-    with solara.Card("Summary metrics (model.summary(), after a 20-step burn-in)"):
+    steps = runs[0].steps if runs else 0
+    with solara.Card("Summary metrics"):
+        if steps <= BURN_IN:
+            solara.Text(f"Burn-in: metrics marked † cover only the steps after step {BURN_IN} "
+                        f"(the model settles first); {BURN_IN - steps + 1} more quarter(s) "
+                        "before they have values.", classes=["abm-subtle", "abm-burn-note"])
+        else:
+            solara.Text(f"† after the {BURN_IN}-step burn-in; the others cover the whole run "
+                        "or its end.", classes=["abm-subtle"])
         if playing:
             cached = [r.summary_if_cached() for r in runs]
         else:
@@ -199,11 +331,12 @@ def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple =
         if any(c is None for c in cached):
             solara.Text("Updated when the run is paused.", classes=["abm-subtle"])
             return
-        keys = list(cached[0])
-        srows = [[output_title(k)] + [plots.fmt(c.get(k, float("nan")), k) for c in cached]
-                 for k in keys]
-        solara.HTML(unsafe_innerHTML=html_table(header[:1] + header[1:], srows),
+        srows, groups, muted = summary_rows(cached, steps)
+        solara.HTML(unsafe_innerHTML=html_table(header, srows, groups, muted),
                     classes=["abm-summary"])
+        with solara.Row(classes=["abm-downloads"]):
+            solara.FileDownload(lambda: summary_csv(runs), filename="summary.csv",
+                                label="Download the summary (CSV)", mime_type="text/csv")
 
 
 @solara.component
@@ -213,6 +346,8 @@ def Page():
     playing = solara.use_reactive(False)
     per_click = solara.use_reactive(1)
     max_startups = solara.use_reactive(1500)
+    speed = solara.use_reactive(next(iter(PLAY_SPEEDS)))
+    net_drawn = solara.use_memo(lambda: {"at": 0.0, "key": None}, [])
 
     def release_on_close():
         def cleanup():
@@ -296,6 +431,7 @@ def Page():
         # never outruns the browser, and renders are never starved by a stream of updates.
         time.sleep(PLAY_PAUSE_S)
         while playing.value and not cancel.is_set():
+            started = time.monotonic()
             ok = session.advance(per_click.value, while_playing=True)
             if not session.playing:
                 break
@@ -307,8 +443,9 @@ def Page():
             deadline = time.monotonic() + 30
             while (session.rendered < target and not cancel.is_set()
                    and time.monotonic() < deadline):
-                time.sleep(0.01)
-            time.sleep(PLAY_PAUSE_S)
+                time.sleep(0.005)
+            wait = PLAY_SPEEDS.get(speed.value, 0.0) - (time.monotonic() - started)
+            time.sleep(max(PLAY_PAUSE_S, wait))
 
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
 
@@ -323,6 +460,16 @@ def Page():
     runs = list(session.runs)
     steps = session.steps
     key = (session.generation, steps, max_startups.value)
+    # the network: every frame when stepping, at most every NETWORK_EVERY_S while playing
+    now = time.monotonic()
+    if (not playing.value or net_drawn["key"] is None or net_drawn["key"][0] != key[0]
+            or net_drawn["key"][2:] != key[2:] or now - net_drawn["at"] >= NETWORK_EVERY_S):
+        if net_drawn["key"] != key:
+            net_drawn["at"] = now
+        net_drawn["key"] = key
+    net_key = net_drawn["key"]
+    ts_canvas = solara.use_memo(lambda: plots.TimeSeriesCanvas([r.label for r in runs]),
+                                [session.generation, tuple(r.label for r in runs)])
     solara.Style(CSS)
     solara.Title("Startup ecosystem ABM")
 
@@ -341,6 +488,8 @@ def Page():
                 solara.Button("Reset", on_click=do_reset, outlined=True)
             solara.Select("Quarters per Step / frame", values=STEPS_PER_CLICK,
                           value=per_click.value, on_value=per_click.set, dense=True)
+            solara.Select("Play speed", values=list(PLAY_SPEEDS), value=speed.value,
+                          on_value=speed.set, dense=True)
             solara.Switch(label="Compare two regimes (same seed)", value=cfg.compare,
                           on_value=on_compare)
             if cfg.compare:
@@ -365,7 +514,9 @@ def Page():
         label = " vs ".join(r.label for r in runs) if runs else cfg.preset
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(counter),
                     classes=["abm-step-counter"])
-        solara.Text(f"{label} · seed {cfg.seed} · one step is one quarter"
+        burn = (f" · burn-in: {BURN_IN - steps + 1} more quarter(s)" if steps <= BURN_IN
+                else "")
+        solara.Text(f"{label} · seed {cfg.seed} · one step is one quarter" + burn
                     + (" · playing" if playing.value else ""), classes=["abm-subtle"])
         if session.error:
             solara.Error(session.error, classes=["abm-error"])
@@ -379,16 +530,24 @@ def Page():
                 with solara.Card(f"Ecosystem network: {run.label}", classes=["abm-network"]):
                     Figure_(lambda run=run: _locked(session, network_figure, run,
                                                     max_startups.value, len(runs) > 1),
-                            key=(key, run.label, "net"), alt="the network")
+                            key=(net_key, run.label, "net"), alt="the network",
+                            filename=f"network_{slug(run.label)}_step{run.steps}.png")
             if len(runs) == 1:
                 with solara.Card("Recent events", classes=["abm-events-card"]):
                     solara.HTML(unsafe_innerHTML=events_html(runs[0].events(60)))
 
         with solara.Card("Time series" + (" (A solid, B dashed)" if len(runs) > 1 else ""),
                          classes=["abm-timeseries"]):
-            Figure_(lambda: _locked(session, plots.timeseries_figure,
+            Figure_(lambda: _locked(session, ts_canvas.update,
                                     [(r.label, r.series()) for r in runs]),
-                    key=(key, "ts"), alt="the time series")
+                    key=(key, "ts"), alt="the time series",
+                    filename=f"timeseries_{slug(label)}_step{steps}.png")
+            with solara.Row(classes=["abm-downloads"]):
+                for run in runs:
+                    solara.FileDownload(lambda run=run: _locked(session, series_csv, run),
+                                        filename=f"timeseries_{slug(run.label)}.csv",
+                                        label=f"Download data: {run.label} (CSV)",
+                                        mime_type="text/csv")
 
         with solara.Columns([1, 1]):
             with solara.Column():
@@ -403,6 +562,11 @@ def Page():
                     solara.HTML(unsafe_innerHTML=HELP, classes=["abm-help"])
 
 
+def series_csv(run: Run) -> str:
+    """A run's time series as CSV (one row per step; units in docs/outputs.md)."""
+    return run.series().to_csv(index_label="step")
+
+
 def _locked(session: Session, fn, *args):
     with session.lock:
         return fn(*args)
@@ -411,13 +575,17 @@ def _locked(session: Session, fn, *args):
 HELP = """
 <ul>
 <li><b>Network.</b> Ministry in the centre, universities around it, venture funds on the middle
-ring (orange independent, purple corporate, gold government), then one wedge per sector:
-startups inside (later stages further out), incumbents on the rim. Area grows with firm size.
-Ties are coloured by type; ties formed in the last two quarters are bold. Grey crosses are
-startups that exited or failed in the last two years.</li>
+band (one arc per kind, its length by the number of funds: orange independent, pink corporate,
+red-orange government), then one wedge per sector: startups inside (later stages further out),
+incumbents on the rim, with a coloured arc under each business group (G1, G2, ...) where groups
+matter. Area grows with firm size. Ties are coloured by type; ties formed in the last two
+quarters are bold. Grey crosses are startups that exited or failed in the last two years.</li>
 <li><b>Time series.</b> Operating startups; founding and failure; exits by IPO and M&amp;A;
 venture money by fund kind; incumbents' share of sales and concentration (HHI); innovations by
-source.</li>
+source. The grey band is the burn-in (steps 1-20), which the summary leaves out.</li>
+<li><b>Tables.</b> Key metrics count from step 1; summary metrics marked † from step 21. In
+compare mode, <i>B - A</i> is the difference (percentage points for shares) and <i>change</i>
+the difference in percent of A.</li>
 <li><b>Compare.</b> Switch on <i>Compare two regimes</i> to run a second regime (or the same one
 with a component swapped in from another preset) on the same seed; both step together.</li>
 <li>Presets, parameter ranges and defaults come from the model itself (<code>abm params</code>).

@@ -1,0 +1,106 @@
+"""Paper outputs of ``abm report`` (issue 18): LaTeX that compiles and fits the page, intervals
+inside each metric's possible range, and a network snapshot that shows every kind of agent."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from abm.outputs import OUTPUTS
+from abm.presets import presets
+from experiments.report import (_tex_escape, bounds, clip_ci, diff_bounds, graph_counts, holm,
+                                snapshot_graph, write_latex)
+from experiments.spec import RunSpec
+
+PDFLATEX = shutil.which("pdflatex")
+
+
+def test_tex_escape_is_one_pass():
+    assert _tex_escape("Mean and 95% t-interval") == r"Mean and 95\% t-interval"
+    assert _tex_escape("<0.001") == "$<$0.001"
+    assert _tex_escape("japan[labor<-silicon_valley]") == \
+        r"japan[labor$\leftarrow$silicon\_valley]"
+    assert _tex_escape(r"a\b {c} & $d # e~^") == \
+        r"a\textbackslash{}b \{c\} \& \$d \# e\textasciitilde{}\textasciicircum{}"
+    assert r"\{}" not in _tex_escape("95% of {x}")
+
+
+def test_bounds_and_clipping():
+    assert bounds("ma_share_of_exits") == (0.0, 1.0)
+    assert bounds("startups_founded") == (0.0, math.inf)
+    assert diff_bounds("ma_share_of_exits") == (-1.0, 1.0)
+    assert diff_bounds("startups_founded") == (-math.inf, math.inf)
+    row = clip_ci({"mean": 0.9, "ci_low": 0.7, "ci_high": 1.2}, *bounds("survival_5y"))
+    assert row["ci_high"] == 1.0 and row["clipped"]
+    row = clip_ci({"mean": 2.0, "ci_low": -1.0, "ci_high": 5.0}, *bounds("exits_ipo"))
+    assert row["ci_low"] == 0.0 and row["ci_high"] == 5.0
+    assert not clip_ci({"ci_low": math.nan, "ci_high": math.nan}, 0, 1)["clipped"]
+
+
+def test_holm_adjustment():
+    q = holm([0.01, 0.04, 0.03, math.nan])
+    assert np.allclose(q[:3], [0.03, 0.06, 0.06]) and math.isnan(q[3])
+    assert (holm([0.5, 0.9]) <= 1).all()
+
+
+def _doc(tmp_path, tex_files):
+    body = "".join(rf"\input{{{f}}}\clearpage" for f in tex_files)
+    doc = tmp_path / "doc.tex"
+    doc.write_text(r"\documentclass{article}\usepackage{booktabs}\usepackage{graphicx}"
+                   r"\begin{document}" + body + r"\end{document}", encoding="utf-8")
+    return doc
+
+
+def wide_table(tmp_path):
+    header = ["metric"] + [f"scenario_{i} 95% [CI]" for i in range(6)]
+    rows = [[OUTPUTS[m].title] + [f"{i}.123 [<0.001, 1,234]" for i in range(6)]
+            for m in list(OUTPUTS)[:60]]
+    return write_latex(tmp_path / "wide.tex", header, rows, "Mean and 95% t-interval <0.001",
+                       "tab:wide", max_cols=2)
+
+
+def test_latex_structure(tmp_path):
+    tex = wide_table(tmp_path).read_text()
+    assert r"95\%" in tex and r"95\{}" not in tex and "$<$0.001" in tex
+    assert tex.count(r"\begin{table}") == tex.count(r"\end{table}") == 3 * 3  # rows x cols
+    assert tex.count(r"\resizebox{\linewidth}") == 9
+    for block in tex.split(r"\begin{tabular}")[1:]:
+        head = block.split(r"\toprule")[0]
+        ncols = len(re.match(r"\{(l r*)\}", head.replace("lr", "l r")).group(1).replace(" ", ""))
+        rows = block.split(r"\midrule")[1].split(r"\bottomrule")[0].strip().splitlines()
+        assert 0 < len(rows) <= 24
+        assert all(r.count(" & ") == ncols - 1 for r in rows)
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="no pdflatex (apt-get install "
+                    "texlive-latex-base texlive-latex-recommended)")
+def test_latex_compiles_and_fits_the_page(tmp_path):
+    doc = _doc(tmp_path, [wide_table(tmp_path)])
+    out = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert out.returncode == 0, log[-3000:]
+    assert "Overfull \\hbox" not in log, [ln for ln in log.splitlines() if "Overfull" in ln]
+    assert "Float too large" not in log
+    widths = re.findall(r"abm-table-width: (\S+) ([\d.]+)pt", log)
+    assert len(widths) == 9
+    assert "¡" not in subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path,
+                                     capture_output=True, text=True).stdout \
+        if shutil.which("pdftotext") else True
+
+
+@pytest.mark.parametrize("preset", list(presets()))
+def test_network_snapshot_has_startups_and_funds(preset):
+    spec = RunSpec(run_id=f"t-{preset}", preset=preset, swaps={}, overrides={"scale": 0.3},
+                   seed=5, steps=24)
+    g = snapshot_graph(spec, max_nodes=120)
+    counts = graph_counts(g)
+    assert counts["startup"] >= 1 and counts["fund"] >= 1, counts
+    assert counts["startup"] >= counts["fund"], counts
+    assert g.number_of_nodes() <= 120
+    assert all(kind for _, _, kind in g.edges(data="kind"))
