@@ -275,6 +275,25 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Tax deduction on startup acquisitions (raises incumbents' acquisition hazard)."),
     _p("labor_reform", 0.0, 0.0, 1.0, "share", "policy",
        "Labor-mobility reform: removes this share of the lifetime-employment lock-in."),
+    # -- virtuous cycles: strengths of the components' feedback loops (docs/ODD.md 7.19) --
+    _p("loop_finance", 0.1, 0.0, 1.0, "log multiplier per year", "finance",
+       "Finance loop: each year the log multiplier on LP money moves by this times "
+       "tanh(log of the 3-year realised multiple), decaying 20% a year (Kaplan & Schoar 2005)."),
+    _p("loop_labor", 0.5, 0.0, 2.0, "log multiplier", "labor",
+       "Labour loop: mobility and spin-out rates x exp(this x experience index), lifetime "
+       "share x exp(-this x index) (index of the workforce share with startup experience)."),
+    _p("loop_ties", 0.1, 0.0, 1.0, "share per year", "ties",
+       "Ties loop: yearly growth of universities' tech-transfer capacity with spin-off exits "
+       "and joint research (capacity raises tech_transfer and the spin-off rate)."),
+    _p("loop_industry", 0.05, 0.0, 1.0, "share per event", "industry",
+       "Industry loop: step of an incumbent's openness up (NIH down) after partnerships and "
+       "acquisitions that delivered value, and the reverse after partner failures."),
+    _p("loop_norms", 0.3, 0.0, 1.0, "share", "norms",
+       "Norms loop: founding legitimacy moves this share of the way to 1 (or 0) times the "
+       "smoothed balance of visible successes (IPOs, unicorns, M&A) and failures."),
+    _p("loop_support", 0.3, 0.0, 1.0, "share", "support",
+       "Support loop: service cost falls and accelerator strength rises by this times the "
+       "lagged supply of support services, which follows deal flow."),
     _p("plan_start_step", 1000, 0, 1000, "step", "policy",
        "Step at which the scheduled plan instruments (plan_*) start.", integer=True),
     _p("plan_founding_boost", 1.0, 1.0, 10.0, "multiplier", "policy",
