@@ -328,7 +328,7 @@ def _maturity(r: _Run, out: dict[str, float]) -> dict[str, float]:
 
 
 FAMILIES = (_startups, _exits, _finance, _returns, _firm_dynamics, _labour, _innovation,
-            _growth, _network, _accounting, _maturity)
+            _growth, _network, _maturity, _accounting)
 """The summary's metric families, in the order they are computed (a later family may read
 an earlier one's values)."""
 
