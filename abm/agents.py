@@ -498,22 +498,12 @@ class Ministry(Agent):
     def plan_active(self, step: int | None = None) -> bool:
         """Whether the scheduled plan has started at ``step`` (default: now)."""
         step = self.model.steps if step is None else step
-        return step >= self.model.p.plan_start_step
+        p = self.model.p
+        return p.plan_start_step <= step < p.plan_end_step
 
     def instrument(self, name: str) -> float:
-        """Current level of an instrument, including the plan once it has started."""
-        p = self.model.p
-        on = self.plan_active()
-        if name == "grant_budget":
-            return p.grant_budget + (p.plan_grant_budget if on else 0.0)
-        if name == "lp_capital_per_year":
-            return p.lp_capital_per_year + (p.plan_lp_capital_per_year if on else 0.0)
-        if name == "ma_tax_incentive":
-            return p.plan_ma_tax_incentive if on and p.plan_ma_tax_incentive > 0 else (
-                p.ma_tax_incentive)
-        if name == "founding_boost":
-            return p.plan_founding_boost if on else 1.0
-        if name in ("gov_vc_budget", "procurement_budget", "matching_programme",
-                    "labor_reform"):
-            return p[name]
-        raise KeyError(f"unknown instrument {name!r}")
+        """Current level of an instrument: its calendar schedule and the plan while it runs
+        (:func:`abm.mechanisms.policy.level`)."""
+        from .mechanisms.policy import level
+
+        return level(self.model, name)

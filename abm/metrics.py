@@ -378,8 +378,15 @@ def _accounting(r: _Run, out: dict[str, float]) -> dict[str, float]:
             "steps": float(r.t_end)}
 
 
+def _maturity(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """The six components' maturity indices at the end of the run (docs/ODD.md 7.19)."""
+    from .mechanisms.maturity import indices
+
+    return {f"{k}_end": v for k, v in indices(r.model).items()}
+
+
 FAMILIES = (_startups, _exits, _finance, _returns, _firm_dynamics, _labour, _innovation,
-            _growth, _network, _accounting)
+            _growth, _network, _maturity, _accounting)
 """The summary's metric families, in the order they are computed (a later family may read
 an earlier one's values)."""
 

@@ -31,6 +31,7 @@ from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
 from .draws import choice
 from .ledger import Ledger
 from .mechanisms.markets import Growth, Market
+from .mechanisms.maturity import Maturity
 from .network import Network
 from .params import ParameterError, Params
 from .presets import resolve
@@ -47,6 +48,8 @@ SERIES = (
     "partnerships_active", "unicorns", "startup_employment", "incumbent_employment", "idle",
     "total_revenue", "productivity", "ipo_window_open", "funds_investing", "dry_powder",
     "job_moves", "real_output", "workforce",
+    "maturity_finance", "maturity_labor", "maturity_ties", "maturity_industry",
+    "maturity_norms", "maturity_support",
 )
 """Per-step time series collected by the DataCollector (see docs/ODD.md, section 5)."""
 
@@ -195,6 +198,8 @@ class EcosystemModel(Model):
         self.quarter = Quarter()
         """What mechanisms hand to each other within the current quarter (:class:`Quarter`;
         a fresh one each step)."""
+        self.maturity = Maturity()
+        """State of the six components' feedback loops (:mod:`abm.mechanisms.maturity`)."""
 
         # -- accumulators for the outputs (see abm.metrics) -----------------------------------
         self.rounds = Records({"step": np.int32, "stage": np.int8, "amount": np.float64,
@@ -504,6 +509,7 @@ class EcosystemModel(Model):
         M.labor.step(self)
         M.funds.life_cycle(self)
         M.innovation.snapshot(self)
+        M.maturity.step(self)
         M.observe(self)
         self.datacollector.collect(self)
 

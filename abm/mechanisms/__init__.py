@@ -5,9 +5,9 @@ in the order documented in docs/ODD.md. None loops over pairs of startups: match
 per-sector aggregates, weighted sampling and vectorised numpy over the startup table.
 """
 
-from . import (exits, founding, funding, funds, incumbents, innovation, labor, operations,
-               partnerships, policy, universities)
+from . import (exits, founding, funding, funds, incumbents, innovation, labor, maturity,
+               operations, partnerships, policy, universities)
 from .observe import observe
 
 __all__ = ["exits", "founding", "funding", "funds", "incumbents", "innovation", "labor",
-           "observe", "operations", "partnerships", "policy", "universities"]
+           "maturity", "observe", "operations", "partnerships", "policy", "universities"]

@@ -24,6 +24,7 @@ import numpy as np
 from .. import constants as C
 from ..draws import choice
 from . import labor
+from .maturity import effective
 
 
 def _team_size(rng: np.random.Generator) -> int:
@@ -82,13 +83,14 @@ def step(model) -> None:
     p, rng = model.p, model.rngs["founding"]
     model.angels = [f for f in model.founder_pool if f.angel]  # once a step, not per startup
     m = model.ministry
-    common = p.founding_legitimacy * p.tech_opportunity * m.instrument("founding_boost")
+    legitimacy = effective(model, "founding_legitimacy")
+    common = legitimacy * p.tech_opportunity * m.instrument("founding_boost")
     if common <= 0:
         return
     inc = model.inc
     # incumbent spin-outs
     rows, mov = labor.movable(model)
-    lam = (p.spinout_rate / C.STEPS_PER_YEAR * mov.sum() / 1000.0 * common
+    lam = (effective(model, "spinout_rate") / C.STEPS_PER_YEAR * mov.sum() / 1000.0 * common
            * (0.5 + p.risk_tolerance))
     n = int(rng.poisson(lam)) if rows.size else 0
     if n:
@@ -100,15 +102,16 @@ def step(model) -> None:
             team = [model.add_founder(C.INCUMBENT_SPINOUT, rng) for _ in range(_team_size(rng))]
             found(model, C.INCUMBENT_SPINOUT, team, sector, rng, parent=parent)
     # university spin-offs
+    tt, spin_rate = effective(model, "tech_transfer"), effective(model, "uni_spinoff_rate")
     for uni in model.universities:
-        lam = (p.uni_spinoff_rate / C.STEPS_PER_YEAR * p.tech_transfer * uni.knowledge_index
-               * (0.5 + 0.5 * p.founding_legitimacy) * p.tech_opportunity
+        lam = (spin_rate / C.STEPS_PER_YEAR * tt * uni.knowledge_index
+               * (0.5 + 0.5 * legitimacy) * p.tech_opportunity
                * m.instrument("founding_boost"))
         for _ in range(int(rng.poisson(lam))):
             team = [model.add_founder(C.UNIVERSITY, rng) for _ in range(_team_size(rng))]
             s = found(model, C.UNIVERSITY, team, int(rng.integers(p.n_sectors)), rng,
-                      quality_boost=1.0 + 0.5 * p.tech_transfer, disruptive_boost=1.3)
-            model.st.spill[s.row] = 0.02 * p.tech_transfer
+                      quality_boost=1.0 + 0.5 * tt, disruptive_boost=1.3)
+            model.st.spill[s.row] = 0.02 * tt
             uni.spinoffs += 1
             model.link(uni.unique_id, s.unique_id, "spinoff")
     # independent founders (idle people, new graduates)

@@ -38,7 +38,8 @@ def raise_funds(model) -> None:
     """Quarterly fundraising: a quarter of the year's LP, government and CVC money."""
     p, m, rng, t = model.p, model.ministry, model.rngs["funds"], model.steps
     quarter = 1.0 / C.STEPS_PER_YEAR
-    private = m.instrument("lp_capital_per_year") * p.scale * quarter + model.lp_carry
+    private = (m.instrument("lp_capital_per_year") * model.maturity.lp_multiplier * p.scale * quarter
+               + model.lp_carry)
     gov_vc = min(m.instrument("gov_vc_budget") * p.scale * quarter, m.cash)
     fof = gov_vc * p.gov_fof_share
     pool = private + fof

@@ -16,11 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from .maturity import effective
 
 
 def lifetime_share(model) -> float:
     """Effective lifetime-employment share after any labour reform."""
-    return model.p.lifetime_employment_share * (1.0 - model.ministry.instrument("labor_reform"))
+    return effective(model, "lifetime_employment_share") * (
+        1.0 - model.ministry.instrument("labor_reform"))
 
 
 def movable(model) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +91,7 @@ def staff_startups(model, rows: np.ndarray, hires: np.ndarray, layoffs: np.ndarr
     wanted = int(hires.sum())
     if wanted > 0:
         inc_rows, mov = movable(model)
-        poachable = int(mov.sum() * p.job_mobility * 0.5)
+        poachable = int(mov.sum() * effective(model, "job_mobility") * 0.5)
         supply = model.idle + poachable
         if wanted > supply:
             hires = np.floor(hires * (supply / wanted)).astype(np.int64)
@@ -124,7 +126,7 @@ def step(model) -> None:
     inc = model.inc
     rows, mov = movable(model)
     if rows.size:
-        moves = rng.binomial(mov.astype(np.int64), p.job_mobility)
+        moves = rng.binomial(mov.astype(np.int64), effective(model, "job_mobility"))
         model.stats["job_moves"] += float(moves.sum())
         hc = inc.headcount[rows]
         target = inc.demand[rows] / inc.productivity[rows]

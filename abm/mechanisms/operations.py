@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import constants as C
 from . import labor, markets
+from .maturity import effective
 
 
 def live_rows(model) -> np.ndarray:
@@ -40,7 +41,7 @@ def live_rows(model) -> np.ndarray:
 
 def unit_cost(model) -> float:
     """Cost of one person for one quarter including support services (M)."""
-    return C.COST_PER_HEAD * (1.0 + model.p.service_cost)
+    return C.COST_PER_HEAD * (1.0 + effective(model, "service_cost"))
 
 
 def step(model) -> None:
@@ -57,7 +58,7 @@ def step(model) -> None:
     partnered = st.partner[idx] >= 0
     mu = (0.03 * (p.tech_opportunity - 1.0) + C.QUALITY_GROWTH * (logq - C.QUALITY_PIVOT)
           + C.SCALE_UP * stage
-          + 0.06 * p.accelerator_strength * ((stage <= 1) & private)
+          + 0.06 * effective(model, "accelerator_strength") * ((stage <= 1) & private)
           + 0.04 * partnered * (1.0 - 0.5 * model.inc.nih[np.maximum(st.partner[idx], 0)])
           + st.spill[idx])
     hc = st.headcount[idx]

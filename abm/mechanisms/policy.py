@@ -9,6 +9,11 @@ startups (the state as first customer), adding revenue and traction. Government 
 placed by :mod:`abm.mechanisms.funds`; the M&A tax incentive by
 :mod:`abm.mechanisms.exits`; matching programmes by :mod:`abm.mechanisms.partnerships`;
 the labour reform by :mod:`abm.mechanisms.labor`.
+
+Every instrument has a schedule on the calendar (``start_year`` is the year of step 1): it is
+in force from ``<instrument>_start_year`` to ``<instrument>_end_year`` (excluded), ramping up
+in yearly steps over ``<instrument>_ramp_years`` (:func:`schedule`); the defaults keep it in
+force for ever. The ``plan_*`` extras run from ``plan_start_step`` to ``plan_end_step``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,50 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+
+SCHEDULED = ("grant_budget", "gov_vc_budget", "procurement_budget", "matching_programme",
+             "ma_tax_incentive", "labor_reform")
+"""The instruments with a calendar schedule (``<name>_start_year``, ``_end_year``,
+``_ramp_years``)."""
+
+
+def calendar_year(model, step: int | None = None) -> int:
+    """Calendar year of ``step`` (default: now): ``start_year + (step - 1) // 4``."""
+    step = model.steps if step is None else step
+    return model.p.start_year + (step - 1) // C.STEPS_PER_YEAR
+
+
+def schedule(model, name: str, step: int | None = None) -> float:
+    """Share in [0, 1] of instrument ``name`` in force at ``step`` (default: now).
+
+    0 before ``<name>_start_year`` and from ``<name>_end_year`` on; in between
+    ``min(1, (years since start + 1) / ramp_years)`` (1 without a ramp)."""
+    p = model.p
+    year = calendar_year(model, step)
+    start, end = p[f"{name}_start_year"], p[f"{name}_end_year"]
+    if year < start or year >= end:
+        return 0.0
+    ramp = p[f"{name}_ramp_years"]
+    return 1.0 if ramp <= 0 else min(1.0, (year - start + 1) / ramp)
+
+
+def level(model, name: str, step: int | None = None) -> float:
+    """Current level of an instrument: its scheduled base value plus the plan once it runs
+    (what :meth:`abm.agents.Ministry.instrument` returns)."""
+    p = model.p
+    on = model.ministry.plan_active(step)
+    if name == "founding_boost":
+        return p.plan_founding_boost if on else 1.0
+    if name == "lp_capital_per_year":  # private LPs: not a ministry instrument, no schedule
+        return p.lp_capital_per_year + (p.plan_lp_capital_per_year if on else 0.0)
+    if name not in SCHEDULED:
+        raise KeyError(f"unknown instrument {name!r}")
+    base = p[name] * schedule(model, name, step)
+    if name == "grant_budget":
+        return base + (p.plan_grant_budget if on else 0.0)
+    if name == "ma_tax_incentive":
+        return p.plan_ma_tax_incentive if on and p.plan_ma_tax_incentive > 0 else base
+    return base
 
 
 def appropriation(model) -> float:

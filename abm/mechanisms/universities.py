@@ -13,6 +13,7 @@ bonus ``0.02 x tech_transfer`` (knowledge spillover). Graduates join the labour 
 from __future__ import annotations
 
 from .. import constants as C
+from .maturity import effective
 
 
 def step(model) -> None:
@@ -26,9 +27,10 @@ def step(model) -> None:
     if rows.size == 0:
         return
     starts = rows[rng.random(rows.size) < p.joint_research]
+    tt = effective(model, "tech_transfer")
     for row in starts:
         uni = model.universities[int(rng.integers(len(model.universities)))]
-        inc.rd[row] = min(3.0, inc.rd[row] * (1.0 + 0.03 * p.tech_transfer))
+        inc.rd[row] = min(3.0, inc.rd[row] * (1.0 + 0.03 * tt))
         uni.knowledge += uni.budget * 0.1
         uni.joint_projects += 1
         model.link(int(inc.uid[row]), uni.unique_id, "joint_research")
