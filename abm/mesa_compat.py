@@ -111,12 +111,12 @@ class SummaryModel(EcosystemModel):
         self._summary_now: tuple[int, dict[str, float]] = (-1, {})
         from mesa import DataCollector
 
-        from .metrics import SUMMARY_KEYS
+        from .metrics import EXTRA_KEYS, SUMMARY_KEYS
         from .model import _stat
 
         reporters = {name: partial(_stat, name=name) for name in SERIES}
         reporters.update({summary_column(key): partial(_summary_value, key=key)
-                          for key in SUMMARY_KEYS})
+                          for key in SUMMARY_KEYS + EXTRA_KEYS})
         self.datacollector = DataCollector(model_reporters=reporters)
         self._collect_step0()
 
@@ -215,23 +215,28 @@ def model_params(names: Sequence[str] = ("scale",), preset: str = "silicon_valle
     return out
 
 
-def make_page(model: EcosystemModel | None = None, series: Sequence[str] | str = (
-        "active_startups", "founded", "failed"), names: Sequence[str] = ("scale",)):
+def make_page(model=None, series: Sequence[str] | str = ("active_startups", "founded",
+                                                           "failed"),
+              names: Sequence[str] = ("scale",)):
     """Mesa's ``SolaraViz`` page for the model with a ``make_plot_component`` plot.
 
     Args:
-        model: the model shown first (default: ``silicon_valley``, seed 1, scale 0.5).
+        model: the model shown first, or a ``solara.Reactive`` holding it (to read the
+            model the page shows after Step and Reset); default: ``silicon_valley``, seed 1,
+            scale 0.5.
         series: series of :data:`abm.model.SERIES` to plot.
         names: parameters that get a slider (see :func:`model_params`).
     """
+    import solara
     from mesa.visualization import SolaraViz, make_plot_component
 
     if model is None:
         model = EcosystemModel(preset="silicon_valley", seed=1, scale=0.5)
+    first = model.value if isinstance(model, solara.Reactive) else model
     plot = make_plot_component(list(series) if not isinstance(series, str) else series,
                                backend="matplotlib")
-    params = model_params(names, preset=model.preset, seed=model.seed)
+    params = model_params(names, preset=first.preset, seed=first.seed)
     for name in names:
-        params[name]["value"] = model.p[name]
+        params[name]["value"] = first.p[name]
     return SolaraViz(model, components=[plot], model_params=params,
                      name="Startup ecosystem (Mesa SolaraViz)")
