@@ -28,7 +28,8 @@ Example (run as a script: the evaluator's worker processes need the ``__main__``
             experiments, outcomes = perform_experiments(model, scenarios=50, policies=2,
                                                         evaluator=evaluator)
         y = outcomes["unicorns"].mean(axis=1)
-        box = prim.Prim(experiments[model.uncertainty_names], y > y.mean(),
+        names = [u.name for u in model.uncertainties]
+        box = prim.Prim(experiments[names], y > y.mean(),
                         threshold=0.8).find_box()
 
 See docs/tools.md.

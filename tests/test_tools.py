@@ -14,6 +14,7 @@ import pickle
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -330,3 +331,33 @@ def test_project_results_convert_to_ema_and_feed_prim_and_feature_scoring():
         target = y["vc_intensity"] > np.median(y["vc_intensity"])
         box = prim.Prim(space, target, threshold=0.5).find_box()
     assert box.peeling_trajectory["coverage"].iloc[0] == 1.0
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "docs" / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert {p.stem for p in NOTEBOOKS} >= {"quickstart", "regime_comparison",
+                                           "ema_scenario_discovery"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes(path, tmp_path, monkeypatch):
+    """Every notebook of docs/notebooks/ runs top to bottom (small settings) without error."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    if "ema" in path.stem:
+        pytest.importorskip("ema_workbench")
+    nb = nbformat.read(path, as_version=4)
+    import os
+
+    # the kernel imports this checkout's package
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(path.parents[2]),
+                                                      os.environ.get("PYTHONPATH", "")]))
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
