@@ -361,3 +361,22 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+
+
+# -- clusters -----------------------------------------------------------------------------------
+def test_run_on_cluster_runs_an_experiment_without_a_terminal(tmp_path):
+    """The SLURM recipe's shape, with a LocalCluster standing in for SLURMCluster."""
+    from distributed import LocalCluster
+
+    from experiments.cluster import run_on_cluster
+    from experiments.spec import shipped_spec_path
+
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                           dashboard_address=None)
+    result = run_on_cluster(shipped_spec_path("regime_comparison"), tmp_path / "out", cluster,
+                            min_workers=1, timeout=60, replicates=1, steps=8,
+                            overrides={"scale": 0.2})
+    assert not result.failures and len(result.runs) == 4
+    assert cluster.status.name == "closed"
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
