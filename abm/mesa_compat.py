@@ -176,11 +176,12 @@ def batch_run(parameters: Mapping[str, Any], max_steps: int, *, replicates: int 
     """
     import mesa
 
-    from experiments.spec import replicate_seeds  # noqa: PLC0415 - seeds as the runner's
-
     if "seed" in parameters:
         raise ValueError("pass replicates/master_seed instead of 'seed' (see docstring)")
-    params = {**parameters, "seed": replicate_seeds(master_seed, replicates),
+    # the runner's replicate seeds (experiments.spec.replicate_seeds; a test checks they agree)
+    seeds = [int(c.generate_state(1, dtype=np.uint64)[0] % (2**63))
+             for c in np.random.SeedSequence(int(master_seed)).spawn(int(replicates))]
+    params = {**parameters, "seed": seeds,
               "summary_at": int(max_steps) if summary else None}
     return mesa.batch_run(SummaryModel, params, iterations=1, max_steps=int(max_steps),
                           **kwargs)
