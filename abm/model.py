@@ -16,7 +16,10 @@ Example:
 from __future__ import annotations
 
 import gc
+import inspect
+import itertools
 import math
+import pickle
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -252,6 +255,7 @@ class EcosystemModel(Model):
             self._populate()
         self.datacollector = DataCollector(
             model_reporters={name: partial(_stat, name=name) for name in SERIES})
+        self._collect_step0()  # Mesa convention: a row at step 0 (see _collect_step0)
 
     # -- population --------------------------------------------------------------------------
     def _populate(self) -> None:
@@ -539,11 +543,92 @@ class EcosystemModel(Model):
         return summary(self)
 
     def timeseries(self):
-        """Per-step time series as a pandas DataFrame (one row per step, ``step`` from 1)."""
-        df = self.datacollector.get_model_vars_dataframe()
+        """Per-step time series as a pandas DataFrame (one row per step, ``step`` from 1).
+
+        The DataCollector also holds a row for step 0 (the state before the first quarter,
+        see :meth:`_collect_step0`); it is left out here, so the rows are the quarters run.
+        """
+        df = self.datacollector.get_model_vars_dataframe().iloc[1:]
         df.index = range(1, len(df) + 1)
         df.index.name = "step"
         return df
+
+    # -- Mesa compatibility, save and resume ---------------------------------------------------
+    def _collect_step0(self) -> None:
+        """Collect the DataCollector's row for step 0, as Mesa's own models do, so that row
+        ``N`` is the state after ``N`` quarters: ``mesa.batch_run``'s ``Step`` and the x axis
+        of Mesa's ``make_plot_component`` then count quarters like :attr:`steps`.
+
+        Stocks (startups, incumbents, employment, dry powder...) are measured from the
+        initial population with :func:`abm.mesa_compat.stock_stats`, which changes nothing
+        and draws no random number; flows are 0. :attr:`stats` itself is left as it was.
+        """
+        from .mesa_compat import stock_stats
+
+        kept = self.stats
+        self.stats = {**kept, **stock_stats(self)}
+        try:
+            self.datacollector.collect(self)
+        finally:
+            self.stats = kept
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The model's state for :mod:`pickle` and :func:`copy.deepcopy`, including the next
+        agent id, which Mesa keeps outside the model (in ``mesa.Agent._ids``)."""
+        state = self.__dict__.copy()
+        state["_next_agent_id"] = _next_agent_id(self)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`__getstate__`'s state: the copy numbers its new agents on from
+        where the original stood, so it continues exactly as the original would have."""
+        state = dict(state)
+        next_id = state.pop("_next_agent_id", None)
+        self.__dict__.update(state)
+        if next_id is not None:
+            from mesa.agent import Agent
+
+            Agent._ids[self] = itertools.count(next_id)
+
+    def snapshot(self) -> bytes:
+        """The whole model as bytes (a pickle): save it to a file, send it to a worker, or
+        branch several runs from it with :meth:`restore`.
+
+        A restored snapshot continues exactly as the uninterrupted run: same random
+        streams, same agent ids, same summary and time series, byte for byte.
+
+        Example:
+            >>> m = EcosystemModel(preset="japan", seed=1, scale=0.2).run(4)
+            >>> saved = m.snapshot()
+            >>> a = EcosystemModel.restore(saved).run(4)
+            >>> b = EcosystemModel.restore(saved).run(4)
+            >>> a.summary() == b.summary() == m.run(4).summary()
+            True
+        """
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def restore(cls, data: bytes, **overrides: Any) -> "EcosystemModel":
+        """A model from :meth:`snapshot`'s bytes, optionally with new parameter values.
+
+        Args:
+            data: what :meth:`snapshot` returned (or the bytes of a file it was saved to).
+            **overrides: parameter values to change from now on (validated like the
+                constructor's, e.g. a policy switched on at the branch point). Mechanisms
+                read them from the next step; what was built or copied from them before
+                (the initial population, ``scale``, the openness an incumbent was created
+                with...) keeps its old value.
+
+        Raises:
+            TypeError: ``data`` is not a snapshot of this class.
+            ParameterError: an unknown parameter or a value out of range.
+        """
+        model = pickle.loads(data)
+        if not isinstance(model, cls):
+            raise TypeError(f"not a snapshot of {cls.__name__}: {type(model).__name__}")
+        if overrides:
+            model.p = model.p.replace(**overrides)
+        return model
 
     def release(self) -> None:
         """Drop every agent so a finished model can be garbage-collected (batch runs)."""
@@ -567,3 +652,29 @@ def _collector_paused() -> Iterator[None]:
 
 def _stat(model: EcosystemModel, name: str) -> float:
     return model.stats[name]
+
+
+def _next_agent_id(model: EcosystemModel) -> int:
+    """The unique id Mesa gives the model's next agent (its counter is left where it was)."""
+    from mesa.agent import Agent
+
+    n = next(Agent._ids[model])
+    Agent._ids[model] = itertools.count(n)
+    return n
+
+
+def _mesa_signature(cls: type) -> None:
+    """Name the constructor's var-keyword argument ``kwargs`` for introspection.
+
+    Mesa's SolaraViz checks ``model_params`` against ``inspect.signature(Model.__init__)``
+    and only accepts a var-keyword argument named ``kwargs`` (any other name is reported as
+    a missing required parameter, and parameters passed through it as invalid). The
+    constructor itself is unchanged: parameter values are still passed by their names.
+    """
+    sig = inspect.signature(cls.__init__)
+    params = [p.replace(name="kwargs") if p.kind is p.VAR_KEYWORD else p
+              for p in sig.parameters.values()]
+    cls.__init__.__signature__ = sig.replace(parameters=params)
+
+
+_mesa_signature(EcosystemModel)
