@@ -55,6 +55,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     from .mechanisms.funding import investing_funds
     from .mechanisms.labor import startup_headcount
     from .mechanisms.observe import hhi_by_sector
+    from .mechanisms import markets, maturity
     from .mechanisms.operations import live_rows
 
     st, inc = model.st, model.inc
@@ -77,7 +78,10 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     revenue = float(inc.revenue[alive].sum() + st.revenue[live].sum())
     employed = s["startup_employment"] + s["incumbent_employment"]
     s["total_revenue"] = revenue
-    s["productivity"] = revenue / employed if employed > 0 else 0.0
+    s["productivity"] = markets.aggregate(model)[3]  # as observe (via markets.decompose)
+    s["real_output"] = s["productivity"] * employed
+    s["workforce"] = employed + model.idle
+    s.update(maturity.indices(model))
     s["ipo_window_open"] = float(model.ipo_window)
     investing = investing_funds(model)
     s["funds_investing"] = float(len(investing))

@@ -211,17 +211,24 @@ def real_output(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return y_s, l_s, y_i, l_i
 
 
-def decompose(model) -> float:
-    """Aggregate productivity now; after the burn-in, add this quarter's FHK terms to
-    ``model.growth``. Firms are identified by table and row; a firm with no staff does not
-    count (its entry or exit is when its headcount turns positive or zero)."""
-    st, inc, g = model.st, model.inc, model.growth
+def aggregate(model) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Per-firm real output and headcount (startup rows, then incumbent rows; output 0 for a
+    firm without staff), total headcount ``L`` and productivity ``P = sum y / L``. Changes
+    nothing."""
     y_s, l_s, y_i, l_i = real_output(model)
     y = np.concatenate([y_s, y_i])
     l = np.concatenate([l_s, l_i])
     y[l <= 0] = 0.0
     L = float(l.sum())
-    P = float(y.sum()) / L if L > 0 else 0.0
+    return y, l, L, float(y.sum()) / L if L > 0 else 0.0
+
+
+def decompose(model) -> float:
+    """Aggregate productivity now; after the burn-in, add this quarter's FHK terms to
+    ``model.growth``. Firms are identified by table and row; a firm with no staff does not
+    count (its entry or exit is when its headcount turns positive or zero)."""
+    st, inc, g = model.st, model.inc, model.growth
+    y, l, L, P = aggregate(model)
     if model.steps > C.BURN_IN and g.p_prev > 0 and L > 0:
         y0, l0 = _aligned(g.y_prev, g.n_prev, st.n, inc.n), _aligned(g.l_prev, g.n_prev, st.n,
                                                                       inc.n)
