@@ -57,7 +57,7 @@ def test_legitimacy_remembers_and_forgets_geometrically():
 def test_returns_raise_next_years_lp_money():
     m = B.make_model("japan", seed=1, loop_finance=0.2)
     step = B.year_start(m, 5)
-    m.deals.append((step - 2, 10.0, 30.0))  # a realised 3x in the last three years
+    m.deals.append((step - 2, 10.0, 30.0, 0, -1, -1, False))  # a realised 3x in the last three years (a sale)
     MAT.finance(m)
     expected = 0.2 * math.tanh(math.log(3.0))
     assert m.maturity.log_lp == pytest.approx(expected)
@@ -76,7 +76,7 @@ def test_returns_raise_next_years_lp_money():
 def test_losses_lower_lp_money():
     m = B.make_model("japan", seed=1, loop_finance=0.2)
     step = B.year_start(m, 5)
-    m.deals.append((step - 2, 10.0, 2.0))
+    m.deals.append((step - 2, 10.0, 2.0, 0, -1, -1, False))
     MAT.finance(m)
     assert m.maturity.lp_multiplier < 1.0
 
