@@ -49,30 +49,35 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
 
     Unlike ``observe`` it changes nothing: no founder retires, no random number is drawn,
     :attr:`~abm.model.EcosystemModel.history` is not appended to. The model uses it for its
-    step-0 row. (At the end of a step it gives ``observe``'s stocks exactly; a test checks.)
+    step-0 row. It reads the tables directly and calls no mechanism function (so a model
+    built inside a mechanism test logs no extra mechanism call); at the end of every step it
+    gives ``observe``'s stocks exactly (a test checks that they do not drift apart).
     """
     from . import constants as C
-    from .mechanisms.funding import investing_funds
-    from .mechanisms.labor import startup_headcount
-    from .mechanisms.observe import hhi_by_sector
-    from .mechanisms import markets, maturity
-    from .mechanisms.operations import live_rows
+    from .agents import fund_may_invest
 
     st, inc = model.st, model.inc
     n = st.n
     status = st.status[:n]
+    listed = (status == C.PUBLIC) & ~st.graduated[:n]
+    operating = (status == C.ACTIVE) | listed
+    live = operating.nonzero()[0]
     alive = inc.view("alive").nonzero()[0]
-    live = live_rows(model)
     s: dict[str, float] = dict.fromkeys(SERIES, 0.0)
     s["active_startups"] = float(np.count_nonzero(status == C.ACTIVE))
-    s["public_startups"] = float(np.count_nonzero((status == C.PUBLIC) & ~st.graduated[:n]))
+    s["public_startups"] = float(np.count_nonzero(listed))
     s["incumbents"] = float(alive.size)
-    hhi = hhi_by_sector(model)
+    k = model.p.n_sectors
+    sectors = np.concatenate([inc.sector[alive], st.sector[live]])
+    sales = np.concatenate([inc.revenue[alive], st.revenue[live]])
+    total = np.bincount(sectors, weights=sales, minlength=k)[:k]
+    sq = np.bincount(sectors, weights=sales * sales, minlength=k)[:k]
+    hhi = np.divide(sq, total * total, out=np.zeros(k), where=total > 0)
     s["hhi"] = float(hhi[hhi > 0].mean()) if (hhi > 0).any() else 0.0
     s["partnerships_active"] = float(np.count_nonzero((status == C.ACTIVE)
                                                       & (st.partner[:n] >= 0)))
     s["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] >= 0))
-    s["startup_employment"] = float(startup_headcount(model))
+    s["startup_employment"] = float(int(st.headcount[:n][operating].sum()))
     s["incumbent_employment"] = float(inc.headcount[alive].sum())
     s["idle"] = float(model.idle)
     revenue = float(inc.revenue[alive].sum() + st.revenue[live].sum())
@@ -83,7 +88,16 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     s["workforce"] = employed + model.idle
     s.update(maturity.indices(model))
     s["ipo_window_open"] = float(model.ipo_window)
-    investing = investing_funds(model)
+    funds = model.live_funds()
+    if funds:
+        rows = model.live_fund_rows()
+        fixed = model.fund_table
+        parent = fixed.parent[rows]
+        ok = fund_may_invest(fixed.corporate[rows], model.steps - fixed.vintage[rows],
+                             (parent >= 0) & inc.alive[np.maximum(parent, 0)])
+        investing = [funds[i] for i in ok.nonzero()[0].tolist()]
+    else:
+        investing = []
     s["funds_investing"] = float(len(investing))
     s["dry_powder"] = float(sum(f.cash for f in investing))
     return s

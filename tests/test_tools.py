@@ -110,10 +110,11 @@ def test_datacollector_has_a_step0_row_of_the_initial_state_and_timeseries_skips
     pd.testing.assert_frame_equal(raw.iloc[1:].set_axis(ts.index), ts, check_names=False)
 
 
-def test_stock_stats_equal_what_observe_measured_at_the_end_of_each_step():
-    model = EcosystemModel(preset="silicon_valley", seed=4, scale=0.3)
+@pytest.mark.parametrize("preset", ["silicon_valley", "korea"])
+def test_stock_stats_equal_what_observe_measured_at_the_end_of_each_step(preset):
+    model = EcosystemModel(preset=preset, seed=4, scale=0.3)
     stocks = [k for k in SERIES if k not in FLOWS]
-    for _ in range(30):
+    for _ in range(40):
         model.step()
         now = stock_stats(model)
         assert {k: now[k] for k in stocks} == {k: model.stats[k] for k in stocks}
