@@ -55,6 +55,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     """
     from . import constants as C
     from .agents import fund_may_invest
+    from .mechanisms import markets, maturity  # side-effect-free readers
 
     st, inc = model.st, model.inc
     n = st.n

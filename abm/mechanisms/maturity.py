@@ -101,6 +101,10 @@ class Maturity:
         return math.exp(self.log_lp)
 
 
+READERS = ("effective", "indices")
+"""Functions of this module that read the model and change nothing."""
+
+
 def effective(model, name: str) -> float:
     """The effective value of a matured parameter: the preset's value moved by its loop."""
     p, m = model.p, model.maturity
@@ -241,25 +245,26 @@ def step(model) -> None:
     model.stats.update(indices(model))
 
 
-def indices(model) -> dict[str, float]:
-    """The six maturity indices in [0, 1], from the components' effective values."""
-    p = model.p
-    lp = p.lp_capital_per_year * model.maturity.lp_multiplier
+def indices(m) -> dict[str, float]:
+    """The six maturity indices in [0, 1] of model ``m``, from the components' effective
+    values (a reader: it changes nothing, hence the argument name)."""
+    p = m.p
+    lp = p.lp_capital_per_year * m.maturity.lp_multiplier
     ref = 6000.0  # the reference (Silicon Valley default) LP money: index 0.5
-    jm = effective(model, "job_mobility")
-    sr = effective(model, "spinout_rate")
-    labor = ((1.0 - effective(model, "lifetime_employment_share")) + jm / (jm + 0.05)
+    jm = effective(m, "job_mobility")
+    sr = effective(m, "spinout_rate")
+    labor = ((1.0 - effective(m, "lifetime_employment_share")) + jm / (jm + 0.05)
              + sr / (sr + 0.06)) / 3.0
-    inc = model.inc
+    inc = m.inc
     alive = inc.view("alive").nonzero()[0]
     industry = float(np.mean(0.5 * (inc.openness[alive] + 1.0 - inc.nih[alive]))) \
         if alive.size else 0.0
     return {
         "maturity_finance": lp / (lp + ref),
         "maturity_labor": labor,
-        "maturity_ties": effective(model, "tech_transfer"),
+        "maturity_ties": effective(m, "tech_transfer"),
         "maturity_industry": industry,
-        "maturity_norms": effective(model, "founding_legitimacy"),
-        "maturity_support": 0.5 * (effective(model, "accelerator_strength")
-                                   + 1.0 - effective(model, "service_cost")),
+        "maturity_norms": effective(m, "founding_legitimacy"),
+        "maturity_support": 0.5 * (effective(m, "accelerator_strength")
+                                   + 1.0 - effective(m, "service_cost")),
     }

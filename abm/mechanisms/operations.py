@@ -31,6 +31,10 @@ from . import labor, markets
 from .maturity import effective
 
 
+READERS = ("live_rows", "unit_cost")
+"""Functions of this module that read the model and change nothing."""
+
+
 def live_rows(model) -> np.ndarray:
     """Rows of startups that operate: active, or listed and not yet an incumbent."""
     st = model.st
