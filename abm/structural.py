@@ -76,7 +76,7 @@ _ENTRIES = (
     StructuralRange(
         "quality_step", 0.002, 0.008, "parameter",
         "Log quality gained per incremental innovation. Hand-set so that incumbents' quality "
-        "drifts up a few per cent a year; " + _FACTOR2),
+        "drifts up a few per cent a year. " + _FACTOR2),
     StructuralRange(
         "radical_step", 0.02, 0.1, "parameter",
         "Leapfrog of a radical (disruptive) innovation over its sector's quality frontier. "
@@ -114,7 +114,7 @@ _ENTRIES = (
         "INCUMBENT_INNOVATION", 0.3, 1.2, "constant",
         "Base quarterly innovation rate of an incumbent per unit R&D intensity. Large firms "
         "do most measured R&D but their innovation per R&D dollar is debated (Akcigit & Kerr "
-        "2018: small firms more radical, large firms more incremental); " + _FACTOR2),
+        "2018: small firms more radical, large firms more incremental). " + _FACTOR2),
     StructuralRange(
         "PARTNERSHIP_INNOVATION", 0.04, 0.16, "constant",
         "Base quarterly rate of joint innovations in a startup-incumbent partnership. "

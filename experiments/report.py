@@ -57,6 +57,14 @@ def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _grid_order(label: str, names: list[str]) -> list[str]:
+    """Grid dimensions in the spec's order, read from a scenario label
+    (``base|a=1,b=2``; the manifest stores the grid with sorted keys)."""
+    tail = label.split("|", 1)[1] if "|" in label else ""
+    seen = [part.split("=", 1)[0] for part in tail.split(",") if "=" in part]
+    return [n for n in seen if n in names] + [n for n in names if n not in seen]
+
+
 def _pct(x: float) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{100 * x:.0f}%"
 
@@ -433,7 +441,8 @@ class _Report:
         if not swept:
             return
         if len(swept) >= 2:  # two swept dimensions: leader tables per grid point
-            self.sweep_2d(swept[0][6:], swept[1][6:])
+            order = _grid_order(str(self.scen["name"].iloc[0]), [c[6:] for c in swept])
+            self.sweep_2d(order[0], order[1])
             return
         x = swept[0]
         self.md.append(f"## Sweep over `{x[6:]}`\n")
