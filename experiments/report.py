@@ -684,10 +684,12 @@ class _Report:
                                           f"tab:sweep2d_{metric}"))
             lines = []
             for r in pw.itertuples():
+                def at(k: int, where: str) -> str:
+                    return " (all)" if k == r.points else (f" {where}" if where else "")
+
                 lines.append(f"- {r.a} vs {r.b}: {r.a} higher at {r.a_higher} of {r.points} "
-                             f"points{' ' + r.a_higher_at if r.a_higher_at else ''}; {r.b} "
-                             f"higher at {r.b_higher}"
-                             f"{' ' + r.b_higher_at if r.b_higher_at else ''}; "
+                             f"points{at(r.a_higher, r.a_higher_at)}; {r.b} higher at "
+                             f"{r.b_higher}{at(r.b_higher, r.b_higher_at)}; "
                              f"indistinguishable at {r.neither}.")
             wins = lt["leader"].value_counts()
             lead = ", ".join(f"{b} at {int(wins.get(b, 0))}" for b in bases)
