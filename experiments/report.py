@@ -16,6 +16,7 @@ Writes into DIR:
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -60,6 +61,26 @@ def _p(p: float) -> str:
     if not math.isfinite(p):
         return "–"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _grid_order(label: str, names: list[str]) -> list[str]:
+    """Grid dimensions in the spec's order, read from a scenario label
+    (``base|a=1,b=2``; the manifest stores the grid with sorted keys)."""
+    tail = label.split("|", 1)[1] if "|" in label else ""
+    seen = [part.split("=", 1)[0] for part in tail.split(",") if "=" in part]
+    return [n for n in seen if n in names] + [n for n in names if n not in seen]
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{100 * x:.0f}%"
+
+
+def _verdict_cell(verdict: str, robust: str) -> str:
+    if robust == "robust":
+        return f"**{verdict}** (robust)"
+    if robust == "weak":
+        return f"{verdict} (weak: never reversed)"
+    return verdict
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -609,6 +630,10 @@ class _Report:
         swept = [f"param.{k}" for k in grid if f"param.{k}" in pcols]
         if not swept:
             return
+        if len(swept) >= 2:  # two swept dimensions: leader tables per grid point
+            order = _grid_order(str(self.scen["name"].iloc[0]), [c[6:] for c in swept])
+            self.sweep_2d(order[0], order[1])
+            return
         x = swept[0]
         self.md.append(f"## Sweep over `{x[6:]}`\n")
         rows = []
@@ -746,6 +771,122 @@ class _Report:
                 ax.axis("off")
             fig.tight_layout()
             self.save(fig, "sensitivity")
+
+    # structural uncertainty (sensitivity design run for several presets)
+    def _base_table(self) -> pd.DataFrame:
+        """The runs with their scenario's ``base`` and ``point``."""
+        return self.runs.merge(self.scen[["base", "point"]], left_on="scenario_index",
+                               right_index=True, how="left")
+
+    def structural_uncertainty(self) -> None:
+        if self.kind != "sensitivity":
+            return
+        bases = list(dict.fromkeys(self.scen["base"]))
+        if len(bases) < 2:
+            return
+        sample = self.spec.get("sample") or {}
+        X = np.asarray(self.manifest.get("sample_matrix", []), dtype=float)
+        from .spec import salib_problem
+
+        morris_ok = sample.get("method", "morris") == "morris" and X.size > 0
+        problem = salib_problem(sample) if morris_ok else None
+        metrics = [m for m in sample.get("outputs", HEADLINE_METRICS) if m in self.runs]
+        df = ordering_verdicts(self._base_table(), metrics, bases,
+                               X=X if morris_ok else None, problem=problem,
+                               levels=sample.get("levels", 4), seed=sample.get("seed"))
+        self.table_csv(df.drop(columns=["mu_star"]).to_dict("records"),
+                       "structural_verdicts.csv")
+        mu_rows = [{"a": r.a, "b": r.b, "metric": r.metric, "factor": k, "mu_star": v}
+                   for r in df.itertuples() for k, v in r.mu_star.items()]
+        if mu_rows:
+            self.table_csv(mu_rows, "structural_mu_star.csv")
+        n_points = int(self.scen["point"].max()) + 1 if len(self.scen) else 0
+        reps = self.runs["replicate"].nunique()
+        self.md.append("## Orderings across structural uncertainty\n")
+        self.md.append(
+            f"Each of the {n_points} sample points sets every sampled structural constant and "
+            f"technology parameter (ranges above; declared in `abm/structural.py`) and is run "
+            f"for every preset with the same {reps} replicate seed(s). For each pair A, B the "
+            "difference A - B is paired by seed and averaged over replicates at each point. "
+            f"An ordering is **robust** when it holds at >= {ROBUST_SHARE:.0%} of the points. "
+            "*Reversed (sig.)*: share of points whose 95% interval over replicates excludes "
+            "zero against the majority direction (empty with one replicate). *Deciding "
+            "factors*: largest Morris mu* of the per-point difference A - B (its units).\n")
+        header = ["metric", "A vs B", "A > B", "B > A", "tie", "reversed (sig.)",
+                  "mean A - B", "verdict", "deciding factors (mu*)"]
+        body = [[_metric(r.metric), f"{r.a} vs {r.b}", _pct(r.share_a_gt_b),
+                 _pct(r.share_b_gt_a), _pct(r.share_tie), _pct(r.reversed_sig),
+                 _f(r.mean_diff), _verdict_cell(r.verdict, r.robust), r.deciding or "–"]
+                for r in df.sort_values(["metric", "a", "b"], kind="stable").itertuples()]
+        self.md.append(_md_table(header, body) + "\n")
+        self.files.append(write_latex(self.tables / "structural_verdicts.tex", header,
+                                      [[c.replace("**", "") for c in row] for row in body],
+                                      "Headline orderings across the declared structural "
+                                      "ranges: share of sample points where A > B, verdict "
+                                      "and deciding factors (Morris mu* of A - B)",
+                                      "tab:structural_verdicts"))
+        def listed(kind: str) -> str:
+            sub = df[df["robust"] == kind]
+            return ", ".join(f"`{r.metric}` {r.a} vs {r.b}" for r in sub.itertuples()) \
+                or "none"
+
+        self.md.append(f"{int((df['robust'] == 'robust').sum())} of {len(df)} orderings are "
+                       f"robust; weakly robust (never reversed, often tied): {listed('weak')}; "
+                       f"not robust: {listed('no')}; equal everywhere: {listed('equal')}. "
+                       "LaTeX: `tables/structural_verdicts.tex`.\n")
+
+    # two-dimensional technology sweep
+    def sweep_2d(self, x: str, y: str) -> None:
+        bases = list(dict.fromkeys(self.scen["base"]))
+        t = self._base_table().rename(columns={f"param.{x}": x, f"param.{y}": y})
+        self.md.append(f"## Sweep over `{x}` x `{y}`\n")
+        self.md.append(
+            f"Rows: `{x}`; columns: `{y}`. Each cell names the preset with the highest mean "
+            "and its margin over the runner-up: the mean over replicates of the paired "
+            "difference (common seeds) with its 95% t-interval; * marks an interval that "
+            "excludes zero. Then, per pair of presets, the grid points where each is "
+            "significantly higher. Every mean is in `tables/sweep2d_leaders.csv`.\n")
+        leaders, pairs = [], []
+        for metric in self.metrics:
+            lt = sweep_leaders(t, metric, x, y, bases)
+            pw = sweep_pairwise(t, metric, x, y, bases)
+            leaders += [{"metric": metric, **r} for r in lt.to_dict("records")]
+            pairs += pw.to_dict("records")
+            ys = sorted(lt[y].unique())
+            header = [f"{x} \\ {y}"] + [_f(v) for v in ys]
+            body = []
+            for xv in sorted(lt[x].unique()):
+                row = [_f(xv)]
+                for yv in ys:
+                    c = lt[(lt[x] == xv) & (lt[y] == yv)].iloc[0]
+                    if c["leader"] in ("tie", "–") or not math.isfinite(c["margin"]):
+                        row.append(str(c["leader"]))
+                    else:
+                        row.append(f"{c['leader']} +{_ci(c['margin'], c['ci_low'], c['ci_high'])}"
+                                   + ("*" if c["significant"] else "")
+                                   + f" over {c['runner_up']}")
+                body.append(row)
+            self.md.append(f"### {_metric(metric)}\n")
+            self.md.append(_md_table(header, body) + "\n")
+            self.files.append(write_latex(self.tables / f"sweep2d_{metric}.tex", header, body,
+                                          f"{output_title(metric)}: leading preset and margin "
+                                          f"over the runner-up by {x} and {y} (95\\% CI)",
+                                          f"tab:sweep2d_{metric}"))
+            lines = []
+            for r in pw.itertuples():
+                def at(k: int, where: str) -> str:
+                    return " (all)" if k == r.points else (f" {where}" if where else "")
+
+                lines.append(f"- {r.a} vs {r.b}: {r.a} higher at {r.a_higher} of {r.points} "
+                             f"points{at(r.a_higher, r.a_higher_at)}; {r.b} higher at "
+                             f"{r.b_higher}{at(r.b_higher, r.b_higher_at)}; "
+                             f"indistinguishable at {r.neither}.")
+            wins = lt["leader"].value_counts()
+            lead = ", ".join(f"{b} at {int(wins.get(b, 0))}" for b in bases)
+            self.md.append(f"Highest mean ({x}, {y}): {lead} of {len(lt)} points.\n")
+            self.md.append("\n".join(lines) + "\n")
+        self.table_csv(leaders, "sweep2d_leaders.csv")
+        self.table_csv(pairs, "sweep2d_pairwise.csv")
 
     # figures common to every kind
     def common_figures(self) -> None:
@@ -962,6 +1103,7 @@ class _Report:
         self.component_swap()
         self.sweep()
         self.sensitivity()
+        self.structural_uncertainty()
         self.common_figures()
         report = self.folder / "report.md"
         report.write_text("\n".join(self.md), encoding="utf-8")
@@ -1011,6 +1153,186 @@ def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
     then universities; within a kind the best-connected nodes first (ties broken by a
     generator seeded from the run's seed). Isolated nodes are dropped.
     """
+
+# -- structural uncertainty and the two-dimensional sweep (pure functions, tested on hand-made
+# tables) --------------------------------------------------------------------------------------
+ROBUST_SHARE = 0.95
+"""An ordering A > B is *robust* across the structural ranges when it holds at this share of
+the sample points or more."""
+
+HEADLINE_METRICS = ("innovation_total", "productivity_growth", "unicorns",
+                    "incumbents_displaced", "ma_share_of_exits")
+"""The headline comparisons of the structural-uncertainty report."""
+
+
+def _paired(table: pd.DataFrame, metric: str, a: str, b: str,
+            keys: list[str]) -> pd.DataFrame:
+    """``A - B`` per (keys..., replicate), paired by the common seed."""
+    sub = table[table["base"].isin([a, b])]
+    wide = sub.pivot_table(index=keys + ["replicate"], columns="base", values=metric,
+                           aggfunc="first", dropna=False)
+    if a not in wide or b not in wide:
+        return pd.DataFrame(columns=keys + ["replicate", "d"])
+    d = (wide[a] - wide[b]).rename("d").reset_index()
+    return d
+
+
+def _point_stats(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Mean and 95% t-interval of the paired difference at each point."""
+    rows = []
+    for key, g in d.groupby(keys, sort=True):
+        ci = mean_ci(g["d"].to_numpy(dtype=float))
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(keys, key)), "mean": ci["mean"], "ci_low": ci["ci_low"],
+                     "ci_high": ci["ci_high"], "n": ci["n"]})
+    return pd.DataFrame(rows, columns=keys + ["mean", "ci_low", "ci_high", "n"])
+
+
+def ordering_verdicts(table: pd.DataFrame, metrics: list[str], bases: list[str],
+                      X: np.ndarray | None = None, problem: dict | None = None,
+                      levels: int = 4, seed: int | None = None,
+                      robust_share: float = ROBUST_SHARE, top: int = 3) -> pd.DataFrame:
+    """For each pair of bases (presets) and metric: is the ordering robust across the sample?
+
+    Args:
+        table: one row per run with ``base``, ``point`` (sample row), ``replicate`` and the
+            metrics.
+        X, problem, levels, seed: the Morris design (rows = points) and SALib problem; when
+            given, the factors that decide each comparison are ranked by Morris mu* of the
+            per-point mean difference ``A - B``.
+
+    Returns one row per (a, b, metric): ``n_points`` (points where the difference is defined),
+    ``share_a_gt_b``, ``share_b_gt_a``, ``share_tie``, ``reversed_sig`` (share of points whose
+    95% interval over replicates excludes 0 against the majority direction), ``mean_diff``,
+    ``verdict`` and ``robust``: ``"a > b"`` (or ``"b > a"``) and ``"robust"`` when the strict
+    ordering holds at ``>= robust_share`` of the points; ``"a >= b"`` and ``"weak"`` when it
+    holds at fewer because of ties but is reversed at no more than ``1 - robust_share``;
+    ``"equal"`` when every point ties; else ``"not robust"`` and ``"no"``. ``deciding``: top
+    factors with mu*, as text; ``mu_star``: dict.
+    """
+    rows = []
+    for a, b in itertools.combinations(bases, 2):
+        for metric in metrics:
+            st = _point_stats(_paired(table, metric, a, b, ["point"]), ["point"])
+            ok = st[np.isfinite(st["mean"].to_numpy(dtype=float))]
+            n = len(ok)
+            m = ok["mean"].to_numpy(dtype=float)
+            gt = float((m > 0).mean()) if n else math.nan
+            lt = float((m < 0).mean()) if n else math.nan
+            tie = float((m == 0).mean()) if n else math.nan
+            weak = 1.0 - robust_share + 1e-12
+            if not n:
+                verdict, robust = "undefined", "no"
+            elif tie == 1.0:
+                verdict, robust = "equal", "equal"
+            elif gt >= robust_share:
+                verdict, robust = f"{a} > {b}", "robust"
+            elif lt >= robust_share:
+                verdict, robust = f"{b} > {a}", "robust"
+            elif lt <= weak:  # never (or almost never) reversed, but often tied
+                verdict, robust = f"{a} >= {b}", "weak"
+            elif gt <= weak:
+                verdict, robust = f"{b} >= {a}", "weak"
+            else:
+                verdict, robust = "not robust", "no"
+            has_ci = bool(np.isfinite(ok["ci_low"].to_numpy(dtype=float)).any()) if n else False
+            if not has_ci:
+                rev = math.nan
+            elif gt >= lt:  # majority a > b: reversed means significantly below 0
+                rev = float((ok["ci_high"] < 0).mean())
+            else:
+                rev = float((ok["ci_low"] > 0).mean())
+            mu = {}
+            if X is not None and problem is not None and n and tie < 1.0:
+                mu = _morris_mu_star(st, X, problem, levels, seed)
+            ranked = sorted(mu.items(), key=lambda kv: -kv[1])[:top]
+            rows.append({"a": a, "b": b, "metric": metric, "n_points": n,
+                         "share_a_gt_b": gt, "share_b_gt_a": lt, "share_tie": tie,
+                         "reversed_sig": rev,
+                         "mean_diff": float(np.mean(m)) if n else math.nan,
+                         "verdict": verdict, "robust": robust,
+                         "deciding": ", ".join(f"{k} ({_f(v)})" for k, v in ranked),
+                         "mu_star": mu})
+    return pd.DataFrame(rows)
+
+
+def _morris_mu_star(st: pd.DataFrame, X: np.ndarray, problem: dict, levels: int,
+                    seed: int | None) -> dict[str, float]:
+    """Morris mu* of the per-point mean difference (missing points filled with the mean)."""
+    from SALib.analyze import morris
+
+    Y = np.full(len(X), np.nan)
+    pts = st["point"].to_numpy(dtype=int)
+    keep = (pts >= 0) & (pts < len(X))
+    Y[pts[keep]] = st["mean"].to_numpy(dtype=float)[keep]
+    if np.isnan(Y).all():
+        return {}
+    Y = np.where(np.isnan(Y), np.nanmean(Y), Y)
+    res = morris.analyze(problem, X, Y, num_levels=levels, seed=seed)
+    return {n: float(res["mu_star"][k]) for k, n in enumerate(problem["names"])}
+
+
+def sweep_leaders(table: pd.DataFrame, metric: str, x: str, y: str,
+                  bases: list[str]) -> pd.DataFrame:
+    """Which base (preset) leads on ``metric`` at each grid point ``(x, y)``, and by how much
+    over the runner-up.
+
+    Args:
+        table: one row per run with ``base``, ``replicate``, the grid columns ``x`` and ``y``
+            and ``metric``.
+
+    Returns one row per grid point: the mean of every base (``mean.BASE``), ``leader`` and
+    ``runner_up`` (highest and second-highest mean), ``margin`` with its 95% t-interval
+    (``ci_low``, ``ci_high``) over replicates of the paired difference leader - runner-up,
+    and ``significant`` (the interval excludes 0).
+    """
+    rows = []
+    for (xv, yv), g in table.groupby([x, y], sort=True):
+        means = {b: float(np.nanmean(g.loc[g["base"] == b, metric].to_numpy(dtype=float)))
+                 if (g["base"] == b).any() else math.nan for b in bases}
+        order = sorted((b for b in bases if math.isfinite(means[b])),
+                       key=lambda b: -means[b])
+        row = {x: float(xv), y: float(yv), **{f"mean.{b}": means[b] for b in bases}}
+        if len(order) >= 2:
+            lead, second = order[0], order[1]
+            d = _paired(g, metric, lead, second, [])
+            ci = mean_ci(d["d"].to_numpy(dtype=float))
+            sig = bool(math.isfinite(ci["ci_low"]) and (ci["ci_low"] > 0 or ci["ci_high"] < 0))
+            tie = means[lead] == means[second]
+            row.update({"leader": "tie" if tie else lead, "runner_up": second,
+                        "margin": ci["mean"], "ci_low": ci["ci_low"],
+                        "ci_high": ci["ci_high"], "significant": sig and not tie})
+        else:
+            row.update({"leader": order[0] if order else "–", "runner_up": "–",
+                        "margin": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+                        "significant": False})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sweep_pairwise(table: pd.DataFrame, metric: str, x: str, y: str,
+                   bases: list[str]) -> pd.DataFrame:
+    """For each pair (A, B): at how many grid points A is significantly above B, B above A,
+    or neither (paired 95% t-interval over replicates)."""
+    rows = []
+    for a, b in itertools.combinations(bases, 2):
+        st = _point_stats(_paired(table, metric, a, b, [x, y]), [x, y])
+        lo = st["ci_low"].to_numpy(dtype=float)
+        hi = st["ci_high"].to_numpy(dtype=float)
+        a_win = int(np.sum(lo > 0))
+        b_win = int(np.sum(hi < 0))
+        rows.append({"a": a, "b": b, "metric": metric, "points": len(st),
+                     "a_higher": a_win, "b_higher": b_win,
+                     "neither": len(st) - a_win - b_win,
+                     "a_higher_at": "; ".join(f"({_f(r[x])}, {_f(r[y])})"
+                                              for _, r in st[lo > 0].iterrows()),
+                     "b_higher_at": "; ".join(f"({_f(r[x])}, {_f(r[y])})"
+                                              for _, r in st[hi < 0].iterrows())})
+    return pd.DataFrame(rows)
+
+
+def snapshot_graph(spec, max_nodes: int = 300):
+    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph."""
     import networkx as nx
 
     model = spec.build()

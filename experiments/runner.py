@@ -89,18 +89,21 @@ def run_one(spec: RunSpec, collect: Mapping[str, Any] | None = None) -> dict[str
     model = None
     try:
         failing = set(collect.get("_fail", ()))
-        model = spec.build()
-        if spec.run_id in failing:
-            raise RuntimeError(f"injected failure for run {spec.run_id} ({FAIL_ENV})")
-        model.run(int(spec.steps))
-        summary = model.summary()
-        row = {**{k: v for k, v in summary.items() if k not in ID_COLUMNS}, **_id_fields(spec)}
-        ts = None
-        if collect["timeseries"]:
-            ts = model.timeseries().reset_index()
-            ts.insert(0, "run_id", spec.run_id)
-        dist = _distributions(model, spec, int(collect["max_distribution_values"])) \
-            if collect["distributions"] else None
+        with spec.structural():  # the run's structural constants, restored afterwards
+            model = spec.build()
+            if spec.run_id in failing:
+                raise RuntimeError(f"injected failure for run {spec.run_id} ({FAIL_ENV})")
+            model.run(int(spec.steps))
+            summary = model.summary()
+            row = {**{k: v for k, v in summary.items() if k not in ID_COLUMNS},
+                   **_id_fields(spec),
+                   **{f"const.{k}": float(v) for k, v in sorted(spec.constants.items())}}
+            ts = None
+            if collect["timeseries"]:
+                ts = model.timeseries().reset_index()
+                ts.insert(0, "run_id", spec.run_id)
+            dist = _distributions(model, spec, int(collect["max_distribution_values"])) \
+                if collect["distributions"] else None
         return {"run_id": spec.run_id, "ok": True, "row": row, "timeseries": ts,
                 "distributions": dist, "wall_seconds": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - a failing run must not stop the others

@@ -44,7 +44,8 @@ SWAPPABLE = tuple(c for c in COMPONENTS if c != "scale")
 METRICS = SUMMARY_KEYS + EXTRA_KEYS
 
 SPEC_DIR = Path(__file__).resolve().parent
-SHIPPED = ("regime_comparison", "component_swap", "tech_regime_sweep", "sensitivity")
+SHIPPED = ("regime_comparison", "component_swap", "tech_regime_sweep", "sensitivity",
+           "structural_uncertainty")
 """Experiments shipped in this folder, one TOML file each."""
 
 _TABLES: dict[str, dict[str, str]] = {
@@ -68,6 +69,8 @@ _TABLES: dict[str, dict[str, str]] = {
     "sample": {
         "method": f"one of {', '.join(SAMPLE_METHODS)}",
         "parameters": "list of parameter names",
+        "constants": "list of structural constants (abm.structural.STRUCTURAL; default "
+                     "bounds: their declared ranges)",
         "bounds": "table NAME = [low, high]",
         "bounds_from": "two presets whose values span each parameter's range",
         "trajectories": "Morris trajectories (whole number >= 2)",
@@ -114,6 +117,9 @@ class RunSpec:
         scenario: label of the scenario (several replicates share it).
         replicate: replicate index (same index = same seed across scenarios).
         scenario_index: position of the scenario in its experiment.
+        constants: ``{CONSTANT: value}`` structural constants of :mod:`abm.constants` set
+            (inside their declared ranges, :data:`abm.structural.STRUCTURAL`) while the run
+            is built and run; see :meth:`structural`.
     """
 
     run_id: str
@@ -125,10 +131,27 @@ class RunSpec:
     scenario: str = ""
     replicate: int = 0
     scenario_index: int = 0
+    constants: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.constants:
+            from abm.structural import check_constants
+
+            check_constants(self.constants)  # StructuralError names the constant and range
+
+    def structural(self):
+        """Context manager that sets this run's structural ``constants`` and restores them
+        afterwards (:func:`abm.structural.override_constants`); build *and* run the model
+        inside it (``run_one`` does)."""
+        from abm.structural import override_constants
+
+        return override_constants(self.constants)
 
     def build(self, record_events: bool = False):
         """The :class:`~abm.model.EcosystemModel` of this run, not yet run (the one place a
         run specification becomes a model: the runner, reports and ``abm run`` use it).
+        A run with structural ``constants`` must be built and run inside
+        :meth:`structural`.
 
         Args:
             record_events: keep the model's event feed in words (off in batches: faster).
@@ -147,6 +170,10 @@ class RunSpec:
         d = asdict(self)
         d["swaps"] = dict(sorted(self.swaps.items()))
         d["overrides"] = dict(sorted(self.overrides.items()))
+        if self.constants:
+            d["constants"] = dict(sorted(self.constants.items()))
+        else:  # runs without constants keep the fingerprints they always had
+            d.pop("constants", None)
         return d
 
 
@@ -163,6 +190,8 @@ class Scenario:
     """Label of the scenario before grid/sample variation (``preset`` or a swap label)."""
     point: int = -1
     """Index of the grid or sample point (``-1`` when there is none)."""
+    constants: dict[str, float] = field(default_factory=dict)
+    """Structural constants set in this scenario (sampled ``[sample] constants``)."""
 
 
 @dataclass
@@ -202,7 +231,7 @@ class ExperimentSpec:
         return [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
                         swaps=dict(sc.swaps), overrides=dict(sc.overrides), seed=seeds[r],
                         steps=self.steps, scenario=sc.name, replicate=r,
-                        scenario_index=sc.index)
+                        scenario_index=sc.index, constants=dict(sc.constants))
                 for sc in self.scenarios for r in range(self.replicates)]
 
     def to_dict(self) -> dict[str, Any]:
@@ -218,7 +247,8 @@ class ExperimentSpec:
         """Scenarios with their fully resolved parameters (for the manifest)."""
         return [{"index": sc.index, "name": sc.name, "preset": sc.preset, "swaps": sc.swaps,
                  "overrides": sc.overrides, "base": sc.base, "point": sc.point,
-                 "parameters": resolve(sc.preset, sc.swaps, sc.overrides).to_dict()}
+                 "parameters": resolve(sc.preset, sc.swaps, sc.overrides).to_dict(),
+                 **({"constants": sc.constants} if sc.constants else {})}
                 for sc in self.scenarios]
 
     def fingerprint(self) -> str:
@@ -556,9 +586,11 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
     if method not in SAMPLE_METHODS:
         raise ctx.error(t, "method", f"unknown method {method!r}; "
                         f"{_choices(str(method), SAMPLE_METHODS)}")
-    params = ctx.need(t, "parameters", body)
-    if not isinstance(params, list) or len(params) < 2:
-        raise ctx.error(t, "parameters", "must list at least two parameters")
+    constants, const_bounds = _sample_constants(body, ctx)
+    params = ctx.need(t, "parameters", body, [] if constants else ...)
+    if not isinstance(params, list) or len(params) + len(constants) < 2:
+        raise ctx.error(t, "parameters", "must list at least two parameters (or, with "
+                        "constants, two factors in all)")
     for p in params:
         if p not in SPECS:
             raise ctx.error(t, "parameters", f"unknown parameter {p!r}; "
@@ -568,7 +600,11 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
         if not isinstance(bounds_from, list) or len(bounds_from) != 2:
             raise ctx.error(t, "bounds_from", "must be two preset names")
         bounds_from = [ctx.preset(t, "bounds_from", b) for b in bounds_from]
-    bounds = _sample_bounds(ctx.need(t, "bounds", body, {}), params, bounds_from, ctx)
+    bounds_raw = {k: v for k, v in ctx.need(t, "bounds", body, {}).items()
+                  if k not in const_bounds}
+    bounds = _sample_bounds(_structural_bounds(bounds_raw, params, bounds_from), params,
+                            bounds_from, ctx)
+    bounds.update(const_bounds)
     outputs = ctx.need(t, "outputs", body, ["ma_share_of_exits", "vc_intensity",
                                             "innovation_total"])
     for o in outputs:
@@ -588,10 +624,65 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
     if overlap:
         raise ctx.error(t, "parameters", f"{sorted(overlap)} also set in "
                         "[overrides]; a sampled parameter cannot be fixed")
-    return {"method": method, "parameters": list(params), "bounds": bounds,
-            "bounds_from": bounds_from, "outputs": list(outputs),
+    return {"method": method, "parameters": list(params), "constants": constants,
+            "bounds": bounds, "bounds_from": bounds_from, "outputs": list(outputs),
             "trajectories": trajectories, "levels": levels, "base_samples": base_samples,
             "seed": sseed}
+
+
+def _sample_constants(body: Mapping[str, Any],
+                      ctx: _Ctx) -> tuple[list[str], dict[str, list[float]]]:
+    """``[sample] constants``: structural constants sampled like parameters; bounds from
+    ``[sample.bounds]`` (inside the declared range) or else the declared range of
+    :data:`abm.structural.STRUCTURAL`."""
+    from abm.structural import CONSTANTS, STRUCTURAL, StructuralError, check_constant
+
+    names = ctx.need("sample", "constants", body, [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ctx.error("sample", "constants", "must be a list of structural constant names")
+    if len(set(names)) != len(names):
+        raise ctx.error("sample", "constants", "lists a constant twice")
+    raw = body.get("bounds", {})
+    raw = raw if isinstance(raw, dict) else {}
+    bounds: dict[str, list[float]] = {}
+    for n in names:
+        if n not in CONSTANTS:
+            raise ctx.error("sample", "constants", f"unknown structural constant {n!r}; "
+                            f"{_choices(n, CONSTANTS)} (declared in abm/structural.py)")
+        if n in raw:
+            b = raw[n]
+            if not isinstance(b, list) or len(b) != 2:
+                raise ctx.error("sample", n, f"bounds must be [low, high], got {b!r}")
+            try:
+                lo, hi = (check_constant(n, x) for x in b)
+            except StructuralError as exc:
+                raise ctx.error("sample", n, str(exc)) from None
+            if not lo < hi:
+                raise ctx.error("sample", n, f"bounds must satisfy low < high, got "
+                                f"[{lo:g}, {hi:g}]")
+        else:
+            lo, hi = STRUCTURAL[n].low, STRUCTURAL[n].high
+        bounds[n] = [float(lo), float(hi)]
+    for n in raw:
+        if n.isupper() and n not in names:
+            raise ctx.error("sample", n, f"bounds given for constant '{n}', which is not in "
+                            f"constants ({', '.join(names) or 'none'})")
+    return list(names), bounds
+
+
+def _structural_bounds(bounds_raw: Mapping[str, Any], params: Sequence[str],
+                       bounds_from: Sequence[str] | None) -> dict[str, Any]:
+    """Without ``bounds_from``, a parameter declared in :data:`abm.structural.STRUCTURAL`
+    (the technology parameters) and not in ``[sample.bounds]`` takes its declared range."""
+    if bounds_from is not None:
+        return dict(bounds_raw)
+    from abm.structural import STRUCTURAL
+
+    out = dict(bounds_raw)
+    for p in params:
+        if p not in out and p in STRUCTURAL and STRUCTURAL[p].kind == "parameter":
+            out[p] = [STRUCTURAL[p].low, STRUCTURAL[p].high]
+    return out
 
 
 def _sample_bounds(bounds_raw: Mapping[str, Any], params: Sequence[str],
@@ -691,11 +782,11 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
             raise ctx.error("scenario", "name", f"scenario name {e['name']!r} is used twice")
         bases.append((e["name"], e["preset"], e["swaps"], e["overrides"]))
 
-    points: list[tuple[str, dict[str, float]]] = [("", {})]
+    points: list[tuple[str, dict[str, float], dict[str, float]]] = [("", {}, {})]
     if spec.grid:
         names = list(spec.grid)
         points = [("|" + ",".join(f"{n}={v:g}" for n, v in zip(names, combo)),
-                   dict(zip(names, combo)))
+                   dict(zip(names, combo)), {})
                   for combo in itertools.product(*(spec.grid[n] for n in names))]
     elif spec.sample:
         X = sample_matrix(spec.sample)
@@ -708,11 +799,12 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
                 s = SPECS[n]
                 v = float(np.clip(v, s.low, s.high))
                 values[n] = float(round(v)) if s.integer else float(np.round(v, 10))
-            points.append((f"|{spec.sample['method']}#{i:04d}", values))
+            points.append((f"|{spec.sample['method']}#{i:04d}", values,
+                           _constant_values(spec.sample, row[len(names):])))
 
     scenarios = []
     for label, preset, swaps, base_ov in bases:
-        for j, (suffix, pv) in enumerate(points):
+        for j, (suffix, pv, cv) in enumerate(points):
             ov = {**spec.overrides, **base_ov, **pv}
             try:
                 resolve(preset, swaps, ov)
@@ -720,8 +812,19 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
                 raise ctx.error(None, None, f"scenario {label + suffix!r}: {exc}") from None
             scenarios.append(Scenario(index=len(scenarios), name=label + suffix, preset=preset,
                                       swaps=dict(swaps), overrides=ov, base=label,
-                                      point=j if (spec.grid or spec.sample) else -1))
+                                      point=j if (spec.grid or spec.sample) else -1,
+                                      constants=dict(cv)))
     spec.scenarios = scenarios
+
+
+def _constant_values(sample: Mapping[str, Any], row: Sequence[float]) -> dict[str, float]:
+    """The sampled constants of one design row (its columns after the parameters), kept
+    inside their bounds."""
+    out = {}
+    for n, v in zip(sample.get("constants", []), row):
+        lo, hi = sample["bounds"][n]
+        out[n] = float(np.round(np.clip(v, lo, hi), 12))
+    return out
 
 
 def sample_matrix(sample: Mapping[str, Any]) -> np.ndarray:
@@ -739,7 +842,8 @@ def sample_matrix(sample: Mapping[str, Any]) -> np.ndarray:
 
 
 def salib_problem(sample: Mapping[str, Any]) -> dict[str, Any]:
-    names = list(sample["parameters"])
+    """SALib problem: the sampled parameters, then the sampled structural constants."""
+    names = list(sample["parameters"]) + list(sample.get("constants", []))
     return {"num_vars": len(names), "names": names,
             "bounds": [list(sample["bounds"][n]) for n in names]}
 

@@ -10,7 +10,9 @@ Sources read:
   ``name = value`` line of a preset section (and, for presets that keep the defaults, comment
   lines of the form ``# component.name = value [tag]: reasoning``);
 * ``abm/constants.py``: every structural constant with its value and the string literal that
-  follows its assignment (its docstring), grouped by the ``# -- group ---`` comments.
+  follows its assignment (its docstring), grouped by the ``# -- group ---`` comments;
+* :data:`abm.structural.STRUCTURAL`: the declared range and reasoning of every structural
+  constant that can change a regime ordering.
 
 The output is deterministic (no dates, no machine paths). Usage::
 
@@ -290,7 +292,28 @@ def generate() -> str:
             out_rows.append([f"`{name}`", shown, doc])
         L += table(["name", "value", "meaning"], out_rows)
         add("")
+    L += structural_section()
     return "\n".join(L).rstrip("\n") + "\n"
+
+
+def structural_section() -> list[str]:
+    """The "Structural constants and their ranges" table (:data:`abm.structural.STRUCTURAL`)."""
+    from abm.structural import STRUCTURAL
+
+    out = ["## Structural constants and their ranges (`abm/structural.py`)", "",
+           "Every structural constant (and technology parameter held equal across presets) "
+           "that can change a regime ordering, with its plausible range and the source or "
+           "reasoning for it. `experiments/structural_uncertainty.toml` samples them all over "
+           "these ranges; a run sets constants with `RunSpec(constants={...})` (validated "
+           "against these ranges).", ""]
+    rows = []
+    for name, e in STRUCTURAL.items():
+        value = getattr(C, name) if e.kind == "constant" else SPECS[name].default
+        rows.append([f"`{name}`", e.kind, fmt(value), fmt(float(e.low)), fmt(float(e.high)),
+                     e.reasoning])
+    out += table(["name", "kind", "value", "low", "high", "source or reasoning"], rows)
+    out.append("")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -151,7 +151,8 @@ def test_shipped_specs_are_valid():
         spec = load_spec(shipped_spec_path(name))
         runs = spec.runs()
         assert len({r.run_id for r in runs}) == len(runs)
-        assert spec.overrides.get("scale", 1.0) == 1.0
+        if name not in ("tech_regime_sweep", "structural_uncertainty"):  # sized for 2 cores
+            assert spec.overrides.get("scale", 1.0) == 1.0
         counts[name] = (len(spec.scenarios), spec.replicates)
     assert counts["regime_comparison"][0] == 4 and counts["regime_comparison"][1] >= 30
     assert counts["component_swap"][0] == 2 * (1 + 6 + 15)
@@ -159,9 +160,9 @@ def test_shipped_specs_are_valid():
     swapped = {c for sc in comp.scenarios for c in sc.swaps}
     assert swapped == {"finance", "labor", "ties", "industry", "norms", "support"}
     sweep = load_spec(shipped_spec_path("tech_regime_sweep"))
-    assert {sc.preset for sc in sweep.scenarios} == {"silicon_valley", "japan", "korea",
-                                                      "japan_2027_plan"}
-    assert len({sc.overrides["disruptive_share"] for sc in sweep.scenarios}) >= 3
+    assert {sc.preset for sc in sweep.scenarios} >= {"silicon_valley", "japan", "korea"}
+    assert len({sc.overrides["disruptive_share"] for sc in sweep.scenarios}) >= 4
+    assert len({sc.overrides["cumulativeness"] for sc in sweep.scenarios}) >= 3
 
 
 def test_replicate_seeds_are_spawned_and_common(small_spec):

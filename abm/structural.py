@@ -1,0 +1,227 @@
+"""Structural uncertainty: the constants (and technology parameters) that can change a regime
+ordering, each with a plausible range and the source or reasoning for it.
+
+:data:`STRUCTURAL` maps a name to a :class:`StructuralRange`. Two kinds of entries:
+
+* ``kind = "constant"``: a module attribute of :mod:`abm.constants` (the same in every regime).
+  A run can set it, inside its declared range only, with :func:`override_constants` (what
+  :class:`experiments.spec.RunSpec` ``constants`` does around build and run);
+* ``kind = "parameter"``: a technology parameter of :data:`abm.params.SPECS` held equal across
+  the country presets (``quality_step``, ``radical_step``, ``quality_sensitivity``); it is
+  varied as an ordinary parameter override.
+
+The shipped experiment ``experiments/structural_uncertainty.toml`` samples every entry over its
+range (Morris, SALib) and its report says which regime orderings survive the ranges. The table
+is generated into docs/parameters.md ("Structural constants and their ranges").
+
+Ranges are honest statements of ignorance, not calibration targets: where no source pins a
+constant down, the range is a factor of two either way around the hand-set value (said so in
+its reasoning).
+
+Example:
+    >>> from abm import constants as C
+    >>> from abm.structural import override_constants
+    >>> with override_constants({"IPO_MULTIPLE": 9.0}):
+    ...     C.IPO_MULTIPLE
+    9.0
+    >>> C.IPO_MULTIPLE
+    6.0
+    >>> with override_constants({"IPO_MULTIPLE": 50.0}):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    abm.structural.StructuralError: structural constant IPO_MULTIPLE = 50 is out of its declared range [3, 12] (abm.structural.STRUCTURAL)
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping
+
+from . import constants as C
+from .hints import did_you_mean
+
+
+class StructuralError(ValueError):
+    """An unknown structural constant, or a value outside its declared range."""
+
+
+@dataclass(frozen=True, slots=True)
+class StructuralRange:
+    """Declared range of one structural constant or technology parameter.
+
+    Args:
+        name: constant name in :mod:`abm.constants` (upper case) or parameter name.
+        low: lowest plausible value (inclusive).
+        high: highest plausible value (inclusive).
+        kind: ``"constant"`` or ``"parameter"``.
+        reasoning: the source or reasoning behind the range.
+    """
+
+    name: str
+    low: float
+    high: float
+    kind: str
+    reasoning: str
+
+
+_FACTOR2 = "No source pins it down (hand-set); the range is a factor of two either way."
+
+_ENTRIES = (
+    # -- technology parameters (equal in every preset, varied as parameters) ----------------
+    StructuralRange(
+        "quality_step", 0.002, 0.008, "parameter",
+        "Log quality gained per incremental innovation. Hand-set so that incumbents' quality "
+        "drifts up a few per cent a year. " + _FACTOR2),
+    StructuralRange(
+        "radical_step", 0.02, 0.1, "parameter",
+        "Leapfrog of a radical (disruptive) innovation over its sector's quality frontier. "
+        "Hand-set; from a few per cent (a modest new generation) to 10% (a clear leap) "
+        "around the 5% used."),
+    StructuralRange(
+        "quality_sensitivity", 2.5, 10.0, "parameter",
+        "Logit slope of market shares on log quality (how strongly buyers follow quality; it "
+        "differs widely across industries). " + _FACTOR2),
+    # -- constants: startup growth ----------------------------------------------------------
+    StructuralRange(
+        "QUALITY_GROWTH", 0.075, 0.3, "constant",
+        "Slope of a startup's quarterly revenue-growth drift on its log quality. Sets how fast "
+        "good startups scale, which drives unicorns and displacement. " + _FACTOR2),
+    StructuralRange(
+        "QUALITY_PIVOT", 0.4, 1.0, "constant",
+        "Log quality at which the growth drift turns positive. Log quality is exponential "
+        "with mean and s.d. 1/quality_tail = 0.625; the range moves the pivot by about half a "
+        "s.d. either way (more or fewer startups with positive drift)."),
+    StructuralRange(
+        "SCALE_UP", 0.0, 0.04, "constant",
+        "Extra quarterly growth drift per stage reached (what venture money buys in "
+        "go-to-market). From none to twice the hand-set 0.02."),
+    StructuralRange(
+        "GROWTH_NOISE", 0.15, 0.4, "constant",
+        "Quarterly s.d. of a startup's log revenue growth. Young-firm growth rates are very "
+        "dispersed (Haltiwanger, Jarmin & Miranda 2013); the range spans annual s.d. 0.3-0.8 "
+        "of log growth around the hand-set 0.5."),
+    # -- constants: innovation --------------------------------------------------------------
+    StructuralRange(
+        "STARTUP_INNOVATION", 0.015, 0.06, "constant",
+        "Base quarterly innovation rate of a startup (times sqrt quality and opportunity). "
+        "Sets the startups' share of innovation against incumbents'. " + _FACTOR2),
+    StructuralRange(
+        "INCUMBENT_INNOVATION", 0.3, 1.2, "constant",
+        "Base quarterly innovation rate of an incumbent per unit R&D intensity. Large firms "
+        "do most measured R&D but their innovation per R&D dollar is debated (Akcigit & Kerr "
+        "2018: small firms more radical, large firms more incremental). " + _FACTOR2),
+    StructuralRange(
+        "PARTNERSHIP_INNOVATION", 0.04, 0.16, "constant",
+        "Base quarterly rate of joint innovations in a startup-incumbent partnership. "
+        + _FACTOR2),
+    # -- constants: markets -----------------------------------------------------------------
+    StructuralRange(
+        "COMPLEMENT_MARKET", 0.1, 1.0, "constant",
+        "Market for complementary products as a share of a sector's demand. Intermediate "
+        "inputs are about half of gross output in US input-output tables (BEA); only part of "
+        "them is open to startups, so from 0.1 up to all of it (1.0)."),
+    StructuralRange(
+        "REACH_NOISE", 0.0, 0.05, "constant",
+        "Quarterly s.d. of an incumbent's log reach (share moves without quality change). From "
+        "none to an annual s.d. of 0.1 in log share, the order of year-to-year share changes "
+        "of leading firms (reasoning, hand-set 0.02)."),
+    StructuralRange(
+        "MARKET_GROWTH", 0.0, 0.01, "constant",
+        "Quarterly nominal demand growth: 0 to 4% a year (the nominal GDP growth of Japan "
+        "since 1995 up to that of the US). Deflated out of productivity, but nominal revenue "
+        "grows against fixed nominal round sizes and valuations."),
+    # -- constants: exits and partnerships ---------------------------------------------------
+    StructuralRange(
+        "ACQUISITION_HAZARD", 0.006, 0.024, "constant",
+        "Base quarterly acquisition hazard of a startup (times market depth and appetite). "
+        "Sets the exit mix with IPO_MULTIPLE. " + _FACTOR2),
+    StructuralRange(
+        "IPO_MULTIPLE", 3.0, 12.0, "constant",
+        "IPO valuation as a multiple of annual revenue: the EV/sales multiples of listed "
+        "software and internet firms swing between about 3 and 12 over cycles (Damodaran's "
+        "annual industry multiples); hand-set 6."),
+    StructuralRange(
+        "VALUATION_ELASTICITY", 0.25, 1.0, "constant",
+        "Elasticity of a round's pre-money to how far merit clears the bar: with UNICORN "
+        "fixed, it decides how many private unicorns appear. " + _FACTOR2),
+    StructuralRange(
+        "PARTNER_HAZARD", 0.03, 0.12, "constant",
+        "Base quarterly hazard that an open incumbent partners a startup. " + _FACTOR2),
+    StructuralRange(
+        "PARTNER_DISSOLVE", 1.0 / 16.0, 0.25, "constant",
+        "Quarterly dissolution hazard of a partnership: mean durations of 1 to 4 years "
+        "(hand-set 2), the span of corporate pilot and alliance agreements (reasoning)."),
+)
+
+STRUCTURAL: Mapping[str, StructuralRange] = MappingProxyType({e.name: e for e in _ENTRIES})
+"""Every declared structural constant and technology parameter, by name."""
+
+CONSTANTS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "constant")
+"""Names of the declared constants of :mod:`abm.constants` (overridable per run)."""
+PARAMETERS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "parameter")
+"""Names of the declared technology parameters (varied as parameter overrides)."""
+
+_LOCK = threading.RLock()
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def check_constant(name: str, value: Any) -> float:
+    """``value`` as a float if ``name`` is a declared constant and ``value`` lies in its range.
+
+    Raises:
+        StructuralError: unknown name (with suggestions) or value outside the declared range.
+    """
+    entry = STRUCTURAL.get(name)
+    if entry is None or entry.kind != "constant":
+        hint = did_you_mean(name, CONSTANTS)
+        extra = " (a technology parameter: set it as a parameter override)" \
+            if entry is not None else ""
+        raise StructuralError(f"unknown structural constant {name!r}{extra}; {hint}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise StructuralError(f"structural constant {name} must be a finite number, got "
+                              f"{value!r}")
+    if not entry.low <= value <= entry.high:
+        raise StructuralError(f"structural constant {name} = {_fmt(value)} is out of its "
+                              f"declared range [{_fmt(entry.low)}, {_fmt(entry.high)}] "
+                              "(abm.structural.STRUCTURAL)")
+    return float(value)
+
+
+def check_constants(values: Mapping[str, Any] | None) -> dict[str, float]:
+    """Validate a ``{CONSTANT: value}`` mapping (see :func:`check_constant`)."""
+    return {k: check_constant(k, v) for k, v in dict(values or {}).items()}
+
+
+@contextmanager
+def override_constants(values: Mapping[str, Any] | None) -> Iterator[dict[str, float]]:
+    """Set declared constants of :mod:`abm.constants` for the duration of the block and
+    restore every one afterwards (also when the block raises).
+
+    Mechanisms read constants at call time (``C.NAME``), so a model built and run inside the
+    block sees the new values. The block holds a process-wide lock, so two threads of one
+    process never run models under different constants at once (use one thread per worker
+    process anyway: see docs/experiments.md).
+
+    Raises:
+        StructuralError: before anything is changed, for an unknown constant or a value out of
+            its declared range.
+    """
+    checked = check_constants(values)
+    with _LOCK:
+        saved = {k: getattr(C, k) for k in checked}
+        try:
+            for k, v in checked.items():
+                setattr(C, k, v)
+            yield checked
+        finally:
+            for k, v in saved.items():
+                setattr(C, k, v)
