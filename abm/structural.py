@@ -156,6 +156,25 @@ _ENTRIES = (
         "PARTNER_DISSOLVE", 1.0 / 16.0, 0.25, "constant",
         "Quarterly dissolution hazard of a partnership: mean durations of 1 to 4 years "
         "(hand-set 2), the span of corporate pilot and alliance agreements (reasoning)."),
+    StructuralRange(
+        "PAST_PARTNER_PREFERENCE", 0.0, 5.0, "constant",
+        "Extra weight of an earlier partner in a startup's choice of partner (hand-set 2; "
+        "Kwon & Motohashi 2015 describe the preference, not its size)."),
+    StructuralRange(
+        "GROUP_PREFERENCE", 0.0, 10.0, "constant",
+        "Extra weight (times group_cohesion) of the startup's business group among partners and "
+        "buyers (hand-set 3; intra-group deal flow, Gerlach 1992; Chang 2003)."),
+    StructuralRange(
+        "GROUP_FUNDING_HAZARD", 0.0, 1.0, "constant",
+        "Quarterly probability (times group_cohesion) that a group member funds its partner "
+        "startup when its runway is short (hand-set 0.25; Khanna & Yafeh 2007)."),
+    StructuralRange(
+        "ABSORPTION_SCALE", 5.0, 100.0, "constant",
+        "Innovation stock at which a buyer's absorptive capacity reaches 63% (hand-set 20; "
+        "Cohen & Levinthal 1990 give the mechanism, not a scale)."),
+    StructuralRange(
+        "FIT_DISRUPTIVE", 0.2, 1.0, "constant",
+        "Technological fit of a disruptive product with an incumbent buyer's (hand-set 0.5)."),
 )
 
 STRUCTURAL: Mapping[str, StructuralRange] = MappingProxyType({e.name: e for e in _ENTRIES})
