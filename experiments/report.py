@@ -32,7 +32,7 @@ from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.outputs import OUTPUTS
 from abm.outputs import title as output_title
 
-from .stats import compare, mean_ci, t_half_width
+from .stats import compare, mean_ci, paired, t_half_width
 
 
 class ReportError(ValueError):
@@ -330,6 +330,9 @@ class _Report:
                                       "base": first["scenario"], "point": -1})
         self.scen = self.scen[self.scen.index.isin(self.runs["scenario_index"])]
         self.baseline = spec.get("baseline") or self.scen["base"].iloc[0]
+        self.against = {e["name"]: e["against"] for e in spec.get("scenario") or []
+                        if isinstance(e, dict) and e.get("against")}
+        """Scenario -> the scenario its differences are measured against (``against``)."""
 
     # helpers
     def values(self, idx: int, metric: str) -> pd.Series:
@@ -473,16 +476,22 @@ class _Report:
                 ref = sc[(sc["preset"] == sc.loc[idx, "preset"]) & ~sc["swaps"].map(bool)
                          & (sc["point"] == sc.loc[idx, "point"])]
             else:
-                if sc.loc[idx, "base"] == self.baseline:
+                against = self.against.get(sc.loc[idx, "base"], self.baseline)
+                if sc.loc[idx, "base"] == against:
                     continue
-                ref = sc[(sc["base"] == self.baseline) & (sc["point"] == sc.loc[idx, "point"])]
+                ref = sc[(sc["base"] == against) & (sc["point"] == sc.loc[idx, "point"])]
             if ref.empty:
                 continue
             ref_idx = ref.index[0]
             for metric in self.metrics:
-                c = compare(self.values(ref_idx, metric), self.values(idx, metric))
+                base_v, other_v = self.values(ref_idx, metric), self.values(idx, metric)
+                c = clip_ci(compare(base_v, other_v), *diff_bounds(metric))
+                pc = paired(base_v, other_v)
+                pc = clip_ci({"paired_diff": pc["mean"], "paired_n": pc["n"],
+                              "paired_ci_low": pc["ci_low"], "paired_ci_high": pc["ci_high"]},
+                             *diff_bounds(metric), keys=("paired_ci_low", "paired_ci_high"))
                 rows.append({"scenario": self.name(idx), "baseline": self.name(ref_idx),
-                             "metric": metric, **clip_ci(c, *diff_bounds(metric))})
+                             "metric": metric, **c, **pc})
         if not rows:
             return
         adjusted = holm([r["welch_p"] for r in rows])
@@ -490,22 +499,28 @@ class _Report:
             r["welch_p_holm"] = float(q)
         df = self.table_csv(rows, "differences.csv")
         against = "the unswapped base preset" if self.kind == "component_swap" else \
-            f"`{self.baseline}`"
-        header = ["metric", "scenario", "difference [95% CI]", "Welch p", "Holm p", "MW p",
-                  "Hedges g"]
-        body = [[_metric(r.metric), r.scenario, _ci(r.diff, r.ci_low, r.ci_high), _p(r.welch_p),
+            f"`{self.baseline}`" if not self.against else \
+            f"each scenario's reference (column *against*; default `{self.baseline}`)"
+        header = ["metric", "scenario", "against", "difference [95% CI]",
+                  "paired [95% CI]", "Welch p", "Holm p", "MW p", "Hedges g"]
+        body = [[_metric(r.metric), r.scenario, r.baseline, _ci(r.diff, r.ci_low, r.ci_high),
+                 _ci(r.paired_diff, r.paired_ci_low, r.paired_ci_high), _p(r.welch_p),
                  _p(r.welch_p_holm), _p(r.mw_p), _f(r.hedges_g)] for r in df.itertuples()]
         tex_body = [[_tex_metric(r.metric)] + b[1:] for r, b in zip(df.itertuples(), body)]
         m = int(np.isfinite(df["welch_p"]).sum())
         self.files.append(write_latex(self.tables / "differences.tex", header, tex_body,
-                                      f"Differences against {against.strip('`')} (scenario "
+                                      f"Differences against {against.replace('`', '').replace('*', '')} (scenario "
                                       "minus baseline): Welch t-test with Welch-Satterthwaite "
-                                      f"95% interval, Holm-adjusted Welch p over the {m} tests "
+                                      "95% interval, paired 95% t-interval over common seeds, "
+                                      f"Holm-adjusted Welch p over the {m} tests "
                                       "of this table, Mann-Whitney U p (MW p), Hedges' g"
                                       + self.caveat_short(), "tab:differences",
                                       split_by=1))
         self.md.append(f"## Differences against {against}\n")
-        self.md.append("Scenario minus baseline; 95% interval and p-value from Welch's t-test, "
+        self.md.append("Scenario minus baseline; 95% interval and p-value from Welch's t-test "
+                       "(the samples treated as independent), the paired 95% t-interval of the "
+                       "per-replicate differences (every scenario runs the same seeds: common "
+                       "random numbers, so the paired interval is the sharper one), "
                        f"the Welch p-value adjusted for the {m} tests of this table "
                        "(Holm-Bonferroni: read this one when scanning many comparisons for "
                        "\"significant\" ones), p-value from the Mann-Whitney U test, effect size "
@@ -1144,16 +1159,6 @@ def graph_counts(g) -> dict[str, int]:
     return out
 
 
-def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
-    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph.
-
-    The budget is shared out by kind, so every kind shows whatever the preset (silicon_valley
-    has some 240 funds, which once took the whole budget and left no startups): at least half
-    of ``max_nodes`` for startups, at most a fifth for funds, at most a fifth for incumbents,
-    then universities; within a kind the best-connected nodes first (ties broken by a
-    generator seeded from the run's seed). Isolated nodes are dropped.
-    """
-
 # -- structural uncertainty and the two-dimensional sweep (pure functions, tested on hand-made
 # tables) --------------------------------------------------------------------------------------
 ROBUST_SHARE = 0.95
@@ -1331,8 +1336,15 @@ def sweep_pairwise(table: pd.DataFrame, metric: str, x: str, y: str,
     return pd.DataFrame(rows)
 
 
-def snapshot_graph(spec, max_nodes: int = 300):
-    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph."""
+def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
+    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph.
+
+    The budget is shared out by kind, so every kind shows whatever the preset (silicon_valley
+    has some 240 funds, which once took the whole budget and left no startups): at most a fifth
+    of ``max_nodes`` for funds, a fifth for incumbents and a twentieth for universities, the
+    rest (at least half) for startups; within a kind the best-connected nodes first (ties
+    broken by a generator seeded from the run's seed). Isolated nodes are dropped.
+    """
     import networkx as nx
 
     model = spec.build()

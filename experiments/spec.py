@@ -45,7 +45,8 @@ METRICS = SUMMARY_KEYS + EXTRA_KEYS
 
 SPEC_DIR = Path(__file__).resolve().parent
 SHIPPED = ("regime_comparison", "component_swap", "tech_regime_sweep", "sensitivity",
-           "structural_uncertainty")
+           "structural_uncertainty", "open_innovation_channels", "maturation",
+           "policy_withdrawal")
 """Experiments shipped in this folder, one TOML file each."""
 
 _TABLES: dict[str, dict[str, str]] = {
@@ -84,6 +85,8 @@ _TABLES: dict[str, dict[str, str]] = {
         "preset": "preset name",
         "swaps": "table COMPONENT = PRESET",
         "overrides": "table PARAMETER = VALUE",
+        "against": "name of the scenario this one's differences are measured against "
+                   "(default: the experiment's baseline)",
     },
     "collect": {
         "timeseries": "true or false",
@@ -572,8 +575,16 @@ def _scenario_tables(bodies: Sequence[Any], ctx: _Ctx) -> list[dict[str, Any]]:
         ov = body.get("overrides", {})
         if not isinstance(ov, dict):
             raise ctx.error("scenario", "overrides", "must be a table PARAMETER = VALUE")
-        explicit.append({"name": sname, "preset": sp, "swaps": dict(sw),
-                         "overrides": {k: ctx.param("scenario", k, v) for k, v in ov.items()}})
+        entry = {"name": sname, "preset": sp, "swaps": dict(sw),
+                 "overrides": {k: ctx.param("scenario", k, v) for k, v in ov.items()}}
+        if "against" in body:
+            entry["against"] = body["against"]
+        explicit.append(entry)
+    names = [e["name"] for e in explicit]
+    for e in explicit:
+        if "against" in e and (e["against"] not in names or e["against"] == e["name"]):
+            raise ctx.error("scenario", "against", f"scenario {e['name']!r}: against must name "
+                            f"another [[scenario]]; {_choices(str(e['against']), names)}")
     return explicit
 
 
