@@ -902,6 +902,51 @@ class _Report:
             self.md.append("\n".join(lines) + "\n")
         self.table_csv(leaders, "sweep2d_leaders.csv")
         self.table_csv(pairs, "sweep2d_pairwise.csv")
+        self._sweep_2d_figure(t, x, y, bases)
+
+    SWEEP_FIGURE_METRICS = ("productivity_growth", "innovation_total")
+    """Metrics drawn as heat maps over the two-dimensional sweep (those reported)."""
+
+    def _sweep_2d_figure(self, t: pd.DataFrame, x: str, y: str, bases: list[str]) -> None:
+        """One row of heat maps per metric, one panel per preset, a colour scale shared
+        within a row (cividis: colour-blind safe, monotone in lightness); each cell prints the
+        mean over replicates."""
+        metrics = [m for m in self.SWEEP_FIGURE_METRICS if m in self.metrics and m in t]
+        if not self.figures or not metrics:
+            return
+        import matplotlib.pyplot as plt
+
+        xs, ys = sorted(t[x].unique()), sorted(t[y].unique())
+        fig, axes = plt.subplots(len(metrics), len(bases), squeeze=False,
+                                 figsize=(3.2 * len(bases) + 0.8, 3.2 * len(metrics)),
+                                 gridspec_kw={"hspace": 0.55})
+        for i, metric in enumerate(metrics):
+            means = t.groupby(["base", x, y])[metric].mean()
+            grids = {b: np.array([[means.get((b, xv, yv), np.nan) for yv in ys] for xv in xs])
+                     for b in bases}
+            finite = np.concatenate([g[np.isfinite(g)] for g in grids.values()])
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            for j, b in enumerate(bases):
+                ax = axes[i][j]
+                im = ax.imshow(grids[b], origin="lower", aspect="auto", cmap="cividis",
+                               vmin=lo, vmax=hi)
+                for (r, c), v in np.ndenumerate(grids[b]):
+                    if np.isfinite(v):
+                        ax.text(c, r, _f(v, 3), ha="center", va="center", fontsize=7,
+                                color="white" if v < (lo + hi) / 2 else "black")
+                ax.set_xticks(range(len(ys)), [_f(v, 2) for v in ys])
+                ax.set_yticks(range(len(xs)), [_f(v, 2) for v in xs])
+                ax.grid(False)
+                ax.set_xlabel(y)
+                if j == 0:
+                    ax.set_ylabel(x)
+                ax.set_title(f"{b}\n{output_title(metric)}", fontsize=8)
+            cb = fig.colorbar(im, ax=list(axes[i]), shrink=0.9)
+            cb.set_label(axis_label(metric), fontsize=7)
+        self.md.append(f"### Figure: {', '.join(_metric(m) for m in metrics)} over `{x}` x "
+                       f"`{y}`\n\nMean over replicates per grid point and preset (one colour "
+                       "scale per row).\n")
+        self.save(fig, "sweep2d")
 
     # figures common to every kind
     def common_figures(self) -> None:

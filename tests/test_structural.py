@@ -5,6 +5,8 @@ hand-made runs tables. No test asserts which regime grows, innovates or survives
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -324,3 +326,11 @@ figures = false
     text = (tmp_path / "sw" / "report.md").read_text()
     assert "Sweep over `disruptive_share` x `cumulativeness`" in text
     assert (tmp_path / "sw" / "tables" / "sweep2d_innovation_total.tex").exists()
+    # the heat-map figure (the spec's [report] figures = false switched on in the manifest)
+    mpath = tmp_path / "sw" / "manifest.json"
+    manifest = json.loads(mpath.read_text())
+    manifest["spec"]["report"]["figures"] = True
+    mpath.write_text(json.dumps(manifest))
+    make_report(tmp_path / "sw", network=False, figures=True)
+    assert (tmp_path / "sw" / "figures" / "sweep2d.png").stat().st_size > 0
+    assert "figures/sweep2d.png" in (tmp_path / "sw" / "report.md").read_text()
