@@ -320,6 +320,7 @@ class ABMSimulator:
                  progress: bool = False) -> None:
         self.steps, self.scale, self.workers, self.progress = steps, scale, workers, progress
         self.batches = 0
+        self.failures: list[dict[str, Any]] = []
 
     def __call__(self, tasks: Sequence[Task]) -> list[Mapping[str, float]]:
         from .runner import run_batch
@@ -337,6 +338,7 @@ class ABMSimulator:
         res = run_batch(runs, workers=self.workers, progress=self.progress,
                         label=f"calibration batch {self.batches}",
                         collect={"timeseries": False, "distributions": False})
+        self.failures += res.failures  # their moments are NaN (left out of seed means)
         rows = {r["run_id"]: r for r in res.runs.to_dict("records")}
         return [rows.get(r.run_id, {}) for r in runs]
 
@@ -745,7 +747,8 @@ def write_report(res: Mapping[str, Any], out: Any, meta: Mapping[str, Any]) -> l
         f"calibrated vector (rounded to 3 significant digits).",
         f"* Runs: {res['runs']} model runs in {res['wall_seconds']:.0f} s wall "
         f"({res['search_seconds']:.0f} s of search) on {meta.get('workers')} worker "
-        f"process(es); {meta.get('cpus')} CPU(s).",
+        f"process(es); {meta.get('cpus')} CPU(s); {meta.get('failed_runs', 0)} run(s) "
+        "failed.",
         f"* Fit: {n_hold} of {len(fit)} moments hold on the check seeds "
         f"(start: {sum(r['start_holds'] for r in fit)}).",
         f"* Ensemble: {len(members)} accepted of {len(ens['candidates'])} candidates "

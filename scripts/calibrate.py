@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         params, moments = problem_from_facts(facts, constants)
         t0 = time.perf_counter()
-        res = calibrate(params, moments, ABMSimulator(args.steps, args.scale, args.workers),
+        sim = ABMSimulator(args.steps, args.scale, args.workers)
+        res = calibrate(params, moments, sim,
                         seeds=replicate_seeds(CALIBRATION_SEED, args.seeds),
                         check_seeds=replicate_seeds(CALIBRATION_SEED, args.check_seeds),
                         budget=Budget(args.budget, args.max_seconds),
@@ -95,10 +96,14 @@ def main(argv: list[str] | None = None) -> int:
             "seed": CALIBRATION_SEED, "seeds": args.seeds, "check_seeds": args.check_seeds,
             "steps": args.steps, "scale": args.scale, "workers": args.workers,
             "cpus": os.cpu_count(), "wall_seconds": round(wall, 1), "runs": res["runs"],
+            "failed_runs": len(sim.failures),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     files = write_report(res, args.out, meta)
     est = res["estimator"]
     per, const = est.assignment(res["z"], digits3=True)
+    if sim.failures:
+        print(f"warning: {len(sim.failures)} run(s) raised (left out of the seed means); "
+              f"first: {sim.failures[0].get('error')}", file=sys.stderr)
     print(f"{res['runs']} runs in {wall:.0f} s; wrote {', '.join(str(f) for f in files)}")
     for preset, values in per.items():
         print(f"  {preset}: {values}")

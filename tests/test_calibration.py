@@ -299,3 +299,27 @@ def test_abm_simulator_runs_tasks_through_the_runner():
     assert len(rows) == 1 and "ma_share_of_exits" in rows[0]
     assert rows[0]["param.cvc_allocation"] == 0.001
     assert rows[0]["const.ACQUISITION_HAZARD"] == 0.01
+
+
+def test_experiment_over_an_ensemble_records_it_in_manifest_and_report(tmp_path):
+    import json
+
+    from experiments.report import make_report
+    from experiments.runner import run_experiment
+
+    path = write_ensemble(tmp_path / "e.toml", _members(4))
+    spec = load_spec(shipped_spec_path("regime_comparison"), replicates=2, steps=3,
+                     overrides={"scale": 0.05})
+    spec.ensemble = load_ensemble(path)
+    spec.ensemble_seed = 9
+    out = tmp_path / "exp"
+    res = run_experiment(spec, out, workers=1)
+    m = json.loads((out / "manifest.json").read_text())
+    draws = spec.ensemble.draws(2, 9)
+    assert m["spec"]["ensemble"]["replicate_members"] == draws
+    japan = res.runs[res.runs["preset"] == "japan"].sort_values("replicate")
+    assert list(japan["param.cvc_allocation"]) == [0.001 * (k + 1) for k in draws]
+    assert list(japan["const.ACQUISITION_HAZARD"]) == pytest.approx(
+        [0.01 + 0.001 * k for k in draws])
+    make_report(out, network=False, figures=False)
+    assert "calibration ensemble" in (out / "report.md").read_text()
