@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--constants", default=",".join(DEFAULT_CONSTANTS),
                     help="comma-separated structural constants searched jointly, or 'none' "
                     f"(default: {','.join(DEFAULT_CONSTANTS)})")
+    ap.add_argument("--parameter", action="append", default=[], metavar="PRESET.NAME",
+                    help="also search this preset parameter (repeatable), e.g. for a fact "
+                    "whose metric has no entry in MOMENT_PARAMETERS")
     ap.add_argument("--seeds", type=int, default=2, help="CRN seeds per vector in the search "
                     "and the ensemble")
     ap.add_argument("--check-seeds", type=int, default=8, help="seeds of the final check of "
@@ -78,8 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         facts = [f for f in facts if f.preset in presets]
     constants = [] if args.constants.strip() in ("", "none") else \
         [c.strip() for c in args.constants.split(",") if c.strip()]
+    extra: dict[str, list[str]] = {}
+    for item in args.parameter:
+        preset, _, name = item.partition(".")
+        if not name:
+            print(f"error: --parameter must be PRESET.NAME (e.g. korea.lp_capital_per_year), "
+                  f"got {item!r}", file=sys.stderr)
+            return 2
+        extra.setdefault(preset, []).append(name)
     try:
-        params, moments = problem_from_facts(facts, constants)
+        params, moments = problem_from_facts(facts, constants, extra_parameters=extra)
         t0 = time.perf_counter()
         sim = ABMSimulator(args.steps, args.scale, args.workers)
         res = calibrate(params, moments, sim,

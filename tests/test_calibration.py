@@ -323,3 +323,24 @@ def test_experiment_over_an_ensemble_records_it_in_manifest_and_report(tmp_path)
         [0.01 + 0.001 * k for k in draws])
     make_report(out, network=False, figures=False)
     assert "calibration ensemble" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--presets", "narnia"], ["narnia", "korea"]),
+    (["--constants", "IPO_MULTIPL"], ["IPO_MULTIPL", "IPO_MULTIPLE"]),
+    (["--parameter", "korea.lp_capital"], ["lp_capital", "lp_capital_per_year"]),
+    (["--parameter", "korea"], ["PRESET.NAME"]),
+    (["--seeds", "0"], ["--seeds"]),
+    (["--budget", "5"], ["--budget 5 runs is too small"]),
+])
+def test_calibrate_script_rejects_bad_input(argv, words, capsys):
+    import importlib.util
+
+    path = shipped_spec_path("regime_comparison").parents[1] / "scripts" / "calibrate.py"
+    spec = importlib.util.spec_from_file_location("calibrate_script", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(argv) == 2  # before any model run
+    err = capsys.readouterr().err
+    for w in words:
+        assert w in err
