@@ -137,6 +137,11 @@ class Param:
         return math.asinh(x / self.s)
 
     def from_z(self, z: float) -> float:
+        zl, zh = self.z_bounds
+        if z <= zl + 1e-5 * (zh - zl):  # at a bound (the optimiser keeps a hair inside)
+            return self.low
+        if z >= zh - 1e-5 * (zh - zl):
+            return self.high
         if self.transform == "logit":
             u = 1.0 / (1.0 + math.exp(-z))
             if u <= SHARE_EPS * (1 + 1e-9):
@@ -383,7 +388,11 @@ class Estimator:
         self.presets = list(dict.fromkeys(m.preset for m in self.moments))
         self.lo = np.array([p.z_bounds[0] for p in self.params])
         self.hi = np.array([p.z_bounds[1] for p in self.params])
-        self.z0 = np.clip(np.array([p.to_z(p.x0) for p in self.params]), self.lo, self.hi)
+        # a hair inside the box (least_squares needs a strictly feasible start; from_z maps
+        # it back to the bound)
+        pad = 1e-6 * (self.hi - self.lo)
+        self.z0 = np.clip(np.array([p.to_z(p.x0) for p in self.params]), self.lo + pad,
+                          self.hi - pad)
         self.trials: list[dict[str, Any]] = []
         self.runs = 0
         self.search_limit: tuple[int | None, float | None, float] | None = None
