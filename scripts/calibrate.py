@@ -124,10 +124,16 @@ def main(argv: list[str] | None = None) -> int:
         write_presets(per, PRESETS_TOML)
         if const:
             write_constants(const, CONSTANTS_PY)
-        ENSEMBLE_TOML.parent.mkdir(parents=True, exist_ok=True)
-        ENSEMBLE_TOML.write_text(Path(files[-1]).read_text(encoding="utf-8"),
-                                 encoding="utf-8")
-        print(f"wrote {PRESETS_TOML}, {CONSTANTS_PY if const else ''} {ENSEMBLE_TOML}")
+        print(f"wrote {PRESETS_TOML}" + (f", {CONSTANTS_PY}" if const else ""))
+        if res["ensemble"]["accepted"]:
+            ENSEMBLE_TOML.parent.mkdir(parents=True, exist_ok=True)
+            ENSEMBLE_TOML.write_text(Path(files[-1]).read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+            print(f"wrote {ENSEMBLE_TOML}")
+    if not res["ensemble"]["accepted"]:
+        print("warning: no ensemble candidate was accepted (not every fact held); "
+              f"{ENSEMBLE_TOML} is left as it was. Raise --budget, --seeds or "
+              "--ensemble-size, or look at the fit table.", file=sys.stderr)
     return 0
 
 
