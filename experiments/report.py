@@ -423,6 +423,13 @@ class _Report:
                        "scenario (common random numbers). Intervals are 95% t-intervals over "
                        "replicates. Full provenance (resolved parameters of every scenario, "
                        "seeds, versions) is in `manifest.json`.\n")
+        ens = spec.get("ensemble")
+        if ens:  # abm experiment --ensemble: parameter uncertainty besides seed noise
+            self.md.append(f"Parameters drawn from the calibration ensemble `{ens.get('path')}` "
+                           f"({ens.get('members')} accepted vectors, seed {ens.get('seed')}): "
+                           "replicate *i* runs member `replicate_members[i]` in every "
+                           "scenario, so intervals carry parameter uncertainty as well as "
+                           "seed noise (docs/calibration.md).\n")
         if self.failures:
             self.md.append(f"**{len(self.failures)} runs failed** (tracebacks in "
                            "`failures.jsonl`); statistics use the runs that finished.\n")

@@ -221,6 +221,10 @@ class ExperimentSpec:
     text: str
     sample_matrix: np.ndarray | None = None
     scenarios: list[Scenario] = field(default_factory=list)
+    ensemble: Any = None
+    """An :class:`experiments.ensemble.Ensemble` (``abm experiment --ensemble FILE``): each
+    replicate draws one accepted parameter vector (:func:`experiments.ensemble.apply_ensemble`)."""
+    ensemble_seed: int = 16
 
     # -- derived ---------------------------------------------------------------------------
     def seeds(self) -> list[int]:
@@ -231,11 +235,16 @@ class ExperimentSpec:
     def runs(self) -> list[RunSpec]:
         """Every run, ordered by run id (``sSSSS-rRRRR``)."""
         seeds = self.seeds()
-        return [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
+        runs = [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
                         swaps=dict(sc.swaps), overrides=dict(sc.overrides), seed=seeds[r],
                         steps=self.steps, scenario=sc.name, replicate=r,
                         scenario_index=sc.index, constants=dict(sc.constants))
                 for sc in self.scenarios for r in range(self.replicates)]
+        if self.ensemble is not None:
+            from .ensemble import apply_ensemble
+
+            runs = apply_ensemble(runs, self.ensemble, self.ensemble_seed)
+        return runs
 
     def to_dict(self) -> dict[str, Any]:
         """The effective spec (after command-line overrides) for the manifest."""
@@ -244,7 +253,9 @@ class ExperimentSpec:
                 "replicates": self.replicates, "master_seed": self.master_seed,
                 "steps": self.steps, "overrides": self.overrides, "grid": self.grid,
                 "swap": self.swap, "sample": self.sample, "scenario": self.explicit,
-                "collect": self.collect, "report": self.report}
+                "collect": self.collect, "report": self.report,
+                **({"ensemble": self.ensemble.describe(self.ensemble_seed, self.replicates)}
+                   if self.ensemble is not None else {})}
 
     def scenario_table(self) -> list[dict[str, Any]]:
         """Scenarios with their fully resolved parameters (for the manifest)."""
