@@ -75,7 +75,7 @@ _TABLES: dict[str, dict[str, str]] = {
                   "of orders",
         "first_year": "calendar year of the first reform (>= the base's start_year)",
         "interval_years": "whole number of years between reforms (>= 1)",
-        "horizons_years": "list of horizons (years after the run starts) the report reads",
+        "horizons_years": "list of horizons (years after first_year) the report reads",
         "interactions": "true: also every component and every pair reformed at first_year "
                         "(main effects and interactions at each horizon)",
         "big_bang": "true: also all components reformed at first_year",
@@ -637,7 +637,10 @@ def _sequence_table(body: Mapping[str, Any], ctx: _Ctx, exp: Mapping[str, Any]
     start = resolve(base).start_year
     first = ctx.whole(t, "first_year", ctx.need(t, "first_year", body, start), start)
     interval = ctx.whole(t, "interval_years", ctx.need(t, "interval_years", body, 2), 1)
-    years = exp["steps"] / 4
+    years = exp["steps"] / 4 - (first - start)
+    if years < 1:
+        raise ctx.error(t, "first_year", f"the run ({exp['steps']} steps from {start}) ends "
+                        f"before first_year = {first}")
     horizons = ctx.need(t, "horizons_years", body, [5, 10, 25])
     if not isinstance(horizons, list) or not horizons or not all(
             _is_num(h) and 0 < h for h in horizons):
@@ -647,7 +650,7 @@ def _sequence_table(body: Mapping[str, Any], ctx: _Ctx, exp: Mapping[str, Any]
     inter = ctx.flag(t, "interactions", ctx.need(t, "interactions", body, True))
     bang = ctx.flag(t, "big_bang", ctx.need(t, "big_bang", body, True))
     return {"base": base, "donor": donor, "components": list(comps), "orders": order_list,
-            "first_year": first, "interval_years": interval, "horizons_years": horizons,
+            "start_year": start, "first_year": first, "interval_years": interval, "horizons_years": horizons,
             "interactions": inter, "big_bang": bang}
 
 
