@@ -324,3 +324,19 @@ figures = false
     text = (tmp_path / "sw" / "report.md").read_text()
     assert "Sweep over `disruptive_share` x `cumulativeness`" in text
     assert (tmp_path / "sw" / "tables" / "sweep2d_innovation_total.tex").exists()
+
+
+def test_structural_uncertainty_samples_the_loop_strengths():
+    from abm.params import SPECS
+    from abm.structural import STRUCTURAL
+    from experiments.spec import load_spec, shipped_spec_path
+
+    loops = [n for n in SPECS if n.startswith("loop_")]
+    assert len(loops) == 6
+    spec = load_spec(shipped_spec_path("structural_uncertainty"))
+    for n in loops:
+        e = STRUCTURAL[n]
+        assert e.kind == "parameter" and e.low == 0.0  # 0 = the loop off
+        assert SPECS[n].low <= e.low < SPECS[n].default < e.high <= SPECS[n].high
+        assert n in spec.sample["parameters"]
+        assert spec.sample["bounds"][n] == [e.low, e.high]
