@@ -1369,6 +1369,10 @@ class _Report:
         self.md.append(_md_table(["public series", "year", "public value",
                                   "public / first year", "model value", "model / first year"],
                                  body) + "\n")
+        self.md.append("The model's unicorns count every startup that ever reached the "
+                       "valuation (a cumulative count, listed or acquired ones included); the "
+                       "public counts are of unlisted unicorns at the time, so only the "
+                       "direction of change is comparable. ")
         self.md.append("No public yearly series of startups founded (in the model's sense: "
                        "ventures that seek risk capital) or of startup acquisitions was found "
                        "for the period; those columns have no public counterpart here.\n")
