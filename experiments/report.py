@@ -1221,10 +1221,47 @@ class _Report:
                                 " (not resolved: the interval includes 0)"))
         self.md.append("Best order against the runner-up (paired difference):\n")
         self.md.append("\n".join(lines) + "\n")
+        if self.figures:
+            self._sequencing_figure(order_idx, bang, base_idx, offset)
         self._sequencing_interactions(vals, steps, offset, dated, base_idx)
         self.md.append("Every number: `tables/sequencing_orders.csv`, "
                        "`tables/sequencing_interactions.csv`; per run and horizon: "
                        "`tables/sequencing_horizon_metrics.csv`.\n")
+
+    def _sequencing_figure(self, order_idx, bang, base_idx, offset) -> None:
+        """Paired difference against no reform, over time, of real output and of cumulative
+        innovations since the first reform: one line per order (all at once dashed)."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
+
+        ts = self.ts.merge(self.runs[["run_id", "scenario_index", "replicate"]], on="run_id")
+        ts = ts[ts["step"] > offset].copy()
+        ts["innov"] = (ts["innovation_startups"] + ts["innovation_incumbents"]
+                       + ts["innovation_partnerships"])
+        ts = ts.sort_values("step")
+        ts["cum_innov"] = ts.groupby("run_id")["innov"].cumsum()
+        wide = {col: ts.pivot_table(index=["scenario_index", "replicate"], columns="step",
+                                    values=col) for col in ("real_output", "cum_innov")}
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        for ax, col, title in zip(axes, ("real_output", "cum_innov"),
+                                  ("Real output", "Innovations since the first reform")):
+            base = wide[col].xs(base_idx, level="scenario_index")
+            for k, idx in enumerate(order_idx + bang):
+                d = wide[col].xs(idx, level="scenario_index") - base
+                m = d.mean()
+                label = (" > ".join(self.scen.loc[idx, "order"]) if idx in order_idx
+                         else "all at once")
+                ax.plot((m.index - offset) / 4, m.values, color=palette.cycle(k), lw=1.2,
+                        ls="--" if idx in bang else "-", label=label)
+            ax.axhline(0, color=palette.GREY, lw=0.8)
+            ax.set_title(f"{title}: difference against no reform", fontsize=9)
+            ax.set_xlabel("years since the first reform")
+        axes[1].legend(fontsize=6, frameon=False, loc="upper left")
+        fig.suptitle("Means over replicates of the paired difference (same seeds)", fontsize=9)
+        fig.tight_layout()
+        self.save(fig, "sequencing_paths")
 
     def _sequencing_interactions(self, vals, steps, offset, dated, base_idx) -> None:
         sc = self.scen
