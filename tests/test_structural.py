@@ -334,3 +334,19 @@ figures = false
     make_report(tmp_path / "sw", network=False, figures=True)
     assert (tmp_path / "sw" / "figures" / "sweep2d.png").stat().st_size > 0
     assert "figures/sweep2d.png" in (tmp_path / "sw" / "report.md").read_text()
+
+
+def test_structural_uncertainty_samples_the_loop_strengths():
+    from abm.params import SPECS
+    from abm.structural import STRUCTURAL
+    from experiments.spec import load_spec, shipped_spec_path
+
+    loops = [n for n in SPECS if n.startswith("loop_")]
+    assert len(loops) == 6
+    spec = load_spec(shipped_spec_path("structural_uncertainty"))
+    for n in loops:
+        e = STRUCTURAL[n]
+        assert e.kind == "parameter" and e.low == 0.0  # 0 = the loop off
+        assert SPECS[n].low <= e.low < SPECS[n].default < e.high <= SPECS[n].high
+        assert n in spec.sample["parameters"]
+        assert spec.sample["bounds"][n] == [e.low, e.high]
