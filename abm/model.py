@@ -205,8 +205,6 @@ class EcosystemModel(Model):
         a fresh one each step)."""
         self.maturity = Maturity()
         """State of the six components' feedback loops (:mod:`abm.mechanisms.maturity`)."""
-        self.small = smallfirms.build(self)
-        """The ordinary small firms, as arrays (:mod:`abm.mechanisms.smallfirms`)."""
 
         # -- accumulators for the outputs (see abm.metrics) -----------------------------------
         self.rounds = Records({"step": np.int32, "stage": np.int8, "amount": np.float64,
@@ -256,6 +254,8 @@ class EcosystemModel(Model):
 
         self.ministry = Ministry(self)
         self._add_node(self.ministry, "ministry")
+        self.small = smallfirms.build(self)
+        """The ordinary small firms, as arrays (:mod:`abm.mechanisms.smallfirms`)."""
         if populate:
             self._populate()
         self.datacollector = DataCollector(

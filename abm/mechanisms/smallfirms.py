@@ -128,6 +128,14 @@ def age_profile(age_years: np.ndarray) -> np.ndarray:
                                                              / C.SMALLFIRM_HAZARD_YEARS)
 
 
+def hazard(sf: SmallFirms, now: int) -> np.ndarray:
+    """Annual exit hazard of every row at step ``now``:
+    ``h0 x age_profile(age) x f / mean(f)``, ``f = emp^(-SMALLFIRM_SIZE_ELASTICITY)``."""
+    age = (now - sf.born) / C.STEPS_PER_YEAR
+    f = sf.emp ** (-C.SMALLFIRM_SIZE_ELASTICITY)
+    return sf.h0 * age_profile(age) * f / f.mean()
+
+
 def mean_lifetime(h0: float, horizon_years: int = 400) -> float:
     """Mean lifetime in years of a firm with annual hazard ``h0 x age_profile(age)``,
     quarter by quarter (the exit probability of a quarter is ``1 - exp(-h / 4)``)."""
@@ -188,9 +196,7 @@ def advance(model, now: int) -> None:
         prev = np.concatenate([prev, rev[prev.size:]])
     if sf.n:
         # exit
-        age = (now - sf.born) / C.STEPS_PER_YEAR
-        f = sf.emp ** (-C.SMALLFIRM_SIZE_ELASTICITY)
-        h = sf.h0 * age_profile(age) * f / f.mean()
+        h = hazard(sf, now)
         gone = rng.random(sf.n) < -np.expm1(-h / C.STEPS_PER_YEAR)
         if sf.n and (sf.parent >= 0).any():
             dead = ~inc.alive[np.maximum(sf.parent, 0)] & (sf.parent >= 0)
