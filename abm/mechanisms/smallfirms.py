@@ -54,6 +54,10 @@ import numpy as np
 
 from .. import constants as C
 
+READERS = ("build", "sales", "value_added", "all_firms", "stocks")
+"""Functions of the model that change nothing (the invariant checks of tests/builders.py skip
+them; the model calls ``build`` and ``stocks`` while it is constructed)."""
+
 
 class SmallFirms:
     """The small-firm rows (live firms only) and their entry/exit records.
