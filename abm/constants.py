@@ -294,3 +294,47 @@ SECONDARY = -1
 """Holder id of secondary buyers of stakes left when a fund ends."""
 PUBLIC_FLOAT = -2
 """Holder id of public shareholders after an IPO."""
+
+# -- ordinary small firms (abm.mechanisms.smallfirms; docs/ODD.md 7.21) -------------------------
+SMALLFIRM_ROWS = 2000
+"""Rows of the small-firm arrays per unit of ``scale``: each stands for
+``small_firms / SMALLFIRM_ROWS`` firms (a sampling choice, not a behaviour: more rows give
+less sampling noise at more cost)."""
+SMALLFIRM_ENTRY_LOG_SIZE = math.log(2.0)
+"""Mean log employment of an entering small firm: a median of 2 persons (most new US employer
+firms have 1-4 employees, BDS; most new Japanese and Korean firms are one- or two-person)."""
+SMALLFIRM_ENTRY_LOG_SD = 0.8
+"""S.d. of log employment at entry (a few entrants start with 10-20 staff)."""
+SMALLFIRM_DRIFT = -0.002
+"""Quarterly drift of a small firm's log employment: slightly negative, so that with the
+one-person floor the size distribution is stationary (the median firm does not grow;
+Haltiwanger, Jarmin & Miranda 2013: most small firms never grow). Chosen among (0, -0.002,
+-0.005) as the value whose size distribution settles within the run; the tail exponent is
+whatever the process gives."""
+SMALLFIRM_GROWTH_SD = 0.12
+"""Quarterly s.d. of a small firm's log employment growth (annual s.d. ~0.24; the dispersion
+of continuing small firms' growth rates, Decker et al. 2014)."""
+SMALLFIRM_YOUNG_HAZARD = 3.0
+"""Exit hazard of an entrant relative to a mature firm of the same size: US exit rates are
+~20-25% a year at age 1 and ~7% at ages 11+ (BDS; Haltiwanger, Jarmin & Miranda 2013)."""
+SMALLFIRM_HAZARD_YEARS = 3.0
+"""Years over which the young-firm excess hazard decays (e-folding; most of it is gone by age
+5-6 in the BDS age profile)."""
+SMALLFIRM_SIZE_ELASTICITY = 0.3
+"""Elasticity of the exit hazard to employment (smaller firms exit more at a given age;
+Evans 1987; Dunne, Roberts & Samuelson 1989)."""
+SMALLFIRM_PRODUCTIVITY_GAP = 0.5
+"""Sales (and value added) per worker of a small firm relative to an incumbent's at the start:
+SMEs' labour productivity is roughly 40-70% of large firms' across the OECD (OECD
+Entrepreneurship at a Glance, 'productivity gap' of micro and small firms; Japan SME White
+Paper: SME value added per worker about half of large firms')."""
+SMALLFIRM_SPINUP = 400
+"""Quarters the small-firm population runs before step 1 (100 years: close to the steady
+state of the age and size distribution; at 50 years employment still grew ~30% over a run)."""
+VALUE_ADDED_SHARE = 0.5
+"""Value added per unit of sales for every firm (US GDP / gross output of private
+industries ~0.55, BEA; Japan ~0.5, Cabinet Office SNA): the GDP-like denominator."""
+LARGE_FIRM_STAFF = 500
+"""Staff from which a firm counts as large in the size-class metrics (US SBA/Census size
+classes; Japan's and Korea's SME thresholds are 300 staff in manufacturing, but their
+statistics also publish 500+ classes)."""

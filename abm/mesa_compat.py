@@ -55,7 +55,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     """
     from . import constants as C
     from .agents import fund_may_invest
-    from .mechanisms import markets, maturity  # side-effect-free readers
+    from .mechanisms import markets, maturity, smallfirms  # side-effect-free readers
 
     st, inc = model.st, model.inc
     n = st.n
@@ -101,6 +101,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
         investing = []
     s["funds_investing"] = float(len(investing))
     s["dry_powder"] = float(sum(f.cash for f in investing))
+    s.update(smallfirms.stocks(model))
     return s
 
 

@@ -19,6 +19,7 @@ from scipy import stats as sps
 from . import constants as C
 from .mechanisms.labor import startup_headcount
 from .mechanisms.observe import hhi_by_sector
+from .mechanisms import smallfirms
 from .mechanisms.operations import live_rows
 from .outputs import summary_names
 
@@ -46,6 +47,31 @@ def hill_tail_exponent(sizes: np.ndarray, tail: float = 0.1, k_min: int = 10) ->
         return 0.0
     logs = np.log(x[:k]) - math.log(x[k])
     m = logs.mean()
+    return float(1.0 / m) if m > 0 else 0.0
+
+
+def weighted_hill_tail_exponent(sizes: np.ndarray, weights: np.ndarray, tail: float = 0.1,
+                                min_weight: float = 10.0) -> float:
+    """Hill estimator of the Pareto tail exponent over the largest ``tail`` share of firms,
+    each size counted ``weight`` times (rows of the small-firm arrays stand for many firms):
+    ``1 / mean(log(x / x_k))`` over the firms above ``x_k``, the size at which the weight
+    above reaches ``tail`` of the total; 0 with less than ``min_weight`` firms above."""
+    x = np.asarray(sizes, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = (x > 0) & (w > 0)
+    x, w = x[keep], w[keep]
+    if x.size < 2:
+        return 0.0
+    order = np.argsort(-x, kind="stable")
+    x, w = x[order], w[order]
+    cum = np.cumsum(w)
+    k = int(np.searchsorted(cum, max(tail * cum[-1], min_weight)))
+    if k >= x.size:
+        return 0.0
+    above = x > x[k]
+    if w[above].sum() < min_weight:
+        return 0.0
+    m = float(np.average(np.log(x[above] / x[k]), weights=w[above]))
     return float(1.0 / m) if m > 0 else 0.0
 
 
@@ -161,9 +187,10 @@ def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
     rd = rounds[rounds[:, 0] > C.BURN_IN]
     del rounds  # large at scale 100: free before the network metrics
     f: dict[str, float] = {"vc_invested_per_year": _ratio(float(rd[:, 2].sum()), years)}
-    revenue = np.asarray(model.history["total_revenue"][C.BURN_IN:])
-    annual_revenue = float(revenue.mean()) * C.STEPS_PER_YEAR if revenue.size else 0.0
-    f["vc_intensity"] = _ratio(f["vc_invested_per_year"], annual_revenue)
+    va = np.asarray(model.history["value_added"][C.BURN_IN:])
+    f["value_added_per_year"] = float(va.mean()) * C.STEPS_PER_YEAR if va.size else \
+        C.STEPS_PER_YEAR * smallfirms.value_added(model)
+    f["vc_intensity"] = _ratio(f["vc_invested_per_year"], f["value_added_per_year"])
     f["cvc_deal_share"] = _ratio(float(rd[:, 3].sum()), rd.shape[0])
     com = [(s, a) for (t, s, a) in model.commitments if t > C.BURN_IN]
     total_com = sum(a for _, a in com)
@@ -273,10 +300,46 @@ def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
                                                  & (inc.view("entered") > C.BURN_IN)))
     hhi = np.asarray(r.ts["hhi"].iloc[C.BURN_IN:]) if r.ts is not None else np.zeros(0)
     d["hhi_mean"] = float(hhi.mean()) if hhi.size else float(hhi_by_sector(model).mean())
-    sizes = np.concatenate([inc.headcount[alive], st.headcount[live]])
-    d["firm_size_tail_exponent"] = hill_tail_exponent(sizes)
     d["incumbents_end"] = float(alive.size)
     return d
+
+
+def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
+    """National-statistics metrics over every firm: ordinary small firms
+    (:mod:`abm.mechanisms.smallfirms`, each row weighted), venture-track startups and
+    incumbents. Entry and exit per firm and year after the burn-in, five-year survival of the
+    post-burn-in entry cohorts, size classes and the size tail at the end.
+
+    Reads ``startups_founded``, ``failures``, ``exits_ma`` and ``incumbents_displaced``."""
+    model, sf, years, t_end = r.model, r.model.small, r.years, r.t_end
+    w = sf.weight
+    firms = np.asarray(model.history["all_firms"][C.BURN_IN:])
+    mean_firms = float(firms.mean()) if firms.size else 0.0
+    s_in = w * sum(v for t, v in sf.entries.items() if t > C.BURN_IN)
+    s_out = w * sum(v for t, v in sf.exits.items() if t > C.BURN_IN)
+    entries = s_in + out["startups_founded"]
+    exits = s_out + out["failures"] + out["exits_ma"] + out["incumbents_displaced"]
+    a = {"firm_entry_rate": _ratio(_ratio(entries, years), mean_firms),
+         "firm_exit_rate": _ratio(_ratio(exits, years), mean_firms)}
+    horizon = 5 * C.STEPS_PER_YEAR
+    cohorts = [t for t in sf.entries if C.BURN_IN < t <= t_end - horizon]
+    s_cohort = w * sum(sf.entries[t] for t in cohorts)
+    s_dead = w * sum(sf.young_deaths.get(t, 0) for t in cohorts)
+    cohort = (r.founded > C.BURN_IN) & (r.founded <= t_end - horizon)
+    dead = (r.status == C.FAILED) & (r.exit_step <= r.founded + horizon)
+    v_cohort = float(np.count_nonzero(cohort))
+    v_alive = float(np.count_nonzero(cohort & ~dead))
+    a["firm_survival_5y"] = _ratio(s_cohort - s_dead + v_alive, s_cohort + v_cohort)
+    emp, sales, wt = smallfirms.all_firms(model)
+    large = emp >= C.LARGE_FIRM_STAFF
+    a["large_firm_employment_share"] = _ratio(float((emp * wt)[large].sum()),
+                                              float((emp * wt).sum()))
+    a["large_firm_sales_share"] = _ratio(float((sales * wt)[large].sum()),
+                                         float((sales * wt).sum()))
+    a["firm_size_tail_exponent"] = weighted_hill_tail_exponent(emp, wt)
+    a["small_firms_end"] = sf.count()
+    a["small_firm_employment_share"] = _ratio(sf.employment(), float((emp * wt).sum()))
+    return a
 
 
 def _labour(r: _Run, out: dict[str, float]) -> dict[str, float]:
@@ -385,7 +448,7 @@ def _maturity(r: _Run, out: dict[str, float]) -> dict[str, float]:
     return {f"{k}_end": v for k, v in indices(r.model).items()}
 
 
-FAMILIES = (_startups, _exits, _finance, _returns, _firm_dynamics, _labour, _innovation,
+FAMILIES = (_startups, _exits, _finance, _returns, _firm_dynamics, _all_firms, _labour, _innovation,
             _growth, _network, _maturity, _accounting)
 """The summary's metric families, in the order they are computed (a later family may read
 an earlier one's values)."""

@@ -34,6 +34,7 @@ from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
 from .draws import choice
 from .ledger import Ledger
 from .mechanisms.markets import Growth, Market
+from .mechanisms import smallfirms
 from .mechanisms.maturity import Maturity
 from .network import Network
 from .params import ParameterError, Params
@@ -41,7 +42,7 @@ from .presets import resolve
 from .tables import Records, Table
 
 STREAMS = ("setup", "policy", "funds", "universities", "founding", "operations", "partnerships",
-           "funding", "exits", "incumbents", "labor")
+           "funding", "exits", "incumbents", "labor", "smallfirms")
 """Named random streams, one per mechanism (common random numbers across scenarios)."""
 
 SERIES = (
@@ -53,6 +54,7 @@ SERIES = (
     "job_moves", "real_output", "workforce",
     "maturity_finance", "maturity_labor", "maturity_ties", "maturity_industry",
     "maturity_norms", "maturity_support",
+    "small_firms", "small_firm_employment", "all_firms", "value_added",
 )
 """Per-step time series collected by the DataCollector (see docs/ODD.md, section 5)."""
 
@@ -248,7 +250,8 @@ class EcosystemModel(Model):
         them are reset at the start of each step, the DataCollector reads them at its end)."""
         self.history: dict[str, list[float]] = {k: [] for k in
                                                 ("total_revenue", "firms", "workers",
-                                                 "productivity", "employed")}
+                                                 "productivity", "employed", "all_firms",
+                                                 "value_added")}
         """Per-step totals the summary's growth and productivity metrics read."""
         self._events: deque[tuple] = deque(maxlen=300)
         """The latest events as ``(step, kind, template, args)``: the text is formatted only
@@ -265,6 +268,8 @@ class EcosystemModel(Model):
 
         self.ministry = Ministry(self)
         self._add_node(self.ministry, "ministry")
+        self.small = smallfirms.build(self)
+        """The ordinary small firms, as arrays (:mod:`abm.mechanisms.smallfirms`)."""
         if populate:
             self._populate()
         self.datacollector = DataCollector(
@@ -305,6 +310,7 @@ class EcosystemModel(Model):
                 budget -= size
                 self.add_fund("independent", size, vintage=-age)
                 self.commitments.append((-age, "private_lp", size))
+        smallfirms.populate(self)  # its own stream: the other streams draw as before
         # the ministry's first appropriation happens in step 1 (mechanisms.policy)
 
     def add_incumbent(self, sector: int, group: int, revenue: float, cash: float | None = None,
@@ -526,6 +532,7 @@ class EcosystemModel(Model):
         M.exits.acquisitions(self)
         M.exits.failures(self)
         M.incumbents.step(self)
+        M.smallfirms.step(self)
         M.labor.step(self)
         M.funds.life_cycle(self)
         M.innovation.snapshot(self)

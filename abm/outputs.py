@@ -166,8 +166,8 @@ _LIST: tuple[Output, ...] = (
     _o("median_years_to_failure", "Median years to failure", "years", "years",
        "Median age at failure of the startups failed after the burn-in.", **_AFTER),
     _s("survival_5y", "Five-year survival",
-       "Share of startups founded after the burn-in (and 5 years before the end) not failed "
-       "within 5 years.", **_AFTER),
+       "Venture-track startups only: share of those founded after the burn-in (and 5 years "
+       "before the end) not failed within 5 years (all firms: firm_survival_5y).", **_AFTER),
     _o("unicorns", "Unicorns", "startups", "count",
        "Startups that first reached a valuation of 1,000 M: after the burn-in (summary), "
        "since step 1 (series).", **_AFTER, series=True, live="ever"),
@@ -175,8 +175,9 @@ _LIST: tuple[Output, ...] = (
     _o("vc_invested_per_year", "VC invested", "M per year", "money",
        "Money invested in rounds by all funds, per year.", **_AFTER),
     _s("vc_intensity", "VC intensity",
-       "VC invested per year over annual firm revenue (a ratio of flows; may exceed 1 in "
-       "principle).", **{**_AFTER, "unit": "of firm revenue", "high": None}),
+       "VC invested per year over the value added of all firms per year (GDP-like: small "
+       "firms, startups and incumbents, value_added_per_year; a ratio of flows).",
+       **{**_AFTER, "unit": "of value added", "high": None}),
     _s("cvc_deal_share", "Corporate VC share of rounds",
        "Share of rounds with at least one corporate fund.", **_AFTER),
     _s("gov_share_of_vc_commitments", "Government share of fund commitments",
@@ -191,10 +192,11 @@ _LIST: tuple[Output, ...] = (
        "net of fees and carried interest.", **_REQUIRED),
     # -- firm dynamics and labour (summary) ---------------------------------------------------
     _o("entry_rate", "Entry rate", "per firm per year", "rate",
-       "Startups founded per year over the mean number of firms.", **_AFTER),
+       "Venture-track startups founded per year over the mean number of modelled firms "
+       "(startups and incumbents; all firms: firm_entry_rate).", **_AFTER),
     _o("exit_rate", "Exit rate", "per firm per year", "rate",
-       "Failures, acquisitions and incumbent exits per year over the mean number of firms.",
-       **_AFTER),
+       "Venture-track startups' failures and acquisitions and incumbent exits per year over "
+       "the mean number of modelled firms (all firms: firm_exit_rate).", **_AFTER),
     _o("labor_mobility_rate", "Labour mobility", "moves per worker per year", "rate",
        "Job moves per year over the mean number of workers.", **_AFTER),
     _s("startup_employment_share", "Startups' share of employment",
@@ -239,7 +241,32 @@ _LIST: tuple[Output, ...] = (
     _s("giant_component_share", "Giant component share",
        "Largest connected component's share of the graph's nodes at the end.", **_REQUIRED),
     _o("firm_size_tail_exponent", "Firm size tail exponent", "exponent", "exponent",
-       "Hill estimate of the Pareto tail exponent of firm headcount at the end.", **_REQUIRED),
+       "Hill estimate of the Pareto tail exponent of the headcount of all firms (small "
+       "firms weighted, startups, incumbents) at the end, over the largest 10%.",
+       **_REQUIRED),
+    # -- all firms: national-statistics metrics (summary) ------------------------------------
+    _o("value_added_per_year", "Value added", "M per year", "money",
+       "Value added of all firms per year (VALUE_ADDED_SHARE x sales of small firms, "
+       "startups and incumbents; the GDP-like denominator of vc_intensity).", **_EXTRA_AFTER),
+    _o("firm_entry_rate", "Firm entry rate (all firms)", "per firm per year", "rate",
+       "Entering firms (small firms and venture-track startups) per year over the mean "
+       "number of all firms, as national business demography measures it.", **_EXTRA_AFTER),
+    _o("firm_exit_rate", "Firm exit rate (all firms)", "per firm per year", "rate",
+       "Exiting firms (small firms, failed and acquired startups, incumbents) per year over "
+       "the mean number of all firms.", **_EXTRA_AFTER),
+    _s("firm_survival_5y", "Five-year survival (all firms)",
+       "Share of the firms that entered after the burn-in (and 5 years before the end), "
+       "small firms and venture-track startups, still alive (or acquired) 5 years later.",
+       **_EXTRA_AFTER),
+    _s("large_firm_employment_share", "Large firms' share of employment",
+       "Employment in firms with 500+ staff over the employment of all firms, at the end.",
+       **_EXTRA),
+    _s("large_firm_sales_share", "Large firms' share of sales",
+       "Sales of firms with 500+ staff over the sales of all firms, at the end.", **_EXTRA),
+    _o("small_firms_end", "Small firms at the end", "firms", "count",
+       "Ordinary small firms represented at the end (rows times their weight).", **_EXTRA),
+    _s("small_firm_employment_share", "Small firms' share of employment",
+       "Ordinary small firms' employment over all firms' employment, at the end.", **_EXTRA),
     # -- extra summary keys -------------------------------------------------------------------
     _o("partnerships_formed", "Partnerships formed", "partnerships", "count",
        "Partnerships formed over the whole run.", **_EXTRA),
@@ -431,6 +458,14 @@ _LIST: tuple[Output, ...] = (
        "Startups' own innovations over all innovations since step 1.", live="run"),
     _s("innovation_partnership_share", "Innovation share from partnerships",
        "Partnership innovations over all innovations since step 1.", live="run"),
+    _o("small_firms", "Small firms", "firms", "count",
+       "Ordinary small firms represented (rows times their weight).", **_SERIES),
+    _o("small_firm_employment", "Small-firm employment", "persons", "count",
+       "People working in ordinary small firms (their own labour-market segment).", **_SERIES),
+    _o("all_firms", "All firms", "firms", "count",
+       "Small firms plus operating startups plus live incumbents.", **_SERIES),
+    _o("value_added", "Value added", "M per quarter", "money",
+       "Value added of all firms during the step.", **_SERIES),
 )
 
 OUTPUTS: Mapping[str, Output] = MappingProxyType({o.name: o for o in _LIST})

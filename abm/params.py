@@ -203,6 +203,16 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
     _p("n_business_groups", 10, 0, 200, "count per scale", "industry",
        "Number of business groups (keiretsu, chaebol) incumbents belong to (0: every incumbent "
        "stands alone).", integer=True),
+    _p("small_firms", 219000, 0, 10_000_000, "count per scale", "industry",
+       "Ordinary small firms (no venture capital) the small-firm population represents at "
+       "scale 1 (abm.mechanisms.smallfirms; docs/ODD.md 7.21 sizes it per country).",
+       integer=True),
+    _p("small_firm_entry_rate", 0.08, 0.0, 0.5, "per firm per year", "industry",
+       "Entering small firms per small firm and year (national firm birth rates: US BDS, "
+       "Japan SME White Paper, Statistics Korea)."),
+    _p("small_firm_subcontract_share", 0.0, 0.0, 1.0, "share", "industry",
+       "Share of entering small firms that become subcontractors of a business-group "
+       "incumbent (used only when n_business_groups > 0)."),
     _p("incumbent_openness", 0.3, 0.0, 1.0, "index", "industry",
        "Incumbents' propensity to partner with startups (proof of concept, joint development)."),
     _p("acquisition_appetite", 0.9, 0.0, 1.0, "index", "industry",

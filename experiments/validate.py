@@ -6,8 +6,9 @@ for each fact the model mean and a 95% t-interval of its metric
 interval) are compared with the fact's range. A fact holds when the mean lies in the range.
 ``abm validate`` exits 1 when a calibration fact does not hold (``--strict``: any fact);
 held-out facts are findings about the model and are always reported. Facts live in
-``stylized_facts.toml`` beside this module, each with its source and whether it was used for
-calibration or held out. Validation seeds come from ``SeedSequence(VALIDATION_SEED)``;
+``stylized_facts.toml`` beside this module, each with its source and its kind of evidence
+(:data:`EVIDENCE`): a calibration target, a held-out fact, an identity of an input, or a fact
+used to hand-set constants. Only held-out facts are evidence the model was not tuned to. Validation seeds come from ``SeedSequence(VALIDATION_SEED)``;
 calibration (``scripts/calibrate.py``) uses ``SeedSequence(CALIBRATION_SEED)``, so the two
 never share a seed.
 """
@@ -33,9 +34,30 @@ from .spec import RunSpec, replicate_seeds
 VALIDATION_SEED = 20261123
 CALIBRATION_SEED = 7
 FACT_FIELDS = {"id", "key", "preset", "low", "high", "use", "source"}
-OPTIONAL_FIELDS = {"target", "target_reason"}
+OPTIONAL_FIELDS = {"target", "target_reason", "note"}
 """``target``: the point inside the range calibration aims at (default: the range's centre),
-with ``target_reason`` saying why (e.g. an ordering between countries docs/DESIGN.md requires)."""
+with ``target_reason`` saying why (the source's own value); ``note``: why a fact has its kind
+of evidence (e.g. which input it is an identity of)."""
+
+EVIDENCE: dict[str, str] = {
+    "calibration": "calibration",
+    "held_out": "held out",
+    "identity": "identity",
+    "used_for_constants": "used for constants",
+}
+"""The kinds of evidence a fact is (its ``use``) and their labels in the validation table.
+
+* ``calibration``: the presets were tuned to land in the range (scripts/calibrate.py reads
+  these); holding is required, it is no evidence of the mechanisms.
+* ``held_out``: never used for tuning anything; the model should reproduce it from its
+  mechanisms (the only kind that tests the model).
+* ``identity``: the metric follows from an input by construction (e.g. the mobility rate is
+  about its ``job_mobility`` input; the all-firm exit rate equals the entry rate because the
+  small firms' hazard level is set for a stationary population); it checks the code, not
+  the model.
+* ``used_for_constants``: the fact was used to hand-set a constant (e.g. the ages at exit set
+  the growth and exit constants), so it is not held out either.
+"""
 
 
 class FactError(ValueError):
@@ -53,6 +75,7 @@ class Fact:
     source: str
     target: float | None = None
     target_reason: str = ""
+    note: str = ""
 
     @property
     def aim(self) -> float:
@@ -88,9 +111,9 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
         if raw["preset"] not in PRESET_NAMES:
             raise FactError(f"{where}: fact {raw['id']}: unknown preset '{raw['preset']}'; "
                             f"{did_you_mean(raw['preset'], PRESET_NAMES, label='valid presets')}")
-        if raw["use"] not in ("calibration", "held_out"):
-            raise FactError(f"{where}: fact {raw['id']}: use must be 'calibration' or "
-                            f"'held_out'")
+        if raw["use"] not in EVIDENCE:
+            raise FactError(f"{where}: fact {raw['id']}: use must be one of "
+                            f"{', '.join(repr(k) for k in EVIDENCE)}, got {raw['use']!r}")
         facts.append(Fact(**{k: raw[k] for k in FACT_FIELDS | OPTIONAL_FIELDS if k in raw}))
     return facts
 
@@ -127,15 +150,29 @@ def _g(x: float) -> str:
 
 
 def table_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
-    head = ("| fact | preset | metric | target range | model mean [95% CI] | holds? | use | "
+    head = ("| fact | preset | metric | evidence | target range | model mean [95% CI] | holds? | "
             "source |\n|---|---|---|---|---|---|---|---|\n")
     lines = []
     for r in rows:
         f = r["fact"]
-        lines.append(f"| {f.id} | {f.preset} | {f.key} | [{_g(f.low)}, {_g(f.high)}] | "
+        source = f.source + (f" ({f.note})" if f.note else "")
+        lines.append(f"| {f.id} | {f.preset} | {f.key} | {EVIDENCE[f.use]} | "
+                     f"[{_g(f.low)}, {_g(f.high)}] | "
                      f"{_g(r['mean'])} [{_g(r['lo'])}, {_g(r['hi'])}] | "
-                     f"{'yes' if r['holds'] else '**no**'} | {f.use} | {f.source} |")
+                     f"{'yes' if r['holds'] else '**no**'} | {source} |")
     return head + "\n".join(lines) + "\n"
+
+
+def counts_by_kind(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``"a of b calibration facts, ..."`` for every kind of evidence present in ``rows``."""
+    parts = []
+    for kind, label in EVIDENCE.items():
+        n = sum(r["fact"].use == kind for r in rows)
+        if n:
+            ok = sum(r["holds"] for r in rows if r["fact"].use == kind)
+            word = label.replace(" ", "-")
+            parts.append(f"{ok} of {n} {word} fact{'s' if n != 1 else ''}")
+    return ", ".join(parts)
 
 
 def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
@@ -180,11 +217,9 @@ def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
     md = (f"# Validation against stylized facts\n\n{len(presets)} preset(s) x {seeds} seeds "
           f"(SeedSequence({VALIDATION_SEED})), {steps} steps; a fact holds when the model mean "
           f"lies in the target range. {held} of {len(rows)} facts hold "
-          f"({sum(r['holds'] for r in rows if r['fact'].use == 'calibration')} of "
-          f"{sum(r['fact'].use == 'calibration' for r in rows)} calibration facts, "
-          f"{sum(r['holds'] for r in rows if r['fact'].use == 'held_out')} of "
-          f"{sum(r['fact'].use == 'held_out' for r in rows)} held-out facts).\n\n"
-          + table_markdown(rows))
+          f"({counts_by_kind(rows)}). Only held-out facts test the model; calibration facts "
+          f"were tuned to, identities follow from an input, and facts used for constants "
+          f"set them.\n\n" + table_markdown(rows))
     if overrides:
         md += f"\nOverrides applied: `{dict(overrides)}`\n"
     if out:

@@ -281,7 +281,8 @@ def add_record(model: EcosystemModel, founded: int, status: int = C.ACTIVE,
     return s
 
 
-HISTORY = ("total_revenue", "firms", "workers", "productivity", "employed")
+HISTORY = ("total_revenue", "firms", "workers", "productivity", "employed", "all_firms",
+           "value_added")
 """The aggregates ``observe`` appends to ``model.history`` every quarter."""
 
 

@@ -144,12 +144,13 @@ def test_vc_invested_per_year_rounds_and_cvc_deal_share():
     for step, amount, corporate in ((21, 2.0, True), (30, 4.0, False), (50, 6.0, False),
                                     (60, 8.0, True), (20, 100.0, True)):
         m.rounds.append((step, 1, amount, corporate, False, True))
-    out = summary(B.record_quarters(m, T, total_revenue=10.0))
+    out = summary(B.record_quarters(m, T, total_revenue=10.0, value_added=5.0))
     assert out["vc_invested_per_year"] == (2.0 + 4.0 + 6.0 + 8.0) / YEARS
     assert out["rounds_per_year"] == 4 / YEARS
     assert out["cvc_deal_share"] == 2 / 4
-    # VC intensity: VC per year over the mean annual revenue (10 a quarter, after the burn-in)
-    assert out["vc_intensity"] == out["vc_invested_per_year"] / (10.0 * C.STEPS_PER_YEAR)
+    # VC intensity: VC per year over the mean annual value added (5 a quarter, after burn-in)
+    assert out["value_added_per_year"] == 5.0 * C.STEPS_PER_YEAR
+    assert out["vc_intensity"] == out["vc_invested_per_year"] / (5.0 * C.STEPS_PER_YEAR)
 
 
 def test_hhi_mean_averages_the_series_after_the_burn_in():

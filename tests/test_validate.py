@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from experiments.stats import mean_ci
-from experiments.validate import (CALIBRATION_SEED, VALIDATION_SEED, Fact, FactError, evaluate,
+from experiments.validate import (CALIBRATION_SEED, EVIDENCE, VALIDATION_SEED, Fact, FactError,
+                                  evaluate,
                                   load_facts, table_markdown, validation_runs)
 
 ABM = shutil.which("abm") or f"{sys.executable} -m abmcli"
@@ -20,7 +21,8 @@ def test_facts_load_with_sources_and_use():
     facts = load_facts()
     ids = [f.id for f in facts]
     assert len(ids) == len(set(ids))
-    assert {f.use for f in facts} == {"calibration", "held_out"}
+    assert {f.use for f in facts} <= set(EVIDENCE)
+    assert {"calibration", "held_out", "identity", "used_for_constants"} <= {f.use for f in facts}
     assert all(f.source and f.low <= f.high for f in facts)
     # the eleven shared calibration targets are all there
     assert {"exit_mix_us", "exit_mix_japan", "exit_mix_korea", "vc_intensity_us",
@@ -51,7 +53,8 @@ def test_evaluate_and_table():
     assert ci["ci_low"] < ci["mean"] < ci["ci_high"]
     assert (row["lo"], row["hi"], row["n"]) == (ci["ci_low"], ci["ci_high"], 3)
     md = table_markdown([row])
-    assert "| f | japan | ma_share_of_exits | [0.15, 0.35] |" in md and "| yes |" in md
+    assert "| f | japan | ma_share_of_exits | calibration | [0.15, 0.35] |" in md
+    assert "| yes |" in md
     runs["ma_share_of_exits"] = [0.8, 0.9, 0.85]
     (row,) = evaluate([fact], runs)
     assert not row["holds"]
@@ -90,3 +93,27 @@ def test_validate_bad_input_exits_2():
         assert proc.returncode == 2, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_table_and_counts_carry_the_kind_of_evidence():
+    from experiments.validate import counts_by_kind
+
+    facts = [Fact(id=f"f{i}", key="ma_share_of_exits", preset="japan", low=0.0, high=1.0,
+                  use=use, source="s", note="n" if use == "identity" else "")
+             for i, use in enumerate(EVIDENCE)]
+    runs = pd.DataFrame({"preset": ["japan"] * 2, "ma_share_of_exits": [0.2, 0.3]})
+    rows = evaluate(facts, runs)
+    md = table_markdown(rows)
+    for label in EVIDENCE.values():
+        assert f"| {label} |" in md
+    assert "s (n)" in md  # the note goes beside the source
+    assert counts_by_kind(rows) == ("1 of 1 calibration fact, 1 of 1 held-out fact, 1 of 1 "
+                                    "identity fact, 1 of 1 used-for-constants fact")
+
+
+def test_an_unknown_kind_of_evidence_is_refused(tmp_path):
+    p = tmp_path / "f.toml"
+    p.write_text('[[fact]]\nid="a"\nkey="ma_share_of_exits"\npreset="japan"\nlow=0\n'
+                 'high=1\nuse="tuned"\nsource="s"\n')
+    with pytest.raises(FactError, match="use must be one of 'calibration', 'held_out'"):
+        load_facts(p)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
-from . import markets
+from . import markets, smallfirms
 from .funding import investing_funds
 from .labor import startup_headcount
 from .operations import live_rows
@@ -81,3 +81,6 @@ def observe(model) -> None:
     h["workers"].append(employed + model.idle)
     h["employed"].append(employed)
     h["productivity"].append(s["productivity"])
+    s.update(smallfirms.stocks(model))
+    h["all_firms"].append(s["all_firms"])
+    h["value_added"].append(s["value_added"])
