@@ -63,6 +63,7 @@ MOMENT_PARAMETERS: dict[str, tuple[str, ...]] = {
     "vc_intensity": ("lp_capital_per_year",),
     "cvc_deal_share": ("cvc_allocation",),
     "gov_share_of_vc_commitments": ("gov_vc_budget",),
+    "firm_entry_rate": ("small_firm_entry_rate",),
 }
 """Calibration metric -> the preset parameters it depends on most directly (searched for every
 preset with a calibration fact on that metric). A metric not listed still counts as a moment
