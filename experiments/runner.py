@@ -297,7 +297,9 @@ class FolderLock:
                     info = self.holder()
                     pid, host = info.get("pid"), info.get("host")
                 same_host = host in (None, socket.gethostname())
-                if isinstance(pid, int) and (not same_host or _pid_alive(pid)):
+                # this very process holding no lock here: left by a crash we survived
+                ours = same_host and pid == os.getpid()
+                if isinstance(pid, int) and not ours and (not same_host or _pid_alive(pid)):
                     where = "" if same_host else f" on host {host}"
                     raise RunnerError(
                         f"{self.out} is being written by process {pid}{where} (started "
@@ -560,11 +562,12 @@ def _worker_init(parent_pid: int) -> None:
 def _stop_pool(pool) -> None:
     """Stop a process pool now (interrupt, SIGTERM, a full disk): cancel what has not
     started and terminate the workers rather than waiting for their runs."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
     try:
         pool.shutdown(wait=False, cancel_futures=True)
     except Exception:  # noqa: BLE001
         pass
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    for proc in procs:
         try:
             proc.terminate()
         except Exception:  # noqa: BLE001
