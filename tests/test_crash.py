@@ -170,6 +170,7 @@ def test_injection_points_cover_the_protocol(reference):
         assert needle in names, needle
 
 
+@pytest.mark.slow
 def test_crash_at_every_file_operation_then_resume_is_byte_identical(spec, reference,
                                                                     tmp_path, monkeypatch):
     ref, ops = reference
@@ -317,6 +318,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_pool_workers_die_with_the_main_process(tmp_path, sig):
