@@ -63,7 +63,19 @@ def main() -> None:
     from . import errors
 
     errors.take_debug_flag(sys.argv)
-    _sigterm_as_interrupt()
+    previous = _sigterm_as_interrupt()
+    try:
+        _main()
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main() -> None:
+    from . import errors
+
     mods = _click_exceptions()
     usage = tuple(m.UsageError for m in mods if hasattr(m, "UsageError"))
     abort = tuple(m.Abort for m in mods if hasattr(m, "Abort")) + (KeyboardInterrupt, typer.Abort)
@@ -85,14 +97,15 @@ def main() -> None:
     sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def _sigterm_as_interrupt() -> None:
-    """SIGTERM ends a command like Ctrl-C: finished runs are kept, the pool is stopped."""
+def _sigterm_as_interrupt():
+    """SIGTERM ends a command like Ctrl-C: finished runs are kept, the pool is stopped.
+    Returns the handler it replaced (``None`` if it could not install one)."""
     import signal
 
     def handler(signum, frame):  # noqa: ARG001
         raise KeyboardInterrupt
 
     try:
-        signal.signal(signal.SIGTERM, handler)
+        return signal.signal(signal.SIGTERM, handler)
     except (ValueError, OSError):  # not the main thread
-        pass
+        return None
