@@ -32,6 +32,11 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Lift the work limits (steps per "
                                    "run, runs per experiment, model-quarters, memory; see "
                                    "docs/experiments.md)."),
+        ensemble: Optional[Path] = typer.Option(None, help="Ensemble of calibrated parameter "
+                                                "vectors (e.g. abm/data/ensemble.toml): each "
+                                                "replicate draws one (docs/calibration.md)."),
+        ensemble_seed: Optional[str] = typer.Option(None, help="Seed of the replicates' "
+                                                    "ensemble draws (default 16)."),
     ) -> None:
         """Run every run of an experiment spec; write runs.parquet, timeseries.parquet,
         distributions.parquet, failures.jsonl and manifest.json to --out."""
@@ -52,6 +57,15 @@ def register(app: typer.Typer) -> None:
                             force=force)
         except SpecError as exc:
             raise fail(str(exc)) from None
+        if ensemble is not None:  # parameter uncertainty: one ensemble member per replicate
+            from experiments.ensemble import EnsembleError, load_ensemble
+
+            try:
+                exp.ensemble = load_ensemble(ensemble)
+            except EnsembleError as exc:
+                raise fail(str(exc)) from None
+            if ensemble_seed is not None:
+                exp.ensemble_seed = whole(ensemble_seed, "--ensemble-seed", 0)
         from experiments.runner import has_results
 
         held = results_kind(Path(out)) if out else None
@@ -67,6 +81,9 @@ def register(app: typer.Typer) -> None:
             "serial" if n_workers == 1 else f"{n_workers or 'all'} local processes")
         typer.echo(f"{exp.name}: {len(exp.scenarios)} scenarios x {exp.replicates} replicates "
                    f"= {len(runs)} runs of {exp.steps} steps on {where} -> {out_dir}")
+        if exp.ensemble is not None:
+            typer.echo(f"parameters drawn per replicate from {ensemble} "
+                       f"({len(exp.ensemble)} members, seed {exp.ensemble_seed})")
         try:
             result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
                                     resume=resume, progress=True)

@@ -34,6 +34,7 @@ from abm.outputs import OUTPUTS  # noqa: E402
 from abm.params import COMPONENTS, SPECS  # noqa: E402
 from abm.presets import presets  # noqa: E402
 from viz import network, plots  # noqa: E402
+from viz.components_panel import ComponentsPanel  # noqa: E402
 from viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
                          key_metrics, params_by_component, preset_values, slider_step,
                          summary_groups, uses_slider)
@@ -391,6 +392,7 @@ def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple =
 
 @solara.component
 def Page():
+    """The page: state of one browser session, the sidebar controls and the main area."""
     session = solara.use_memo(new_session, [])
     tick = solara.use_reactive(0)          # bumped after every change of the session
     playing = solara.use_reactive(False)
@@ -408,7 +410,64 @@ def Page():
         return cleanup
 
     solara.use_effect(release_on_close, [])
+    use_play_loop(session, tick, playing, per_click, speed)
 
+    rendered = tick.value  # subscribe: every bump re-renders the page
+
+    def mark_rendered():
+        session.rendered = rendered
+
+    solara.use_effect(mark_rendered, None)  # after every render
+    key = (session.generation, session.steps, max_startups.value)
+    net_key = network_key(net_drawn, key, playing.value)
+    solara.Style(CSS)
+    solara.Title("Startup ecosystem ABM")
+    # ``frame`` (the tick) makes the children re-render on every change of the session
+    Controls(session, tick, playing, per_click, speed, max_startups, frame=rendered)
+    MainArea(session, playing.value, max_startups.value, key, net_key, frame=rendered)
+
+
+def network_key(net_drawn: dict, key: tuple, playing: bool) -> tuple:
+    """The key the network picture is drawn for: ``key`` (generation, step, max startups)
+    on every frame when stepping, at most every NETWORK_EVERY_S while playing."""
+    now = time.monotonic()
+    if (not playing or net_drawn["key"] is None or net_drawn["key"][0] != key[0]
+            or net_drawn["key"][2:] != key[2:] or now - net_drawn["at"] >= NETWORK_EVERY_S):
+        if net_drawn["key"] != key:
+            net_drawn["at"] = now
+        net_drawn["key"] = key
+    return net_drawn["key"]
+
+
+def use_play_loop(session: Session, tick, playing, per_click, speed) -> None:
+    """While ``playing``: step in a background thread, one frame at a time."""
+    def play_loop(cancel: threading.Event):
+        # Step, then wait until the page has rendered that step before the next one: the loop
+        # never outruns the browser, and renders are never starved by a stream of updates.
+        time.sleep(PLAY_PAUSE_S)
+        while playing.value and not cancel.is_set():
+            started = time.monotonic()
+            ok = session.advance(per_click.value, while_playing=True)
+            if not session.playing:
+                break
+            target = tick.value + 1
+            tick.value = target
+            if not ok:
+                playing.value = False
+                break
+            deadline = time.monotonic() + 30
+            while (session.rendered < target and not cancel.is_set()
+                   and time.monotonic() < deadline):
+                time.sleep(0.005)
+            wait = PLAY_SPEEDS.get(speed.value, 0.0) - (time.monotonic() - started)
+            time.sleep(max(PLAY_PAUSE_S, wait))
+
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+
+
+@solara.component
+def Controls(session: Session, tick, playing, per_click, speed, max_startups, frame: int = 0):
+    """The sidebar: preset, seed, Step / Play / Reset, compare mode, parameters."""
     def bump():
         tick.value = tick.value + 1
 
@@ -476,52 +535,8 @@ def Page():
             session.playing = True
             playing.value = True
 
-    def play_loop(cancel: threading.Event):
-        # Step, then wait until the page has rendered that step before the next one: the loop
-        # never outruns the browser, and renders are never starved by a stream of updates.
-        time.sleep(PLAY_PAUSE_S)
-        while playing.value and not cancel.is_set():
-            started = time.monotonic()
-            ok = session.advance(per_click.value, while_playing=True)
-            if not session.playing:
-                break
-            target = tick.value + 1
-            tick.value = target
-            if not ok:
-                playing.value = False
-                break
-            deadline = time.monotonic() + 30
-            while (session.rendered < target and not cancel.is_set()
-                   and time.monotonic() < deadline):
-                time.sleep(0.005)
-            wait = PLAY_SPEEDS.get(speed.value, 0.0) - (time.monotonic() - started)
-            time.sleep(max(PLAY_PAUSE_S, wait))
-
-    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
-
-    # -- page ------------------------------------------------------------------------------
-    rendered = tick.value  # subscribe: every bump re-renders the page
-
-    def mark_rendered():
-        session.rendered = rendered
-
-    solara.use_effect(mark_rendered, None)  # after every render
     cfg = session.config
     runs = list(session.runs)
-    steps = session.steps
-    key = (session.generation, steps, max_startups.value)
-    # the network: every frame when stepping, at most every NETWORK_EVERY_S while playing
-    now = time.monotonic()
-    if (not playing.value or net_drawn["key"] is None or net_drawn["key"][0] != key[0]
-            or net_drawn["key"][2:] != key[2:] or now - net_drawn["at"] >= NETWORK_EVERY_S):
-        if net_drawn["key"] != key:
-            net_drawn["at"] = now
-        net_drawn["key"] = key
-    net_key = net_drawn["key"]
-    ts_canvas = solara.use_memo(lambda: plots.TimeSeriesCanvas([r.label for r in runs]),
-                                [session.generation, tuple(r.label for r in runs)])
-    solara.Style(CSS)
-    solara.Title("Startup ecosystem ABM")
 
     with solara.Sidebar():
         with solara.Column(gap="6px"):
@@ -559,7 +574,14 @@ def Page():
                           value=max_startups.value, on_value=max_startups.set, dense=True)
             ParameterPanel(cfg, on_param, on_reset_params)
 
-    # main area
+
+@solara.component
+def MainArea(session: Session, playing: bool, max_startups: int, key: tuple, net_key: tuple,
+             frame: int = 0):
+    """Step counter, network and events, time series, metric tables."""
+    cfg = session.config
+    runs = list(session.runs)
+    steps = session.steps
     with solara.Column(gap="12px"):
         counter = f"Step {steps} ({year_of(steps)})"
         label = " vs ".join(r.label for r in runs) if runs else cfg.preset
@@ -568,41 +590,19 @@ def Page():
         burn = (f" · burn-in: {BURN_IN - steps + 1} more quarter(s)" if steps <= BURN_IN
                 else "")
         solara.Text(f"{label} · seed {cfg.seed} · one step is one quarter" + burn
-                    + (" · playing" if playing.value else ""), classes=["abm-subtle"])
+                    + (" · playing" if playing else ""), classes=["abm-subtle"])
         if session.error:
             solara.Error(session.error, classes=["abm-error"])
         if not runs:
             solara.Info("No model to show: fix the message above (for example move the slider "
                         "back, or press 'Back to preset values').")
             return
-
-        with solara.Columns([3, 2] if len(runs) == 1 else [1, 1]):
-            for run in runs:
-                with solara.Card(f"Ecosystem network: {run.label}", classes=["abm-network"]):
-                    Figure_(lambda run=run: _locked(session, network_figure, run,
-                                                    max_startups.value, len(runs) > 1),
-                            key=(net_key, run.label, "net"), alt="the network",
-                            filename=f"network_{slug(run.label)}_step{run.steps}.png")
-            if len(runs) == 1:
-                with solara.Card("Recent events", classes=["abm-events-card"]):
-                    solara.HTML(unsafe_innerHTML=events_html(runs[0].events(60)))
-
-        with solara.Card("Time series" + (" (A solid, B dashed)" if len(runs) > 1 else ""),
-                         classes=["abm-timeseries"]):
-            Figure_(lambda: _locked(session, ts_canvas.update,
-                                    [(r.label, r.series()) for r in runs]),
-                    key=(key, "ts"), alt="the time series",
-                    filename=f"timeseries_{slug(label)}_step{steps}.png")
-            with solara.Row(classes=["abm-downloads"]):
-                for run in runs:
-                    solara.FileDownload(lambda run=run: _locked(session, series_csv, run),
-                                        filename=f"timeseries_{slug(run.label)}.csv",
-                                        label=f"Download data: {run.label} (CSV)",
-                                        mime_type="text/csv")
-
+        NetworkRow(session, runs, max_startups, net_key)
+        TimeSeriesCard(session, runs, key, label)
+        ComponentsPanel(runs, key=key)
         with solara.Columns([1, 1]):
             with solara.Column():
-                MetricsTables(session, runs, playing.value, key=key)
+                MetricsTables(session, runs, playing, key=key)
             if len(runs) > 1:
                 with solara.Column():
                     for run, letter in zip(runs, "AB"):
@@ -611,6 +611,41 @@ def Page():
             else:
                 with solara.Card("How to read this page"):
                     solara.HTML(unsafe_innerHTML=HELP, classes=["abm-help"])
+
+
+@solara.component
+def NetworkRow(session: Session, runs: list[Run], max_startups: int, net_key: tuple):
+    """One network picture per run; with one run, the recent events beside it."""
+    with solara.Columns([3, 2] if len(runs) == 1 else [1, 1]):
+        for run in runs:
+            with solara.Card(f"Ecosystem network: {run.label}", classes=["abm-network"]):
+                Figure_(lambda run=run: _locked(session, network_figure, run,
+                                                max_startups, len(runs) > 1),
+                        key=(net_key, run.label, "net"), alt="the network",
+                        filename=f"network_{slug(run.label)}_step{run.steps}.png")
+        if len(runs) == 1:
+            with solara.Card("Recent events", classes=["abm-events-card"]):
+                solara.HTML(unsafe_innerHTML=events_html(runs[0].events(60)))
+
+
+@solara.component
+def TimeSeriesCard(session: Session, runs: list[Run], key: tuple, label: str):
+    """The time-series panels (one figure kept between frames) and the CSV downloads."""
+    ts_canvas = solara.use_memo(lambda: plots.TimeSeriesCanvas([r.label for r in runs]),
+                                [session.generation, tuple(r.label for r in runs)])
+    steps = session.steps
+    with solara.Card("Time series" + (" (A solid, B dashed)" if len(runs) > 1 else ""),
+                     classes=["abm-timeseries"]):
+        Figure_(lambda: _locked(session, ts_canvas.update,
+                                [(r.label, r.series()) for r in runs]),
+                key=(key, "ts"), alt="the time series",
+                filename=f"timeseries_{slug(label)}_step{steps}.png")
+        with solara.Row(classes=["abm-downloads"]):
+            for run in runs:
+                solara.FileDownload(lambda run=run: _locked(session, series_csv, run),
+                                    filename=f"timeseries_{slug(run.label)}.csv",
+                                    label=f"Download data: {run.label} (CSV)",
+                                    mime_type="text/csv")
 
 
 def series_csv(run: Run) -> str:
