@@ -3,7 +3,8 @@
 Each group of commands lives in its own module with a ``register(app)`` function:
 ``model_cmds`` (presets, params, run), ``experiment_cmds`` (experiment, report),
 ``viz_cmds`` (viz), ``bench_cmds`` (bench), ``validate_cmds`` (validate).
-Bad input exits with status 2 and a one-line message naming the problem and the valid choices.
+Bad input exits with status 2 and a one-line message naming the problem and the valid choices;
+exit statuses and the ``--debug`` flag are described in :mod:`abmcli.errors`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   pretty_exceptions_enable=False)
 
 
-def fail(message: str, code: int = 2) -> "typer.Exit":
-    """Print a one-line error to stderr and return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
+from .errors import fail  # noqa: E402  (one place for errors and exit statuses)
 
 
 def whole(raw: "str | None", option: str, low: int = 0) -> "int | None":
@@ -62,6 +60,22 @@ def _click_exceptions() -> list:
 
 def main() -> None:
     """Entry point: usage errors (click's) exit 2 with a one-line message, no traceback."""
+    from . import errors
+
+    errors.take_debug_flag(sys.argv)
+    previous = _sigterm_as_interrupt()
+    try:
+        _main()
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main() -> None:
+    from . import errors
+
     mods = _click_exceptions()
     usage = tuple(m.UsageError for m in mods if hasattr(m, "UsageError"))
     abort = tuple(m.Abort for m in mods if hasattr(m, "Abort")) + (KeyboardInterrupt, typer.Abort)
@@ -78,4 +92,20 @@ def main() -> None:
         sys.exit(130)
     except exit_ as exc:
         sys.exit(getattr(exc, "exit_code", 1))
+    except Exception as exc:  # noqa: BLE001 - one line (traceback only with --debug)
+        sys.exit(errors.report_unhandled(exc))
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _sigterm_as_interrupt():
+    """SIGTERM ends a command like Ctrl-C: finished runs are kept, the pool is stopped.
+    Returns the handler it replaced (``None`` if it could not install one)."""
+    import signal
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # not the main thread
+        return None

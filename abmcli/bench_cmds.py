@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Optional
 
@@ -18,7 +19,7 @@ def _scales(raw: Optional[str]) -> Optional[tuple[float, float, float]]:
     except ValueError:
         raise fail(f"--scales must be three comma-separated positive numbers, got {raw!r}") \
             from None
-    if len(vals) != 3 or not all(v > 0 for v in vals):
+    if len(vals) != 3 or not all(math.isfinite(v) and v > 0 for v in vals):
         raise fail(f"--scales must be three comma-separated positive numbers, got {raw!r}")
     return vals  # type: ignore[return-value]
 
@@ -70,10 +71,10 @@ def register(app: typer.Typer) -> None:
                 hint = did_you_mean(bad[0] if bad else presets, PRESET_NAMES,
                                     label="valid presets")
                 raise fail(f"unknown preset {', '.join(bad) or repr(presets)}; {hint}")
-        if regime_scale is not None and regime_scale <= 0:
-            raise fail(f"--regime-scale must be positive, got {regime_scale}")
-        if timeout is not None and timeout <= 0:
-            raise fail(f"--timeout must be positive, got {timeout}")
+        if regime_scale is not None and not (math.isfinite(regime_scale) and regime_scale > 0):
+            raise fail(f"--regime-scale must be a positive number, got {regime_scale}")
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise fail(f"--timeout must be a positive number of seconds, got {timeout}")
         cfg = bench.config_for(
             quick, presets=chosen, scales=_scales(scales), steps=_positive("--steps", steps),
             repeats=_positive("--repeats", repeats),

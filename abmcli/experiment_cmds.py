@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from . import fail, whole
+from .errors import EXIT_FAILED, out_folder, results_kind
 
 
 def register(app: typer.Typer) -> None:
@@ -15,8 +16,8 @@ def register(app: typer.Typer) -> None:
     def experiment_cmd(
         spec: Path = typer.Argument(..., help="Experiment spec (TOML), e.g. "
                                     "experiments/regime_comparison.toml."),
-        out: Optional[Path] = typer.Option(None, help="Output folder (default: "
-                                           "results/<experiment name>)."),
+        out: Optional[str] = typer.Option(None, help="Output folder (default: "
+                                          "results/<experiment name>)."),
         workers: Optional[str] = typer.Option(None, help="Local worker processes (1 = serial; "
                                               "default: number of CPUs)."),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address "
@@ -28,6 +29,9 @@ def register(app: typer.Typer) -> None:
         scale: Optional[str] = typer.Option(None, help="Override the model scale for every "
                                             "run (quick looks)."),
         report: bool = typer.Option(False, "--report", help="Write the report when done."),
+        force: bool = typer.Option(False, "--force", help="Lift the work limits (steps per "
+                                   "run, runs per experiment, model-quarters, memory; see "
+                                   "docs/experiments.md)."),
         ensemble: Optional[Path] = typer.Option(None, help="Ensemble of calibrated parameter "
                                                 "vectors (e.g. abm/data/ensemble.toml): each "
                                                 "replicate draws one (docs/calibration.md)."),
@@ -49,7 +53,8 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise fail(f"--scale must be a number, got {scale!r}") from None
         try:
-            exp = load_spec(spec, replicates=n_reps, steps=n_steps, overrides=extra)
+            exp = load_spec(spec, replicates=n_reps, steps=n_steps, overrides=extra,
+                            force=force)
         except SpecError as exc:
             raise fail(str(exc)) from None
         if ensemble is not None:  # parameter uncertainty: one ensemble member per replicate
@@ -61,9 +66,13 @@ def register(app: typer.Typer) -> None:
                 raise fail(str(exc)) from None
             if ensemble_seed is not None:
                 exp.ensemble_seed = whole(ensemble_seed, "--ensemble-seed", 0)
-        out_dir = out if out is not None else Path("results") / exp.name
         from experiments.runner import has_results
 
+        held = results_kind(Path(out)) if out else None
+        if held == "run":
+            raise fail(f"{out} holds the results of `abm run` (summary.json, manifest.json); "
+                       "choose another --out")
+        out_dir = out_folder(out) if out is not None else Path("results") / exp.name
         if not resume and has_results(out_dir):
             raise fail(f"{out_dir} already holds results; pass --resume to continue them or "
                        "choose another --out")
@@ -80,6 +89,10 @@ def register(app: typer.Typer) -> None:
                                     resume=resume, progress=True)
         except RunnerError as exc:
             raise fail(str(exc)) from None
+        except OSError as exc:  # a full disk, a folder removed under us...
+            from .errors import describe
+
+            raise fail(f"{describe(exc)[1]} (experiment in {out_dir})", EXIT_FAILED) from None
         except KeyboardInterrupt:
             typer.echo(f"interrupted: finished runs are kept in {out_dir}; continue with "
                        f"--resume", err=True)
@@ -87,13 +100,18 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{len(result.runs)} runs ok, {len(result.failures)} failed "
                    f"({result.executed} executed, {result.skipped} already done) in "
                    f"{result.wall_seconds:.1f} s")
-        if result.failures:
-            typer.echo(f"failures with tracebacks: {out_dir / 'failures.jsonl'}", err=True)
         if report:
-            from experiments.report import make_report
+            from experiments.report import ReportError, make_report
 
-            files = make_report(out_dir)
+            try:
+                files = make_report(out_dir)
+            except ReportError as exc:
+                raise fail(str(exc), EXIT_FAILED) from None
             typer.echo(f"report: {files[0]}")
+        if result.failures:
+            raise fail(f"{len(result.failures)} of {len(runs)} runs failed (errors and "
+                       f"tracebacks in {out_dir / 'failures.jsonl'}); the other runs are kept; "
+                       "after a fix, --resume reruns only the failed ones", EXIT_FAILED)
 
     @app.command("report")
     def report_cmd(

@@ -15,6 +15,7 @@ from abm.presets import resolve
 from experiments.provenance import provenance
 
 from . import fail
+from .errors import out_folder, results_kind
 
 
 def parse_assignments(items: list[str], what: str) -> dict[str, str]:
@@ -102,16 +103,32 @@ def register(app: typer.Typer) -> None:
         seed: str = typer.Option("1", help="Integer seed."),
         set_: list[str] = typer.Option([], "--set", help="Override a parameter: NAME=VALUE."),
         swap: list[str] = typer.Option([], help="Take a component from a preset: COMPONENT=PRESET."),
-        out: Optional[Path] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
+        out: Optional[str] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
+        force: bool = typer.Option(False, "--force", help="Lift the steps limit and replace "
+                                   "an earlier `abm run`'s files in --out."),
     ) -> None:
         """Run one model and print its summary."""
+        from experiments.limits import LimitError, check_steps
         from experiments.spec import RunSpec
 
         n_steps = parse_steps(steps)
+        try:
+            check_steps(n_steps, "--steps", force)
+        except LimitError as exc:
+            raise fail(str(exc)) from None
         s = parse_seed(seed)
         overrides = {k: parse_value(k, v) for k, v in parse_assignments(set_, "--set").items()}
         swaps = parse_assignments(swap, "--swap")
         params = resolve_or_exit(preset, swaps, overrides)
+        if out is not None:  # checked before the run, not after it
+            held = results_kind(Path(out)) if str(out).strip() else None
+            if held == "experiment":
+                raise fail(f"{out} holds an experiment's results (runs.parquet, manifest.json); "
+                           "`abm run` will not write over them: choose another --out")
+            if held == "run" and not force:
+                raise fail(f"{out} already holds the results of an earlier `abm run`; pass "
+                           "--force to replace them or choose another --out")
+            out = out_folder(out)
         from rich.progress import Progress
 
         t0 = time.perf_counter()
@@ -128,11 +145,12 @@ def register(app: typer.Typer) -> None:
         for k, v in summary.items():  # name, value, then the label and unit of abm.outputs
             typer.echo(f"  {k:<40} {v:>12,.4g}  {title(k)}")
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
-            model.timeseries().reset_index().to_parquet(out / "timeseries.parquet", index=False)
+            from experiments.runner import write_parquet, write_text
+
+            write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True))
+            write_parquet(model.timeseries().reset_index(), out / "timeseries.parquet")
             manifest = {"preset": preset, "swaps": swaps, "overrides": overrides, "seed": s,
                         "steps": n_steps, "parameters": params.to_dict(),
                         "wall_seconds": round(elapsed, 3), **provenance()}
-            (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+            write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
             typer.echo(f"wrote {out}/summary.json, timeseries.parquet, manifest.json")

@@ -26,9 +26,20 @@ Files in an output folder (written incrementally, consolidated at the end):
     consolidated, sorted by run id (and step), byte-identical whatever the executor or
     interruptions;
 ``failures.jsonl``
-    one JSON object per run that raised, with its traceback;
+    one JSON object per run that raised, with its traceback (append-only while running: a
+    torn last line left by a crash is dropped on resume, and that run is retried);
 ``manifest.json``
-    spec, resolved parameters per scenario, seeds, versions, git commit, times.
+    spec, resolved parameters per scenario, seeds, versions, git commit, times;
+``.abm-lock``
+    while an experiment writes the folder: the writer's process id, host, command and start
+    time. A second experiment into the same folder refuses, naming that process; a lock
+    whose process is gone (a killed run) is taken over.
+
+Crash consistency: every file is written to ``NAME.tmp`` and renamed over ``NAME``; a run
+counts as done once its ``runs`` part exists; consolidation reads each run's rows from one
+file only (the consolidated file, else its part), so a crash at any point (also between
+writing the consolidated files and removing the parts) and ``--resume`` give byte-identical
+files (``tests/test_crash.py`` injects a crash at every file operation).
 
 Test hook: the environment variable ``ABM_EXPERIMENT_FAIL`` (comma-separated run ids) makes
 those runs raise inside the worker, to exercise failure handling.
@@ -38,6 +49,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
+import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -188,8 +203,127 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
 
     tmp = path.with_name(path.name + ".tmp")
     table = pa.Table.from_pandas(df, preserve_index=False)
-    pq.write_table(table, tmp, compression="zstd")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+    except BaseException:
+        _discard(tmp)  # e.g. a full disk: leave no half-written file behind
+        raise
     os.replace(tmp, path)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (``NAME.tmp``, then rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+    except BaseException:
+        _discard(tmp)
+        raise
+    os.replace(tmp, path)
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut an append-only file back to its last complete line (a crash or a full disk in the
+    middle of an append leaves a torn line; the run it described is retried)."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as fh:
+            fh.truncate(data.rfind(b"\n") + 1)
+
+
+# -- the folder lock ---------------------------------------------------------------------------
+LOCK_NAME = ".abm-lock"
+_HELD: dict[str, int] = {}  # folders this process holds the lock of -> depth
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+class FolderLock:
+    """An output folder's lock (``out/.abm-lock``), re-entrant within one process.
+
+    Taken with ``O_CREAT | O_EXCL``, so two experiments started at once cannot both get it.
+    A lock whose process no longer exists on this host is stale (a killed run) and is taken
+    over; ``took_over`` then holds what the stale lock said.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self.path = self.out / LOCK_NAME
+        self.key = str(self.out.resolve())
+        self.took_over: dict[str, Any] | None = None
+
+    def holder(self) -> dict[str, Any]:
+        try:
+            info = json.loads(self.path.read_text(encoding="utf-8"))
+            return info if isinstance(info, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def __enter__(self) -> "FolderLock":
+        if _HELD.get(self.key):
+            _HELD[self.key] += 1
+            return self
+        self.out.mkdir(parents=True, exist_ok=True)
+        me = {"pid": os.getpid(), "host": socket.gethostname(),
+              "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "command": " ".join(sys.argv[:1] + sys.argv[1:])[:500]}
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                info = self.holder()
+                pid, host = info.get("pid"), info.get("host")
+                if not info:  # being written this instant, or torn by a crash
+                    time.sleep(0.2)
+                    info = self.holder()
+                    pid, host = info.get("pid"), info.get("host")
+                same_host = host in (None, socket.gethostname())
+                # this very process holding no lock here: left by a crash we survived
+                ours = same_host and pid == os.getpid()
+                if isinstance(pid, int) and not ours and (not same_host or _pid_alive(pid)):
+                    where = "" if same_host else f" on host {host}"
+                    raise RunnerError(
+                        f"{self.out} is being written by process {pid}{where} (started "
+                        f"{info.get('started', '?')}: {info.get('command', '?')}); wait for "
+                        f"it to finish or choose another --out (if that process is gone, "
+                        f"delete {self.path})")
+                self.took_over = info or {"pid": None}
+                _discard(self.path)  # stale: its process is gone
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(me, sort_keys=True))
+            _HELD[self.key] = 1
+            return self
+        raise RunnerError(f"could not lock {self.out} (another process keeps taking "
+                          f"{self.path}); choose another --out")
+
+    def __exit__(self, *exc: Any) -> None:
+        depth = _HELD.get(self.key, 0) - 1
+        if depth > 0:
+            _HELD[self.key] = depth
+            return
+        _HELD.pop(self.key, None)
+        if self.holder().get("pid") == os.getpid():
+            _discard(self.path)
 
 
 # -- result sinks ------------------------------------------------------------------------------
@@ -245,6 +379,7 @@ class _DirSink:
         self.seq = 1 + max((int(p.name.split("-")[1])
                             for p in self.parts.glob("part-*-runs.parquet")), default=-1)
         self.failures_path = out / "failures.jsonl"
+        _drop_torn_tail(self.failures_path)
 
     def done_ids(self) -> set[str]:
         ids: set[str] = set()
@@ -300,20 +435,29 @@ class _DirSink:
         ids = set(runs["run_id"])
 
         def gather(kind: str) -> pd.DataFrame | None:
+            """Each run's rows from one file only: the consolidated file first, then the
+            parts in order. (After a crash between writing the consolidated files and
+            removing the parts, a run is in both; reading it twice duplicated its
+            distribution values.)"""
             files = [self.out / f"{kind}.parquet"]
             files += [self.parts / f"{s}-{kind}.parquet" for s in stems]
-            frames = [pd.read_parquet(f) for f in files if f.exists()]
+            frames, seen = [], set()
+            for f in files:
+                if not f.exists():
+                    continue
+                df = pd.read_parquet(f)
+                df = df[df["run_id"].isin(ids - seen)]
+                seen.update(df["run_id"].unique())
+                frames.append(df)
             if not frames:
                 return None
-            df = pd.concat(frames, ignore_index=True)
-            return df[df["run_id"].isin(ids)]
+            return pd.concat(frames, ignore_index=True)
 
         ts = gather("timeseries")
         if ts is not None:
             ts = finalize_timeseries(ts.drop_duplicates(["run_id", "step"], keep="first"))
         dist = gather("distributions")
         if dist is not None:
-            # a run's values come from one file only (a run is in exactly one part)
             dist = finalize_distributions(dist)
         write_parquet(runs, self.out / "runs.parquet")
         if ts is not None:
@@ -321,10 +465,8 @@ class _DirSink:
         if dist is not None:
             write_parquet(dist, self.out / "distributions.parquet")
         failures = _read_failures(self.failures_path, done=ids)
-        tmp = self.failures_path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(json.dumps(f, sort_keys=True) + "\n" for f in failures),
-                       encoding="utf-8")
-        os.replace(tmp, self.failures_path)
+        write_text(self.failures_path,
+                   "".join(json.dumps(f, sort_keys=True) + "\n" for f in failures))
         if not self.keep_parts:
             for f in self.parts.glob("part-*"):
                 f.unlink()
@@ -339,10 +481,14 @@ def _read_failures(path: Path, done: set[str]) -> list[dict[str, Any]]:
     """Last failure record per run id, for runs that have not succeeded since."""
     latest: dict[str, dict] = {}
     if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             if line.strip():
-                rec = json.loads(line)
-                latest[rec["run_id"]] = rec
+                try:
+                    rec = json.loads(line)
+                except ValueError:  # a torn line (crash while appending): run retried
+                    continue
+                if isinstance(rec, dict) and "run_id" in rec:
+                    latest[rec["run_id"]] = rec
     return [latest[k] for k in sorted(latest) if k not in done]
 
 
@@ -374,9 +520,64 @@ class SerialExecutor(Executor):
             on_result(run_one(t, collect))
 
 
+PARENT_POLL_SECONDS = 1.0
+"""How often a pool worker checks that the process that started the experiment lives."""
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool worker start-up: die with the experiment's process (issue 19 item 4).
+
+    On Linux the kernel sends SIGKILL when the worker's parent (the forkserver, which itself
+    ends when the main process does) exits (``prctl(PR_SET_PDEATHSIG)``); everywhere a
+    daemon thread checks every :data:`PARENT_POLL_SECONDS` that the experiment's process
+    ``parent_pid`` still exists and that the worker was not re-parented, and ends the worker
+    otherwise. So no worker outlives a kill -9 or SIGTERM of ``abm experiment`` by more than a
+    few seconds.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    first_ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            if os.getppid() != first_ppid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="abm-parent-watch", daemon=True).start()
+
+
+def _stop_pool(pool) -> None:
+    """Stop a process pool now (interrupt, SIGTERM, a full disk): cancel what has not
+    started and terminate the workers rather than waiting for their runs."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+    except Exception:  # noqa: BLE001
+        pass
+    for proc in procs:
+        try:
+            proc.terminate()
+        except Exception:  # noqa: BLE001
+            pass
+
+
 class PoolExecutor(Executor):
     """A local process pool (``forkserver`` with the model preloaded where available, else
-    ``spawn``).
+    ``spawn``). Workers end with the main process (:func:`_worker_init`) and are terminated,
+    not waited for, when the batch is interrupted.
 
     Args:
         workers: processes.
@@ -409,8 +610,14 @@ class PoolExecutor(Executor):
             # a fresh pool after a worker died; the runs it may have been running are
             # recorded as failures (retried by --resume), the rest continue on the new pool
             with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                     max_tasks_per_child=self.tasks_per_child) as pool:
-                inflight, broken = self._drain(pool, pending, collect, on_result)
+                                     max_tasks_per_child=self.tasks_per_child,
+                                     initializer=_worker_init,
+                                     initargs=(os.getpid(),)) as pool:
+                try:
+                    inflight, broken = self._drain(pool, pending, collect, on_result)
+                except BaseException:
+                    _stop_pool(pool)
+                    raise
             if broken is not None:
                 if not inflight and pending:
                     inflight = {None: pending.pop()}
@@ -580,6 +787,25 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
         collect["_fail"] = failing
     if out is not None:
         out = Path(out)
+        with FolderLock(out):
+            return _run_batch(runs, ids, out, workers=workers, scheduler=scheduler,
+                              resume=resume, collect=collect, progress=progress, label=label,
+                              tasks_per_child=tasks_per_child, flush_every=flush_every,
+                              flush_seconds=flush_seconds, keep_parts=keep_parts,
+                              executor=executor, t0=t0)
+    return _run_batch(runs, ids, None, workers=workers, scheduler=scheduler, resume=resume,
+                      collect=collect, progress=progress, label=label,
+                      tasks_per_child=tasks_per_child, flush_every=flush_every,
+                      flush_seconds=flush_seconds, keep_parts=keep_parts, executor=executor,
+                      t0=t0)
+
+
+def _run_batch(runs: list[RunSpec], ids: list[str], out: Path | None, *, workers: int,
+               scheduler: str | None, resume: bool, collect: dict[str, Any], progress: bool,
+               label: str, tasks_per_child: int, flush_every: int | None,
+               flush_seconds: float, keep_parts: bool, executor: Executor | None,
+               t0: float) -> BatchResult:
+    if out is not None:
         if not resume and has_results(out):
             raise RunnerError(f"{out} already holds results; pass --resume to continue them "
                               "or choose another --out")
@@ -628,19 +854,34 @@ def has_results(out: Path) -> bool:
 
 def run_experiment(spec, out: str | Path, *, workers: int | None = None,
                    scheduler: str | None = None, resume: bool = False,
-                   progress: bool = False) -> BatchResult:
+                   progress: bool = False, flush_every: int | None = None) -> BatchResult:
     """Run every run of an :class:`~experiments.spec.ExperimentSpec` into ``out``.
 
     Writes ``manifest.json`` before the first run (status ``running``) and updates it at the
     end (status ``complete``, times, counts). With ``resume`` the folder must hold the same
-    experiment (same runs and collection settings).
+    experiment (same runs and collection settings). The folder is locked meanwhile
+    (:class:`FolderLock`): a second experiment into it raises :class:`RunnerError`.
     """
     out = Path(out)
+    with FolderLock(out):
+        return _run_experiment(spec, out, workers=workers, scheduler=scheduler,
+                               resume=resume, progress=progress, flush_every=flush_every)
+
+
+def _run_experiment(spec, out: Path, *, workers: int | None, scheduler: str | None,
+                    resume: bool, progress: bool, flush_every: int | None) -> BatchResult:
     manifest_path = out / "manifest.json"
     fingerprint = spec.fingerprint()
     old = None
     if resume and manifest_path.exists():
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise RunnerError(f"{manifest_path} is not valid JSON ({exc}); it cannot be "
+                              "resumed: restore it or start again in another --out") from None
+        if not isinstance(old, dict):
+            raise RunnerError(f"{manifest_path} is not an experiment manifest (a JSON "
+                              f"{type(old).__name__}); restore it or choose another --out")
         if old.get("fingerprint") != fingerprint:
             raise RunnerError(
                 f"{out} holds results of a different experiment or settings "
@@ -671,7 +912,8 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
     manifest["sessions"].append(session)
     _write_json(manifest_path, manifest)
     result = run_batch(runs, out, workers=workers, scheduler=scheduler, resume=resume,
-                       collect=spec.collect, progress=progress, label=spec.name)
+                       collect=spec.collect, progress=progress, label=spec.name,
+                       flush_every=flush_every)
     session.update({"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "wall_seconds": round(result.wall_seconds, 3),
                     "executed": result.executed, "skipped": result.skipped})
@@ -686,10 +928,7 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=_json_default),
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=_json_default))
 
 
 def _json_default(o: Any) -> Any:

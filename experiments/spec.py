@@ -36,6 +36,8 @@ from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import PRESET_NAMES, resolve
 
+from . import limits
+
 KINDS = ("comparison", "component_swap", "sweep", "sensitivity", "reform_sequencing")
 """Experiment kinds: they select the analyses ``abm report`` writes."""
 
@@ -387,6 +389,10 @@ class _Ctx:
         if key not in SPECS:
             raise self.error(table, key, f"unknown parameter '{key}'; "
                              f"{_choices(key, list(SPECS))} (see `abm params`)")
+        if isinstance(value, str):  # TOML "0.2": a typo, and mixed types in a grid
+            raise self.error(table, key, f"must be a number, got the string {value!r} "
+                             f"(remove the quotes); valid range is [{SPECS[key].low:g}, "
+                             f"{SPECS[key].high:g}]")
         try:
             return SPECS[key].check(value)
         except ParameterError as exc:
@@ -412,9 +418,10 @@ def _is_num(v: Any) -> bool:
 
 
 def load_spec(path: str | Path, replicates: int | None = None, steps: int | None = None,
-              overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
+              overrides: Mapping[str, Any] | None = None, force: bool = False) -> ExperimentSpec:
     """Read and validate a spec file; ``replicates``/``steps``/``overrides`` replace the
-    file's values (command-line quick looks and tests).
+    file's values (command-line quick looks and tests). ``force`` lifts the work limits of
+    :mod:`experiments.limits` (steps per run, runs per experiment, model-quarters, memory).
 
     Raises:
         SpecError: missing file, malformed TOML or any invalid entry.
@@ -424,7 +431,16 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
         shipped = ", ".join(SHIPPED)
         raise SpecError(f"{path}: spec file not found (shipped experiments: {shipped}; "
                         f"e.g. experiments/regime_comparison.toml)")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not a text file (byte {exc.start} is not UTF-8); a spec is "
+                        "a TOML file such as experiments/regime_comparison.toml") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read the spec file: {exc.strerror}") from None
+    if "\x00" in text:
+        raise SpecError(f"{path}: not a text file (it holds NUL bytes); a spec is a TOML file "
+                        "such as experiments/regime_comparison.toml")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -433,17 +449,26 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
         where = f"{path}:{m.group(1)}" if m else str(path)
         raise SpecError(f"{where}: malformed TOML: {msg}") from None
     return parse_spec(raw, path=path, text=text, replicates=replicates, steps=steps,
-                      extra_overrides=overrides)
+                      extra_overrides=overrides, force=force)
 
 
 def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                replicates: int | None = None, steps: int | None = None,
-               extra_overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
+               extra_overrides: Mapping[str, Any] | None = None,
+               force: bool = False) -> ExperimentSpec:
     """Validate an already parsed spec (see :func:`load_spec`): every table through its own
-    validator, then the scenarios and the baseline."""
+    validator, then the size of the design against :mod:`experiments.limits` (before any
+    scenario is built; ``force`` lifts the limits), then the scenarios and the baseline."""
     ctx = _Ctx(Path(path), text)
+    ctx.force = force
+    if not isinstance(raw, Mapping):
+        raise ctx.error(None, None, f"a spec must be a TOML table, got {type(raw).__name__}")
     _check_tables(raw, ctx)
     exp = _experiment_table(raw.get("experiment"), ctx, replicates, steps)
+    try:
+        limits.check_steps(exp["steps"], "steps", force)
+    except limits.LimitError as exc:
+        raise ctx.error("experiment", "steps", str(exc)) from None
     overrides = _overrides_table(raw.get("overrides", {}), ctx, extra_overrides)
     grid = _grid_table(raw.get("grid", {}), ctx)
     swap = _swap_table(raw["swap"], ctx) if "swap" in raw else None
@@ -459,6 +484,7 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                           collect=_collect_table(raw.get("collect", {}), ctx),
                           report=_report_table(raw.get("report", {}), ctx), raw=raw, text=text,
                           sequence=sequence)
+    _check_size(spec, ctx, force)
     _build_scenarios(spec, ctx)
     if not spec.scenarios:
         raise ctx.error("experiment", "presets", "the spec defines no scenario: list presets, "
@@ -470,6 +496,48 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                         f"{_choices(str(baseline), bases)}")
     spec.baseline = baseline
     return spec
+
+
+def design_points(spec: "ExperimentSpec") -> int:
+    """Variation points per base scenario (grid combinations or sample rows), computed from
+    the design's size without building it."""
+    if spec.grid:
+        return math.prod(len(v) for v in spec.grid.values())
+    if spec.sample:
+        k = len(spec.sample["parameters"]) + len(spec.sample.get("constants", []))
+        if spec.sample["method"] == "morris":
+            return spec.sample["trajectories"] * (k + 1)
+        return spec.sample["base_samples"] * (k + 2)
+    return 1
+
+
+def design_bases(spec: "ExperimentSpec") -> int:
+    """Base scenarios (presets, swap designs, explicit scenarios), an upper bound."""
+    n = len(spec.presets) + len(spec.explicit)
+    if spec.swap:
+        c = len(spec.swap["components"])
+        per = 1 + c + (c * (c - 1) // 2 if spec.swap["max_order"] >= 2 else 0)
+        n += per * len(spec.swap["directions"])
+    if getattr(spec, "sequence", None):
+        n += len(_sequence_bases(spec.sequence))
+    return n
+
+
+def _check_size(spec: "ExperimentSpec", ctx: _Ctx, force: bool) -> None:
+    """Runs and model-quarters of the design against :mod:`experiments.limits`."""
+    from abm.model import SERIES
+
+    points = design_points(spec)
+    n_runs = design_bases(spec) * points * spec.replicates
+    what = (f"the design ({design_bases(spec):,} base scenarios x {points:,} "
+            f"{'grid points' if spec.grid else 'sample points' if spec.sample else 'point'} x "
+            f"{spec.replicates:,} replicates)")
+    n_series = len(SERIES) if spec.collect.get("timeseries", True) else 0
+    try:
+        limits.check_runs(n_runs, what, force)
+        limits.check_work(n_runs, spec.steps, n_series, force)
+    except limits.LimitError as exc:
+        raise SpecError(f"{ctx.path}: {exc}") from None
 
 
 # -- one validator per table -------------------------------------------------------------------
@@ -562,6 +630,9 @@ def _grid_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, list[float]]:
                                 f"got keys {sorted(v)}")
             if not _is_int(v["n"]) or v["n"] < 2:
                 raise ctx.error("grid", k, f"n must be a whole number >= 2, got {v['n']!r}")
+            if v["n"] > limits.MAX_RUNS and not getattr(ctx, "force", False):
+                raise ctx.error("grid", k, f"n = {v['n']:,} is above the limit of "
+                                f"{limits.MAX_RUNS:,} runs per experiment; {limits.HOW}")
             lo = ctx.param("grid", k, v["low"])
             hi = ctx.param("grid", k, v["high"])
             values = [float(x) for x in np.round(np.linspace(lo, hi, v["n"]), 12)]
@@ -757,8 +828,11 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
         if not isinstance(bounds_from, list) or len(bounds_from) != 2:
             raise ctx.error(t, "bounds_from", "must be two preset names")
         bounds_from = [ctx.preset(t, "bounds_from", b) for b in bounds_from]
-    bounds_raw = {k: v for k, v in ctx.need(t, "bounds", body, {}).items()
-                  if k not in const_bounds}
+    bounds_all = ctx.need(t, "bounds", body, {})
+    if not isinstance(bounds_all, dict):
+        raise ctx.error(t, "bounds", "must be a table NAME = [low, high] ([sample.bounds]), "
+                        f"got {bounds_all!r}")
+    bounds_raw = {k: v for k, v in bounds_all.items() if k not in const_bounds}
     bounds = _sample_bounds(_structural_bounds(bounds_raw, params, bounds_from), params,
                             bounds_from, ctx)
     bounds.update(const_bounds)

@@ -373,3 +373,35 @@ def test_solara_banner_is_off():
     from solara.server import settings
 
     assert settings.theme.show_banner is False
+
+
+def test_number_fields_show_an_error_for_non_numbers_and_never_loop(page):
+    """Issue 19: a non-number typed into scale or seed shows an error under the field (the
+    model is not rebuilt); nan and -5 neither loop the renderer nor change the run."""
+    rc = page
+    set_small_scale(rc)
+    seed = rc.find(v.TextField, label="Seed").widget
+    for text, words in (("abc", "not a number"), ("nan", "finite"), ("-5", "[0,"),
+                        ("1.5", "whole number")):
+        type_into(seed, text)
+        assert seed.error and words in " ".join(seed.messages or []), (text, seed.messages)
+    type_into(seed, "7")
+    assert not seed.error
+    scale = field(rc, "scale")
+    for text in ("big", "nan", "inf"):
+        type_into(scale, text)
+        assert scale.error, text
+    set_small_scale(rc)
+    assert not field(rc, "scale").error
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 1")
+
+
+def test_parse_number():
+    from viz.app import parse_number
+
+    assert parse_number("12", True, 0, 100) == (12, None)
+    assert parse_number("1,000.5", False, 0, 1e4) == (1000.5, None)
+    for text in ("", "abc", "nan", "-inf", "2.5"):
+        assert parse_number(text, True, 0, 100)[0] is None, text
+    assert "[0, 100]" in parse_number("-5", True, 0, 100)[1]

@@ -210,6 +210,57 @@ def value_text(name: str, value) -> str:
     return f"{shown} {spec.unit}".strip()
 
 
+def parse_number(text: str, integer: bool, low: float, high: float):
+    """A number typed into a field: ``(value, None)``, or ``(None, message)`` for a
+    non-number, ``nan``/``inf``, a fraction where a whole number is needed, or a value out of
+    ``[low, high]``."""
+    raw = (text or "").strip().replace(",", "")
+    try:
+        v = float(raw)
+    except ValueError:
+        return None, f"not a number: {text!r}"
+    if not math.isfinite(v):
+        return None, f"must be a finite number, got {text!r}"
+    if integer:
+        if v != int(v):
+            return None, f"must be a whole number, got {text!r}"
+        v = int(v)
+    if not low <= v <= high:
+        return None, f"must be in [{low:g}, {high:g}], got {text!r}"
+    return v, None
+
+
+@solara.component
+def NumberField(label: str, value, on_value, integer: bool = False, low: float = -math.inf,
+                high: float = math.inf):
+    """A number field that shows an error under itself for anything that is not a valid
+    number, and passes on only valid values, once each (the field's own text is local
+    state, so a refused value never comes back through ``value`` and cannot loop the
+    renderer)."""
+    shown = f"{int(value)}" if integer else f"{float(value):.6g}"
+    text, set_text = solara.use_state(shown)
+    error, set_error = solara.use_state("")
+
+    def follow_value():  # the model's value changed (preset, reset): show it
+        set_text(shown)
+        set_error("")
+
+    solara.use_effect(follow_value, [shown])
+
+    def on_text(new):
+        set_text(new or "")
+        v, msg = parse_number(new or "", integer, low, high)
+        if msg:
+            set_error(msg)
+            return
+        set_error("")
+        if v != value:
+            on_value(v)
+
+    solara.InputText(label, value=text, on_value=on_text, error=error or False,
+                     message=error or None, dense=True)
+
+
 @solara.component
 def ParameterControl(name: str, value, preset_value, on_change):
     spec = SPECS[name]
@@ -236,10 +287,9 @@ def ParameterControl(name: str, value, preset_value, on_change):
                     solara.SliderFloat(label, value=float(value), min=float(spec.low),
                                        max=float(spec.high), step=slider_step(name),
                                        on_value=set_value)
-            elif spec.integer:
-                solara.InputInt(label, value=int(value), on_value=set_value, dense=True)
             else:
-                solara.InputFloat(label, value=float(value), on_value=set_value, dense=True)
+                # the range is left to the model's own check (its message names the range)
+                NumberField(label, value=value, on_value=set_value, integer=spec.integer)
 
 
 @solara.component
@@ -493,7 +543,8 @@ def Controls(session: Session, tick, playing, per_click, speed, max_startups, fr
             solara.Select("Regime (preset)", values=list(presets()), value=cfg.preset,
                           on_value=on_preset)
             solara.Text(presets().get(cfg.preset, ""), classes=["abm-subtle"])
-            solara.InputInt("Seed", value=cfg.seed, on_value=on_seed, dense=True)
+            NumberField("Seed", value=cfg.seed, on_value=on_seed, integer=True, low=0,
+                        high=2**63 - 1)
             with solara.Row(gap="6px"):
                 solara.Button("Step", on_click=do_step, color="primary",
                               disabled=playing.value or not runs or bool(session.error))

@@ -1,0 +1,326 @@
+"""Bad input and faults as a table (issue 19 item 10): command, expected exit status, a
+fragment of the one-line message.
+
+Every case runs in-process through ``abmcli.main`` (the console script's entry point) in a
+fresh working folder; each must exit with its status, print one line on stderr starting
+``error:``, no traceback, and write nothing outside the folders it names. Exit statuses:
+0 done, 1 a run or the machine failed, 2 bad input (abmcli/errors.py). The table also takes in
+the bad-input cases of tests/test_cli_model.py (``abm run``/``abm params``) and of
+tests/test_experiments.py (spec errors). Set ``ABM_BAD_INPUT_TABLE=path`` to write the table
+with the messages seen (markdown).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from experiments.runner import LOCK_NAME, run_experiment
+from experiments.spec import load_spec
+
+TINY = """\
+[experiment]
+name = "tiny"
+kind = "comparison"
+presets = ["silicon_valley", "japan"]
+replicates = 1
+master_seed = 5
+steps = 4
+
+[overrides]
+scale = 0.1
+"""
+
+SENS = """\
+[experiment]
+name = "sens"
+kind = "sensitivity"
+presets = ["japan"]
+replicates = 1
+master_seed = 1
+steps = 4
+
+[overrides]
+scale = 0.1
+
+[sample]
+method = "morris"
+parameters = ["job_mobility", "disruptive_share"]
+bounds = {job_mobility = [0.0, 0.3], disruptive_share = [0.0, 1.0]}
+trajectories = 2
+"""
+
+
+def _sample_spec(**changes: str) -> str:
+    text = SENS
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    return text
+
+
+FILES = {  # name -> text of a file the cases refer to as {name}
+    "spec": TINY,
+    "spec_reps": TINY.replace("replicates = 1", "replicates = 1000000000"),
+    "spec_steps": TINY.replace("steps = 4", "steps = 1000000000000"),
+    "spec_morris": _sample_spec(**{"trajectories = 2": "trajectories = 100000000"}),
+    "spec_latin": _sample_spec(**{'"morris"': '"latin"'}),
+    "spec_bounds": _sample_spec(**{"bounds = {job_mobility = [0.0, 0.3], disruptive_share = "
+                                   "[0.0, 1.0]}": 'bounds = "wide"'}),
+    "spec_grid": TINY + "[grid]\njob_mobility = {low = 0, high = 0.3, n = 200}\n"
+                        "disruptive_share = {low = 0, high = 1, n = 200}\n"
+                        "cumulativeness = {low = 0, high = 1, n = 200}\n"
+                        "quality_tail = {low = 1.5, high = 4, n = 200}\n",
+    "spec_grid_n": TINY + "[grid]\njob_mobility = {low = 0, high = 0.3, n = 1000000000}\n",
+    "spec_mixed": TINY + '[grid]\njob_mobility = [0.1, "0.2"]\n',
+    "spec_toml_array": "experiment = 3\n",
+    "a_file": "not a folder\n",
+}
+
+E = "experiment"
+X = ["--workers", "1"]
+# (name, arguments, expected status, message fragment, environment)
+CASES = [
+    # -- unbounded work: refused before anything runs -----------------------------------------
+    ("run_steps_1e12", ["run", "--preset", "japan", "--steps", "1000000000000"], 2,
+     "above the limit of 10,000 quarters", {}),
+    ("experiment_steps_1e12", [E, "{spec}", "--out", "o", "--steps", "1000000000000"], 2,
+     "above the limit of 10,000 quarters", {}),
+    ("spec_steps_1e12", [E, "{spec_steps}", "--out", "o"], 2, "--force", {}),
+    ("spec_replicates_1e9", [E, "{spec_reps}", "--out", "o"], 2,
+     "2,000,000,000 runs, above the limit of 100,000", {}),
+    ("morris_1e8_trajectories", [E, "{spec_morris}", "--out", "o"], 2,
+     "300,000,000 runs, above the limit", {}),
+    ("grid_200_pow_4", [E, "{spec_grid}", "--out", "o"], 2,
+     "1,600,000,000 grid points", {}),
+    ("grid_range_n_1e9", [E, "{spec_grid_n}", "--out", "o"], 2, "n = 1,000,000,000", {}),
+    # -- folders ------------------------------------------------------------------------------
+    ("run_out_is_a_file", ["run", "--preset", "japan", "--steps", "1", "--out", "{a_file}"], 2,
+     "is an existing file", {}),
+    ("run_out_unwritable", ["run", "--preset", "japan", "--steps", "1", "--out",
+                            "/proc/abm_nope"], 2, "cannot create the --out folder", {}),
+    ("run_out_empty", ["run", "--preset", "japan", "--steps", "1", "--out", ""], 2,
+     "must name a folder", {}),
+    ("run_out_holds_experiment", ["run", "--preset", "japan", "--steps", "1", "--out",
+                                  "{exp}"], 2, "holds an experiment's results", {}),
+    ("run_out_holds_earlier_run", ["run", "--preset", "japan", "--steps", "1", "--out",
+                                   "{run}"], 2, "pass --force to replace them", {}),
+    ("experiment_out_is_a_file", [E, "{spec}", "--out", "{a_file}"], 2, "is an existing file",
+     {}),
+    ("experiment_out_unwritable", [E, "{spec}", "--out", "/proc/abm_nope"], 2,
+     "cannot create the --out folder", {}),
+    ("experiment_out_empty", [E, "{spec}", "--out", ""], 2, "must name a folder", {}),
+    ("experiment_out_holds_run", [E, "{spec}", "--out", "{run}"], 2,
+     "holds the results of `abm run`", {}),
+    ("experiment_out_holds_results", [E, "{spec}", "--out", "{exp}"], 2,
+     "already holds results", {}),
+    ("experiment_out_locked", [E, "{spec}", "--out", "{locked}", *X], 2,
+     "is being written by process", {}),
+    # -- specs --------------------------------------------------------------------------------
+    ("spec_binary", [E, "{binary}", "--out", "o"], 2, "not a text file", {}),
+    ("spec_unknown_sample_method", [E, "{spec_latin}", "--out", "o"], 2,
+     "unknown method 'latin'; valid choices: morris, sobol", {}),
+    ("spec_bounds_string", [E, "{spec_bounds}", "--out", "o"], 2,
+     "[sample] bounds: must be a table", {}),
+    ("spec_grid_mixed_types", [E, "{spec_mixed}", "--out", "o"], 2,
+     "got the string '0.2' (remove the quotes)", {}),
+    ("spec_top_level_not_table", [E, "{spec_toml_array}", "--out", "o"], 2,
+     "must be a table", {}),
+    # -- failures that must not look like success ---------------------------------------------
+    ("experiment_with_failed_runs", [E, "{spec}", "--out", "failing", *X], 1,
+     "1 of 2 runs failed", {"ABM_EXPERIMENT_FAIL": "{first_run}"}),
+    # -- abm report on damaged or mismatched folders ------------------------------------------
+    ("report_truncated_runs", ["report", "{rep_trunc_runs}", "--no-network", "--no-figures"],
+     2, "runs.parquet is not a readable parquet file", {}),
+    ("report_runs_not_parquet", ["report", "{rep_text_runs}", "--no-network"], 2,
+     "is not a readable parquet file", {}),
+    ("report_truncated_timeseries", ["report", "{rep_trunc_ts}", "--no-network"], 2,
+     "timeseries.parquet is not a readable parquet file", {}),
+    ("report_invalid_manifest", ["report", "{rep_bad_manifest}", "--no-network"], 2,
+     "manifest.json is not valid JSON", {}),
+    ("report_manifest_not_object", ["report", "{rep_list_manifest}", "--no-network"], 2,
+     "is not an experiment manifest", {}),
+    ("report_runs_other_schema", ["report", "{rep_schema}", "--no-network"], 2,
+     "is not the runs table", {}),
+    ("report_sensitivity_runs_comparison_manifest", ["report", "{rep_mixed}", "--no-network"],
+     2, "belong to different experiments", {}),
+    ("report_manifest_kind_changed", ["report", "{rep_kind}", "--no-network"], 2,
+     "names different experiment kinds", {}),
+    ("report_runs_of_other_steps", ["report", "{rep_steps}", "--no-network"], 2,
+     "other lengths", {}),
+    # -- abm bench ----------------------------------------------------------------------------
+    ("bench_scales_inf", ["bench", "--scales", "inf,inf,inf"], 2,
+     "--scales must be three comma-separated positive numbers", {}),
+    ("bench_regime_scale_nan", ["bench", "--regime-scale", "nan"], 2,
+     "--regime-scale must be a positive number", {}),
+    ("bench_timeout_nan", ["bench", "--timeout", "nan"], 2,
+     "--timeout must be a positive number", {}),
+]
+
+
+def _existing_cases():
+    """The bad-input tables already kept beside the commands they test."""
+    import test_cli_model
+    import test_experiments
+
+    rows = [(f"cli_{name}", args, 2, words[0], {})
+            for name, (args, words) in test_cli_model.BAD_INPUT.items()]
+    for name, text, needles in test_experiments.BAD:
+        FILES[f"old_{name}"] = text.replace('steps = 12', 'steps = 2')
+        rows.append((f"spec_{name}", [E, f"{{old_{name}}}", "--out", "o", *X], 2,
+                     needles[-1], {}))
+    return rows
+
+
+ALL = CASES + _existing_cases()
+SEEN: list[tuple[str, str, int, str]] = []
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory):
+    """Files and folders the cases name, built once."""
+    import pandas as pd
+
+    root = tmp_path_factory.mktemp("bad_input")
+    paths = {}
+    for name, text in FILES.items():
+        p = root / f"{name}.toml"
+        p.write_text(text)
+        paths[name] = p
+    (root / "binary.toml").write_bytes(Path(sys.executable).read_bytes()[:400])
+    paths["binary"] = root / "binary.toml"
+    spec = load_spec(paths["spec"])
+    paths["first_run"] = spec.runs()[0].run_id
+    exp = root / "exp"
+    run_experiment(spec, exp, workers=1)
+    paths["exp"] = exp
+    sens = root / "sens"
+    run_experiment(load_spec(root / "sens.toml") if (root / "sens.toml").exists() else
+                   load_spec(_write(root / "sens.toml", SENS)), sens, workers=1)
+    run = root / "run"
+    run.mkdir()
+    (run / "summary.json").write_text("{}")
+    (run / "manifest.json").write_text(json.dumps({"preset": "japan"}))
+    paths["run"] = run
+    locked = root / "locked"
+    locked.mkdir()
+    (locked / LOCK_NAME).write_text(json.dumps({"pid": os.getppid(), "host": None,
+                                                "started": "earlier", "command": "abm"}))
+    paths["locked"] = locked
+
+    def copy(name, src=exp):
+        dst = root / name
+        shutil.copytree(src, dst)
+        paths[name] = dst
+        return dst
+
+    d = copy("rep_trunc_runs")
+    data = (d / "runs.parquet").read_bytes()
+    (d / "runs.parquet").write_bytes(data[: len(data) // 2])
+    copy("rep_text_runs")
+    (paths["rep_text_runs"] / "runs.parquet").write_text("run_id,seed\nr1,1\n")
+    d = copy("rep_trunc_ts")
+    data = (d / "timeseries.parquet").read_bytes()
+    (d / "timeseries.parquet").write_bytes(data[: len(data) // 3])
+    copy("rep_bad_manifest")
+    (paths["rep_bad_manifest"] / "manifest.json").write_text('{"kind": "comparison", ')
+    copy("rep_list_manifest")
+    (paths["rep_list_manifest"] / "manifest.json").write_text("[1, 2, 3]")
+    d = copy("rep_schema")
+    pd.DataFrame({"a": [1, 2], "b": [3.0, 4.0]}).to_parquet(d / "runs.parquet")
+    d = copy("rep_mixed", sens)
+    shutil.copy(exp / "manifest.json", d / "manifest.json")
+    d = copy("rep_kind")
+    m = json.loads((d / "manifest.json").read_text())
+    m["kind"] = "sensitivity"
+    (d / "manifest.json").write_text(json.dumps(m))
+    d = copy("rep_steps")
+    runs = pd.read_parquet(d / "runs.parquet")
+    runs.loc[0, "steps"] = 24
+    runs.to_parquet(d / "runs.parquet")
+    return paths
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _fill(arg: str, paths) -> str:
+    for k, v in paths.items():
+        arg = arg.replace("{" + k + "}", str(v))
+    return arg
+
+
+@pytest.mark.parametrize("name,args,status,fragment,env", ALL, ids=[c[0] for c in ALL])
+def test_bad_input(name, args, status, fragment, env, place, monkeypatch, capsys, tmp_path):
+    import abmcli
+
+    args = [_fill(a, place) for a in args]
+    for k, v in env.items():
+        monkeypatch.setenv(k, _fill(v, place))
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(sys, "argv", ["abm", *args])
+    try:
+        abmcli.main()
+    except SystemExit as exc:
+        code = exc.code
+    except BaseException as exc:  # what would be a traceback in a terminal
+        pytest.fail(f"abm {' '.join(args)} raised {type(exc).__name__}: {exc}")
+    else:
+        code = 0
+    out = capsys.readouterr()
+    err = out.err.strip()
+    last = err.splitlines()[-1] if err else ""
+    SEEN.append((name, " ".join(a if a else "''" for a in args), code, last))
+    assert "Traceback" not in out.err and "Traceback" not in out.out, out.err[-2000:]
+    assert code == status, (code, err[-500:])
+    assert last.startswith("error:"), err
+    assert len([line for line in err.splitlines() if line.startswith("error:")]) == 1, err
+    assert fragment in last, (fragment, last)
+    # nothing written outside the folders the command names
+    named = {a for a in args}
+    stray = [p.name for p in work.iterdir() if p.name not in named]
+    assert not stray, stray
+
+
+def test_debug_flag_shows_the_traceback(monkeypatch, capsys, tmp_path):
+    """An unexpected error: one line without --debug, the traceback with it."""
+    import abmcli
+    from abmcli import model_cmds
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(model_cmds, "parse_steps", boom)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ABM_DEBUG", raising=False)
+    for argv, traced in ((["abm", "run", "--preset", "japan"], False),
+                         (["abm", "run", "--preset", "japan", "--debug"], True)):
+        monkeypatch.setattr(sys, "argv", list(argv))
+        with pytest.raises(SystemExit) as info:
+            abmcli.main()
+        err = capsys.readouterr().err
+        assert info.value.code == 1
+        assert "error: unexpected RuntimeError: simulated bug" in err
+        assert ("Traceback" in err) is traced
+    monkeypatch.delenv("ABM_DEBUG", raising=False)
+
+
+def test_write_the_table():
+    """Writes the table of cases seen (status and message) when ABM_BAD_INPUT_TABLE is set."""
+    target = os.environ.get("ABM_BAD_INPUT_TABLE")
+    if not target:
+        pytest.skip("set ABM_BAD_INPUT_TABLE=path to write the table")
+    lines = ["| case | command | status | message |", "|---|---|---|---|"]
+    for name, cmd, code, msg in SEEN:
+        cmd = cmd.replace("|", "\\|")
+        short = cmd if len(cmd) < 90 else cmd[:87] + "..."
+        lines.append(f"| {name} | `abm {short}` | {code} | {msg.replace('|', '/')} |")
+    Path(target).write_text("\n".join(lines) + "\n")
