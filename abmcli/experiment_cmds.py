@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from . import fail, whole
+from .format import FLOAT, INT
 
 
 def register(app: typer.Typer) -> None:
@@ -17,15 +18,15 @@ def register(app: typer.Typer) -> None:
                                     "experiments/regime_comparison.toml."),
         out: Optional[Path] = typer.Option(None, help="Output folder (default: "
                                            "results/<experiment name>)."),
-        workers: Optional[str] = typer.Option(None, help="Local worker processes (1 = serial; "
+        workers: Optional[str] = typer.Option(None, metavar=INT, help="Local worker processes (1 = serial; "
                                               "default: number of CPUs)."),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address "
                                                 "(tcp://host:8786): run on that cluster."),
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted "
                                     "experiment in --out: run only what is missing."),
-        replicates: Optional[str] = typer.Option(None, help="Override the spec's replicates."),
-        steps: Optional[str] = typer.Option(None, help="Override the spec's steps."),
-        scale: Optional[str] = typer.Option(None, help="Override the model scale for every "
+        replicates: Optional[str] = typer.Option(None, metavar=INT, help="Override the spec's replicates."),
+        steps: Optional[str] = typer.Option(None, metavar=INT, help="Override the spec's steps."),
+        scale: Optional[str] = typer.Option(None, metavar=FLOAT, help="Override the model scale for every "
                                             "run (quick looks)."),
         report: bool = typer.Option(False, "--report", help="Write the report when done."),
     ) -> None:
@@ -75,7 +76,10 @@ def register(app: typer.Typer) -> None:
         if report:
             from experiments.report import make_report
 
-            files = make_report(out_dir)
+            from .format import StageProgress
+
+            with StageProgress(f"report {out_dir}") as progress:
+                files = make_report(out_dir, progress=progress)
             typer.echo(f"report: {files[0]}")
 
     @app.command("report")
@@ -89,8 +93,12 @@ def register(app: typer.Typer) -> None:
         """Write report.md, LaTeX tables and figures (PNG, PDF) for a results folder."""
         from experiments.report import ReportError, make_report
 
+        from .format import StageProgress
+
         try:
-            files = make_report(folder, network=network, figures=figures)
+            with StageProgress(f"report {folder}") as progress:
+                files = make_report(folder, network=network, figures=figures,
+                                    progress=progress)
         except ReportError as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {files[0]} and {len(files) - 1} tables/figures in {folder}")

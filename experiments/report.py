@@ -21,7 +21,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -299,8 +299,10 @@ def load_results(folder: str | Path) -> dict[str, Any]:
 
 # -- the report --------------------------------------------------------------------------------
 class _Report:
-    def __init__(self, folder: Path, data: dict[str, Any], network: bool, figures: bool):
+    def __init__(self, folder: Path, data: dict[str, Any], network: bool, figures: bool,
+                 progress: Callable[[str], None] | None = None):
         self.folder = folder
+        self.progress = progress or (lambda stage: None)
         self.runs: pd.DataFrame = data["runs"]
         self.ts: pd.DataFrame | None = data["timeseries"]
         self.dist: pd.DataFrame | None = data["distributions"]
@@ -899,9 +901,13 @@ class _Report:
         if not show:
             return
         self.md.append("## Figures\n")
+        self.progress("figure: time series")
         self._timeseries_figure(show)
+        self.progress("figure: exit mix")
         self._exit_mix_figure(show)
+        self.progress("figures: distributions")
         self._distribution_figures(show)
+        self.progress("figure: metrics by scenario")
         self._metric_box_figure(show)
         if self.network:
             self._network_figure(show)
@@ -1066,7 +1072,8 @@ class _Report:
 
         show = show[:4]
         fig, axes = plt.subplots(1, len(show), figsize=(4.5 * len(show), 4.9), squeeze=False)
-        for ax, idx in zip(axes.flat, show):
+        for k, (ax, idx) in enumerate(zip(axes.flat, show)):
+            self.progress(f"network snapshot {k + 1}/{len(show)}: re-running {self.name(idx)}")
             r = self.runs[self.runs["scenario_index"] == idx].sort_values("replicate").iloc[0]
             spec = RunSpec(run_id=r["run_id"], preset=r["preset"], swaps=json.loads(r["swaps"]),
                            overrides=json.loads(r["overrides"]), seed=int(r["seed"]),
@@ -1097,9 +1104,12 @@ class _Report:
             return self._write()
 
     def _write(self) -> list[Path]:
+        self.progress("summary tables")
         self.header()
         self.summary_tables()
+        self.progress("differences between scenarios")
         self.differences()
+        self.progress("analyses (swaps, sweeps, sensitivity)")
         self.component_swap()
         self.sweep()
         self.sensitivity()
@@ -1395,9 +1405,13 @@ def _draw_graph(ax, g, seed: int) -> None:
                            linewidths=0)
 
 
-def make_report(folder: str | Path, network: bool = True, figures: bool = True) -> list[Path]:
+def make_report(folder: str | Path, network: bool = True, figures: bool = True,
+                progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write ``report.md``, ``tables/*.tex|csv`` and ``figures/*.png|pdf`` for a results
     folder; return the written paths (``report.md`` first).
+
+    ``progress`` (optional) is called with a short description as each stage starts (tables,
+    each figure, each network snapshot: the slow part re-runs one model per scenario).
 
     Raises:
         ReportError: the folder holds no results.
@@ -1408,4 +1422,5 @@ def make_report(folder: str | Path, network: bool = True, figures: bool = True) 
         import matplotlib
 
         matplotlib.use("Agg", force=True)
-    return _Report(folder, data, network=network, figures=figures).write()
+    return _Report(folder, data, network=network, figures=figures,
+                   progress=progress).write()

@@ -9,6 +9,7 @@ Every bad input is also run in-process through ``abmcli.main`` (the same entry p
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -77,9 +78,9 @@ def results(tmp_path_factory):
         **{name: BAD_INPUT[name][0] for name in SUBPROCESS_BAD_INPUT},
     }
 
-    def call(args):
+    def call(args):  # wide enough for `abm params`'s one-table layout (parsed below)
         return subprocess.run(abm_command() + args, capture_output=True, text=True,
-                              timeout=300, cwd=out.parent)
+                              timeout=300, cwd=out.parent, env={**os.environ, "COLUMNS": "200"})
 
     with ThreadPoolExecutor(4) as pool:
         done = dict(zip(jobs, pool.map(call, jobs.values())))
