@@ -164,6 +164,6 @@ def test_report_prints_its_stages(tmp_path):
                     '[report]\nnetwork_snapshot = false\n')
     out = tmp_path / "out"
     run_experiment(load_spec(spec), out, workers=1)
-    res = invoke(["report", str(out)])
+    res = invoke(["report", str(out), "--no-figures"])
     assert "report " in res.stderr and "summary tables" in res.stderr
     assert "wrote" in res.stdout
