@@ -59,6 +59,10 @@ def register(app: typer.Typer) -> None:
             "serial" if n_workers == 1 else f"{n_workers or 'all'} local processes")
         typer.echo(f"{exp.name}: {len(exp.scenarios)} scenarios x {exp.replicates} replicates "
                    f"= {len(runs)} runs of {exp.steps} steps on {where} -> {out_dir}")
+        from .format import experiment_warnings, warn
+
+        for line in experiment_warnings(exp):
+            warn(line)
         try:
             result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
                                     resume=resume, progress=True)

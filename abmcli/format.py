@@ -197,3 +197,22 @@ class StageProgress:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
+
+
+def experiment_warnings(exp) -> list[str]:
+    """What ``abm experiment`` warns about before it runs: steps too few for a summary metric
+    the report shows, a scenario whose policy the runs never (or hardly) put in force."""
+    from abm.mechanisms.policy import idle_policies
+    from abm.metrics import too_short
+    from abm.presets import resolve
+
+    shown = set(getattr(exp, "report", {}).get("metrics", []) or []) or None
+    short = {k: v for k, v in too_short(exp.steps).items() if shown is None or k in shown}
+    out = short_run_warnings(exp.steps, short)
+    for sc in exp.scenarios:
+        try:
+            params = resolve(sc.preset, dict(sc.swaps), dict(sc.overrides))
+        except Exception:  # the runner reports bad scenarios itself
+            continue
+        out += [f"scenario {sc.name}: {line}" for line in idle_policies(params, exp.steps)]
+    return out

@@ -167,3 +167,12 @@ def test_report_prints_its_stages(tmp_path):
     res = invoke(["report", str(out), "--no-figures"])
     assert "report " in res.stderr and "summary tables" in res.stderr
     assert "wrote" in res.stdout
+
+
+def test_experiment_warns_when_its_steps_are_too_few(tmp_path):
+    spec = tmp_path / "short.toml"
+    spec.write_text('[experiment]\nname = "short"\nmaster_seed = 1\nreplicates = 1\nsteps = 3\n'
+                    'presets = ["japan_2027_plan"]\n[overrides]\nscale = 0.1\n')
+    res = invoke(["experiment", str(spec), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert "do not reach past the" in res.stderr
+    assert "scenario japan_2027_plan: the plan" in res.stderr and "never acts" in res.stderr

@@ -69,6 +69,8 @@ def test_idle_policies_names_a_plan_that_never_or_hardly_starts():
     assert len(short) == 1 and "only 1 of" in short[0]
     assert policy.idle_policies(plan, start + 3) == []  # a year in force: no warning
     assert policy.idle_policies(resolve("japan"), start - 1) == []  # no plan set
+    off = resolve("japan_2027_plan", {}, {"plan_start_step": 1000})  # off on purpose
+    assert policy.idle_policies(off, 160) == []
 
 
 def test_idle_policies_names_a_scheduled_instrument_outside_the_run():

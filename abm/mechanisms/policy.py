@@ -166,7 +166,8 @@ def idle_policies(p, steps: int) -> list[str]:
 
     * the plan (``plan_*`` extras away from their no-op values): in force at steps
       ``plan_start_step <= t < plan_end_step`` (:meth:`abm.agents.Ministry.plan_active`);
-      reported when that is no step of the run, or fewer than a year's steps;
+      reported when that is no step of the run, or fewer than a year's steps (unless
+      ``plan_start_step`` is its default, the "never" of a plan switched off on purpose);
     * a scheduled instrument (:data:`SCHEDULED`, value > 0): reported when none of the run's
       calendar years ``start_year .. start_year + (steps - 1) // 4`` lies in
       ``[<name>_start_year, <name>_end_year)``.
@@ -178,8 +179,10 @@ def idle_policies(p, steps: int) -> list[str]:
     []
     """
     out = []
+    from ..params import SPECS
+
     set_extras = [n for n, off in PLAN_EXTRAS.items() if p[n] != off]
-    if set_extras:
+    if set_extras and p.plan_start_step < SPECS["plan_start_step"].default:
         first, last = max(1, int(p.plan_start_step)), min(steps, int(p.plan_end_step) - 1)
         active = max(0, last - first + 1)
         if active == 0:
