@@ -102,6 +102,9 @@ class EcosystemModel(Model):
         seed: integer seed; everything random derives from it. ``None`` draws one (kept in
             ``self.seed`` so the run can be repeated).
         swaps: ``{component: preset}``: take that institutional component from another preset.
+        dated_swaps: ``{component: (preset, year)}``: take that component from another
+            preset from the first quarter of calendar ``year`` on (a reform at a date,
+            :mod:`abm.mechanisms.reforms`); added to the preset's own dated swaps.
         params: an already resolved :class:`~abm.params.Params` (overrides ``preset``).
         populate: build the initial population (set ``False`` for hand-built test situations).
         record_events: keep a feed of recent events in words (``self.events``).
@@ -121,7 +124,8 @@ class EcosystemModel(Model):
 
     def __init__(self, preset: str = "silicon_valley", seed: int | None = None,
                  swaps: Mapping[str, str] | None = None, params: Params | None = None,
-                 populate: bool = True, record_events: bool = True, **overrides: Any) -> None:
+                 populate: bool = True, record_events: bool = True,
+                 dated_swaps: Mapping[str, Any] | None = None, **overrides: Any) -> None:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -133,6 +137,16 @@ class EcosystemModel(Model):
         self.swaps = dict(swaps or {})
         self.p: Params = params.replace(**overrides) if params is not None else resolve(
             preset, self.swaps, overrides)
+        from .mechanisms import reforms
+        from .presets import preset_dated_swaps
+
+        inherited = preset_dated_swaps(preset) if params is None else {}
+        self.dated_swaps: dict[str, tuple[str, int]] = reforms.check(
+            {**inherited, **dict(dated_swaps or {})}, self.p.start_year)
+        """``{component: (donor_preset, year)}``: components reformed at a date (the
+        preset's own ``dated_swaps``, then the argument's; :mod:`abm.mechanisms.reforms`)."""
+        self.reforms_done: list[tuple[int, str, str]] = []
+        """``(step, component, donor)`` of every dated swap applied so far."""
         streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
         self.rngs: dict[str, np.random.Generator] = {
             name: np.random.default_rng(s) for name, s in zip(STREAMS, streams)}
@@ -498,6 +512,8 @@ class EcosystemModel(Model):
                     "vc_corporate", "vc_government", "grants", "rounds", "innovation_startups",
                     "innovation_incumbents", "innovation_partnerships", "job_moves"):
             self.stats[key] = 0.0
+        if self.dated_swaps:
+            M.reforms.step(self)
         M.policy.appropriate(self)
         M.funds.raise_funds(self)
         M.universities.step(self)

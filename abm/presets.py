@@ -23,7 +23,8 @@ from typing import Any, Mapping
 from .hints import did_you_mean
 from .params import COMPONENTS, SPECS, ParameterError, Params, names_for, unknown_name_error
 
-PRESET_NAMES: tuple[str, ...] = ("silicon_valley", "japan", "korea", "japan_2027_plan")
+PRESET_NAMES: tuple[str, ...] = ("silicon_valley", "japan", "korea", "japan_2027_plan",
+                                  "japan_history")
 
 
 @cache
@@ -49,11 +50,25 @@ def preset_values(name: str) -> dict[str, Any]:
     if parent is not None:
         values.update(preset_values(parent))
     body.pop("description", None)
+    body.pop("dated_swaps", None)
     for key in body:
         if key not in SPECS:
             raise unknown_name_error(key)
     values.update(body)
     return values
+
+
+def preset_dated_swaps(name: str) -> dict[str, tuple[str, int]]:
+    """The dated swaps a preset declares (``dated_swaps = { COMPONENT = [PRESET, YEAR] }``,
+    after following ``extends``; :mod:`abm.mechanisms.reforms`); ``{}`` for most presets."""
+    table = _table()
+    if name not in table:
+        raise ParameterError(
+            f"unknown preset '{name}'; {did_you_mean(name, table, label='valid presets')}")
+    body = table[name]
+    out = preset_dated_swaps(body["extends"]) if "extends" in body else {}
+    out.update({c: (v[0], int(v[1])) for c, v in body.get("dated_swaps", {}).items()})
+    return out
 
 
 def resolve(

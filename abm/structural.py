@@ -6,9 +6,11 @@ ordering, each with a plausible range and the source or reasoning for it.
 * ``kind = "constant"``: a module attribute of :mod:`abm.constants` (the same in every regime).
   A run can set it, inside its declared range only, with :func:`override_constants` (what
   :class:`experiments.spec.RunSpec` ``constants`` does around build and run);
-* ``kind = "parameter"``: a technology parameter of :data:`abm.params.SPECS` held equal across
-  the country presets (``quality_step``, ``radical_step``, ``quality_sensitivity``); it is
-  varied as an ordinary parameter override.
+* ``kind = "parameter"``: a parameter of :data:`abm.params.SPECS` held equal across the
+  country presets: the technology (``quality_step``, ``radical_step``,
+  ``quality_sensitivity``) and the strengths of the components' feedback loops
+  (``loop_finance`` ... ``loop_support``, docs/ODD.md 7.19); it is varied as an ordinary
+  parameter override.
 
 The shipped experiment ``experiments/structural_uncertainty.toml`` samples every entry over its
 range (Morris, SALib) and its report says which regime orderings survive the ranges. The table
@@ -86,6 +88,37 @@ _ENTRIES = (
         "quality_sensitivity", 2.5, 10.0, "parameter",
         "Logit slope of market shares on log quality (how strongly buyers follow quality; it "
         "differs widely across industries). " + _FACTOR2),
+    # -- strengths of the components' feedback loops (equal in every preset; ODD 7.19) ------
+    StructuralRange(
+        "loop_finance", 0.0, 0.3, "parameter",
+        "Finance loop (LP money follows realised returns). Flows follow performance (Kaplan & "
+        "Schoar 2005; Gompers & Lerner 1998) but no study gives this strength: from 0 (the "
+        "loop off, the fixed component of earlier versions) to three times the hand-set 0.1 "
+        "(a steady 3-year multiple of e then multiplies LP money by about 3)."),
+    StructuralRange(
+        "loop_labor", 0.0, 1.0, "parameter",
+        "Labour loop (startup experience raises mobility and spin-outs). From 0 (off) to 1: "
+        "at 1 a fully experienced workforce multiplies mobility by e, a bit less than "
+        "Silicon Valley's 3.3 times Japan's job_mobility, so the loop alone cannot exceed the "
+        "observed gap; hand-set 0.5."),
+    StructuralRange(
+        "loop_ties", 0.0, 0.3, "parameter",
+        "Ties loop (tech-transfer capacity grows with spin-off exits and joint research). No "
+        "estimate of the strength exists; from 0 (off) to three times the hand-set 0.1 "
+        "(capacity then builds up over a few years instead of a decade)."),
+    StructuralRange(
+        "loop_industry", 0.0, 0.15, "parameter",
+        "Industry loop (an incumbent opens up after partnerships that delivered). No estimate "
+        "exists; from 0 (off) to three times the hand-set 0.05 per event."),
+    StructuralRange(
+        "loop_norms", 0.0, 0.6, "parameter",
+        "Norms loop (visible successes raise founding legitimacy; Stuart & Sorenson 2003, Kerr, "
+        "Nanda & Rhodes-Kropf 2014 show entry following local successes, not this strength): "
+        "from 0 (off) to twice the hand-set 0.3."),
+    StructuralRange(
+        "loop_support", 0.0, 0.6, "parameter",
+        "Support loop (support services follow deal flow; Kenney & Patton 2005): from 0 (off) "
+        "to twice the hand-set 0.3 (at 0.6 a mature supply cuts service cost by 60%)."),
     # -- constants: startup growth ----------------------------------------------------------
     StructuralRange(
         "QUALITY_GROWTH", 0.075, 0.3, "constant",
@@ -178,12 +211,13 @@ _ENTRIES = (
 )
 
 STRUCTURAL: Mapping[str, StructuralRange] = MappingProxyType({e.name: e for e in _ENTRIES})
-"""Every declared structural constant and technology parameter, by name."""
+"""Every declared structural constant and technology or loop-strength parameter, by name."""
 
 CONSTANTS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "constant")
 """Names of the declared constants of :mod:`abm.constants` (overridable per run)."""
 PARAMETERS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "parameter")
-"""Names of the declared technology parameters (varied as parameter overrides)."""
+"""Names of the declared parameters (technology and the feedback loops' strengths, varied as
+parameter overrides)."""
 
 _LOCK = threading.RLock()
 

@@ -29,6 +29,11 @@ def register(app: typer.Typer) -> None:
         scale: Optional[str] = typer.Option(None, metavar=FLOAT, help="Override the model scale for every "
                                             "run (quick looks)."),
         report: bool = typer.Option(False, "--report", help="Write the report when done."),
+        ensemble: Optional[Path] = typer.Option(None, help="Ensemble of calibrated parameter "
+                                                "vectors (e.g. abm/data/ensemble.toml): each "
+                                                "replicate draws one (docs/calibration.md)."),
+        ensemble_seed: Optional[str] = typer.Option(None, metavar=INT, help="Seed of the replicates' "
+                                                    "ensemble draws (default 16)."),
     ) -> None:
         """Run every run of an experiment spec; write runs.parquet, timeseries.parquet,
         distributions.parquet, failures.jsonl and manifest.json to --out."""
@@ -48,6 +53,15 @@ def register(app: typer.Typer) -> None:
             exp = load_spec(spec, replicates=n_reps, steps=n_steps, overrides=extra)
         except SpecError as exc:
             raise fail(str(exc)) from None
+        if ensemble is not None:  # parameter uncertainty: one ensemble member per replicate
+            from experiments.ensemble import EnsembleError, load_ensemble
+
+            try:
+                exp.ensemble = load_ensemble(ensemble)
+            except EnsembleError as exc:
+                raise fail(str(exc)) from None
+            if ensemble_seed is not None:
+                exp.ensemble_seed = whole(ensemble_seed, "--ensemble-seed", 0)
         out_dir = out if out is not None else Path("results") / exp.name
         from experiments.runner import has_results
 
@@ -59,6 +73,9 @@ def register(app: typer.Typer) -> None:
             "serial" if n_workers == 1 else f"{n_workers or 'all'} local processes")
         typer.echo(f"{exp.name}: {len(exp.scenarios)} scenarios x {exp.replicates} replicates "
                    f"= {len(runs)} runs of {exp.steps} steps on {where} -> {out_dir}")
+        if exp.ensemble is not None:
+            typer.echo(f"parameters drawn per replicate from {ensemble} "
+                       f"({len(exp.ensemble)} members, seed {exp.ensemble_seed})")
         from .format import experiment_warnings, warn
 
         for line in experiment_warnings(exp):

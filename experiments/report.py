@@ -32,7 +32,7 @@ from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.outputs import OUTPUTS
 from abm.outputs import title as output_title
 
-from .stats import compare, mean_ci, t_half_width
+from .stats import compare, mean_ci, paired, t_half_width
 
 
 class ReportError(ValueError):
@@ -332,6 +332,9 @@ class _Report:
                                       "base": first["scenario"], "point": -1})
         self.scen = self.scen[self.scen.index.isin(self.runs["scenario_index"])]
         self.baseline = spec.get("baseline") or self.scen["base"].iloc[0]
+        self.against = {e["name"]: e["against"] for e in spec.get("scenario") or []
+                        if isinstance(e, dict) and e.get("against")}
+        """Scenario -> the scenario its differences are measured against (``against``)."""
 
     # helpers
     def values(self, idx: int, metric: str) -> pd.Series:
@@ -376,6 +379,16 @@ class _Report:
             return [i for i in sc.index if sc.loc[i, "point"] == mid]
         if self.kind == "sensitivity":
             return []
+        if self.kind == "reform_sequencing":
+            comps = (self.spec.get("sequence") or {}).get("components", [])
+            keep = []
+            for i in sc.index:
+                order = sc.loc[i, "order"] if "order" in sc else None
+                dated = sc.loc[i, "dated_swaps"] if "dated_swaps" in sc else None
+                dated = dated if isinstance(dated, dict) else {}
+                if isinstance(order, list) and order or not dated or len(dated) == len(comps):
+                    keep.append(i)
+            return keep
         return list(sc.index)
 
     def table_csv(self, rows: list, name: str) -> pd.DataFrame:
@@ -422,6 +435,13 @@ class _Report:
                        "scenario (common random numbers). Intervals are 95% t-intervals over "
                        "replicates. Full provenance (resolved parameters of every scenario, "
                        "seeds, versions) is in `manifest.json`.\n")
+        ens = spec.get("ensemble")
+        if ens:  # abm experiment --ensemble: parameter uncertainty besides seed noise
+            self.md.append(f"Parameters drawn from the calibration ensemble `{ens.get('path')}` "
+                           f"({ens.get('members')} accepted vectors, seed {ens.get('seed')}): "
+                           "replicate *i* runs member `replicate_members[i]` in every "
+                           "scenario, so intervals carry parameter uncertainty as well as "
+                           "seed noise (docs/calibration.md).\n")
         if self.failures:
             self.md.append(f"**{len(self.failures)} runs failed** (tracebacks in "
                            "`failures.jsonl`); statistics use the runs that finished.\n")
@@ -475,16 +495,22 @@ class _Report:
                 ref = sc[(sc["preset"] == sc.loc[idx, "preset"]) & ~sc["swaps"].map(bool)
                          & (sc["point"] == sc.loc[idx, "point"])]
             else:
-                if sc.loc[idx, "base"] == self.baseline:
+                against = self.against.get(sc.loc[idx, "base"], self.baseline)
+                if sc.loc[idx, "base"] == against:
                     continue
-                ref = sc[(sc["base"] == self.baseline) & (sc["point"] == sc.loc[idx, "point"])]
+                ref = sc[(sc["base"] == against) & (sc["point"] == sc.loc[idx, "point"])]
             if ref.empty:
                 continue
             ref_idx = ref.index[0]
             for metric in self.metrics:
-                c = compare(self.values(ref_idx, metric), self.values(idx, metric))
+                base_v, other_v = self.values(ref_idx, metric), self.values(idx, metric)
+                c = clip_ci(compare(base_v, other_v), *diff_bounds(metric))
+                pc = paired(base_v, other_v)
+                pc = clip_ci({"paired_diff": pc["mean"], "paired_n": pc["n"],
+                              "paired_ci_low": pc["ci_low"], "paired_ci_high": pc["ci_high"]},
+                             *diff_bounds(metric), keys=("paired_ci_low", "paired_ci_high"))
                 rows.append({"scenario": self.name(idx), "baseline": self.name(ref_idx),
-                             "metric": metric, **clip_ci(c, *diff_bounds(metric))})
+                             "metric": metric, **c, **pc})
         if not rows:
             return
         adjusted = holm([r["welch_p"] for r in rows])
@@ -492,22 +518,28 @@ class _Report:
             r["welch_p_holm"] = float(q)
         df = self.table_csv(rows, "differences.csv")
         against = "the unswapped base preset" if self.kind == "component_swap" else \
-            f"`{self.baseline}`"
-        header = ["metric", "scenario", "difference [95% CI]", "Welch p", "Holm p", "MW p",
-                  "Hedges g"]
-        body = [[_metric(r.metric), r.scenario, _ci(r.diff, r.ci_low, r.ci_high), _p(r.welch_p),
+            f"`{self.baseline}`" if not self.against else \
+            f"each scenario's reference (column *against*; default `{self.baseline}`)"
+        header = ["metric", "scenario", "against", "difference [95% CI]",
+                  "paired [95% CI]", "Welch p", "Holm p", "MW p", "Hedges g"]
+        body = [[_metric(r.metric), r.scenario, r.baseline, _ci(r.diff, r.ci_low, r.ci_high),
+                 _ci(r.paired_diff, r.paired_ci_low, r.paired_ci_high), _p(r.welch_p),
                  _p(r.welch_p_holm), _p(r.mw_p), _f(r.hedges_g)] for r in df.itertuples()]
         tex_body = [[_tex_metric(r.metric)] + b[1:] for r, b in zip(df.itertuples(), body)]
         m = int(np.isfinite(df["welch_p"]).sum())
         self.files.append(write_latex(self.tables / "differences.tex", header, tex_body,
-                                      f"Differences against {against.strip('`')} (scenario "
+                                      f"Differences against {against.replace('`', '').replace('*', '')} (scenario "
                                       "minus baseline): Welch t-test with Welch-Satterthwaite "
-                                      f"95% interval, Holm-adjusted Welch p over the {m} tests "
+                                      "95% interval, paired 95% t-interval over common seeds, "
+                                      f"Holm-adjusted Welch p over the {m} tests "
                                       "of this table, Mann-Whitney U p (MW p), Hedges' g"
                                       + self.caveat_short(), "tab:differences",
                                       split_by=1))
         self.md.append(f"## Differences against {against}\n")
-        self.md.append("Scenario minus baseline; 95% interval and p-value from Welch's t-test, "
+        self.md.append("Scenario minus baseline; 95% interval and p-value from Welch's t-test "
+                       "(the samples treated as independent), the paired 95% t-interval of the "
+                       "per-replicate differences (every scenario runs the same seeds: common "
+                       "random numbers, so the paired interval is the sharper one), "
                        f"the Welch p-value adjusted for the {m} tests of this table "
                        "(Holm-Bonferroni: read this one when scanning many comparisons for "
                        "\"significant\" ones), p-value from the Mann-Whitney U test, effect size "
@@ -889,6 +921,51 @@ class _Report:
             self.md.append("\n".join(lines) + "\n")
         self.table_csv(leaders, "sweep2d_leaders.csv")
         self.table_csv(pairs, "sweep2d_pairwise.csv")
+        self._sweep_2d_figure(t, x, y, bases)
+
+    SWEEP_FIGURE_METRICS = ("productivity_growth", "innovation_total")
+    """Metrics drawn as heat maps over the two-dimensional sweep (those reported)."""
+
+    def _sweep_2d_figure(self, t: pd.DataFrame, x: str, y: str, bases: list[str]) -> None:
+        """One row of heat maps per metric, one panel per preset, a colour scale shared
+        within a row (cividis: colour-blind safe, monotone in lightness); each cell prints the
+        mean over replicates."""
+        metrics = [m for m in self.SWEEP_FIGURE_METRICS if m in self.metrics and m in t]
+        if not self.figures or not metrics:
+            return
+        import matplotlib.pyplot as plt
+
+        xs, ys = sorted(t[x].unique()), sorted(t[y].unique())
+        fig, axes = plt.subplots(len(metrics), len(bases), squeeze=False,
+                                 figsize=(3.2 * len(bases) + 0.8, 3.2 * len(metrics)),
+                                 gridspec_kw={"hspace": 0.55})
+        for i, metric in enumerate(metrics):
+            means = t.groupby(["base", x, y])[metric].mean()
+            grids = {b: np.array([[means.get((b, xv, yv), np.nan) for yv in ys] for xv in xs])
+                     for b in bases}
+            finite = np.concatenate([g[np.isfinite(g)] for g in grids.values()])
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            for j, b in enumerate(bases):
+                ax = axes[i][j]
+                im = ax.imshow(grids[b], origin="lower", aspect="auto", cmap="cividis",
+                               vmin=lo, vmax=hi)
+                for (r, c), v in np.ndenumerate(grids[b]):
+                    if np.isfinite(v):
+                        ax.text(c, r, _f(v, 3), ha="center", va="center", fontsize=7,
+                                color="white" if v < (lo + hi) / 2 else "black")
+                ax.set_xticks(range(len(ys)), [_f(v, 2) for v in ys])
+                ax.set_yticks(range(len(xs)), [_f(v, 2) for v in xs])
+                ax.grid(False)
+                ax.set_xlabel(y)
+                if j == 0:
+                    ax.set_ylabel(x)
+                ax.set_title(f"{b}\n{output_title(metric)}", fontsize=8)
+            cb = fig.colorbar(im, ax=list(axes[i]), shrink=0.9)
+            cb.set_label(axis_label(metric), fontsize=7)
+        self.md.append(f"### Figure: {', '.join(_metric(m) for m in metrics)} over `{x}` x "
+                       f"`{y}`\n\nMean over replicates per grid point and preset (one colour "
+                       "scale per row).\n")
+        self.save(fig, "sweep2d")
 
     # figures common to every kind
     def common_figures(self) -> None:
@@ -1111,6 +1188,8 @@ class _Report:
         self.differences()
         self.progress("analyses (swaps, sweeps, sensitivity)")
         self.component_swap()
+        self.reform_sequencing()
+        self.japan_history()
         self.sweep()
         self.sensitivity()
         self.structural_uncertainty()
@@ -1118,6 +1197,365 @@ class _Report:
         report = self.folder / "report.md"
         report.write_text("\n".join(self.md), encoding="utf-8")
         return [report] + self.files
+
+    # -- reform sequencing ---------------------------------------------------------------------
+    def reform_sequencing(self) -> None:
+        """Orders of reforms and interactions at horizons (kind ``reform_sequencing``)."""
+        seq = self.spec.get("sequence")
+        if self.kind != "reform_sequencing" or not seq or self.ts is None:
+            return
+        sc = self.scen
+        h_years = [float(h) for h in seq["horizons_years"]]
+        offset = 4 * (int(seq["first_year"]) - int(seq.get("start_year", seq["first_year"])))
+        hm = horizon_metrics(self.ts, [offset + int(round(4 * h)) for h in h_years],
+                             offset)
+        hm = hm.merge(self.runs[["run_id", "scenario_index", "replicate"]], on="run_id")
+        path = self.tables / "sequencing_horizon_metrics.csv"
+        hm.to_csv(path, index=False)
+        self.files.append(path)
+        base_idx = next(i for i in sc.index if sc.loc[i, "name"] == seq["base"])
+        donor = seq["donor"]
+        y0, dy = int(seq["first_year"]), int(seq["interval_years"])
+
+        def vals(idx: int, metric: str, step: int) -> pd.Series:
+            r = hm[(hm["scenario_index"] == idx) & (hm["horizon_step"] == step)]
+            return r.set_index("replicate")[metric]
+
+        steps = sorted(hm["horizon_step"].unique())
+        label = {st: f"{(st - offset) / 4:g} y" for st in steps}
+        order_idx = [i for i in sc.index if isinstance(sc.loc[i, "order"], list)
+                     and sc.loc[i, "order"]] if "order" in sc else []
+        dated = sc["dated_swaps"].map(lambda d: d if isinstance(d, dict) else {}) \
+            if "dated_swaps" in sc else pd.Series({i: {} for i in sc.index})
+        comps = seq["components"]
+        bang = [i for i in sc.index if len(dated[i]) == len(comps) and i not in order_idx]
+        self.md.append("## Reform sequencing: orders, growth and innovation\n")
+        self.md.append(
+            f"From `{seq['base']}`, one component at a time takes `{donor}`'s setting (a dated "
+            f"swap, docs/ODD.md 7.20) every {dy} years from {y0} on, in each order below; the "
+            f"horizons count years from {y0} (the first reform). Outcomes at a horizon *H*: "
+            "**output growth** = yearly log growth of real output from the year before the "
+            "first reform to the year ending at *H* (% a year); **innovation** = innovations "
+            "per year from the first reform to *H* (startups, incumbents and partnerships); "
+            "**founded** = startups founded per year over the same window. Each cell is the "
+            f"paired difference against `{seq['base']}` without reform (same seed, common "
+            "random numbers), mean [95% t-interval over replicates]; `*` marks intervals that "
+            "exclude 0; **bold** the order (of the sequences, not all at once) with the highest mean at that horizon.\n")
+        rows = []
+        for idx in order_idx + bang:
+            name = " > ".join(sc.loc[idx, "order"]) if idx in order_idx else "all at once"
+            for st in steps:
+                for metric in HORIZON_METRICS:
+                    d = (vals(idx, metric, st) - vals(base_idx, metric, st)).dropna()
+                    rows.append({"scenario": self.name(idx), "order": name,
+                                 "horizon_years": (st - offset) / 4, "metric": metric,
+                                 **mean_ci(d)})
+        if not rows:
+            return
+        df = self.table_csv(rows, "sequencing_orders.csv")
+        for metric in HORIZON_METRICS:
+            sub = df[df["metric"] == metric]
+            best = {h: sub[(sub["horizon_years"] == h) & (sub["order"] != "all at once")]
+                    .sort_values("mean", ascending=False)["order"].iloc[0]
+                    for h in sub["horizon_years"].unique()}
+            header = ["order"] + [label[st] for st in steps]
+            body = []
+            for name in dict.fromkeys(sub["order"]):
+                row = [name]
+                for st in steps:
+                    h = (st - offset) / 4
+                    r = sub[(sub["order"] == name) & (sub["horizon_years"] == h)].iloc[0]
+                    star = "*" if math.isfinite(r.ci_low) and (r.ci_low > 0 or
+                                                                r.ci_high < 0) else ""
+                    cell = _ci(r["mean"], r.ci_low, r.ci_high) + star
+                    row.append(f"**{cell}**" if best.get(h) == name else cell)
+                body.append(row)
+            title = f"{HORIZON_TITLES[metric]}: reform orders against no reform"
+            self.md.append(f"### {title}\n")
+            self.md.append(_md_table(header, body) + "\n")
+            stem = f"sequencing_{metric}"
+            self.files.append(write_latex(self.tables / f"{stem}.tex", header, body,
+                                          title + " (paired difference, mean and 95% "
+                                          "t-interval; * excludes 0" + self.caveat_short()
+                                          + ")", f"tab:{stem}", max_cols=3))
+        # is the best order distinguishable from the runner-up? (paired, same seeds)
+        lines = []
+        for metric in HORIZON_METRICS:
+            for st in steps:
+                h = (st - offset) / 4
+                means = sorted(((vals(i, metric, st).mean(), i) for i in order_idx),
+                               reverse=True)
+                if len(means) < 2:
+                    continue
+                (_, a), (_, b) = means[0], means[1]
+                d = mean_ci((vals(a, metric, st) - vals(b, metric, st)).dropna())
+                resolved = math.isfinite(d["ci_low"]) and d["ci_low"] > 0
+                lines.append(f"* {HORIZON_TITLES[metric]}, {h:g} years: best "
+                             f"`{' > '.join(sc.loc[a, 'order'])}`, ahead of "
+                             f"`{' > '.join(sc.loc[b, 'order'])}` by "
+                             f"{_ci(d['mean'], d['ci_low'], d['ci_high'])}"
+                             + (" (resolved)" if resolved else
+                                " (not resolved: the interval includes 0)"))
+        self.md.append("Best order against the runner-up (paired difference):\n")
+        self.md.append("\n".join(lines) + "\n")
+        if self.figures:
+            self._sequencing_figure(order_idx, bang, base_idx, offset)
+        self._sequencing_interactions(vals, steps, offset, dated, base_idx)
+        self.md.append("Every number: `tables/sequencing_orders.csv`, "
+                       "`tables/sequencing_interactions.csv`; per run and horizon: "
+                       "`tables/sequencing_horizon_metrics.csv`.\n")
+
+    def _sequencing_figure(self, order_idx, bang, base_idx, offset) -> None:
+        """Paired difference against no reform, over time, of real output and of cumulative
+        innovations since the first reform: one line per order (all at once dashed)."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
+
+        ts = self.ts.merge(self.runs[["run_id", "scenario_index", "replicate"]], on="run_id")
+        ts = ts[ts["step"] > offset].copy()
+        ts["innov"] = (ts["innovation_startups"] + ts["innovation_incumbents"]
+                       + ts["innovation_partnerships"])
+        ts = ts.sort_values("step")
+        ts["cum_innov"] = ts.groupby("run_id")["innov"].cumsum()
+        wide = {col: ts.pivot_table(index=["scenario_index", "replicate"], columns="step",
+                                    values=col) for col in ("real_output", "cum_innov")}
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        for ax, col, title in zip(axes, ("real_output", "cum_innov"),
+                                  ("Real output", "Innovations since the first reform")):
+            base = wide[col].xs(base_idx, level="scenario_index")
+            for k, idx in enumerate(order_idx + bang):
+                d = wide[col].xs(idx, level="scenario_index") - base
+                m = d.mean()
+                label = (" > ".join(self.scen.loc[idx, "order"]) if idx in order_idx
+                         else "all at once")
+                ax.plot((m.index - offset) / 4, m.values, color=palette.cycle(k), lw=1.2,
+                        ls="--" if idx in bang else "-", label=label)
+            ax.axhline(0, color=palette.GREY, lw=0.8)
+            ax.set_title(f"{title}: difference against no reform", fontsize=9)
+            ax.set_xlabel("years since the first reform")
+        axes[1].legend(fontsize=6, frameon=False, loc="upper left")
+        fig.suptitle("Means over replicates of the paired difference (same seeds)", fontsize=9)
+        fig.tight_layout()
+        self.save(fig, "sequencing_paths")
+
+    def _sequencing_interactions(self, vals, steps, offset, dated, base_idx) -> None:
+        sc = self.scen
+        by_set = {tuple(sorted(d)): i for i, d in dated.items()
+                  if d and i in sc.index and not (isinstance(sc.loc[i, "order"], list)
+                                                  and sc.loc[i, "order"])}
+        pairs = [k for k in by_set if len(k) == 2 and (k[0],) in by_set and (k[1],) in by_set]
+        if not pairs:
+            return
+        rows = []
+        for metric in HORIZON_METRICS:
+            for k in [k for k in by_set if len(k) == 1] + pairs:
+                per = {}
+                for st in steps:
+                    y0 = vals(base_idx, metric, st)
+                    if len(k) == 1:
+                        d = vals(by_set[k], metric, st) - y0
+                    else:
+                        d = (vals(by_set[k], metric, st) - vals(by_set[(k[0],)], metric, st)
+                             - vals(by_set[(k[1],)], metric, st) + y0)
+                    per[st] = d
+                    rows.append({"effect": "main" if len(k) == 1 else "interaction",
+                                 "components": "+".join(k), "metric": metric,
+                                 "horizon_years": (st - offset) / 4, **mean_ci(d.dropna())})
+                if len(steps) >= 2:
+                    change = (per[steps[-1]] - per[steps[0]]).dropna()
+                    rows.append({"effect": ("main" if len(k) == 1 else "interaction")
+                                 + "_change", "components": "+".join(k), "metric": metric,
+                                 "horizon_years": (steps[-1] - steps[0]) / 4,
+                                 **mean_ci(change)})
+        df = self.table_csv(rows, "sequencing_interactions.csv")
+        self.md.append("### Complementarities over time\n")
+        self.md.append(
+            "Every component, and every pair, reformed at the first reform date: interaction "
+            "of A and B = Y(AB) - Y(A) - Y(B) + Y(no reform) at each horizon (> 0: "
+            "complements), paired by replicate; the last column is the change of the "
+            "interaction from the first to the last horizon (paired, mean [95% CI]). `*`: the "
+            "interval excludes 0.\n")
+        hdr = ["pair"] + [f"{(st - offset) / 4:g} y" for st in steps] + ["change"]
+        for metric in HORIZON_METRICS:
+            body = []
+            for pair in ["+".join(k) for k in pairs]:
+                sub = df[(df["components"] == pair) & (df["metric"] == metric)]
+                row = [pair]
+                for st in steps:
+                    r = sub[(sub["effect"] == "interaction")
+                            & (sub["horizon_years"] == (st - offset) / 4)].iloc[0]
+                    row.append(_ci_star(r))
+                ch = sub[sub["effect"] == "interaction_change"]
+                row.append(_ci_star(ch.iloc[0]) if not ch.empty else "–")
+                body.append(row)
+            title = f"{HORIZON_TITLES[metric]}: pairwise interactions by horizon"
+            self.md.append(f"#### {title}\n")
+            self.md.append(_md_table(hdr, body) + "\n")
+            stem = f"sequencing_interactions_{metric}"
+            self.files.append(write_latex(self.tables / f"{stem}.tex", hdr, body,
+                                          title + " (mean and 95% t-interval over replicates; "
+                                          "* excludes 0" + self.caveat_short() + ")",
+                                          f"tab:{stem}", max_cols=3))
+        sig = df[(df["effect"] == "interaction_change") & (df["ci_low"] > 0)
+                 | (df["effect"] == "interaction_change") & (df["ci_high"] < 0)]
+        self.md.append(f"{len(sig)} of {int((df['effect'] == 'interaction_change').sum())} "
+                       "interaction terms change between the first and the last horizon "
+                       "with an interval that excludes 0.\n")
+
+    # -- Japan 2000-2025 -----------------------------------------------------------------------
+    def japan_history(self) -> None:
+        """Year-by-year table of a ``japan_history`` run beside the public figures."""
+        if self.ts is None or "japan_history" not in set(self.scen["preset"]):
+            return
+        idx = next(i for i in self.scen.index if self.scen.loc[i, "preset"] == "japan_history")
+        params = self.scen.loc[idx, "parameters"] if "parameters" in self.scen else None
+        start = int(params.get("start_year", 2000)) if isinstance(params, dict) else 2000
+        runs = self.runs[self.runs["scenario_index"] == idx]["run_id"]
+        yearly = yearly_table(self.ts[self.ts["run_id"].isin(runs)], start)
+        path = self.tables / "japan_history_yearly.csv"
+        yearly.to_csv(path, index=False)
+        self.files.append(path)
+        years = [y for y in sorted(yearly["year"].unique()) if 2012 <= y <= 2025]
+        if not years:
+            return
+        self.md.append("## Japan 2000-2025: the model's history, year by year\n")
+        self.md.append(
+            f"Scenario `{self.name(idx)}`: the `japan_history` preset from {start} (step 1 = "
+            f"{start} Q1), with its dated reforms (docs/ODD.md 7.20). Only the starting point "
+            "was calibrated (docs/calibration.md); the years 2012-2025 below are an "
+            "out-of-sample result, not fitted to the public figures beside them. Model values "
+            "are per calendar year (sums of the quarterly flows; the stock of unicorns and the "
+            "maturity indices at the year's last quarter), mean [95% t-interval over "
+            f"{runs.size} replicates]. Money is M USD in the model's ecosystem of size "
+            "`scale`, not Japan's national total: read the shape (index 2012 = 1), not the "
+            "level.\n")
+        cols = ["vc_invested", "founded", "ipos", "acquisitions", "unicorns_to_date",
+                "maturity_finance", "maturity_labor", "maturity_ties", "maturity_industry",
+                "maturity_norms", "maturity_support"]
+        names = {"vc_invested": "VC invested (M)", "founded": "startups founded",
+                 "ipos": "IPOs", "acquisitions": "M&A", "unicorns_to_date": "unicorns (ever)",
+                 **{c: c.replace("maturity_", "maturity: ") for c in cols[5:]}}
+        body = []
+        for y in years:
+            row = [str(y)]
+            for c in cols:
+                v = yearly[(yearly["year"] == y)][c]
+                ci = mean_ci(v)
+                row.append(_ci(ci["mean"], ci["ci_low"], ci["ci_high"]) if c in cols[:5]
+                           else _f(ci["mean"], 3))
+            body.append(row)
+        header = ["year"] + [names[c] for c in cols]
+        self.md.append(_md_table(header, body) + "\n")
+        self.files.append(write_latex(self.tables / "japan_history.tex", header, body,
+                                      "japan_history, 2012-2025: model values per calendar "
+                                      "year (mean and 95% t-interval over replicates)",
+                                      "tab:japan_history", max_cols=6))
+        pub = public_figures()
+        if not pub:
+            return
+        self.md.append("### Beside the public figures (growth factors, not levels)\n")
+        self.md.append("For each public series (`experiments/japan_public_figures.toml`, "
+                       "sources there), its value in each year it reports divided by its "
+                       "value in its first reported year, beside the model's matching series "
+                       "divided the same way (model mean over replicates). Series that start "
+                       "before 2012 are compared from their first year too; a model "
+                       "ratio near the public one is agreement of shape only.\n")
+        means = yearly.groupby("year").mean(numeric_only=True)
+        body = []
+        for key, s in pub.items():
+            vals_ = {int(y): float(v) for y, v in s["values"].items()}
+            ys = sorted(vals_)
+            y0 = ys[0]
+            mcol = s.get("model") or ""
+            for y in ys:
+                pub_ratio = vals_[y] / vals_[y0] if vals_[y0] else math.nan
+                if mcol in means and y in means.index and y0 in means.index \
+                        and means.loc[y0, mcol] > 0:
+                    model_ratio = means.loc[y, mcol] / means.loc[y0, mcol]
+                    model_cell = _f(model_ratio, 3)
+                    level = _f(means.loc[y, mcol], 4)
+                else:
+                    model_cell, level = "–", "–"
+                body.append([s["title"], str(y), _f(vals_[y], 4), _f(pub_ratio, 3),
+                             level, model_cell])
+        self.md.append(_md_table(["public series", "year", "public value",
+                                  "public / first year", "model value", "model / first year"],
+                                 body) + "\n")
+        self.md.append("The model's unicorns count every startup that ever reached the "
+                       "valuation (a cumulative count, listed or acquired ones included); the "
+                       "public counts are of unlisted unicorns at the time, so only the "
+                       "direction of change is comparable. ")
+        self.md.append("No public yearly series of startups founded (in the model's sense: "
+                       "ventures that seek risk capital) or of startup acquisitions was found "
+                       "for the period; those columns have no public counterpart here.\n")
+
+
+HORIZON_METRICS = ("output_growth", "innovation", "founded")
+"""Outcomes read at each horizon of a reform-sequencing experiment (:func:`horizon_metrics`)."""
+HORIZON_TITLES = {"output_growth": "Output growth (% a year)",
+                  "innovation": "Innovations per year", "founded": "Startups founded per year"}
+
+
+def _ci_star(r) -> str:
+    star = "*" if math.isfinite(r.ci_low) and (r.ci_low > 0 or r.ci_high < 0) else ""
+    return _ci(r["mean"], r.ci_low, r.ci_high) + star
+
+
+def horizon_metrics(ts: pd.DataFrame, horizon_steps: list[int], offset: int) -> pd.DataFrame:
+    """Per run and horizon step ``H``, from the time series: ``output_growth`` = 100 x yearly
+    log growth of mean real output from the four quarters before step ``offset + 1`` (the
+    first four quarters when ``offset < 4``) to the four quarters ending at ``H``;
+    ``innovation`` and ``founded`` = innovations (startups + incumbents + partnerships) and
+    startups founded per year over steps ``offset + 1 ... H``."""
+    rows = []
+    for run_id, g in ts.groupby("run_id", sort=True):
+        g = g.set_index("step").sort_index()
+        ro = g["real_output"]
+        innov = g["innovation_startups"] + g["innovation_incumbents"] \
+            + g["innovation_partnerships"]
+        lo = max(offset - 3, 1) if offset >= 4 else 1
+        before = ro.loc[lo:lo + 3].mean()
+        for H in horizon_steps:
+            if H > g.index.max():
+                continue
+            after = ro.loc[H - 3:H].mean()
+            years = (H - offset) / 4
+            span = (H - 3 - lo) / 4
+            growth = 100 * math.log(after / before) / span if before > 0 and after > 0 \
+                and span > 0 else math.nan
+            window = slice(offset + 1, H)
+            rows.append({"run_id": run_id, "horizon_step": int(H), "output_growth": growth,
+                         "innovation": float(innov.loc[window].sum()) / years,
+                         "founded": float(g["founded"].loc[window].sum()) / years})
+    return pd.DataFrame(rows)
+
+
+def yearly_table(ts: pd.DataFrame, start_year: int) -> pd.DataFrame:
+    """Per run and calendar year (``start_year + (step - 1) // 4``): sums of the quarterly
+    flows (``vc_invested`` = independent + corporate + government VC, ``founded``,
+    ``ipos``, ``acquisitions``) and the year's last value of the stocks
+    (``unicorns_to_date``, ``maturity_*``)."""
+    ts = ts.copy()
+    ts["year"] = start_year + (ts["step"] - 1) // 4
+    ts["vc_invested"] = ts["vc_independent"] + ts["vc_corporate"] + ts["vc_government"]
+    flows = ["vc_invested", "founded", "ipos", "acquisitions"]
+    stocks = [c for c in ts.columns if c == "unicorns_to_date" or c.startswith("maturity_")]
+    g = ts.sort_values("step").groupby(["run_id", "year"])
+    out = g[flows].sum().join(g[stocks].last())
+    full = g["step"].count() == 4
+    return out[full].reset_index()
+
+
+def public_figures() -> dict[str, dict]:
+    """The public series of ``experiments/japan_public_figures.toml`` (sources inside)."""
+    import tomllib
+
+    path = Path(__file__).resolve().parent / "japan_public_figures.toml"
+    if not path.exists():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 SNAPSHOT_NODES = 300
@@ -1153,16 +1591,6 @@ def graph_counts(g) -> dict[str, int]:
             out[kind] += 1
     return out
 
-
-def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
-    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph.
-
-    The budget is shared out by kind, so every kind shows whatever the preset (silicon_valley
-    has some 240 funds, which once took the whole budget and left no startups): at least half
-    of ``max_nodes`` for startups, at most a fifth for funds, at most a fifth for incumbents,
-    then universities; within a kind the best-connected nodes first (ties broken by a
-    generator seeded from the run's seed). Isolated nodes are dropped.
-    """
 
 # -- structural uncertainty and the two-dimensional sweep (pure functions, tested on hand-made
 # tables) --------------------------------------------------------------------------------------
@@ -1341,8 +1769,15 @@ def sweep_pairwise(table: pd.DataFrame, metric: str, x: str, y: str,
     return pd.DataFrame(rows)
 
 
-def snapshot_graph(spec, max_nodes: int = 300):
-    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph."""
+def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
+    """Re-run one model and return a sampled, simple subgraph of its ecosystem graph.
+
+    The budget is shared out by kind, so every kind shows whatever the preset (silicon_valley
+    has some 240 funds, which once took the whole budget and left no startups): at most a fifth
+    of ``max_nodes`` for funds, a fifth for incumbents and a twentieth for universities, the
+    rest (at least half) for startups; within a kind the best-connected nodes first (ties
+    broken by a generator seeded from the run's seed). Isolated nodes are dropped.
+    """
     import networkx as nx
 
     model = spec.build()

@@ -36,7 +36,7 @@ from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import PRESET_NAMES, resolve
 
-KINDS = ("comparison", "component_swap", "sweep", "sensitivity")
+KINDS = ("comparison", "component_swap", "sweep", "sensitivity", "reform_sequencing")
 """Experiment kinds: they select the analyses ``abm report`` writes."""
 
 SAMPLE_METHODS = ("morris", "sobol")
@@ -45,7 +45,8 @@ METRICS = SUMMARY_KEYS + EXTRA_KEYS
 
 SPEC_DIR = Path(__file__).resolve().parent
 SHIPPED = ("regime_comparison", "component_swap", "tech_regime_sweep", "sensitivity",
-           "structural_uncertainty")
+           "structural_uncertainty", "open_innovation_channels", "maturation",
+           "policy_withdrawal", "japan_history", "reform_sequencing")
 """Experiments shipped in this folder, one TOML file each."""
 
 _TABLES: dict[str, dict[str, str]] = {
@@ -66,6 +67,20 @@ _TABLES: dict[str, dict[str, str]] = {
         "components": f"list of components ({', '.join(SWAPPABLE)})",
         "max_order": "1 (one at a time) or 2 (and in pairs)",
     },
+    "sequence": {
+        "base": "preset the reforms start from",
+        "donor": "preset whose components are taken",
+        "components": f"list of components ({', '.join(SWAPPABLE[:6])})",
+        "orders": "\"williams\" (a Williams square: each component once in each position, "
+                  "each ordered pair adjacent once), \"all\" (every permutation) or a list "
+                  "of orders",
+        "first_year": "calendar year of the first reform (>= the base's start_year)",
+        "interval_years": "whole number of years between reforms (>= 1)",
+        "horizons_years": "list of horizons (years after first_year) the report reads",
+        "interactions": "true: also every component and every pair reformed at first_year "
+                        "(main effects and interactions at each horizon)",
+        "big_bang": "true: also all components reformed at first_year",
+    },
     "sample": {
         "method": f"one of {', '.join(SAMPLE_METHODS)}",
         "parameters": "list of parameter names",
@@ -83,7 +98,10 @@ _TABLES: dict[str, dict[str, str]] = {
         "name": "scenario label",
         "preset": "preset name",
         "swaps": "table COMPONENT = PRESET",
+        "dated_swaps": "table COMPONENT = [PRESET, YEAR] (a reform at a date)",
         "overrides": "table PARAMETER = VALUE",
+        "against": "name of the scenario this one's differences are measured against "
+                   "(default: the experiment's baseline)",
     },
     "collect": {
         "timeseries": "true or false",
@@ -132,6 +150,9 @@ class RunSpec:
     replicate: int = 0
     scenario_index: int = 0
     constants: Mapping[str, float] = field(default_factory=dict)
+    dated_swaps: Mapping[str, Any] = field(default_factory=dict)
+    """``{component: (donor_preset, year)}``: reforms at a date
+    (:mod:`abm.mechanisms.reforms`), added to the preset's own."""
 
     def __post_init__(self) -> None:
         if self.constants:
@@ -161,8 +182,10 @@ class RunSpec:
         """
         from abm import EcosystemModel
 
+        extra = {"dated_swaps": {c: tuple(v) for c, v in self.dated_swaps.items()}} \
+            if self.dated_swaps else {}
         return EcosystemModel(preset=self.preset, seed=int(self.seed), swaps=dict(self.swaps),
-                              record_events=record_events, **dict(self.overrides))
+                              record_events=record_events, **extra, **dict(self.overrides))
 
     def key(self) -> dict[str, Any]:
         """The run as a plain dict (swaps and overrides sorted by name), for hashing and
@@ -174,6 +197,10 @@ class RunSpec:
             d["constants"] = dict(sorted(self.constants.items()))
         else:  # runs without constants keep the fingerprints they always had
             d.pop("constants", None)
+        if self.dated_swaps:
+            d["dated_swaps"] = {c: list(v) for c, v in sorted(self.dated_swaps.items())}
+        else:
+            d.pop("dated_swaps", None)
         return d
 
 
@@ -192,6 +219,10 @@ class Scenario:
     """Index of the grid or sample point (``-1`` when there is none)."""
     constants: dict[str, float] = field(default_factory=dict)
     """Structural constants set in this scenario (sampled ``[sample] constants``)."""
+    dated_swaps: dict[str, list] = field(default_factory=dict)
+    """``{component: [donor_preset, year]}``: reforms at a date in this scenario."""
+    order: list[str] = field(default_factory=list)
+    """The reform order of a ``reform_sequencing`` scenario (empty otherwise)."""
 
 
 @dataclass
@@ -218,6 +249,12 @@ class ExperimentSpec:
     text: str
     sample_matrix: np.ndarray | None = None
     scenarios: list[Scenario] = field(default_factory=list)
+    ensemble: Any = None
+    """An :class:`experiments.ensemble.Ensemble` (``abm experiment --ensemble FILE``): each
+    replicate draws one accepted parameter vector (:func:`experiments.ensemble.apply_ensemble`)."""
+    ensemble_seed: int = 16
+    sequence: dict[str, Any] | None = None
+    """The ``[sequence]`` design of a ``reform_sequencing`` experiment."""
 
     # -- derived ---------------------------------------------------------------------------
     def seeds(self) -> list[int]:
@@ -228,11 +265,17 @@ class ExperimentSpec:
     def runs(self) -> list[RunSpec]:
         """Every run, ordered by run id (``sSSSS-rRRRR``)."""
         seeds = self.seeds()
-        return [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
+        runs = [RunSpec(run_id=f"s{sc.index:04d}-r{r:04d}", preset=sc.preset,
                         swaps=dict(sc.swaps), overrides=dict(sc.overrides), seed=seeds[r],
                         steps=self.steps, scenario=sc.name, replicate=r,
-                        scenario_index=sc.index, constants=dict(sc.constants))
+                        scenario_index=sc.index, constants=dict(sc.constants),
+                        dated_swaps=dict(sc.dated_swaps))
                 for sc in self.scenarios for r in range(self.replicates)]
+        if self.ensemble is not None:
+            from .ensemble import apply_ensemble
+
+            runs = apply_ensemble(runs, self.ensemble, self.ensemble_seed)
+        return runs
 
     def to_dict(self) -> dict[str, Any]:
         """The effective spec (after command-line overrides) for the manifest."""
@@ -241,14 +284,19 @@ class ExperimentSpec:
                 "replicates": self.replicates, "master_seed": self.master_seed,
                 "steps": self.steps, "overrides": self.overrides, "grid": self.grid,
                 "swap": self.swap, "sample": self.sample, "scenario": self.explicit,
-                "collect": self.collect, "report": self.report}
+                "collect": self.collect, "report": self.report,
+                **({"ensemble": self.ensemble.describe(self.ensemble_seed, self.replicates)}
+                   if self.ensemble is not None else {}),
+                **({"sequence": self.sequence} if self.sequence else {})}
 
     def scenario_table(self) -> list[dict[str, Any]]:
         """Scenarios with their fully resolved parameters (for the manifest)."""
         return [{"index": sc.index, "name": sc.name, "preset": sc.preset, "swaps": sc.swaps,
                  "overrides": sc.overrides, "base": sc.base, "point": sc.point,
                  "parameters": resolve(sc.preset, sc.swaps, sc.overrides).to_dict(),
-                 **({"constants": sc.constants} if sc.constants else {})}
+                 **({"constants": sc.constants} if sc.constants else {}),
+                 **({"dated_swaps": sc.dated_swaps} if sc.dated_swaps else {}),
+                 **({"order": sc.order} if sc.order else {})}
                 for sc in self.scenarios]
 
     def fingerprint(self) -> str:
@@ -399,13 +447,18 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
     overrides = _overrides_table(raw.get("overrides", {}), ctx, extra_overrides)
     grid = _grid_table(raw.get("grid", {}), ctx)
     swap = _swap_table(raw["swap"], ctx) if "swap" in raw else None
+    sequence = _sequence_table(raw["sequence"], ctx, exp) if "sequence" in raw else None
+    if (sequence is None) != (exp["kind"] != "reform_sequencing"):
+        raise ctx.error("experiment", "kind", "a [sequence] table goes with kind = "
+                        "\"reform_sequencing\" and that kind needs one")
     explicit = _scenario_tables(raw.get("scenario", []), ctx)
     sample = _sample_table(raw["sample"], ctx, exp["master_seed"], grid, overrides) \
         if "sample" in raw else None
     spec = ExperimentSpec(path=ctx.path, **exp, baseline="", overrides=overrides, grid=grid,
                           swap=swap, sample=sample, explicit=explicit,
                           collect=_collect_table(raw.get("collect", {}), ctx),
-                          report=_report_table(raw.get("report", {}), ctx), raw=raw, text=text)
+                          report=_report_table(raw.get("report", {}), ctx), raw=raw, text=text,
+                          sequence=sequence)
     _build_scenarios(spec, ctx)
     if not spec.scenarios:
         raise ctx.error("experiment", "presets", "the spec defines no scenario: list presets, "
@@ -547,6 +600,96 @@ def _swap_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
     return {"directions": dirs, "components": list(comps), "max_order": int(order)}
 
 
+def williams_orders(items: Sequence[str]) -> list[list[str]]:
+    """A Williams square over ``items``: ``n`` orders (``2n`` for odd ``n``) in which every
+    item takes every position equally often and every ordered pair of items is adjacent
+    equally often (Williams 1949), so position and first-order carry-over are balanced.
+    Row 0 is ``0, 1, n-1, 2, n-2, ...``; row ``i`` adds ``i`` modulo ``n``."""
+    n = len(items)
+    first, lo, hi = [0], 1, n - 1
+    while len(first) < n:
+        first.append(lo)
+        lo += 1
+        if len(first) < n:
+            first.append(hi)
+            hi -= 1
+    rows = [[(j + i) % n for j in first] for i in range(n)]
+    if n % 2:
+        rows += [r[::-1] for r in rows]
+    return [[items[j] for j in r] for r in rows]
+
+
+def _sequence_table(body: Mapping[str, Any], ctx: _Ctx, exp: Mapping[str, Any]
+                    ) -> dict[str, Any]:
+    """``[sequence]``: base, donor, components, orders, first_year, interval_years,
+    horizons_years, interactions, big_bang."""
+    t = "sequence"
+    base = ctx.preset(t, "base", ctx.need(t, "base", body))
+    donor = ctx.preset(t, "donor", ctx.need(t, "donor", body))
+    comps = ctx.need(t, "components", body, list(SWAPPABLE[:6]))
+    if not isinstance(comps, list) or len(comps) < 2 or len(set(comps)) != len(comps):
+        raise ctx.error(t, "components", "must list at least two different components")
+    for c in comps:
+        if c not in SWAPPABLE[:6]:
+            raise ctx.error(t, "components", f"unknown component {c!r}; "
+                            f"{_choices(str(c), SWAPPABLE[:6])}")
+    orders = ctx.need(t, "orders", body, "williams")
+    if orders == "williams":
+        order_list = williams_orders(comps)
+    elif orders == "all":
+        order_list = [list(o) for o in itertools.permutations(comps)]
+    elif isinstance(orders, list) and orders:
+        order_list = []
+        for o in orders:
+            if not isinstance(o, list) or sorted(o) != sorted(comps):
+                raise ctx.error(t, "orders", f"each order must list every component once "
+                                f"({', '.join(comps)}), got {o!r}")
+            order_list.append(list(o))
+    else:
+        raise ctx.error(t, "orders", f"must be \"williams\", \"all\" or a list of orders, "
+                        f"got {orders!r}")
+    start = resolve(base).start_year
+    first = ctx.whole(t, "first_year", ctx.need(t, "first_year", body, start), start)
+    interval = ctx.whole(t, "interval_years", ctx.need(t, "interval_years", body, 2), 1)
+    years = exp["steps"] / 4 - (first - start)
+    if years < 1:
+        raise ctx.error(t, "first_year", f"the run ({exp['steps']} steps from {start}) ends "
+                        f"before first_year = {first}")
+    horizons = ctx.need(t, "horizons_years", body, [5, 10, 25])
+    if not isinstance(horizons, list) or not horizons or not all(
+            _is_num(h) and 0 < h for h in horizons):
+        raise ctx.error(t, "horizons_years", f"must be a list of positive numbers of years, "
+                        f"got {horizons!r}")
+    horizons = sorted(float(h) for h in horizons if h <= years) or [years]
+    inter = ctx.flag(t, "interactions", ctx.need(t, "interactions", body, True))
+    bang = ctx.flag(t, "big_bang", ctx.need(t, "big_bang", body, True))
+    return {"base": base, "donor": donor, "components": list(comps), "orders": order_list,
+            "start_year": start, "first_year": first, "interval_years": interval, "horizons_years": horizons,
+            "interactions": inter, "big_bang": bang}
+
+
+def _sequence_bases(seq: Mapping[str, Any]) -> list[tuple[str, str, dict, dict, dict, list]]:
+    """(label, preset, swaps, overrides, dated_swaps, order) of a ``[sequence]`` design: the
+    base without reform, one scenario per order (component k reformed at ``first_year + k x
+    interval_years``), and (``interactions``) every component and pair reformed at
+    ``first_year``, (``big_bang``) all at once."""
+    base, donor, comps = seq["base"], seq["donor"], seq["components"]
+    y0, dy = seq["first_year"], seq["interval_years"]
+    out = [(base, base, {}, {}, {}, [])]
+    for order in seq["orders"]:
+        dated = {c: [donor, y0 + k * dy] for k, c in enumerate(order)}
+        out.append((f"{base}[{'>'.join(order)}<-{donor}]", base, {}, {}, dated, list(order)))
+    combos: list[tuple[str, ...]] = []
+    if seq["interactions"]:
+        combos += [(c,) for c in comps] + list(itertools.combinations(comps, 2))
+    if seq["big_bang"]:
+        combos.append(tuple(comps))
+    for combo in combos:
+        label = f"{base}[{'+'.join(combo)}<-{donor}@{y0}]"
+        out.append((label, base, {}, {}, {c: [donor, y0] for c in combo}, []))
+    return out
+
+
 def _scenario_tables(bodies: Sequence[Any], ctx: _Ctx) -> list[dict[str, Any]]:
     """``[[scenario]]`` entries: name, preset, swaps, overrides."""
     explicit = []
@@ -572,8 +715,22 @@ def _scenario_tables(bodies: Sequence[Any], ctx: _Ctx) -> list[dict[str, Any]]:
         ov = body.get("overrides", {})
         if not isinstance(ov, dict):
             raise ctx.error("scenario", "overrides", "must be a table PARAMETER = VALUE")
-        explicit.append({"name": sname, "preset": sp, "swaps": dict(sw),
-                         "overrides": {k: ctx.param("scenario", k, v) for k, v in ov.items()}})
+        ds = body.get("dated_swaps", {})
+        if not isinstance(ds, dict):
+            raise ctx.error("scenario", "dated_swaps", "must be a table COMPONENT = "
+                            "[PRESET, YEAR]")
+        entry = {"name": sname, "preset": sp, "swaps": dict(sw),
+                 "overrides": {k: ctx.param("scenario", k, v) for k, v in ov.items()},
+                 **({"dated_swaps": {c: list(v) if isinstance(v, (list, tuple))
+                                     else v for c, v in ds.items()}} if ds else {})}
+        if "against" in body:
+            entry["against"] = body["against"]
+        explicit.append(entry)
+    names = [e["name"] for e in explicit]
+    for e in explicit:
+        if "against" in e and (e["against"] not in names or e["against"] == e["name"]):
+            raise ctx.error("scenario", "against", f"scenario {e['name']!r}: against must name "
+                            f"another [[scenario]]; {_choices(str(e['against']), names)}")
     return explicit
 
 
@@ -763,8 +920,16 @@ def _swap_label(base: str, donor: str, comps: Sequence[str]) -> str:
 def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
     """Scenario list: bases (presets, swap designs, explicit) x variation points."""
     bases: list[tuple[str, str, dict[str, str], dict[str, float]]] = []
+    dated: dict[str, dict[str, list]] = {}
+    orders: dict[str, list[str]] = {}
     for p in spec.presets:
         bases.append((p, p, {}, {}))
+    if spec.sequence:
+        for label, preset, sw, ov, ds, order in _sequence_bases(spec.sequence):
+            if any(b[0] == label for b in bases):
+                continue
+            bases.append((label, preset, sw, ov))
+            dated[label], orders[label] = ds, order
     if spec.swap:
         comps = spec.swap["components"]
         for base, donor in spec.swap["directions"]:
@@ -781,6 +946,7 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
         if any(b[0] == e["name"] for b in bases):
             raise ctx.error("scenario", "name", f"scenario name {e['name']!r} is used twice")
         bases.append((e["name"], e["preset"], e["swaps"], e["overrides"]))
+        dated[e["name"]] = e.get("dated_swaps", {})
 
     points: list[tuple[str, dict[str, float], dict[str, float]]] = [("", {}, {})]
     if spec.grid:
@@ -806,14 +972,21 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
     for label, preset, swaps, base_ov in bases:
         for j, (suffix, pv, cv) in enumerate(points):
             ov = {**spec.overrides, **base_ov, **pv}
+            ds = dated.get(label, {})
             try:
-                resolve(preset, swaps, ov)
+                p = resolve(preset, swaps, ov)
+                if ds:
+                    from abm.mechanisms.reforms import check
+
+                    check({c: tuple(v) if isinstance(v, list) else v for c, v in ds.items()},
+                          p.start_year)
             except ParameterError as exc:
                 raise ctx.error(None, None, f"scenario {label + suffix!r}: {exc}") from None
             scenarios.append(Scenario(index=len(scenarios), name=label + suffix, preset=preset,
                                       swaps=dict(swaps), overrides=ov, base=label,
                                       point=j if (spec.grid or spec.sample) else -1,
-                                      constants=dict(cv)))
+                                      constants=dict(cv), dated_swaps=dict(ds),
+                                      order=list(orders.get(label, []))))
     spec.scenarios = scenarios
 
 

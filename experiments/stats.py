@@ -4,6 +4,8 @@ statistical tests.
 * :func:`mean_ci`: mean and t-interval of one sample;
 * :func:`compare`: ``other - base`` with a Welch interval, Welch t-test, Mann-Whitney U and
   Hedges' g;
+* :func:`paired`: ``other - base`` paired by replicate (common random numbers: the same seed
+  in both scenarios), mean difference with a t-interval of the paired differences;
 * :func:`t_half_width`: the half width of a t-interval (vectorised, for bands over time).
 
 Every function ignores non-finite values (a metric that is undefined in a run, e.g. a share
@@ -126,3 +128,17 @@ def compare(base: Sequence[float], other: Sequence[float], level: float = LEVEL)
         j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
         out["hedges_g"] = diff / sp * j
     return out
+
+
+def paired(base, other, level: float = LEVEL) -> MeanCI:
+    """``other - base`` paired by index (the replicate, which carries the common seed).
+
+    ``base`` and ``other`` are :class:`pandas.Series` indexed by replicate; only replicates
+    present in both, with finite values in both, are used. The result is :func:`mean_ci` of
+    the paired differences: with common random numbers the seed's own noise cancels, so the
+    interval is usually much narrower than Welch's (which treats the samples as independent).
+    """
+    import pandas as pd
+
+    d = (pd.Series(other, dtype=float) - pd.Series(base, dtype=float)).dropna()
+    return mean_ci(d.to_numpy())

@@ -1,142 +1,142 @@
-"""Calibrate the presets to the calibration facts (repeatable; see docs/calibration.md).
+"""Calibrate the presets to the calibration facts by simulated method of moments.
 
-For each preset, each calibration fact is paired with the one parameter that moves it most
-directly (``PAIRS``). Starting from the current preset values, the script iterates: run every
-preset over the calibration seeds (``SeedSequence(CALIBRATION_SEED)``, disjoint from the
-validation seeds) through the experiment runner, then move each paired parameter
-multiplicatively towards the centre of its fact's range,
+Jointly over the preset parameters the calibration facts depend on and shared structural
+constants (experiments/calibration.py; method in docs/calibration.md). Runs go through the
+experiment runner over common-random-number seeds from SeedSequence(CALIBRATION_SEED),
+disjoint from the validation seeds. Writes the report (calibration.md, CSV tables) and the
+ensemble of accepted vectors (ensemble.toml) to --out; with --write also stores the point
+calibration in abm/presets.toml (and abm/constants.py), 3 significant digits, and the ensemble
+in abm/data/ensemble.toml.
 
-    x <- clip(x * exp(DAMPING * (g(target) - g(model mean))), low, high)
-
-with ``g = logit`` for shares and ``g = log`` for intensities, within the parameter's documented
-range. It stops when every fact holds with a margin or after ``--rounds`` rounds, prints the
-values and with ``--write`` stores them in ``abm/presets.toml`` (marked ``[calibrated]``).
-
-    python scripts/calibrate.py --seeds 6 --rounds 3 --write
+    python scripts/calibrate.py --budget 700 --write            # the full calibration
+    python scripts/calibrate.py --presets korea --seeds 2 --steps 30 --scale 0.3 \\
+        --budget 60 --ensemble-size 4 --check-seeds 2 --out /tmp/cal   # a smoke test
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import re
+import os
 import sys
+import time
 from pathlib import Path
 
-from abm.params import SPECS
-from abm.presets import resolve
-from experiments.runner import RunSpec, run_batch
-from experiments.spec import replicate_seeds
-from experiments.validate import CALIBRATION_SEED, load_facts
-
-PAIRS = {
-    "ma_share_of_exits": ("acquisition_appetite", "ma_market_depth"),
-    "vc_intensity": ("lp_capital_per_year",),
-    "cvc_deal_share": ("cvc_allocation",),
-    "gov_share_of_vc_commitments": ("gov_vc_budget",),
-}
-"""Fact metric -> the parameters calibrated to it (the next one moves when the first is at a
-bound of its documented range)."""
-SHARES = {"ma_share_of_exits", "cvc_deal_share", "gov_share_of_vc_commitments"}
-DAMPING = 0.8
-MAX_STEP = math.log(2.0)
-PRESETS_TOML = Path(__file__).resolve().parents[1] / "abm" / "presets.toml"
-
-
-def _g(metric: str, x: float) -> float:
-    x = min(max(x, 1e-4), 1 - 1e-4) if metric in SHARES else max(x, 1e-9)
-    return math.log(x / (1 - x)) if metric in SHARES else math.log(x)
-
-
-def calibrate(seeds: int, rounds: int, steps: int, workers: int | None) -> dict:
-    facts = [f for f in load_facts() if f.use == "calibration"]
-    values: dict[str, dict[str, float]] = {}
-    for f in facts:
-        for name in PAIRS[f.key]:
-            values.setdefault(f.preset, {})[name] = float(resolve(f.preset)[name])
-    seed_list = replicate_seeds(CALIBRATION_SEED, seeds)
-    for rnd in range(1, rounds + 1):
-        runs = [RunSpec(run_id=f"{p}-{r:03d}", preset=p, overrides=dict(values[p]), seed=s,
-                        steps=steps, scenario=p, replicate=r)
-                for p in values for r, s in enumerate(seed_list)]
-        res = run_batch(runs, workers=workers, progress=True, label=f"calibration round {rnd}",
-                        collect={"timeseries": False, "distributions": False})
-        table = res.runs
-        done = True
-        print(f"round {rnd}:")
-        for f in facts:
-            mean = float(table.loc[table["preset"] == f.preset, f.key].mean())
-            lo, hi = f.low, f.high
-            margin = 0.1 * (hi - lo)
-            target = f.aim
-            if f.target is not None:  # aim at a point: within a tenth of the range of it
-                ok = abs(mean - target) <= margin
-            else:  # a range that starts at zero holds a zero mean (no government VC money)
-                ok = (lo + (margin if lo > 0 else 0.0)) <= mean <= hi - margin
-            # at most halve or double a value per round: some metrics respond weakly (e.g.
-            # Japanese VC intensity is limited by fundable startups, not by LP money)
-            step = min(max(DAMPING * (_g(f.key, target) - _g(f.key, mean)), -MAX_STEP),
-                       MAX_STEP)
-            for name in PAIRS[f.key]:  # the first parameter not stuck at a bound moves
-                x = values[f.preset][name]
-                spec = SPECS[name]
-                if ok:
-                    break
-                done = False
-                if x <= 0:  # a zero parameter cannot be scaled: start it small
-                    new = 0.05 * spec.high
-                else:
-                    new = min(max(x * math.exp(step), spec.low), spec.high)
-                values[f.preset][name] = new
-                if new != x:
-                    x = new
-                    break
-            name = next((n for n in PAIRS[f.key] if values[f.preset][n] == x), PAIRS[f.key][0])
-            print(f"  {f.id:<18} {f.key:<28} mean {mean:.4g} target [{lo}, {hi}] "
-                  f"{'ok' if ok else '->'} {name} = {x:.4g}")
-        if done:
-            break
-    return values
-
-
-def write(values: dict[str, dict[str, float]]) -> None:
-    """Store calibrated values in presets.toml (adding lines where a preset lacks them)."""
-    text = PRESETS_TOML.read_text(encoding="utf-8")
-    for preset, params in values.items():
-        start = text.index(f"[{preset}]")
-        end = text.find("\n[", start + 1)
-        end = len(text) if end < 0 else end
-        block = text[start:end]
-        for name, x in params.items():
-            val = f"{x:.6g}"
-            val = val if any(c in val for c in ".e") else val + ".0"
-            line = rf"^{name} = [^#\n]*(#.*)?$"
-            if re.search(line, block, flags=re.M):
-                block = re.sub(line, lambda m: f"{name} = {val}".ljust(37)
-                               + (m.group(1) or "# [calibrated]"), block, count=1, flags=re.M)
-            else:
-                block = block.rstrip("\n") + f"\n{name} = {val}".ljust(38) \
-                    + "# [calibrated] scripts/calibrate.py\n"
-        text = text[:start] + block + text[end:]
-    PRESETS_TOML.write_text(text, encoding="utf-8")
-    print(f"wrote {PRESETS_TOML}")
+ROOT = Path(__file__).resolve().parents[1]
+PRESETS_TOML = ROOT / "abm" / "presets.toml"
+CONSTANTS_PY = ROOT / "abm" / "constants.py"
+ENSEMBLE_TOML = ROOT / "abm" / "data" / "ensemble.toml"
 
 
 def main(argv: list[str] | None = None) -> int:
+    from experiments.calibration import (DEFAULT_CONSTANTS, ABMSimulator, Budget,
+                                         CalibrationError, calibrate, problem_from_facts,
+                                         write_constants, write_presets, write_report)
+    from experiments.spec import replicate_seeds
+    from experiments.validate import CALIBRATION_SEED, load_facts
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=6)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--presets", default="", help="comma-separated presets to calibrate "
+                    "(default: every preset with a calibration fact)")
+    ap.add_argument("--constants", default=",".join(DEFAULT_CONSTANTS),
+                    help="comma-separated structural constants searched jointly, or 'none' "
+                    f"(default: {','.join(DEFAULT_CONSTANTS)})")
+    ap.add_argument("--parameter", action="append", default=[], metavar="PRESET.NAME",
+                    help="also search this preset parameter (repeatable), e.g. for a fact "
+                    "whose metric has no entry in MOMENT_PARAMETERS")
+    ap.add_argument("--seeds", type=int, default=2, help="CRN seeds per vector in the search "
+                    "and the ensemble")
+    ap.add_argument("--check-seeds", type=int, default=8, help="seeds of the final check of "
+                    "the calibrated vector (and the start)")
     ap.add_argument("--steps", type=int, default=100)
-    ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--write", action="store_true", help="store the values in presets.toml")
+    ap.add_argument("--scale", type=float, default=None, help="model scale (default: the "
+                    "presets' own)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--budget", type=int, default=700, help="most model runs in all")
+    ap.add_argument("--max-seconds", type=float, default=None, help="wall-time budget (the "
+                    "search stops early enough for the later phases)")
+    ap.add_argument("--max-iterations", type=int, default=30, help="least-squares function "
+                    "evaluations at most")
+    ap.add_argument("--ensemble-size", type=int, default=24, help="ensemble candidates")
+    ap.add_argument("--ensemble-seed", type=int, default=16)
+    ap.add_argument("--facts", default=None, help="facts file (default: the shipped one)")
+    ap.add_argument("--out", default=str(ROOT / "results" / "validation"))
+    ap.add_argument("--write", action="store_true", help="store the point calibration in "
+                    "abm/presets.toml and abm/constants.py, the ensemble in "
+                    "abm/data/ensemble.toml")
     args = ap.parse_args(argv)
-    values = calibrate(args.seeds, args.rounds, args.steps, args.workers)
-    for preset, params in values.items():
-        print(preset, {k: round(v, 6) for k, v in params.items()})
+    for opt in ("seeds", "check_seeds", "steps", "workers", "budget", "ensemble_size",
+                "max_iterations"):
+        if getattr(args, opt) < 1:
+            print(f"error: --{opt.replace('_', '-')} must be >= 1", file=sys.stderr)
+            return 2
+    facts = [f for f in load_facts(args.facts) if f.use == "calibration"]
+    presets = [p for p in args.presets.split(",") if p]
+    if presets:
+        known = sorted({f.preset for f in facts})
+        bad = [p for p in presets if p not in known]
+        if bad:
+            print(f"error: no calibration fact for preset(s) {', '.join(bad)}; presets with "
+                  f"calibration facts: {', '.join(known)}", file=sys.stderr)
+            return 2
+        facts = [f for f in facts if f.preset in presets]
+    constants = [] if args.constants.strip() in ("", "none") else \
+        [c.strip() for c in args.constants.split(",") if c.strip()]
+    extra: dict[str, list[str]] = {}
+    for item in args.parameter:
+        preset, _, name = item.partition(".")
+        if not name:
+            print(f"error: --parameter must be PRESET.NAME (e.g. korea.lp_capital_per_year), "
+                  f"got {item!r}", file=sys.stderr)
+            return 2
+        extra.setdefault(preset, []).append(name)
+    try:
+        params, moments = problem_from_facts(facts, constants, extra_parameters=extra)
+        t0 = time.perf_counter()
+        sim = ABMSimulator(args.steps, args.scale, args.workers)
+        res = calibrate(params, moments, sim,
+                        seeds=replicate_seeds(CALIBRATION_SEED, args.seeds),
+                        check_seeds=replicate_seeds(CALIBRATION_SEED, args.check_seeds),
+                        budget=Budget(args.budget, args.max_seconds),
+                        ensemble_size=args.ensemble_size, ensemble_seed=args.ensemble_seed,
+                        max_iterations=args.max_iterations, log=print)
+    except CalibrationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    wall = time.perf_counter() - t0
+    meta = {"command": " ".join(argv if argv is not None else sys.argv[1:]),
+            "seed": CALIBRATION_SEED, "seeds": args.seeds, "check_seeds": args.check_seeds,
+            "steps": args.steps, "scale": args.scale, "workers": args.workers,
+            "cpus": os.cpu_count(), "wall_seconds": round(wall, 1), "runs": res["runs"],
+            "failed_runs": len(sim.failures),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    files = write_report(res, args.out, meta)
+    est = res["estimator"]
+    per, const = est.assignment(res["z"], digits3=True)
+    if sim.failures:
+        print(f"warning: {len(sim.failures)} run(s) raised (left out of the seed means); "
+              f"first: {sim.failures[0].get('error')}", file=sys.stderr)
+    print(f"{res['runs']} runs in {wall:.0f} s; wrote {', '.join(str(f) for f in files)}")
+    for preset, values in per.items():
+        print(f"  {preset}: {values}")
+    if const:
+        print(f"  constants: {const}")
     if args.write:
-        write(values)
+        write_presets(per, PRESETS_TOML)
+        if const:
+            write_constants(const, CONSTANTS_PY)
+        print(f"wrote {PRESETS_TOML}" + (f", {CONSTANTS_PY}" if const else ""))
+        if res["ensemble"]["accepted"]:
+            ENSEMBLE_TOML.parent.mkdir(parents=True, exist_ok=True)
+            ENSEMBLE_TOML.write_text(Path(files[-1]).read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+            print(f"wrote {ENSEMBLE_TOML}")
+    if not res["ensemble"]["accepted"]:
+        print("warning: no ensemble candidate was accepted (not every fact held); "
+              f"{ENSEMBLE_TOML} is left as it was. Raise --budget, --seeds or "
+              "--ensemble-size, or look at the fit table.", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
     sys.exit(main())

@@ -152,7 +152,8 @@ def test_shipped_specs_are_valid():
         spec = load_spec(shipped_spec_path(name))
         runs = spec.runs()
         assert len({r.run_id for r in runs}) == len(runs)
-        if name not in ("tech_regime_sweep", "structural_uncertainty"):  # sized for 2 cores
+        if name not in ("tech_regime_sweep", "structural_uncertainty", "maturation",
+                        "policy_withdrawal"):  # sized for 2 cores (40-year runs)
             assert spec.overrides.get("scale", 1.0) == 1.0
         counts[name] = (len(spec.scenarios), spec.replicates)
     assert counts["regime_comparison"][0] == 4 and counts["regime_comparison"][1] >= 30
@@ -444,3 +445,42 @@ def test_layers_import_only_downwards():
                 for n in names:
                     assert n.split(".")[0] not in banned, f"{f.relative_to(root)} imports {n}"
     assert not (root / "abm" / "bench.py").exists()
+
+
+def _against_raw(against):
+    return {"experiment": {"name": "t", "kind": "comparison", "presets": [], "replicates": 2, "master_seed": 1,
+                           "steps": 4},
+            "scenario": [{"name": "a", "preset": "japan"},
+                         {"name": "b", "preset": "japan", "overrides": {"scale": 0.5},
+                          "against": against}]}
+
+
+def test_scenario_against_names_another_scenario():
+    from experiments.spec import parse_spec
+
+    spec = parse_spec(_against_raw("a"))
+    assert spec.explicit[1]["against"] == "a"
+    for bad in ("nope", "b"):
+        with pytest.raises(SpecError, match="against"):
+            parse_spec(_against_raw(bad))
+
+
+def test_report_differences_use_each_scenarios_reference_and_pair_seeds(tmp_path):
+    """Scenario c is measured against b (its ``against``), not against the baseline a; the
+    paired interval over common seeds is reported beside Welch's."""
+    raw = _against_raw("a")
+    raw["scenario"].append({"name": "c", "preset": "japan", "overrides": {"scale": 0.6},
+                            "against": "b"})
+    from experiments.spec import parse_spec
+
+    spec = parse_spec(raw)
+    run_experiment(spec, tmp_path, workers=1, progress=False)
+    make_report(tmp_path, network=False, figures=False)
+    d = pd.read_csv(tmp_path / "tables" / "differences.csv")
+    assert dict(zip(d["scenario"], d["baseline"])) == {"b": "a", "c": "b"}
+    assert {"paired_diff", "paired_ci_low", "paired_ci_high"} <= set(d.columns)
+    runs = pd.read_parquet(tmp_path / "runs.parquet").set_index(["scenario", "replicate"])
+    m = "startups_founded"
+    diff = (runs.loc["c", m] - runs.loc["b", m]).mean()
+    assert d.loc[(d["scenario"] == "c") & (d["metric"] == m), "paired_diff"].item() == \
+        pytest.approx(diff)

@@ -86,3 +86,20 @@ def test_t_half_width_matches_mean_ci_and_is_nan_below_two():
     assert float(h) == pytest.approx(ci["ci_high"] - ci["mean"])
     arr = t_half_width(np.array([1.0, 1.0, np.nan]), np.array([4, 2, 1]))
     assert arr[0] < arr[1] and math.isnan(arr[2])
+
+
+def test_paired_uses_common_replicates_only():
+    import pandas as pd
+    from experiments.stats import paired
+
+    base = pd.Series([1.0, 2.0, 3.0, 10.0], index=[0, 1, 2, 3])
+    other = pd.Series([2.0, 3.5, 4.0, np.nan], index=[0, 1, 2, 3])
+    r = paired(base, other)
+    d = np.array([1.0, 1.5, 1.0])
+    assert r["n"] == 3 and r["mean"] == pytest.approx(d.mean())
+    h = sps.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    assert r["ci_low"] == pytest.approx(d.mean() - h) and r["ci_high"] == pytest.approx(d.mean() + h)
+    # a common seed shift cancels in the paired interval but not in Welch's
+    shift = pd.Series([0.0, 100.0, 200.0], index=[0, 1, 2])
+    assert paired(shift, shift + 1.0)["ci_low"] == pytest.approx(1.0)
+    assert compare(shift, shift + 1.0)["ci_low"] < -100

@@ -5,6 +5,8 @@ hand-made runs tables. No test asserts which regime grows, innovates or survives
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -324,3 +326,27 @@ figures = false
     text = (tmp_path / "sw" / "report.md").read_text()
     assert "Sweep over `disruptive_share` x `cumulativeness`" in text
     assert (tmp_path / "sw" / "tables" / "sweep2d_innovation_total.tex").exists()
+    # the heat-map figure (the spec's [report] figures = false switched on in the manifest)
+    mpath = tmp_path / "sw" / "manifest.json"
+    manifest = json.loads(mpath.read_text())
+    manifest["spec"]["report"]["figures"] = True
+    mpath.write_text(json.dumps(manifest))
+    make_report(tmp_path / "sw", network=False, figures=True)
+    assert (tmp_path / "sw" / "figures" / "sweep2d.png").stat().st_size > 0
+    assert "figures/sweep2d.png" in (tmp_path / "sw" / "report.md").read_text()
+
+
+def test_structural_uncertainty_samples_the_loop_strengths():
+    from abm.params import SPECS
+    from abm.structural import STRUCTURAL
+    from experiments.spec import load_spec, shipped_spec_path
+
+    loops = [n for n in SPECS if n.startswith("loop_")]
+    assert len(loops) == 6
+    spec = load_spec(shipped_spec_path("structural_uncertainty"))
+    for n in loops:
+        e = STRUCTURAL[n]
+        assert e.kind == "parameter" and e.low == 0.0  # 0 = the loop off
+        assert SPECS[n].low <= e.low < SPECS[n].default < e.high <= SPECS[n].high
+        assert n in spec.sample["parameters"]
+        assert spec.sample["bounds"][n] == [e.low, e.high]

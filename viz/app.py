@@ -39,6 +39,7 @@ from abm.outputs import OUTPUTS  # noqa: E402
 from abm.params import COMPONENTS, SPECS  # noqa: E402
 from abm.presets import presets  # noqa: E402
 from viz import network, plots  # noqa: E402
+from viz.components_panel import ComponentsPanel  # noqa: E402
 from viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
                          key_metrics, params_by_component, preset_values, slider_step,
                          summary_groups, uses_slider)
@@ -552,6 +553,7 @@ def MainArea(session: Session, playing: bool, max_startups: int, key: tuple, net
             return
         NetworkRow(session, runs, max_startups, net_key)
         TimeSeriesCard(session, runs, key, label)
+        ComponentsPanel(runs, key=key)
         with solara.Columns([1, 1]):
             with solara.Column():
                 MetricsTables(session, runs, playing, key=key)

@@ -6,8 +6,8 @@ per-sector aggregates, weighted sampling and vectorised numpy over the startup t
 """
 
 from . import (exits, founding, funding, funds, incumbents, innovation, labor, maturity,
-               operations, partnerships, policy, universities)
+               operations, partnerships, policy, reforms, universities)
 from .observe import observe
 
 __all__ = ["exits", "founding", "funding", "funds", "incumbents", "innovation", "labor",
-           "maturity", "observe", "operations", "partnerships", "policy", "universities"]
+           "maturity", "observe", "operations", "partnerships", "policy", "reforms", "universities"]
