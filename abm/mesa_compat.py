@@ -37,7 +37,7 @@ import numpy as np
 from .model import SERIES, EcosystemModel
 from .params import SPECS
 
-FLOWS = ("founded", "failed", "exits_ipo", "exits_ma", "vc_independent", "vc_corporate",
+FLOWS = ("founded", "failed", "ipos", "acquisitions", "vc_independent", "vc_corporate",
          "vc_government", "grants", "rounds", "innovation_startups", "innovation_incumbents",
          "innovation_partnerships", "job_moves")
 """Series that count what happened during a quarter (0 at step 0); the others are stocks."""
@@ -77,7 +77,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     s["hhi"] = float(hhi[hhi > 0].mean()) if (hhi > 0).any() else 0.0
     s["partnerships_active"] = float(np.count_nonzero((status == C.ACTIVE)
                                                       & (st.partner[:n] >= 0)))
-    s["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] >= 0))
+    s["unicorns_to_date"] = float(np.count_nonzero(st.unicorn_step[:n] >= 0))
     s["startup_employment"] = float(int(st.headcount[:n][operating].sum()))
     s["incumbent_employment"] = float(inc.headcount[alive].sum())
     s["idle"] = float(model.idle)
@@ -162,8 +162,8 @@ class SummaryModel(EcosystemModel):
 
 def summary_column(key: str) -> str:
     """The column of a summary value in :class:`SummaryModel`'s rows: the key itself, or
-    ``summary_<key>`` for the keys that also name a series (``exits_ipo``, ``exits_ma``,
-    ``unicorns``: run totals in the summary, this quarter's value as a series)."""
+    ``summary_<key>`` should a summary key also name a series (none does: a run total and a
+    per-step series get different names, e.g. ``exits_ipo`` and ``ipos``)."""
     return f"summary_{key}" if key in SERIES else key
 
 

@@ -17,11 +17,12 @@ import numpy as np
 from scipy import stats as sps
 
 from . import constants as C
+from .mechanisms.innovation import SNAPSHOT_EVERY
 from .mechanisms.labor import startup_headcount
 from .mechanisms.observe import hhi_by_sector
 from .mechanisms import smallfirms
 from .mechanisms.operations import live_rows
-from .outputs import summary_names
+from .outputs import OUTPUTS, summary_names
 
 SUMMARY_KEYS: tuple[str, ...] = summary_names(required=True)
 """The keys docs/DESIGN.md requires (other code relies on these names), declared in
@@ -29,6 +30,34 @@ SUMMARY_KEYS: tuple[str, ...] = summary_names(required=True)
 
 EXTRA_KEYS: tuple[str, ...] = summary_names(required=False)
 """The other summary keys, declared in :data:`abm.outputs.OUTPUTS`."""
+
+SURVIVAL_HORIZON = 5 * C.STEPS_PER_YEAR
+"""Steps a startup of the ``survival_5y`` cohort is followed (five years)."""
+
+MIN_STEPS: dict[str, int] = {
+    # a cohort founded after the burn-in and followed five years before the end
+    "survival_5y": C.BURN_IN + SURVIVAL_HORIZON + 1,
+    # a snapshot of the innovators strictly between the burn-in's end and the last step
+    "innovator_rank_correlation": (C.BURN_IN // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY + 1,
+    "new_innovator_share": (C.BURN_IN // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY + 1,
+}
+"""Summary metrics that need more steps than the burn-in plus one to have any observation
+(every metric after the burn-in needs at least ``BURN_IN + 1``; see :func:`too_short`)."""
+
+
+def too_short(steps: int) -> dict[str, int]:
+    """The summary metrics a run of ``steps`` steps is too short to measure, each with the
+    fewest steps it needs: every after-burn-in metric when ``steps <= BURN_IN``, then those of
+    :data:`MIN_STEPS`. Their value is then 0 (or the 0.0 of an empty ratio), not a finding.
+
+    >>> too_short(40)
+    {'survival_5y': 41}
+    >>> len(too_short(20)) == sum(1 for o in OUTPUTS.values() if o.summary and o.burn_in)
+    True
+    """
+    need = {n: C.BURN_IN + 1 for n, o in OUTPUTS.items() if o.summary and o.burn_in}
+    need.update(MIN_STEPS)
+    return {n: k for n, k in need.items() if steps < k}
 
 
 def _ratio(a: float, b: float) -> float:
@@ -143,7 +172,7 @@ class _Run:
 def _startups(r: _Run, out: dict[str, float]) -> dict[str, float]:
     """Startup population: founded, active and listed at the end, survival, unicorns."""
     founded, status, exit_step, t_end = r.founded, r.status, r.exit_step, r.t_end
-    horizon = 5 * C.STEPS_PER_YEAR
+    horizon = SURVIVAL_HORIZON
     cohort = (founded > C.BURN_IN) & (founded <= t_end - horizon)
     dead = (status == C.FAILED) & (exit_step <= founded + horizon)
     return {
@@ -478,8 +507,8 @@ def summary(model) -> dict[str, float]:
 
 # -- the app's key metrics (cheap, at every step) ----------------------------------------------
 LIVE_KEYS: tuple[str, ...] = (
-    "step", "active_startups", "founded", "failed", "exits_ipo", "exits_ma", "ma_share",
-    "vc_total", "cvc_money_share", "gov_money_share", "unicorns", "incumbents",
+    "step", "active_startups", "founded", "failed", "ipos", "acquisitions", "ma_share",
+    "vc_total", "cvc_money_share", "gov_money_share", "unicorns_to_date", "incumbents",
     "incumbent_sales_share", "hhi", "innovation_total", "innovation_startup_share",
     "innovation_partnership_share", "partnerships_active",
 )
@@ -516,13 +545,13 @@ def live(model, ts=None) -> dict[str, float]:
         return out
     last = df.iloc[-1]
     tot = df.sum(numeric_only=True)
-    for k in ("active_startups", "unicorns", "incumbents", "hhi", "partnerships_active"):
+    for k in ("active_startups", "unicorns_to_date", "incumbents", "hhi", "partnerships_active"):
         out[k] = float(last[k])
     out["incumbent_sales_share"] = incumbent_sales_share_now(model)
-    for k in ("founded", "failed", "exits_ipo", "exits_ma"):
+    for k in ("founded", "failed", "ipos", "acquisitions"):
         out[k] = float(tot[k])
-    exits = out["exits_ipo"] + out["exits_ma"]
-    out["ma_share"] = out["exits_ma"] / exits if exits else float("nan")
+    exits = out["ipos"] + out["acquisitions"]
+    out["ma_share"] = out["acquisitions"] / exits if exits else float("nan")
     vc = float(tot["vc_independent"] + tot["vc_corporate"] + tot["vc_government"])
     out["vc_total"] = vc
     out["cvc_money_share"] = float(tot["vc_corporate"]) / vc if vc else float("nan")

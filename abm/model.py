@@ -47,10 +47,10 @@ STREAMS = ("setup", "policy", "funds", "universities", "founding", "operations",
 """Named random streams, one per mechanism (common random numbers across scenarios)."""
 
 SERIES = (
-    "active_startups", "public_startups", "founded", "failed", "exits_ipo", "exits_ma",
+    "active_startups", "public_startups", "founded", "failed", "ipos", "acquisitions",
     "vc_independent", "vc_corporate", "vc_government", "grants", "rounds", "incumbents",
     "hhi", "innovation_startups", "innovation_incumbents", "innovation_partnerships",
-    "partnerships_active", "unicorns", "startup_employment", "incumbent_employment", "idle",
+    "partnerships_active", "unicorns_to_date", "startup_employment", "incumbent_employment", "idle",
     "total_revenue", "productivity", "ipo_window_open", "funds_investing", "dry_powder",
     "job_moves", "real_output", "workforce",
     "maturity_finance", "maturity_labor", "maturity_ties", "maturity_industry",
@@ -552,7 +552,7 @@ class EcosystemModel(Model):
         from . import mechanisms as M
 
         self.quarter = Quarter()
-        for key in ("founded", "failed", "exits_ipo", "exits_ma", "vc_independent",
+        for key in ("founded", "failed", "ipos", "acquisitions", "vc_independent",
                     "vc_corporate", "vc_government", "grants", "rounds", "innovation_startups",
                     "innovation_incumbents", "innovation_partnerships", "job_moves"):
             self.stats[key] = 0.0

@@ -60,6 +60,7 @@ TIE: Mapping[str, str] = MappingProxyType({
 SERIES: Mapping[str, str] = MappingProxyType({
     "active_startups": GREEN, "public_startups": BLUE,
     "founded": GREEN, "failed": VERMILLION,
+    "ipos": BLUE, "acquisitions": ORANGE,
     "exits_ipo": BLUE, "exits_ma": ORANGE, "failures": VERMILLION,
     "vc_independent": ORANGE, "vc_corporate": PURPLE, "vc_government": VERMILLION,
     "incumbent_sales_share": BLUE, "hhi": VERMILLION,

@@ -36,9 +36,9 @@ def register(app: typer.Typer) -> None:
         quick: bool = typer.Option(False, "--quick", help="Smaller sizes (scales 0.2/1/5, "
                                    "50 steps, 1 repeat, 3x2 regime runs): ~1-2 minutes."),
         out: Optional[Path] = typer.Option(None, "--out", help="Write every figure as JSON."),
-        presets: Optional[str] = typer.Option(None, help="Comma-separated presets "
+        presets: Optional[str] = typer.Option(None, metavar="<preset,...>", help="Comma-separated presets "
                                               "(default: silicon_valley,japan,korea)."),
-        scales: Optional[str] = typer.Option(None, help="Three scales LOW,MID,HIGH "
+        scales: Optional[str] = typer.Option(None, metavar="<float,float,float>", help="Three scales LOW,MID,HIGH "
                                              "(default 1,10,100; quick 0.2,1,5)."),
         steps: Optional[int] = typer.Option(None, help="Steps per run, also in the regime "
                                             "comparison (default 100; quick 50)."),
@@ -86,11 +86,9 @@ def register(app: typer.Typer) -> None:
                 sorted({bench.boltzmann_for(s) for s in cfg.scales[:2]})))
         if out is not None and out.parent and not out.parent.exists():
             raise fail(f"--out folder does not exist: {out.parent}")
-        import sys
+        from .format import console as make_console
 
-        from rich.console import Console
-
-        console = Console(width=None if sys.stdout.isatty() else 180)
+        console = make_console()  # the terminal's width (80 when not a terminal)
         log = (lambda msg: console.print(f"[dim]{msg}[/dim]", highlight=False))
         res = bench.run_bench(cfg, log=log)
         bench.print_report(res, console)

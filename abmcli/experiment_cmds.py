@@ -9,6 +9,7 @@ import typer
 
 from . import fail, whole
 from .errors import EXIT_FAILED, out_folder, results_kind
+from .format import FLOAT, INT
 
 
 def register(app: typer.Typer) -> None:
@@ -18,15 +19,15 @@ def register(app: typer.Typer) -> None:
                                     "experiments/regime_comparison.toml."),
         out: Optional[str] = typer.Option(None, help="Output folder (default: "
                                           "results/<experiment name>)."),
-        workers: Optional[str] = typer.Option(None, help="Local worker processes (1 = serial; "
+        workers: Optional[str] = typer.Option(None, metavar=INT, help="Local worker processes (1 = serial; "
                                               "default: number of CPUs)."),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address "
                                                 "(tcp://host:8786): run on that cluster."),
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted "
                                     "experiment in --out: run only what is missing."),
-        replicates: Optional[str] = typer.Option(None, help="Override the spec's replicates."),
-        steps: Optional[str] = typer.Option(None, help="Override the spec's steps."),
-        scale: Optional[str] = typer.Option(None, help="Override the model scale for every "
+        replicates: Optional[str] = typer.Option(None, metavar=INT, help="Override the spec's replicates."),
+        steps: Optional[str] = typer.Option(None, metavar=INT, help="Override the spec's steps."),
+        scale: Optional[str] = typer.Option(None, metavar=FLOAT, help="Override the model scale for every "
                                             "run (quick looks)."),
         report: bool = typer.Option(False, "--report", help="Write the report when done."),
         force: bool = typer.Option(False, "--force", help="Lift the work limits (steps per "
@@ -35,7 +36,7 @@ def register(app: typer.Typer) -> None:
         ensemble: Optional[Path] = typer.Option(None, help="Ensemble of calibrated parameter "
                                                 "vectors (e.g. abm/data/ensemble.toml): each "
                                                 "replicate draws one (docs/calibration.md)."),
-        ensemble_seed: Optional[str] = typer.Option(None, help="Seed of the replicates' "
+        ensemble_seed: Optional[str] = typer.Option(None, metavar=INT, help="Seed of the replicates' "
                                                     "ensemble draws (default 16)."),
     ) -> None:
         """Run every run of an experiment spec; write runs.parquet, timeseries.parquet,
@@ -84,6 +85,10 @@ def register(app: typer.Typer) -> None:
         if exp.ensemble is not None:
             typer.echo(f"parameters drawn per replicate from {ensemble} "
                        f"({len(exp.ensemble)} members, seed {exp.ensemble_seed})")
+        from .format import experiment_warnings, warn
+
+        for line in experiment_warnings(exp):
+            warn(line)
         try:
             result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
                                     resume=resume, progress=True)
@@ -103,8 +108,11 @@ def register(app: typer.Typer) -> None:
         if report:
             from experiments.report import ReportError, make_report
 
+            from .format import StageProgress
+
             try:
-                files = make_report(out_dir)
+                with StageProgress(f"report {out_dir}") as progress:
+                    files = make_report(out_dir, progress=progress)
             except ReportError as exc:
                 raise fail(str(exc), EXIT_FAILED) from None
             typer.echo(f"report: {files[0]}")
@@ -124,8 +132,12 @@ def register(app: typer.Typer) -> None:
         """Write report.md, LaTeX tables and figures (PNG, PDF) for a results folder."""
         from experiments.report import ReportError, make_report
 
+        from .format import StageProgress
+
         try:
-            files = make_report(folder, network=network, figures=figures)
+            with StageProgress(f"report {folder}") as progress:
+                files = make_report(folder, network=network, figures=figures,
+                                    progress=progress)
         except ReportError as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {files[0]} and {len(files) - 1} tables/figures in {folder}")

@@ -16,6 +16,8 @@ from experiments.provenance import provenance
 
 from . import fail
 from .errors import out_folder, results_kind
+from .format import (INT, burn_in_note, checks_line, console, print_params,
+                     short_run_warnings, summary_table, warn, years)
 
 
 def parse_assignments(items: list[str], what: str) -> dict[str, str]:
@@ -83,26 +85,16 @@ def register(app: typer.Typer) -> None:
         values = resolve_or_exit(preset or "silicon_valley", {}, {})
         if preset is None:
             values = {n: s.default for n, s in SPECS.items()}
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"parameters ({preset or 'defaults'})")
-        for col in ("name", "value", "range", "unit", "component", "description"):
-            table.add_column(col, overflow="fold")
-        for comp in COMPONENTS:
-            for name, spec in SPECS.items():
-                if spec.component == comp:
-                    table.add_row(name, f"{values[name]:g}", f"[{spec.low:g}, {spec.high:g}]",
-                                  spec.unit, comp, spec.description)
-        Console(width=200).print(table)
+        print_params(values, f"parameters ({preset or 'defaults'})")  # fits the terminal
 
     @app.command("run")
     def run_cmd(
         preset: str = typer.Option(..., help="Regime preset (see `abm presets`)."),
-        steps: str = typer.Option("100", help="Quarters to simulate."),
-        seed: str = typer.Option("1", help="Integer seed."),
-        set_: list[str] = typer.Option([], "--set", help="Override a parameter: NAME=VALUE."),
-        swap: list[str] = typer.Option([], help="Take a component from a preset: COMPONENT=PRESET."),
+        steps: str = typer.Option("100", metavar=INT, help="Quarters to simulate (one step is "
+                                   "one quarter; the first 20 are the burn-in)."),
+        seed: str = typer.Option("1", metavar=INT, help="Integer seed."),
+        set_: list[str] = typer.Option([], "--set", metavar="<name=value>", help="Override a parameter: NAME=VALUE."),
+        swap: list[str] = typer.Option([], metavar="<component=preset>", help="Take a component from a preset: COMPONENT=PRESET."),
         out: Optional[str] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
         force: bool = typer.Option(False, "--force", help="Lift the steps limit and replace "
                                    "an earlier `abm run`'s files in --out."),
@@ -139,11 +131,13 @@ def register(app: typer.Typer) -> None:
             model.run(n_steps, progress=lambda _: bar.advance(task))
         elapsed = time.perf_counter() - t0
         summary = model.summary()
-        typer.echo(f"{preset} (seed {s}, {n_steps} steps, {elapsed:.1f} s)")
-        from abm.outputs import title
+        print_summary(preset, swaps, overrides, s, n_steps, elapsed, summary)
+        from abm.mechanisms.policy import idle_policies
+        from abm.metrics import too_short
 
-        for k, v in summary.items():  # name, value, then the label and unit of abm.outputs
-            typer.echo(f"  {k:<40} {v:>12,.4g}  {title(k)}")
+        for line in short_run_warnings(n_steps, too_short(n_steps)) + idle_policies(params,
+                                                                                    n_steps):
+            warn(line)
         if out is not None:
             from experiments.runner import write_parquet, write_text
 
@@ -153,4 +147,20 @@ def register(app: typer.Typer) -> None:
                         "steps": n_steps, "parameters": params.to_dict(),
                         "wall_seconds": round(elapsed, 3), **provenance()}
             write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
-            typer.echo(f"wrote {out}/summary.json, timeseries.parquet, manifest.json")
+            typer.echo(f"wrote {out}/summary.json (the values above), timeseries.parquet (one "
+                       f"row per quarter, see docs/outputs.md), manifest.json")
+
+
+def print_summary(preset: str, swaps: dict, overrides: dict, seed: int, steps: int,
+                  elapsed: float, summary: dict[str, float]) -> None:
+    """What ``abm run`` prints: the run, the burn-in, the grouped summary, the checks."""
+    what = preset + "".join(f" + {c} from {p}" for c, p in swaps.items())
+    if overrides:
+        what += " with " + ", ".join(f"{k}={v:g}" for k, v in overrides.items())
+    out = console()
+    out.print(f"{what}, seed {seed}: {years(steps)} in {elapsed:.1f} s", markup=False)
+    out.print(burn_in_note(steps), markup=False)
+    out.print()
+    out.print(summary_table(summary, width=out.width))
+    out.print()
+    out.print(checks_line(summary), markup=False)

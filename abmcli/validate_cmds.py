@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from . import fail, whole
+from .format import INT
 
 
 def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
@@ -41,14 +42,14 @@ def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
 def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate_cmd(
-        seeds: str = typer.Option("20", help="Seeds per preset."),
-        steps: str = typer.Option("100", help="Quarters per run."),
+        seeds: str = typer.Option("20", metavar=INT, help="Seeds per preset."),
+        steps: str = typer.Option("100", metavar=INT, help="Quarters per run."),
         out: Optional[Path] = typer.Option(None, help="Write validation.md (and the runs) here."),
-        workers: Optional[str] = typer.Option(None, help="Local worker processes."),
+        workers: Optional[str] = typer.Option(None, metavar=INT, help="Local worker processes."),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address."),
-        only: list[str] = typer.Option([], "--only", help="Check only this fact id "
+        only: list[str] = typer.Option([], "--only", metavar="<fact id>", help="Check only this fact id "
                                        "(repeatable); only its preset runs."),
-        set_: list[str] = typer.Option([], "--set", help="Override a preset's parameter: "
+        set_: list[str] = typer.Option([], "--set", metavar="<preset:name=value>", help="Override a preset's parameter: "
                                        "PRESET:NAME=VALUE (e.g. to break it on purpose)."),
         strict: bool = typer.Option(False, "--strict", help="Also fail (exit 1) when a "
                                     "held-out fact does not hold."),

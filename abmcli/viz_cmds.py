@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from . import fail
+from .format import INT
 
 APP_PATH = Path(__file__).resolve().parent.parent / "viz" / "app.py"
 REPO_ASSET_CACHE = Path(__file__).resolve().parent.parent / ".solara-cache" / "cdn"
@@ -76,7 +77,7 @@ def register(app: typer.Typer) -> None:
     def viz_cmd(
         host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default; "
                                  "0.0.0.0 exposes the app to your network)."),
-        port: str = typer.Option("8765", help="TCP port (1-65535)."),
+        port: str = typer.Option("8765", metavar=INT, help="TCP port (1-65535)."),
     ) -> None:
         """Start the visual app (Solara) in the browser: watch, explain, compare regimes."""
         p = check_port(port)

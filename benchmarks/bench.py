@@ -534,34 +534,65 @@ def report_lines(res: dict) -> list[str]:
     return out
 
 
+BENCH_COLUMNS = (("case", "left"), ("size", "left"), ("reps", "right"), ("run s", "right"),
+                 ("cpu s", "right"), ("agent-steps", "right"), ("agent-steps/s", "right"),
+                 ("agents at end", "right"), ("peak MiB", "right"), ("base MiB", "right"),
+                 ("init s", "right"), ("summary s", "right"), ("note", "left"))
+"""The columns of the bench table."""
+
+BENCH_SPLIT = {"speed": ("case", "size", "reps", "run s", "cpu s", "agent-steps",
+                         "agent-steps/s", "note"),
+               "memory and overheads": ("case", "size", "agents at end", "peak MiB",
+                                        "base MiB", "init s", "summary s")}
+"""On a console narrower than :data:`BENCH_WIDE` columns the table is printed as these two."""
+
+BENCH_WIDE = 150
+
+
+def _bench_cells(c: dict, steps: int) -> dict[str, str]:
+    note = f"partial: {c['steps_done']}/{steps} steps" if c["partial"] else ""
+    return {"case": c["label"], "size": c["size"], "reps": str(c["repeats"]),
+            "run s": f"{c['run_s']:.2f}", "cpu s": f"{c['cpu_s']:.2f}",
+            "agent-steps": f"{c['agent_steps']:,.0f}", "agent-steps/s": f"{c['rate']:,.0f}",
+            "agents at end": f"{c['agents_end']:,.0f}",
+            "peak MiB": f"{c['peak_rss'] / 2**20:,.0f}",
+            "base MiB": f"{c['rss_base'] / 2**20:,.0f}", "init s": f"{c['init_s']:.2f}",
+            "summary s": f"{c['summary_s']:.2f}", "note": note}
+
+
 def print_report(res: dict, console: Any = None) -> None:
-    """A rich table of every case, then the ratio lines."""
+    """A rich table of every case (two narrower ones on a narrow console), then the ratio
+    lines."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(width=None if sys.stdout.isatty() else 180)
+    console = console or Console()
     cfg, mach = res["config"], res["machine"]
-    table = Table(title=f"abm bench: {cfg['steps']} steps, median of repeats "
-                        f"({mach['cpus']} CPUs, Python {mach['python']}, Mesa {mach['mesa']})")
-    for col, just in (("case", "left"), ("size", "left"), ("reps", "right"),
-                      ("run s", "right"), ("cpu s", "right"), ("agent-steps", "right"),
-                      ("agent-steps/s", "right"),
-                      ("agents at end", "right"), ("peak MiB", "right"),
-                      ("base MiB", "right"), ("init s", "right"),
-                      ("summary s", "right"), ("note", "left")):
-        table.add_column(col, justify=just,  # type: ignore[arg-type]
-                         no_wrap=col in ("case", "size"))
-    for key, c in res["cases"].items():
-        note = ""
-        if c["partial"]:
-            note = f"partial: {c['steps_done']}/{cfg['steps']} steps"
-        table.add_row(c["label"], c["size"], str(c["repeats"]), f"{c['run_s']:.2f}",
-                      f"{c['cpu_s']:.2f}",
-                      f"{c['agent_steps']:,.0f}", f"{c['rate']:,.0f}",
-                      f"{c['agents_end']:,.0f}", f"{c['peak_rss'] / 2**20:,.0f}",
-                      f"{c['rss_base'] / 2**20:,.0f}",
-                      f"{c['init_s']:.2f}", f"{c['summary_s']:.2f}", note)
-    console.print(table)
+    title = (f"abm bench: {cfg['steps']} steps, median of repeats "
+             f"({mach['cpus']} CPUs, Python {mach['python']}, Mesa {mach['mesa']})")
+    just = dict(BENCH_COLUMNS)
+    rows = [_bench_cells(c, cfg["steps"]) for c in res["cases"].values()]
+    wide = console.width >= BENCH_WIDE
+    parts = {"": tuple(just)} if wide else BENCH_SPLIT
+    for part, cols in parts.items():
+        if not wide:  # case and size in one cell (two lines), no empty note column
+            cols = ("case",) + tuple(c for c in cols if c not in ("case", "size"))
+            if not any(r["note"] for r in rows):
+                cols = tuple(c for c in cols if c != "note")
+        table = Table(title=title + (f": {part}" if part else ""), title_justify="left",
+                      box=None if wide else box.SIMPLE_HEAD, pad_edge=wide)
+        if wide:
+            table.box = box.HEAVY_HEAD
+        for col in cols:
+            table.add_column(col, justify=just[col],  # type: ignore[arg-type]
+                             no_wrap=col != "note", overflow="fold")
+        for cells in rows:
+            shown = dict(cells)
+            if not wide:
+                shown["case"] = f"{cells['case']}\n{cells['size']}"
+            table.add_row(*(shown[col] for col in cols))
+        console.print(table)
     for line in report_lines(res):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"bench wall time: {res['bench_wall_s']:.0f} s", highlight=False)

@@ -21,7 +21,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -389,8 +389,10 @@ def _check_consistent(folder: Path, runs: pd.DataFrame, manifest: dict[str, Any]
 
 # -- the report --------------------------------------------------------------------------------
 class _Report:
-    def __init__(self, folder: Path, data: dict[str, Any], network: bool, figures: bool):
+    def __init__(self, folder: Path, data: dict[str, Any], network: bool, figures: bool,
+                 progress: Callable[[str], None] | None = None):
         self.folder = folder
+        self.progress = progress or (lambda stage: None)
         self.runs: pd.DataFrame = data["runs"]
         self.ts: pd.DataFrame | None = data["timeseries"]
         self.dist: pd.DataFrame | None = data["distributions"]
@@ -1066,9 +1068,13 @@ class _Report:
         if not show:
             return
         self.md.append("## Figures\n")
+        self.progress("figure: time series")
         self._timeseries_figure(show)
+        self.progress("figure: exit mix")
         self._exit_mix_figure(show)
+        self.progress("figures: distributions")
         self._distribution_figures(show)
+        self.progress("figure: metrics by scenario")
         self._metric_box_figure(show)
         if self.network:
             self._network_figure(show)
@@ -1233,7 +1239,8 @@ class _Report:
 
         show = show[:4]
         fig, axes = plt.subplots(1, len(show), figsize=(4.5 * len(show), 4.9), squeeze=False)
-        for ax, idx in zip(axes.flat, show):
+        for k, (ax, idx) in enumerate(zip(axes.flat, show)):
+            self.progress(f"network snapshot {k + 1}/{len(show)}: re-running {self.name(idx)}")
             r = self.runs[self.runs["scenario_index"] == idx].sort_values("replicate").iloc[0]
             spec = RunSpec(run_id=r["run_id"], preset=r["preset"], swaps=json.loads(r["swaps"]),
                            overrides=json.loads(r["overrides"]), seed=int(r["seed"]),
@@ -1264,9 +1271,12 @@ class _Report:
             return self._write()
 
     def _write(self) -> list[Path]:
+        self.progress("summary tables")
         self.header()
         self.summary_tables()
+        self.progress("differences between scenarios")
         self.differences()
+        self.progress("analyses (swaps, sweeps, sensitivity)")
         self.component_swap()
         self.reform_sequencing()
         self.japan_history()
@@ -1511,11 +1521,11 @@ class _Report:
             f"{runs.size} replicates]. Money is M USD in the model's ecosystem of size "
             "`scale`, not Japan's national total: read the shape (index 2012 = 1), not the "
             "level.\n")
-        cols = ["vc_invested", "founded", "exits_ipo", "exits_ma", "unicorns",
+        cols = ["vc_invested", "founded", "ipos", "acquisitions", "unicorns_to_date",
                 "maturity_finance", "maturity_labor", "maturity_ties", "maturity_industry",
                 "maturity_norms", "maturity_support"]
         names = {"vc_invested": "VC invested (M)", "founded": "startups founded",
-                 "exits_ipo": "IPOs", "exits_ma": "M&A", "unicorns": "unicorns (ever)",
+                 "ipos": "IPOs", "acquisitions": "M&A", "unicorns_to_date": "unicorns (ever)",
                  **{c: c.replace("maturity_", "maturity: ") for c in cols[5:]}}
         body = []
         for y in years:
@@ -1615,13 +1625,13 @@ def horizon_metrics(ts: pd.DataFrame, horizon_steps: list[int], offset: int) -> 
 def yearly_table(ts: pd.DataFrame, start_year: int) -> pd.DataFrame:
     """Per run and calendar year (``start_year + (step - 1) // 4``): sums of the quarterly
     flows (``vc_invested`` = independent + corporate + government VC, ``founded``,
-    ``exits_ipo``, ``exits_ma``) and the year's last value of the stocks (``unicorns``,
-    ``maturity_*``)."""
+    ``ipos``, ``acquisitions``) and the year's last value of the stocks
+    (``unicorns_to_date``, ``maturity_*``)."""
     ts = ts.copy()
     ts["year"] = start_year + (ts["step"] - 1) // 4
     ts["vc_invested"] = ts["vc_independent"] + ts["vc_corporate"] + ts["vc_government"]
-    flows = ["vc_invested", "founded", "exits_ipo", "exits_ma"]
-    stocks = [c for c in ts.columns if c == "unicorns" or c.startswith("maturity_")]
+    flows = ["vc_invested", "founded", "ipos", "acquisitions"]
+    stocks = [c for c in ts.columns if c == "unicorns_to_date" or c.startswith("maturity_")]
     g = ts.sort_values("step").groupby(["run_id", "year"])
     out = g[flows].sum().join(g[stocks].last())
     full = g["step"].count() == 4
@@ -1920,9 +1930,13 @@ def _draw_graph(ax, g, seed: int) -> None:
                            linewidths=0)
 
 
-def make_report(folder: str | Path, network: bool = True, figures: bool = True) -> list[Path]:
+def make_report(folder: str | Path, network: bool = True, figures: bool = True,
+                progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write ``report.md``, ``tables/*.tex|csv`` and ``figures/*.png|pdf`` for a results
     folder; return the written paths (``report.md`` first).
+
+    ``progress`` (optional) is called with a short description as each stage starts (tables,
+    each figure, each network snapshot: the slow part re-runs one model per scenario).
 
     Raises:
         ReportError: the folder holds no results.
@@ -1933,4 +1947,5 @@ def make_report(folder: str | Path, network: bool = True, figures: bool = True) 
         import matplotlib
 
         matplotlib.use("Agg", force=True)
-    return _Report(folder, data, network=network, figures=figures).write()
+    return _Report(folder, data, network=network, figures=figures,
+                   progress=progress).write()

@@ -964,7 +964,7 @@ def _report_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
     from abm.model import SERIES
 
     report = {"metrics": body.get("metrics", list(SUMMARY_KEYS)),
-              "series": body.get("series", ["active_startups", "exits_ipo", "exits_ma",
+              "series": body.get("series", ["active_startups", "ipos", "acquisitions",
                                             "vc_independent", "vc_corporate",
                                             "vc_government", "incumbents",
                                             "innovation_startups"]),

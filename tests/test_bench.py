@@ -21,6 +21,7 @@ TINY = ["bench", "--presets", "japan", "--scales", "0.05,0.1,0.2", "--steps", "3
         "--repeats", "1", "--regime-seeds", "1", "--regime-scale", "0.05"]
 
 
+@pytest.mark.slow
 def test_bench_runs_at_tiny_sizes_and_prints_ratio_lines(tmp_path):
     out = tmp_path / "bench.json"
     res = CliRunner().invoke(app, TINY + ["--out", str(out)])

@@ -9,6 +9,7 @@ Every bad input is also run in-process through ``abmcli.main`` (the same entry p
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -77,9 +78,9 @@ def results(tmp_path_factory):
         **{name: BAD_INPUT[name][0] for name in SUBPROCESS_BAD_INPUT},
     }
 
-    def call(args):
+    def call(args):  # wide enough for `abm params`'s one-table layout (parsed below)
         return subprocess.run(abm_command() + args, capture_output=True, text=True,
-                              timeout=300, cwd=out.parent)
+                              timeout=300, cwd=out.parent, env={**os.environ, "COLUMNS": "200"})
 
     with ThreadPoolExecutor(4) as pool:
         done = dict(zip(jobs, pool.map(call, jobs.values())))
@@ -87,6 +88,7 @@ def results(tmp_path_factory):
     return done
 
 
+@pytest.mark.slow
 def test_presets_lists_every_preset(results):
     proc = results["presets"]
     assert proc.returncode == 0, proc.stderr
@@ -104,6 +106,7 @@ def _rows(stdout: str) -> dict[str, list[str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_params_lists_every_parameter_with_its_default(results):
     proc = results["params"]
     assert proc.returncode == 0, proc.stderr
@@ -115,6 +118,7 @@ def test_params_lists_every_parameter_with_its_default(results):
         assert cells[4] == spec.component
 
 
+@pytest.mark.slow
 def test_params_for_a_preset_shows_its_values(results):
     proc = results["params_japan"]
     assert proc.returncode == 0, proc.stderr
@@ -126,6 +130,7 @@ def test_params_for_a_preset_shows_its_values(results):
         assert float(cells[1]) == pytest.approx(japan[name], rel=1e-3), name
 
 
+@pytest.mark.slow
 def test_run_writes_summary_timeseries_and_manifest(results):
     proc, out = results["run"], results["out_dir"]
     assert proc.returncode == 0, proc.stderr
@@ -158,6 +163,7 @@ def _check_one_line_error(returncode, stdout: str, stderr: str, words) -> None:
 
 
 @pytest.mark.parametrize("case", SUBPROCESS_BAD_INPUT)
+@pytest.mark.slow
 def test_bad_input_exits_2_with_one_line_subprocess(results, case):
     proc = results[case]
     _check_one_line_error(proc.returncode, proc.stdout, proc.stderr, BAD_INPUT[case][1])

@@ -94,6 +94,7 @@ def test_odd_column_tables_match_the_code():
         "`python scripts/gen_odd_columns.py`")
 
 
+@pytest.mark.slow
 def test_odd_generator_check_mode_fails_on_drift(tmp_path):
     odd = tmp_path / "ODD.md"
     text = ODD.read_text(encoding="utf-8")

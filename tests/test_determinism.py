@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from abm import EcosystemModel
 
@@ -109,6 +110,7 @@ def _abm_command() -> list[str]:
     return [sys.executable, "-c", "import abmcli; abmcli.main()"]
 
 
+@pytest.mark.slow
 def test_cli_run_twice_gives_identical_summary_json(tmp_path):
     outs = []
     for name in ("a", "b"):

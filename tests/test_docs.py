@@ -116,3 +116,18 @@ def test_relative_links_resolve(page):
     missing = [t for t in relative_links(page.read_text(encoding="utf-8"))
                if not (page.parent / t.split("#", 1)[0]).exists()]
     assert not missing, f"{page.relative_to(ROOT)} links to missing files: {missing}"
+
+
+def test_readme_test_commands_match_ci_and_the_declared_markers():
+    """The README's install-and-test command is .ci/run's (which runs every test), and its
+    fast command deselects only markers pyproject.toml declares, each used by some test."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci.endswith("python -m pytest") and ci in readme
+    fast = re.search(r'python -m pytest -m "not slow and not browser"', readme)
+    assert fast, "README gives no fast test command"
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
+    for marker in ("slow", "browser"):
+        assert f'"{marker}:' in pyproject
+        assert f"pytest.mark.{marker}" in tests

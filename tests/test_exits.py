@@ -253,7 +253,7 @@ def test_ipo_threshold_listing_and_payouts():
         assert f.wealth == _approx(frac * C.IPO_SELLDOWN * post)
         assert f in m.founder_pool and f.exited == 1
     assert B.cap_sum(big) <= 1.0 + 1e-12
-    assert m.stats["exits_ipo"] == 1
+    assert m.stats["ipos"] == 1
 
 
 def test_no_ipo_when_the_window_is_closed():

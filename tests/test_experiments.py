@@ -135,6 +135,7 @@ def test_cli_option_errors_exit_2(tmp_path, args, needle):
     assert "Traceback" not in msg
 
 
+@pytest.mark.slow
 def test_console_script_exit_code_and_message(tmp_path):
     """Through the real entry point: exit status 2, one line, no traceback."""
     spec = write(tmp_path, GOOD.replace('"japan"]', '"japn"]'))
@@ -178,6 +179,7 @@ def test_replicate_seeds_are_spawned_and_common(small_spec):
 
 
 # -- executors ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_serial_pool_and_dask_give_identical_files(tmp_path, small_spec, reference):
     from distributed import LocalCluster
 
@@ -327,6 +329,7 @@ def test_results_carry_provenance(reference, small_spec):
     assert set(ts["run_id"]) == set(runs["run_id"]) and ts["step"].max() == 24
 
 
+@pytest.mark.slow
 def test_report_comparison(tmp_path, reference):
     out = tmp_path / "rep"
     shutil.copytree(reference, out)
@@ -345,6 +348,7 @@ def test_report_comparison(tmp_path, reference):
     assert {"welch_p", "mw_p", "hedges_g", "ci_low", "ci_high"} <= set(diff.columns)
 
 
+@pytest.mark.slow
 def test_report_component_swap_and_sensitivity(tmp_path):
     swap = write(tmp_path, """\
 [experiment]

@@ -32,7 +32,7 @@ def test_an_ipo_raises_legitimacy_and_a_failure_lowers_it():
     m = B.make_model("japan", seed=1, step=3, loop_norms=0.5)
     base = m.p.founding_legitimacy
     assert 0 < base < 1
-    m.stats["exits_ipo"] = 1.0
+    m.stats["ipos"] = 1.0
     MAT.norms(m)
     assert m.maturity.norms > 0
     assert MAT.effective(m, "founding_legitimacy") > base
@@ -45,10 +45,10 @@ def test_an_ipo_raises_legitimacy_and_a_failure_lowers_it():
 
 def test_legitimacy_remembers_and_forgets_geometrically():
     m = B.make_model("japan", seed=1, step=3, loop_norms=0.5)
-    m.stats["exits_ipo"] = 1.0
+    m.stats["ipos"] = 1.0
     MAT.norms(m)
     first = m.maturity.norms
-    m.stats["exits_ipo"] = 0.0
+    m.stats["ipos"] = 0.0
     MAT.norms(m)  # a quiet quarter: balance 0, memory decays by (1 - NORMS_MEMORY)
     assert m.maturity.norms == pytest.approx(first * (1.0 - MAT.NORMS_MEMORY))
 
@@ -145,7 +145,7 @@ def test_deal_flow_grows_support_with_a_lag():
 
 def test_loops_off_leave_every_effective_value_exactly_the_preset_value():
     m = B.make_model("japan", seed=1, step=2, **OFF)
-    m.stats.update(exits_ipo=3.0, failed=9.0, rounds=50.0)
+    m.stats.update(ipos=3.0, failed=9.0, rounds=50.0)
     B.add_startup(m, headcount=50)
     MAT.step(m)
     for name in ("job_mobility", "spinout_rate", "lifetime_employment_share", "tech_transfer",

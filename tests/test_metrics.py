@@ -214,3 +214,20 @@ def test_fund_tvpi_median_over_closed_funds_with_paid_in_capital():
                                  "cvc_deal_share"])
 def test_shares_of_an_empty_run_are_zero(key):
     assert summary(B.record_quarters(B.make_model(seed=1), T))[key] == 0.0
+
+
+def test_too_short_matches_the_metrics_that_have_no_observation_yet():
+    """A run one step shorter than MIN_STEPS gives the metric its no-observation 0; one that
+    long measures it (silicon_valley at scale 0.2 has a cohort and innovators by then)."""
+    from abm import EcosystemModel
+    from abm.metrics import MIN_STEPS, too_short
+    from abm.outputs import OUTPUTS
+
+    assert set(too_short(C.BURN_IN)) == {n for n, o in OUTPUTS.items() if o.summary and o.burn_in}
+    assert too_short(max(MIN_STEPS.values())) == {}
+    m = EcosystemModel(preset="silicon_valley", seed=1, scale=0.2)
+    m.run(C.BURN_IN + 5 * C.STEPS_PER_YEAR)
+    assert set(too_short(m.steps)) == {"survival_5y"}
+    assert m.summary()["survival_5y"] == 0.0
+    m.step()
+    assert too_short(m.steps) == {} and m.summary()["survival_5y"] > 0

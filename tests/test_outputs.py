@@ -63,6 +63,33 @@ def test_time_series_are_the_declared_ones(runs):
         assert set(m.timeseries().columns) == declared
 
 
+def test_no_summary_key_names_a_series():
+    """summary.json and timeseries.parquet never use one name for two meanings (a run total
+    after the burn-in and a per-step value): exits_ipo is the summary's, ipos the series'."""
+    assert not set(summary_names()) & set(series_names())
+    for total, flow in (("exits_ipo", "ipos"), ("exits_ma", "acquisitions"),
+                        ("unicorns", "unicorns_to_date")):
+        assert OUTPUTS[total].summary and not OUTPUTS[total].series
+        assert OUTPUTS[flow].series and not OUTPUTS[flow].summary
+        assert f"``{total}``" in OUTPUTS[flow].description
+
+
+def test_summary_totals_are_the_series_summed_after_the_burn_in(runs):
+    """The summary's exits_ipo is the series ipos summed over the steps after the burn-in (and
+    likewise for M&A, founding, failures; unicorns from the cumulative series)."""
+    from abm.constants import BURN_IN
+
+    for m in runs:
+        s, ts = m.summary(), m.timeseries()
+        after = ts.loc[ts.index > BURN_IN]
+        for total, flow in (("exits_ipo", "ipos"), ("exits_ma", "acquisitions"),
+                            ("startups_founded", "founded"), ("failures", "failed")):
+            assert s[total] == after[flow].sum(), (total, m.steps)
+        if m.steps > BURN_IN:
+            grown = ts["unicorns_to_date"].iloc[-1] - ts["unicorns_to_date"].loc[BURN_IN]
+            assert s["unicorns"] == grown
+
+
 def test_live_key_metrics_are_the_declared_ones(runs):
     declared = {n for n, o in OUTPUTS.items() if o.live}
     assert set(metrics.LIVE_KEYS) == declared

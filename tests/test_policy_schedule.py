@@ -55,3 +55,30 @@ def test_the_plan_stops_at_plan_end_step():
     assert m2.ministry.instrument("grant_budget") == m2.p.grant_budget
     B.at_step(m, start + 20)
     assert m.ministry.plan_active()
+
+
+# -- a run too short for its policy: abm run warns ------------------------------------------------
+def test_idle_policies_names_a_plan_that_never_or_hardly_starts():
+    from abm.presets import resolve
+
+    plan = resolve("japan_2027_plan")
+    start = plan.plan_start_step
+    never = policy.idle_policies(plan, start - 1)
+    assert len(never) == 1 and "never acts" in never[0] and "plan_start_step" in never[0]
+    short = policy.idle_policies(plan, start)
+    assert len(short) == 1 and "only 1 of" in short[0]
+    assert policy.idle_policies(plan, start + 3) == []  # a year in force: no warning
+    assert policy.idle_policies(resolve("japan"), start - 1) == []  # no plan set
+    off = resolve("japan_2027_plan", {}, {"plan_start_step": 1000})  # off on purpose
+    assert policy.idle_policies(off, 160) == []
+
+
+def test_idle_policies_names_a_scheduled_instrument_outside_the_run():
+    from abm.presets import resolve
+
+    p = resolve("korea", {}, {"matching_programme_start_year": 2100})
+    (line,) = policy.idle_policies(p, 40)
+    assert line.startswith("matching_programme") and "never acts" in line
+    assert policy.idle_policies(resolve("korea", {}, {"matching_programme": 0.0,
+                                                      "matching_programme_start_year": 2100}),
+                                40) == []

@@ -112,14 +112,14 @@ def check_invariants(model, state: dict) -> None:
         for col in st_.columns:
             frozen[col] = getattr(st_, col)[rows].copy()
     # counts add up
-    for key in ("founded", "failed", "exits_ipo", "exits_ma"):
+    for key in ("founded", "failed", "ipos", "acquisitions"):
         state["events"][key] += model.stats[key]
     counts = {s: int(np.count_nonzero(status == s)) for s in range(len(C.STATUS_NAMES))}
     assert sum(counts.values()) == n
     assert state["events"]["founded"] == n
     assert state["events"]["failed"] == counts[C.FAILED]
-    assert state["events"]["exits_ma"] == counts[C.ACQUIRED]
-    assert state["events"]["exits_ipo"] == counts[C.PUBLIC] + counts[C.DELISTED]
+    assert state["events"]["acquisitions"] == counts[C.ACQUIRED]
+    assert state["events"]["ipos"] == counts[C.PUBLIC] + counts[C.DELISTED]
     assert int(st_.graduated[:n].sum()) == model.counts["new_incumbents"]
     assert int(inc.from_startup[: inc.n].sum()) == model.counts["new_incumbents"]
     assert int((~inc.alive[: inc.n]).sum()) == model.counts["incumbents_displaced"]
@@ -129,7 +129,7 @@ def run_checked(preset, seed, steps, overrides) -> EcosystemModel:
     model = EcosystemModel(preset=preset, seed=seed, record_events=False, **overrides)
     state = {"workforce0": workforce(model), "frozen": {},
              "frozen_rows": np.zeros(0, dtype=np.int64),
-             "events": dict.fromkeys(("founded", "failed", "exits_ipo", "exits_ma"), 0.0)}
+             "events": dict.fromkeys(("founded", "failed", "ipos", "acquisitions"), 0.0)}
     check_invariants(model, state)
     for _ in range(steps):
         model.step()

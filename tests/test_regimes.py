@@ -29,6 +29,8 @@ from scipy import stats
 
 from experiments.stats import mean_ci
 
+pytestmark = pytest.mark.slow  # a statistical test: 30 runs of 100 steps at scale 1
+
 PRESETS = ("silicon_valley", "japan", "korea")
 N_SEEDS = 10
 STEPS = 100

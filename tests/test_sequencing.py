@@ -97,11 +97,11 @@ def test_horizon_metrics_on_a_hand_built_series():
 def test_yearly_table_maps_steps_to_calendar_years():
     ts = pd.DataFrame({"run_id": "r", "step": range(1, 10), "vc_independent": 1.0,
                        "vc_corporate": 0.5, "vc_government": 0.5, "founded": 1.0,
-                       "exits_ipo": 0.0, "exits_ma": 0.0, "unicorns": range(9),
+                       "ipos": 0.0, "acquisitions": 0.0, "unicorns_to_date": range(9),
                        "maturity_norms": 0.4})
     y = yearly_table(ts, 2000).set_index("year")
     assert list(y.index) == [2000, 2001]  # 2002 has one quarter only: left out
-    assert y.loc[2000, "vc_invested"] == 8.0 and y.loc[2001, "unicorns"] == 7
+    assert y.loc[2000, "vc_invested"] == 8.0 and y.loc[2001, "unicorns_to_date"] == 7
 
 
 def test_tiny_japan_history_run_reports(tmp_path):

@@ -57,6 +57,7 @@ def test_resumed_model_continues_exactly_as_the_uninterrupted_run(how):
     _same_run(uninterrupted, resumed)
 
 
+@pytest.mark.slow
 def test_a_snapshot_resumes_exactly_in_another_process(tmp_path):
     path = tmp_path / "m.pkl"
     path.write_bytes(EcosystemModel(**KW).run(20).snapshot())

@@ -60,6 +60,7 @@ def test_evaluate_and_table():
     assert not row["holds"]
 
 
+@pytest.mark.slow
 def test_broken_preset_fails_on_the_right_fact(tmp_path):
     """Japan with an M&A market like Silicon Valley's breaks the Japanese exit-mix fact; the
     same fact for Korea (preset untouched) still holds."""
@@ -85,6 +86,7 @@ def test_calibration_targets_must_lie_in_the_range(tmp_path):
         load_facts(bad)
 
 
+@pytest.mark.slow
 def test_validate_bad_input_exits_2():
     for args in (["--seeds", "0"], ["--only", "no_such_fact"], ["--set", "japan:nope=1"],
                  ["--set", "japan-acquisition_appetite=1"], ["--set", "mars:scale=1"]):

@@ -275,6 +275,7 @@ def run_cli(*args):
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # real `abm viz` processes
 @pytest.mark.parametrize("args, needle", [
     (["--port", "0"], "--port"),
     (["--port", "http"], "--port"),
@@ -288,6 +289,7 @@ def test_viz_command_rejects_bad_host_and_port(args, needle):
     assert len(lines) == 1 and needle in lines[0], out.stderr
 
 
+@pytest.mark.slow
 def test_viz_command_rejects_a_busy_port():
     import socket
 

@@ -8,6 +8,11 @@ resolved values (:func:`abm.presets.resolve`); the app keeps no copy of them.
 Page layout (see docs/viz.md): a sidebar with the preset, seed, Step / Play / Reset, compare
 mode and the parameters grouped by component; a main area with the ecosystem network, the
 event feed, the time series and the metric tables.
+
+Components: :func:`Page` holds the session's state and the Play loop (:func:`use_play_loop`)
+and renders :func:`Controls` (the sidebar and its actions: ``ParameterPanel`` ->
+``ParameterControl``) and :func:`MainArea` (the step counter, :func:`NetworkRow`,
+:func:`TimeSeriesCard`, :func:`MetricsTables`); every picture is a :func:`Figure_`.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from abm import palette
 from abm.constants import BURN_IN
-from abm.outputs import OUTPUTS, is_share
+from abm.outputs import format_value, is_share, unit_text
 from abm.outputs import label as label_of
 
 LINESTYLES = ("-", "--", ":")
@@ -33,7 +33,7 @@ PANELS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     # (title, columns, transform, y-axis label); colours from abm.palette.SERIES
     ("Startups operating", ("active_startups", "public_startups"), "", "startups"),
     ("Founded and failed per quarter", ("founded", "failed"), "", "startups per quarter"),
-    ("Exits by route (cumulative)", ("exits_ipo", "exits_ma"), "cumsum", "startups"),
+    ("Exits by route (cumulative)", ("ipos", "acquisitions"), "cumsum", "startups"),
     ("VC invested per quarter by fund kind",
      ("vc_independent", "vc_corporate", "vc_government"), "", "M per quarter"),
     ("Incumbents: share of sales and HHI", ("incumbent_sales_share", "hhi"), "",
@@ -105,17 +105,9 @@ def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=(12.5, 7
 
 
 def fmt(value: float, key: str = "") -> str:
-    """A metric for a table: shares (declared in :data:`OUTPUTS`) as %, money and counts with
-    separators."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "–"
-    if is_share(key):
-        return f"{100 * value:.1f} %"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:.3g}"
+    """A metric for a table (:func:`abm.outputs.format_value`): shares as %, money and counts
+    with separators."""
+    return format_value(value, key)
 
 
 def fmt_diff(a: float, b: float, key: str = "") -> tuple[str, str]:
@@ -141,10 +133,7 @@ def fmt_diff(a: float, b: float, key: str = "") -> tuple[str, str]:
 
 def unit_of(key: str) -> str:
     """The unit shown beside a value in the app's tables ("%" for shares)."""
-    o = OUTPUTS.get(key)
-    if o is None:
-        return ""
-    return "%" if o.kind == "share" else o.unit
+    return unit_text(key)
 
 
 class TimeSeriesCanvas:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from abm import EcosystemModel
 from abm.metrics import LIVE_KEYS, incumbent_sales_share_now, live
-from abm.outputs import OUTPUTS
+from abm.outputs import INTERNAL_CHECKS, OUTPUTS, SUMMARY_GROUPS, summary_groups  # noqa: F401
 from abm.params import COMPONENT_TITLES, COMPONENTS, SPECS, ParameterError
 from abm.presets import presets, resolve
 
@@ -166,45 +166,6 @@ class Run:
         """The latest ``n`` events, newest first."""
         ev = list(self.model.events)[-n:]
         return ev[::-1]
-
-
-SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Startups and exits", (
-        "startups_founded", "startups_active_end", "startups_public_end", "exits_ipo",
-        "exits_ma", "failures", "ma_share_of_exits", "median_years_to_ipo", "median_years_to_ma",
-        "median_years_to_failure", "survival_5y", "unicorns", "acquihires", "shelved")),
-    ("Finance", (
-        "vc_invested_per_year", "vc_independent_per_year", "vc_corporate_per_year",
-        "vc_government_per_year", "grants_per_year", "rounds_per_year", "vc_intensity",
-        "cvc_deal_share", "gov_share_of_vc_commitments", "deal_multiple_below_1_share",
-        "top_decile_deal_return_share", "fund_tvpi_median")),
-    ("Innovation and growth", (
-        "innovation_total", "innovation_from_startups_share",
-        "innovation_from_partnerships_share", "top4_innovator_share",
-        "innovator_rank_correlation", "new_innovator_share", "productivity_growth",
-        "entry_rate", "exit_rate", "incumbent_sales_share", "hhi_mean", "incumbents_end",
-        "incumbents_displaced", "new_incumbents", "firm_size_tail_exponent")),
-    ("Labour", ("labor_mobility_rate", "startup_employment_share")),
-    ("Network", (
-        "partnerships_formed", "partnership_density", "startups_with_corporate_partner_share",
-        "network_clustering", "giant_component_share")),
-)
-"""The summary table's groups, in page order. A summary key not listed here (an output added
-later) is shown under "Other" by :func:`summary_groups`, so nothing is ever dropped."""
-
-INTERNAL_CHECKS: tuple[str, ...] = ("money_balance_error", "steps")
-"""Summary keys that check the run rather than describe the ecosystem: shown apart."""
-
-
-def summary_groups(keys) -> list[tuple[str, list[str]]]:
-    """``keys`` (of ``model.summary()``) grouped as :data:`SUMMARY_GROUPS`, then "Other" for
-    any key not listed, then "Internal checks"."""
-    keys = list(keys)
-    listed = {k for _, names in SUMMARY_GROUPS for k in names} | set(INTERNAL_CHECKS)
-    out = [(title, [k for k in names if k in keys]) for title, names in SUMMARY_GROUPS]
-    out.append(("Other", [k for k in keys if k not in listed]))
-    out.append(("Internal checks", [k for k in INTERNAL_CHECKS if k in keys]))
-    return [(title, names) for title, names in out if names]
 
 
 KEY_METRICS: tuple[tuple[str, str], ...] = tuple((k, OUTPUTS[k].live_title) for k in LIVE_KEYS)

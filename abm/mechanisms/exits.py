@@ -158,7 +158,7 @@ def ipo(model, startup, rng: np.random.Generator) -> None:
         st.unicorn_step[row] = model.steps
     _finish(model, startup, C.PUBLIC)
     _founder_exit(model, startup, failed=False)
-    model.stats["exits_ipo"] += 1
+    model.stats["ipos"] += 1
     model.event("ipo", "Startup {} listed at {:.0f} M ({:.0f} M annual revenue)",
                 startup.unique_id, post, annual)
 
@@ -234,7 +234,7 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
                mode=mode)
     if mode == "acquihire":  # the team now works for the buyer
         model.link(int(inc.uid[buyer_row]), startup.unique_id, "employment", people=people)
-    model.stats["exits_ma"] += 1
+    model.stats["acquisitions"] += 1
     model.event("acquisition", "Incumbent {} acquired Startup {} for {:.0f} M ({})",
                 int(inc.uid[buyer_row]), startup.unique_id, price, mode)
     _deactivate(model, startup)

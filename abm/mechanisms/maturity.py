@@ -218,7 +218,7 @@ def norms(model) -> None:
     if p.loop_norms <= 0:
         return
     unicorns = int(np.count_nonzero(st.unicorn_step[:st.n] == model.steps))
-    good = s["exits_ipo"] + unicorns + NORMS_MA_WEIGHT * s["exits_ma"]
+    good = s["ipos"] + unicorns + NORMS_MA_WEIGHT * s["acquisitions"]
     bad = NORMS_FAILURE_WEIGHT * s["failed"]
     balance = (good - bad) / (good + bad + p.scale)
     m.norms = (1.0 - NORMS_MEMORY) * m.norms + NORMS_MEMORY * balance

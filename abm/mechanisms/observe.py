@@ -60,7 +60,7 @@ def observe(model) -> None:
     s["hhi"] = float(hhi[hhi > 0].mean()) if (hhi > 0).any() else 0.0
     s["partnerships_active"] = float(np.count_nonzero((status == C.ACTIVE)
                                                       & (st.partner[:n] >= 0)))
-    s["unicorns"] = float(np.count_nonzero(st.unicorn_step[:n] >= 0))
+    s["unicorns_to_date"] = float(np.count_nonzero(st.unicorn_step[:n] >= 0))
     s["startup_employment"] = float(startup_headcount(model))
     s["incumbent_employment"] = float(inc.headcount[alive].sum())
     s["idle"] = float(model.idle)

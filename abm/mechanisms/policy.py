@@ -153,3 +153,53 @@ def grants_and_procurement(model) -> None:
             st.cash[won] += amounts
             st.revenue[won] += amounts
             st.lrev[won] += 0.1  # a reference customer: traction
+
+
+PLAN_EXTRAS = {"plan_founding_boost": 1.0, "plan_lp_capital_per_year": 0.0,
+               "plan_ma_tax_incentive": 0.0, "plan_grant_budget": 0.0}
+"""The plan's instruments and the value at which each does nothing."""
+
+
+def idle_policies(p, steps: int) -> list[str]:
+    """What a run of ``steps`` steps with parameters ``p`` sets but never (or hardly) puts in
+    force, one sentence each (empty when every set instrument acts for a year or more).
+
+    * the plan (``plan_*`` extras away from their no-op values): in force at steps
+      ``plan_start_step <= t < plan_end_step`` (:meth:`abm.agents.Ministry.plan_active`);
+      reported when that is no step of the run, or fewer than a year's steps (unless
+      ``plan_start_step`` is its default, the "never" of a plan switched off on purpose);
+    * a scheduled instrument (:data:`SCHEDULED`, value > 0): reported when none of the run's
+      calendar years ``start_year .. start_year + (steps - 1) // 4`` lies in
+      ``[<name>_start_year, <name>_end_year)``.
+
+    >>> from abm.presets import resolve
+    >>> idle_policies(resolve("japan_2027_plan"), 40)[0][:47]
+    'the plan (plan_* instruments) starts at step 40'
+    >>> idle_policies(resolve("japan_2027_plan"), 100)
+    []
+    """
+    out = []
+    from ..params import SPECS
+
+    set_extras = [n for n, off in PLAN_EXTRAS.items() if p[n] != off]
+    if set_extras and p.plan_start_step < SPECS["plan_start_step"].default:
+        first, last = max(1, int(p.plan_start_step)), min(steps, int(p.plan_end_step) - 1)
+        active = max(0, last - first + 1)
+        if active == 0:
+            out.append(f"the plan (plan_* instruments) starts at step {p.plan_start_step} "
+                       f"(plan_start_step) but the run has {steps} steps: it never acts "
+                       f"({', '.join(set_extras)} have no effect)")
+        elif active < C.STEPS_PER_YEAR:
+            out.append(f"the plan (plan_* instruments) starts at step {p.plan_start_step} "
+                       f"(plan_start_step) and is in force for only {active} of the run's "
+                       f"{steps} steps, less than a year: expect hardly any effect")
+    last_year = p.start_year + (max(steps, 1) - 1) // C.STEPS_PER_YEAR
+    for name in SCHEDULED:
+        if p[name] <= 0:
+            continue
+        start, end = p[f"{name}_start_year"], p[f"{name}_end_year"]
+        if max(start, p.start_year) > min(end - 1, last_year):
+            out.append(f"{name} = {p[name]:g} is in force from {name}_start_year {start} to "
+                       f"{name}_end_year {end}, but the run covers the years "
+                       f"{p.start_year}-{last_year}: it never acts")
+    return out
