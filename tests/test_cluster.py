@@ -203,3 +203,21 @@ def test_missing_scheduler_file_is_a_clear_error(tmp_path):
     sched = Scheduler(file=tmp_path / "none.json", connect_timeout=0.5)
     with pytest.raises(RunnerError, match="none.json does not exist"):
         sched.resolve()
+
+
+def test_slurm_batch_script_runs_without_a_terminal(tmp_path):
+    """scripts/slurm_job.sh outside SLURM (its local stand-in: scheduler and 1 worker on this
+    machine), stdin closed and no terminal, as in a batch job."""
+    out = tmp_path / "res" / "out"
+    env = {**os.environ, "ABM_WORKERS": "1", "PYTHON": sys.executable,
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.pop("SLURM_JOB_ID", None)
+    p = subprocess.run(["bash", str(ROOT / "scripts" / "slurm_job.sh"),
+                        str(shipped_spec_path("regime_comparison")), str(out),
+                        "--replicates", "1", "--steps", "4", "--scale", "0.1"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                       timeout=300, cwd=tmp_path, start_new_session=True)
+    assert p.returncode == 0, p.stderr + p.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["runs_ok"] == 4
+    assert not Path(str(out) + ".scheduler.json").exists()  # cleaned up
