@@ -58,3 +58,20 @@ def test_no_unused_dependencies():
     import mesa.visualization.components.altair_components as comp
 
     assert "altair" in comp.__dict__.get("alt").__name__
+
+
+def test_dockerfile_copies_existing_sources_and_installs_the_tested_versions():
+    """The image builds from this checkout (docker build itself needs a Docker daemon)."""
+    text = (ROOT / "Dockerfile").read_text()
+    copies = [ln.split()[1:-1] for ln in text.splitlines() if ln.startswith("COPY ")]
+    assert copies and all((ROOT / src).exists() for srcs in copies for src in srcs)
+    assert "pip install -c constraints.txt ." in text
+    assert 'ENTRYPOINT ["abm"]' in text and "dask startup-abm worker" in text
+    packages = _project_find()
+    copied = {src for srcs in copies for src in srcs}
+    assert set(packages) <= copied, set(packages) - copied
+
+
+def _project_find() -> list[str]:
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return [p.rstrip("*") for p in cfg["tool"]["setuptools"]["packages"]["find"]["include"]]
