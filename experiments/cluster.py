@@ -50,22 +50,24 @@ class Scheduler:
     Args:
         address: ``tcp://host:8786`` (or ``None`` with ``file``).
         file: a scheduler file (``dask scheduler --scheduler-file PATH``): JSON holding the
-            address; waited for up to ``connect_timeout`` seconds.
+            address; waited for up to ``file_wait`` seconds.
         wait_workers: seconds to wait while no worker is connected before giving up.
         connect_timeout: seconds to reach the scheduler.
+        file_wait: seconds to wait for the scheduler file to appear.
     """
 
     address: str | None = None
     file: str | Path | None = None
     wait_workers: float = WAIT_WORKERS
     connect_timeout: float = CONNECT_TIMEOUT
+    file_wait: float = 60.0
     log: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr,
                                                                  flush=True), repr=False)
 
     def __post_init__(self) -> None:
         if (self.address is None) == (self.file is None):
             raise RunnerError("give a Dask scheduler address or a scheduler file (one)")
-        for name in ("wait_workers", "connect_timeout"):
+        for name in ("wait_workers", "connect_timeout", "file_wait"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 \
                     or v == float("inf"):
@@ -91,10 +93,10 @@ class Scheduler:
                 pass
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # being written, or not a scheduler file (reported below)
-            if time.monotonic() - t0 > self.connect_timeout:
+            if time.monotonic() - t0 > self.file_wait:
                 what = "does not exist" if not path.exists() else "holds no scheduler address"
                 raise RunnerError(f"--scheduler-file {path} {what} after "
-                                  f"{self.connect_timeout:g} s (write it with `dask scheduler "
+                                  f"{self.file_wait:g} s (write it with `dask scheduler "
                                   "--scheduler-file PATH`)")
             time.sleep(0.2)
 

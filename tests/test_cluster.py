@@ -200,7 +200,7 @@ def test_scheduler_file_runs_an_experiment_from_the_cli(tmp_path):
 
 
 def test_missing_scheduler_file_is_a_clear_error(tmp_path):
-    sched = Scheduler(file=tmp_path / "none.json", connect_timeout=0.5)
+    sched = Scheduler(file=tmp_path / "none.json", file_wait=0.5)
     with pytest.raises(RunnerError, match="none.json does not exist"):
         sched.resolve()
 
