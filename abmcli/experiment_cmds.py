@@ -23,6 +23,12 @@ def register(app: typer.Typer) -> None:
                                               "default: number of CPUs)."),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address "
                                                 "(tcp://host:8786): run on that cluster."),
+        scheduler_file: Optional[Path] = typer.Option(
+            None, "--scheduler-file", help="Dask scheduler file (written by `dask scheduler "
+            "--scheduler-file PATH`): run on that cluster; waits for the file to appear."),
+        wait_workers: Optional[str] = typer.Option(
+            None, "--wait-workers", help="With --scheduler/--scheduler-file: seconds to wait "
+            "while no Dask worker is connected before giving up (default: 600)."),
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted "
                                     "experiment in --out: run only what is missing."),
         replicates: Optional[str] = typer.Option(None, metavar=INT, help="Override the spec's replicates."),
@@ -41,6 +47,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every run of an experiment spec; write runs.parquet, timeseries.parquet,
         distributions.parquet, failures.jsonl and manifest.json to --out."""
+        from experiments.cluster import SchedulerLost
         from experiments.runner import RunnerError, run_experiment
         from experiments.spec import SpecError, load_spec
 
@@ -67,6 +74,10 @@ def register(app: typer.Typer) -> None:
                 raise fail(str(exc)) from None
             if ensemble_seed is not None:
                 exp.ensemble_seed = whole(ensemble_seed, "--ensemble-seed", 0)
+        if scheduler is not None and scheduler_file is not None:
+            raise fail("give --scheduler or --scheduler-file, not both")
+        if scheduler is not None or scheduler_file is not None or wait_workers is not None:
+            scheduler = _dask_scheduler(scheduler, scheduler_file, wait_workers)
         from experiments.runner import has_results
 
         held = results_kind(Path(out)) if out else None
@@ -92,6 +103,8 @@ def register(app: typer.Typer) -> None:
         try:
             result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
                                     resume=resume, progress=True)
+        except SchedulerLost as exc:
+            raise fail(str(exc), EXIT_FAILED) from None
         except RunnerError as exc:
             raise fail(str(exc)) from None
         except OSError as exc:  # a full disk, a folder removed under us...
@@ -141,3 +154,25 @@ def register(app: typer.Typer) -> None:
         except ReportError as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {files[0]} and {len(files) - 1} tables/figures in {folder}")
+
+
+def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional[str]):
+    """``--scheduler``/``--scheduler-file``/``--wait-workers`` as a Scheduler (or exit 2)."""
+    from experiments.cluster import WAIT_WORKERS, Scheduler
+
+    if address is None and file is None:
+        raise fail("--wait-workers needs --scheduler or --scheduler-file")
+    seconds = WAIT_WORKERS
+    if wait is not None:
+        try:
+            seconds = float(wait)
+        except ValueError:
+            seconds = float("nan")
+        if not 0 < seconds < float("inf"):
+            raise fail(f"--wait-workers must be a number of seconds > 0, got {wait!r}")
+    from experiments.runner import RunnerError
+
+    try:
+        return Scheduler(address=address, file=file, wait_workers=seconds)
+    except RunnerError as exc:
+        raise fail(str(exc)) from None

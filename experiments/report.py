@@ -21,7 +21,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -825,29 +825,19 @@ class _Report:
                     notes.append(f"{base}/{out}: {int(np.isnan(Y).sum())} points without "
                                  "results were filled with the mean")
                     Y = np.where(np.isnan(Y), np.nanmean(Y), Y)
-                if sample.get("method") == "sobol":
-                    from SALib.analyze import sobol
-
-                    res = sobol.analyze(problem, Y, calc_second_order=False,
-                                        seed=sample.get("seed"))
-                    for k, name in enumerate(problem["names"]):
-                        rows.append({"base": base, "output": out, "parameter": name,
-                                     "S1": res["S1"][k], "S1_conf": res["S1_conf"][k],
-                                     "ST": res["ST"][k], "ST_conf": res["ST_conf"][k]})
-                else:
-                    from SALib.analyze import morris
-
-                    res = morris.analyze(problem, X[: len(Y)], Y,
-                                         num_levels=sample.get("levels", 4),
-                                         seed=sample.get("seed"))
-                    for k, name in enumerate(problem["names"]):
-                        rows.append({"base": base, "output": out, "parameter": name,
-                                     "mu": res["mu"][k], "mu_star": res["mu_star"][k],
-                                     "mu_star_conf": res["mu_star_conf"][k],
-                                     "sigma": res["sigma"][k]})
+                if np.ptp(Y) == 0:
+                    notes.append(f"{base}/{out}: the same value at every point; no indices")
+                    continue
+                try:
+                    rows.extend(_salib_indices(sample, problem, X[: len(Y)], Y, base, out))
+                except (ValueError, ZeroDivisionError, np.linalg.LinAlgError) as exc:
+                    notes.append(f"{base}/{out}: SALib could not estimate the indices "
+                                 f"({type(exc).__name__}: {exc}); more points may help")
         df = self.table_csv(rows, "sensitivity.csv")
-        method = sample.get("method", "morris")
-        self.md.append(f"## Global sensitivity ({method})\n")
+        method = sample.get("analysis", sample.get("method", "morris"))
+        design = sample.get("method", "morris")
+        title = method if method == design else f"{method} analysis of a {design} sample"
+        self.md.append(f"## Global sensitivity ({title})\n")
         self.md.append("Each point's output is the mean over the replicates (same seeds at "
                        "every point). Parameter ranges:\n")
         self.md.append(_md_table(["parameter", "low", "high"],
@@ -855,13 +845,26 @@ class _Report:
                                   zip(problem["names"], problem["bounds"])]) + "\n")
         for note in notes:
             self.md.append(f"- {note}\n")
-        key, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
+        if df.empty:
+            return
+        if method == "fast":
+            self.md.append("FAST confidence intervals are bootstrap estimates, which SALib "
+                           "calls indicative only.\n")
+        if method == "delta":
+            self.md.append("delta: Borgonovo's moment-independent index (0: the output's "
+                           "distribution does not depend on the factor); S1: first-order "
+                           "index estimated from the same sample.\n")
+        key = {"morris": "mu_star", "delta": "delta"}.get(method, "ST")
         for (base, out), g in df.groupby(["base", "output"], sort=False):
             g = g.sort_values(key, ascending=False)
             if method == "morris":
                 header = ["parameter", "mu*", "mu* 95% conf", "mu", "sigma"]
                 body = [[r.parameter, _f(r.mu_star), _f(r.mu_star_conf), _f(r.mu),
                          _f(r.sigma)] for r in g.itertuples()]
+            elif method == "delta":
+                header = ["parameter", "delta", "delta conf", "S1", "S1 conf"]
+                body = [[r.parameter, _f(r.delta), _f(r.delta_conf), _f(r.S1), _f(r.S1_conf)]
+                        for r in g.itertuples()]
             else:
                 header = ["parameter", "S1", "S1 conf", "ST", "ST conf"]
                 body = [[r.parameter, _f(r.S1), _f(r.S1_conf), _f(r.ST), _f(r.ST_conf)]
@@ -887,8 +890,9 @@ class _Report:
                     ax.set_xlabel("mu*", fontsize=8)
                     ax.set_ylabel("sigma", fontsize=8)
                 else:
-                    g = g.sort_values("ST")
-                    ax.barh(g["parameter"], g["ST"], xerr=g["ST_conf"], alpha=0.7)
+                    g = g.sort_values(key)
+                    ax.barh(g["parameter"], g[key], xerr=g[f"{key}_conf"], alpha=0.7)
+                    ax.set_xlabel(key, fontsize=8)
                     ax.tick_params(labelsize=6)
                 ax.set_title(f"{output_title(out)} ({base})", fontsize=9)
             for ax in list(axes.flat)[len(groups):]:
@@ -1782,6 +1786,54 @@ def ordering_verdicts(table: pd.DataFrame, metrics: list[str], bases: list[str],
                          "deciding": ", ".join(f"{k} ({_f(v)})" for k, v in ranked),
                          "mu_star": mu})
     return pd.DataFrame(rows)
+
+
+def _salib_indices(sample: Mapping[str, Any], problem: dict, X: np.ndarray, Y: np.ndarray,
+                   base: str, out: str) -> list[dict[str, Any]]:
+    """One row per factor of the sensitivity indices of ``Y`` (one value per design point)
+    for the sample's analysis: ``morris`` (mu, mu*, sigma), ``sobol`` and ``fast`` (S1, ST)
+    or ``delta`` (delta and S1, for Latin hypercube and Monte Carlo samples)."""
+    import contextlib
+    import io
+    import warnings
+
+    method = sample.get("analysis", sample.get("method", "morris"))
+    seed = sample.get("seed")
+    rows = []
+    # SALib prints notes (delta's bin merges) and warns (FAST's bootstrap): keep them out
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "sobol":
+            from SALib.analyze import sobol
+
+            res = sobol.analyze(problem, Y, calc_second_order=False, seed=seed)
+            keys = ("S1", "S1_conf", "ST", "ST_conf")
+        elif method == "fast":
+            from SALib.analyze import fast
+
+            from .spec import FAST_M
+
+            res = fast.analyze(problem, Y, M=FAST_M, seed=seed)
+            keys = ("S1", "S1_conf", "ST", "ST_conf")
+        elif method == "delta":
+            from SALib.analyze import delta
+
+            res = dict(delta.analyze(problem, X, Y, seed=seed))
+            if "delta" not in res:  # SALib >= 1.6 names the estimator
+                res["delta"], res["delta_conf"] = res["delta_raw"], res["delta_raw_conf"]
+            if "S1" not in res:
+                s1 = delta.analyze(problem, X, Y, seed=seed, method="sobol")
+                res["S1"], res["S1_conf"] = s1["S1"], s1["S1_conf"]
+            keys = ("delta", "delta_conf", "S1", "S1_conf")
+        else:
+            from SALib.analyze import morris
+
+            res = morris.analyze(problem, X, Y, num_levels=sample.get("levels", 4), seed=seed)
+            keys = ("mu", "mu_star", "mu_star_conf", "sigma")
+    for k, name in enumerate(problem["names"]):
+        rows.append({"base": base, "output": out, "parameter": name,
+                     **{key: float(res[key][k]) for key in keys}})
+    return rows
 
 
 def _morris_mu_star(st: pd.DataFrame, X: np.ndarray, problem: dict, levels: int,

@@ -657,53 +657,39 @@ class PoolExecutor(Executor):
 
 
 class DaskExecutor(Executor):
-    """A Dask distributed cluster.
+    """A Dask distributed cluster (the loop is :func:`experiments.cluster.run_dask`).
+
+    Keeps 2 x the threads of the workers connected *now* in flight (workers that join later
+    get work), checks that every worker runs this package's version and model source, waits
+    for workers (saying so) at most ``Scheduler.wait_workers`` seconds, and raises
+    :class:`~experiments.cluster.SchedulerLost` if the scheduler goes away mid-run.
 
     Args:
-        address: the scheduler's address (``tcp://host:8786``).
+        address: the scheduler's address (``tcp://host:8786``), or an
+            :class:`experiments.cluster.Scheduler` (address or scheduler file, waits).
+        check_version: compare the workers' package version and model-source hash with
+            this process's (a mismatch raises :class:`RunnerError` naming the worker).
     """
 
-    def __init__(self, address: str) -> None:
-        self.address = address
+    def __init__(self, address, check_version: bool = True) -> None:
+        from .cluster import as_scheduler
+
+        self.scheduler = as_scheduler(address)
+        self.address = self.scheduler.address
+        self.check_version = check_version
+        self.identity = None if check_version else {}
+        self.history: list[tuple[int, int, int]] = []
+        """``(finished, threads, in_flight)`` after every top-up of the last :meth:`run`."""
 
     def run(self, tasks: Sequence[RunSpec], collect: Mapping[str, Any],
             on_result: OnResult) -> None:
         try:
-            from distributed import Client, as_completed
+            from .cluster import run_dask
         except ImportError as exc:  # pragma: no cover - dask is a dependency
             raise RunnerError(f"--scheduler needs dask.distributed: {exc}") from None
-        try:
-            client = Client(self.address, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise RunnerError(f"cannot connect to the Dask scheduler at {self.address!r}: "
-                              f"{exc} (start one with `dask scheduler` and `dask worker "
-                              "ADDRESS`, see docs/experiments.md)") from None
-        try:
-            nthreads = max(1, sum(client.nthreads().values()))
-            pending = list(tasks)[::-1]
-            ac = as_completed()
-            inflight: dict = {}
-
-            def submit_next() -> None:
-                t = pending.pop()
-                fut = client.submit(run_one, t, collect, pure=False)
-                inflight[fut] = t
-                ac.add(fut)
-
-            while pending and len(inflight) < 2 * nthreads:
-                submit_next()
-            for fut in ac:
-                t = inflight.pop(fut)
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker
-                    res = _crash_result(t, exc)
-                fut.release()
-                on_result(res)
-                if pending:
-                    submit_next()
-        finally:
-            client.close()
+        self.history = []
+        run_dask(self.scheduler, tasks, collect, on_result, identity=self.identity,
+                 history=self.history)
 
 
 def choose_executor(workers: int, scheduler: str | None, n_tasks: int,

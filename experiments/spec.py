@@ -41,7 +41,16 @@ from . import limits
 KINDS = ("comparison", "component_swap", "sweep", "sensitivity", "reform_sequencing")
 """Experiment kinds: they select the analyses ``abm report`` writes."""
 
-SAMPLE_METHODS = ("morris", "sobol")
+SAMPLE_METHODS = ("morris", "sobol", "fast", "latin", "montecarlo")
+"""``[sample] method``: SALib designs (Morris, Sobol/Saltelli, FAST, Latin hypercube) and plain
+Monte Carlo (independent uniform draws). ``abm report`` analyses each with its own method:
+Morris mu*, Sobol S1/ST, FAST S1/ST, and the moment-independent delta (with S1) for Latin
+hypercube and Monte Carlo samples."""
+SAMPLE_ANALYSIS = {"morris": "morris", "sobol": "sobol", "fast": "fast", "latin": "delta",
+                   "montecarlo": "delta"}
+"""The analysis ``abm report`` runs on each sampling design."""
+FAST_M = 4
+"""FAST interference parameter M (SALib's default); ``samples`` must exceed 4 M^2."""
 SWAPPABLE = tuple(c for c in COMPONENTS if c != "scale")
 METRICS = SUMMARY_KEYS + EXTRA_KEYS
 
@@ -93,6 +102,8 @@ _TABLES: dict[str, dict[str, str]] = {
         "trajectories": "Morris trajectories (whole number >= 2)",
         "levels": "Morris grid levels (even whole number >= 2)",
         "base_samples": "Sobol base sample size (power of 2)",
+        "samples": "points of a latin or montecarlo sample (whole number >= 20), or FAST "
+                   f"points per factor (whole number > {4 * 4 ** 2})",
         "outputs": "list of summary metrics to analyse",
         "seed": "non-negative integer for the sample design (default: master_seed)",
     },
@@ -849,6 +860,15 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
     if base_samples & (base_samples - 1):
         raise ctx.error(t, "base_samples", f"must be a power of 2, got {base_samples}")
     sseed = ctx.whole(t, "seed", ctx.need(t, "seed", body, master_seed), 0)
+    extra: dict[str, Any] = {}
+    if method in ("fast", "latin", "montecarlo"):
+        low = 4 * FAST_M ** 2 + 1 if method == "fast" else 20
+        default = 65 if method == "fast" else 64
+        extra["samples"] = ctx.whole(t, "samples", ctx.need(t, "samples", body, default), low)
+        extra["analysis"] = SAMPLE_ANALYSIS[method]
+    elif "samples" in body:
+        raise ctx.error(t, "samples", f"is for the fast, latin and montecarlo methods, not "
+                        f"{method} (use trajectories or base_samples)")
     if grid:
         raise ctx.error(t, None, "use either [grid] or [sample], not both")
     overlap = set(params) & set(overrides)
@@ -858,7 +878,7 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
     return {"method": method, "parameters": list(params), "constants": constants,
             "bounds": bounds, "bounds_from": bounds_from, "outputs": list(outputs),
             "trajectories": trajectories, "levels": levels, "base_samples": base_samples,
-            "seed": sseed}
+            "seed": sseed, **extra}
 
 
 def _sample_constants(body: Mapping[str, Any],
@@ -1075,9 +1095,24 @@ def _constant_values(sample: Mapping[str, Any], row: Sequence[float]) -> dict[st
 
 
 def sample_matrix(sample: Mapping[str, Any]) -> np.ndarray:
-    """The SALib design matrix (rows = points, columns = ``sample['parameters']``)."""
+    """The design matrix (rows = points, columns = ``sample['parameters']`` then
+    ``sample['constants']``): SALib's samplers, and for ``montecarlo`` independent uniform
+    draws inside the bounds from ``numpy.random.default_rng(seed)``."""
     problem = salib_problem(sample)
-    if sample["method"] == "morris":
+    method = sample["method"]
+    if method == "latin":
+        from SALib.sample import latin
+
+        return latin.sample(problem, sample["samples"], seed=sample["seed"])
+    if method == "montecarlo":
+        b = np.asarray(problem["bounds"], dtype=float)
+        u = np.random.default_rng(sample["seed"]).random((sample["samples"], len(b)))
+        return b[:, 0] + u * (b[:, 1] - b[:, 0])
+    if method == "fast":
+        from SALib.sample import fast_sampler
+
+        return fast_sampler.sample(problem, sample["samples"], M=FAST_M, seed=sample["seed"])
+    if method == "morris":
         from SALib.sample import morris
 
         return morris.sample(problem, sample["trajectories"], num_levels=sample["levels"],

@@ -68,7 +68,7 @@ FILES = {  # name -> text of a file the cases refer to as {name}
     "spec_reps": TINY.replace("replicates = 1", "replicates = 1000000000"),
     "spec_steps": TINY.replace("steps = 4", "steps = 1000000000000"),
     "spec_morris": _sample_spec(**{"trajectories = 2": "trajectories = 100000000"}),
-    "spec_latin": _sample_spec(**{'"morris"': '"latin"'}),
+    "spec_latin": _sample_spec(**{'"morris"': '"latn"'}),
     "spec_bounds": _sample_spec(**{"bounds = {job_mobility = [0.0, 0.3], disruptive_share = "
                                    "[0.0, 1.0]}": 'bounds = "wide"'}),
     "spec_grid": TINY + "[grid]\njob_mobility = {low = 0, high = 0.3, n = 200}\n"
@@ -123,7 +123,7 @@ CASES = [
     # -- specs --------------------------------------------------------------------------------
     ("spec_binary", [E, "{binary}", "--out", "o"], 2, "not a text file", {}),
     ("spec_unknown_sample_method", [E, "{spec_latin}", "--out", "o"], 2,
-     "unknown method 'latin'; valid choices: morris, sobol", {}),
+     "unknown method 'latn'; did you mean: latin", {}),
     ("spec_bounds_string", [E, "{spec_bounds}", "--out", "o"], 2,
      "[sample] bounds: must be a table", {}),
     ("spec_grid_mixed_types", [E, "{spec_mixed}", "--out", "o"], 2,
