@@ -197,6 +197,12 @@ def apply_ensemble(runs: Sequence[Any], ensemble: Ensemble,
     return out
 
 
+def _drop_none(d: Mapping[str, Any]) -> dict[str, Any]:
+    """``d`` without its None values, at every depth (TOML has no null)."""
+    return {k: _drop_none(v) if isinstance(v, Mapping) else v
+            for k, v in d.items() if v is not None}
+
+
 def write_ensemble(path: str | Path, members: Sequence[Mapping[str, Any]],
                    meta: Mapping[str, Any] | None = None) -> Path:
     """Write an ensemble file (TOML, the format :func:`load_ensemble` reads)."""
@@ -205,7 +211,7 @@ def write_ensemble(path: str | Path, members: Sequence[Mapping[str, Any]],
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"meta": dict(meta or {}),
-           "member": [{k: v for k, v in m.items() if v is not None} for m in members]}
+           "member": [_drop_none(m) for m in members]}
     header = ("# Accepted parameter vectors of the calibration (scripts/calibrate.py; "
               "docs/calibration.md).\n# `abm experiment SPEC --ensemble FILE` runs a spec "
               "over them (experiments/ensemble.py).\n")
