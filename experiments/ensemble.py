@@ -210,7 +210,7 @@ def write_ensemble(path: str | Path, members: Sequence[Mapping[str, Any]],
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"meta": dict(meta or {}),
+    doc = {"meta": _drop_none(meta or {}),
            "member": [_drop_none(m) for m in members]}
     header = ("# Accepted parameter vectors of the calibration (scripts/calibrate.py; "
               "docs/calibration.md).\n# `abm experiment SPEC --ensemble FILE` runs a spec "

@@ -346,3 +346,15 @@ def test_calibrate_script_rejects_bad_input(argv, words, capsys):
     err = capsys.readouterr().err
     for w in words:
         assert w in err
+
+
+def test_write_ensemble_leaves_out_none_at_every_depth(tmp_path):
+    """TOML has no null: a None in the metadata (e.g. ``scale`` left to the presets) or deep in
+    a member is dropped, not a crash after the whole calibration has run."""
+    members = _members(2)
+    members[0]["presets"]["japan"]["unset"] = None
+    path = write_ensemble(tmp_path / "e.toml", members, {"scale": None, "seeds": 2})
+    ens = load_ensemble(path)
+    text = path.read_text()
+    assert "scale" not in text and "unset" not in text and "seeds = 2" in text
+    assert len(ens.draws(2, 1)) == 2

@@ -32,12 +32,19 @@ def maturity_now_and_start(run) -> tuple[dict[str, float], dict[str, float]]:
     """``(now, start)``: each component's maturity index at the current step and at the
     first step run (both the current values before any step)."""
     model = run.model
+    # the current indices straight from the model (cheap: no time-series frame is built while
+    # Play steps), the first quarter's from the series once, then cached on the run
+    now = {c: float(v) for c, v in zip(INSTITUTIONS, indices(model).values())}
     if model.steps < 1:
-        now = {c: float(v) for c, v in zip(INSTITUTIONS, indices(model).values())}
         return now, dict(now)
-    df = run.series()
-    now = {c: float(df[s].iloc[-1]) for c, s in zip(INSTITUTIONS, SERIES)}
-    start = {c: float(df[s].iloc[0]) for c, s in zip(INSTITUTIONS, SERIES)}
+    start = getattr(run, "_maturity_start", None)
+    if start is None:
+        df = run.series()
+        start = {c: float(df[s].iloc[0]) for c, s in zip(INSTITUTIONS, SERIES)}
+        try:
+            run._maturity_start = start
+        except AttributeError:  # a run object that takes no new attributes: no cache
+            pass
     return now, start
 
 
