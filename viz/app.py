@@ -56,7 +56,10 @@ log = logging.getLogger(__name__)
 STEPS_PER_CLICK = [1, 2, 4, 10, 20]
 SWAP_NONE = "(no swap)"
 SWAPPABLE = [c for c in COMPONENTS if c != "scale"]
-PLAY_PAUSE_S = 0.02
+PLAY_PAUSE_S = 0.1
+"""Least pause between two steps of Play, after the page has drawn the last one: reacton stops a
+render cycle in which another thread changes state during every pass ("Too many renders"),
+which a shorter pause allowed on a loaded machine."""
 PLAY_SPEEDS = {"as fast as it draws": 0.0, "2 frames per second": 0.5,
                "1 frame per second": 1.0, "1 frame every 2 s": 2.0}
 """Play speed choices: the least time between two frames, in seconds."""
