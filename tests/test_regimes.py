@@ -14,7 +14,9 @@ innovates more is what the model is for, so no test asserts it (the table still 
 
 * more M&A exits (count and share of exits) in Silicon Valley (the exit mix is a calibration
   fact of each preset, docs/targets/stylized_facts.toml);
-* more startup-incumbent partnerships and a larger corporate-VC deal share in Japan and Korea;
+* more startup-incumbent partnerships in Japan and Korea, and a larger corporate-VC deal share
+  in Japan (the calibration facts put Korea's CVC share, 22%, below the US's 25.6%: their
+  sources, not an expected ordering, decide it, so no Korea-US CVC direction is tested);
 * a larger government share of new VC fund money in Korea.
 """
 
@@ -49,7 +51,6 @@ DIRECTIONS = [  # (metric, regime expected higher, regime expected lower)
     ("startups_with_corporate_partner_share", "japan", "silicon_valley"),
     ("startups_with_corporate_partner_share", "korea", "silicon_valley"),
     ("cvc_deal_share", "japan", "silicon_valley"),
-    ("cvc_deal_share", "korea", "silicon_valley"),
     ("gov_share_of_vc_commitments", "korea", "silicon_valley"),
     ("gov_share_of_vc_commitments", "korea", "japan"),
 ]
