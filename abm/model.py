@@ -29,6 +29,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 from mesa import DataCollector, Model
+from mesa.agent import AgentSet
 
 from . import constants as C
 from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
@@ -132,6 +133,50 @@ def _install_weak_agent_ids() -> None:
 _install_weak_agent_ids()
 
 
+class _StrongKeys(dict):
+    """The storage of an agent set the model owns: a plain dict of its agents (insertion
+    ordered, values ``None``) with the two parts of the ``WeakKeyDictionary`` interface that
+    Mesa's :class:`~mesa.agent.AgentSet` uses (``keyrefs()`` and ``data``).
+
+    Mesa's ``AgentSet`` holds its agents weakly so that an agent nobody else references
+    drops out. The model's own sets (``model.agents`` and ``model.agents_by_type``) never
+    need that: ``Model._agents`` holds every registered agent strongly until
+    ``agent.remove()`` deregisters it from all three at once. The two weak entries per agent
+    cost about 170 bytes each (a weak reference and its dict slot), a quarter of the Python
+    memory of a large run (docs/performance.md); a plain dict entry costs about 40.
+    """
+
+    __slots__ = ()
+
+    def keyrefs(self) -> list:
+        """Weak references to the agents, in order (what ``AgentSet.do``/``map`` iterate)."""
+        return [weakref.ref(agent) for agent in self]
+
+    @property
+    def data(self) -> dict:
+        return {weakref.ref(agent): value for agent, value in self.items()}
+
+    @data.setter
+    def data(self, refs) -> None:  # ``AgentSet.shuffle(inplace=True)`` reorders through it
+        agents = [ref() for ref in refs]
+        self.clear()
+        self.update(dict.fromkeys(a for a in agents if a is not None))
+
+
+class _OwnedAgentSet(AgentSet):
+    """An :class:`~mesa.agent.AgentSet` the model owns (``model.agents`` and each value of
+    ``model.agents_by_type``): the same interface and order, its agents held strongly
+    (:class:`_StrongKeys`)."""
+
+    def __init__(self, agents, random=None) -> None:
+        super().__init__(agents, random=random)
+        self._agents = _StrongKeys(dict.fromkeys(self._agents))
+
+    def __setstate__(self, state) -> None:
+        super().__setstate__(state)
+        self._agents = _StrongKeys(dict.fromkeys(self._agents))
+
+
 class EcosystemModel(Model):
     """Agent-based model of a startup ecosystem under one institutional regime.
 
@@ -172,6 +217,7 @@ class EcosystemModel(Model):
         seed = int(seed)
         _check_arguments(preset, swaps, params, populate, record_events)
         super().__init__(seed=seed)
+        self._all_agents = _OwnedAgentSet([], random=self.random)  # see _StrongKeys
         self.seed = seed
         self.preset = preset
         self.swaps = dict(swaps or {})
@@ -635,6 +681,14 @@ class EcosystemModel(Model):
             self.datacollector.collect(self)
         finally:
             self.stats = kept
+
+    def register_agent(self, agent) -> None:
+        """Mesa's registration, with the model's agent sets held strongly
+        (:class:`_OwnedAgentSet`: every agent is in ``Model._agents`` anyway)."""
+        kind = type(agent)
+        if kind not in self._agents_by_type:
+            self._agents_by_type[kind] = _OwnedAgentSet([], random=self.random)
+        super().register_agent(agent)
 
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for :mod:`pickle` and :func:`copy.deepcopy`, including the next

@@ -72,8 +72,14 @@ class Table:
         self.n += 1
         return row
 
+    GROWTH = 1.25
+    """Capacity factor of each growth. Every slot of a grown column is written (its fill),
+    so unused capacity is resident memory: growing by a quarter (instead of doubling) keeps
+    the slack at most a quarter of the rows, for about four times the copying (a few
+    milliseconds per run; docs/performance.md)."""
+
     def _grow(self) -> None:
-        new_cap = self._cap * 2
+        new_cap = max(int(self._cap * self.GROWTH), self._cap + 16)
         for name, (dtype, fill) in self._spec.items():
             old = getattr(self, name)
             new = np.full(new_cap, fill, dtype=dtype)

@@ -95,7 +95,7 @@ def raise_funds(model) -> None:
     for i in cvcs:
         fund = live[i]
         row = fund.parent.row
-        ratio = float(_cash_ratio(model, np.array([row]))[0])
+        ratio = cash_ratio(model, row)
         amount = min(p.cvc_allocation * inc.revenue[row].item() * ratio,
                      0.5 * inc.cash[row].item())
         if amount > 0:
@@ -374,13 +374,13 @@ def close(model, fund) -> None:
     model.retire(fund)  # closed: out of the live agents, kept in model.funds
 
 
-def _cash_ratio(model, rows: np.ndarray) -> np.ndarray:
-    """Parents' cash over their cash target (``INCUMBENT_CASH_TARGET`` quarters of revenue),
-    at most 1: how much of its CVC strategy a parent's balance sheet supports."""
+def cash_ratio(model, row: int) -> float:
+    """A parent's cash over its cash target (``INCUMBENT_CASH_TARGET`` quarters of revenue),
+    at most 1 (0 without revenue): how much of its CVC strategy its balance sheet supports.
+    (Plain float arithmetic: it is read once per corporate fund and quarter.)"""
     inc = model.inc
-    target = C.INCUMBENT_CASH_TARGET * inc.revenue[rows]
-    return np.where(target > 0, np.minimum(inc.cash[rows] / np.where(target > 0, target, 1.0),
-                                           1.0), 0.0)
+    target = C.INCUMBENT_CASH_TARGET * inc.revenue[row].item()
+    return min(inc.cash[row].item() / target, 1.0) if target > 0 else 0.0
 
 
 def life_cycle(model) -> None:
@@ -395,7 +395,7 @@ def life_cycle(model) -> None:
             if parent is None or not alive[parent.row]:
                 close(model, fund)
             elif p.cvc_wind_down > 0:
-                ratio = float(_cash_ratio(model, np.array([parent.row]))[0])
+                ratio = cash_ratio(model, parent.row)
                 if rng.random() < p.cvc_wind_down * (2.0 - ratio):
                     close(model, fund)
                     parent.cvc = None
