@@ -148,6 +148,11 @@ class _StrongKeys(dict):
 
     __slots__ = ()
 
+    def keys(self):
+        """An iterator over the agents, as ``WeakKeyDictionary.keys()`` returns (Mesa's
+        ``AgentSet.__iter__`` returns it as the iterator)."""
+        return iter(dict.keys(self))
+
     def keyrefs(self) -> list:
         """Weak references to the agents, in order (what ``AgentSet.do``/``map`` iterate)."""
         return [weakref.ref(agent) for agent in self]
@@ -217,7 +222,8 @@ class EcosystemModel(Model):
         seed = int(seed)
         _check_arguments(preset, swaps, params, populate, record_events)
         super().__init__(seed=seed)
-        self._all_agents = _OwnedAgentSet([], random=self.random)  # see _StrongKeys
+        self._all_agents = _OwnedAgentSet([], random=self.random)  # see register_agent
+        self._agents = self._all_agents._agents
         self.seed = seed
         self.preset = preset
         self.swaps = dict(swaps or {})
@@ -683,12 +689,23 @@ class EcosystemModel(Model):
             self.stats = kept
 
     def register_agent(self, agent) -> None:
-        """Mesa's registration, with the model's agent sets held strongly
-        (:class:`_OwnedAgentSet`: every agent is in ``Model._agents`` anyway)."""
+        """Mesa's registration (``Model.register_agent``, called by ``Agent.__init__``), with
+        the model's agent sets held strongly (:class:`_OwnedAgentSet`) and ``Model._agents``
+        (Mesa's strong references to every agent) the very dict of ``model.agents``: one
+        entry per agent there and one in its type's set, instead of three. (Mesa's version
+        also formats a debug message for every agent, logged or not.)"""
         kind = type(agent)
-        if kind not in self._agents_by_type:
-            self._agents_by_type[kind] = _OwnedAgentSet([], random=self.random)
-        super().register_agent(agent)
+        by_type = self._agents_by_type.get(kind)
+        if by_type is None:
+            by_type = self._agents_by_type[kind] = _OwnedAgentSet([], random=self.random)
+        self._agents[agent] = None  # also adds it to model.agents (the same dict)
+        by_type._agents[agent] = None
+
+    def deregister_agent(self, agent) -> None:
+        """Mesa's ``Model.deregister_agent`` (called by ``Agent.remove``) for the shared dict of
+        :meth:`register_agent`."""
+        del self._agents[agent]
+        del self._agents_by_type[type(agent)]._agents[agent]
 
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for :mod:`pickle` and :func:`copy.deepcopy`, including the next
@@ -703,6 +720,8 @@ class EcosystemModel(Model):
         state = dict(state)
         next_id = state.pop("_next_agent_id", None)
         self.__dict__.update(state)
+        if "_all_agents" in state:  # one dict for Mesa's references and model.agents
+            self._all_agents._agents = self._agents
         if next_id is not None:
             from mesa.agent import Agent
 

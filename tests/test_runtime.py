@@ -21,7 +21,41 @@ def test_a_run_leaves_no_cyclic_garbage(preset):
     m.run(40)  # exits, failures, retirements, fund closings: agents come and go
     exited = m.st.view("status") != C.ACTIVE
     assert exited.any() and len(m.founder_pool) > 0
-    assert gc.collect() == 0
+    assert _model_garbage() == []
+
+
+def _model_garbage() -> list:
+    """Objects of the model's or Mesa's types (agents, agent sets...) or functions found
+    in reference cycles by a full collection (the type names).
+
+    (Not ``gc.collect() == 0``: background threads of earlier tests, a Solara kernel's
+    tornado loop say, leave cycles of their own at moments the model does not control.)"""
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        found = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+    def ours(obj) -> bool:
+        code = getattr(obj, "__code__", None)
+        where = code.co_filename if code is not None else type(obj).__module__ or ""
+        return any(part in where for part in ("abm", "mesa", "/experiments/"))
+
+    return [type(o).__name__ for o in found if ours(o)]
+
+
+def test_model_garbage_sees_a_cycle_of_model_objects():
+    from abm.agents import Founder
+
+    m = EcosystemModel(preset="japan", seed=1, scale=0.2)
+    gc.collect()
+    a = Founder(m, 0, 0.5, 0.5)
+    a.me = a  # a cycle through a model object
+    a.remove()
+    del a
+    assert "Founder" in _model_garbage()
 
 
 def test_run_restores_the_collector_state_also_on_error():
