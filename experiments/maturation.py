@@ -60,10 +60,11 @@ def time_to_reach(ts: pd.DataFrame, thresholds: Iterable[float] = THRESHOLDS,
             s = pd.Series(g[col].to_numpy(), index=g["step"].to_numpy())
             for th in thresholds:
                 st = first_step_reaching(s, th)
+                at_start = bool(math.isfinite(st) and st == s.index[0])
                 rows.append({"run_id": run_id, "component": c, "threshold": float(th),
                              "first_value": float(s.iloc[0]), "last_step": int(s.index[-1]),
-                             "step": st, "years": st / STEPS_PER_YEAR,
-                             "at_start": bool(math.isfinite(st) and st == s.index[0])})
+                             "step": st, "years": 0.0 if at_start else st / STEPS_PER_YEAR,
+                             "at_start": at_start})
     return pd.DataFrame(rows, columns=["run_id", "component", "threshold", "first_value",
                                        "last_step", "step", "years", "at_start"])
 
@@ -74,7 +75,8 @@ def summarise_reach(years: Iterable[float], horizon_years: float) -> dict[str, A
 
     Returns:
         ``{"n", "n_reached", "share", "mean", "ci_low", "ci_high", "text"}``; ``text`` is the
-        table cell: ``not reached in H y (0/n)``, or ``mean [low, high] (k/n)`` (the interval
+        table cell: ``not reached in H y (0/n)``, ``at start (k/n)`` (every replicate that
+        reached it was there from the first quarter), or ``mean [low, high] (k/n)`` (the interval
         over the k replicates that reached it; ``k < n`` means the mean is of those only).
     """
     a = np.asarray(list(years), dtype=float)
@@ -84,6 +86,8 @@ def summarise_reach(years: Iterable[float], horizon_years: float) -> dict[str, A
     ci = mean_ci(hit)
     if k == 0:
         text = f"not reached in {horizon_years:g} y (0/{n})"
+    elif (hit == 0).all():
+        text = f"at start ({k}/{n})"
     else:
         m, lo, hi = ci["mean"], ci["ci_low"], ci["ci_high"]
         if math.isfinite(lo):

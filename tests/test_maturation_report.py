@@ -33,7 +33,7 @@ def test_time_to_reach_per_run_in_years():
     assert got.loc[("a", 0.5), "step"] == 12 and got.loc[("a", 0.5), "years"] == 3.0
     assert got.loc[("a", 0.75), "step"] == 13
     assert math.isnan(got.loc[("b", 0.5), "years"]) and not got.loc[("b", 0.5), "at_start"]
-    assert got.loc[("c", 0.75), "at_start"] and got.loc[("c", 0.75), "years"] == 0.25
+    assert got.loc[("c", 0.75), "at_start"] and got.loc[("c", 0.75), "years"] == 0.0
     assert got.loc[("b", 0.5), "first_value"] == 0.2 and got.loc[("b", 0.5), "last_step"] == 14
 
 
@@ -49,6 +49,7 @@ def test_summarise_reach_all_some_none():
     some = M.summarise_reach([3.0, math.nan, 5.0, math.nan], horizon_years=40)
     assert some["n"] == 4 and some["n_reached"] == 2 and some["share"] == 0.5
     assert some["mean"] == 4.0 and some["text"].endswith("(2/4)")
+    assert M.summarise_reach([0.0, 0.0, math.nan], 40)["text"] == "at start (2/3)"
     none = M.summarise_reach([math.nan] * 5, horizon_years=40)
     assert none["n_reached"] == 0 and none["text"] == "not reached in 40 y (0/5)"
     one = M.summarise_reach([7.5, math.nan], horizon_years=40)
