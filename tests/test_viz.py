@@ -407,3 +407,30 @@ def test_parse_number():
     for text in ("", "abc", "nan", "-inf", "2.5"):
         assert parse_number(text, True, 0, 100)[0] is None, text
     assert "[0, 100]" in parse_number("-5", True, 0, 100)[1]
+
+
+def test_calendar_counter_for_presets_that_set_start_year():
+    # step 1 is the first quarter of start_year (abm/params.py)
+    assert viz_app.calendar_of(1, 2000) == "2000 Q1"
+    assert viz_app.calendar_of(51, 2000) == "2012 Q3"
+    assert viz_app.calendar_of(4, 2000) == "2000 Q4" and viz_app.calendar_of(5, 2000) == "2001 Q1"
+    assert viz_app.calendar_of(0, 2000) == "before 2000 Q1"
+    assert viz_app.counter_text(51, [2000]) == "Step 51 (2012 Q3)"
+    assert viz_app.counter_text(12, [None]) == "Step 12 (year 3)"  # the existing convention
+    assert viz_app.counter_text(12, [None, 2000]) == "Step 12 (year 3; B: 2002 Q4)"
+    assert viz_app.counter_text(12, [2000, 2000]) == "Step 12 (2002 Q4)"
+    history = Run("japan_history", "japan_history", seed=1, overrides={"scale": 0.1})
+    assert viz_app.run_start_year(history) == 2000
+    assert viz_app.run_start_year(Run("japan", "japan", seed=1, overrides={"scale": 0.1})) \
+        is None
+    moved = Run("japan", "japan", seed=1, overrides={"scale": 0.1, "start_year": 2010})
+    assert viz_app.run_start_year(moved) == 2010
+
+
+def test_step_counter_shows_the_calendar_quarter_for_japan_history(page):
+    rc = page
+    select(rc, "Regime (preset)").v_model = "japan_history"
+    set_small_scale(rc)
+    assert step_counter(rc) == "Step 0 (before 2000 Q1)"
+    click(rc, "Step")
+    assert step_counter(rc) == "Step 1 (2000 Q1)"

@@ -37,7 +37,7 @@ if __package__ in (None, ""):  # `solara run viz/app.py` loads this file without
 from abm.constants import BURN_IN  # noqa: E402
 from abm.outputs import OUTPUTS  # noqa: E402
 from abm.params import COMPONENTS, SPECS  # noqa: E402
-from abm.presets import presets  # noqa: E402
+from abm.presets import preset_values as preset_sets, presets  # noqa: E402
 from viz import network, plots  # noqa: E402
 from viz.components_panel import ComponentsPanel  # noqa: E402
 from viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
@@ -118,6 +118,38 @@ def other_preset(preset: str) -> str:
 
 def year_of(step: int) -> str:
     return f"year {step / 4:.2f}".rstrip("0").rstrip(".")
+
+
+def calendar_of(step: int, start_year: int) -> str:
+    """The calendar quarter of ``step``: step 1 is the first quarter of ``start_year``
+    (abm/params.py ``start_year``: step t is year start_year + (t - 1) // 4); step 0, before
+    the first step, is ``before <start_year> Q1``."""
+    if step < 1:
+        return f"before {start_year} Q1"
+    year, quarter = divmod(step - 1, 4)
+    return f"{start_year + year} Q{quarter + 1}"
+
+
+def run_start_year(run: Run) -> int | None:
+    """The run's ``start_year`` when its preset or the user sets it (``japan_history``),
+    else None: the other presets keep the default only to date their policies, and the
+    counter shows years since the start for them."""
+    if "start_year" in run.overrides or "start_year" in preset_sets(run.preset):
+        return int(run.model.p.start_year)
+    return None
+
+
+def counter_text(steps: int, start_years: list[int | None]) -> str:
+    """The step counter: ``Step 51 (2012 Q3)`` when the first run sets a start year,
+    ``Step 12 (year 3)`` otherwise; a second run with another calendar is added after ``B:``."""
+    def when(start: int | None) -> str:
+        return year_of(steps) if start is None else calendar_of(steps, start)
+
+    first = start_years[0] if start_years else None
+    text = f"Step {steps} ({when(first)}"
+    if len(start_years) > 1 and start_years[1] != first:
+        text += f"; B: {when(start_years[1])}"
+    return text + ")"
 
 
 def new_session() -> Session:
@@ -591,7 +623,7 @@ def MainArea(session: Session, playing: bool, max_startups: int, key: tuple, net
     runs = list(session.runs)
     steps = session.steps
     with solara.Column(gap="12px"):
-        counter = f"Step {steps} ({year_of(steps)})"
+        counter = counter_text(steps, [run_start_year(r) for r in runs])
         label = " vs ".join(r.label for r in runs) if runs else cfg.preset
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(counter),
                     classes=["abm-step-counter"])
