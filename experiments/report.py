@@ -156,7 +156,8 @@ def holm(pvalues) -> np.ndarray:
 _TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
         "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
         "^": r"\textasciicircum{}", "<": r"$<$", ">": r"$>$", "–": "--", "—": "---",
-        "−": "$-$", "±": r"$\pm$", "×": r"$\times$", "`": "", "†": r"\textdagger{}"}
+        "−": "$-$", "±": r"$\pm$", "×": r"$\times$", "`": "", "†": r"\textdagger{}",
+        "≥": r"$\geq$", "≤": r"$\leq$", "·": r"$\cdot$", "≈": r"$\approx$"}
 _TEX_RE = re.compile("<-|" + "|".join(re.escape(k) for k in _TEX))
 
 
