@@ -181,11 +181,16 @@ GROUP_FUNDING_HAZARD = 0.25
 startup when the startup's runway is short (the group's internal capital market, Khanna &
 Yafeh 2007); declared range [0, 1]."""
 GROUP_FUNDING_ROUNDS = 0.5
-"""A group injection is this share of the round the startup would raise for its next stage."""
+"""A group injection is this share of the round the startup would raise for its next stage;
+declared range [0.25, 1.0]."""
 ABSORPTION_SCALE = 20.0
 """Innovation stock at which a buyer's absorptive capacity reaches 1 - 1/e (63%): capacity is
 ``1 - exp(-stock / ABSORPTION_SCALE)``; incumbents innovate about 0.6-1.2 times a quarter, so an
 established incumbent is near full capacity and a new one is not; declared range [5, 100]."""
+INTEGRATION_RD_GAIN = 0.05
+"""R&D intensity an incumbent gains from integrating an acquired startup, per unit log quality
+of the startup: ``rd <- min(3, rd + INTEGRATION_RD_GAIN x log quality)`` (the team and its
+technology join the buyer's R&D; Ahuja & Katila 2001); declared range [0.025, 0.1]."""
 FIT_COMPLEMENTARY = 1.0
 FIT_DISRUPTIVE = 0.5
 """Technological fit of an acquired startup's product with the buyer's: a complement builds on

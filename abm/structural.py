@@ -9,8 +9,9 @@ ordering, each with a plausible range and the source or reasoning for it.
 * ``kind = "parameter"``: a parameter of :data:`abm.params.SPECS` held equal across the
   country presets: the technology (``quality_step``, ``radical_step``,
   ``quality_sensitivity``) and the strengths of the components' feedback loops
-  (``loop_finance`` ... ``loop_support``, docs/ODD.md 7.19); it is varied as an ordinary
-  parameter override.
+  (``loop_finance`` ... ``loop_support``, docs/ODD.md 7.19) and of the open-innovation
+  channels no preset sets (``relational_learning``, ``absorptive_capacity``,
+  ``incumbent_heterogeneity``); it is varied as an ordinary parameter override.
 
 The shipped experiment ``experiments/structural_uncertainty.toml`` samples every entry over its
 range (Morris, SALib) and its report says which regime orderings survive the ranges. The table
@@ -119,6 +120,32 @@ _ENTRIES = (
         "loop_support", 0.0, 0.6, "parameter",
         "Support loop (support services follow deal flow; Kenney & Patton 2005): from 0 (off) "
         "to twice the hand-set 0.3 (at 0.6 a mature supply cuts service cost by 60%)."),
+    # -- strengths of the open-innovation channels (no preset sets them: equal in every preset)
+    StructuralRange(
+        "relational_learning", 0.0, 1.0, "parameter",
+        "Relation-specific learning of a partnership (joint innovation rate times 1 + this x "
+        "(log(1 + quarters together / 4) + earlier ties of the pair); Dyer & Singh 1998). "
+        "Gulati, Lavie & Singh (2009) find partner-specific experience raises the value of new "
+        "alliances, but a meta-analysis of 143 studies (Strategic Organization 2021, "
+        "doi:10.1177/1476127020982875) finds the experience-performance effect neither "
+        "theoretically clear nor empirically consistent, and no study gives this rate "
+        "multiplier: from 0 (no learning) to twice the hand-set 0.5 (at 1 a two-year "
+        "partnership innovates 2.1 times as fast as a new one)."),
+    StructuralRange(
+        "absorptive_capacity", 0.5, 1.0, "parameter",
+        "Weight of the buyer's absorptive capacity in the quality it gains from an integrated "
+        "startup (Cohen & Levinthal 1990; Ahuja & Katila 2001 find an acquirer's later "
+        "innovation rises with the size of the acquired knowledge base and peaks at moderate "
+        "relatedness to its own). The evidence says the weight is not 0; no study gives its size: from "
+        "half (half the gain independent of what the buyer knows) to the hand-set 1, the "
+        "parameter's maximum."),
+    StructuralRange(
+        "incumbent_heterogeneity", 0.25, 1.0, "parameter",
+        "Spread of incumbents' openness, appetite and not-invented-here bias around the "
+        "preset's values (Beta with concentration HETEROGENEITY_CONCENTRATION / this, so the "
+        "constant is covered by varying this parameter). Firms' openness to outside knowledge "
+        "varies widely within one economy (Laursen & Salter 2006, breadth of external search "
+        "across UK manufacturers), not on this scale. " + _FACTOR2),
     # -- constants: startup growth ----------------------------------------------------------
     StructuralRange(
         "QUALITY_GROWTH", 0.075, 0.3, "constant",
@@ -202,12 +229,23 @@ _ENTRIES = (
         "Quarterly probability (times group_cohesion) that a group member funds its partner "
         "startup when its runway is short (hand-set 0.25; Khanna & Yafeh 2007)."),
     StructuralRange(
+        "GROUP_FUNDING_ROUNDS", 0.25, 1.0, "constant",
+        "Size of a business group's injection into its partner startup, as a share of the "
+        "round the startup would raise for its next stage (hand-set 0.5; Khanna & Yafeh 2007 "
+        "describe the internal capital market, not the size). " + _FACTOR2),
+    StructuralRange(
         "ABSORPTION_SCALE", 5.0, 100.0, "constant",
         "Innovation stock at which a buyer's absorptive capacity reaches 63% (hand-set 20; "
         "Cohen & Levinthal 1990 give the mechanism, not a scale)."),
     StructuralRange(
         "FIT_DISRUPTIVE", 0.2, 1.0, "constant",
         "Technological fit of a disruptive product with an incumbent buyer's (hand-set 0.5)."),
+    StructuralRange(
+        "INTEGRATION_RD_GAIN", 0.025, 0.1, "constant",
+        "R&D intensity an incumbent gains per unit log quality of a startup it integrates "
+        "(rd + this x log quality, capped at 3). Acquired technology raises the acquirer's "
+        "later innovation (Ahuja & Katila 2001), not by a size that maps onto this. "
+        + _FACTOR2),
 )
 
 STRUCTURAL: Mapping[str, StructuralRange] = MappingProxyType({e.name: e for e in _ENTRIES})
@@ -216,8 +254,8 @@ STRUCTURAL: Mapping[str, StructuralRange] = MappingProxyType({e.name: e for e in
 CONSTANTS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "constant")
 """Names of the declared constants of :mod:`abm.constants` (overridable per run)."""
 PARAMETERS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "parameter")
-"""Names of the declared parameters (technology and the feedback loops' strengths, varied as
-parameter overrides)."""
+"""Names of the declared parameters (technology, the feedback loops' strengths and the
+open-innovation channels' strengths, varied as parameter overrides)."""
 
 _LOCK = threading.RLock()
 

@@ -209,7 +209,8 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
     people = int(st.headcount[row])
     if mode == "integrate":
         markets.absorb(model, buyer_row, row)  # the product line joins the buyer's
-        inc.rd[buyer_row] = min(3.0, inc.rd[buyer_row] + 0.05 * math.log(st.quality[row]))
+        inc.rd[buyer_row] = min(3.0, inc.rd[buyer_row]
+                                + C.INTEGRATION_RD_GAIN * math.log(st.quality[row]))
         inc.headcount[buyer_row] += people
     elif mode == "acquihire":
         inc.headcount[buyer_row] += people
