@@ -197,8 +197,10 @@ def write_latex(path: Path, header: list[str], rows: list[list[str]], caption: s
     """
     def first(text: str) -> str:
         cell = _cell(text)
-        return rf"\parbox[t]{{{first_width}}}{{\raggedright\strut {cell}\strut}}" \
-            if first_width else cell
+        if not first_width:
+            return cell
+        cell = cell.replace(r"\_", r"\_\allowbreak{}")  # parameter names wrap at underscores
+        return rf"\parbox[t]{{{first_width}}}{{\raggedright\strut {cell}\strut}}"
 
     groups: list[tuple[str, list[list[str]]]] = []
     if split_by is not None:
@@ -1631,12 +1633,18 @@ class _Report:
         labels = {i: self.scen.loc[i, "preset"] for i, _ in pairs}
         ts_cols = [f"maturity_{c}" for c in comps]
         ts = self.ts
+        path = self.tables / "maturation_time_to_reach_runs.csv"
+        per = None
         if ts is not None and set(ts_cols) <= set(ts.columns):
             per = MAT.time_to_reach(ts[["run_id", "step"] + ts_cols], ths, comps)
             per = per.merge(self.runs[["run_id", "scenario_index", "replicate"]], on="run_id")
-            path = self.tables / "maturation_time_to_reach_runs.csv"
             per.to_csv(path, index=False)
             self.files.append(path)
+        elif path.exists():  # a shipped folder: the first crossings the report wrote with them
+            per = pd.read_csv(path)
+            per = per[per["run_id"].isin(self.runs["run_id"])]
+            self.files.append(path)
+        if per is not None:
             rows, body = [], []
             for on, off in pairs:
                 for c in comps:
