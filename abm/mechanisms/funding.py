@@ -238,13 +238,15 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
         followers = _followers(model)
     depth, edge, draw_u = p.followon_depth, m + C.INSIDER_EDGE, rng.random
     committed = 0.0  # sum(commits.values()), added up in the same order
-    for holder, frac in startup.cap_table.items():
-        fund = followers.get(holder)
-        if fund is not None and draw_u() < depth and fund.screen(edge, row, rng, stage):
-            amount = min(frac * target, fund.cash, C.MAX_CHECK_SHARE * fund.size)
-            if amount > C.MIN_CHECK:
-                commits[fund] = amount
-                committed += amount
+    table = startup.cap_table
+    if not followers.keys().isdisjoint(table):  # (no draw is made for other holders)
+        for holder, frac in table.items():
+            fund = followers.get(holder)
+            if fund is not None and draw_u() < depth and fund.screen(edge, row, rng, stage):
+                amount = min(frac * target, fund.cash, C.MAX_CHECK_SHARE * fund.size)
+                if amount > C.MIN_CHECK:
+                    commits[fund] = amount
+                    committed += amount
     lead = None
     gov_may_lead = gov_draw >= p.gov_coinvest_required
     funds = pools.get(stage, _NO_POOL)[0]
