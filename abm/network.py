@@ -112,13 +112,7 @@ class Network:
         """:meth:`add_edge` if both ends are in the network, else nothing."""
         alive = self._alive
         if 0 <= a < len(alive) and alive[a] and 0 <= b < len(alive) and alive[b]:
-            self._a.append(a)  # add_edge, inlined (one call per investment and partnership)
-            self._b.append(b)
-            self._k.append(_EDGE_CODE[kind])
-            self._t.append(step)
-            if attrs:
-                self.edge_attrs[len(self._a) - 1] = attrs
-            self.version += 1
+            self.add_edge(a, b, kind, step, **attrs)
 
     def carry(self, old: int, new: int) -> None:
         """Give node ``new`` every tie ``old`` has (same type, step and data), in the order

@@ -70,6 +70,19 @@ def _doc(tmp_path, tex_files):
     return doc
 
 
+def _compile_fits(tmp_path, tex_files) -> str:
+    """Compile a document that inputs ``tex_files`` with pdflatex; assert it compiles with no
+    overfull box and no float too large; return the log."""
+    doc = _doc(tmp_path, tex_files)
+    out = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert out.returncode == 0, log[-3000:]
+    assert "Overfull \\hbox" not in log, [ln for ln in log.splitlines() if "Overfull" in ln]
+    assert "Float too large" not in log
+    return log
+
+
 def wide_table(tmp_path):
     header = ["metric"] + [f"scenario_{i} 95% [CI]" for i in range(6)]
     rows = [[OUTPUTS[m].title] + [f"{i}.123 [<0.001, 1,234]" for i in range(6)]
@@ -94,13 +107,7 @@ def test_latex_structure(tmp_path):
 @pytest.mark.skipif(PDFLATEX is None, reason="no pdflatex (apt-get install "
                     "texlive-latex-base texlive-latex-recommended)")
 def test_latex_compiles_and_fits_the_page(tmp_path):
-    doc = _doc(tmp_path, [wide_table(tmp_path)])
-    out = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    log = (tmp_path / "doc.log").read_text(errors="replace")
-    assert out.returncode == 0, log[-3000:]
-    assert "Overfull \\hbox" not in log, [ln for ln in log.splitlines() if "Overfull" in ln]
-    assert "Float too large" not in log
+    log = _compile_fits(tmp_path, [wide_table(tmp_path)])
     widths = re.findall(r"abm-table-width: (\S+) ([\d.]+)pt", log)
     assert len(widths) == 9
     assert "¡" not in subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path,
@@ -111,13 +118,7 @@ def test_latex_compiles_and_fits_the_page(tmp_path):
 @pytest.mark.skipif(PDFLATEX is None, reason="no pdflatex (apt-get install "
                     "texlive-latex-base texlive-latex-recommended)")
 def test_every_shipped_table_compiles_and_fits_the_page(tmp_path):
-    doc = _doc(tmp_path, [p.as_posix() for p in SHIPPED_TEX])
-    out = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    log = (tmp_path / "doc.log").read_text(errors="replace")
-    assert out.returncode == 0, log[-3000:]
-    assert "Overfull \\hbox" not in log, [ln for ln in log.splitlines() if "Overfull" in ln]
-    assert "Float too large" not in log
+    _compile_fits(tmp_path, [p.as_posix() for p in SHIPPED_TEX])
 
 
 @pytest.mark.parametrize("preset", list(presets()))
