@@ -273,6 +273,8 @@ class VCFund(Agent):
         self.stage_min = stage_min
         self.stage_max = stage_max
         self.skill = skill
+        self.reading_noise = C.READING_NOISE_MIN + C.READING_NOISE_SLOPE * (1.0 - skill)
+        """The standard deviation of its reading of a pitch (falls with ``skill``)."""
         self.manager = manager
         self.parent = parent
         self.gov_commitment = gov_commitment
@@ -405,12 +407,14 @@ class VCFund(Agent):
         :func:`abm.mechanisms.funding.predraw`) is ``SCREEN_BAR - pacing`` minus
         :func:`screen_allowance` (corporate with a full fit, or government).
         """
-        model = self.model
-        noise = C.READING_NOISE_MIN + C.READING_NOISE_SLOPE * (1.0 - self.skill)
-        signal = merit + noise * (rng.standard_normal() if z is None else z)
-        bar = C.SCREEN_BAR[stage]
+        signal = merit + self.reading_noise * (rng.standard_normal() if z is None else z)
         kind = self.kind
+        if kind == "independent":  # (the common case first: the same rule, fewer steps)
+            self.signal = signal
+            return signal > C.SCREEN_BAR[stage] - self.pacing()
+        bar = C.SCREEN_BAR[stage]
         if kind == "corporate" and self.parent is not None:
+            model = self.model
             p, st, inc = model.p, model.st, model.inc
             parent_row = self.parent.row
             w = p.cvc_strategic_weight

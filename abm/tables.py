@@ -107,25 +107,43 @@ class Records:
         ((3, 1.5), 1, array([1.5]))
     """
 
+    BATCH = 64
+    """Records appended are held as tuples until this many, then written to the columns
+    in one assignment per field (any read writes them first)."""
+
     def __init__(self, columns: dict[str, Any], capacity: int = 1024) -> None:
         self.names = tuple(columns)
         self._table = Table({k: (dtype, 0) for k, dtype in columns.items()}, capacity)
-        self._cols: list[np.ndarray] | None = None  # the column arrays (until they grow)
+        self._pending: list[tuple] = []
+        self._width = len(self.names)
 
     def append(self, record: tuple) -> None:
-        t = self._table
-        if t.n == t._cap:
+        if len(record) != self._width:
+            raise ValueError(f"a record has {len(self.names)} fields {self.names}, "
+                             f"got {len(record)}: {record!r}")
+        pending = self._pending
+        pending.append(record)
+        if len(pending) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the pending records to the columns (the values each column's dtype takes,
+        exactly as element-wise assignment would)."""
+        pending = self._pending
+        if not pending:
+            return
+        t, k = self._table, len(pending)
+        while t.n + k > t._cap:
             t._grow()
-            self._cols = None
-        if self._cols is None:
-            self._cols = [getattr(t, k) for k in self.names]
         row = t.n
-        for col, value in zip(self._cols, record, strict=True):
-            col[row] = value
-        t.n += 1
+        for name, values in zip(self.names, zip(*pending)):
+            getattr(t, name)[row:row + k] = values
+        t.n += k
+        pending.clear()
 
     def column(self, name: str) -> np.ndarray:
         """The values of field ``name`` so far (a view)."""
+        self._flush()
         return self._table.view(name)
 
     def to_array(self, dtype: Any = float) -> np.ndarray:
@@ -135,9 +153,10 @@ class Records:
         return np.column_stack([self.column(k).astype(dtype) for k in self.names])
 
     def __len__(self) -> int:
-        return self._table.n
+        return self._table.n + len(self._pending)
 
     def __getitem__(self, i: int) -> tuple:
+        self._flush()
         n = self._table.n
         j = i + n if i < 0 else i
         if not 0 <= j < n:

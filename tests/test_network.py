@@ -157,3 +157,27 @@ def test_records_hold_rows_as_columns_and_read_back_as_python_tuples():
     with pytest.raises(ValueError):
         log.append((1, 2, 3.0))              # a field missing
     assert Records({"x": np.float64}).to_array().shape == (0, 1)
+
+
+@given(hs.lists(hs.tuples(hs.integers(-2**31, 2**31 - 1), hs.integers(-128, 127),
+                          hs.floats(allow_nan=False), hs.booleans()), max_size=300),
+       hs.lists(hs.integers(0, 299), max_size=5))
+@settings(max_examples=60, deadline=None)
+def test_records_batched_writes_equal_one_write_per_field(rows, reads):
+    """Records holds appended records as tuples until BATCH of them and then writes each
+    field in one assignment: whatever the interleaving of appends and reads, every read sees
+    exactly what element-wise writes of the same values give."""
+    spec = {"step": np.int32, "stage": np.int8, "amount": np.float64, "corporate": np.bool_}
+    log = Records(spec, capacity=2)
+    cols = {k: np.zeros(len(rows), dtype=d) for k, d in spec.items()}
+    for i, r in enumerate(rows):
+        log.append(r)
+        for (k, _), v in zip(spec.items(), r):
+            cols[k][i] = v
+        if i in reads:  # a read in the middle writes what is pending first
+            assert len(log) == i + 1 and log[-1] == tuple(c[i].item() for c in cols.values())
+    assert len(log) == len(rows)
+    for k in spec:
+        np.testing.assert_array_equal(log.column(k), cols[k])
+        assert log.column(k).dtype == cols[k].dtype
+    assert list(log) == [tuple(c[i].item() for c in cols.values()) for i in range(len(rows))]

@@ -136,9 +136,10 @@ def _start_cvcs(model, rng: np.random.Generator) -> None:
 def _accrue(fund, step: int) -> None:
     """Accrue the preferred return on the hurdle balance up to ``step`` (quarterly
     compounding of ``HURDLE`` a year)."""
-    if fund.hurdle > 0 and step > fund.hurdle_step:
-        fund.hurdle *= (1.0 + C.HURDLE) ** ((step - fund.hurdle_step) / C.STEPS_PER_YEAR)
-    fund.hurdle_step = max(fund.hurdle_step, step)
+    if step > fund.hurdle_step:
+        if fund.hurdle > 0:
+            fund.hurdle *= (1.0 + C.HURDLE) ** ((step - fund.hurdle_step) / C.STEPS_PER_YEAR)
+        fund.hurdle_step = step
 
 
 def call(model, fund, amount: float) -> None:
