@@ -19,6 +19,8 @@ savings; a recycled founder who became an angel may add a pre-seed check.
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy as np
 
 from .. import constants as C
@@ -126,9 +128,8 @@ def step(model) -> None:
         stigma = np.array([p.failure_stigma if f.last_failed else 0.0 for f in pool])
         go = rng.random(len(pool)) < np.clip(base * (1.0 - stigma), 0.0, 1.0)
         if go.any():
-            go = go.tolist()
-            leaving = [f for f, g in zip(pool, go) if g]
-            model.founder_pool = [f for f, g in zip(pool, go) if not g]
+            leaving = list(compress(pool, go.tolist()))
+            model.founder_pool = list(compress(pool, (~go).tolist()))
             for f in leaving:
                 f.skill = min(1.0, f.skill + 0.05 * (f.exited + 0.5 * f.failed))
                 f.origin = C.SERIAL

@@ -3,6 +3,8 @@ DataCollector records are computed (observation itself changes no agent)."""
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy as np
 
 from .. import constants as C
@@ -33,17 +35,14 @@ def retire_founders(model) -> None:
     leave = model.rngs["founding"].random(len(pool)) < C.FOUNDER_RETIRE
     if not leave.any():
         return
-    kept = []
-    for f, gone in zip(pool, leave.tolist()):
-        if gone:
-            if f.wealth > 0:
-                model.ledger.sink("founders_leave", f.wealth)
-                f.wealth = 0.0
-            model.founder_by_uid.pop(f.unique_id, None)
-            f.remove()
-        else:
-            kept.append(f)
-    model.founder_pool = kept
+    for i in leave.nonzero()[0].tolist():  # in pool order
+        f = pool[i]
+        if f.wealth > 0:
+            model.ledger.sink("founders_leave", f.wealth)
+            f.wealth = 0.0
+        model.founder_by_uid.pop(f.unique_id, None)
+        f.remove()
+    model.founder_pool = list(compress(pool, (~leave).tolist()))
 
 
 def observe(model) -> None:
