@@ -453,15 +453,44 @@ class Estimator:
                     out[i][j, k] = float(v) if v is not None else np.nan
         evals = []
         for z, vals in zip(zs, out):
-            means = np.array([np.nanmean(v) if np.isfinite(v).any() else np.nan
-                              for v in vals])
-            res = np.array([m.residual(x) for m, x in zip(self.moments, means)])
-            ev = Evaluation(np.array(z, dtype=float), vals, means, res)
+            ev = self._evaluation(z, vals)
             evals.append(ev)
             if kind in ("search", "fd"):
                 self.trials.append({"kind": kind, "distance": ev.distance, "z": ev.z.copy(),
                                     "eval": ev})
         return evals
+
+    def _evaluation(self, z: np.ndarray, vals: np.ndarray) -> Evaluation:
+        """The :class:`Evaluation` of ``z`` from its moments x seeds ``vals`` (NaN: not
+        run)."""
+        means = np.array([np.nanmean(v) if np.isfinite(v).any() else np.nan for v in vals])
+        res = np.array([m.residual(x) for m, x in zip(self.moments, means)])
+        return Evaluation(np.array(z, dtype=float), vals, means, res)
+
+    def accept_staged(self, zs: Sequence[np.ndarray], seeds: Sequence[int] | None = None
+                      ) -> tuple[list[Evaluation], list[int]]:
+        """ABC acceptance of each vector in ``zs`` (every moment's seed mean inside its
+        fact's range), with early rejection: the presets run one after another, in
+        :attr:`presets` order, and a vector one preset's moments reject is not run for the
+        next (each moment depends only on its own preset's runs, so the accepted vectors are
+        exactly those a full evaluation accepts, from the same runs). Returns the evaluations
+        (moments of presets not run are NaN) and the indices of the accepted vectors."""
+        seeds = self.seeds if seeds is None else [int(s) for s in seeds]
+        vals = [np.full((len(self.moments), len(seeds)), np.nan) for _ in zs]
+        alive = list(range(len(zs)))
+        for preset in self.presets:
+            if not alive:
+                break
+            rows = [j for j, m in enumerate(self.moments) if m.preset == preset]
+            part = self.evaluate([zs[i] for i in alive], presets=[[preset]] * len(alive),
+                                 seeds=seeds, kind="ensemble")
+            keep = []
+            for i, ev in zip(alive, part):
+                vals[i][rows] = ev.values[rows]
+                if all(self.moments[j].holds(ev.means[j]) for j in rows):
+                    keep.append(i)
+            alive = keep
+        return [self._evaluation(z, v) for z, v in zip(zs, vals)], alive
 
     def _charge(self, n: int, kind: str) -> None:
         if self.search_limit is None or kind not in ("search", "fd"):
@@ -574,44 +603,63 @@ class Estimator:
                  seeds: Sequence[int] | None = None, batch: int | None = None
                  ) -> dict[str, Any]:
         """Candidates from the Laplace approximation at ``best`` (the best vector first),
-        rounded to 3 significant digits, kept when every moment holds on ``seeds``."""
+        rounded to 3 significant digits, kept when every moment holds on ``seeds``
+        (:meth:`accept_staged`: early rejection, preset by preset), in batches of ``batch``
+        (default: half of ``n``); the spread is halved after a batch that accepts fewer than
+        30% of its candidates. ``batches`` records each batch's candidates, accepted
+        vectors, spread factor and runs."""
         cov = self.posterior_cov(J, best)
         batch = batch or max(1, (n + 1) // 2)
-        accepted, candidates = [], []
+        accepted, candidates, batches = [], [], []
         shrink = 1.0
         first = [self.rounded(best.z)]
+        n_seeds = len(self.seeds if seeds is None else seeds)
         while len(candidates) < n:
             k = min(batch, n - len(candidates)) - len(first)
             draws = rng.multivariate_normal(best.z, shrink * cov, size=max(k, 0),
                                             method="eigh") if k > 0 else np.zeros((0, len(best.z)))
             zs = first + [self.rounded(np.clip(d, self.lo, self.hi)) for d in draws]
             first = []
-            evs = self.evaluate(zs, seeds=seeds, kind="ensemble")
-            ok = [e for e in evs if all(m.holds(x) for m, x in zip(self.moments, e.means))]
+            runs0 = self.runs
+            evs, ok = self.accept_staged(zs, seeds)
             candidates += evs
-            accepted += ok
+            accepted += [evs[i] for i in ok]
+            batches.append({"candidates": len(evs), "accepted": len(ok), "spread": shrink,
+                            "runs": self.runs - runs0,
+                            "runs_without_early_rejection":
+                                len(evs) * len(self.presets) * n_seeds})
             if len(ok) < 0.3 * len(evs):
                 shrink *= 0.5
         return {"candidates": candidates, "accepted": accepted, "shrink": shrink,
-                "cov": cov}
+                "cov": cov, "batches": batches}
 
 
 # -- orchestration -----------------------------------------------------------------------------
 def calibrate(params: Sequence[Param], moments: Sequence[Moment], simulator: Simulator,
               seeds: Sequence[int], check_seeds: Sequence[int], budget: Budget | None = None,
               ensemble_size: int = 24, ensemble_seed: int = 0, max_iterations: int = 30,
-              fd_step: float = FD_STEP, log: Callable[[str], None] | None = None
-              ) -> dict[str, Any]:
+              fd_step: float = FD_STEP, log: Callable[[str], None] | None = None,
+              search: bool = True, ensemble_batch: int | None = None) -> dict[str, Any]:
     """Fit, identification, ensemble and a check of the best (rounded) vector on
     ``check_seeds``, within ``budget``.
 
     The search gets what the budget leaves after the later phases (one Jacobian, the
     ensemble, the check: their runs are known in advance; with a time budget their time is
-    estimated from the first evaluation's time per run).
+    estimated from the first evaluation's time per run). With ``search=False`` the start
+    (the parameters' current values) is the point: no search, no budget; identification,
+    ensemble and check run there.
     """
     log = log or (lambda s: None)
     budget = budget or Budget()
     est = Estimator(params, moments, simulator, seeds, fd_step)
+    if not search:
+        t_start = time.perf_counter()
+        ev0 = est.evaluate([est.z0], kind="point")[0]
+        fit = {"start": ev0, "best": ev0, "runs": est.runs,
+               "message": "no search: the current values are the point"}
+        log(f"no search: distance {ev0.distance:.3f} at the current values")
+        return _after_search(est, fit, check_seeds, ensemble_size, ensemble_seed,
+                             ensemble_batch, log, t_start, 0.0)
     n_pre = len(est.presets)
     per_vec = n_pre * len(est.seeds)
     jac_runs = sum(len(est.seeds) if p.preset else per_vec for p in est.params)
@@ -641,14 +689,26 @@ def calibrate(params: Sequence[Param], moments: Sequence[Moment], simulator: Sim
     log(f"search done ({fit['message']}): distance {fit['start'].distance:.3f} -> "
         f"{fit['best'].distance:.3f} after {fit['runs']} runs, {t_fit:.0f} s")
     est.search_limit = None
+    return _after_search(est, fit, check_seeds, ensemble_size, ensemble_seed, ensemble_batch,
+                         log, t_start, t_fit)
+
+
+def _after_search(est: Estimator, fit: dict[str, Any], check_seeds: Sequence[int],
+                  ensemble_size: int, ensemble_seed: int, ensemble_batch: int | None,
+                  log: Callable[[str], None], t_start: float, t_fit: float
+                  ) -> dict[str, Any]:
+    """Identification, ensemble and check at the search's best vector (rounded)."""
     best = fit["best"]
     zr = est.rounded(best.z)
     best_r = est.evaluate([zr], kind="point")[0]
     J = est.jacobian(best_r, kind="identification")
     ident = est.identification(J, best_r)
     log(f"identification: {sum(r['weak'] for r in ident)} of {len(ident)} parameters weak")
-    ens = est.ensemble(best_r, J, ensemble_size, np.random.default_rng(ensemble_seed))
-    log(f"ensemble: {len(ens['accepted'])} of {len(ens['candidates'])} candidates accepted")
+    ens = est.ensemble(best_r, J, ensemble_size, np.random.default_rng(ensemble_seed),
+                       batch=ensemble_batch)
+    log(f"ensemble: {len(ens['accepted'])} of {len(ens['candidates'])} candidates accepted "
+        f"in {sum(b['runs'] for b in ens['batches'])} runs (without early rejection: "
+        f"{sum(b['runs_without_early_rejection'] for b in ens['batches'])})")
     check, start_check = est.evaluate([zr, est.z0], seeds=check_seeds, kind="check")
     return {"estimator": est, "fit": fit, "best": best_r, "z": zr, "jacobian": J,
             "identification": ident, "ensemble": ens, "check": check,
@@ -766,6 +826,27 @@ def write_report(res: Mapping[str, Any], out: Any, meta: Mapping[str, Any]) -> l
         "every moment's mean over the calibration seeds inside its fact's range) -> "
         "`ensemble.toml`.",
         f"* Weakly identified: {', '.join(r['parameter'] for r in ident if r['weak']) or 'none'}.",
+    ]
+    batches = ens.get("batches", [])
+    if batches:
+        runs = sum(b["runs"] for b in batches)
+        full = sum(b["runs_without_early_rejection"] for b in batches)
+        lines += [
+            "",
+            "## Ensemble batches",
+            "",
+            f"Candidates are checked preset by preset (early rejection: a candidate one "
+            f"preset's facts reject is not run for the next; the accepted set is the one a "
+            f"full evaluation gives): {runs} runs instead of {full}.",
+            "",
+            "| batch | candidates | accepted | spread factor | runs | runs without early "
+            "rejection |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [f"| {i + 1} | {b['candidates']} | {b['accepted']} | {b['spread']:g} | "
+                  f"{b['runs']} | {b['runs_without_early_rejection']} |"
+                  for i, b in enumerate(batches)]
+    lines += [
         "",
         "## Fit per moment",
         "",

@@ -9,6 +9,8 @@ calibration in abm/presets.toml (and abm/constants.py), 3 significant digits, an
 in abm/data/ensemble.toml.
 
     python scripts/calibrate.py --budget 700 --write            # the full calibration
+    python scripts/calibrate.py --ensemble-only --ensemble-size 200 --ensemble-batch 25 \
+        --check-seeds 6 --write         # a larger ensemble around the current point
     python scripts/calibrate.py --presets korea --seeds 2 --steps 30 --scale 0.3 \\
         --budget 60 --ensemble-size 4 --check-seeds 2 --out /tmp/cal   # a smoke test
 """
@@ -58,12 +60,22 @@ def main(argv: list[str] | None = None) -> int:
                     "evaluations at most")
     ap.add_argument("--ensemble-size", type=int, default=24, help="ensemble candidates")
     ap.add_argument("--ensemble-seed", type=int, default=16)
+    ap.add_argument("--ensemble-batch", type=int, default=None, help="candidates per batch "
+                    "(default: half of --ensemble-size); the spread is halved after a batch "
+                    "that accepts fewer than 30%%")
+    ap.add_argument("--ensemble-only", action="store_true", help="no search: the current "
+                    "values (abm/presets.toml, abm/constants.py) are the point; identification, "
+                    "ensemble and check there (--budget, --max-seconds and --max-iterations "
+                    "do not apply; with --write only abm/data/ensemble.toml is written)")
     ap.add_argument("--facts", default=None, help="facts file (default: the shipped one)")
     ap.add_argument("--out", default=str(ROOT / "results" / "validation"))
     ap.add_argument("--write", action="store_true", help="store the point calibration in "
                     "abm/presets.toml and abm/constants.py, the ensemble in "
                     "abm/data/ensemble.toml")
     args = ap.parse_args(argv)
+    if args.ensemble_batch is not None and args.ensemble_batch < 1:
+        print("error: --ensemble-batch must be >= 1", file=sys.stderr)
+        return 2
     for opt in ("seeds", "check_seeds", "steps", "workers", "budget", "ensemble_size",
                 "max_iterations"):
         if getattr(args, opt) < 1:
@@ -98,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                         check_seeds=replicate_seeds(CALIBRATION_SEED, args.check_seeds),
                         budget=Budget(args.budget, args.max_seconds),
                         ensemble_size=args.ensemble_size, ensemble_seed=args.ensemble_seed,
-                        max_iterations=args.max_iterations, log=print)
+                        max_iterations=args.max_iterations, log=print,
+                        search=not args.ensemble_only, ensemble_batch=args.ensemble_batch)
     except CalibrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -121,10 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     if const:
         print(f"  constants: {const}")
     if args.write:
-        write_presets(per, PRESETS_TOML)
-        if const:
-            write_constants(const, CONSTANTS_PY)
-        print(f"wrote {PRESETS_TOML}" + (f", {CONSTANTS_PY}" if const else ""))
+        if not args.ensemble_only:  # (the point is what the files hold already)
+            write_presets(per, PRESETS_TOML)
+            if const:
+                write_constants(const, CONSTANTS_PY)
+            print(f"wrote {PRESETS_TOML}" + (f", {CONSTANTS_PY}" if const else ""))
         if res["ensemble"]["accepted"]:
             ENSEMBLE_TOML.parent.mkdir(parents=True, exist_ok=True)
             ENSEMBLE_TOML.write_text(Path(files[-1]).read_text(encoding="utf-8"),

@@ -107,6 +107,67 @@ def test_ensemble_contains_the_truth_with_spread(toy):
     assert all(sig3(v) == pytest.approx(v, rel=1e-9) for v in X.ravel())
 
 
+def test_early_rejection_accepts_exactly_what_full_evaluation_accepts():
+    """accept_staged runs preset a first and preset b only for the vectors a accepts: the
+    accepted set equals that of evaluating every preset for every vector (same seeds, same
+    rule), with fewer runs when some vectors fail on a."""
+    from experiments.calibration import Estimator
+
+    params, moments = toy_problem()
+    calls = []
+
+    def counting(tasks):
+        calls.append(len(tasks))
+        return toy_simulator(tasks)
+
+    est = Estimator(params, moments, counting, seeds=[1, 2])
+    rng = np.random.default_rng(5)
+    truth = est.z0.copy()
+    for i, p in enumerate(est.params):  # the truth, gamma at its start
+        if p.name in TRUE:
+            truth[i] = p.to_z(TRUE[p.name])
+    zs = [truth + rng.normal(0, 0.15, truth.size) * (est.hi - est.lo) / 10 for _ in range(40)]
+    zs = [np.clip(z, est.lo, est.hi) for z in zs]
+    full = est.evaluate(zs, kind="ensemble")
+    want = [i for i, e in enumerate(full) if all(m.holds(x) for m, x in zip(est.moments,
+                                                                              e.means))]
+    runs_full = sum(calls)
+    calls.clear()
+    evs, got = est.accept_staged(zs)
+    assert got == want and 0 < len(got) < len(zs)  # some pass, some fail
+    assert sum(calls) < runs_full
+    # the accepted vectors' moments are those of the full evaluation, to the last bit
+    for i in got:
+        np.testing.assert_array_equal(evs[i].values, full[i].values)
+    # a vector rejected on preset a was not run for preset b (its b moments are not known)
+    b_rows = [j for j, m in enumerate(est.moments) if m.preset == "b"]
+    a_rows = [j for j, m in enumerate(est.moments) if m.preset == "a"]
+    for i, e in enumerate(evs):
+        if not all(est.moments[j].holds(e.means[j]) for j in a_rows):
+            assert np.isnan(e.means[b_rows]).all()
+
+
+def test_ensemble_only_mode_builds_an_ensemble_at_the_current_values_without_search():
+    """search=False: the start is the point (no least-squares step), the ensemble and the
+    check run there, batches are recorded; no budget applies."""
+    _, moments = toy_problem()
+    # the toy's parameters at their truth (what a shipped calibration holds)
+    params = [make_param("alpha", "a", 0.4, 0, 1), make_param("beta", "a", 2.0, 0.1, 10),
+              make_param("gamma", "a", 1.0, 0, 100, ref=10),
+              make_param("delta", "b", 0.3, 0, 1), make_param("K", None, 1.0, 0, 2, ref=1)]
+    res = calibrate(params, moments, toy_simulator, seeds=[1, 2, 3], check_seeds=[1, 2],
+                    budget=Budget(runs=1), ensemble_size=12, ensemble_seed=4, search=False,
+                    ensemble_batch=4)
+    est = res["estimator"]
+    assert res["fit"]["message"].startswith("no search")
+    assert not [t for t in est.trials if t["kind"] in ("search", "fd")]
+    np.testing.assert_allclose(est.x_of(res["z"]), [sig3(p.x0) for p in est.params])
+    batches = res["ensemble"]["batches"]
+    assert [b["candidates"] for b in batches] == [4, 4, 4]
+    assert sum(b["accepted"] for b in batches) == len(res["ensemble"]["accepted"]) > 0
+    assert all(b["runs"] <= b["runs_without_early_rejection"] for b in batches)
+
+
 def test_budget_is_respected_and_a_too_small_budget_is_refused():
     params, moments = toy_problem()
     res = calibrate(params, moments, toy_simulator, seeds=[1, 2], check_seeds=[1, 2],
@@ -121,7 +182,8 @@ def test_budget_is_respected_and_a_too_small_budget_is_refused():
 def test_report_and_ensemble_files(toy, tmp_path):
     files = write_report(toy, tmp_path, {"steps": 1, "seed": 7, "workers": 1})
     text = (tmp_path / "calibration.md").read_text()
-    for words in ("Fit per moment", "Identification", "**weak**", "a.gamma", "Ensemble"):
+    for words in ("Fit per moment", "Identification", "**weak**", "a.gamma", "Ensemble",
+                  "Ensemble batches", "runs without early rejection"):
         assert words in text
     assert all(f.exists() for f in files)
     raw = (tmp_path / "ensemble.toml").read_text()
