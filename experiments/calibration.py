@@ -812,9 +812,12 @@ def write_report(res: Mapping[str, Any], out: Any, meta: Mapping[str, Any]) -> l
         f"{len(est.seeds)} common-random-number seeds from SeedSequence({meta.get('seed')}), "
         f"check over {len(res['check_seeds'])} (disjoint from the validation seeds).",
         "",
-        f"* Search: `scipy.optimize.least_squares` ({res['fit']['message']}); distance "
-        f"{res['fit']['start'].distance:.3g} at the start, {res['best'].distance:.3g} at the "
-        f"calibrated vector (rounded to 3 significant digits).",
+        (f"* Search: `scipy.optimize.least_squares` ({res['fit']['message']}); distance "
+         f"{res['fit']['start'].distance:.3g} at the start, {res['best'].distance:.3g} at the "
+         f"calibrated vector (rounded to 3 significant digits)."
+         if not res["fit"]["message"].startswith("no search") else
+         f"* Search: none ({res['fit']['message']}: `--ensemble-only`); distance "
+         f"{res['best'].distance:.3g} at the point on the calibration seeds."),
         f"* Runs: {res['runs']} model runs in {res['wall_seconds']:.0f} s wall "
         f"({res['search_seconds']:.0f} s of search) on {meta.get('workers')} worker "
         f"process(es); {meta.get('cpus')} CPU(s); {meta.get('failed_runs', 0)} run(s) "
