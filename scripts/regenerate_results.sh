@@ -7,6 +7,9 @@
 #   WORKERS=8 scripts/regenerate_results.sh        # local processes (default: all CPUs)
 #   SCHEDULER=tcp://host:8786 scripts/regenerate_results.sh   # on a Dask cluster
 #   EXPERIMENTS="regime_comparison sensitivity" scripts/regenerate_results.sh
+#   ENSEMBLE= scripts/regenerate_results.sh        # without the regime comparison over the
+#                                                  # calibrated ensemble (default: it runs
+#                                                  # after regime_comparison, 30 replicates)
 #
 # The raw outputs (timeseries.parquet, distributions.parquet, parts/) are written to
 # $WORK/<experiment> (default: out/experiments, git-ignored); only small files are copied to
@@ -28,23 +31,23 @@ opts=()
 [[ -n "${STEPS:-}" ]] && opts+=(--steps "$STEPS")
 [[ -n "${SCALE:-}" ]] && opts+=(--scale "$SCALE")
 
-for exp in $EXPERIMENTS; do
-    spec="experiments/${exp}.toml"
-    raw="${WORK}/${exp}"
-    dest="${OUT}/${exp}"
-    echo "== ${exp}: ${spec} -> ${raw}"
+# run_one NAME SPEC [extra abm experiment options...]: $WORK/NAME -> $OUT/NAME
+run_one() {
+    local name=$1 spec=$2; shift 2
+    local raw="${WORK}/${name}" dest="${OUT}/${name}"
+    echo "== ${name}: ${spec} -> ${raw}"
     if [[ -f "${raw}/manifest.json" ]]; then
         if [[ -f "${raw}/runs.parquet" && ! -d "${raw}/parts" ]] \
             && grep -q '"status": "complete"' "${raw}/manifest.json"; then
             # finished before: resume only retries failures (same spec and options required)
-            abm experiment "$spec" --out "$raw" --resume "${opts[@]}" || {
+            abm experiment "$spec" --out "$raw" --resume "$@" "${opts[@]}" || {
                 echo "   options changed since ${raw} was written: starting over"; rm -rf "$raw";
-                abm experiment "$spec" --out "$raw" "${opts[@]}"; }
+                abm experiment "$spec" --out "$raw" "$@" "${opts[@]}"; }
         else
-            abm experiment "$spec" --out "$raw" --resume "${opts[@]}"
+            abm experiment "$spec" --out "$raw" --resume "$@" "${opts[@]}"
         fi
     else
-        abm experiment "$spec" --out "$raw" "${opts[@]}"
+        abm experiment "$spec" --out "$raw" "$@" "${opts[@]}"
     fi
     abm report "$raw"
     rm -rf "$dest"
@@ -59,4 +62,23 @@ for exp in $EXPERIMENTS; do
         echo "   runs.parquet is ${size} bytes: not copied (kept in ${raw})"
     fi
     echo "   wrote ${dest}"
+}
+
+for exp in $EXPERIMENTS; do
+    run_one "$exp" "experiments/${exp}.toml"
 done
+
+# The regime comparison over the calibrated ensemble (parameter and seed uncertainty
+# together; docs/calibration.md), set beside the point calibration's. ENSEMBLE= skips it.
+ENSEMBLE=${ENSEMBLE-abm/data/ensemble.toml}
+if [[ -n "$ENSEMBLE" && " ${EXPERIMENTS} " == *" regime_comparison "* ]]; then
+    ens_opts=(--ensemble "$ENSEMBLE")
+    [[ -z "${REPLICATES:-}" ]] && ens_opts+=(--replicates 30)
+    run_one regime_comparison_ensemble experiments/regime_comparison.toml "${ens_opts[@]}"
+    # (from the copies in $OUT, or the raw folders when a runs.parquet was too big to copy)
+    pt="${OUT}/regime_comparison"; en="${OUT}/regime_comparison_ensemble"
+    [[ -f "${pt}/runs.parquet" ]] || pt="${WORK}/regime_comparison"
+    [[ -f "${en}/runs.parquet" ]] || en="${WORK}/regime_comparison_ensemble"
+    python scripts/point_vs_ensemble.py --point "$pt" --ensemble "$en" \
+        --out "${OUT}/regime_comparison_ensemble/point_vs_ensemble.md"
+fi
