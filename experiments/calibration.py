@@ -652,14 +652,9 @@ def calibrate(params: Sequence[Param], moments: Sequence[Moment], simulator: Sim
     log = log or (lambda s: None)
     budget = budget or Budget()
     est = Estimator(params, moments, simulator, seeds, fd_step)
-    if not search:
-        t_start = time.perf_counter()
-        ev0 = est.evaluate([est.z0], kind="point")[0]
-        fit = {"start": ev0, "best": ev0, "runs": est.runs,
-               "message": "no search: the current values are the point"}
-        log(f"no search: distance {ev0.distance:.3f} at the current values")
-        return _after_search(est, fit, check_seeds, ensemble_size, ensemble_seed,
-                             ensemble_batch, log, t_start, 0.0)
+    if not search:  # the start is the point: evaluated (and checked) once, by _after_search
+        return _after_search(est, None, check_seeds, ensemble_size, ensemble_seed,
+                             ensemble_batch, log, time.perf_counter(), 0.0)
     n_pre = len(est.presets)
     per_vec = n_pre * len(est.seeds)
     jac_runs = sum(len(est.seeds) if p.preset else per_vec for p in est.params)
@@ -693,14 +688,18 @@ def calibrate(params: Sequence[Param], moments: Sequence[Moment], simulator: Sim
                          log, t_start, t_fit)
 
 
-def _after_search(est: Estimator, fit: dict[str, Any], check_seeds: Sequence[int],
+def _after_search(est: Estimator, fit: dict[str, Any] | None, check_seeds: Sequence[int],
                   ensemble_size: int, ensemble_seed: int, ensemble_batch: int | None,
                   log: Callable[[str], None], t_start: float, t_fit: float
                   ) -> dict[str, Any]:
-    """Identification, ensemble and check at the search's best vector (rounded)."""
-    best = fit["best"]
-    zr = est.rounded(best.z)
+    """Identification, ensemble and check at the search's best vector (rounded); with
+    ``fit=None`` (no search) at the start, which is then also the start of the check."""
+    zr = est.rounded(est.z0 if fit is None else fit["best"].z)
     best_r = est.evaluate([zr], kind="point")[0]
+    if fit is None:
+        fit = {"start": best_r, "best": best_r, "runs": est.runs,
+               "message": "no search: the current values are the point"}
+        log(f"no search: distance {best_r.distance:.3f} at the current values")
     J = est.jacobian(best_r, kind="identification")
     ident = est.identification(J, best_r)
     log(f"identification: {sum(r['weak'] for r in ident)} of {len(ident)} parameters weak")
@@ -709,7 +708,10 @@ def _after_search(est: Estimator, fit: dict[str, Any], check_seeds: Sequence[int
     log(f"ensemble: {len(ens['accepted'])} of {len(ens['candidates'])} candidates accepted "
         f"in {sum(b['runs'] for b in ens['batches'])} runs (without early rejection: "
         f"{sum(b['runs_without_early_rejection'] for b in ens['batches'])})")
-    check, start_check = est.evaluate([zr, est.z0], seeds=check_seeds, kind="check")
+    if fit["best"] is best_r:  # no search: the start is the point, checked once
+        check = start_check = est.evaluate([zr], seeds=check_seeds, kind="check")[0]
+    else:
+        check, start_check = est.evaluate([zr, est.z0], seeds=check_seeds, kind="check")
     return {"estimator": est, "fit": fit, "best": best_r, "z": zr, "jacobian": J,
             "identification": ident, "ensemble": ens, "check": check,
             "start_check": start_check, "check_seeds": list(check_seeds),

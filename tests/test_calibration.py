@@ -160,6 +160,7 @@ def test_ensemble_only_mode_builds_an_ensemble_at_the_current_values_without_sea
                     ensemble_batch=4)
     est = res["estimator"]
     assert res["fit"]["message"].startswith("no search")
+    assert res["check"] is res["start_check"]  # the start is the point: checked once
     assert not [t for t in est.trials if t["kind"] in ("search", "fd")]
     np.testing.assert_allclose(est.x_of(res["z"]), [sig3(p.x0) for p in est.params])
     batches = res["ensemble"]["batches"]

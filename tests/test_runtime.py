@@ -127,6 +127,7 @@ def test_fund_pools_follow_the_scalar_rules(preset):
                 shift = {"corporate": 1.2 * w, "government": 0.6}.get(f.kind, 0.0)
                 assert abs(e - (f.pacing() + shift)) < 1e-12
                 assert z == 0.1 + 1.0 * (1.0 - f.skill)
+                assert z == f.reading_noise  # the fund's own reading noise
                 checked += 1
     assert checked > 100
 
