@@ -3,8 +3,9 @@
 ``tests/baseline.json`` holds the summary of each run listed in ``scripts/update_baseline.py``
 (one per preset). The model is deterministic for a seed; every metric is compared to 1e-9
 relative (numpy's last bits depend on the CPU's SIMD set, see the script), the ledger's
-rounding residual to 1e-6 M; a failure names each key that changed. A change meant to move results updates the baseline
-with ``python scripts/update_baseline.py`` (and says why in its commit).
+rounding residual to 1e-6 M; a failure names each key that changed. A change meant to move
+results updates the baseline with ``python scripts/update_baseline.py`` (and says why in its
+commit).
 """
 
 from __future__ import annotations
