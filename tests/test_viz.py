@@ -256,6 +256,37 @@ def test_session_logic_without_solara():
     assert "unknown preset" in s.error
 
 
+def test_a_render_begun_before_a_change_or_the_tab_closing_draws_without_error(caplog):
+    """The race CI caught: a render that started with the session's runs (the Play thread's,
+    or one in another thread) goes on after a click rebuilt them or after the tab closed."""
+    s = Session()
+    assert s.configure(Config(preset="japan", seed=3, overrides={"scale": 0.1}))
+    assert s.advance(2)
+    old = list(s.runs)
+    # a change of configuration leaves the old models whole: a late render still reads them
+    assert s.configure(Config(preset="korea", seed=3, overrides={"scale": 0.1}))
+    assert s.holds(old) and not old[0].released
+    box, rc = solara.render(viz_app.MetricsTables(s, old, False, key=(0, 2)),
+                            handle_error=False)
+    assert any("Quarters simulated" in t for t in html_texts(rc, "abm-key-metrics"))
+    assert html_texts(rc, "abm-summary")
+    rc.close()
+    # closing the tab releases the current models under the lock and keeps none
+    current = list(s.runs)
+    s.close()
+    assert s.runs == [] and current[0].released and not s.holds(current)
+    caplog.clear()
+    with caplog.at_level("ERROR"):
+        box, rc = solara.render(viz_app.MetricsTables(s, current, False, key=(1, 0)),
+                                handle_error=False)
+        assert not html_texts(rc, "abm-summary") and not html_texts(rc, "abm-key-metrics")
+        assert viz_app._locked(s, current, lambda: current[0].summary()) is None
+        rc.close()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    with pytest.raises(Exception, match="released model"):
+        current[0].summary()  # what the guard keeps the page from calling
+
+
 def test_network_is_sampled_and_says_what_it_left_out():
     run = Run("japan", "japan", 2, overrides={"scale": 0.3})
     for _ in range(12):

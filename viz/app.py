@@ -394,7 +394,10 @@ def summary_csv(runs: list[Run]) -> str:
 def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple = ()):
     """Key metrics (every step) and the model's summary (when paused); ``key`` (generation,
     step) makes it re-render whenever the runs move."""
-    metrics = [key_metrics(r) for r in runs]
+    with session.lock:
+        if not session.holds(runs):  # a render begun before the tab closed: nothing to show
+            return
+        metrics = [key_metrics(r) for r in runs]
     header = ["metric"] + compare_header(runs)
     rows = [[label] + compare_cells([m[k] for m in metrics], k) for k, label in KEY_METRICS]
     title = "Key metrics since step 1" + (" side by side" if len(runs) > 1 else "")
@@ -413,6 +416,8 @@ def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple =
             cached = [r.summary_if_cached() for r in runs]
         else:
             with session.lock:
+                if not session.holds(runs):
+                    return
                 try:
                     cached = [r.summary() for r in runs]
                 except Exception as exc:
@@ -426,7 +431,8 @@ def MetricsTables(session: Session, runs: list[Run], playing: bool, key: tuple =
         solara.HTML(unsafe_innerHTML=html_table(header, srows, groups, muted),
                     classes=["abm-summary"])
         with solara.Row(classes=["abm-downloads"]):
-            solara.FileDownload(lambda: summary_csv(runs), filename="summary.csv",
+            solara.FileDownload(lambda: _locked(session, runs, lambda: summary_csv(runs)),
+                                filename="summary.csv",
                                 label="Download the summary (CSV)", mime_type="text/csv")
 
 
@@ -443,10 +449,7 @@ def Page():
 
     def release_on_close():
         def cleanup():
-            with session.lock:
-                for run in session.runs:
-                    run.model.release()
-                session.runs = []
+            session.close()
         return cleanup
 
     solara.use_effect(release_on_close, [])
@@ -515,11 +518,10 @@ def Controls(session: Session, tick, playing, per_click, speed, max_startups, fr
     def reconfigure(**changes):
         playing.value = False
         session.playing = False
-        old = session.runs
-        new = dataclasses.replace(session.config, **changes)
-        session.configure(new)
-        for run in old:
-            run.model.release()
+        # The old models are not released here: a render that began before this click (the
+        # Play thread's, or one still running in another thread) may still read them; the
+        # garbage collector frees them once no element of the page holds them.
+        session.configure(dataclasses.replace(session.config, **changes))
         bump()
 
     def on_preset(value):
@@ -659,8 +661,8 @@ def NetworkRow(session: Session, runs: list[Run], max_startups: int, net_key: tu
     with solara.Columns([3, 2] if len(runs) == 1 else [1, 1]):
         for run in runs:
             with solara.Card(f"Ecosystem network: {run.label}", classes=["abm-network"]):
-                Figure_(lambda run=run: _locked(session, network_figure, run,
-                                                max_startups, len(runs) > 1),
+                Figure_(lambda run=run: _locked(session, [run], lambda: network_figure(
+                            run, max_startups, len(runs) > 1)),
                         key=(net_key, run.label, "net"), alt="the network",
                         filename=f"network_{slug(run.label)}_step{run.steps}.png")
         if len(runs) == 1:
@@ -676,13 +678,14 @@ def TimeSeriesCard(session: Session, runs: list[Run], key: tuple, label: str):
     steps = session.steps
     with solara.Card("Time series" + (" (A solid, B dashed)" if len(runs) > 1 else ""),
                      classes=["abm-timeseries"]):
-        Figure_(lambda: _locked(session, ts_canvas.update,
-                                [(r.label, r.series()) for r in runs]),
+        Figure_(lambda: _locked(session, runs, lambda: ts_canvas.update(
+                    [(r.label, r.series()) for r in runs])),
                 key=(key, "ts"), alt="the time series",
                 filename=f"timeseries_{slug(label)}_step{steps}.png")
         with solara.Row(classes=["abm-downloads"]):
             for run in runs:
-                solara.FileDownload(lambda run=run: _locked(session, series_csv, run),
+                solara.FileDownload(lambda run=run: _locked(session, [run],
+                                                            lambda: series_csv(run)),
                                     filename=f"timeseries_{slug(run.label)}.csv",
                                     label=f"Download data: {run.label} (CSV)",
                                     mime_type="text/csv")
@@ -693,9 +696,13 @@ def series_csv(run: Run) -> str:
     return run.series().to_csv(index_label="step")
 
 
-def _locked(session: Session, fn, *args):
+def _locked(session: Session, runs: list[Run], fn):
+    """``fn()``, which reads ``runs``, under the session's lock; None (nothing drawn) if the
+    session has released them (a render begun before the tab closed)."""
     with session.lock:
-        return fn(*args)
+        if not session.holds(runs):
+            return None
+        return fn()
 
 
 HELP = """

@@ -15,7 +15,7 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -133,6 +133,11 @@ class Run:
     def steps(self) -> int:
         return int(self.model.steps)
 
+    @property
+    def released(self) -> bool:
+        """Whether the model was released (:meth:`Session.close`): it has no agents left."""
+        return bool(self.model.__dict__.get("_released", False))
+
     def step(self) -> None:
         self.model.step()
         self.extra["incumbent_sales_share"].append(incumbent_sales_share_now(self.model))
@@ -220,6 +225,20 @@ class Session:
                 run.extra["incumbent_sales_share"] = []
             self.runs = runs
             return True
+
+    def holds(self, runs: Sequence[Run]) -> bool:
+        """Whether none of ``runs`` has been released, so a render may read them. Call it
+        under :attr:`lock`: a render begun before :meth:`close` may still hold the runs."""
+        return not any(run.released for run in runs)
+
+    def close(self) -> None:
+        """The browser tab closed: release every model (its agents go at once) and keep no
+        run. Under :attr:`lock`, so no step or render is reading them meanwhile."""
+        with self.lock:
+            self.playing = False
+            runs, self.runs = self.runs, []
+            for run in runs:
+                run.model.release()
 
     def advance(self, n: int = 1, while_playing: bool = False) -> bool:
         """Step every run ``n`` times together. A model error stops and sets :attr:`error`.
