@@ -783,8 +783,13 @@ class EcosystemModel(Model):
         Agent._ids.pop(self, None)
         self._released = True
 
+    @property
+    def released(self) -> bool:
+        """Whether :meth:`release` has emptied the model."""
+        return self.__dict__.get("_released", False)
+
     def _check_live(self, what: str) -> None:
-        if self.__dict__.get("_released", False):
+        if self.released:
             raise ModelReleasedError(
                 f"{what}() on a released model: release() removed its agents; take the "
                 "summary and time series before releasing, or build a new model")

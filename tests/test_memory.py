@@ -61,7 +61,9 @@ def test_a_model_out_of_scope_is_collected():
 
 def test_using_a_released_model_raises_a_clear_error():
     m = EcosystemModel(preset="japan", seed=1, scale=0.2).run(2)
+    assert not m.released
     m.release()
+    assert m.released
     for call in (m.summary, m.timeseries, lambda: m.run(1), m.snapshot):
         with pytest.raises(ModelReleasedError, match="released"):
             call()

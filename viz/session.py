@@ -136,7 +136,7 @@ class Run:
     @property
     def released(self) -> bool:
         """Whether the model was released (:meth:`Session.close`): it has no agents left."""
-        return bool(self.model.__dict__.get("_released", False))
+        return self.model.released
 
     def step(self) -> None:
         self.model.step()
