@@ -31,9 +31,10 @@ Files in an output folder (written incrementally, consolidated at the end):
 ``manifest.json``
     spec, resolved parameters per scenario, seeds, versions, git commit, times;
 ``.abm-lock``
-    while an experiment writes the folder: the writer's process id, host, command and start
-    time. A second experiment into the same folder refuses, naming that process; a lock
-    whose process is gone (a killed run) is taken over.
+    the folder's lock (an operating-system file lock, :class:`FolderLock`); while an
+    experiment writes the folder it holds the writer's process id, host, command and start
+    time. A second experiment into the same folder refuses, naming that process; the lock
+    of a killed run is free again (the kernel drops it with its process).
 
 Crash consistency: every file is written to ``NAME.tmp`` and renamed over ``NAME``; a run
 counts as done once its ``runs`` part exists; consolidation reads each run's rows from one
@@ -242,27 +243,21 @@ def _drop_torn_tail(path: Path) -> None:
 
 # -- the folder lock ---------------------------------------------------------------------------
 LOCK_NAME = ".abm-lock"
-_HELD: dict[str, int] = {}  # folders this process holds the lock of -> depth
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (OverflowError, ValueError):
-        return False
-    return True
+_HELD: dict[str, list] = {}  # folders this process holds the lock of -> [lock, depth]
 
 
 class FolderLock:
     """An output folder's lock (``out/.abm-lock``), re-entrant within one process.
 
-    Taken with ``O_CREAT | O_EXCL``, so two experiments started at once cannot both get it.
-    A lock whose process no longer exists on this host is stale (a killed run) and is taken
-    over; ``took_over`` then holds what the stale lock said.
+    The lock is an operating-system file lock (``flock`` through the ``filelock`` package,
+    with its own fallback where the file system has none): the kernel drops it when its
+    process ends, however it ends, so a lock left by a killed run is never "stale" and two
+    processes can never both take it, also not when they try at the same instant after a
+    crash (``tests/test_crash.py`` races two processes on a dead run's lock file many
+    times). While held, the file also says who holds it (process id, host, command, start
+    time) so that a second writer is told whom it waits for; the file stays in place when
+    released (emptied), as ``filelock`` recommends. ``took_over`` holds what the file said
+    when the lock was taken after a run that did not finish (``None`` otherwise).
     """
 
     def __init__(self, out: Path) -> None:
@@ -270,60 +265,72 @@ class FolderLock:
         self.path = self.out / LOCK_NAME
         self.key = str(self.out.resolve())
         self.took_over: dict[str, Any] | None = None
+        self._lock = None
 
     def holder(self) -> dict[str, Any]:
+        """What the lock file says about its holder (``{}`` when nothing or unreadable)."""
         try:
-            info = json.loads(self.path.read_text(encoding="utf-8"))
+            info = json.loads(self.path.read_text(encoding="utf-8") or "{}")
             return info if isinstance(info, dict) else {}
         except (OSError, ValueError):
             return {}
 
+    def _say(self, info: dict[str, Any] | None) -> None:
+        """Write (or, with ``None``, empty) the holder record in the lock file."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            if info:
+                fh.write(json.dumps(info, sort_keys=True))
+
     def __enter__(self) -> "FolderLock":
-        if _HELD.get(self.key):
-            _HELD[self.key] += 1
+        held = _HELD.get(self.key)
+        if held:
+            held[1] += 1
             return self
+        import filelock
+
         self.out.mkdir(parents=True, exist_ok=True)
-        me = {"pid": os.getpid(), "host": socket.gethostname(),
-              "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "command": " ".join(sys.argv[:1] + sys.argv[1:])[:500]}
-        for _ in range(3):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                info = self.holder()
-                pid, host = info.get("pid"), info.get("host")
-                if not info:  # being written this instant, or torn by a crash
-                    time.sleep(0.2)
-                    info = self.holder()
-                    pid, host = info.get("pid"), info.get("host")
-                same_host = host in (None, socket.gethostname())
-                # this very process holding no lock here: left by a crash we survived
-                ours = same_host and pid == os.getpid()
-                if isinstance(pid, int) and not ours and (not same_host or _pid_alive(pid)):
-                    where = "" if same_host else f" on host {host}"
-                    raise RunnerError(
-                        f"{self.out} is being written by process {pid}{where} (started "
-                        f"{info.get('started', '?')}: {info.get('command', '?')}); wait for "
-                        f"it to finish or choose another --out (if that process is gone, "
-                        f"delete {self.path})")
-                self.took_over = info or {"pid": None}
-                _discard(self.path)  # stale: its process is gone
-                continue
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(me, sort_keys=True))
-            _HELD[self.key] = 1
-            return self
-        raise RunnerError(f"could not lock {self.out} (another process keeps taking "
-                          f"{self.path}); choose another --out")
+        lock = filelock.FileLock(str(self.path), timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            info = self.holder()
+            pid, host = info.get("pid"), info.get("host")
+            who = f"process {pid}" if pid else "another process"
+            if host not in (None, socket.gethostname()):
+                who += f" on host {host}"
+            since = (f" (started {info.get('started', '?')}: {info.get('command', '?')})"
+                     if info else "")
+            raise RunnerError(f"{self.out} is being written by {who}{since}; wait for it to "
+                              f"finish or choose another --out") from None
+        try:
+            old = self.holder()
+            self.took_over = old or None
+            self._say({"pid": os.getpid(), "host": socket.gethostname(),
+                       "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                       "command": " ".join(sys.argv)[:500]})
+        except BaseException:
+            lock.release()
+            raise
+        self._lock = lock
+        _HELD[self.key] = [lock, 1]
+        return self
 
     def __exit__(self, *exc: Any) -> None:
-        depth = _HELD.get(self.key, 0) - 1
-        if depth > 0:
-            _HELD[self.key] = depth
+        held = _HELD.get(self.key)
+        if not held:
             return
-        _HELD.pop(self.key, None)
-        if self.holder().get("pid") == os.getpid():
-            _discard(self.path)
+        held[1] -= 1
+        if held[1] > 0:
+            return
+        del _HELD[self.key]
+        lock = held[0]
+        try:
+            self._say(None)
+        except OSError:
+            pass  # the folder went away under us: nothing to say
+        finally:
+            lock.release()
 
 
 # -- result sinks ------------------------------------------------------------------------------

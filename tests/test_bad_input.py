@@ -210,6 +210,10 @@ def place(tmp_path_factory):
     locked.mkdir()
     (locked / LOCK_NAME).write_text(json.dumps({"pid": os.getppid(), "host": None,
                                                 "started": "earlier", "command": "abm"}))
+    import filelock
+
+    held = filelock.FileLock(str(locked / LOCK_NAME), timeout=0)  # another writer holds it
+    held.acquire()
     paths["locked"] = locked
 
     def copy(name, src=exp):
@@ -242,7 +246,8 @@ def place(tmp_path_factory):
     runs = pd.read_parquet(d / "runs.parquet")
     runs.loc[0, "steps"] = 24
     runs.to_parquet(d / "runs.parquet")
-    return paths
+    yield paths
+    held.release()
 
 
 def _write(path: Path, text: str) -> Path:
