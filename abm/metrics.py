@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 from scipy import stats as sps
 
@@ -455,7 +454,7 @@ def _network(r: _Run, out: dict[str, float]) -> dict[str, float]:
             rng_seed = model.seed % (2**31)  # summary() must not consume model randomness
             w["network_clustering"] = net.approximate_clustering(trials=5000, seed=rng_seed)
         else:
-            w["network_clustering"] = float(nx.average_clustering(nx.Graph(model.graph)))
+            w["network_clustering"] = net.average_clustering()
         w["giant_component_share"] = _ratio(net.giant_component_size(), n_nodes)
     else:
         w["network_clustering"] = 0.0

@@ -84,6 +84,7 @@ def test_network_rebuilds_exactly_the_multigraph_the_model_used_to_hold(ops):
     if g.number_of_nodes():
         expected = nx.approximation.average_clustering(nx.Graph(g), trials=200, seed=3)
         assert net.approximate_clustering(trials=200, seed=3) == expected
+        assert net.average_clustering() == nx.average_clustering(nx.Graph(g))  # to the bit
     counts = net.node_kind_counts()
     for kind, n in counts.items():
         assert n == sum(1 for _, k in g.nodes(data="kind") if k == kind)
@@ -107,6 +108,86 @@ def test_clustering_estimate_equals_networkx_on_a_larger_random_multigraph():
     expected = nx.approximation.average_clustering(nx.Graph(g), trials=5000, seed=11)
     assert 0 < expected < 1
     assert net.approximate_clustering(trials=5000, seed=11) == expected
+
+
+def _exact_check(net: Network, g: nx.MultiGraph) -> None:
+    """The exact clustering and its integer counts equal networkx's on ``nx.Graph(g)``."""
+    simple = nx.Graph(g)
+    expected = nx.average_clustering(simple)
+    got = net.average_clustering()
+    assert type(got) is float and got == expected          # the same float, every bit
+    t, d = net.triangles_and_degrees()
+    assert d.tolist() == [len(set(simple[v]) - {v}) for v in simple]
+    assert (t // 2).tolist() == [nx.triangles(simple, v) for v in simple]
+
+
+def _built(n_nodes: int, ties: list[tuple[int, int, str]], gone: tuple[int, ...] = ()):
+    net, g = Network(), nx.MultiGraph()
+    for uid in range(1, n_nodes + 1):
+        net.add_node(uid, "startup", 0)
+        g.add_node(uid, kind="startup", since=0)
+    for a, b, kind in ties:
+        net.add_edge(a, b, kind, 1)
+        g.add_edge(a, b, key=kind, step=1)
+    for uid in gone:
+        net.remove_node(uid)
+        g.remove_node(uid)
+    return net, g
+
+
+@pytest.mark.parametrize("n_nodes, ties, gone, expected", [
+    (3, [(1, 2, "investment"), (2, 3, "investment"), (1, 3, "partnership")], (), 1.0),
+    # a star: no triangle anywhere
+    (5, [(1, k, "investment") for k in range(2, 6)], (), 0.0),
+    # K4: every node in 3 of 3 possible triangles
+    (4, [(a, b, "partnership") for a in range(1, 5) for b in range(a + 1, 5)], (), 1.0),
+    # a triangle with a tail: 1, 1, 1/3, 0 -> 7/12 (repeated ties and types count once)
+    (4, [(1, 2, "investment"), (2, 1, "partnership"), (2, 3, "investment"),
+         (3, 1, "grant"), (3, 4, "employment"), (3, 4, "employment")], (), 7 / 12),
+    # a self-loop is no neighbour; a departed node takes its ties with it
+    (4, [(1, 1, "spinoff"), (1, 2, "investment"), (2, 3, "investment"), (1, 3, "grant"),
+         (3, 4, "grant"), (4, 1, "grant")], (4,), 1.0),
+    (3, [], (), 0.0),
+])
+def test_exact_clustering_equals_networkx_on_hand_built_graphs(n_nodes, ties, gone, expected):
+    net, g = _built(n_nodes, ties, gone)
+    _exact_check(net, g)
+    assert net.average_clustering() == pytest.approx(expected, abs=1e-15)
+
+
+def test_exact_clustering_of_an_empty_network_is_zero():
+    assert Network().average_clustering() == 0.0
+    net, g = _built(3, [], (1, 2, 3))
+    assert net.average_clustering() == 0.0 and g.number_of_nodes() == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(hs.integers(2, 120), hs.floats(0.0, 0.5), hs.integers(0, 2**32 - 1),
+       hs.integers(0, 3))
+def test_exact_clustering_equals_networkx_on_random_graphs(n_nodes, density, seed, hubs):
+    """Random multigraphs with repeated ties, self-loops, hubs linked to most nodes (as funds
+    and the ministry are) and departed nodes: the same integers and the same float."""
+    rng = np.random.default_rng(seed)
+    m = int(density * n_nodes * (n_nodes - 1) / 2)
+    ends = rng.integers(1, n_nodes + 1, size=(m, 2))
+    kinds = rng.integers(len(EDGE_KINDS), size=m)
+    ties = [(int(a), int(b), EDGE_KINDS[k]) for (a, b), k in zip(ends, kinds)]
+    for h in rng.integers(1, n_nodes + 1, size=hubs).tolist():
+        ties += [(h, int(b), "grant") for b in rng.permutation(n_nodes)[: n_nodes * 3 // 4] + 1]
+    gone = tuple(rng.choice(np.arange(1, n_nodes + 1), n_nodes // 10, replace=False).tolist())
+    net, g = _built(n_nodes, ties, gone)
+    _exact_check(net, g)
+
+
+def test_exact_clustering_equals_networkx_on_a_model_network():
+    """A model's own network at the end of a run (the summary's case below 5,000 nodes)."""
+    from abm.model import EcosystemModel
+
+    model = EcosystemModel("japan", seed=2, scale=0.3)
+    model.run(60)
+    assert 2 < model.net.n_nodes <= 5000
+    _exact_check(model.net, model.graph)
+    assert model.summary()["network_clustering"] == nx.average_clustering(nx.Graph(model.graph))
 
 
 def test_a_tie_formed_again_is_one_edge_with_the_latest_step_and_leaves_with_its_node():
