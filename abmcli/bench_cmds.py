@@ -24,6 +24,19 @@ def _scales(raw: Optional[str]) -> Optional[tuple[float, float, float]]:
     return vals  # type: ignore[return-value]
 
 
+def _two_scales(raw: Optional[str]) -> Optional[tuple[float, float]]:
+    if raw is None:
+        return None
+    try:
+        vals = tuple(float(x) for x in raw.split(","))
+    except ValueError:
+        vals = ()
+    if len(vals) != 2 or not all(math.isfinite(v) and v > 0 for v in vals):
+        raise fail(f"--throughput-scales must be two comma-separated positive numbers, "
+                   f"got {raw!r}")
+    return vals  # type: ignore[return-value]
+
+
 def _positive(name: str, value: Optional[int]) -> Optional[int]:
     if value is not None and value < 1:
         raise fail(f"{name} must be a positive whole number, got {value}")
@@ -41,7 +54,8 @@ def register(app: typer.Typer) -> None:
         scales: Optional[str] = typer.Option(None, metavar="<float,float,float>", help="Three scales LOW,MID,HIGH "
                                              "(default 1,10,100; quick 0.2,1,5)."),
         steps: Optional[int] = typer.Option(None, help="Steps per run, also in the regime "
-                                            "comparison (default 100; quick 50)."),
+                                            "comparison and the throughput runs (default "
+                                            "100; quick 50, throughput 100)."),
         repeats: Optional[int] = typer.Option(None, help="Repeats per case, median reported "
                                               "(default 3; quick 1)."),
         repeats_high: Optional[int] = typer.Option(None, help="Repeats at the highest scale "
@@ -50,14 +64,20 @@ def register(app: typer.Typer) -> None:
                                                    "comparison (default 10; quick 2)."),
         regime_scale: Optional[float] = typer.Option(None, help="Scale of the regime "
                                                      "comparison runs (default 1)."),
+        throughput_scales: Optional[str] = typer.Option(
+            None, metavar="<float,float>", help="Scales of the experiment-throughput runs: "
+            "the Sobol projection uses the first, the regime comparison's the second "
+            "(default 0.5,1)."),
         timeout: Optional[float] = typer.Option(None, help="Seconds one run may take before "
                                                 "it is stopped and reported as partial "
                                                 "(default 1800; quick 300)."),
     ) -> None:
         """Benchmark the model against Mesa's Boltzmann wealth model (docs/performance.md).
 
-        Prints a table, the model/Boltzmann throughput ratios, the scaling ratio and peak
-        memory with PASS/FAIL against the targets (never an error exit on a target).
+        Prints a table, the model/Boltzmann throughput ratios, the scaling ratio, peak
+        memory, experiment throughput and the projected wall time of a regime comparison and
+        a Sobol analysis, with PASS/FAIL against the targets (never an error exit on a
+        target).
         """
         from benchmarks import bench
         from abm.hints import did_you_mean
@@ -80,7 +100,8 @@ def register(app: typer.Typer) -> None:
             repeats=_positive("--repeats", repeats),
             repeats_high=_positive("--repeats-high", repeats_high),
             regime_steps=steps, regime_seeds=_positive("--regime-seeds", regime_seeds),
-            regime_scale=regime_scale, timeout=timeout)
+            regime_scale=regime_scale, timeout=timeout, throughput_steps=steps,
+            throughput_scales=_two_scales(throughput_scales))
         if scales is not None:  # the yardstick follows the pairing (1,000 agents per scale)
             cfg = bench.replace(cfg, boltzmann_sizes=tuple(
                 sorted({bench.boltzmann_for(s) for s in cfg.scales[:2]})))

@@ -18,7 +18,17 @@
   Python process (``python -c``), so peaks do not mix; the CPU time of each run is recorded
   too, and every ratio is also given on a CPU-time basis (robust to other load);
 * the wall time of a **regime comparison**: 3 presets x 10 seeds at scale 1, 100 steps, in a
-  spawn process pool with 2 workers (the shape of ``abm experiment``'s replications).
+  spawn process pool with 2 workers (the shape of ``abm experiment``'s replications);
+* **experiment throughput**: the CPU time of one experiment run (``experiments.runner.run_one``:
+  build, run, summary, time series and distributions, as ``abm experiment`` collects them) of
+  each preset at scales 0.5 and 1, in a fresh process after a small warm-up run (a pool or
+  Dask worker pays its imports once, not per run); from it, runs per CPU-second and the
+  projected wall time on 2 cores of (a) the regime comparison as shipped
+  (experiments/regime_comparison.toml: 4 presets x 30 replicates at scale 1) and (b) a Sobol
+  analysis over every declared structural factor (:data:`abm.structural.STRUCTURAL`,
+  Saltelli without second order: ``N x (factors + 2)`` points, N = 512) for the presets of
+  experiments/structural_uncertainty.toml (3) at scale 0.5: the sum of the runs' CPU times
+  over 2 (perfectly packed, no pool start-up).
 
 Ratios (medians over repeats):
 
@@ -31,7 +41,8 @@ Ratios (medians over repeats):
   perfectly linear cost.
 
 Targets (reported PASS/FAIL, never an error): ratio >= 1.0 at both pairings, scaling ratio
-<= 1.2, peak memory at the largest scale < 2 GiB.
+<= 1.2, peak memory at the largest scale < 2 GiB, projected regime comparison < 60 s and
+projected Sobol analysis < 2 hours.
 
 A run that exceeds ``timeout`` seconds is stopped; its figures cover the steps it completed
 and are flagged ``partial``. Since the model's cost per step grows over a run, a partial time
@@ -62,6 +73,13 @@ TARGET_SCALING = 1.2
 TARGET_PEAK_BYTES = 2 * GIB
 BOLTZMANN_PER_SCALE = 1000
 """Boltzmann agents paired with one unit of model scale (scale 1 ~ 1,000 live startups)."""
+TARGET_REGIME_S = 60.0
+"""Projected wall time of the shipped regime comparison on 2 cores (seconds)."""
+TARGET_SOBOL_S = 2 * 3600.0
+"""Projected wall time of the Sobol analysis over every structural factor on 2 cores."""
+SOBOL_N = 512
+"""Saltelli base samples of the projected Sobol analysis."""
+PROJECTION_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -84,18 +102,29 @@ class BenchConfig:
     seed: int = 1
     timeout: float = 1800.0
     """Seconds one measured run may take before it is stopped (figures then partial)."""
+    throughput_scales: tuple[float, float] = (0.5, 1.0)
+    """Scales of the experiment-throughput runs: the Sobol projection uses the first, the
+    regime-comparison projection the second."""
+    throughput_steps: int = 100
+    throughput_repeats: int = 2
+    """Throughput runs per preset and scale (seeds ``seed``, ``seed + 1``...; median)."""
 
     def __post_init__(self) -> None:
         if len(self.scales) != 3 or not all(s > 0 for s in self.scales):
             raise ValueError(f"scales must be three positive numbers, got {self.scales}")
         if self.steps < 1 or self.repeats < 1 or self.repeats_high < 1:
             raise ValueError("steps and repeats must be at least 1")
+        if len(self.throughput_scales) != 2 or not all(s > 0 for s in self.throughput_scales):
+            raise ValueError(f"throughput_scales must be two positive numbers, "
+                             f"got {self.throughput_scales}")
+        if self.throughput_steps < 1 or self.throughput_repeats < 1:
+            raise ValueError("throughput steps and repeats must be at least 1")
 
 
 FULL = BenchConfig()
 QUICK = BenchConfig(scales=(0.2, 1.0, 5.0), steps=50, repeats=1, repeats_high=1,
                     boltzmann_sizes=(200, 1000), regime_seeds=2, regime_steps=50,
-                    timeout=300.0)
+                    timeout=300.0, throughput_repeats=1)
 
 
 def boltzmann_for(scale: float) -> int:
@@ -177,6 +206,30 @@ def child(spec_json: str) -> None:
         emit(event="done", run_s=time.perf_counter() - t_run,
              cpu_s=time.process_time() - c_run, agent_steps=total, summary_s=0.0,
              agents_end=len(model.agents), grid=[side, side], peak_rss=_rss_bytes())
+    elif spec["kind"] == "experiments":
+        from experiments.runner import run_one
+        from experiments.spec import RunSpec
+
+        emit(event="ready", rss_base=_rss_bytes())
+        collect, scale = spec["collect"], float(spec["scale"])
+        # what a pool or Dask worker pays once, not per run: imports, first calls, caches
+        run_one(RunSpec(run_id="warm-up", preset=spec["runs"][0][0], seed=1, steps=2,
+                        overrides={"scale": 0.05}), collect)
+        done, c_all, t_all = [], time.process_time(), time.perf_counter()
+        for i, (preset, seed) in enumerate(spec["runs"]):
+            run = RunSpec(run_id=f"bench-{i}", preset=preset, seed=int(seed), steps=steps,
+                          overrides={"scale": scale})
+            c0, t0 = time.process_time(), time.perf_counter()
+            res = run_one(run, collect)
+            if not res["ok"]:
+                raise RuntimeError(res["error"])
+            done.append({"preset": preset, "seed": int(seed),
+                         "cpu_s": time.process_time() - c0, "run_s": time.perf_counter() - t0})
+            emit(event="step", step=i + 1, agents=0, agent_steps=0,
+                 run_s=time.perf_counter() - t_all, cpu_s=time.process_time() - c_all)
+        emit(event="done", run_s=time.perf_counter() - t_all,
+             cpu_s=time.process_time() - c_all, agent_steps=0, summary_s=0.0, runs=done,
+             peak_rss=_rss_bytes())
     else:
         raise ValueError(f"unknown benchmark case kind {spec['kind']!r}")
 
@@ -301,6 +354,112 @@ def regime_comparison(presets: Sequence[str], seeds: int, scale: float, steps: i
     return {"runs": len(tasks), "presets": list(presets), "seeds": seeds, "scale": scale,
             "steps": steps, "workers": workers, "wall_s": wall,
             "run_s_sum": float(sum(per_run)), "run_s_median": statistics.median(per_run)}
+
+
+# -- experiment throughput and projections ---------------------------------------------------
+def _experiment_file(name: str) -> dict:
+    """An experiment file shipped in the ``experiments`` package, parsed as TOML."""
+    import tomllib
+    from pathlib import Path
+
+    import experiments
+
+    return tomllib.loads((Path(experiments.__file__).parent / name).read_text())
+
+
+def projection_plan(cfg: BenchConfig) -> list[dict]:
+    """The experiments whose wall time the bench projects: ``name``, ``presets``, ``runs``
+    (per preset), ``scale`` (a throughput scale), ``target`` (seconds) and how the run count
+    was reached. Read from the shipped experiment files and :data:`abm.structural.STRUCTURAL`,
+    so that they follow the project."""
+    from abm.structural import STRUCTURAL
+
+    regime = _experiment_file("regime_comparison.toml")["experiment"]
+    structural = _experiment_file("structural_uncertainty.toml")["experiment"]
+    factors = len(STRUCTURAL)
+    low, high = cfg.throughput_scales
+    return [
+        {"name": "regime comparison", "presets": list(regime["presets"]),
+         "runs": int(regime["replicates"]), "scale": high, "target": TARGET_REGIME_S,
+         "what": f"{len(regime['presets'])} presets x {regime['replicates']} replicates"},
+        {"name": "Sobol analysis", "presets": list(structural["presets"]),
+         "runs": SOBOL_N * (factors + 2), "scale": low, "target": TARGET_SOBOL_S,
+         "what": f"N = {SOBOL_N} x ({factors} structural factors + 2) points x "
+                 f"{len(structural['presets'])} presets"},
+    ]
+
+
+def throughput_cases(cfg: BenchConfig, plan: list[dict]) -> list[dict]:
+    """The experiment-throughput measurements: one process per throughput scale, running
+    every bench preset and every preset a projection needs, one experiment run each per
+    repeat (a further seed per repeat; the presets take turns, so that a slow spell of the
+    machine falls on all of them)."""
+    collect = _experiment_file("regime_comparison.toml").get("collect", {})
+    presets = list(dict.fromkeys([*cfg.presets, *(p for pr in plan for p in pr["presets"])]))
+    return [{"kind": "experiments", "scale": scale, "steps": cfg.throughput_steps,
+             "collect": collect,
+             "runs": [[p, cfg.seed + rep] for rep in range(cfg.throughput_repeats)
+                      for p in presets]}
+            for scale in cfg.throughput_scales]
+
+
+def throughput(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> dict:
+    """Measure the experiment runs of :func:`throughput_cases` and project the experiments
+    of :func:`projection_plan`."""
+    plan = projection_plan(cfg)
+    runs: dict[str, list[dict]] = {}
+    for spec in throughput_cases(cfg, plan):
+        scale = _fmt_scale(spec["scale"])
+        log(f"throughput at scale {scale}: {len(spec['runs'])} experiment runs ...")
+        res = measure(spec, cfg.timeout * len(spec["runs"]))
+        for r in res.get("runs", []):
+            runs.setdefault(f"{r['preset']}@{scale}", []).append({**r, "partial": False})
+        for preset, _ in spec["runs"][len(res.get("runs", [])):]:  # stopped or failed
+            runs.setdefault(f"{preset}@{scale}", []).append(
+                {"cpu_s": 0.0, "partial": True, "note": res.get("note")})
+        log(f"  {res['cpu_s']:.1f} s CPU" + (f" PARTIAL ({res.get('note')})"
+                                             if res["partial"] else ""))
+    return summarize_throughput(cfg, plan, runs)
+
+
+def summarize_throughput(cfg: BenchConfig, plan: list[dict],
+                         runs: dict[str, list[dict]]) -> dict:
+    """Runs per CPU-second by preset and scale (median CPU time per run), and the projected
+    wall time of each planned experiment on :data:`PROJECTION_WORKERS` cores."""
+    cases = {}
+    for key, rs in runs.items():
+        ok = [r["cpu_s"] for r in rs if not r["partial"]]
+        cpu = statistics.median(ok) if ok else 0.0
+        cases[key] = {"cpu_s": cpu, "runs_per_cpu_s": 1.0 / cpu if cpu > 0 else 0.0,
+                      "partial": any(r["partial"] for r in rs), "repeats": len(rs),
+                      "cpu_s_runs": [r["cpu_s"] for r in rs]}
+    per_scale = []
+    for scale in cfg.throughput_scales:
+        sel = [c for k, c in cases.items() if k.endswith(f"@{_fmt_scale(scale)}")]
+        cpu = sum(c["cpu_s"] for c in sel) / len(sel) if sel else 0.0
+        per_scale.append({"scale": scale, "cpu_s_mean": cpu,
+                          "runs_per_cpu_s": 1.0 / cpu if cpu > 0 else 0.0,
+                          "presets": len(sel)})
+    projections = []
+    for pr in plan:
+        keys = [f"{p}@{_fmt_scale(pr['scale'])}" for p in pr["presets"]]
+        cpu = sum(cases[k]["cpu_s"] * pr["runs"] for k in keys)
+        wall = cpu / PROJECTION_WORKERS
+        projections.append({**pr, "total_runs": pr["runs"] * len(keys), "cpu_s": cpu,
+                            "workers": PROJECTION_WORKERS, "wall_s": wall,
+                            "steps": cfg.throughput_steps,
+                            "partial": any(cases[k]["partial"] for k in keys),
+                            "pass": 0 < wall < pr["target"]})
+    return {"steps": cfg.throughput_steps, "cases": cases, "per_scale": per_scale,
+            "projections": projections}
+
+
+def _fmt_duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.2f} h"
 
 
 # -- the benchmark -----------------------------------------------------------------------------
@@ -437,6 +596,7 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> 
     regime = regime_comparison(cfg.presets, cfg.regime_seeds, cfg.regime_scale,
                                cfg.regime_steps, cfg.regime_workers)
     log(f"  {regime['wall_s']:.1f} s")
+    thru = throughput(cfg, log)
 
     figs = {k: c.figures() for k, c in cases.items()}
     ratios = []
@@ -482,7 +642,8 @@ def run_bench(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> 
                     "memory_bytes": _total_memory()},
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "cases": figs, "ratios": ratios, "scaling": scaling, "peak_memory": peaks,
-        "regime_comparison": regime, "bench_wall_s": time.perf_counter() - t_start,
+        "regime_comparison": regime, "throughput": thru,
+        "bench_wall_s": time.perf_counter() - t_start,
     }
 
 
@@ -531,6 +692,26 @@ def report_lines(res: dict) -> list[str]:
     out.append(f"regime comparison: {len(g['presets'])} presets x {g['seeds']} seeds, scale "
                f"{_fmt_scale(g['scale'])}, {g['steps']} steps, {g['workers']} workers: "
                f"{g['wall_s']:.1f} s wall ({g['run_s_median']:.2f} s median per run)")
+    out += throughput_lines(res.get("throughput"))
+    return out
+
+
+def throughput_lines(thru: dict | None) -> list[str]:
+    """The experiment-throughput lines: runs per CPU-second at each throughput scale, and
+    each projection with its target."""
+    if not thru:
+        return []
+    out = []
+    for p in thru["per_scale"]:
+        out.append(f"experiment throughput at scale {_fmt_scale(p['scale'])}: "
+                   f"{p['runs_per_cpu_s']:.2f} runs per CPU-second ({p['cpu_s_mean']:.2f} s CPU "
+                   f"per run of {thru['steps']} steps, mean over {p['presets']} presets)")
+    for pr in thru["projections"]:
+        part = " (partial run)" if pr["partial"] else ""
+        out.append(f"projected {pr['name']} on {pr['workers']} cores: {pr['what']}, scale "
+                   f"{_fmt_scale(pr['scale'])}, {pr['steps']} steps = {pr['total_runs']:,} runs: "
+                   f"{_fmt_duration(pr['wall_s'])}  target < {_fmt_duration(pr['target'])}  "
+                   f"{_mark(pr['pass'])}{part}")
     return out
 
 

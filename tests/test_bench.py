@@ -18,7 +18,8 @@ from abmcli import app
 from benchmarks import bench
 
 TINY = ["bench", "--presets", "japan", "--scales", "0.05,0.1,0.2", "--steps", "3",
-        "--repeats", "1", "--regime-seeds", "1", "--regime-scale", "0.05"]
+        "--repeats", "1", "--regime-seeds", "1", "--regime-scale", "0.05",
+        "--throughput-scales", "0.05,0.1"]
 
 
 @pytest.mark.slow
@@ -32,8 +33,12 @@ def test_bench_runs_at_tiny_sizes_and_prints_ratio_lines(tmp_path):
     assert "scaling ratio (time per agent-step, scale 0.2 / scale 0.1): japan" in text
     assert "peak memory at scale 0.2: japan" in text
     assert "regime comparison: 1 presets x 1 seeds" in text
+    assert "experiment throughput at scale 0.05: " in text
+    assert "experiment throughput at scale 0.1: " in text
+    assert "projected regime comparison on 2 cores: 4 presets x 30 replicates, scale 0.1" in text
+    assert "projected Sobol analysis on 2 cores: N = 512 x (34 structural factors + 2)" in text
     target_lines = [ln for ln in text.splitlines() if "target" in ln]
-    assert len(target_lines) == 4  # 2 ratios, 1 scaling, 1 memory: each PASS or FAIL
+    assert len(target_lines) == 6  # 2 ratios, 1 scaling, 1 memory, 2 projections
     assert all(ln.rstrip().endswith(("PASS", "FAIL")) for ln in target_lines)
 
     data = json.loads(out.read_text())
@@ -49,6 +54,13 @@ def test_bench_runs_at_tiny_sizes_and_prints_ratio_lines(tmp_path):
     assert data["cases"]["boltzmann@50"]["agent_steps"] == 150
     assert [r["boltzmann_agents"] for r in data["ratios"]] == [50, 100]
     assert data["regime_comparison"]["runs"] == 1
+    thru = data["throughput"]
+    # japan (the bench's preset) and every preset the projections need, at both scales
+    assert set(thru["cases"]) == {f"{p}@{s}" for p in ("japan", "silicon_valley", "korea",
+                                                       "japan_2027_plan") for s in ("0.05", "0.1")}
+    assert all(c["cpu_s"] > 0 and not c["partial"] for c in thru["cases"].values())
+    regime, sobol = thru["projections"]
+    assert regime["total_runs"] == 120 and sobol["total_runs"] == 512 * 36 * 3
     assert data["machine"]["cpus"] >= 1
 
 
@@ -67,6 +79,34 @@ def test_bad_options_exit_2():
         res = runner.invoke(app, args)
         assert res.exit_code == 2, (args, res.output)
         assert needle in res.output
+
+
+def test_projections_add_up_the_runs_cpu_time_over_two_cores():
+    cfg = bench.BenchConfig(throughput_scales=(0.5, 1.0))
+    plan = bench.projection_plan(cfg)
+    assert [p["name"] for p in plan] == ["regime comparison", "Sobol analysis"]
+    assert plan[0]["presets"] == ["silicon_valley", "japan", "korea", "japan_2027_plan"]
+    assert plan[0]["runs"] == 30 and plan[0]["scale"] == 1.0 and plan[0]["target"] == 60
+    assert plan[1]["runs"] == 512 * 36 and plan[1]["scale"] == 0.5
+    assert plan[1]["target"] == 7200 and len(plan[1]["presets"]) == 3
+    specs = bench.throughput_cases(cfg, plan)
+    assert [sp["scale"] for sp in specs] == [0.5, 1.0]       # one process per scale
+    assert specs[0]["runs"][:5] == [["silicon_valley", 1], ["japan", 1], ["korea", 1],
+                                    ["japan_2027_plan", 1], ["silicon_valley", 2]]
+    assert len(specs[0]["runs"]) == 4 * cfg.throughput_repeats
+    keys = [f"{p}@{bench._fmt_scale(sp['scale'])}" for sp in specs for p, _ in sp["runs"]]
+    # 0.9 s CPU per run at scale 1, 0.3 s at scale 0.5, in every preset and seed
+    runs = {k: [{"cpu_s": 0.9 if k.endswith("@1") else 0.3, "partial": False}] * 2
+            for k in set(keys)}
+    res = bench.summarize_throughput(cfg, plan, runs)
+    assert [p["runs_per_cpu_s"] for p in res["per_scale"]] == pytest.approx([1 / 0.3, 1 / 0.9])
+    regime, sobol = res["projections"]
+    assert regime["wall_s"] == pytest.approx(4 * 30 * 0.9 / 2) and regime["pass"]
+    assert sobol["wall_s"] == pytest.approx(3 * 512 * 36 * 0.3 / 2) and not sobol["pass"]
+    lines = bench.throughput_lines(res)
+    assert lines[0].startswith("experiment throughput at scale 0.5: 3.33 runs per CPU-second")
+    assert lines[2].endswith("= 120 runs: 54.0 s  target < 60.0 s  PASS")
+    assert lines[3].endswith("= 55,296 runs: 2.30 h  target < 2.00 h  FAIL")
 
 
 def test_pairing_and_grid():
