@@ -319,3 +319,24 @@ def held_out(year: int) -> bool:
 def for_model(country: str, metric: str) -> dict[str, Series]:
     """The series of ``country`` set beside the model's ``metric`` (their ``model`` key)."""
     return {n: s for n, s in load(country).series.items() if s.model == metric}
+
+
+def inventory_markdown() -> str:
+    """The 'What is there' tables of docs/data.md: per country, every series with its unit,
+    years, model key and statuses, and the series not found (tests/test_data_layer.py checks
+    the page holds this text)."""
+    out = []
+    for c in COUNTRIES:
+        d = load(c)
+        out += [f"**{d.name}** (`abm/data/countries/{c}.toml`)", "",
+                "| series | unit | years | model | statuses |", "|---|---|---|---|---|"]
+        for n, s in d.series.items():
+            yrs = [str(p.year) if p.year is not None else
+                   (f"{p.period[0]}-{p.period[1]}" if p.period else "undated")
+                   for p in s.points]
+            st = ", ".join(sorted({p.status for p in s.points}))
+            model = f"`{s.model}`" if s.model else ""
+            out.append(f"| `{n}` | {s.unit} | {', '.join(yrs)} | {model} | {st} |")
+        out += ["", "Not found (`[missing]`): " + "; ".join(f"`{k}`" for k in d.missing) + ".",
+                ""]
+    return "\n".join(out)

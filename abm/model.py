@@ -239,6 +239,16 @@ class EcosystemModel(Model):
         preset's own ``dated_swaps``, then the argument's; :mod:`abm.mechanisms.reforms`)."""
         self.reforms_done: list[tuple[int, str, str]] = []
         """``(step, component, donor)`` of every dated swap applied so far."""
+        from .mechanisms import history
+        from .presets import preset_dated_series
+
+        self.dated_series = history.check(preset_dated_series(preset) if params is None else {})
+        """``{parameter: (series, first_base_year, last_base_year)}``: parameters that follow
+        a public series year by year (:mod:`abm.mechanisms.history`)."""
+        self.dated_series_base = {n: self.p[n] for n in self.dated_series}
+        """The dated-series parameters' values before any year is applied (the base level)."""
+        if self.dated_series:
+            history.apply(self, self.p.start_year)
         streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
         self.rngs: dict[str, np.random.Generator] = {
             name: np.random.default_rng(s) for name, s in zip(STREAMS, streams)}
@@ -610,6 +620,8 @@ class EcosystemModel(Model):
             self.stats[key] = 0.0
         if self.dated_swaps:
             M.reforms.step(self)
+        if self.dated_series:
+            M.history.step(self)
         M.policy.appropriate(self)
         M.funds.raise_funds(self)
         M.universities.step(self)

@@ -24,7 +24,7 @@ from .hints import did_you_mean
 from .params import COMPONENTS, SPECS, ParameterError, Params, names_for, unknown_name_error
 
 PRESET_NAMES: tuple[str, ...] = ("silicon_valley", "japan", "korea", "japan_2027_plan",
-                                  "japan_history")
+                                  "japan_history", "us_history", "korea_history")
 
 
 @cache
@@ -51,6 +51,7 @@ def preset_values(name: str) -> dict[str, Any]:
         values.update(preset_values(parent))
     body.pop("description", None)
     body.pop("dated_swaps", None)
+    body.pop("dated_series", None)
     for key in body:
         if key not in SPECS:
             raise unknown_name_error(key)
@@ -68,6 +69,20 @@ def preset_dated_swaps(name: str) -> dict[str, tuple[str, int]]:
     body = table[name]
     out = preset_dated_swaps(body["extends"]) if "extends" in body else {}
     out.update({c: (v[0], int(v[1])) for c, v in body.get("dated_swaps", {}).items()})
+    return out
+
+
+def preset_dated_series(name: str) -> dict[str, tuple[str, int, int]]:
+    """The dated series a preset declares (``dated_series = { PARAMETER = ["country.series",
+    FIRST, LAST] }``, after following ``extends``; :mod:`abm.mechanisms.history`); ``{}`` for
+    most presets."""
+    table = _table()
+    if name not in table:
+        raise ParameterError(
+            f"unknown preset '{name}'; {did_you_mean(name, table, label='valid presets')}")
+    body = table[name]
+    out = preset_dated_series(body["extends"]) if "extends" in body else {}
+    out.update({n: (v[0], int(v[1]), int(v[2])) for n, v in body.get("dated_series", {}).items()})
     return out
 
 

@@ -1295,6 +1295,7 @@ class _Report:
         self.component_swap()
         self.reform_sequencing()
         self.japan_history()
+        __import__("experiments.histories").histories.section(self)  # issue 29: beside the data
         self.maturation()
         self.policy_withdrawal()
         self.sweep()

@@ -147,3 +147,10 @@ def test_files_hold_no_unknown_parameter_names_and_parse_as_toml():
 
 def test_held_out_years():
     assert not D.held_out(D.CALIBRATION_LAST_YEAR) and D.held_out(D.CALIBRATION_LAST_YEAR + 1)
+
+
+def test_docs_data_md_lists_what_the_files_hold():
+    text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    assert D.inventory_markdown() in text, (
+        "docs/data.md is out of date: paste abm.data_layer.inventory_markdown() under "
+        "'What is there'")

@@ -5,10 +5,10 @@ in the order documented in docs/ODD.md. None loops over pairs of startups: match
 per-sector aggregates, weighted sampling and vectorised numpy over the startup table.
 """
 
-from . import (exits, founding, funding, funds, incumbents, innovation, labor, maturity,
-               operations, partnerships, policy, reforms, smallfirms, universities)
+from . import (exits, founding, funding, funds, history, incumbents, innovation, labor,
+               maturity, operations, partnerships, policy, reforms, smallfirms, universities)
 from .observe import observe
 
-__all__ = ["exits", "founding", "funding", "funds", "incumbents", "innovation", "labor",
+__all__ = ["exits", "founding", "funding", "funds", "history", "incumbents", "innovation", "labor",
            "maturity", "observe", "operations", "partnerships", "policy", "reforms", "smallfirms",
            "universities"]
