@@ -69,6 +69,8 @@ class Problem:
         held_out: statistics the simulator also returns that the posterior never sees (the
             years after 2015, held-out facts): :func:`predictive_check` tests them.
         log: parameters drawn uniform in log (their range must be positive).
+        asinh: ``{name: s}``: parameters drawn uniform in ``asinh(x / s)`` (log-like above
+            ``s``, reaching 0: for ranges that start at 0, as the point calibration does).
     """
 
     prior: Mapping[str, tuple[float, float]]
@@ -76,6 +78,7 @@ class Problem:
     statistics: tuple[str, ...]
     held_out: tuple[str, ...] = ()
     log: tuple[str, ...] = ()
+    asinh: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.prior:
@@ -90,10 +93,17 @@ class Problem:
             if name in self.log and rng[0] <= 0:
                 raise PosteriorError(f"'{name}' is drawn in log: its range must be positive, "
                                      f"got {rng!r}")
-        unknown = [n for n in self.log if n not in self.prior]
+        unknown = [n for n in (*self.log, *self.asinh) if n not in self.prior]
         if unknown:
-            raise PosteriorError(f"log parameters {unknown} are not in the prior "
+            raise PosteriorError(f"log/asinh parameters {unknown} are not in the prior "
                                  f"({', '.join(self.prior)})")
+        both_t = set(self.log) & set(self.asinh)
+        if both_t:
+            raise PosteriorError(f"parameters {sorted(both_t)} are both log and asinh")
+        bad = {n: s for n, s in self.asinh.items()
+               if isinstance(s, bool) or not isinstance(s, (int, float)) or not s > 0}
+        if bad:
+            raise PosteriorError(f"asinh scales must be positive numbers, got {bad}")
         if not self.statistics:
             raise PosteriorError("a problem needs at least one statistic to condition on")
         both = set(self.statistics) & set(self.held_out)
@@ -104,24 +114,39 @@ class Problem:
     def names(self) -> tuple[str, ...]:
         return tuple(self.prior)
 
+    def to_z(self, name: str, x: Any) -> Any:
+        """``x`` in the coordinate ``name`` is drawn uniform in (log, asinh or itself)."""
+        if name in self.log:
+            return np.log(x)
+        if name in self.asinh:
+            return np.arcsinh(np.asarray(x) / self.asinh[name])
+        return x
+
+    def from_z(self, name: str, z: Any) -> Any:
+        """Inverse of :meth:`to_z`."""
+        if name in self.log:
+            return np.exp(z)
+        if name in self.asinh:
+            return self.asinh[name] * np.sinh(z)
+        return z
+
+    def z_range(self, name: str) -> tuple[float, float]:
+        lo, hi = self.prior[name]
+        return float(self.to_z(name, lo)), float(self.to_z(name, hi))
+
     def prior_draws(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` draws from the prior, shape ``(n, n_parameters)``, columns in :attr:`names`."""
         cols = []
         for name in self.names:
-            lo, hi = self.prior[name]
-            if name in self.log:
-                cols.append(np.exp(rng.uniform(math.log(lo), math.log(hi), n)))
-            else:
-                cols.append(rng.uniform(lo, hi, n))
+            zl, zh = self.z_range(name)
+            cols.append(np.asarray(self.from_z(name, rng.uniform(zl, zh, n)), dtype=float))
         return np.column_stack(cols)
 
     def prior_sd(self, name: str) -> float:
-        """Standard deviation of ``name`` under its prior (in the units it is drawn in:
-        log units for :attr:`log` parameters)."""
-        lo, hi = self.prior[name]
-        if name in self.log:
-            lo, hi = math.log(lo), math.log(hi)
-        return (hi - lo) / math.sqrt(12.0)
+        """Standard deviation of ``name`` under its prior, in the coordinate it is drawn
+        uniform in (log units for :attr:`log`, asinh units for :attr:`asinh` parameters)."""
+        zl, zh = self.z_range(name)
+        return (zh - zl) / math.sqrt(12.0)
 
     def simulate(self, params: Mapping[str, float], seed: int) -> dict[str, float]:
         """The simulator's statistics (used and held out) at ``params``, seeded."""
@@ -245,15 +270,12 @@ def run(problem: Problem, observed: Mapping[str, float], *, seed: int = 29,
     names = problem.names
     rvs = {}
     for name in names:
-        lo, hi = problem.prior[name]
-        if name in problem.log:
-            rvs[name] = pyabc.RV("uniform", math.log(lo), math.log(hi) - math.log(lo))
-        else:
-            rvs[name] = pyabc.RV("uniform", lo, hi - lo)
+        zl, zh = problem.z_range(name)
+        rvs[name] = pyabc.RV("uniform", zl, zh - zl)
     prior = pyabc.Distribution(**rvs)
 
     def model(par) -> dict[str, float]:
-        params = {n: (math.exp(par[n]) if n in problem.log else float(par[n])) for n in names}
+        params = {n: float(problem.from_z(n, float(par[n]))) for n in names}
         # the simulator's own stream, seeded from pyabc's (seeded) global stream
         out = problem.simulate(params, int(np.random.randint(0, 2**31 - 1)))
         return {s: float(out[s]) for s in problem.statistics}
@@ -271,15 +293,16 @@ def run(problem: Problem, observed: Mapping[str, float], *, seed: int = 29,
         last_eps = float(eps["epsilon"].iloc[-1])
         done = int(history.max_t) + 1
     wall = time.perf_counter() - t0
-    cols = [np.exp(frame[n].to_numpy()) if n in problem.log else frame[n].to_numpy()
-            for n in names]
+    cols = [np.asarray(problem.from_z(n, frame[n].to_numpy()), dtype=float) for n in names]
     settings = {"method": "ABC-SMC (pyabc)", "pyabc": pyabc.__version__, "label": label,
                 "seed": seed, "population": population, "generations_requested": generations,
                 "generations": done, "simulations": n_sims, "final_epsilon": last_eps,
                 "distance": "adaptive p=2 norm, MAD-scaled", "observed": obs,
                 "statistics": list(problem.statistics), "held_out": list(problem.held_out),
                 "prior": {n: list(problem.prior[n]) for n in names},
-                "log_parameters": list(problem.log), "wall_seconds": round(wall, 2)}
+                "log_parameters": list(problem.log),
+                "asinh_parameters": {n: float(s) for n, s in problem.asinh.items()},
+                "wall_seconds": round(wall, 2)}
     return Posterior(names, np.column_stack(cols), np.asarray(weights), settings)
 
 
@@ -325,7 +348,10 @@ def identification(problem: Problem, posterior: Posterior,
     prior: no statistic moves with it, or it is collinear with another parameter)."""
     out = {}
     for name in problem.names:
-        ratio = posterior.sd(name, log=name in problem.log) / problem.prior_sd(name)
+        z = np.asarray(problem.to_z(name, posterior.column(name)), dtype=float)
+        m = float(np.sum(posterior.weights * z))
+        sd = math.sqrt(max(float(np.sum(posterior.weights * (z - m) ** 2)), 0.0))
+        ratio = sd / problem.prior_sd(name)
         out[name] = {"sd_ratio": ratio, "identified": ratio <= weak}
     return out
 
@@ -420,7 +446,75 @@ def summary_table(problem: Problem, posterior: Posterior, level: float = 0.95) -
     for n in problem.names:
         lo, hi = posterior.interval(n, level)
         pr = problem.prior[n]
-        rows.append(f"| `{n}` | [{pr[0]:.4g}, {pr[1]:.4g}]{' (log)' if n in problem.log else ''}"
+        how = " (log)" if n in problem.log else (" (asinh)" if n in problem.asinh else "")
+        rows.append(f"| `{n}` | [{pr[0]:.4g}, {pr[1]:.4g}]{how}"
                     f" | {posterior.mean(n):.4g} | [{lo:.4g}, {hi:.4g}] | "
                     f"{ident[n]['sd_ratio']:.2f} | {'yes' if ident[n]['identified'] else 'no'} |")
     return "\n".join(rows)
+
+
+# -- the ecosystem model as a Problem -----------------------------------------------------------
+def ecosystem_problem(presets: Sequence[str] | None = None,
+                      constants: Sequence[str] | None = None, *, steps: int = 100,
+                      scale: float | None = None, facts_path: str | Path | None = None
+                      ) -> tuple[Problem, dict[str, float], dict[str, float]]:
+    """The calibration of the presets as a :class:`Problem`, with the observed statistics.
+
+    Parameters and their ranges are the point calibration's (``experiments.calibration.
+    problem_from_facts``: each calibration fact's preset parameters and the shared structural
+    constants, inside their documented ranges; drawn uniform in log where the range is
+    positive, in asinh for ranges from 0, as the point calibration's search, else uniform). The simulator runs each preset with the vector once (one seed per preset, drawn
+    from the simulator's stream: seed noise is part of the likelihood) and returns every
+    fact's metric in the fact's transform (logit for shares, log otherwise, as the point
+    calibration's residuals). Conditioned on: the calibration facts (observed = each fact's
+    ``target``, else its range's midpoint, transformed). Held out: the held-out facts of the
+    same presets (observed the same way), for :func:`predictive_check`.
+
+    Args:
+        presets: calibrate only these presets' facts (default: every preset with facts).
+        constants: structural constants to infer (default: the point calibration's).
+        steps, scale: of each model run (validation uses 100 steps at scale 1).
+        facts_path: a facts file (default: the shipped ``experiments/stylized_facts.toml``).
+
+    Returns:
+        ``(problem, observed, observed_held_out)``.
+    """
+    from .calibration import (DEFAULT_CONSTANTS, ABMSimulator, Task, moments_from_facts,
+                              problem_from_facts)
+    from .validate import load_facts
+
+    facts = load_facts(facts_path)
+    chosen = [f for f in facts if presets is None or f.preset in presets]
+    cal = [f for f in chosen if f.use == "calibration"]
+    held = [f for f in chosen if f.use == "held_out"]
+    if not cal:
+        raise PosteriorError(f"no calibration fact for presets {presets!r}")
+    params, moments = problem_from_facts(
+        cal, DEFAULT_CONSTANTS if constants is None else tuple(constants))
+    held_moments = moments_from_facts(held)
+    labels = {p.label: p for p in params}
+    prior = {lab: (p.low, p.high) for lab, p in labels.items()}
+    log = tuple(lab for lab, p in labels.items() if p.transform == "log")
+    asinh = {lab: p.s for lab, p in labels.items() if p.transform == "asinh"}
+    run_presets = sorted({m.preset for m in moments + held_moments})
+    sim = ABMSimulator(steps=steps, scale=scale, workers=1)
+
+    def simulator(theta: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
+        cons = {p.name: float(theta[lab]) for lab, p in labels.items() if p.preset is None}
+        tasks = []
+        for preset in run_presets:
+            ov = {p.name: float(theta[lab]) for lab, p in labels.items() if p.preset == preset}
+            tasks.append(Task(preset, ov, cons, int(rng.integers(0, 2**31 - 1))))
+        rows = dict(zip(run_presets, sim(tasks)))
+        out = {}
+        for m in moments + held_moments:
+            v = rows[m.preset].get(m.key, math.nan)
+            v = float(v) if v is not None else math.nan
+            # a run without the metric (e.g. no exit) lands two range widths off the aim
+            out[m.id] = m.g(v) if math.isfinite(v) else m.aim + 2.0 * m.width
+        return out
+
+    problem = Problem(prior=prior, simulator=simulator,
+                      statistics=tuple(m.id for m in moments),
+                      held_out=tuple(m.id for m in held_moments), log=log, asinh=asinh)
+    return (problem, {m.id: m.aim for m in moments}, {m.id: m.aim for m in held_moments})

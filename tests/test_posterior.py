@@ -113,11 +113,23 @@ def test_coverage_on_synthetic_data_is_near_nominal():
     ({"prior": {}}, "at least one parameter"),
     ({"prior": {"g": (0.0, 1.0)}, "statistics": ()}, "at least one statistic"),
     ({"prior": {"g": (0.0, 1.0)}, "held_out": ("mean_growth",)}, "both used and held out"),
+    ({"prior": {"g": (0.0, 1.0)}, "asinh": {"g": -1.0}}, "positive numbers"),
+    ({"prior": {"g": (1.0, 2.0)}, "asinh": {"g": 1.0}, "log": ("g",)}, "both log and asinh"),
 ])
 def test_bad_problems_are_refused(kwargs, message):
     args = {"simulator": growth, "statistics": ("mean_growth",), **kwargs}
     with pytest.raises(P.PosteriorError, match=message):
         P.Problem(**args)
+
+
+def test_asinh_prior_reaches_zero_and_is_log_like_above_its_scale():
+    prob = P.Problem(prior={"x": (0.0, 1000.0)}, simulator=growth, statistics=("mean_growth",),
+                     asinh={"x": 1.0})
+    draws = prob.prior_draws(4000, np.random.default_rng(0))[:, 0]
+    assert draws.min() >= 0.0 and draws.max() <= 1000.0
+    # log-like: about as many draws below 1 as between 1 and 10 or 10 and 100
+    assert 0.1 < np.mean(draws < 1.0) < 0.2 and 0.2 < np.mean((draws > 10) & (draws < 100)) < 0.4
+    assert prob.from_z("x", prob.to_z("x", 37.0)) == pytest.approx(37.0)
 
 
 def test_bad_observations_and_sizes_are_refused(observed):
@@ -130,3 +142,23 @@ def test_bad_observations_and_sizes_are_refused(observed):
     bad = P.Problem(prior={"g": (0.0, 1.0)}, simulator=lambda p, r: {}, statistics=("x",))
     with pytest.raises(P.PosteriorError, match="returned no"):
         bad.simulate({"g": 0.5}, 1)
+
+
+def test_the_ecosystem_model_as_a_problem_runs_end_to_end():
+    # the calibration of one preset as a Problem: parameters and ranges from the point
+    # calibration, statistics = its calibration facts, held out = its held-out facts; a tiny
+    # posterior (10 particles, 1 generation, 6-quarter runs at scale 0.05) only checks the
+    # plumbing, not the fit
+    problem, observed, held = P.ecosystem_problem(["korea"], constants=(), steps=6, scale=0.05)
+    assert "korea.lp_capital_per_year" in problem.prior
+    assert all(not n.startswith("silicon_valley.") for n in problem.prior)
+    assert "vc_intensity_korea" in problem.statistics and set(observed) == set(problem.statistics)
+    assert "firm_survival_korea" in problem.held_out and set(held) == set(problem.held_out)
+    theta = {n: float(np.mean(r)) for n, r in problem.prior.items()}
+    out = problem.simulate(theta, 1)
+    assert out == problem.simulate(theta, 1)  # seeded
+    assert all(np.isfinite(v) for v in out.values())
+    post = P.run(problem, observed, seed=1, population=10, generations=1)
+    assert post.samples.shape == (10, len(problem.prior))
+    with pytest.raises(P.PosteriorError, match="no calibration fact"):
+        P.ecosystem_problem(["japan_history"])
