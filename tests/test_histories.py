@@ -78,7 +78,7 @@ def test_presets_without_dated_series_are_untouched():
     ({"ipo_window_open": ["us.ipos_all", 2019, 2014]}, "must be"),
     ({"ipo_window_open": ["us.ipos_all", 2014]}, "must be"),
     ({"ipo_window_open": ["us.ipos_all", 1960, 1970]}, "outside the years"),
-    ({"ipo_window_open": ["us.firm_entry_rate", 2010, 2019]}, "an index needs at least 2"),
+    ({"ipo_window_open": ["us.business_rd", 2010, 2019]}, "an index needs at least 2"),
 ])
 def test_bad_dated_series_are_refused_with_a_clear_error(value, message):
     with pytest.raises(ParameterError, match=message):
