@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ._mesa import batch_run_kwargs
 from .model import SERIES, EcosystemModel
 from .params import SPECS
 
@@ -201,10 +202,12 @@ def batch_run(parameters: Mapping[str, Any], max_steps: int, *, replicates: int 
     # the runner's replicate seeds (experiments.spec.replicate_seeds; a test checks they agree)
     seeds = [int(c.generate_state(1, dtype=np.uint64)[0] % (2**63))
              for c in np.random.SeedSequence(int(master_seed)).spawn(int(replicates))]
-    params = {**parameters, "seed": seeds,
-              "summary_at": int(max_steps) if summary else None}
-    return mesa.batch_run(SummaryModel, params, iterations=1, max_steps=int(max_steps),
-                          **kwargs)
+    seeding, keywords = batch_run_kwargs(seeds)
+    params = {**parameters, **seeding, "summary_at": int(max_steps) if summary else None}
+    rows = mesa.batch_run(SummaryModel, params, max_steps=int(max_steps), **keywords, **kwargs)
+    for row in rows:  # Mesa 3.4+ does not list the seed it passed as ``rng``
+        row.setdefault("seed", row.get("rng"))
+    return rows
 
 
 # -- Mesa's SolaraViz -------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import inspect
-import itertools
 import math
 import pickle
 import weakref
@@ -31,6 +30,7 @@ import numpy as np
 from mesa import DataCollector, Model
 from mesa.agent import AgentSet
 
+from . import _mesa
 from . import constants as C
 from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
 from .draws import choice
@@ -101,36 +101,7 @@ class ModelReleasedError(RuntimeError):
     """A model was used after :meth:`EcosystemModel.release` emptied it."""
 
 
-class _WeakAgentIds(weakref.WeakKeyDictionary):
-    """Mesa's per-model agent-id counters (``mesa.Agent._ids``), held weakly.
-
-    Mesa keeps them in a class-level ``defaultdict`` keyed by the model, which holds every
-    model ever built alive (about 23 MB per model at scale 1 after 100 steps) until
-    ``model.release()`` is called. Installed in its place at import (same interface: a
-    missing model gets a counter from 1), a model that goes out of scope is freed by the
-    garbage collector together with its counter.
-    """
-
-    def __getitem__(self, model):
-        try:
-            return super().__getitem__(model)
-        except KeyError:
-            counter = itertools.count(1)
-            self[model] = counter
-            return counter
-
-
-def _install_weak_agent_ids() -> None:
-    from mesa.agent import Agent
-
-    if not isinstance(Agent._ids, _WeakAgentIds):
-        weak = _WeakAgentIds()
-        for model, counter in list(Agent._ids.items()):
-            weak[model] = counter
-        Agent._ids = weak
-
-
-_install_weak_agent_ids()
+_mesa.number_by_model(Founder, Incumbent, Ministry, Startup, University, VCFund)
 
 
 class _StrongKeys(dict):
@@ -215,15 +186,21 @@ class EcosystemModel(Model):
                  swaps: Mapping[str, str] | None = None, params: Params | None = None,
                  populate: bool = True, record_events: bool = True,
                  dated_swaps: Mapping[str, Any] | None = None, **overrides: Any) -> None:
+        try:  # Mesa's own keywords (rng=, scenario=), from its batch_run and SolaraViz
+            seed = _mesa.seed_from_mesa_keywords(seed, overrides)
+        except ValueError as exc:
+            raise ParameterError(str(exc)) from None
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
         seed = int(seed)
         _check_arguments(preset, swaps, params, populate, record_events)
-        super().__init__(seed=seed)
-        self._all_agents = _OwnedAgentSet([], random=self.random)  # see register_agent
-        self._agents = self._all_agents._agents
+        super().__init__(**_mesa.model_kwargs(seed))
+        self.agent_id_counter = 1  # the model numbers its agents (abm._mesa)
+        if _mesa.MODEL_AGENT_DICT:  # Mesa 3.3 and 3.4: see register_agent
+            self._all_agents = _OwnedAgentSet([], random=self.random)
+            self._agents = self._all_agents._agents
         self.seed = seed
         self.preset = preset
         self.swaps = dict(swaps or {})
@@ -700,44 +677,41 @@ class EcosystemModel(Model):
         finally:
             self.stats = kept
 
-    def register_agent(self, agent) -> None:
-        """Mesa's registration (``Model.register_agent``, called by ``Agent.__init__``), with
-        the model's agent sets held strongly (:class:`_OwnedAgentSet`) and ``Model._agents``
-        (Mesa's strong references to every agent) the very dict of ``model.agents``: one
-        entry per agent there and one in its type's set, instead of three. (Mesa's version
-        also formats a debug message for every agent, logged or not.)"""
-        kind = type(agent)
-        by_type = self._agents_by_type.get(kind)
-        if by_type is None:
-            by_type = self._agents_by_type[kind] = _OwnedAgentSet([], random=self.random)
-        self._agents[agent] = None  # also adds it to model.agents (the same dict)
-        by_type._agents[agent] = None
+    if _mesa.MODEL_AGENT_DICT:
+        def register_agent(self, agent) -> None:
+            """Mesa's registration (``Model.register_agent``, called by ``Agent.__init__``) on
+            Mesa 3.3 and 3.4, with the model's agent sets held strongly (:class:`_OwnedAgentSet`)
+            and ``Model._agents`` (Mesa's strong references to every agent) the very dict of
+            ``model.agents``: one entry per agent there and one in its type's set, instead of
+            three. The agent's ``unique_id`` comes from the model's ``agent_id_counter`` as in
+            Mesa 3.4+ (:mod:`abm._mesa`). (Mesa's version also formats a debug message for every
+            agent, logged or not.) From Mesa 3.5 Mesa's own registration does the same."""
+            agent.unique_id = self.agent_id_counter
+            self.agent_id_counter += 1
+            kind = type(agent)
+            by_type = self._agents_by_type.get(kind)
+            if by_type is None:
+                by_type = self._agents_by_type[kind] = _OwnedAgentSet([], random=self.random)
+            self._agents[agent] = None  # also adds it to model.agents (the same dict)
+            by_type._agents[agent] = None
 
-    def deregister_agent(self, agent) -> None:
-        """Mesa's ``Model.deregister_agent`` (called by ``Agent.remove``) for the shared dict of
-        :meth:`register_agent`."""
-        del self._agents[agent]
-        del self._agents_by_type[type(agent)]._agents[agent]
-
-    def __getstate__(self) -> dict[str, Any]:
-        """The model's state for :mod:`pickle` and :func:`copy.deepcopy`, including the next
-        agent id, which Mesa keeps outside the model (in ``mesa.Agent._ids``)."""
-        state = self.__dict__.copy()
-        state["_next_agent_id"] = _next_agent_id(self)
-        return state
+        def deregister_agent(self, agent) -> None:
+            """Mesa's ``Model.deregister_agent`` (called by ``Agent.remove``) for the shared dict
+            of :meth:`register_agent`."""
+            del self._agents[agent]
+            del self._agents_by_type[type(agent)]._agents[agent]
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`__getstate__`'s state: the copy numbers its new agents on from
-        where the original stood, so it continues exactly as the original would have."""
+        """Restore the pickled state (:meth:`snapshot`, :func:`copy.deepcopy`). The next agent
+        id travels in it (``agent_id_counter``), so the copy numbers its new agents on from
+        where the original stood and continues exactly as the original would have."""
         state = dict(state)
-        next_id = state.pop("_next_agent_id", None)
+        next_id = state.pop("_next_agent_id", None)  # snapshots of version 0.1
         self.__dict__.update(state)
-        if "_all_agents" in state:  # one dict for Mesa's references and model.agents
-            self._all_agents._agents = self._agents
         if next_id is not None:
-            from mesa.agent import Agent
-
-            Agent._ids[self] = itertools.count(next_id)
+            self.agent_id_counter = next_id
+        if _mesa.MODEL_AGENT_DICT and "_all_agents" in state:
+            self._all_agents._agents = self._agents  # one dict for both (register_agent)
 
     def snapshot(self) -> bytes:
         """The whole model as bytes (a pickle): save it to a file, send it to a worker, or
@@ -784,15 +758,12 @@ class EcosystemModel(Model):
         """Drop every agent at once (batch runs free a finished model's memory right away).
 
         Not needed for the memory to come back: a model that goes out of scope is freed by
-        the garbage collector (``del m``; Mesa's agent-id registry is held weakly, see
-        :class:`_WeakAgentIds`). After ``release`` the model is empty: :meth:`run`,
+        the garbage collector (``del m``; nothing outside the model refers to it, see
+        :mod:`abm._mesa`). After ``release`` the model is empty: :meth:`run`,
         :meth:`summary`, :meth:`timeseries` and :meth:`snapshot` raise
         :class:`ModelReleasedError`.
         """
         self.remove_all_agents()
-        from mesa.agent import Agent
-
-        Agent._ids.pop(self, None)
         self._released = True
 
     @property
@@ -847,15 +818,6 @@ def _collector_paused() -> Iterator[None]:
 
 def _stat(model: EcosystemModel, name: str) -> float:
     return model.stats[name]
-
-
-def _next_agent_id(model: EcosystemModel) -> int:
-    """The unique id Mesa gives the model's next agent (its counter is left where it was)."""
-    from mesa.agent import Agent
-
-    n = next(Agent._ids[model])
-    Agent._ids[model] = itertools.count(n)
-    return n
 
 
 def _mesa_signature(cls: type) -> None:

@@ -18,8 +18,7 @@ directions (install it with ``pip install -e ".[ema]"``):
 Example (run as a script: the evaluator's worker processes need the ``__main__`` guard)::
 
     from ema_workbench import MultiprocessingEvaluator, perform_experiments
-    from ema_workbench.analysis import prim
-    from experiments.ema import ema_model
+    from experiments.ema import ema_model, make_prim
 
     if __name__ == "__main__":
         model = ema_model("japan", "silicon_valley", levers=("exit_markets",),
@@ -29,14 +28,14 @@ Example (run as a script: the evaluator's worker processes need the ``__main__``
                                                         evaluator=evaluator)
         y = outcomes["unicorns"].mean(axis=1)
         names = [u.name for u in model.uncertainties]
-        box = prim.Prim(experiments[names], y > y.mean(),
-                        threshold=0.8).find_box()
+        box = make_prim(experiments[names], y > y.mean()).find_box()
 
 See docs/tools.md.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any, Sequence
@@ -234,3 +233,22 @@ def analysis_columns(experiments: pd.DataFrame) -> list[str]:
     ``seed`` and columns with a single value (what PRIM and feature scoring should see)."""
     return [c for c in experiments.columns if c not in ("scenario", "replicate", "seed")
             and experiments[c].nunique() > 1]
+
+
+def make_prim(x: pd.DataFrame, y, **kwargs: Any):
+    """``ema_workbench.analysis.prim.Prim(x, y, **kwargs)`` on EMA Workbench 2.5 and 3.x.
+
+    2.5 requires a ``threshold`` (the mean a box must reach to be kept, else ``find_box``
+    returns the whole space); 3.0 removed it and keeps every box (read its
+    ``peeling_trajectory`` and ``select`` the point wanted). Without one, 2.5 gets 0 here,
+    so both keep every box; a ``threshold`` given is passed to 2.5 and refused by 3.x.
+
+    Example::
+
+        box = make_prim(x, y > y.mean()).find_box()
+    """
+    from ema_workbench.analysis import prim
+
+    if "threshold" in inspect.signature(prim.Prim.__init__).parameters:
+        kwargs.setdefault("threshold", 0.0)
+    return prim.Prim(x, y, **kwargs)

@@ -31,6 +31,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
@@ -80,6 +82,20 @@ def differences(stored: dict[str, float], now: dict[str, float]) -> list[str]:
 REL_TOL = 1e-9
 """Relative tolerance of the comparison (a last-bit difference is about 2e-16)."""
 
+STACK_REL_TOL: dict[str, float] = {}
+"""Per stack, metrics that differ between the supported stacks by more than their last bits,
+with the relative tolerance they get there (and why). numpy 2.5 (Python 3.12+) draws other
+variates from ``Generator.binomial`` than numpy 2.4 (the newest on Python 3.11) for the same
+generator state and arguments where ``n * p`` is large (its BTPE branch): in the korea run,
+5 of the 15 between-incumbent moves drawn in quarter 37 differ (e.g. 841 -> 756 of 29,717
+workers at p = 0.0259), the generator then continues in step. Those moves feed only the
+``job_moves`` series (the labour stream draws nothing else), so on numpy >= 2.5
+``labor_mobility_rate`` differs by about 7e-5 relative (96 of 1.4 million moves: 0.0911569
+here, 0.0911507 there) and every other metric agrees to ``REL_TOL``; it is compared to 1e-3
+there, about ten times the binomial noise of such a difference."""
+if tuple(int(x) for x in np.__version__.split(".")[:2]) >= (2, 5):
+    STACK_REL_TOL["labor_mobility_rate"] = 1e-3
+
 CHECK_ABS_TOL = dict.fromkeys(INTERNAL_CHECKS, 1e-6)
 """The summary's internal checks (:data:`abm.outputs.INTERNAL_CHECKS`: the money ledger's
 rounding residual, whose relative change between machines is of order one, and the step
@@ -91,7 +107,8 @@ def _same(a: float, b: float, key: str = "") -> bool:
     NaN."""
     if a != a and b != b:
         return True
-    return math.isclose(a, b, rel_tol=0.0 if key in CHECK_ABS_TOL else REL_TOL,
+    return math.isclose(a, b, rel_tol=0.0 if key in CHECK_ABS_TOL
+                        else STACK_REL_TOL.get(key, REL_TOL),
                         abs_tol=CHECK_ABS_TOL.get(key, 0.0))
 
 
@@ -99,7 +116,9 @@ def generate() -> dict[str, Any]:
     """The baseline as written to ``tests/baseline.json``."""
     return {
         "about": ("Summaries of the baseline runs, compared by tests/test_baseline.py (to "
-                  f"{REL_TOL:g} relative). Change only with `{UPDATE}`."),
+                  f"{REL_TOL:g} relative; on numpy 2.5+ labor_mobility_rate to 1e-3, its "
+                  "binomial draws differ there: STACK_REL_TOL in scripts/update_baseline.py). "
+                  f"Change only with `{UPDATE}`."),
         "runs": [{**run, "summary": summarise(run)} for run in RUNS],
     }
 

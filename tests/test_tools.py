@@ -124,8 +124,12 @@ def test_stock_stats_equal_what_observe_measured_at_the_end_of_each_step(preset)
 def test_mesa_batch_run_step_n_is_the_models_step_n():
     import mesa
 
-    rows = mesa.batch_run(EcosystemModel, {**KW}, max_steps=6, data_collection_period=1,
-                          display_progress=False)
+    from abm._mesa import batch_run_kwargs
+
+    seeding, keywords = batch_run_kwargs([KW["seed"]])  # Mesa 3.3: a parameter; 3.4+: rng=
+    params = {**{k: v for k, v in KW.items() if k != "seed"}, **seeding}
+    rows = mesa.batch_run(EcosystemModel, params, max_steps=6, data_collection_period=1,
+                          display_progress=False, **keywords)
     df = pd.DataFrame(rows).set_index("Step")
     assert list(df.index) == list(range(7))
     ts = EcosystemModel(**KW).run(6).timeseries()
@@ -247,8 +251,12 @@ def test_ema_model_is_built_from_the_parameter_table():
 
 
 def _evaluate(model, evaluator_cls, **kw):
-    from ema_workbench import Policy, Scenario, perform_experiments
+    import ema_workbench
+    from ema_workbench import perform_experiments
 
+    # EMA Workbench 3.0 replaced Scenario and Policy by Sample (same arguments)
+    Scenario = getattr(ema_workbench, "Scenario", None) or ema_workbench.Sample
+    Policy = getattr(ema_workbench, "Policy", None) or ema_workbench.Sample
     scenarios = [Scenario(f"s{i}", job_mobility=j, ipo_threshold=t)
                  for i, (j, t) in enumerate([(0.02, 30.0), (0.05, 50.0)])]
     policies = [Policy("jp", swap_finance="japan"), Policy("sv", swap_finance="silicon_valley")]
@@ -304,10 +312,10 @@ def test_ema_aggregate_gives_scalar_outcomes():
 
 def test_project_results_convert_to_ema_and_feed_prim_and_feature_scoring():
     pytest.importorskip("ema_workbench")
-    from ema_workbench.analysis import feature_scoring, prim
+    from ema_workbench.analysis import feature_scoring
 
     from experiments import RunSpec, run_batch
-    from experiments.ema import analysis_columns, from_results
+    from experiments.ema import analysis_columns, from_results, make_prim
     from experiments.spec import replicate_seeds
 
     seeds = replicate_seeds(9, 3)
@@ -334,7 +342,7 @@ def test_project_results_convert_to_ema_and_feed_prim_and_feature_scoring():
                                                                 y["vc_intensity"]})
         assert set(scores.index) == set(space.columns)
         target = y["vc_intensity"] > np.median(y["vc_intensity"])
-        box = prim.Prim(space, target, threshold=0.5).find_box()
+        box = make_prim(space, target).find_box()
     assert box.peeling_trajectory["coverage"].iloc[0] == 1.0
 
 
