@@ -107,13 +107,33 @@ class Series:
         """The distinct sources of the points, in order."""
         return tuple(dict.fromkeys(p.source for p in self.points))
 
-    def index(self, year: int, base: tuple[int, int]) -> float:
+    def level(self, year: int, before: "Series | None" = None) -> float:
+        """Value of ``year`` read off :func:`interpolate`. With ``before`` (an earlier series
+        of the same quantity on another source), a year up to ``before``'s last year reads
+        ``before``'s value times the ratio of the two sources (this / before), the ratio read
+        off :func:`interpolate` over the years both give (the earlier source's shape at this
+        one's level: a splice); without a common year, this series' first value times
+        ``before``'s growth from ``year`` to it."""
+        vals = self.yearly()
+        if before is None:
+            return interpolate(vals, year)
+        old = before.yearly()
+        if year > max(old) or (year >= min(vals) and not set(vals) & set(old)):
+            return interpolate(vals, year)
+        common = sorted(set(vals) & set(old))
+        if common:
+            ratio = interpolate({y: vals[y] / old[y] for y in common}, year)
+            return interpolate(old, year) * ratio
+        first = min(vals)
+        return interpolate(vals, first) * interpolate(old, year) / interpolate(old, first)
+
+    def index(self, year: int, base: tuple[int, int], before: "Series | None" = None) -> float:
         """Level of ``year`` over the mean level of the years ``base`` (inclusive), both read
-        off :func:`interpolate`: the series as a dated index (used by a preset's
+        off :meth:`level`: the series as a dated index (used by a preset's
         ``dated_series``, :mod:`abm.mechanisms.history`)."""
         lo, hi = base
-        ref = [interpolate(self.yearly(), y) for y in range(lo, hi + 1)]
-        return interpolate(self.yearly(), year) / (sum(ref) / len(ref))
+        ref = [self.level(y, before) for y in range(lo, hi + 1)]
+        return self.level(year, before) / (sum(ref) / len(ref))
 
 
 @dataclass(frozen=True)

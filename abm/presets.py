@@ -72,7 +72,7 @@ def preset_dated_swaps(name: str) -> dict[str, tuple[str, int]]:
     return out
 
 
-def preset_dated_series(name: str) -> dict[str, tuple[str, int, int]]:
+def preset_dated_series(name: str) -> dict[str, tuple]:
     """The dated series a preset declares (``dated_series = { PARAMETER = ["country.series",
     FIRST, LAST] }``, after following ``extends``; :mod:`abm.mechanisms.history`); ``{}`` for
     most presets."""
@@ -82,7 +82,8 @@ def preset_dated_series(name: str) -> dict[str, tuple[str, int, int]]:
             f"unknown preset '{name}'; {did_you_mean(name, table, label='valid presets')}")
     body = table[name]
     out = preset_dated_series(body["extends"]) if "extends" in body else {}
-    out.update({n: (v[0], int(v[1]), int(v[2])) for n, v in body.get("dated_series", {}).items()})
+    out.update({n: (v[0], int(v[1]), int(v[2]), *v[3:])
+                for n, v in body.get("dated_series", {}).items()})
     return out
 
 

@@ -138,6 +138,25 @@ def test_interpolation_and_index():
         D.interpolate({}, 2000)
 
 
+def _s(vals):
+    return D.Series("x", "x", "index", "d", tuple(D.Point(v, "source", "S", year=y)
+                                                   for y, v in vals.items()))
+
+
+def test_splice_takes_the_earlier_sources_shape_at_this_sources_level():
+    new = _s({2008: 50.0, 2015: 40.0, 2020: 80.0})
+    old = _s({2000: 100.0, 2008: 25.0, 2009: 12.5, 2015: 20.0})
+    # up to the earlier source's last year: its value times the ratio of the two (2 here)
+    assert new.level(2000, old) == pytest.approx(200.0)
+    assert new.level(2009, old) == pytest.approx(25.0)   # the dip only the old source sees
+    assert new.level(2015, old) == pytest.approx(40.0)
+    assert new.level(2020, old) == pytest.approx(80.0)   # after it: this source alone
+    assert new.level(2009) == pytest.approx(D.interpolate({2008: 50.0, 2015: 40.0}, 2009))
+    # no common year: this source's first value times the old source's growth
+    assert _s({2010: 10.0, 2011: 11.0}).level(2000, _s({2000: 1.0, 2005: 4.0})) == \
+        pytest.approx(2.5)
+
+
 def test_files_hold_no_unknown_parameter_names_and_parse_as_toml():
     # the files are data, read by tomllib; a preset's dated_series names parameters (SPECS)
     for path in FILES.values():

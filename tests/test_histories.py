@@ -25,8 +25,9 @@ def test_history_presets_are_registered_and_start_in_2000(name, parent):
     assert p.start_year == 2000
     series = preset_dated_series(name)
     assert set(series) == {"lp_capital_per_year", "ipo_window_open"}
-    for ref, lo, hi in series.values():
+    for ref, lo, hi, *earlier in series.values():
         assert D.series(ref).yearly() and lo <= hi <= D.CALIBRATION_LAST_YEAR + 10
+        assert all(D.series(e).yearly() for e in earlier)
     # besides the calendar and the dated events, the institutions are the parent's
     own = set(preset_values(name)) - set(preset_values(parent))
     assert own <= {"start_year", "gov_vc_budget_start_year", "matching_programme_start_year"}
@@ -39,18 +40,19 @@ def test_dated_series_follow_the_index_year_by_year():
     m = EcosystemModel(preset="us_history", seed=3, scale=0.1, record_events=True)
     base = resolve("silicon_valley")
     lp = D.series("us.vc_funds_raised")
+    before = D.series("us.vc_funds_raised_thomson")  # spliced before PitchBook's years
     # at the start: the 2000 level; the base level is the preset's own value
     assert m.dated_series_base["lp_capital_per_year"] == base.lp_capital_per_year
     assert m.p.lp_capital_per_year == pytest.approx(
-        base.lp_capital_per_year * lp.index(2000, (2014, 2019)))
+        base.lp_capital_per_year * lp.index(2000, (2014, 2019), before))
     seen = {}
     for _ in range(12):
         m.step()
         seen[m.steps] = m.p.lp_capital_per_year
     # changes only at the first quarter of a year
     assert seen[2] == seen[3] == seen[4] == seen[1]
-    assert seen[5] == pytest.approx(base.lp_capital_per_year * lp.index(2001, (2014, 2019)))
-    assert seen[9] == pytest.approx(base.lp_capital_per_year * lp.index(2002, (2014, 2019)))
+    assert seen[5] == pytest.approx(base.lp_capital_per_year * lp.index(2001, (2014, 2019), before))
+    assert seen[9] == pytest.approx(base.lp_capital_per_year * lp.index(2002, (2014, 2019), before))
     # the IPO window is clipped to its range
     assert 0.0 <= m.p.ipo_window_open <= SPECS["ipo_window_open"].high
     assert any("Dated series 2001" in e["text"] for e in m.events)
@@ -79,6 +81,9 @@ def test_presets_without_dated_series_are_untouched():
     ({"ipo_window_open": ["us.ipos_all", 2014]}, "must be"),
     ({"ipo_window_open": ["us.ipos_all", 1960, 1970]}, "outside the years"),
     ({"ipo_window_open": ["us.business_rd", 2010, 2019]}, "an index needs at least 2"),
+    ({"ipo_window_open": ["us.ipos_all", 2014, 2019, 7]}, "must be"),
+    ({"ipo_window_open": ["us.ipos_all", 2014, 2019, "us.business_rd"]}, "earlier series"),
+    ({"ipo_window_open": ["us.ipos_all", 2014, 2019, "us.nope"]}, "has no series 'nope'"),
 ])
 def test_bad_dated_series_are_refused_with_a_clear_error(value, message):
     with pytest.raises(ParameterError, match=message):

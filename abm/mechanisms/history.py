@@ -3,8 +3,10 @@
 A history preset (``us_history``, ``korea_history``) enters the shocks of its period (the
 2000-2002 bust, 2008, the 2020-2021 boom, the 2022 downturn) as data, not as tuned constants:
 ``dated_series = { PARAMETER = ["country.series", FIRST, LAST] }`` makes ``PARAMETER`` follow
-the series of the country data layer (:mod:`abm.data_layer`) as an index. In calendar year
-``y`` the parameter is
+the series of the country data layer (:mod:`abm.data_layer`) as an index (a fourth element,
+``"country.earlier_series"``, splices an earlier source of the same quantity before the
+series' first year: :meth:`abm.data_layer.Series.level`). In calendar year ``y`` the
+parameter is
 
     value(y) = preset value x level(y) / mean(level(FIRST .. LAST))
 
@@ -34,8 +36,8 @@ yearly public series measures. (Others would mean a structural change by the yea
 dated swap.)"""
 
 
-def check(dated_series: Mapping[str, Any] | None) -> dict[str, tuple[str, int, int]]:
-    """Validated ``{parameter: (series_ref, first_base_year, last_base_year)}``.
+def check(dated_series: Mapping[str, Any] | None) -> dict[str, tuple]:
+    """Validated ``{parameter: (series_ref, first_base_year, last_base_year[, earlier_ref])}``.
 
     Raises:
         ParameterError: unknown or not allowed parameter, malformed entry, unknown series or a
@@ -43,22 +45,27 @@ def check(dated_series: Mapping[str, Any] | None) -> dict[str, tuple[str, int, i
     """
     from ..data_layer import DataError, series
 
-    out: dict[str, tuple[str, int, int]] = {}
+    out: dict[str, tuple] = {}
     for name, value in (dated_series or {}).items():
         if name not in SPECS:
             raise unknown_name_error(name)
         if name not in ALLOWED:
             raise ParameterError(f"dated series: '{name}' cannot follow a series; allowed: "
                                  f"{', '.join(ALLOWED)}")
-        if (not isinstance(value, (list, tuple)) or len(value) != 3
+        if (not isinstance(value, (list, tuple)) or len(value) not in (3, 4)
                 or not isinstance(value[0], str)
-                or any(isinstance(v, bool) or not isinstance(v, int) for v in value[1:])
-                or value[1] > value[2]):
+                or any(isinstance(v, bool) or not isinstance(v, int) for v in value[1:3])
+                or value[1] > value[2]
+                or (len(value) == 4 and not isinstance(value[3], str))):
             raise ParameterError(f"dated series of '{name}' must be [\"country.series\", "
-                                 f"first_base_year, last_base_year], got {value!r}")
-        ref, lo, hi = value
+                                 f"first_base_year, last_base_year] (and optionally an "
+                                 f"earlier \"country.series\" to splice), got {value!r}")
+        ref, lo, hi = value[:3]
         try:
             yearly = series(ref).yearly()
+            if len(value) == 4 and len(series(value[3]).yearly()) < 2:
+                raise ParameterError(f"dated series of '{name}': the earlier series "
+                                     f"{value[3]} needs at least 2 dated values")
         except DataError as exc:
             raise ParameterError(f"dated series of '{name}': {exc}") from None
         if len(yearly) < 2:
@@ -67,7 +74,7 @@ def check(dated_series: Mapping[str, Any] | None) -> dict[str, tuple[str, int, i
         if hi < min(yearly) or lo > max(yearly):
             raise ParameterError(f"dated series of '{name}': base years {lo}-{hi} lie outside "
                                  f"the years of {ref} ({min(yearly)}-{max(yearly)})")
-        out[name] = (ref, int(lo), int(hi))
+        out[name] = (ref, int(lo), int(hi)) + ((value[3],) if len(value) == 4 else ())
     return out
 
 
@@ -75,9 +82,10 @@ def value_at(model, name: str, year: int) -> float:
     """Value of parameter ``name`` in calendar ``year`` under the model's dated series."""
     from ..data_layer import series
 
-    ref, lo, hi = model.dated_series[name]
+    ref, lo, hi, *earlier = model.dated_series[name]
     spec = SPECS[name]
-    v = model.dated_series_base[name] * series(ref).index(year, (lo, hi))
+    before = series(earlier[0]) if earlier else None
+    v = model.dated_series_base[name] * series(ref).index(year, (lo, hi), before)
     return float(min(max(v, spec.low), spec.high))
 
 
