@@ -12,6 +12,9 @@ BURN_IN = 20
 """Steps excluded from summary metrics (5 years)."""
 
 STEPS_PER_YEAR = 4
+MAX_STEPS = 1_000
+"""Quarters per run without ``force`` (``EcosystemModel.run``, every ``abm`` command): the
+length the model is known to hold with finite values (experiments/limits.py says why)."""
 
 # -- startups -----------------------------------------------------------------------------
 STAGES = ("pre_seed", "seed", "series_a", "series_b", "series_c", "growth")

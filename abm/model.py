@@ -619,8 +619,13 @@ class EcosystemModel(Model):
         M.observe(self)
         self.datacollector.collect(self)
 
-    def run(self, steps: int = 100, progress: Any = None) -> "EcosystemModel":
+    def run(self, steps: int = 100, progress: Any = None, *,
+            force: bool = False) -> "EcosystemModel":
         """Run ``steps`` quarters (``progress`` is called with the step number after each).
+
+        ``steps`` is bounded by :data:`abm.constants.MAX_STEPS` (the length the model is
+        known to hold, experiments/limits.py) unless ``force``: ``run(10**12)`` is refused
+        at once rather than running without end.
 
         Python's cyclic garbage collector is paused while the steps run (and restored after,
         also on error). The model creates no reference cycles as it runs (a test checks
@@ -630,6 +635,10 @@ class EcosystemModel(Model):
         """
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
             raise ParameterError(f"steps must be a non-negative integer, got {steps!r}")
+        if steps > C.MAX_STEPS and not force:
+            raise ParameterError(f"steps {int(steps):,} is above the limit of {C.MAX_STEPS:,} "
+                                 f"quarters per run (the length the model is known to hold; "
+                                 f"docs/experiments.md); pass force=True to run it anyway")
         self._check_live("run")
         with _collector_paused():
             for _ in range(int(steps)):

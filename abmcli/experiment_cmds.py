@@ -54,17 +54,26 @@ def register(app: typer.Typer) -> None:
         n_workers = whole(workers, "--workers", 1)
         n_reps = whole(replicates, "--replicates", 1)
         n_steps = whole(steps, "--steps", 1)
+        if ensemble_seed is not None and ensemble is None:
+            raise fail("--ensemble-seed needs --ensemble (it seeds the draws from an "
+                       "ensemble file); give both or neither")
         extra = {}
         if scale is not None:
+            from .numbers import parse_real
+
             try:
-                extra["scale"] = float(scale)
+                extra["scale"] = parse_real(scale)
             except ValueError:
-                raise fail(f"--scale must be a number, got {scale!r}") from None
+                raise fail(f"--scale must be a plain decimal number, got {scale!r}") from None
         try:
             exp = load_spec(spec, replicates=n_reps, steps=n_steps, overrides=extra,
                             force=force)
         except SpecError as exc:
             raise fail(str(exc)) from None
+        except RecursionError:
+            raise fail(f"{spec}: nested too deeply to read (tables or arrays inside one "
+                       "another hundreds of levels deep); a spec needs two levels at most "
+                       "(docs/experiments.md, Spec format)") from None
         if ensemble is not None:  # parameter uncertainty: one ensemble member per replicate
             from experiments.ensemble import EnsembleError, load_ensemble
 
@@ -84,15 +93,36 @@ def register(app: typer.Typer) -> None:
         if held == "run":
             raise fail(f"{out} holds the results of `abm run` (summary.json, manifest.json); "
                        "choose another --out")
+        target = Path(out) if out is not None and str(out).strip() else (
+            Path("results") / exp.name if out is None else None)
+        created = target is not None and not target.exists()
         out_dir = out_folder(out) if out is not None else Path("results") / exp.name
         if not resume and has_results(out_dir):
             raise fail(f"{out_dir} already holds results; pass --resume to continue them or "
                        "choose another --out")
         runs = exp.runs()
+        from experiments.limits import LONG_SECONDS, estimate_line
+        from experiments.runner import check_limits, run_scale
+
+        import os
+
+        cores = 1 if scheduler else min(n_workers or os.cpu_count() or 1, max(1, len(runs)))
+        try:
+            cpu = check_limits(runs, cores, force)
+        except RunnerError as exc:
+            if created:
+                from experiments.runner import discard_unstarted
+
+                discard_unstarted(out_dir, created=True)
+            raise fail(str(exc)) from None
         where = f"Dask scheduler {scheduler}" if scheduler else (
             "serial" if n_workers == 1 else f"{n_workers or 'all'} local processes")
         typer.echo(f"{exp.name}: {len(exp.scenarios)} scenarios x {exp.replicates} replicates "
                    f"= {len(runs)} runs of {exp.steps} steps on {where} -> {out_dir}")
+        if cpu / cores > LONG_SECONDS:
+            top = max((run_scale(r) for r in runs), default=1.0)
+            typer.echo(estimate_line(cpu, cores, top, exp.steps)
+                       + ("" if not scheduler else " (on the cluster: divided by its cores)"))
         if exp.ensemble is not None:
             typer.echo(f"parameters drawn per replicate from {ensemble} "
                        f"({len(exp.ensemble)} members, seed {exp.ensemble_seed})")
@@ -100,9 +130,16 @@ def register(app: typer.Typer) -> None:
 
         for line in experiment_warnings(exp):
             warn(line)
+        from experiments.runner import discard_unstarted, has_results as holds
+
         try:
-            result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
-                                    resume=resume, progress=True)
+            try:
+                result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
+                                        resume=resume, progress=True, force=force)
+            except BaseException:
+                if created:  # a failed start leaves no half-made folder
+                    discard_unstarted(out_dir, created=True)
+                raise
         except SchedulerLost as exc:
             raise fail(str(exc), EXIT_FAILED) from None
         except RunnerError as exc:
@@ -112,8 +149,9 @@ def register(app: typer.Typer) -> None:
 
             raise fail(f"{describe(exc)[1]} (experiment in {out_dir})", EXIT_FAILED) from None
         except KeyboardInterrupt:
-            typer.echo(f"interrupted: finished runs are kept in {out_dir}; continue with "
-                       f"--resume", err=True)
+            kept = (f"finished runs are kept in {out_dir}; continue with --resume"
+                    if holds(out_dir) else "no run had finished")
+            typer.echo(f"interrupted: {kept}", err=True)
             raise typer.Exit(130) from None
         typer.echo(f"{len(result.runs)} runs ok, {len(result.failures)} failed "
                    f"({result.executed} executed, {result.skipped} already done) in "
@@ -123,16 +161,16 @@ def register(app: typer.Typer) -> None:
 
             from .format import StageProgress
 
+            from experiments.checks import DamagedResults
+
             try:
                 with StageProgress(f"report {out_dir}") as progress:
                     files = make_report(out_dir, progress=progress)
-            except ReportError as exc:
+            except (ReportError, DamagedResults) as exc:
                 raise fail(str(exc), EXIT_FAILED) from None
             typer.echo(f"report: {files[0]}")
         if result.failures:
-            raise fail(f"{len(result.failures)} of {len(runs)} runs failed (errors and "
-                       f"tracebacks in {out_dir / 'failures.jsonl'}); the other runs are kept; "
-                       "after a fix, --resume reruns only the failed ones", EXIT_FAILED)
+            raise fail(failures_line(result.failures, len(runs), out_dir), EXIT_FAILED)
 
     @app.command("report")
     def report_cmd(
@@ -143,17 +181,38 @@ def register(app: typer.Typer) -> None:
         figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw figures."),
     ) -> None:
         """Write report.md, LaTeX tables and figures (PNG, PDF) for a results folder."""
+        from experiments.checks import DamagedResults, check_json
         from experiments.report import ReportError, make_report
 
         from .format import StageProgress
 
         try:
+            if (folder / "manifest.json").is_file():
+                check_json(folder / "manifest.json")
             with StageProgress(f"report {folder}") as progress:
                 files = make_report(folder, network=network, figures=figures,
                                     progress=progress)
-        except ReportError as exc:
+        except (ReportError, DamagedResults) as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {files[0]} and {len(files) - 1} tables/figures in {folder}")
+
+
+def failures_line(failures: list, n_runs: int, out_dir: Path) -> str:
+    """The one line ``abm experiment`` ends with when runs failed: runs whose values became
+    non-finite (the model, not the machine: ``--resume`` would fail them again) are told
+    apart from the others."""
+    where = f"errors and tracebacks in {out_dir / 'failures.jsonl'}"
+    blown = [f for f in failures if "nonfinite_step" in f]
+    if not blown:
+        return (f"{len(failures)} of {n_runs} runs failed ({where}); the other runs are kept; "
+                "after a fix, --resume reruns only the failed ones")
+    first = min(int(f["nonfinite_step"]) for f in blown)
+    other = len(failures) - len(blown)
+    rest = (f"; {other} more failed otherwise (after a fix, --resume reruns those)"
+            if other else "")
+    return (f"{len(failures)} of {n_runs} runs failed ({where}): {len(blown)} stopped because "
+            f"the model's values became non-finite (overflow, from step {first:,}); --resume "
+            f"cannot help them: run fewer steps than {first:,}{rest}; the other runs are kept")
 
 
 def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional[str]):
@@ -164,8 +223,10 @@ def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional
         raise fail("--wait-workers needs --scheduler or --scheduler-file")
     seconds = WAIT_WORKERS
     if wait is not None:
+        from .numbers import parse_real
+
         try:
-            seconds = float(wait)
+            seconds = parse_real(wait)
         except ValueError:
             seconds = float("nan")
         if not 0 < seconds < float("inf"):

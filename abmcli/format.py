@@ -216,3 +216,54 @@ def experiment_warnings(exp) -> list[str]:
             continue
         out += [f"scenario {sc.name}: {line}" for line in idle_policies(params, exp.steps)]
     return out
+
+
+class StepProgress:
+    """Progress of one long run, on stderr: building the model (a spinner), then a bar of
+    quarters with the time left on a terminal; elsewhere (logs, CI) and only for a run
+    estimated long, one line per tenth of the run. Call :meth:`built` once the model is
+    built and :meth:`step` with each step number."""
+
+    def __init__(self, what: str, total: int, long: bool) -> None:
+        self.what, self.total, self.long = what, max(0, int(total)), long
+        self.out = console(stderr=True)
+        self._bar = None
+        self._task = None
+        self._next = 0
+        self._t0 = 0.0
+
+    def __enter__(self) -> "StepProgress":
+        import time
+
+        self._t0 = time.perf_counter()
+        if self.out.is_terminal:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                       TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                                 TimeRemainingColumn(), console=self.out, transient=True)
+            self._bar.__enter__()
+            self._task = self._bar.add_task(f"{self.what}: building the model", total=None)
+        elif self.long:
+            typer.echo(f"{self.what}: building the model", err=True)
+        return self
+
+    def built(self) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=self.what, total=self.total, completed=0)
+        self._next = max(1, self.total // 10)
+
+    def step(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=n)
+        elif self.long and n >= self._next:
+            import time
+
+            typer.echo(f"{self.what}: step {n:,} of {self.total:,} "
+                       f"({time.perf_counter() - self._t0:.0f} s)", err=True)
+            self._next = n + max(1, self.total // 10)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)

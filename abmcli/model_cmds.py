@@ -21,32 +21,51 @@ from .format import (INT, burn_in_note, checks_line, console, print_params,
 
 
 def parse_assignments(items: list[str], what: str) -> dict[str, str]:
-    """Parse ``name=value`` items; raise a one-line error for malformed ones."""
+    """Parse ``name=value`` items; raise a one-line error for malformed ones and for a name
+    given twice (the last would silently win)."""
     out = {}
     for item in items or []:
         if "=" not in item or not item.split("=", 1)[0].strip():
             raise fail(f"malformed {what} '{item}': expected NAME=VALUE")
         k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
+        k = k.strip()
+        if k in out:
+            raise fail(f"{what} {k} given twice ({k}={out[k]} and {k}={v.strip()}); give "
+                       f"each {'parameter' if what == '--set' else 'component'} once")
+        out[k] = v.strip()
     return out
 
 
+def parse_swaps(items: list[str]) -> dict[str, str]:
+    """``--swap COMPONENT=PRESET`` items; ``scale`` is no component one swaps (as in specs)."""
+    swaps = parse_assignments(items, "--swap")
+    if "scale" in swaps:
+        raise fail("--swap scale: scale is not an institution to take from a preset; set it "
+                   "with --set scale=VALUE (swappable components: "
+                   f"{', '.join(c for c in COMPONENTS if c != 'scale')})")
+    return swaps
+
+
 def parse_value(name: str, raw: str) -> float:
+    from .numbers import parse_real
+
     if name not in SPECS:
         from abm.params import unknown_name_error
 
         raise fail(str(unknown_name_error(name)))
     spec = SPECS[name]
     try:
-        return float(raw)
+        return parse_real(raw)
     except ValueError:
-        raise fail(f"malformed value for '{name}': {raw!r} is not a number; valid range is "
-                   f"[{spec.low:g}, {spec.high:g}] ({spec.unit})") from None
+        raise fail(f"malformed value for '{name}': {raw!r} is not a plain decimal number; "
+                   f"valid range is [{spec.low:g}, {spec.high:g}] ({spec.unit})") from None
 
 
 def parse_seed(raw: str) -> int:
+    from .numbers import parse_whole
+
     try:
-        seed = int(raw)
+        seed = parse_whole(raw)
     except ValueError:
         raise fail(f"seed must be a non-negative integer, got {raw!r}") from None
     if seed < 0:
@@ -55,8 +74,10 @@ def parse_seed(raw: str) -> int:
 
 
 def parse_steps(raw: str) -> int:
+    from .numbers import parse_whole
+
     try:
-        steps = int(raw)
+        steps = parse_whole(raw)
     except ValueError:
         raise fail(f"steps must be a non-negative whole number, got {raw!r}") from None
     if steps < 0:
@@ -82,6 +103,9 @@ def register(app: typer.Typer) -> None:
     def params_cmd(preset: Optional[str] = typer.Option(
             None, help="Show the values of this preset (default: parameter defaults).")) -> None:
         """Print every parameter with value, range, unit, component and description."""
+        if preset is not None and not preset.strip():
+            raise fail("--preset must name a preset, got an empty string; valid presets: "
+                       f"{', '.join(preset_table())} (leave --preset out for the defaults)")
         values = resolve_or_exit(preset or "silicon_valley", {}, {})
         if preset is None:
             values = {n: s.default for n, s in SPECS.items()}
@@ -110,8 +134,16 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc)) from None
         s = parse_seed(seed)
         overrides = {k: parse_value(k, v) for k, v in parse_assignments(set_, "--set").items()}
-        swaps = parse_assignments(swap, "--swap")
+        swaps = parse_swaps(swap)
         params = resolve_or_exit(preset, swaps, overrides)
+        from experiments.limits import LONG_SECONDS, check_batch, estimate_line
+
+        scale = float(params.scale)
+        try:  # the same limits as every command that runs the model (memory, work)
+            cpu = check_batch([(n_steps, scale)], 1, force)
+        except LimitError as exc:
+            raise fail(str(exc)) from None
+        created = False
         if out is not None:  # checked before the run, not after it
             held = results_kind(Path(out)) if str(out).strip() else None
             if held == "experiment":
@@ -120,15 +152,33 @@ def register(app: typer.Typer) -> None:
             if held == "run" and not force:
                 raise fail(f"{out} already holds the results of an earlier `abm run`; pass "
                            "--force to replace them or choose another --out")
+            created = bool(str(out).strip()) and not Path(out).exists()
             out = out_folder(out)
-        from rich.progress import Progress
+        long = cpu > LONG_SECONDS
+        if long:
+            typer.echo(f"{preset}, {n_steps} steps at scale {scale:g}: "
+                       f"{estimate_line(cpu, 1, scale, n_steps)}", err=True)
+        from experiments.guard import NonFiniteError, run_finite
+
+        from .format import StepProgress
 
         t0 = time.perf_counter()
-        model = RunSpec(run_id="run", preset=preset, swaps=swaps, overrides=overrides, seed=s,
-                        steps=n_steps).build(record_events=True)
-        with Progress(transient=True) as bar:
-            task = bar.add_task(f"{preset} seed {s}", total=n_steps)
-            model.run(n_steps, progress=lambda _: bar.advance(task))
+        try:
+            with StepProgress(f"{preset} seed {s}", n_steps, long) as bar:
+                model = RunSpec(run_id="run", preset=preset, swaps=swaps, overrides=overrides,
+                                seed=s, steps=n_steps).build(record_events=True)
+                bar.built()
+                run_finite(model, n_steps, progress=bar.step, force=force)
+        except NonFiniteError as exc:
+            raise _stopped(exc, model, out, preset, swaps, overrides, s, n_steps, params,
+                           time.perf_counter() - t0) from None
+        except BaseException:
+            if created:  # a failed start leaves no half-made folder
+                try:
+                    Path(out).rmdir()
+                except OSError:
+                    pass
+            raise
         elapsed = time.perf_counter() - t0
         summary = model.summary()
         print_summary(preset, swaps, overrides, s, n_steps, elapsed, summary)
@@ -149,6 +199,33 @@ def register(app: typer.Typer) -> None:
             write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
             typer.echo(f"wrote {out}/summary.json (the values above), timeseries.parquet (one "
                        f"row per quarter, see docs/outputs.md), manifest.json")
+
+
+def _stopped(exc, model, out, preset, swaps, overrides, seed, steps, params, elapsed):
+    """A run whose values became non-finite: keep its finite quarters (with ``--out``:
+    timeseries.parquet and a manifest saying where it stopped, no summary.json) and exit 1
+    with one line saying where and why."""
+    from experiments.runner import write_parquet, write_text
+
+    from .errors import EXIT_FAILED
+
+    kept = ""
+    if out is not None:
+        ts = model.timeseries()
+        ts = ts[ts.index < exc.step].reset_index()
+        write_parquet(ts, out / "timeseries.parquet")
+        manifest = {"preset": preset, "swaps": swaps, "overrides": overrides, "seed": seed,
+                    "steps": steps, "parameters": params.to_dict(),
+                    "status": "stopped", "stopped_at_step": exc.step,
+                    "nonfinite_series": exc.series, "steps_kept": len(ts),
+                    "wall_seconds": round(elapsed, 3), **provenance()}
+        write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+        kept = (f"; the {len(ts):,} finite quarters are kept in {out}/timeseries.parquet "
+                f"(manifest.json says where it stopped; no summary.json)")
+    else:
+        kept = "; rerun with --out DIR to keep the finite quarters"
+    return fail(f"the run stopped: {exc}{kept}; the model is known to hold to the steps "
+                f"limit, see docs/experiments.md (Work limits)", EXIT_FAILED)
 
 
 def print_summary(preset: str, swaps: dict, overrides: dict, seed: int, steps: int,

@@ -26,10 +26,15 @@ def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
         if preset not in PRESET_NAMES:
             raise fail(f"unknown preset '{preset}' in --set; "
                        f"{did_you_mean(preset, PRESET_NAMES, label='valid presets')}")
+        from .numbers import parse_real
+
         try:
-            value = float(raw)
+            value = parse_real(raw)
         except ValueError:
-            raise fail(f"malformed value in --set '{item}': {raw!r} is not a number") from None
+            raise fail(f"malformed value in --set '{item}': {raw!r} is not a plain decimal "
+                       "number") from None
+        if name in out.get(preset, {}):
+            raise fail(f"--set {preset}:{name} given twice; give each parameter once")
         out.setdefault(preset, {})[name] = value
     for preset, values in out.items():
         try:
@@ -53,6 +58,8 @@ def register(app: typer.Typer) -> None:
                                        "PRESET:NAME=VALUE (e.g. to break it on purpose)."),
         strict: bool = typer.Option(False, "--strict", help="Also fail (exit 1) when a "
                                     "held-out fact does not hold."),
+        force: bool = typer.Option(False, "--force", help="Lift the work limits (steps per "
+                                   "run, runs, model-quarters, memory; docs/experiments.md)."),
     ) -> None:
         """Run every preset over N seeds and compare with the stylized facts.
 
@@ -61,15 +68,38 @@ def register(app: typer.Typer) -> None:
         that does not hold is a finding about the model, printed as a warning."""
         from experiments.validate import FactError, validate
 
+        from experiments.cluster import SchedulerLost
+        from experiments.limits import LimitError, check_runs, check_steps
+        from experiments.runner import RunnerError
+
         n_seeds = whole(seeds, "--seeds", 1)
         n_steps = whole(steps, "--steps", 1)
         n_workers = whole(workers, "--workers", 1)
+        try:  # before a list of runs is built (--seeds 1000000000)
+            check_steps(n_steps, "--steps", force)
+            check_runs(n_seeds, f"--seeds {n_seeds:,}", force)
+        except LimitError as exc:
+            raise fail(str(exc)) from None
         overrides = _parse_overrides(set_)
+        if scheduler is not None:
+            from experiments.cluster import Scheduler
+
+            try:
+                scheduler = Scheduler(address=scheduler)
+            except RunnerError as exc:
+                raise fail(str(exc)) from None
         try:
             rows, md = validate(seeds=n_seeds, steps=n_steps, out=out, workers=n_workers,
-                                scheduler=scheduler, only=only, overrides=overrides)
+                                scheduler=scheduler, only=only, overrides=overrides,
+                                force=force, estimate=lambda line: typer.echo(line, err=True))
         except FactError as exc:
             raise fail(str(exc)) from None
+        except SchedulerLost as exc:
+            raise fail(str(exc), 1) from None
+        except RunnerError as exc:
+            raise fail(str(exc)) from None
+        except RuntimeError as exc:  # validation runs that raised
+            raise fail(str(exc), 1) from None
         typer.echo(md)
         if out is not None:
             typer.echo(f"wrote {out / 'validation.md'}")

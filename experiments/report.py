@@ -33,6 +33,7 @@ from abm.outputs import OUTPUTS
 from abm.outputs import title as output_title
 
 from . import maturation as MAT
+from .checks import check_results
 from .stats import compare, mean_ci, paired, t_half_width
 
 
@@ -265,7 +266,8 @@ def axis_label(name: str) -> str:
 
 # -- loading -----------------------------------------------------------------------------------
 def load_results(folder: str | Path) -> dict[str, Any]:
-    """Runs, time series, distributions, failures and manifest of a results folder.
+    """Runs, time series, distributions, failures and manifest of a results folder
+    (checked by :func:`experiments.checks.check_results`: DamagedResults).
 
     Raises:
         ReportError: the folder does not exist or holds no results.
@@ -314,6 +316,7 @@ def load_results(folder: str | Path) -> dict[str, Any]:
                 continue
             if isinstance(rec, dict):
                 failures.append(rec)
+    check_results(folder, runs, ts, dist, manifest)  # one experiment, whole (checks.py)
     return {"runs": runs, "timeseries": ts, "distributions": dist, "failures": failures,
             "manifest": manifest}
 

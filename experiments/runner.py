@@ -63,6 +63,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .guard import NonFiniteError, run_finite
 from .provenance import provenance
 from .spec import RunSpec
 
@@ -109,7 +110,7 @@ def run_one(spec: RunSpec, collect: Mapping[str, Any] | None = None) -> dict[str
             model = spec.build()
             if spec.run_id in failing:
                 raise RuntimeError(f"injected failure for run {spec.run_id} ({FAIL_ENV})")
-            model.run(int(spec.steps))
+            run_finite(model, int(spec.steps), force=True)  # limits: checked by run_batch
             summary = model.summary()
             row = {**{k: v for k, v in summary.items() if k not in ID_COLUMNS},
                    **_id_fields(spec),
@@ -123,9 +124,12 @@ def run_one(spec: RunSpec, collect: Mapping[str, Any] | None = None) -> dict[str
         return {"run_id": spec.run_id, "ok": True, "row": row, "timeseries": ts,
                 "distributions": dist, "wall_seconds": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - a failing run must not stop the others
-        return {"run_id": spec.run_id, "ok": False, "spec": spec.key(),
-                "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
-                "wall_seconds": time.perf_counter() - t0}
+        res = {"run_id": spec.run_id, "ok": False, "spec": spec.key(),
+               "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(),
+               "wall_seconds": time.perf_counter() - t0}
+        if isinstance(exc, NonFiniteError):  # the model, not the machine: --resume cannot help
+            res["nonfinite_step"] = exc.step
+        return res
     finally:
         if model is not None:
             model.release()
@@ -333,6 +337,75 @@ class FolderLock:
             lock.release()
 
 
+# -- damaged folders ---------------------------------------------------------------------------
+import re  # noqa: E402
+
+PART_RE = re.compile(r"part-([0-9]{6})-(runs|timeseries|distributions)\.parquet(\.tmp)?")
+"""Names of the files the runner writes in ``parts/`` (``.tmp``: one a crash left)."""
+FRESH = "or start afresh in another --out"
+
+
+def read_table(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A parquet file of a results folder, or :class:`RunnerError` naming the file, what is
+    wrong and what to do (a truncated or foreign file, a folder in its place)."""
+    import pyarrow as pa
+
+    path = Path(path)
+    if path.is_dir():
+        raise RunnerError(f"{path} is a folder where a results file belongs; remove it and "
+                          f"continue with --resume (its runs are run again), {FRESH}")
+    try:
+        df = pd.read_parquet(path, columns=list(columns) if columns else None)
+    except (pa.ArrowException, ValueError, KeyError, IndexError) as exc:
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise RunnerError(f"{path} is not a readable results file (truncated or damaged: "
+                          f"{first}); remove it and continue with --resume (its runs are run "
+                          f"again), {FRESH}") from None
+    if columns and "run_id" in columns and not pd.api.types.is_string_dtype(df["run_id"]) \
+            and not df.empty:
+        raise RunnerError(f"{path} has run ids that are not text; it is not a results file of "
+                          f"this runner: remove it and continue with --resume, {FRESH}")
+    return df
+
+
+def check_folder(out: Path) -> None:
+    """Refuse (:class:`RunnerError`) a results folder this runner cannot continue: a file in
+    ``parts/`` it did not write, a folder where a results file belongs. Read before anything
+    is written, so a refused ``--resume`` changes nothing."""
+    out = Path(out)
+    parts = out / "parts"
+    if parts.exists() and not parts.is_dir():
+        raise RunnerError(f"{parts} is a file where the runner keeps its parts folder; remove "
+                          f"it and continue with --resume, {FRESH}")
+    if parts.is_dir():
+        for p in sorted(parts.iterdir()):
+            if not PART_RE.fullmatch(p.name) or p.is_dir():
+                raise RunnerError(f"{p} is not a part file this runner wrote (parts/ holds "
+                                  f"only part-NNNNNN-runs/timeseries/distributions.parquet); "
+                                  f"move it out of parts/ and continue with --resume, {FRESH}")
+    for name in ("runs.parquet", "timeseries.parquet", "distributions.parquet",
+                 "failures.jsonl", "manifest.json"):
+        if (out / name).is_dir():
+            raise RunnerError(f"{out / name} is a folder where a results file belongs; remove "
+                              f"it and continue with --resume (its runs are run again), "
+                              f"{FRESH}")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = [out / n for n in ("runs.parquet", "timeseries.parquet", "distributions.parquet")]
+    if parts.is_dir():
+        files += sorted(parts.glob("part-*.parquet"))
+    for f in files:
+        if f.exists():
+            try:
+                pq.read_metadata(f)
+            except (pa.ArrowException, ValueError, OSError) as exc:
+                first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                raise RunnerError(f"{f} is not a readable results file (truncated or damaged: "
+                                  f"{first}); remove it and continue with --resume (its runs "
+                                  f"are run again), {FRESH}") from None
+
+
 # -- result sinks ------------------------------------------------------------------------------
 class _MemorySink:
     def __init__(self) -> None:
@@ -366,8 +439,11 @@ class _MemorySink:
 
 
 def _failure_record(res: dict[str, Any]) -> dict[str, Any]:
-    return {"run_id": res["run_id"], **{k: v for k, v in res["spec"].items() if k != "run_id"},
-            "error": res["error"], "traceback": res["traceback"]}
+    rec = {"run_id": res["run_id"], **{k: v for k, v in res["spec"].items() if k != "run_id"},
+           "error": res["error"], "traceback": res["traceback"]}
+    if "nonfinite_step" in res:
+        rec["nonfinite_step"] = res["nonfinite_step"]
+    return rec
 
 
 class _DirSink:
@@ -378,12 +454,13 @@ class _DirSink:
         self.out = out
         self.keep_parts = keep_parts
         self.parts = out / "parts"
+        check_folder(out)
         self.parts.mkdir(parents=True, exist_ok=True)
         self.flush_every = max(1, flush_every)
         self.flush_seconds = flush_seconds
         self.buffer: list[dict[str, Any]] = []
         self.last_flush = time.monotonic()
-        self.seq = 1 + max((int(p.name.split("-")[1])
+        self.seq = 1 + max((int(PART_RE.fullmatch(p.name).group(1))
                             for p in self.parts.glob("part-*-runs.parquet")), default=-1)
         self.failures_path = out / "failures.jsonl"
         _drop_torn_tail(self.failures_path)
@@ -391,9 +468,9 @@ class _DirSink:
     def done_ids(self) -> set[str]:
         ids: set[str] = set()
         if (self.out / "runs.parquet").exists():
-            ids.update(pd.read_parquet(self.out / "runs.parquet", columns=["run_id"])["run_id"])
+            ids.update(read_table(self.out / "runs.parquet", ["run_id"])["run_id"])
         for p in sorted(self.parts.glob("part-*-runs.parquet")):
-            ids.update(pd.read_parquet(p, columns=["run_id"])["run_id"])
+            ids.update(read_table(p, ["run_id"])["run_id"])
         return ids
 
     def add(self, res: dict[str, Any]) -> None:
@@ -430,9 +507,9 @@ class _DirSink:
         self.flush()
         runs_parts = sorted(self.parts.glob("part-*-runs.parquet"))
         stems = [p.name[: -len("-runs.parquet")] for p in runs_parts]
-        frames = [pd.read_parquet(p) for p in runs_parts]
+        frames = [read_table(p) for p in runs_parts]
         if (self.out / "runs.parquet").exists():
-            frames.insert(0, pd.read_parquet(self.out / "runs.parquet"))
+            frames.insert(0, read_table(self.out / "runs.parquet"))
         frames = [f for f in frames if not f.empty]
         runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if not runs.empty:
@@ -452,7 +529,7 @@ class _DirSink:
             for f in files:
                 if not f.exists():
                     continue
-                df = pd.read_parquet(f)
+                df = read_table(f)
                 df = df[df["run_id"].isin(ids - seen)]
                 seen.update(df["run_id"].unique())
                 frames.append(df)
@@ -741,7 +818,7 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
               collect: Mapping[str, Any] | None = None, progress: bool = False,
               label: str = "runs", tasks_per_child: int = 10, flush_every: int | None = None,
               flush_seconds: float = 30.0, keep_parts: bool = False,
-              executor: Executor | None = None) -> BatchResult:
+              executor: Executor | None = None, force: bool = False) -> BatchResult:
     """Run ``runs`` and return their results; with ``out``, write them there incrementally.
 
     Args:
@@ -761,9 +838,13 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
         executor: where the runs execute (default: :func:`choose_executor` from ``workers``
             and ``scheduler``): :class:`SerialExecutor`, :class:`PoolExecutor`,
             :class:`DaskExecutor` or any :class:`Executor`.
+        force: lift the work limits of :mod:`experiments.limits` (steps per run, runs,
+            scale-weighted model-quarters, memory), checked before any run starts.
 
     Raises:
-        RunnerError: bad options or ``out`` already holding results without ``resume``.
+        RunnerError: bad options, work beyond a limit, ``out`` already holding results
+            without ``resume``, or a damaged ``out`` (a file it did not write in ``parts/``,
+            an unreadable results file).
     """
     t0 = time.perf_counter()
     runs = list(runs)
@@ -774,6 +855,7 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
         workers = os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise RunnerError(f"--workers must be a whole number >= 1, got {workers!r}")
+    check_limits(runs, workers if scheduler is None and executor is None else 1, force)
     collect = {**DEFAULT_COLLECT, **(collect or {})}
     failing = [s.strip() for s in os.environ.get(FAIL_ENV, "").split(",") if s.strip()]
     if failing:  # test hook, read here so that every executor's workers see it
@@ -839,6 +921,25 @@ def _run_batch(runs: list[RunSpec], ids: list[str], out: Path | None, *, workers
                        wall_seconds=time.perf_counter() - t0)
 
 
+def run_scale(run: RunSpec) -> float:
+    """The ``scale`` a run's model is built at (its override, else the default 1)."""
+    try:
+        return float(run.overrides.get("scale", 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def check_limits(runs: Sequence[RunSpec], workers: int = 1, force: bool = False) -> float:
+    """The work limits (:func:`experiments.limits.check_batch`) for ``runs``, as
+    :class:`RunnerError`; returns the estimated CPU seconds."""
+    from .limits import LimitError, check_batch
+
+    try:
+        return check_batch([(r.steps, run_scale(r)) for r in runs], workers, force)
+    except LimitError as exc:
+        raise RunnerError(str(exc)) from None
+
+
 def has_results(out: Path) -> bool:
     """Whether ``out`` holds (partial or complete) results of a batch."""
     out = Path(out)
@@ -847,25 +948,85 @@ def has_results(out: Path) -> bool:
 
 def run_experiment(spec, out: str | Path, *, workers: int | None = None,
                    scheduler: str | None = None, resume: bool = False,
-                   progress: bool = False, flush_every: int | None = None) -> BatchResult:
+                   progress: bool = False, flush_every: int | None = None,
+                   force: bool = False) -> BatchResult:
     """Run every run of an :class:`~experiments.spec.ExperimentSpec` into ``out``.
 
     Writes ``manifest.json`` before the first run (status ``running``) and updates it at the
     end (status ``complete``, times, counts). With ``resume`` the folder must hold the same
-    experiment (same runs and collection settings). The folder is locked meanwhile
-    (:class:`FolderLock`): a second experiment into it raises :class:`RunnerError`.
+    experiment (same runs and collection settings), proved by its ``manifest.json``: runs
+    without a manifest are refused. The folder is locked meanwhile (:class:`FolderLock`): a
+    second experiment into it raises :class:`RunnerError`. If the experiment stops before
+    any run is written (an unreachable scheduler, an error), the files it made (manifest,
+    ``parts/``) are removed again, and the folder too if this call created it.
     """
     out = Path(out)
-    with FolderLock(out):
-        return _run_experiment(spec, out, workers=workers, scheduler=scheduler,
-                               resume=resume, progress=progress, flush_every=flush_every)
+    created = not out.exists()
+    try:
+        with FolderLock(out):
+            try:
+                return _run_experiment(spec, out, workers=workers, scheduler=scheduler,
+                                       resume=resume, progress=progress,
+                                       flush_every=flush_every, force=force)
+            except BaseException:
+                discard_unstarted(out)
+                raise
+    except BaseException:
+        if created:
+            discard_unstarted(out, created=True)
+        raise
+
+
+def discard_unstarted(out: Path, created: bool = False) -> bool:
+    """Remove what a start that wrote no run left in ``out`` (``manifest.json``, an empty
+    ``parts/`` and ``failures.jsonl``); with ``created``, also the lock file and the folder
+    if nothing else is in it. Whether anything was removed. A folder holding any result is
+    left as it is (``--resume`` continues it)."""
+    out = Path(out)
+    if not out.is_dir() or has_results(out):
+        return False
+    removed = False
+    parts = out / "parts"
+    try:
+        if parts.is_dir() and not any(parts.iterdir()):
+            parts.rmdir()
+            removed = True
+        fails = out / "failures.jsonl"
+        if fails.is_file() and fails.stat().st_size == 0:
+            fails.unlink()
+            removed = True
+        manifest = out / "manifest.json"
+        if manifest.is_file():
+            try:
+                status = json.loads(manifest.read_text(encoding="utf-8")).get("status")
+            except (ValueError, AttributeError, OSError):
+                status = None
+            if status == "running":
+                manifest.unlink()
+                removed = True
+        if created:
+            lock = out / LOCK_NAME
+            if lock.is_file() and lock.stat().st_size == 0:
+                lock.unlink()
+            if not any(out.iterdir()):
+                out.rmdir()
+                removed = True
+    except OSError:
+        pass
+    return removed
 
 
 def _run_experiment(spec, out: Path, *, workers: int | None, scheduler: str | None,
-                    resume: bool, progress: bool, flush_every: int | None) -> BatchResult:
+                    resume: bool, progress: bool, flush_every: int | None,
+                    force: bool = False) -> BatchResult:
     manifest_path = out / "manifest.json"
     fingerprint = spec.fingerprint()
     old = None
+    check_folder(out)
+    if resume and not manifest_path.exists() and has_results(out):
+        raise RunnerError(f"{out} holds runs but no manifest.json, so nothing shows they were "
+                          f"made by this spec and these options; --resume cannot continue "
+                          f"them: start afresh in another --out (or restore the manifest)")
     if resume and manifest_path.exists():
         try:
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -904,9 +1065,10 @@ def _run_experiment(spec, out: Path, *, workers: int | None, scheduler: str | No
     manifest["status"] = "running"
     manifest["sessions"].append(session)
     _write_json(manifest_path, manifest)
+    check_limits(runs, workers or os.cpu_count() or 1 if not scheduler else 1, force)
     result = run_batch(runs, out, workers=workers, scheduler=scheduler, resume=resume,
                        collect=spec.collect, progress=progress, label=spec.name,
-                       flush_every=flush_every)
+                       flush_every=flush_every, force=force)
     session.update({"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "wall_seconds": round(result.wall_seconds, 3),
                     "executed": result.executed, "skipped": result.skipped})

@@ -16,12 +16,13 @@ never share a seed.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
@@ -179,7 +180,8 @@ def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
              workers: int | None = None, scheduler: str | None = None,
              only: Sequence[str] = (), overrides: Mapping[str, Mapping[str, Any]] | None = None,
              facts_path: str | Path | None = None, progress: bool = True,
-             all_presets: bool = True) -> tuple[list[dict[str, Any]], str]:
+             all_presets: bool = True, force: bool = False,
+             estimate: Callable[[str], None] | None = None) -> tuple[list[dict[str, Any]], str]:
     """Run the validation; returns the rows and the markdown report.
 
     Args:
@@ -189,6 +191,9 @@ def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
         only: fact ids to check (default: all); only their presets run unless
             ``all_presets``.
         overrides: ``{preset: {parameter: value}}`` (e.g. to break a preset on purpose).
+        force: lift the work limits of :mod:`experiments.limits` (checked before any run;
+            :class:`~experiments.runner.RunnerError` otherwise).
+        estimate: called with a line of estimated time and memory when the runs are long.
     """
     facts = load_facts(facts_path)
     if only:
@@ -200,7 +205,19 @@ def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
         facts = [f for f in facts if f.id in set(only)]
     needed = sorted({f.preset for f in facts}, key=PRESET_NAMES.index)
     presets = list(PRESET_NAMES) if all_presets and not only else needed
+    from .limits import LONG_SECONDS, LimitError, check_runs, check_steps, estimate_line
+    from .runner import RunnerError, check_limits, run_scale
+
+    try:  # before the list of runs is built
+        check_steps(steps, "steps", force)
+        check_runs(seeds * len(presets), f"{len(presets)} presets x {seeds:,} seeds", force)
+    except LimitError as exc:
+        raise RunnerError(str(exc)) from None
     runs = validation_runs(presets, seeds, steps, overrides)
+    cores = 1 if scheduler else min(workers or os.cpu_count() or 1, len(runs))
+    cpu = check_limits(runs, cores, force)
+    if estimate is not None and cpu / cores > LONG_SECONDS:
+        estimate(estimate_line(cpu, cores, max(run_scale(r) for r in runs), steps))
     runs_dir = Path(out) / "runs" if out else None
     if runs_dir is not None and runs_dir.exists():
         # always afresh: earlier runs may come from other preset values or code
@@ -208,7 +225,7 @@ def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
     result = run_batch(runs, out=runs_dir, workers=workers,
                        scheduler=scheduler, resume=False, progress=progress,
                        collect={"timeseries": False, "distributions": False},
-                       label="validate")
+                       label="validate", force=force)
     if result.failures:
         raise RuntimeError(f"{len(result.failures)} validation run(s) raised; see "
                            f"failures.jsonl ({result.failures[0].get('error')})")

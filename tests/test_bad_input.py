@@ -87,9 +87,9 @@ X = ["--workers", "1"]
 CASES = [
     # -- unbounded work: refused before anything runs -----------------------------------------
     ("run_steps_1e12", ["run", "--preset", "japan", "--steps", "1000000000000"], 2,
-     "above the limit of 10,000 quarters", {}),
+     "above the limit of 1,000 quarters", {}),
     ("experiment_steps_1e12", [E, "{spec}", "--out", "o", "--steps", "1000000000000"], 2,
-     "above the limit of 10,000 quarters", {}),
+     "above the limit of 1,000 quarters", {}),
     ("spec_steps_1e12", [E, "{spec_steps}", "--out", "o"], 2, "--force", {}),
     ("spec_replicates_1e9", [E, "{spec_reps}", "--out", "o"], 2,
      "2,000,000,000 runs, above the limit of 100,000", {}),
@@ -329,3 +329,91 @@ def test_write_the_table():
         short = cmd if len(cmd) < 90 else cmd[:87] + "..."
         lines.append(f"| {name} | `abm {short}` | {code} | {msg.replace('|', '/')} |")
     Path(target).write_text("\n".join(lines) + "\n")
+
+
+# -- faults that need more than a command line (the rows of tests/data/bad_inputs.toml that
+#    name a test) --------------------------------------------------------------------------------
+def _blow_up_at(monkeypatch, step: int, series: str = "productivity") -> None:
+    """Every model built from a RunSpec overflows at ``step`` (a forced case: the presets
+    hold to the steps limit)."""
+    from experiments.spec import RunSpec
+
+    real_build = RunSpec.build
+
+    def build(self, *a, **k):
+        model = real_build(self, *a, **k)
+        real_step = model.step
+
+        def step():
+            real_step()
+            if model.steps >= step_at:
+                model.datacollector.model_vars[series][-1] = float("inf")
+
+        model.step = step
+        return model
+
+    step_at = step
+    monkeypatch.setattr(RunSpec, "build", build)
+
+
+def _main(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    import abmcli
+
+    monkeypatch.setattr(sys, "argv", ["abm", *args])
+    try:
+        abmcli.main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    return code, err.strip().splitlines()[-1] if err.strip() else ""
+
+
+def test_run_that_overflows_stops_and_keeps_its_finite_quarters(monkeypatch, capsys, tmp_path):
+    import pandas as pd
+
+    _blow_up_at(monkeypatch, 7)
+    out = tmp_path / "run"
+    code, last = _main(monkeypatch, capsys, "run", "--preset", "japan", "--steps", "12",
+                       "--set", "scale=0.1", "--out", str(out))
+    assert code == 1, last
+    assert last.startswith("error: the run stopped: values became non-finite (overflow) at "
+                           "step 7 of 12: productivity"), last
+    assert "6 finite quarters are kept" in last, last
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts["step"]) == [1, 2, 3, 4, 5, 6]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "stopped" and manifest["stopped_at_step"] == 7
+    assert not (out / "summary.json").exists()
+
+
+def test_experiment_run_that_overflows_is_told_apart(monkeypatch, capsys, tmp_path):
+    _blow_up_at(monkeypatch, 3)
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY)
+    code, last = _main(monkeypatch, capsys, "experiment", str(spec), "--out",
+                       str(tmp_path / "o"), "--workers", "1")
+    assert code == 1, last
+    assert "2 stopped because the model's values became non-finite (overflow, from step 3)" \
+        in last and "--resume cannot help them" in last, last
+    rec = [json.loads(line) for line in (tmp_path / "o" / "failures.jsonl").read_text()
+           .splitlines()]
+    assert [r["nonfinite_step"] for r in rec] == [3, 3]
+
+
+def test_model_run_of_a_trillion_steps_is_refused_at_once():
+    from abm.params import ParameterError
+    from experiments.runner import RunnerError, run_batch
+    from experiments.spec import RunSpec
+
+    model = RunSpec(run_id="r", preset="japan", overrides={"scale": 0.1}, seed=1,
+                    steps=1).build()
+    with pytest.raises(ParameterError, match="above the limit of 1,000 quarters"):
+        model.run(10**12)
+    assert model.steps == 0
+    with pytest.raises(RunnerError, match="above the limit of 1,000 quarters"):
+        run_batch([RunSpec(run_id="r", preset="japan", seed=1, steps=10**12)], workers=1)
+    model.run(2, force=False)
+    assert model.steps == 2

@@ -381,3 +381,22 @@ def test_pool_workers_die_with_the_main_process(tmp_path, sig):
         main.wait()
     # generous: the workers check their parent every second
     _wait_for(lambda: not any(_alive(k) for k in kids), "the workers to end", limit=60)
+
+
+# -- long runs: the guard against non-finite values (issue 30) --------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["silicon_valley", "japan", "korea", "japan_2027_plan",
+                                    "japan_history"])
+def test_longest_allowed_runs_stay_finite(preset):
+    """The longest run allowed without --force, of each preset at a small scale, stays finite
+    to its end (the steps limit is set where the model is known to hold)."""
+    import math
+
+    from abm.constants import MAX_STEPS
+    from experiments.guard import run_finite
+    from experiments.spec import RunSpec
+
+    model = RunSpec(run_id="long", preset=preset, overrides={"scale": 0.1}, seed=3,
+                    steps=MAX_STEPS).build()
+    run_finite(model, MAX_STEPS)  # raises NonFiniteError at the first non-finite step
+    assert all(math.isfinite(v) for v in model.summary().values())
