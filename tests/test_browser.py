@@ -32,6 +32,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-sync", "--disable-dev-shm-usage"]
 STARTUP_TIMEOUT_S = 120
 UI_TIMEOUT_MS = 90_000
+WHY_TIMEOUT_MS = 900_000
+"""The background jobs (why panel: 42 runs; bands: 10) get 15 minutes: CI is a busy 2-core
+machine, and the test waits on their state, never on their speed."""
 
 pytestmark = [
     pytest.mark.browser,
@@ -108,6 +111,23 @@ def measure_speed(page, counter, steps: int = 5, play_s: float = 12.0) -> dict:
             "play_window": f"steps {s0}-{s1} in {t1 - t0:.1f} s"}
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the Vuetify select labelled ``label`` (open it, click the item)."""
+    page.get_by_label(label, exact=True).click(force=True)
+    page.locator(".menuable__content__active .v-list-item__title",
+                 has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")).click()
+
+
+def shipped_seed() -> int:
+    """The largest replicate seed of a shipped experiment (far above 2**53)."""
+    import pandas as pd
+
+    seed = int(pd.read_parquet(ROOT / "results" / "regime_comparison" / "runs.parquet",
+                               columns=["seed"])["seed"].max())
+    assert seed > 2**53
+    return seed
+
+
 def test_page_in_a_real_browser(server):
     from playwright.sync_api import expect, sync_playwright
 
@@ -162,6 +182,21 @@ def test_page_in_a_real_browser(server):
             expect(page.get_by_text("Scale (1 changed)")).to_be_visible()
             expect(scale).to_have_value("0.2")
 
+            # a replicate seed from runs.parquet survives the round trip exactly (issue 30)
+            seed = shipped_seed()
+            seed_field = page.get_by_label("Seed", exact=True)
+            seed_field.fill(str(seed))
+            seed_field.press("Enter")
+            expect(page.locator(".abm-seed")).to_have_text(str(seed))
+            expect(seed_field).to_have_value(str(seed))
+            seed_field.fill(str(2**63))  # one above the maximum: refused, with a message
+            seed_field.press("Enter")
+            expect(page.get_by_text("2^63-1", exact=False).first).to_be_visible()
+            expect(page.locator(".abm-seed")).to_have_text(str(seed))
+            seed_field.fill(str(seed))
+            seed_field.press("Enter")
+            expect(counter).to_have_text(re.compile(r"^Step 0\b"))
+
             net_before = network_img.get_attribute("src")
             series_before = series_img.get_attribute("src")
             page.get_by_role("button", name="Step", exact=True).click()
@@ -188,12 +223,49 @@ def test_page_in_a_real_browser(server):
                          has_text=re.compile(r"^\s*20\s*$")).click()
             page.get_by_role("button", name="Step", exact=True).click()
             expect(counter).to_have_text(re.compile(r"^Step 21\b"))
+            # metrics only once defined: five-year survival needs 5 years after the burn-in
+            expect(page.locator(".abm-summary")).to_contain_text(
+                "not yet defined (needs 5 years after the burn-in")
             page.get_by_role("button", name="Step", exact=True).click()
             expect(counter).to_have_text(re.compile(r"^Step 41\b"))
             expect(page.locator(".abm-summary")).to_contain_text("Startups and exits")
+            # laid out for a presenter: the help card stays in compare mode, and the tables
+            # span the main area (as wide as the time series card, not half of it)
+            expect(page.locator(".abm-help-card")).to_be_visible()
+            table_box = page.locator(".abm-key-metrics").bounding_box()
+            card_box = page.locator(".abm-timeseries").bounding_box()
+            assert table_box["width"] > 0.8 * card_box["width"], (table_box, card_box)
+
+            # compare mode's speed (two regimes at scale 0.2), written down, not asserted
+            choose(page, "Quarters per Step / frame", "1")
+            compare_timings = measure_speed(page, counter, steps=3, play_s=8.0)
+            print("browser speed, compare mode:", compare_timings)
+            with open(SHOTS.parent / "speed.txt", "a") as out:
+                out.write("".join(f"compare_{k}: {v}\n" for k, v in compare_timings.items()))
+
+            # the why panel: start it, the page keeps working, it finishes with the tables
+            choose(page, "Seeds", "3")
+            choose(page, "Horizon (quarters)", "40")
+            page.get_by_role("button", name="Explain the difference").click()
+            expect(page.locator(".abm-why-progress, .abm-why-tables").first).to_be_visible()
+            shown = int(re.match(r"Step (\d+)", counter.inner_text()).group(1))
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(counter).to_have_text(re.compile(rf"^Step {shown + 1}\b"))
+            why_tables = page.locator(".abm-why-tables")
+            expect(why_tables).to_be_visible(timeout=WHY_TIMEOUT_MS)
+            expect(why_tables).to_contain_text("Support services")
+            expect(why_tables).to_contain_text("whole regime")
+
+            # replicate bands over 5 seeds in the background
+            choose(page, "Band horizon (quarters)", "80")
+            choose(page, "Replicate bands (mean and 95% band)", "5 seeds")
+            expect(page.locator(".abm-band-note")).to_contain_text(
+                "dotted line the mean", timeout=WHY_TIMEOUT_MS)
+            page.evaluate("window.scrollTo(0, 0)")  # the app bar stays on top of the page
             page.wait_for_timeout(500)
             page.screenshot(path=str(SHOTS / "03-compare.png"), full_page=True)
             page.locator(".abm-timeseries").screenshot(path=str(SHOTS / "04-compare-series.png"))
+            page.locator(".abm-why-card").screenshot(path=str(SHOTS / "05-compare-why.png"))
 
             body = page.locator("body").inner_text()
             assert "Traceback" not in body

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets as widgets
@@ -24,6 +25,7 @@ from viz import app as viz_app  # noqa: E402
 from viz import network  # noqa: E402
 from viz.session import Config, Run, Session, key_metrics  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 SMALL = "0.1"  # scale typed into the page so each test stays fast
 
 
@@ -69,6 +71,15 @@ def step_counter(rc) -> str:
 
 def images(rc) -> list[bytes]:
     return [w.value for w in rc.find(widgets.Image).widgets]
+
+
+def card_images(rc, css_class: str) -> list[bytes]:
+    """The images inside the cards of ``css_class`` (e.g. ``abm-timeseries``)."""
+    out = []
+    for cls in {w.class_ for w in rc.find(v.Card).widgets
+                if css_class in (w.class_ or "").split()}:
+        out += [bytes(w.value) for w in rc.find(v.Card, class_=cls).find(widgets.Image).widgets]
+    return out
 
 
 def select(rc, label) -> v.Select:
@@ -357,7 +368,7 @@ def test_summary_is_grouped_with_burn_in_and_downloads(page):
     assert summary.index("Internal checks") > summary.index("Money balance") - 200
     assert "startups_founded" not in summary and "Startups founded †" in summary
     row = re.search(r"Startups founded †</td>(.*?)</tr>", summary).group(1)
-    assert "–" in row and ">0<" not in row  # no misleading 0 during the burn-in
+    assert "not yet defined" in row and ">0<" not in row  # no misleading 0 in the burn-in
     texts = " ".join(str(w.children) for w in rc.find(v.Html).widgets)
     assert "Burn-in" in texts, texts[:500]
     labels = " ".join(str(b.children) for b in rc.find(v.Btn).widgets)
@@ -441,6 +452,66 @@ def test_parse_number():
     assert "[0, 100]" in parse_number("-5", True, 0, 100)[1]
 
 
+# -- issue 30: seeds survive the round trip through the page -------------------------------------
+RUNS_PARQUET = ROOT / "results" / "regime_comparison" / "runs.parquet"
+
+
+def shipped_seed() -> int:
+    """The largest replicate seed of a shipped experiment (far above 2**53)."""
+    import pandas as pd
+
+    seeds = pd.read_parquet(RUNS_PARQUET, columns=["seed"])["seed"]
+    seed = int(seeds.max())
+    assert seed > 2**53  # the case a browser number cannot hold
+    return seed
+
+
+def test_parse_seed_is_exact_up_to_2_63_minus_1():
+    parse_seed = viz_app.parse_seed
+    for seed in (0, 1, 2**53 + 1, 9193308164927181431, 2**63 - 1):
+        assert parse_seed(str(seed)) == (seed, None)
+        assert float(seed) != seed or seed <= 2**53  # what a float would have made of it
+    assert parse_seed(" 42 ") == (42, None)
+    for text, words in (("-1", "[0, 9223372036854775807]"), (str(2**63), "9223372036854775807"),
+                        ("1.5", "whole number"), ("abc", "not a number"), ("nan", "finite"),
+                        ("1_0", "not a number"), ("\u0661\u0662", "not a number"),
+                        ("9.2e18", "plain digits"), ("", "not a number")):
+        value, msg = parse_seed(text)
+        assert value is None and words in msg and "Seed must be a whole number" in msg, (text,
+                                                                                          msg)
+    assert parse_seed("1e3") == (1000, None)
+
+
+def test_a_replicate_seed_from_runs_parquet_reaches_the_model_exactly(page, monkeypatch):
+    """Issue 30: a seed copied from runs.parquet into the page runs that very seed."""
+    from viz import session as viz_session
+
+    built = []
+    original = viz_session.EcosystemModel
+
+    def recording(*args, **kwargs):
+        model = original(*args, **kwargs)
+        built.append(model)
+        return model
+
+    monkeypatch.setattr(viz_session, "EcosystemModel", recording)
+    rc = page
+    seed = shipped_seed()
+    field_ = rc.find(v.TextField, label="Seed").widget
+    type_into(field_, str(seed))
+    assert not field_.error, field_.messages
+    assert built and built[-1].seed == seed and type(built[-1].seed) is int
+    assert built[-1]._seed == seed  # Mesa's own copy
+    (line,) = html_texts(rc, "abm-run-line")
+    assert f'<span class="abm-seed">{seed}</span>' in line
+    assert rc.find(v.TextField, label="Seed").widget.v_model == str(seed)
+    # a bad seed leaves the run as it was and says why
+    n = len(built)
+    type_into(field_, str(2**63))
+    assert field_.error and "2^63-1" in " ".join(field_.messages)
+    assert len(built) == n
+
+
 def test_calendar_counter_for_presets_that_set_start_year():
     # step 1 is the first quarter of start_year (abm/params.py)
     assert viz_app.calendar_of(1, 2000) == "2000 Q1"
@@ -466,3 +537,226 @@ def test_step_counter_shows_the_calendar_quarter_for_japan_history(page):
     assert step_counter(rc) == "Step 0 (before 2000 Q1)"
     click(rc, "Step")
     assert step_counter(rc) == "Step 1 (2000 Q1)"
+
+
+# -- issue 31 item 4: the app explains ----------------------------------------------------------
+def page_text(rc) -> str:
+    """Every text and HTML on the page, joined."""
+    return " ".join([str(w.children) for w in rc.find(v.Html).widgets] + html_texts(rc))
+
+
+def wait_for(condition, what: str, limit_s: float = 300.0):
+    """Poll ``condition()`` until it holds (generous limit: CI is a busy 2-core machine)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {limit_s:.0f} s waiting for {what}")
+
+
+def test_metrics_are_shown_only_once_defined():
+    from abm.metrics import MIN_STEPS, SUMMARY_KEYS
+    from abm.constants import BURN_IN
+
+    cached = [{k: 0.0 for k in SUMMARY_KEYS}] * 2
+    need = MIN_STEPS["survival_5y"]
+
+    def row(steps, title):
+        rows, _, muted = viz_app.summary_rows(cached, steps)
+        (i,) = [i for i, r in enumerate(rows) if r[0].startswith(title)]
+        return rows[i], i in muted
+
+    # during the burn-in: every after-burn-in metric waits, saying why
+    r, muted = row(BURN_IN // 2, "Startups founded")
+    assert muted and len(r) == 2 and r[1].startswith("not yet defined (needs the")
+    # after the burn-in, before a cohort has been followed five years
+    r, muted = row(need - 5, "Five-year survival")
+    assert muted and r[1] == ("not yet defined (needs 5 years after the burn-in: 5 more "
+                              "quarters)"), r
+    r, muted = row(need - 5, "Startups founded")
+    assert not muted and len(r) == 5  # name, A, B, B - A, change
+    r, muted = row(need, "Five-year survival")
+    assert not muted and len(r) == 5 and "not yet" not in " ".join(r)
+    html_ = viz_app.html_table(["metric", "A", "B", "B - A", "change"],
+                               [["x †", "not yet defined (...)"]])
+    assert 'colspan="4"' in html_  # the message spans the value columns
+
+
+def test_compare_mode_is_laid_out_for_a_presenter(page):
+    rc = page
+    set_small_scale(rc)
+    rc.find(v.Switch).widget.v_model = True
+    text = page_text(rc)
+    # the help card stays, the why panel is there, and both regimes' events
+    assert "How to read this page" in text and "Why do they differ?" in text
+    assert "Recent events, A:" in text and "Recent events, B:" in text
+    assert find_buttons(rc, "Explain the difference")
+    assert len(images(rc)) == 3  # two networks and one time-series figure
+    # (the tables' full width is checked in the real browser: tests/test_browser.py)
+
+
+def test_time_series_have_years_on_every_axis_and_legends_outside_the_data():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from viz import plots
+
+    runs = [Run(p, p, 3, overrides={"scale": 0.1}) for p in ("japan", "silicon_valley")]
+    for _ in range(6):
+        for r in runs:
+            r.step()
+    for n in (1, 2):
+        canvas = plots.TimeSeriesCanvas([r.label for r in runs[:n]])
+        fig = canvas.update([(r.label, r.series()) for r in runs[:n]])
+        FigureCanvasAgg(fig).draw()
+        data_axes = [ax for row in canvas.axes for ax in row]
+        assert len(data_axes) == 6 * n  # compare mode: each regime its own axes per panel
+        for ax in data_axes:
+            assert "year" in ax.get_xlabel()
+            assert ax.xaxis.get_tick_params()["labelbottom"] is not False
+            assert max(ax.get_xlim()) <= 6 / 4 + 0.2  # in years, not quarters
+        legends = [lg for ax in fig.axes for lg in [ax.get_legend()] if lg is not None]
+        assert len(legends) == 6
+        for lg in legends:
+            box = lg.get_window_extent()
+            for ax in data_axes:
+                assert not box.overlaps(ax.get_window_extent()), (ax.get_title(), n)
+        if n == 2:  # each regime on its own y-axis: B's scale is not A's
+            a, b = canvas.axes[0]
+            assert a.get_shared_y_axes().get_siblings(a) == [a]
+            assert a.get_ylim() != b.get_ylim()
+    # a calendar for a preset that sets its start year
+    canvas = plots.TimeSeriesCanvas(["x"], start_year=2000)
+    canvas.update([("x", runs[0].series())])
+    assert canvas.axes[0][0].get_xlabel() == "year"
+    assert 2000 <= min(canvas.axes[0][0].get_xlim()) < 2001
+
+
+def test_network_legends_sit_outside_the_wheel():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    run = Run("korea", "korea", 2, overrides={"scale": 0.2})
+    for _ in range(6):
+        run.step()
+    for small in (True, False):
+        fig = viz_app.network_figure(run, 1500, small)
+        FigureCanvasAgg(fig).draw()
+        wheel = fig.axes[0]
+        legends = [lg for ax in fig.axes for lg in [ax.get_legend()] if lg is not None]
+        legends += [a for ax in fig.axes for a in ax.artists
+                    if type(a).__name__ == "Legend"]
+        assert len(legends) >= 2
+        for lg in legends:
+            assert not lg.get_window_extent().overlaps(wheel.get_window_extent())
+
+
+def test_bands_are_the_mean_and_a_95_interval_over_seeds():
+    import numpy as np
+    import pandas as pd
+
+    from experiments.stats import mean_ci
+    from viz.plots import Bands
+
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"active_startups": rng.normal(10, 2, 8),
+                            "ipos": rng.integers(0, 3, 8).astype(float)},
+                           index=pd.RangeIndex(1, 9, name="step")) for _ in range(5)]
+    b = Bands.from_series(frames)
+    ci = mean_ci([f.loc[4, "active_startups"] for f in frames])
+    assert b.n == 5
+    assert b.mean.loc[4, "active_startups"] == pytest.approx(ci["mean"])
+    assert b.low.loc[4, "active_startups"] == pytest.approx(ci["ci_low"])
+    assert b.high.loc[4, "active_startups"] == pytest.approx(ci["ci_high"])
+    # exits are drawn cumulative, so their band is over each replicate's running total
+    cum = mean_ci([f["ipos"].cumsum().loc[6] for f in frames])
+    assert b.mean.loc[6, "ipos"] == pytest.approx(cum["mean"])
+
+
+class GatedExecutor:
+    """Runs one task each time the test opens the gate (deterministic progress)."""
+
+    gate = None
+
+    def run(self, tasks, collect, on_result):
+        from experiments.runner import run_one
+
+        for t in tasks:
+            assert self.gate.acquire(timeout=120), "the test never opened the gate"
+            on_result(run_one(t, collect))
+
+
+def test_why_panel_runs_in_the_background_cancels_and_explains(page, monkeypatch):
+    import threading
+
+    from experiments.runner import SerialExecutor
+    from viz import jobs, why
+
+    monkeypatch.setattr(why, "SCALE", 0.05)  # small: the test is about the panel
+    GatedExecutor.gate = threading.Semaphore(0)
+    monkeypatch.setattr(jobs, "EXECUTOR_FACTORY", GatedExecutor)
+    rc = page
+    set_small_scale(rc)
+    rc.find(v.Switch).widget.v_model = True
+    select(rc, "Seeds").v_model = 3
+    select(rc, "Horizon (quarters)").v_model = 40
+    assert "scale 0.05" in page_text(rc) and "3 seeds" in page_text(rc)
+    click(rc, "Explain the difference")
+    wait_for(lambda: "Running in the background: 0 of " in page_text(rc), "the job to start")
+    total = int(re.search(r"Running in the background: 0 of (\d+)", page_text(rc)).group(1))
+    assert total == 3 * (2 + 2 * 6)  # A, B and each component both ways, on every seed
+    # the page keeps working while the job runs
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 1")
+    GatedExecutor.gate.release()
+    wait_for(lambda: f"1 of {total} runs" in page_text(rc), "progress")
+    click(rc, "Cancel")
+    for _ in range(total):
+        GatedExecutor.gate.release()
+    wait_for(lambda: "Cancelled after" in page_text(rc), "the job to stop")
+    assert re.search(r"Cancelled after [12] of", page_text(rc)), page_text(rc)
+    # now to the end, and the tables: every component, intervals over the seeds
+    monkeypatch.setattr(jobs, "EXECUTOR_FACTORY", SerialExecutor)
+    click(rc, "Run again")
+    wait_for(lambda: html_texts(rc, "abm-why-tables"), "the why tables", 600)
+    (tables,) = html_texts(rc, "abm-why-tables")
+    from abm.params import COMPONENT_TITLES, INSTITUTIONS
+
+    for c in INSTITUTIONS:
+        assert tables.count(f"<td>{COMPONENT_TITLES[c]}</td>") == 2, c  # into A, into B
+    assert tables.count("whole regime") == 2
+    assert re.search(r'abm-why-ci">\[[-+0-9.,e ]+, [-+0-9.,e ]+\]', tables), tables[:800]
+    assert "Done: " in page_text(rc) and "Traceback" not in page_text(rc)
+    assert not errors(rc)
+
+
+def test_replicate_bands_are_computed_in_the_background(page, monkeypatch):
+    from experiments.runner import SerialExecutor
+    from viz import jobs
+
+    monkeypatch.setattr(jobs, "EXECUTOR_FACTORY", SerialExecutor)
+    rc = page
+    set_small_scale(rc)
+    click(rc, "Step")
+    (before,) = card_images(rc, "abm-timeseries")
+    select(rc, "Band horizon (quarters)").v_model = 40
+    select(rc, "Replicate bands (mean and 95% band)").v_model = "5 seeds"
+    wait_for(lambda: "dotted line the mean" in page_text(rc), "the bands", 600)
+    assert card_images(rc, "abm-timeseries") != [before]
+    assert "over 5 seeds" in page_text(rc)
+    click(rc, "Step")
+    assert step_counter(rc).startswith("Step 2")
+    select(rc, "Replicate bands (mean and 95% band)").v_model = "off"
+    assert "Replicate bands: off" in page_text(rc)
+
+
+def test_band_runs_are_the_pages_regimes_on_the_runs_seed_and_more():
+    cfg = Config(preset="japan", seed=7, overrides={"scale": 0.1, "job_mobility": 0.05},
+                 compare=True, preset_b="korea")
+    runs = viz_app.band_runs(cfg, 4, 40)
+    assert len(runs) == 8
+    a = [r for r in runs if r.scenario == "A"]
+    b = [r for r in runs if r.scenario == "B"]
+    assert a[0].seed == 7 and [r.seed for r in a] == [r.seed for r in b]
+    assert len({r.seed for r in a}) == 4
+    assert a[0].overrides == {"scale": 0.1, "job_mobility": 0.05}
+    assert b[0].preset == "korea" and b[0].overrides == {"scale": 0.1}

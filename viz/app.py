@@ -22,6 +22,7 @@ import html
 import io
 import logging
 import math
+import re
 import sys
 import threading
 import time
@@ -35,14 +36,16 @@ if __package__ in (None, ""):  # `solara run viz/app.py` loads this file without
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from abm.constants import BURN_IN  # noqa: E402
+from abm.metrics import too_short  # noqa: E402
 from abm.outputs import OUTPUTS  # noqa: E402
 from abm.params import COMPONENTS, SPECS  # noqa: E402
 from abm.presets import preset_values as preset_sets, presets  # noqa: E402
-from viz import network, plots  # noqa: E402
+from viz import jobs, network, plots, why  # noqa: E402
 from viz.components_panel import ComponentsPanel  # noqa: E402
 from viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
                          key_metrics, params_by_component, preset_values, slider_step,
                          summary_groups, uses_slider)
+from experiments.spec import RunSpec, replicate_seeds  # noqa: E402
 
 try:  # the "This website runs on Solara" banner sat on top of the plots
     from solara.server import settings as _solara_settings
@@ -170,8 +173,11 @@ def html_table(header: list[str], rows: list[list[str]], group_rows: dict | None
             parts.append(f'<tr class="abm-group"><td colspan="{len(header)}">'
                          f"{html.escape(group_rows[i])}</td></tr>")
         cls = ' class="abm-burn"' if muted and i in muted else ""
-        parts.append("<tr>" + "".join(f"<td{cls if j else ''}>{html.escape(c)}</td>"
-                                      for j, c in enumerate(row)) + "</tr>")
+        cells = [f"<td{cls if j else ''}>{html.escape(c)}</td>" for j, c in enumerate(row)]
+        if 1 < len(row) < len(header):  # a short row: its last cell spans the rest
+            cells[-1] = (f'<td{cls} colspan="{len(header) - len(row) + 1}">'
+                         f"{html.escape(row[-1])}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="abm-table"><thead><tr>{head}</tr></thead><tbody>{"".join(parts)}'
             "</tbody></table>")
 
@@ -250,33 +256,70 @@ def value_text(name: str, value) -> str:
     return f"{shown} {spec.unit}".strip()
 
 
-def parse_number(text: str, integer: bool, low: float, high: float):
+SEED_MAX = 2**63 - 1
+"""The largest seed (numpy's SeedSequence takes any non-negative integer; experiments draw
+their replicate seeds below 2**63, :func:`experiments.spec.replicate_seeds`)."""
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_number(text: str, integer: bool, low: float = -math.inf, high: float = math.inf):
     """A number typed into a field: ``(value, None)``, or ``(None, message)`` for a
     non-number, ``nan``/``inf``, a fraction where a whole number is needed, or a value out of
-    ``[low, high]``."""
+    ``[low, high]``.
+
+    Only plain ASCII decimals are read (``1,000.5`` and ``2e3`` too; no ``1_0``, no other
+    scripts' digits, which Python's own ``float`` would take). A whole number typed in digits
+    is read exactly as an ``int`` (a seed such as 9193308164927181431 stays itself: a float,
+    like a browser's number, holds integers exactly only up to 2**53); a whole number written
+    with a fraction or exponent is taken only up to 2**53, where it is still exact.
+    """
     raw = (text or "").strip().replace(",", "")
-    try:
-        v = float(raw)
-    except ValueError:
-        return None, f"not a number: {text!r}"
-    if not math.isfinite(v):
+    if raw.lower().lstrip("+-") in ("nan", "inf", "infinity"):
         return None, f"must be a finite number, got {text!r}"
-    if integer:
-        if v != int(v):
-            return None, f"must be a whole number, got {text!r}"
-        v = int(v)
+    if not _DECIMAL.fullmatch(raw):
+        return None, f"not a number: {text!r}"
+    if integer and _WHOLE.fullmatch(raw):
+        v = int(raw)
+    else:
+        v = float(raw)
+        if integer:
+            if v != int(v):
+                return None, f"must be a whole number, got {text!r}"
+            if abs(v) > 2**53:
+                return None, f"type a whole number this large in plain digits, got {text!r}"
+            v = int(v)
     if not low <= v <= high:
-        return None, f"must be in [{low:g}, {high:g}], got {text!r}"
+        return None, f"must be in [{_bound(low)}, {_bound(high)}], got {text!r}"
+    return v, None
+
+
+def _bound(x) -> str:
+    """A range bound as typed: integers in full (2**63-1 is not 9.22e+18), others with %g."""
+    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e15):
+        return f"{int(x)}"
+    return f"{x:g}"
+
+
+def parse_seed(text: str):
+    """The Seed field: a whole number in [0, 2**63-1], read exactly (see
+    :func:`parse_number`); ``(seed, None)`` or ``(None, message)``."""
+    v, msg = parse_number(text, True, 0, SEED_MAX)
+    if msg:
+        return None, (f"Seed must be a whole number from 0 to {SEED_MAX} (2^63-1): {msg}")
     return v, None
 
 
 @solara.component
 def NumberField(label: str, value, on_value, integer: bool = False, low: float = -math.inf,
-                high: float = math.inf):
+                high: float = math.inf, parse=None):
     """A number field that shows an error under itself for anything that is not a valid
     number, and passes on only valid values, once each (the field's own text is local
     state, so a refused value never comes back through ``value`` and cannot loop the
-    renderer)."""
+    renderer). It is a text field, so the browser never turns the text into a floating-point
+    number (which would change integers above 2**53); ``parse`` (text -> ``(value, message)``)
+    replaces :func:`parse_number`."""
     shown = f"{int(value)}" if integer else f"{float(value):.6g}"
     text, set_text = solara.use_state(shown)
     error, set_error = solara.use_state("")
@@ -289,7 +332,8 @@ def NumberField(label: str, value, on_value, integer: bool = False, low: float =
 
     def on_text(new):
         set_text(new or "")
-        v, msg = parse_number(new or "", integer, low, high)
+        v, msg = (parse(new or "") if parse is not None
+                  else parse_number(new or "", integer, low, high))
         if msg:
             set_error(msg)
             return
@@ -354,23 +398,42 @@ def ParameterPanel(config: Config, on_change, on_reset_params):
                                  on_change)
 
 
+UNDEFINED_WHY = {
+    "survival_5y": "needs 5 years after the burn-in",
+    "innovator_rank_correlation": "needs an innovator snapshot after the burn-in",
+    "new_innovator_share": "needs an innovator snapshot after the burn-in",
+}
+"""Why a summary metric has no value yet, beyond the burn-in (:data:`abm.metrics.MIN_STEPS`)."""
+
+
+def undefined_text(key: str, need: int, steps: int) -> str:
+    """``not yet defined (needs 5 years after the burn-in: 20 more quarters)``."""
+    why_ = UNDEFINED_WHY.get(key, f"needs the {BURN_IN}-quarter burn-in to end")
+    more = need - steps
+    return f"not yet defined ({why_}: {more} more quarter{'s' if more != 1 else ''})"
+
+
 def summary_rows(cached: list[dict[str, float]], steps: int):
     """Rows, group headings and greyed rows of the summary table (see :func:`summary_groups`).
 
-    While the burn-in lasts (``steps <= BURN_IN``) a metric that covers only the steps after
-    it has no value yet: it shows "–" instead of a misleading 0.
+    A metric shows a value only once it is defined: while the run is too short to measure it
+    (:func:`abm.metrics.too_short`: every metric after the burn-in during the burn-in, the
+    five-year survival until a cohort has been followed five years) its row says "not yet
+    defined" and why, across the value columns, instead of a misleading 0 or 0.0 %.
     """
     rows, groups, muted = [], {}, set()
+    short = too_short(steps)
     for title, keys in summary_groups(cached[0]):
         groups[len(rows)] = title
         for k in keys:
             o = OUTPUTS.get(k)
-            waiting = o is not None and o.burn_in and steps <= BURN_IN
             name = (o.title if o is not None else k) + (" †" if o is not None and o.burn_in
                                                         else "")
-            values = [math.nan if waiting else c.get(k, math.nan) for c in cached]
-            if waiting:
+            if k in short:
                 muted.add(len(rows))
+                rows.append([name, undefined_text(k, short[k], steps)])
+                continue
+            values = [c.get(k, math.nan) for c in cached]
             rows.append([name] + compare_cells(values, k))
     return rows, groups, muted
 
@@ -586,7 +649,7 @@ def Controls(session: Session, tick, playing, per_click, speed, max_startups, fr
                           on_value=on_preset)
             solara.Text(presets().get(cfg.preset, ""), classes=["abm-subtle"])
             NumberField("Seed", value=cfg.seed, on_value=on_seed, integer=True, low=0,
-                        high=2**63 - 1)
+                        high=SEED_MAX, parse=parse_seed)
             with solara.Row(gap="6px"):
                 solara.Button("Step", on_click=do_step, color="primary",
                               disabled=playing.value or not runs or bool(session.error))
@@ -631,28 +694,32 @@ def MainArea(session: Session, playing: bool, max_startups: int, key: tuple, net
                     classes=["abm-step-counter"])
         burn = (f" · burn-in: {BURN_IN - steps + 1} more quarter(s)" if steps <= BURN_IN
                 else "")
-        solara.Text(f"{label} · seed {cfg.seed} · one step is one quarter" + burn
-                    + (" · playing" if playing else ""), classes=["abm-subtle"])
+        # the seed the model itself holds (not the field's text): what a run table names
+        seed = runs[0].model.seed if runs else cfg.seed
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f"{html.escape(label)} · seed <span class=\"abm-seed\">{int(seed)}</span> · one "
+            f"step is one quarter{burn}" + (" · playing" if playing else "")),
+            classes=["abm-subtle", "abm-run-line"])
         if session.error:
             solara.Error(session.error, classes=["abm-error"])
         if not runs:
             solara.Info("No model to show: fix the message above (for example move the slider "
                         "back, or press 'Back to preset values').")
             return
-        NetworkRow(session, runs, max_startups, net_key)
-        TimeSeriesCard(session, runs, key, label)
-        ComponentsPanel(runs, key=key)
-        with solara.Columns([1, 1]):
-            with solara.Column():
-                MetricsTables(session, runs, playing, key=key)
-            if len(runs) > 1:
-                with solara.Column():
-                    for run, letter in zip(runs, "AB"):
-                        with solara.Card(f"Recent events, {letter}: {run.label}"):
-                            solara.HTML(unsafe_innerHTML=events_html(run.events(30)))
-            else:
-                with solara.Card("How to read this page"):
-                    solara.HTML(unsafe_innerHTML=HELP, classes=["abm-help"])
+        # keys keep each card's state (a background job, a choice) across the page's frames
+        NetworkRow(session, runs, max_startups, net_key).key("network-row")
+        TimeSeriesCard(session, runs, key, label).key("time-series")
+        ComponentsPanel(runs, key=key).key("components")
+        if len(runs) > 1:
+            WhyPanel(cfg).key("why-panel")
+        MetricsTables(session, runs, playing, key=key).key("metrics")
+        if len(runs) > 1:
+            with solara.Columns([1, 1]).key("events-row"):
+                for run, letter in zip(runs, "AB"):
+                    with solara.Card(f"Recent events, {letter}: {run.label}"):
+                        solara.HTML(unsafe_innerHTML=events_html(run.events(30)))
+        with solara.Card("How to read this page", classes=["abm-help-card"]).key("help"):
+            solara.HTML(unsafe_innerHTML=HELP, classes=["abm-help"])
 
 
 @solara.component
@@ -670,17 +737,124 @@ def NetworkRow(session: Session, runs: list[Run], max_startups: int, net_key: tu
                 solara.HTML(unsafe_innerHTML=events_html(runs[0].events(60)))
 
 
+BAND_SEEDS = {"off": 0, "5 seeds": 5, "10 seeds": 10, "20 seeds": 20}
+"""Replicate-band choices of the time series: how many seeds (the run's own and others drawn
+from it with :func:`experiments.spec.replicate_seeds`)."""
+BAND_HORIZONS = [40, 80, 120]
+"""Horizons of the replicate bands, in quarters (the default is 80: 20 years)."""
+
+
+def band_seeds(seed: int, n: int) -> list[int]:
+    """The run's own seed and ``n - 1`` more drawn from it (the same in every regime)."""
+    return [int(seed)] + replicate_seeds(int(seed), int(n) - 1)
+
+
+def band_runs(cfg: Config, n: int, steps: int) -> list[RunSpec]:
+    """The runs behind the replicate bands: each regime on the page with its own parameters
+    (as the page runs it), on :func:`band_seeds`, ``steps`` quarters."""
+    regimes = [("A", cfg.preset, {}, dict(cfg.overrides))]
+    if cfg.compare:
+        regimes.append(("B", cfg.preset_b or cfg.preset, cfg.b_swaps(), cfg.b_overrides()))
+    return [RunSpec(run_id=f"band-{name}-r{k:02d}", preset=preset, swaps=swaps,
+                    overrides=overrides, seed=seed, steps=int(steps), scenario=name,
+                    replicate=k)
+            for name, preset, swaps, overrides in regimes
+            for k, seed in enumerate(band_seeds(cfg.seed, n))]
+
+
+def bands_from(results: list[dict]) -> list[plots.Bands | None]:
+    """Bands per regime (A, B) from the band runs' results (their time series)."""
+    out = []
+    for name in ("A", "B"):
+        frames = [r["timeseries"].set_index("step") for r in results
+                  if r.get("ok") and r["run_id"].startswith(f"band-{name}-")
+                  and r.get("timeseries") is not None]
+        out.append(plots.Bands.from_series(frames) if len(frames) >= 2 else None)
+    return out
+
+
+def config_key(cfg: Config) -> tuple:
+    """What defines the run(s) on the page, as a comparable tuple."""
+    return (cfg.preset, int(cfg.seed), tuple(sorted(cfg.overrides.items())), cfg.compare,
+            cfg.preset_b, cfg.swap_component, cfg.swap_from)
+
+
+def common_start_year(runs: list[Run]) -> int | None:
+    """The calendar year the x-axes start from when every run has the same one
+    (``japan_history``), else None: years since the start."""
+    years_ = {run_start_year(r) for r in runs}
+    return years_.pop() if len(years_) == 1 else None
+
+
 @solara.component
 def TimeSeriesCard(session: Session, runs: list[Run], key: tuple, label: str):
-    """The time-series panels (one figure kept between frames) and the CSV downloads."""
-    ts_canvas = solara.use_memo(lambda: plots.TimeSeriesCanvas([r.label for r in runs]),
-                                [session.generation, tuple(r.label for r in runs)])
+    """The time-series panels (one figure kept between frames), the replicate bands (an
+    option: computed in the background) and the CSV downloads."""
+    cfg = session.config
+    band_choice = solara.use_reactive("off")
+    band_horizon = solara.use_reactive(BAND_HORIZONS[1])
+    progress, set_progress = solara.use_state(0)
+    n_bands = BAND_SEEDS.get(band_choice.value, 0)
+    band_key = ((config_key(cfg), n_bands, band_horizon.value) if n_bands and runs
+                else None)
+
+    def compute_bands(cancel: threading.Event):
+        if band_key is None:
+            return None
+        job = jobs.Job(band_runs(cfg, n_bands, band_horizon.value),
+                       collect={"timeseries": True},
+                       on_progress=lambda j: set_progress(j.done))
+        set_progress(0)
+        job.run(cancel)
+        bands = bands_from(job.results) if job.state == "done" else None
+        return {"key": band_key, "job": job, "bands": bands}
+
+    computed = solara.use_thread(compute_bands, dependencies=[band_key],
+                                 intrusive_cancel=False)
+    got = computed.value if computed.value and computed.value["key"] == band_key else None
+    bands = got["bands"] if got else None
+    bands_id = id(bands) if bands else 0
+    start_year = common_start_year(runs)
+    ts_canvas = solara.use_memo(
+        lambda: plots.TimeSeriesCanvas([r.label for r in runs], start_year=start_year,
+                                       bands=bands),
+        [session.generation, tuple(r.label for r in runs), start_year, bands_id])
     steps = session.steps
-    with solara.Card("Time series" + (" (A solid, B dashed)" if len(runs) > 1 else ""),
-                     classes=["abm-timeseries"]):
+    title = "Time series" + (" (A left, B right: each on its own axis)" if len(runs) > 1
+                             else "")
+    with solara.Card(title, classes=["abm-timeseries"]):
+        with solara.Row(gap="12px", classes=["abm-band-controls"]):
+            solara.Select("Replicate bands (mean and 95% band)", values=list(BAND_SEEDS),
+                          value=band_choice.value, on_value=band_choice.set, dense=True)
+            solara.Select("Band horizon (quarters)", values=BAND_HORIZONS,
+                          value=band_horizon.value, on_value=band_horizon.set, dense=True)
+        if band_key is None:
+            note = ("Replicate bands: off. Choose a number of seeds to draw the mean and a 95% "
+                    "interval of the mean over that many runs of the same regime(s) "
+                    "(computed in the background).")
+        elif got is None:
+            total = len(band_runs(cfg, n_bands, band_horizon.value))
+            note = (f"Replicate bands: computing in the background, {progress} of {total} "
+                    f"runs ({n_bands} seeds x {len(runs)} regime(s), "
+                    f"{band_horizon.value} quarters); the page keeps working.")
+        elif bands is None:
+            job = got["job"]
+            note = (f"Replicate bands: {job.state} ({job.progress_text()}"
+                    f"{': ' + job.error if job.error else ''}).")
+        else:
+            job = got["job"]
+            note = (f"Replicate bands: dotted line the mean, shaded the 95% interval of the "
+                    f"mean (t) over {n_bands} seeds (this run's and {n_bands - 1} drawn from "
+                    f"it), each regime with the page's parameters, {band_horizon.value} "
+                    f"quarters ({job.seconds:.0f} s in the background). The solid line is "
+                    "this run.")
+        solara.Text(note, classes=["abm-subtle", "abm-band-note"])
+        if band_key is not None and got is None:
+            solara.ProgressLinear(value=100 * progress / max(1, len(band_runs(
+                cfg, n_bands, band_horizon.value))))
         Figure_(lambda: _locked(session, runs, lambda: ts_canvas.update(
                     [(r.label, r.series()) for r in runs])),
-                key=(key, "ts"), alt="the time series",
+                key=(key, "ts", bands_id, start_year), alt="the time series",
                 filename=f"timeseries_{slug(label)}_step{steps}.png")
         with solara.Row(classes=["abm-downloads"]):
             for run in runs:
@@ -689,6 +863,102 @@ def TimeSeriesCard(session: Session, runs: list[Run], key: tuple, label: str):
                                     filename=f"timeseries_{slug(run.label)}.csv",
                                     label=f"Download data: {run.label} (CSV)",
                                     mime_type="text/csv")
+
+
+@solara.component
+def WhyPanel(cfg: Config):
+    """Compare mode's "why": the six components side by side and the effect of swapping
+    each one between the two regimes, over several seeds, run in the background
+    (:mod:`viz.why`)."""
+    n_seeds = solara.use_reactive(why.SEEDS[1])
+    horizon = solara.use_reactive(why.HORIZONS[1])
+    request, set_request = solara.use_state(0)     # bumped by "Explain"; 0: nothing asked
+    progress, set_progress = solara.use_state(0)
+    cancelling, set_cancelling = solara.use_state(False)
+    asked = solara.use_ref(None)                    # (plan, job) of the last request
+    running = solara.use_ref(None)                  # the job of the last request
+    plan = why.plan_for(cfg.preset, cfg.preset_b or cfg.preset, cfg.b_swaps(), cfg.seed,
+                        n_seeds.value, horizon.value, cfg.b_overrides(),
+                        label_a=cfg.preset, label_b=cfg.b_label())
+
+    def explain(cancel: threading.Event):
+        if not request or asked.current is None:
+            return None
+        the_plan, job = asked.current
+        job.run(cancel)
+        result = why.analyse(the_plan, job.results) if job.state == "done" else None
+        return {"plan": the_plan, "job": job, "result": result}
+
+    done = solara.use_thread(explain, dependencies=[request], intrusive_cancel=False)
+
+    def start():
+        if running.current is not None:
+            running.current.cancel()
+        job = jobs.Job(plan.runs(), on_progress=lambda j: set_progress(j.done))
+        asked.current = (plan, job)
+        running.current = job
+        set_progress(0)
+        set_cancelling(False)
+        set_request(request + 1)
+
+    def cancel():
+        if running.current is not None:
+            running.current.cancel()
+            set_cancelling(True)
+
+    solara.Style(why.CSS)
+    job = running.current
+    busy = job is not None and not job.finished
+    with solara.Card("Why do they differ? Swap one component at a time",
+                     classes=["abm-why-card"]):
+        # HTML, not Markdown: solara's Markdown loads mermaid from the CDN (not cached offline)
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            "Each of the six components (finance, labour market, university-government-"
+            "industry ties, industry organisation, social norms, support services) is "
+            "swapped between the regimes one at a time: A with B's component, and B with A's. "
+            "The change it makes in A (or B) is a paired difference over the same seeds, with "
+            "a 95% interval; <b>bold</b>: the interval excludes 0. The first row is the whole "
+            "gap. Cheap on purpose, so it is a sketch to follow up with <code>abm experiment "
+            "component_swap</code>: " + html.escape(plan.describe()) + ". Parameter changes "
+            "of A other than the technological regime are not applied."),
+            classes=["abm-why-intro"], style="font-size: 0.9rem")
+        with solara.Row(gap="12px"):
+            solara.Select("Seeds", values=list(why.SEEDS), value=n_seeds.value,
+                          on_value=n_seeds.set, dense=True, disabled=busy)
+            solara.Select("Horizon (quarters)", values=list(why.HORIZONS),
+                          value=horizon.value, on_value=horizon.set, dense=True,
+                          disabled=busy)
+            if busy:
+                solara.Button("Cancel", on_click=cancel, outlined=True, color="primary")
+            else:
+                solara.Button("Explain the difference" if done.value is None
+                              else "Run again", on_click=start, color="primary",
+                              disabled=not plan.differing)
+        if not plan.differing:
+            solara.Info("A and B take every component from the same presets: nothing to swap.")
+        if busy:
+            solara.Text(f"Running in the background: {progress} of {job.total} runs "
+                        + ("(cancelling after the run under way)." if cancelling else
+                           "(the page keeps working; Cancel stops after the run under way)."),
+                        classes=["abm-subtle", "abm-why-progress"])
+            solara.ProgressLinear(value=100 * progress / max(1, job.total))
+        got = done.value
+        if got is None:
+            return
+        if got["result"] is None:
+            j = got["job"]
+            text = (f"Cancelled after {j.progress_text()}." if j.state == "cancelled"
+                    else f"Could not finish ({j.state}): {j.error or j.progress_text()}.")
+            solara.Text(text, classes=["abm-subtle", "abm-why-status"])
+            return
+        if got["plan"] != plan:
+            solara.Warning("These results are for other settings (regimes, seed, seeds or "
+                           "horizon changed since): press Run again.")
+        j = got["job"]
+        solara.Text(f"Done: {j.progress_text()} in {j.seconds:.0f} s "
+                    f"({got['plan'].describe()}).", classes=["abm-subtle", "abm-why-status"])
+        solara.HTML(unsafe_innerHTML=why.tables_html(got["plan"], got["result"]),
+                    classes=["abm-why-tables"])
 
 
 def series_csv(run: Run) -> str:
@@ -715,12 +985,20 @@ matter. Area grows with firm size. Ties are coloured by type; ties formed in the
 quarters are bold. Grey crosses are startups that exited or failed in the last two years.</li>
 <li><b>Time series.</b> Operating startups; founding and failure; exits by IPO and M&amp;A;
 venture money by fund kind; incumbents' share of sales and concentration (HHI); innovations by
-source. The grey band is the burn-in (steps 1-20), which the summary leaves out.</li>
-<li><b>Tables.</b> Key metrics count from step 1; summary metrics marked † from step 21. In
-compare mode, <i>B - A</i> is the difference (percentage points for shares) and <i>change</i>
-the difference in percent of A.</li>
+source. The x-axes are in years (one step is a quarter). The grey band is the burn-in (the first
+5 years, steps 1-20), which the summary leaves out. <i>Replicate bands</i> add the mean and a 95%
+interval of the mean over several seeds, computed in the background.</li>
+<li><b>Tables.</b> Key metrics count from step 1; summary metrics marked † from step 21. A
+metric the run is still too short to measure says "not yet defined" and why (five-year survival
+needs five years after the burn-in). In compare mode, <i>B - A</i> is the difference
+(percentage points for shares) and <i>change</i> the difference in percent of A.</li>
 <li><b>Compare.</b> Switch on <i>Compare two regimes</i> to run a second regime (or the same one
-with a component swapped in from another preset) on the same seed; both step together.</li>
+with a component swapped in from another preset) on the same seed; both step together. In the
+time series each regime has its own column and y-axis (read the scales). <i>Why do they
+differ?</i> swaps each of the six components between the two regimes over several seeds and
+shows what each swap changes, with 95% intervals.</li>
+<li><b>Seed.</b> Any whole number from 0 to 2^63-1, kept exactly: a seed copied from an
+experiment's <code>runs.parquet</code> reruns that run (at the page's parameters).</li>
 <li>Presets, parameter ranges and defaults come from the model itself (<code>abm params</code>).
 </li>
 </ul>

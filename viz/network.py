@@ -60,6 +60,8 @@ EDGE_STYLE: dict[str, tuple[str, str]] = {
 
 FUND_KINDS = ("independent", "corporate", "government")
 LEGEND_FONT = 9
+LEGEND_BAND = 0.3
+"""Share of the figure's height below the wheel that holds the legends (outside the plot)."""
 """Legend font size in points."""
 
 _EDGE_ORDER = ("grant", "investment", "employment", "spinoff", "joint_research", "partnership",
@@ -246,11 +248,12 @@ def draw(view: NetView, title: str = "", figsize: tuple[float, float] = (7.0, 7.
          dpi: int = 80) -> Figure:
     """A matplotlib figure of the network (no pyplot state: safe in server threads)."""
     fig = Figure(figsize=figsize, dpi=dpi, layout=None)
-    ax = fig.add_axes((0.0, 0.04, 1.0, 0.92))
+    # the wheel on top, its legends in a band of their own below it (never over a node)
+    ax = fig.add_axes((0.0, LEGEND_BAND + 0.02, 1.0, 0.95 - LEGEND_BAND - 0.02))
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_xlim(-1.32, 1.32)
-    ax.set_ylim(-1.3, 1.8)
+    ax.set_ylim(-1.3, 1.3)
     pos = view.pos
     # sector wedges
     k = view.n_sectors
@@ -317,15 +320,18 @@ def draw(view: NetView, title: str = "", figsize: tuple[float, float] = (7.0, 7.
                                    label="business group (arc on the rim)"))
     edge_handles = [Line2D([], [], color=c, lw=2.5, label=lab)
                     for key, (lab, c) in EDGE_STYLE.items() if key in view.edges]
+    lax = fig.add_axes((0.0, 0.045, 1.0, LEGEND_BAND - 0.03))
+    lax.set_axis_off()
     if node_handles:
-        leg = ax.legend(handles=node_handles, loc="upper left", fontsize=LEGEND_FONT,
-                        frameon=False, title="agents (area ~ size)",
-                        title_fontsize=LEGEND_FONT, bbox_to_anchor=(0.0, 1.0))
-        ax.add_artist(leg)
+        leg = lax.legend(handles=node_handles, loc="upper left", fontsize=LEGEND_FONT,
+                         frameon=False, title="agents (area ~ size)", ncols=2,
+                         title_fontsize=LEGEND_FONT, bbox_to_anchor=(0.0, 1.0),
+                         borderaxespad=0.2, columnspacing=0.8, handletextpad=0.3)
+        lax.add_artist(leg)
     if edge_handles:
-        ax.legend(handles=edge_handles, loc="upper right", fontsize=LEGEND_FONT, frameon=False,
-                  title="ties (bold: recent)", title_fontsize=LEGEND_FONT,
-                  bbox_to_anchor=(1.0, 1.0))
+        lax.legend(handles=edge_handles, loc="upper right", fontsize=LEGEND_FONT,
+                   frameon=False, title="ties (bold: recent)", title_fontsize=LEGEND_FONT,
+                   bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, handletextpad=0.3)
     if title:
         ax.set_title(title, fontsize=11, y=1.0)
     return fig

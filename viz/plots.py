@@ -1,18 +1,23 @@
-"""Time-series panels of one run, or of two runs overlaid (compare mode), and table formatting.
+"""Time-series panels of one run, or of two runs side by side (compare mode), and table
+formatting.
 
-One matplotlib figure with six panels, built with :class:`matplotlib.figure.Figure` (no pyplot
-state, so it is safe in the server's threads). In compare mode both runs share each panel:
-colour = series, line style = run (A solid, B dashed). Colours come from
+One matplotlib figure, built with :class:`matplotlib.figure.Figure` (no pyplot state, so it is
+safe in the server's threads). One run: six panels in a 3 x 2 grid. Compare mode: one row per
+panel, run A on the left and B on the right, each on its own y-axis (neither is flattened by
+the other's scale). Every panel's legend sits in a column of its own beside it (never over the
+data), and every x-axis is in years (:func:`years`). Colours come from
 :data:`abm.palette.SERIES` (Okabe-Ito, colour-blind-safe; the paper figures use the same);
 legends and axis units from :data:`abm.outputs.OUTPUTS`. The burn-in (the first
-``abm.constants.BURN_IN`` steps, which the summary metrics leave out) is shaded.
+``abm.constants.BURN_IN`` steps, which the summary metrics leave out) is shaded. Optional
+replicate bands (:class:`Bands`: mean and 95% interval over seeds) are drawn under a run's line.
 
 Drawing cost matters here (the Play loop redraws every frame): text is most of it, so each
-panel has few ticks and one legend.
+panel has few ticks and the figure is kept between frames (:class:`TimeSeriesCanvas`).
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -23,11 +28,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from abm import palette
-from abm.constants import BURN_IN
+from abm.constants import BURN_IN, STEPS_PER_YEAR
 from abm.outputs import format_value, is_share, unit_text
 from abm.outputs import label as label_of
-
-LINESTYLES = ("-", "--", ":")
 
 PANELS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     # (title, columns, transform, y-axis label); colours from abm.palette.SERIES
@@ -46,61 +49,156 @@ PANELS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
 LEGEND_FONT = 9
 """Legend font size in points (about 11 px at the page's 90 dpi)."""
 
+BAND_ALPHA = 0.2
+"""Opacity of a replicate band (mean and 95% interval over seeds)."""
+
+
+LEGEND_WRAP = 20
+"""Legend entries are wrapped at this many characters (the legend column is narrow)."""
+
 
 def series_label(col: str) -> str:
     """A legend entry: the declared label (the app's own ``incumbent_sales_share`` column is
-    the summary metric of that name, computed after every step)."""
-    return label_of(col)
+    the summary metric of that name, computed after every step), wrapped to the legend
+    column."""
+    return wrap(label_of(col))
 
 
-def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=(12.5, 7.0),
-                      dpi: int = 90) -> Figure:
-    """Six panels of the runs' time series (``(label, DataFrame)`` pairs, index = step)."""
+def wrap(text: str) -> str:
+    return textwrap.fill(text, LEGEND_WRAP)
+
+
+def years(steps, start_year: int | None = None):
+    """Steps (quarters) on the x-axis in years: ``step / 4`` years since the start, or the
+    calendar year ``start_year + step / 4`` (step 4 ends the first year)."""
+    x = np.asarray(steps, dtype=float) / STEPS_PER_YEAR
+    return x + start_year if start_year is not None else x
+
+
+def x_label(start_year: int | None) -> str:
+    return "year" if start_year is not None else "years since the start"
+
+
+class Bands:
+    """Replicate bands of one run's series: per column, the mean over seeds and a 95%
+    t-interval of the mean (:func:`experiments.stats.t_half_width`), per step.
+
+    Args:
+        mean, low, high: DataFrames indexed by step, one column per series.
+        n: number of seeds.
+    """
+
+    def __init__(self, mean: pd.DataFrame, low: pd.DataFrame, high: pd.DataFrame,
+                 n: int) -> None:
+        self.mean, self.low, self.high, self.n = mean, low, high, int(n)
+
+    @classmethod
+    def from_series(cls, frames: Sequence[pd.DataFrame]) -> "Bands":
+        """Bands over replicate time series (one DataFrame per seed, index = step); the
+        ``cumsum`` panels are summed per replicate before the mean is taken."""
+        from experiments.stats import t_half_width
+
+        cols = sorted({c for p in PANELS for c in p[1]} & set().union(*[f.columns
+                                                                         for f in frames]))
+        stacked = {}
+        for c in cols:
+            cum = any(c in p[1] and p[2] == "cumsum" for p in PANELS)
+            per = pd.concat([(f[c].astype(float).cumsum() if cum else f[c].astype(float))
+                             for f in frames if c in f], axis=1)
+            stacked[c] = per
+        mean = pd.DataFrame({c: v.mean(axis=1) for c, v in stacked.items()})
+        half = pd.DataFrame({c: t_half_width(v.std(axis=1, ddof=1), v.count(axis=1))
+                             for c, v in stacked.items()}, index=mean.index)
+        return cls(mean, mean - half, mean + half, len(frames))
+
+
+def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=None, dpi: int = 90,
+                      start_year: int | None = None,
+                      bands: Sequence[Bands | None] | None = None) -> Figure:
+    """The six panels of the runs' time series (``(label, DataFrame)`` pairs, index = step).
+
+    One run: a 3 x 2 grid of panels. Two runs (compare mode): one row per panel, regime A on
+    the left and B on the right, each on its own y-axis (neither is flattened by the other's
+    scale); the x-axes are shared. Every panel's legend sits in a column of its own beside the
+    plots, so no legend covers data; every x-axis is in years (:func:`years`).
+    ``bands``: per run, replicate bands drawn under its line (or None).
+    """
+    n = max(1, len(runs))
+    compare = n > 1
+    if figsize is None:
+        figsize = (12.5, 14.0) if compare else (12.5, 8.4)
     fig = Figure(figsize=figsize, dpi=dpi, layout=None)
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.08,
-                        top=0.86 if len(runs) > 1 else 0.90, wspace=0.25, hspace=0.34)
-    axes = fig.subplots(2, 3, sharex=True)
-    last = 0
-    for r, (_, df) in enumerate(runs):
-        if df is not None and not df.empty:
-            last = max(last, int(df.index.max()))
-    for (title, columns, transform, ylabel), ax in zip(PANELS, axes.ravel()):
-        ax.set_title(title, fontsize=11, y=1.0)
-        ax.set_ylabel(ylabel, fontsize=9)
-        ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=9)
-        ax.yaxis.set_major_locator(MaxNLocator(4))
-        ax.axvspan(0.5, BURN_IN + 0.5, color=palette.BURN_IN, zorder=0, lw=0)
-        for r, (label, df) in enumerate(runs):
-            if df is None or df.empty:
-                continue
+    if compare:
+        gs = fig.add_gridspec(len(PANELS), n + 1, width_ratios=[1] * n + [0.5],
+                              left=0.06, right=0.995, bottom=0.04, top=0.94, wspace=0.2,
+                              hspace=0.55)
+        cells = [[(i, r) for r in range(n)] + [(i, n)] for i in range(len(PANELS))]
+    else:
+        gs = fig.add_gridspec(3, 4, width_ratios=[1, 0.5, 1, 0.5], left=0.06, right=0.995,
+                              bottom=0.07, top=0.96, wspace=0.22, hspace=0.5)
+        cells = [[(i // 2, 2 * (i % 2)), (i // 2, 2 * (i % 2) + 1)] for i in range(len(PANELS))]
+    first = None
+    axes: list[list] = []       # per panel, one axes per run
+    for p, (title, columns, transform, ylabel) in enumerate(PANELS):
+        row = []
+        for r in range(n):
+            where = cells[p][r if compare else 0]
+            ax = fig.add_subplot(gs[where], sharex=first)
+            first = first or ax
+            row.append(ax)
+            ax.set_title(f"{title}" + (f" ({'AB'[r] if r < 2 else r})" if compare else ""),
+                         fontsize=10.5, loc="left")
+            ax.set_ylabel(ylabel, fontsize=8.5)
+            ax.set_xlabel(x_label(start_year), fontsize=8)
+            ax.grid(alpha=0.3)
+            ax.tick_params(labelsize=8.5, labelbottom=True)
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+            ax.xaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 5, 10]))
+            ax.axvspan(*years([0.0, BURN_IN], start_year), color=palette.BURN_IN, zorder=0,
+                       lw=0)
+            band = bands[r] if bands and r < len(bands) else None
+            df = runs[r][1] if r < len(runs) else None
             for col in columns:
-                if col not in df:
+                colour = palette.SERIES[col]
+                if band is not None and col in band.mean:
+                    xb = years(band.mean.index, start_year)
+                    ax.fill_between(xb, band.low[col].to_numpy(), band.high[col].to_numpy(),
+                                    color=colour, alpha=BAND_ALPHA, lw=0, zorder=1)
+                    ax.plot(xb, band.mean[col].to_numpy(), color=colour, lw=1.0, ls=":",
+                            zorder=2)
+                if df is None or df.empty or col not in df:
+                    ax.plot([], [], color=colour, lw=1.6, zorder=3)
                     continue
                 y = df[col].astype(float)
                 if transform == "cumsum":
                     y = y.cumsum()
-                ax.plot(df.index, y, color=palette.SERIES[col],
-                        ls=LINESTYLES[r % len(LINESTYLES)], lw=1.6)
+                ax.plot(years(df.index, start_year), y, color=colour, lw=1.6, zorder=3)
+            if title.startswith("Incumbents"):
+                ax.set_ylim(0, 1.05)
+        axes.append(row)
+        lax = fig.add_subplot(gs[cells[p][-1]])
+        lax.set_axis_off()
         handles = [Line2D([], [], color=palette.SERIES[c], lw=2.2, label=series_label(c))
                    for c in columns]
-        ax.legend(handles=handles, fontsize=LEGEND_FONT, loc="upper left", frameon=True,
-                  framealpha=0.8, edgecolor="none", handlelength=1.6)
-        if title.startswith("Incumbents"):
-            ax.set_ylim(0, 1.05)
-    for ax in axes[1]:
-        ax.set_xlabel("step (quarter)", fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-    axes[0, 0].set_xlim(0.5, max(last, 4) + 0.5)
-    run_handles = []
-    if len(runs) > 1:
-        run_handles = [Line2D([], [], color="#333333", ls=LINESTYLES[r % len(LINESTYLES)],
-                              lw=1.8, label=f"{'AB'[r] if r < 2 else r}: {label}")
-                       for r, (label, _) in enumerate(runs)]
-    run_handles.append(Patch(color=palette.BURN_IN,
-                             label=f"burn-in (steps 1-{BURN_IN}: left out of the summary)"))
-    fig.legend(handles=run_handles, loc="upper center", ncols=len(run_handles),
-               fontsize=LEGEND_FONT + 1, frameon=False)
+        if p == 0:
+            handles.append(Patch(color=palette.BURN_IN,
+                                 label=wrap(f"burn-in (first {BURN_IN // STEPS_PER_YEAR} "
+                                            "years: left out of the summary)")))
+            if bands and any(b is not None for b in bands):
+                k = next(b.n for b in bands if b is not None)
+                handles += [Line2D([], [], color="#333333", lw=1.6, label="this run"),
+                            Line2D([], [], color="#333333", lw=1.0, ls=":",
+                                   label=f"mean over {k} seeds"),
+                            Patch(color="#333333", alpha=BAND_ALPHA,
+                                  label=wrap("95% interval of the mean over seeds"))]
+        lax.legend(handles=handles, loc="upper left", fontsize=LEGEND_FONT, frameon=False,
+                   handlelength=1.6, borderaxespad=0.0, bbox_to_anchor=(0.0, 1.0))
+    if compare:
+        for r, (label, _) in enumerate(runs):
+            box = axes[0][r].get_position()
+            fig.text((box.x0 + box.x1) / 2, 0.985, f"{'AB'[r] if r < 2 else r}: {label}",
+                     ha="center", va="top", fontsize=12, fontweight="bold")
+    fig._abm_axes = axes  # the panels' axes, per panel and run (for TimeSeriesCanvas)
     return fig
 
 
@@ -139,29 +237,54 @@ def unit_of(key: str) -> str:
 class TimeSeriesCanvas:
     """A :func:`timeseries_figure` kept between frames: each update only replaces the lines'
     data and rescales the axes, which costs about two thirds of drawing it anew (ticks,
-    legends and titles are reused). One per page and set of runs; not thread-safe (the page
-    draws under the session lock).
+    legends and titles are reused). One per page, set of runs and set of bands; not
+    thread-safe (the page draws under the session lock).
 
     Args:
         labels: the runs' labels, in order (A, B).
+        start_year: the x-axis in calendar years from this year (None: years since start).
+        bands: per run, replicate bands (:class:`Bands`) or None.
     """
 
-    def __init__(self, labels: Sequence[str]) -> None:
+    def __init__(self, labels: Sequence[str], start_year: int | None = None,
+                 bands: Sequence[Bands | None] | None = None) -> None:
         self.labels = tuple(labels)
+        self.start_year = start_year
+        self.bands = list(bands) if bands else None
         empty = [(lab, pd.DataFrame({c: [np.nan] for p in PANELS for c in p[1]},
                                     index=[1])) for lab in self.labels]
-        self.figure = timeseries_figure(empty)
-        self.axes = [ax for ax in self.figure.axes if ax.get_title()]
+        self.figure = timeseries_figure(empty, start_year=start_year, bands=self.bands)
+        self.axes = self.figure._abm_axes
         self.lines: list[list[tuple[int, str, object]]] = []
-        for (_, columns, _, _), ax in zip(PANELS, self.axes):
-            lines = [ln for ln in ax.get_lines()]
-            pairs = [(r, c) for r in range(len(self.labels)) for c in columns]
-            self.lines.append([(r, c, ln) for (r, c), ln in zip(pairs, lines)])
+        for (_, columns, _, _), row in zip(PANELS, self.axes):
+            entries = []
+            for r, ax in enumerate(row):
+                # the run's own lines are the last len(columns) lines (bands' means before)
+                own = ax.get_lines()[-len(columns):]
+                entries += [(r, c, ln) for c, ln in zip(columns, own)]
+            self.lines.append(entries)
+        last = 4
+        for b in self.bands or []:
+            if b is not None and len(b.mean.index):
+                last = max(last, int(b.mean.index.max()))
+        self.band_last = last
+        # relim() ignores the bands' polygons: keep each axes' band range to include it
+        self.band_range: dict[tuple[int, int], tuple[float, float]] = {}
+        for p, (_, columns, _, _) in enumerate(PANELS):
+            for r in range(len(self.labels)):
+                b = self.bands[r] if self.bands and r < len(self.bands) else None
+                cols = [c for c in columns if b is not None and c in b.mean]
+                if cols:
+                    lo = np.nanmin(b.low[cols].to_numpy(), initial=np.inf)
+                    hi = np.nanmax(b.high[cols].to_numpy(), initial=-np.inf)
+                    if np.isfinite(lo) and np.isfinite(hi):
+                        self.band_range[(p, r)] = (float(lo), float(hi))
 
     def update(self, runs: Sequence[tuple[str, pd.DataFrame]]) -> Figure:
         """Put the runs' series into the lines and rescale; returns the figure."""
-        last = 4
-        for (title, _, transform, _), ax, lines in zip(PANELS, self.axes, self.lines):
+        last = self.band_last
+        for p, ((title, _, transform, _), row, lines) in enumerate(zip(PANELS, self.axes,
+                                                                     self.lines)):
             for r, col, line in lines:
                 df = runs[r][1] if r < len(runs) else None
                 if df is None or df.empty or col not in df:
@@ -170,11 +293,18 @@ class TimeSeriesCanvas:
                 y = df[col].astype(float)
                 if transform == "cumsum":
                     y = y.cumsum()
-                line.set_data(df.index.to_numpy(), y.to_numpy())
+                line.set_data(years(df.index.to_numpy(), self.start_year), y.to_numpy())
                 last = max(last, int(df.index.max()))
-            ax.relim()
-            ax.autoscale_view(scalex=False)
-            if title.startswith("Incumbents"):
-                ax.set_ylim(0, 1.05)
-        self.axes[0].set_xlim(0.5, last + 0.5)
+            for r, ax in enumerate(row):
+                ax.relim()
+                ax.autoscale_view(scalex=False)
+                if title.startswith("Incumbents"):
+                    ax.set_ylim(0, 1.05)
+                elif (p, r) in self.band_range:
+                    lo, hi = self.band_range[(p, r)]
+                    y0, y1 = ax.get_ylim()
+                    if lo < y0 or hi > y1:
+                        pad = 0.05 * (max(hi, y1) - min(lo, y0))
+                        ax.set_ylim(min(lo - pad, y0), max(hi + pad, y1))
+        self.axes[0][0].set_xlim(*years([0.0, last + 0.5], self.start_year))
         return self.figure
