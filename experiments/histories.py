@@ -165,7 +165,7 @@ def section(report) -> None:
             "are left out. `calibration` years (<= "
             f"{D.CALIBRATION_LAST_YEAR}) may be used to calibrate, `held out` years may not; "
             "`input` marks a series the preset's dated series drive directly (LP money drives "
-            "VC invested and deals, the IPO window IPOs): its row checks the mechanism, not "
+            "VC invested and deals, the listing propensity IPOs): its row checks the mechanism, not "
             "the model out of sample. "
             + ("Unicorns: " + NOTES["unicorns"] + ". " if (comp["note"] != "").any() else "")
             + "\n")

@@ -24,7 +24,7 @@ def test_history_presets_are_registered_and_start_in_2000(name, parent):
     p = resolve(name)
     assert p.start_year == 2000
     series = preset_dated_series(name)
-    assert set(series) == {"lp_capital_per_year", "ipo_window_open"}
+    assert set(series) == {"lp_capital_per_year", "ipo_propensity"}
     for ref, lo, hi, *earlier in series.values():
         assert D.series(ref).yearly() and lo <= hi <= D.CALIBRATION_LAST_YEAR + 10
         assert all(D.series(e).yearly() for e in earlier)
@@ -53,8 +53,10 @@ def test_dated_series_follow_the_index_year_by_year():
     assert seen[2] == seen[3] == seen[4] == seen[1]
     assert seen[5] == pytest.approx(base.lp_capital_per_year * lp.index(2001, (2014, 2019), before))
     assert seen[9] == pytest.approx(base.lp_capital_per_year * lp.index(2002, (2014, 2019), before))
-    # the IPO window is clipped to its range
-    assert 0.0 <= m.p.ipo_window_open <= SPECS["ipo_window_open"].high
+    # the listing propensity follows its index, clipped to its range
+    ipo = D.series("us.ipos_all")
+    assert m.p.ipo_propensity == pytest.approx(min(
+        SPECS["ipo_propensity"].high, base.ipo_propensity * ipo.index(2002, (2014, 2019))))
     assert any("Dated series 2001" in e["text"] for e in m.events)
 
 
@@ -112,21 +114,24 @@ def test_comparison_sets_growth_factors_beside_the_data_and_marks_held_out_years
     table = _table(years=range(2005, 2022))
     comp = H.comparison(table, "us", driven=H.DRIVES["ipo_window_open"])
     vc = comp[comp["series"] == "vc_invested"].set_index("year")
-    # data: US VC invested, first year in the run's years is 2015 (60), then 2020 (166.6)
-    assert list(vc.index) == [2015, 2020, 2021]
-    assert vc.loc[2020, "data_factor"] == pytest.approx(166.6 / 60.0)
-    factors = [(10.0 * 16 + r) / (10.0 * 11 + r) for r in range(3)]
+    # data: US VC invested (PitchBook), first year in the run's years is 2017 (84)
+    assert list(vc.index) == [2017, 2018, 2019, 2020, 2021]
+    assert vc.loc[2020, "data_factor"] == pytest.approx(166.6 / 84.0)
+    factors = [(10.0 * 16 + r) / (10.0 * 13 + r) for r in range(3)]
     assert vc.loc[2020, "model_factor"] == pytest.approx(np.mean(factors))
     assert vc.loc[2020, "model_low"] <= vc.loc[2020, "model_factor"] <= vc.loc[2020, "model_high"]
-    assert vc.loc[2015, "use"] == "calibration" and vc.loc[2020, "use"] == "held out"
-    assert not vc["input"].any()
+    assert (vc["use"] == "held out").all()
+    # a series with a single year in the run (MoneyTree's 2015) is left out
+    assert "vc_invested_moneytree" not in set(comp["series"])
+    acq = comp[comp["series"] == "acquisitions_vc_backed"].set_index("year")
+    assert acq.loc[2013, "use"] == "calibration"
+    assert not vc["input"].any()  # nothing passed as driven
     # the IPO window drives IPOs: those rows are marked as input-driven
     ipos = comp[comp["series"] == "ipos_vc_backed"]
     assert len(ipos) and ipos["input"].all()
     assert set(comp["series"]) >= {"vc_invested", "vc_deals"}
     # a model series that is 0 in the base year gives no factor, not an error
-    acq = comp[comp["series"] == "acquisitions_vc_backed"]
-    assert acq.empty or acq["model_factor"].isna().all()
+    assert acq["model_factor"].isna().all()
 
 
 def test_comparison_leaves_out_the_burn_in_and_writes_markdown():
