@@ -454,9 +454,50 @@ def summary_table(problem: Problem, posterior: Posterior, level: float = 0.95) -
 
 
 # -- the ecosystem model as a Problem -----------------------------------------------------------
+HISTORY_PENALTY = 3.0
+"""A history statistic the run cannot give (its base year has a zero) is set this far (in log
+units, a factor of about 20) from the observed value."""
+
+
+def history_targets(history: str, steps: int) -> list[dict[str, Any]]:
+    """The statistics a history run of ``steps`` quarters can be compared on: for every
+    data-layer series of the preset's country with a model column and two or more dated years
+    between the end of the burn-in and the last full simulated year, each year after the
+    series' first one there: key ``history.series.year``, the log of the public growth factor
+    (over that first year), and whether the year is held out (> 2015)."""
+    from abm.constants import BURN_IN
+    from abm.presets import resolve
+
+    from .histories import HISTORIES, MODEL_COLUMNS
+
+    if history not in HISTORIES:
+        raise PosteriorError(f"unknown history {history!r}; known: {', '.join(HISTORIES)}")
+    start = int(resolve(history).start_year)
+    first, last = start + BURN_IN // 4, start + steps // 4 - 1
+    from abm import data_layer as D
+
+    out = []
+    for name, s in D.load(HISTORIES[history]).series.items():
+        if s.model not in MODEL_COLUMNS:
+            continue
+        vals = {y: v for y, v in s.yearly().items() if first <= y <= last}
+        if len(vals) < 2 or vals[min(vals)] <= 0:
+            continue
+        y0 = min(vals)
+        for y in sorted(vals)[1:]:
+            if vals[y] <= 0:
+                continue
+            out.append({"key": f"{history}.{name}.{y}", "series": name, "base": y0, "year": y,
+                        "column": MODEL_COLUMNS[s.model], "observed": math.log(vals[y] / vals[y0]),
+                        "held_out": D.held_out(y)})
+    return out
+
+
 def ecosystem_problem(presets: Sequence[str] | None = None,
                       constants: Sequence[str] | None = None, *, steps: int = 100,
-                      scale: float | None = None, facts_path: str | Path | None = None
+                      scale: float | None = None, facts_path: str | Path | None = None,
+                      extra_parameters: Mapping[str, Sequence[str]] | None = None,
+                      histories: Sequence[str] = (), history_steps: int = 104
                       ) -> tuple[Problem, dict[str, float], dict[str, float]]:
     """The calibration of the presets as a :class:`Problem`, with the observed statistics.
 
@@ -470,11 +511,19 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
     ``target``, else its range's midpoint, transformed). Held out: the held-out facts of the
     same presets (observed the same way), for :func:`predictive_check`.
 
+    With ``histories`` (``us_history``, ``korea_history``, ``japan_history``), each particle
+    also runs each history (``history_steps`` quarters from its ``start_year``, the vector's
+    values of the preset it extends applied) and adds the log growth factors of
+    :func:`history_targets`: years up to 2015 as statistics, later years held out.
+
     Args:
         presets: calibrate only these presets' facts (default: every preset with facts).
         constants: structural constants to infer (default: the point calibration's).
         steps, scale: of each model run (validation uses 100 steps at scale 1).
         facts_path: a facts file (default: the shipped ``experiments/stylized_facts.toml``).
+        extra_parameters: ``{preset: [parameter, ...]}`` inferred besides the facts' own
+            (e.g. the loop strengths ``loop_*``, whose ranges ``abm params`` gives).
+        histories, history_steps: history runs conditioned on (see above).
 
     Returns:
         ``(problem, observed, observed_held_out)``.
@@ -490,7 +539,18 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
     if not cal:
         raise PosteriorError(f"no calibration fact for presets {presets!r}")
     params, moments = problem_from_facts(
-        cal, DEFAULT_CONSTANTS if constants is None else tuple(constants))
+        cal, DEFAULT_CONSTANTS if constants is None else tuple(constants),
+        extra_parameters=extra_parameters)
+    from abm.presets import _table
+
+    def chain(preset: str) -> list[str]:
+        out, body = [preset], _table()[preset]
+        while "extends" in body:
+            out.append(body["extends"])
+            body = _table()[body["extends"]]
+        return out
+
+    targets = [tg for h in histories for tg in history_targets(h, history_steps)]
     held_moments = moments_from_facts(held)
     labels = {p.label: p for p in params}
     prior = {lab: (p.low, p.high) for lab, p in labels.items()}
@@ -512,9 +572,53 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
             v = float(v) if v is not None else math.nan
             # a run without the metric (e.g. no exit) lands two range widths off the aim
             out[m.id] = m.g(v) if math.isfinite(v) else m.aim + 2.0 * m.width
+        for h in histories:
+            ov = {p.name: float(theta[lab]) for lab, p in labels.items()
+                  if p.preset is not None and p.preset in chain(h)}
+            out.update(_history_run(h, ov, cons, int(rng.integers(0, 2**31 - 1)),
+                                    history_steps, scale,
+                                    [tg for tg in targets if tg["key"].startswith(h + ".")]))
         return out
 
-    problem = Problem(prior=prior, simulator=simulator,
-                      statistics=tuple(m.id for m in moments),
-                      held_out=tuple(m.id for m in held_moments), log=log, asinh=asinh)
-    return (problem, {m.id: m.aim for m in moments}, {m.id: m.aim for m in held_moments})
+    stats = tuple(m.id for m in moments) + tuple(tg["key"] for tg in targets
+                                                 if not tg["held_out"])
+    held_stats = tuple(m.id for m in held_moments) + tuple(tg["key"] for tg in targets
+                                                           if tg["held_out"])
+    problem = Problem(prior=prior, simulator=simulator, statistics=stats, held_out=held_stats,
+                      log=log, asinh=asinh)
+    obs = {m.id: m.aim for m in moments}
+    obs.update({tg["key"]: tg["observed"] for tg in targets if not tg["held_out"]})
+    held = {m.id: m.aim for m in held_moments}
+    held.update({tg["key"]: tg["observed"] for tg in targets if tg["held_out"]})
+    return problem, obs, held
+
+
+def _history_run(history: str, overrides: Mapping[str, float], constants: Mapping[str, float],
+                 seed: int, steps: int, scale: float | None,
+                 targets: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """One history run's log growth factors at ``targets`` (:func:`history_targets`)."""
+    from abm.presets import resolve
+
+    from .histories import yearly
+    from .runner import run_one
+    from .spec import RunSpec
+
+    ov = dict(overrides)
+    if scale is not None:
+        ov["scale"] = float(scale)
+    spec = RunSpec(run_id="history", preset=history, overrides=ov, constants=dict(constants),
+                   seed=seed, steps=steps, scenario=history, replicate=0)
+    res = run_one(spec, {"timeseries": True, "distributions": False})
+    out = {}
+    table = None
+    if res.get("ok"):
+        table = yearly(res["timeseries"], int(resolve(history).start_year)).set_index("year")
+    for tg in targets:
+        v = math.nan
+        if table is not None and tg["year"] in table.index and tg["base"] in table.index:
+            a, b = float(table.loc[tg["year"], tg["column"]]), float(table.loc[tg["base"],
+                                                                                tg["column"]])
+            if a > 0 and b > 0:
+                v = math.log(a / b)
+        out[tg["key"]] = v if math.isfinite(v) else tg["observed"] + HISTORY_PENALTY
+    return out

@@ -1,7 +1,8 @@
 """Draw the ABC-SMC posterior of the presets' calibration (experiments/posterior.py; issue 29
 item 4) and write it with its checks.
 
-    python scripts/posterior.py --presets korea --population 100 --generations 4 \
+    python scripts/posterior.py --presets korea --history korea_history \
+        --parameter korea.loop_finance --population 100 --generations 4 \
         --out results/validation/posterior
     python scripts/posterior.py --steps 6 --scale 0.05 --population 10 --generations 1 \
         --presets korea --constants none --out /tmp/post      # a plumbing check (~20 s)
@@ -31,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
                     "with calibration facts)")
     ap.add_argument("--constants", default=None, help="comma-separated structural constants "
                     "or 'none' (default: the point calibration's)")
+    ap.add_argument("--parameter", action="append", default=[], metavar="PRESET.NAME",
+                    help="infer one more preset parameter (repeatable; e.g. korea.loop_finance)")
+    ap.add_argument("--history", action="append", default=[], metavar="PRESET",
+                    help="condition on a history's years up to 2015 too, hold out the later "
+                    "ones (repeatable: us_history, korea_history, japan_history)")
+    ap.add_argument("--history-steps", type=int, default=104)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--scale", type=float, default=None)
     ap.add_argument("--population", type=int, default=100)
@@ -43,8 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     presets = a.presets.split(",") if a.presets else None
     constants = None if a.constants is None else (
         () if a.constants == "none" else tuple(a.constants.split(",")))
-    problem, observed, held = P.ecosystem_problem(presets, constants, steps=a.steps,
-                                                  scale=a.scale)
+    extra: dict[str, list[str]] = {}
+    for ref in a.parameter:
+        preset, _, name = ref.partition(".")
+        extra.setdefault(preset, []).append(name)
+    problem, observed, held = P.ecosystem_problem(
+        presets, constants, steps=a.steps, scale=a.scale, extra_parameters=extra or None,
+        histories=tuple(a.history), history_steps=a.history_steps)
     t0 = time.perf_counter()
     post = P.run(problem, observed, seed=a.seed, population=a.population,
                  generations=a.generations, label=f"presets={a.presets or 'all'}")
@@ -60,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
              + (", ".join(P.not_identified(problem, post)) or "none") + ".\n"]
     if problem.held_out:
         check = P.predictive_check(problem, post, held, draws=a.draws, seed=a.seed + 1)
-        lines.append("## Held-out facts: posterior predictive check\n")
-        lines.append("| fact | observed (transformed) | 95% predictive | inside | p |\n"
+        lines.append("## Held out (facts, history years after 2015): posterior predictive "
+                     "check\n")
+        lines.append("| statistic | observed (transformed) | 95% predictive | inside | p |\n"
                      "|---|---|---|---|---|")
         for k, r in check.items():
             lines.append(f"| `{k}` | {r['observed']:.3g} | [{r['low']:.3g}, {r['high']:.3g}] "

@@ -162,3 +162,26 @@ def test_the_ecosystem_model_as_a_problem_runs_end_to_end():
     assert post.samples.shape == (10, len(problem.prior))
     with pytest.raises(P.PosteriorError, match="no calibration fact"):
         P.ecosystem_problem(["japan_history"])
+
+
+def test_history_years_up_to_2015_are_statistics_and_later_ones_held_out():
+    problem, observed, held = P.ecosystem_problem(
+        ["korea"], constants=(), steps=6, scale=0.05, histories=("korea_history",),
+        history_steps=80, extra_parameters={"korea": ["loop_finance"]})
+    assert "korea.loop_finance" in problem.prior
+    hist = [s for s in problem.statistics if s.startswith("korea_history.")]
+    late = [s for s in problem.held_out if s.startswith("korea_history.")]
+    assert hist and late
+    assert all(int(s.rsplit(".", 1)[1]) <= 2015 for s in hist)
+    assert all(int(s.rsplit(".", 1)[1]) > 2015 for s in late)
+    # observed: the log of the public growth factor (korea VC invested, 2007 over 2006)
+    from abm import data_layer as D
+
+    vc = D.series("korea.vc_invested").yearly()
+    assert observed["korea_history.vc_invested.2007"] == pytest.approx(
+        np.log(vc[2007] / vc[2006]))
+    theta = {n: float(np.mean(r)) for n, r in problem.prior.items()}
+    out = problem.simulate(theta, 2)
+    assert all(np.isfinite(out[k]) for k in hist + late)
+    with pytest.raises(P.PosteriorError, match="unknown history"):
+        P.history_targets("france_history", 104)
