@@ -233,6 +233,12 @@ def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional
             raise fail(f"--wait-workers must be a number of seconds > 0, got {wait!r}")
     from experiments.runner import RunnerError
 
+    from .errors import debugging
+
+    if not debugging():  # Dask's own log lines only with --debug
+        from experiments.cluster import quiet_logs
+
+        quiet_logs()
     try:
         return Scheduler(address=address, file=file, wait_workers=seconds)
     except RunnerError as exc:

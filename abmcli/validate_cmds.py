@@ -82,7 +82,12 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc)) from None
         overrides = _parse_overrides(set_)
         if scheduler is not None:
-            from experiments.cluster import Scheduler
+            from experiments.cluster import Scheduler, quiet_logs
+
+            from .errors import debugging
+
+            if not debugging():  # Dask's own log lines only with --debug
+                quiet_logs()
 
             try:
                 scheduler = Scheduler(address=scheduler)

@@ -1,7 +1,8 @@
 """``abm viz``: start the Solara visual server for viz/app.py.
 
 The host and port are checked before the server starts: a bad ``--host`` or ``--port`` exits
-with status 2 and a one-line message. The server binds to loopback unless told otherwise.
+with status 2 and a one-line message. The server binds to loopback unless told otherwise, and
+on Linux it ends with ``abm viz`` (also after ``kill -9``: :func:`die_with_parent`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,28 @@ def server_env() -> dict[str, str]:
     return env
 
 
+def die_with_parent(parent: int):
+    """A ``preexec_fn`` for the server process: on Linux the kernel sends it SIGTERM when
+    ``abm viz`` ends, however it ends (``prctl(PR_SET_PDEATHSIG)``), so a ``kill -9`` of
+    ``abm viz`` no longer leaves the server running and holding the port; if ``abm viz`` is
+    already gone when the server starts, the server does not start. Elsewhere ``None``."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def pre() -> None:
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return pre
+
+
 def register(app: typer.Typer) -> None:
     @app.command("viz")
     def viz_cmd(
@@ -88,7 +111,8 @@ def register(app: typer.Typer) -> None:
         shown = f"[{host}]" if ":" in host else host
         typer.echo(f"abm viz: serving http://{shown}:{p} (Ctrl-C to stop)", err=True)
         try:
-            rc = subprocess.call(server_command(host, p), env=server_env())
+            rc = subprocess.call(server_command(host, p), env=server_env(),
+                                 preexec_fn=die_with_parent(os.getpid()))
         except KeyboardInterrupt:
             rc = 0
         if rc not in (0, -2, 130):

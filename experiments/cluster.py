@@ -115,6 +115,23 @@ class Scheduler:
                               "docs/experiments.md)") from None
 
 
+def quiet_logs() -> None:
+    """Keep Dask's own log lines (and the tracebacks they carry) out of the terminal: a
+    killed scheduler otherwise prints a page of ``distributed.client - ERROR`` tracebacks
+    before the one-line message. The command line calls this unless ``--debug``."""
+    import logging
+
+    import distributed  # noqa: F401 - configures its loggers at import
+
+    names = [n for n in list(logging.root.manager.loggerDict)
+             if n == "distributed" or n.startswith(("distributed.", "tornado", "asyncio"))]
+    for name in names + ["distributed", "tornado", "asyncio"]:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL)
+        for handler in logger.handlers:
+            handler.setLevel(logging.CRITICAL)
+
+
 def check_address(address: str) -> None:
     """Raise :class:`RunnerError` unless ``address`` looks like a Dask address
     (``tcp://HOST:PORT``, ``HOST:PORT``, ``inproc://...``)."""
@@ -205,8 +222,10 @@ def run_dask(scheduler: Scheduler, tasks: Sequence[Any], collect: Mapping[str, A
     expected = code_identity() if identity is None else identity
     client = scheduler.connect()
     where = scheduler.address or str(scheduler)
-    lost_msg = ("; finished runs are kept in the output folder, continue with --resume "
-                "once a scheduler is back")
+    def lost(n: int) -> str:
+        return ("; finished runs are kept in the output folder, continue with --resume "
+                "once a scheduler is back" if n else "; no run had finished")
+
     try:
         pending = list(tasks)[::-1]
         inflight: dict = {}
@@ -219,10 +238,16 @@ def run_dask(scheduler: Scheduler, tasks: Sequence[Any], collect: Mapping[str, A
                 nthreads = client.nthreads()
             except Exception as exc:  # noqa: BLE001 - comm closed, timeout
                 raise SchedulerLost(f"lost the Dask scheduler at {where} ({type(exc).__name__})"
-                                    f" after {finished} runs{lost_msg}") from None
+                                    f" after {finished} runs{lost(finished)}") from None
             new = [w for w in nthreads if w not in checked]
             if new and expected:
-                check_workers(client, new, expected)
+                try:
+                    check_workers(client, new, expected)
+                except RunnerError:
+                    if client.status not in ("running", "newly-created"):  # lost meanwhile
+                        raise SchedulerLost(f"lost the Dask scheduler at {where} after "
+                                            f"{finished} runs{lost(finished)}") from None
+                    raise
             checked.update(new)
             threads = sum(nthreads.values())
             if threads == 0:
@@ -236,7 +261,7 @@ def run_dask(scheduler: Scheduler, tasks: Sequence[Any], collect: Mapping[str, A
                     raise SchedulerLost(f"no Dask worker connected to {where} within "
                                         f"{scheduler.wait_workers:g} s (start workers with "
                                         f"`dask worker ADDRESS`, or wait longer with "
-                                        f"--wait-workers){lost_msg if finished else ''}")
+                                        f"--wait-workers){lost(finished) if finished else ''}")
             else:
                 if said_waiting:
                     scheduler.log(f"{len(nthreads)} Dask worker(s), {threads} thread(s) "
@@ -260,15 +285,15 @@ def run_dask(scheduler: Scheduler, tasks: Sequence[Any], collect: Mapping[str, A
             except Exception as exc:  # noqa: BLE001 - the client lost its scheduler
                 raise SchedulerLost(f"lost the Dask scheduler at {where} "
                                     f"({type(exc).__name__}) after {finished} runs"
-                                    f"{lost_msg}") from None
+                                    f"{lost(finished)}") from None
             if client.status not in ("running", "newly-created"):
                 raise SchedulerLost(f"lost the Dask scheduler at {where} (client "
-                                    f"{client.status}) after {finished} runs{lost_msg}")
+                                    f"{client.status}) after {finished} runs{lost(finished)}")
             for fut in done:
                 if fut.status == "cancelled":
                     # the scheduler forgot it (restart, lost connection): not a model error
                     raise SchedulerLost(f"lost the Dask scheduler at {where} (a run was "
-                                        f"cancelled) after {finished} runs{lost_msg}")
+                                        f"cancelled) after {finished} runs{lost(finished)}")
                 t = inflight.pop(fut)
                 try:
                     res = fut.result()

@@ -658,6 +658,63 @@ def _stop_pool(pool) -> None:
             pass
 
 
+POOL_TEMP_PREFIX = "abm-pool-"
+"""Prefix of the folder (in the system temp folder) that holds a pool's ``pymp-*`` folder:
+``abm-pool-<pid>-<random>``."""
+
+
+def pool_temp_dir() -> Path | None:
+    """Give this process's multiprocessing temp folder (``pymp-*``, the forkserver's socket)
+    a parent named after this process, and first remove those of processes that are gone.
+
+    A ``kill -9`` of ``abm experiment`` leaves its ``pymp-*`` folder behind (the cleanup runs
+    at a normal exit only); named ``abm-pool-<pid>-...``, the next start can tell that its
+    process is gone and remove it. Returns the parent (``None`` if multiprocessing already
+    had its temp folder, e.g. from an earlier pool in this process)."""
+    import multiprocessing.util as mpu
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.gettempdir())
+    for d in root.glob(f"{POOL_TEMP_PREFIX}*"):
+        try:
+            pid = int(d.name[len(POOL_TEMP_PREFIX):].split("-")[0])
+            mine = d.is_dir() and d.stat().st_uid == os.getuid()
+        except (ValueError, OSError, AttributeError):
+            continue
+        if mine and pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+    import multiprocessing.process as mpp
+
+    if mpp.current_process()._config.get("tempdir"):  # already made (earlier pool)
+        return None
+    # the forkserver's socket (parent/pymp-XXXXXXXX/listener-XXXXXXXX) must fit in a Unix
+    # socket address (104-108 bytes): with a long temp folder, leave multiprocessing's own
+    if len(str(root)) + len(f"/{POOL_TEMP_PREFIX}{os.getpid()}-12345678") + 33 > 100:
+        return None
+    parent = Path(tempfile.mkdtemp(prefix=f"{POOL_TEMP_PREFIX}{os.getpid()}-"))
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(parent)
+    try:
+        mpu.get_temp_dir()  # made now, inside parent; removed at exit by multiprocessing
+    finally:
+        tempfile.tempdir = saved
+    # after multiprocessing's own removal of pymp-* (priority -100): the parent, now empty
+    mpu.Finalize(None, shutil.rmtree, args=(str(parent),), kwargs={"ignore_errors": True},
+                 exitpriority=-200)
+    return parent
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
 class PoolExecutor(Executor):
     """A local process pool (``forkserver`` with the model preloaded where available, else
     ``spawn``). Workers end with the main process (:func:`_worker_init`) and are terminated,
@@ -688,6 +745,7 @@ class PoolExecutor(Executor):
             on_result: OnResult) -> None:
         from concurrent.futures import ProcessPoolExecutor
 
+        pool_temp_dir()  # a kill -9 leaves no pymp-* folder the next start cannot remove
         ctx = self.context()
         pending = list(tasks)[::-1]
         while pending:

@@ -221,3 +221,55 @@ def test_slurm_batch_script_runs_without_a_terminal(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["runs_ok"] == 4
     assert not Path(str(out) + ".scheduler.json").exists()  # cleaned up
+
+
+@pytest.mark.slow
+def test_killed_scheduler_prints_one_line_not_dasks_tracebacks(tmp_path):
+    """Issue 30: a scheduler killed mid-run (kill -9) used to print a page of
+    ``distributed.client - ERROR`` tracebacks before the one-line message; without --debug
+    only the message is left."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sfile = tmp_path / "scheduler.json"
+    spec = tmp_path / "slow.toml"
+    spec.write_text(shipped_spec_path("regime_comparison").read_text())
+    common = dict(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                  stdin=subprocess.DEVNULL)
+    slog = (tmp_path / "scheduler.log").open("w")
+    sched = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                              "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                              "--scheduler-file", str(sfile)],
+                             **{**common, "stderr": slog})
+    worker = None
+    try:
+        for _ in range(300):
+            if sfile.exists():
+                break
+            time.sleep(0.1)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker",
+                                   "--scheduler-file", str(sfile), "--nthreads", "1",
+                                   "--no-dashboard"], **common)
+        exp = subprocess.Popen([sys.executable, "-m", "abmcli", "experiment", str(spec),
+                                "--out", str(tmp_path / "out"), "--replicates", "2",
+                                "--steps", "300", "--scale", "0.2", "--scheduler-file",
+                                str(sfile)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        for _ in range(1200):  # until the experiment's client is connected
+            if "Receive client connection" in (tmp_path / "scheduler.log").read_text():
+                break
+            time.sleep(0.1)
+        time.sleep(3)  # the runs under way
+        sched.send_signal(signal.SIGKILL)
+        out, err = exp.communicate(timeout=120)
+    finally:
+        for p in (sched, worker):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+        slog.close()
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert exp.returncode == 1, err
+    assert "Traceback" not in err and "distributed" not in err, err
+    assert len(lines) == 1 and lines[0].startswith("error: lost the Dask scheduler"), err

@@ -251,8 +251,9 @@ SLOW = TEXT.replace("steps = 4", "steps = 400").replace("scale = 0.1", "scale = 
     .replace("replicates = 1", "replicates = 4")
 
 
-def _abm(*args: str, **kw) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+def _abm(*args: str, extra_env: dict | None = None, **kw) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           **(extra_env or {})}
     return subprocess.Popen([sys.executable, "-m", "abmcli", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
@@ -400,3 +401,45 @@ def test_longest_allowed_runs_stay_finite(preset):
                     steps=MAX_STEPS).build()
     run_finite(model, MAX_STEPS)  # raises NonFiniteError at the first non-finite step
     assert all(math.isfinite(v) for v in model.summary().values())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_pool_temp_folder_of_a_killed_experiment_is_removed_by_the_next(tmp_path):
+    """Issue 30: kill -9 of `abm experiment` left a pymp-* folder in the system temp folder
+    each time. It now lives in abm-pool-<pid>-*, which the next pool removes once that
+    process is gone."""
+    import shutil
+    import tempfile
+
+    # short: the forkserver's socket lives below it (pytest's tmp_path is too long)
+    temp = Path(tempfile.mkdtemp(prefix="abm-t-", dir="/tmp"))
+    try:
+        _pool_temp_case(tmp_path, temp)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _pool_temp_case(tmp_path: Path, temp: Path) -> None:
+    spec_path = tmp_path / "slow.toml"
+    spec_path.write_text(SLOW)
+    env = {"TMPDIR": str(temp)}
+    main = _abm("experiment", str(spec_path), "--out", str(tmp_path / "out"), "--workers", "2",
+                extra_env=env)
+    try:
+        _wait_for(lambda: len(_children(main.pid)) >= 4, "the pool workers")
+        kids = _children(main.pid)
+    finally:
+        main.send_signal(signal.SIGKILL)
+        main.wait()
+    _wait_for(lambda: not any(_alive(k) for k in kids), "the workers to end", limit=60)
+    left = sorted(p.name for p in temp.iterdir())
+    assert len(left) == 1 and left[0].startswith(f"abm-pool-{main.pid}-"), left
+    assert [p.name[:5] for p in (temp / left[0]).iterdir()] == ["pymp-"]
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text(TEXT)
+    again = _abm("experiment", str(tiny), "--out", str(tmp_path / "again"), "--workers", "2",
+                 extra_env=env)
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert sorted(p.name for p in temp.iterdir()) == []
