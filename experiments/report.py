@@ -34,7 +34,9 @@ from abm.outputs import title as output_title
 
 from . import maturation as MAT
 from .checks import check_results
-from .stats import compare, mean_ci, paired, t_half_width
+from .reports.latex import GROUP, TEX_PREAMBLE, grouped_rows, tex_escape, write_latex  # noqa: F401
+from .reports.markdown import md_table
+from .stats import compare, holm, mean_ci, paired, t_half_width  # noqa: F401
 
 
 class ReportError(ValueError):
@@ -85,12 +87,6 @@ def _verdict_cell(verdict: str, robust: str) -> str:
     return verdict
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def _metric(name: str) -> str:
     """A metric's row heading: its label and unit (``abm.outputs.OUTPUTS``), then its name."""
     shown = output_title(name)
@@ -137,111 +133,9 @@ def clip_ci(row: dict, lo: float, hi: float, keys=("ci_low", "ci_high")) -> dict
     return out
 
 
-def holm(pvalues) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (NaN stays NaN; the family is the finite ones)."""
-    p = np.asarray(pvalues, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))
-        out[i] = running
-    return out
-
-
-# -- LaTeX -------------------------------------------------------------------------------------
-_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-        "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-        "^": r"\textasciicircum{}", "<": r"$<$", ">": r"$>$", "–": "--", "—": "---",
-        "−": "$-$", "±": r"$\pm$", "×": r"$\times$", "`": "", "†": r"\textdagger{}",
-        "≥": r"$\geq$", "≤": r"$\leq$", "·": r"$\cdot$", "≈": r"$\approx$"}
-_TEX_RE = re.compile("<-|" + "|".join(re.escape(k) for k in _TEX))
-
-
-def _tex_escape(s: str) -> str:
-    """Plain text to LaTeX text-mode source, in one pass (so an escape is never escaped
-    again): ``95%`` -> ``95\\%``, ``<0.001`` -> ``$<$0.001`` (correct under the default OT1
-    font encoding, where a bare ``<`` prints as an inverted exclamation mark), ``a<-b`` ->
-    ``a$\\leftarrow$b``."""
-    return _TEX_RE.sub(lambda m: r"$\leftarrow$" if m.group(0) == "<-" else _TEX[m.group(0)],
-                       str(s))
-
-
-TEX_PREAMBLE = r"\usepackage{booktabs} \usepackage{graphicx}"
-"""What a document needs to ``\\input`` the tables."""
-
-MAX_TEX_ROWS = 24
-"""Rows per float: a longer table is split into parts ("continued")."""
-
-
-def _cell(text: str) -> str:
-    out = _tex_escape(text)
-    return "{}" + out if out.startswith("[") else out  # not an optional argument of \\
-
-
-def write_latex(path: Path, header: list[str], rows: list[list[str]], caption: str,
-                label: str, max_rows: int = MAX_TEX_ROWS, max_cols: int | None = None,
-                split_by: int | None = None, first_width: str | None = "3.3cm") -> Path:
-    """Booktabs tables (they need :data:`TEX_PREAMBLE`) that fit the page.
-
-    ``caption``, ``header`` and cells are plain text (escaped here). The table is split into
-    several floats captioned "(part i of n)": one per value of column ``split_by`` (which then
-    moves into the caption), then per ``max_rows`` rows, then (with ``max_cols``) per
-    ``max_cols`` value columns after the first. A tabular still wider than ``\\linewidth`` is
-    scaled down to it (TeX measures it: ``\\ifdim\\wd0>\\linewidth``); its natural width is
-    written to the log as ``abm-table-width: <label> <width>``. The first column's cells wrap
-    at ``first_width`` (long metric labels; ``None``: no wrapping).
-    """
-    def first(text: str) -> str:
-        cell = _cell(text)
-        if not first_width:
-            return cell
-        cell = cell.replace(r"\_", r"\_\allowbreak{}")  # parameter names wrap at underscores
-        return rf"\parbox[t]{{{first_width}}}{{\raggedright\strut {cell}\strut}}"
-
-    groups: list[tuple[str, list[list[str]]]] = []
-    if split_by is not None:
-        for r in rows:
-            key = r[split_by]
-            if not groups or groups[-1][0] != key:
-                groups.append((key, []))
-            groups[-1][1].append(r[:split_by] + r[split_by + 1:])
-        head = header[:split_by] + header[split_by + 1:]
-        what = header[split_by]
-    else:
-        groups, head, what = [("", rows)], header, ""
-    ncols = len(head) - 1
-    col_parts = column_chunks(list(range(1, ncols + 1)), max_cols or max(ncols, 1))
-    parts = [(key, cols, g[i:i + max_rows]) for key, g in groups
-             for i in range(0, max(len(g), 1), max_rows) for cols in col_parts]
-    lines = [f"% needs {TEX_PREAMBLE}"]
-    for k, (key, cols, chunk) in enumerate(parts):
-        cap = _tex_escape(caption + (f"; {what}: {key}" if what else ""))
-        cap += f" (part {k + 1} of {len(parts)})" if len(parts) > 1 else ""
-        keep = [0] + cols
-        tag = label if not k else f"{label}:{k + 1}"
-        lines += [r"\begin{table}[htbp]", r"\centering", r"\small", rf"\caption{{{cap}}}",
-                  rf"\label{{{tag}}}"]
-        lines += [r"\setbox0=\hbox{%", rf"\begin{{tabular}}{{l{'r' * len(cols)}}}",
-                  r"\toprule", " & ".join(_cell(head[j]) for j in keep) + r" \\",
-                  r"\midrule"]
-        lines += [" & ".join(first(r[j]) if j == 0 else _cell(r[j]) for j in keep) + r" \\"
-                  for r in chunk]
-        lines += [r"\bottomrule", r"\end{tabular}}%",
-                  rf"\typeout{{abm-table-width: {tag} \the\wd0}}%",
-                  r"\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\box0}\else\box0\fi",
-                  r"\end{table}", ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
-def column_chunks(items: list, per: int) -> list[list]:
-    """``items`` in groups of at most ``per`` (scenario columns of a wide table)."""
-    return [items[i:i + per] for i in range(0, len(items), per)] or [[]]
+# -- LaTeX and Markdown: experiments/reports/latex.py, markdown.py ----------------------------
+_tex_escape = tex_escape
+_md_table = md_table
 
 
 # -- figures: one style ------------------------------------------------------------------------
@@ -435,8 +329,15 @@ class _Report:
 
     # helpers
     def values(self, idx: int, metric: str) -> pd.Series:
-        r = self.runs[self.runs["scenario_index"] == idx]
-        return r.set_index("replicate")[metric]
+        """``metric`` of scenario ``idx`` by replicate."""
+        if not hasattr(self, "_by_scenario"):
+            self._by_scenario = {int(i): g.set_index("replicate")
+                                 for i, g in self.runs.groupby("scenario_index")}
+        g = self._by_scenario.get(int(idx))
+        if g is None:
+            return pd.Series(dtype=float, name=metric,
+                             index=pd.Index([], name="replicate"))
+        return g[metric]
 
     def name(self, idx: int) -> str:
         return str(self.scen.loc[idx, "name"])
@@ -488,6 +389,32 @@ class _Report:
             return keep
         return list(sc.index)
 
+    def per_run(self, name: str, compute: Callable[[pd.DataFrame], pd.DataFrame],
+                folder: Path | None = None, ts: pd.DataFrame | None = None,
+                runs: pd.DataFrame | None = None) -> pd.DataFrame | None:
+        """Values a section derives per run from the time series, kept as ``tables/<name>``
+        so that a folder without ``timeseries.parquet`` (the shipped ones) reports them too:
+        ``compute(ts)`` written there when the series are here, else that file read back
+        (the rows of these runs), else ``None``. ``folder``, ``ts`` and ``runs``: another
+        results folder's (default: this one's)."""
+        own = folder is None
+        folder = self.folder if own else folder
+        ts = self.ts if own else ts
+        runs = self.runs if runs is None else runs
+        path = folder / "tables" / name
+        if ts is not None:
+            df = compute(ts)
+            if own:
+                df.to_csv(path, index=False)
+        elif path.exists():
+            df = pd.read_csv(path)
+            df = df[df["run_id"].isin(runs["run_id"])].reset_index(drop=True)
+        else:
+            return None
+        if own:
+            self.files.append(path)
+        return df
+
     def table_csv(self, rows: list, name: str) -> pd.DataFrame:
         """Write ``rows`` as ``tables/<name>`` and list it among the report's files."""
         df = pd.DataFrame(rows)
@@ -495,6 +422,14 @@ class _Report:
         df.to_csv(path, index=False)
         self.files.append(path)
         return df
+
+    def kept_figure(self, stem: str) -> None:
+        """Refer to a figure drawn when the runs were made, from data this folder no longer
+        holds (the time series are not shipped), if it is there."""
+        if (self.figdir / f"{stem}.png").exists():
+            self.md.append(f"Figure drawn from `timeseries.parquet` when the runs were made "
+                           "(this folder does not keep the series, so it is not redrawn):\n")
+            self.md.append(f"![{stem}](figures/{stem}.png)\n")
 
     def save(self, fig, stem: str) -> None:
         import matplotlib.pyplot as plt
@@ -576,7 +511,7 @@ class _Report:
         tex_body = [[_tex_metric(m)] + b[1:] for m, b in zip(self.metrics, body)]
         self.files.append(write_latex(self.tables / "summary.tex", header, tex_body,
                                       "Mean and 95% t-interval over replicates"
-                                      + self.caveat_short(), "tab:summary", max_cols=2))
+                                      + self.caveat_short(), "tab:summary"))
         self.md.append("LaTeX: `tables/summary.tex`.\n")
 
     def differences(self) -> None:
@@ -624,14 +559,24 @@ class _Report:
                  _p(r.welch_p_holm), _p(r.mw_p), _f(r.hedges_g)] for r in df.itertuples()]
         tex_body = [[_tex_metric(r.metric)] + b[1:] for r, b in zip(df.itertuples(), body)]
         m = int(np.isfinite(df["welch_p"]).sum())
-        self.files.append(write_latex(self.tables / "differences.tex", header, tex_body,
-                                      f"Differences against {against.replace('`', '').replace('*', '')} (scenario "
-                                      "minus baseline): Welch t-test with Welch-Satterthwaite "
-                                      "95% interval, paired 95% t-interval over common seeds, "
-                                      f"Holm-adjusted Welch p over the {m} tests "
-                                      "of this table, Mann-Whitney U p (MW p), Hedges' g"
-                                      + self.caveat_short(), "tab:differences",
-                                      split_by=1))
+        what = (f"Differences against {against.replace('`', '').replace('*', '')} (scenario "
+                "minus baseline)")
+        tests = ("Welch t-test with Welch-Satterthwaite 95% interval, paired 95% t-interval "
+                 f"over common seeds, Holm-adjusted Welch p over the {m} tests of this table")
+        grouped = [[b[1] + " − " + b[2]] + [b[0]] + b[3:] for b in tex_body]
+        self.files.append(write_latex(
+            self.tables / "differences.tex", ["metric", "difference [95% CI]",
+                                              "paired [95% CI]", "Holm p"],
+            [r[:3] + [r[4]] if not r[0].startswith(GROUP) else r[:4]
+             for r in grouped_rows(grouped, 0)],
+            f"{what}: {tests}" + self.caveat_short() + "; every test in "
+            "differences_full.tex", "tab:differences"))
+        self.files.append(write_latex(
+            self.tables / "differences_full.tex",
+            ["metric", "difference [95% CI]", "paired [95% CI]", "Welch p", "Holm p", "MW p",
+             "Hedges g"], grouped_rows(grouped, 0),
+            f"{what}, every test: {tests}, Mann-Whitney U p (MW p), Hedges' g"
+            + self.caveat_short(), "tab:differences_full"))
         self.md.append(f"## Differences against {against}\n")
         self.md.append("Scenario minus baseline; 95% interval and p-value from Welch's t-test "
                        "(the samples treated as independent), the paired 95% t-interval of the "
@@ -643,7 +588,7 @@ class _Report:
                        "Hedges' g (bias-corrected Cohen's d). Intervals are clipped to the "
                        "possible range of a difference. With few replicates the Mann-Whitney "
                        "test cannot reach small p-values (n = 3 against 3: p >= 0.1). LaTeX: "
-                       "`tables/differences.tex`.\n")
+                       "`tables/differences.tex` (compact), `tables/differences_full.tex` (every test).\n")
         if self.kind == "comparison" or len(body) <= 80:
             self.md.append(_md_table(header, body) + "\n")
         else:
@@ -712,8 +657,7 @@ class _Report:
                 self.files.append(write_latex(self.tables / f"{stem}.tex", header, body,
                                               title + " (mean and 95% t-interval over "
                                               "replicates; * excludes 0"
-                                              + self.caveat_short() + ")", f"tab:{stem}",
-                                              max_cols=3))
+                                              + self.caveat_short() + ")", f"tab:{stem}"))
                 if self.figures:
                     self._swap_figure(sub, head, title, stem, effect)
         self.md.append("Every metric: `tables/swap_effects.csv`.\n")
@@ -786,7 +730,7 @@ class _Report:
             self.files.append(write_latex(self.tables / f"sweep_{metric}.tex", header, body,
                                           f"{output_title(metric)} by {x[6:]} and preset (mean, "
                                           "95% CI" + self.caveat_short() + ")",
-                                          f"tab:sweep_{metric}", max_cols=3))
+                                          f"tab:sweep_{metric}"))
         if self.figures:
             import matplotlib.pyplot as plt
 
@@ -1005,7 +949,7 @@ class _Report:
             self.md.append(_md_table(header, body) + "\n")
             self.files.append(write_latex(self.tables / f"sweep2d_{metric}.tex", header, body,
                                           f"{output_title(metric)}: leading preset and margin "
-                                          f"over the runner-up by {x} and {y} (95\\% CI)",
+                                          f"over the runner-up by {x} and {y} (95% CI)",
                                           f"tab:sweep2d_{metric}"))
             lines = []
             for r in pw.itertuples():
@@ -1313,17 +1257,16 @@ class _Report:
     def reform_sequencing(self) -> None:
         """Orders of reforms and interactions at horizons (kind ``reform_sequencing``)."""
         seq = self.spec.get("sequence")
-        if self.kind != "reform_sequencing" or not seq or self.ts is None:
+        if self.kind != "reform_sequencing" or not seq:
             return
         sc = self.scen
         h_years = [float(h) for h in seq["horizons_years"]]
         offset = 4 * (int(seq["first_year"]) - int(seq.get("start_year", seq["first_year"])))
-        hm = horizon_metrics(self.ts, [offset + int(round(4 * h)) for h in h_years],
-                             offset)
-        hm = hm.merge(self.runs[["run_id", "scenario_index", "replicate"]], on="run_id")
-        path = self.tables / "sequencing_horizon_metrics.csv"
-        hm.to_csv(path, index=False)
-        self.files.append(path)
+        ids = self.runs[["run_id", "scenario_index", "replicate"]]
+        hm = self.per_run("sequencing_horizon_metrics.csv", lambda ts: horizon_metrics(
+            ts, [offset + int(round(4 * h)) for h in h_years], offset).merge(ids, on="run_id"))
+        if hm is None:
+            return
         base_idx = next(i for i in sc.index if sc.loc[i, "name"] == seq["base"])
         donor = seq["donor"]
         y0, dy = int(seq["first_year"]), int(seq["interval_years"])
@@ -1388,7 +1331,7 @@ class _Report:
             self.files.append(write_latex(self.tables / f"{stem}.tex", header, body,
                                           title + " (paired difference, mean and 95% "
                                           "t-interval; * excludes 0" + self.caveat_short()
-                                          + ")", f"tab:{stem}", max_cols=3))
+                                          + ")", f"tab:{stem}"))
         # is the best order distinguishable from the runner-up? (paired, same seeds)
         lines = []
         for metric in HORIZON_METRICS:
@@ -1409,8 +1352,10 @@ class _Report:
                                 " (not resolved: the interval includes 0)"))
         self.md.append("Best order against the runner-up (paired difference):\n")
         self.md.append("\n".join(lines) + "\n")
-        if self.figures:
+        if self.figures and self.ts is not None:
             self._sequencing_figure(order_idx, bang, base_idx, offset)
+        elif self.figures:
+            self.kept_figure("sequencing_paths")
         self._sequencing_interactions(vals, steps, offset, dated, base_idx)
         self.md.append("Every number: `tables/sequencing_orders.csv`, "
                        "`tables/sequencing_interactions.csv`; per run and horizon: "
@@ -1508,7 +1453,7 @@ class _Report:
             self.files.append(write_latex(self.tables / f"{stem}.tex", hdr, body,
                                           title + " (mean and 95% t-interval over replicates; "
                                           "* excludes 0" + self.caveat_short() + ")",
-                                          f"tab:{stem}", max_cols=3))
+                                          f"tab:{stem}"))
         sig = df[(df["effect"] == "interaction_change") & (df["ci_low"] > 0)
                  | (df["effect"] == "interaction_change") & (df["ci_high"] < 0)]
         self.md.append(f"{len(sig)} of {int((df['effect'] == 'interaction_change').sum())} "
@@ -1518,16 +1463,17 @@ class _Report:
     # -- Japan 2000-2025 -----------------------------------------------------------------------
     def japan_history(self) -> None:
         """Year-by-year table of a ``japan_history`` run beside the public figures."""
-        if self.ts is None or "japan_history" not in set(self.scen["preset"]):
+        if "japan_history" not in set(self.scen["preset"]):
             return
         idx = next(i for i in self.scen.index if self.scen.loc[i, "preset"] == "japan_history")
         params = self.scen.loc[idx, "parameters"] if "parameters" in self.scen else None
         start = int(params.get("start_year", 2000)) if isinstance(params, dict) else 2000
         runs = self.runs[self.runs["scenario_index"] == idx]["run_id"]
-        yearly = yearly_table(self.ts[self.ts["run_id"].isin(runs)], start)
-        path = self.tables / "japan_history_yearly.csv"
-        yearly.to_csv(path, index=False)
-        self.files.append(path)
+        yearly = self.per_run("japan_history_yearly.csv",
+                              lambda ts: yearly_table(ts[ts["run_id"].isin(runs)], start))
+        if yearly is None:
+            return
+        yearly = yearly[yearly["run_id"].isin(runs)]
         years = [y for y in sorted(yearly["year"].unique()) if 2012 <= y <= 2025]
         if not years:
             return
@@ -1562,7 +1508,7 @@ class _Report:
         self.files.append(write_latex(self.tables / "japan_history.tex", header, body,
                                       "japan_history, 2012-2025: model values per calendar "
                                       "year (mean and 95% t-interval over replicates)",
-                                      "tab:japan_history", max_cols=6))
+                                      "tab:japan_history"))
         pub = public_figures()
         if not pub:
             return
@@ -1674,7 +1620,7 @@ class _Report:
                 self.tables / "maturation_time_to_reach.tex", header, body,
                 "Years to reach a maturity level (mean and 95% t-interval over the replicates "
                 "that reached it; reached / all)" + self.caveat_short(),
-                "tab:maturation_time_to_reach", max_cols=3))
+                "tab:maturation_time_to_reach"))
         else:
             self.md.append(
                 "**Time to reach is not computed here: this folder holds no maturity time "
@@ -1724,7 +1670,7 @@ class _Report:
         self.files.append(write_latex(
             self.tables / "maturation_end.tex", header, body,
             f"Maturity indices at year {horizon:g}, loops on and off" + self.caveat_short(),
-            "tab:maturation_end", max_cols=4))
+            "tab:maturation_end"))
         self._maturation_self_sustaining()
 
     def _maturation_self_sustaining(self) -> None:
@@ -1750,7 +1696,8 @@ class _Report:
         m = data["manifest"]
         self.md.append(f"Source: `{sib.name}/` (git commit `{m.get('git_commit')}`, "
                        f"{len(data['runs'])} runs, fingerprint `{m.get('fingerprint')}`).\n")
-        self._self_sustaining_section(data["runs"], sc, data["timeseries"], prefix="maturation_")
+        self._self_sustaining_section(data["runs"], sc, data["timeseries"], prefix="maturation_",
+                                      folder=sib)
 
     def policy_withdrawal(self) -> None:
         """Self-sustaining gains after a plan stops (scenarios: kept / withdrawn / never)."""
@@ -1763,8 +1710,18 @@ class _Report:
         self._self_sustaining_section(self.runs, sc, self.ts, prefix="")
 
     def _self_sustaining_section(self, runs: pd.DataFrame, sc: pd.DataFrame,
-                                 ts: pd.DataFrame | None, prefix: str) -> None:
+                                 ts: pd.DataFrame | None, prefix: str,
+                                 folder: Path | None = None) -> None:
         steps = int(runs["steps"].max())
+        stops = {t["stop"] for t in MAT.withdrawal_triplets(sc, steps)}
+
+        def at_stop_and_end(series: pd.DataFrame) -> pd.DataFrame:
+            cols = ["run_id", "step"] + [c for c in series if c.startswith("maturity_")]
+            keep = series["step"].isin(stops | {int(series["step"].max())})
+            return series.loc[keep, cols].reset_index(drop=True)
+
+        ts = self.per_run("self_sustaining_series.csv", at_stop_and_end, folder=folder, ts=ts,
+                          runs=runs)
         tab = MAT.self_sustaining_table(runs, sc, steps, ts)
         if tab.empty:
             self.md.append("No maturity indices in these runs.\n")
@@ -1829,7 +1786,7 @@ class _Report:
             self.tables / f"{prefix}self_sustaining.tex", header, body,
             "Self-sustaining components: the plan's gain in each maturity index at the end of "
             "the run (paired differences, mean and 95% t-interval; * excludes 0)",
-            f"tab:{prefix}self_sustaining", max_cols=5))
+            f"tab:{prefix}self_sustaining"))
         kept = [f"{b[0]} (loops {b[1]})" for b in body if b[4] == "gain kept"]
         above = [f"{b[0]} (loops {b[1]})" for b in body if b[4].startswith("above")]
         self.md.append(

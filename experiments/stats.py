@@ -6,7 +6,15 @@ statistical tests.
   Hedges' g;
 * :func:`paired`: ``other - base`` paired by replicate (common random numbers: the same seed
   in both scenarios), mean difference with a t-interval of the paired differences;
-* :func:`t_half_width`: the half width of a t-interval (vectorised, for bands over time).
+* :func:`t_half_width`: the half width of a t-interval (vectorised, for bands over time);
+* :func:`holm`: Holm-Bonferroni adjusted p-values.
+
+The intervals and tests are scipy's (``scipy.stats.ttest_1samp``, ``ttest_ind(...,
+equal_var=False)`` and ``ttest_rel``, each with its ``confidence_interval``), the
+Mann-Whitney test ``scipy.stats.mannwhitneyu`` and Holm's adjustment statsmodels'
+``multipletests``; what is written here is only what those leave open: non-finite values,
+samples too small or too constant for a t statistic, and Hedges' g (``d * (1 - 3 / (4 (n_a +
+n_b) - 9))``, the usual approximation of the small-sample correction).
 
 Every function ignores non-finite values (a metric that is undefined in a run, e.g. a share
 of zero exits, is NaN there) and never raises on small samples. With fewer than two values no
@@ -81,8 +89,18 @@ def mean_ci(x: Iterable[float], level: float = LEVEL) -> MeanCI:
     if n < 2:
         return {"n": 1, "mean": m, "sd": math.nan, "ci_low": math.nan, "ci_high": math.nan}
     sd = float(a.std(ddof=1))
-    h = float(sps.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
-    return {"n": n, "mean": m, "sd": sd, "ci_low": m - h, "ci_high": m + h}
+    if sd == 0:  # scipy's t statistic is undefined; the interval is the value itself
+        return {"n": n, "mean": m, "sd": 0.0, "ci_low": m, "ci_high": m}
+    ci = _quiet(sps.ttest_1samp, a, 0.0).confidence_interval(level)
+    return {"n": n, "mean": m, "sd": sd, "ci_low": float(ci.low), "ci_high": float(ci.high)}
+
+
+def _quiet(test, *args, **kwargs):
+    """``test(*args)`` without scipy's precision warnings on nearly equal values (the
+    intervals are still computed; exactly equal values are handled before)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return test(*args, **kwargs)
 
 
 def compare(base: Sequence[float], other: Sequence[float], level: float = LEVEL) -> dict:
@@ -105,17 +123,13 @@ def compare(base: Sequence[float], other: Sequence[float], level: float = LEVEL)
         return out
     diff = float(b.mean() - a.mean())
     va, vb = a.var(ddof=1), b.var(ddof=1)
-    se = math.sqrt(va / na + vb / nb)
     out["diff"] = diff
-    if se > 0:
-        df = (va / na + vb / nb) ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
-        h = float(sps.t.ppf(0.5 + level / 2, df)) * se
-        out["ci_low"], out["ci_high"] = diff - h, diff + h
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            t = sps.ttest_ind(b, a, equal_var=False)
+    if va / na + vb / nb > 0:
+        t = _quiet(sps.ttest_ind, b, a, equal_var=False)
+        ci = t.confidence_interval(level)
+        out["ci_low"], out["ci_high"] = float(ci.low), float(ci.high)
         out["welch_t"], out["welch_p"] = float(t.statistic), float(t.pvalue)
-    else:
+    else:  # both samples constant: no spread, the difference is exact
         out["ci_low"] = out["ci_high"] = diff
         out["welch_p"] = 1.0 if diff == 0 else 0.0
     try:
@@ -140,5 +154,24 @@ def paired(base, other, level: float = LEVEL) -> MeanCI:
     """
     import pandas as pd
 
-    d = (pd.Series(other, dtype=float) - pd.Series(base, dtype=float)).dropna()
-    return mean_ci(d.to_numpy())
+    both = pd.concat([pd.Series(other, dtype=float), pd.Series(base, dtype=float)], axis=1,
+                     join="inner", keys=["other", "base"])
+    both = both[np.isfinite(both["other"] - both["base"])]
+    out = mean_ci((both["other"] - both["base"]).to_numpy())
+    if out["n"] >= 2 and out["sd"] > 0:
+        ci = _quiet(sps.ttest_rel, both["other"], both["base"]).confidence_interval(level)
+        out["ci_low"], out["ci_high"] = float(ci.low), float(ci.high)
+    return out
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (statsmodels' ``multipletests(method="holm")``);
+    NaN stays NaN and the family is the finite p-values."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
+    return out

@@ -15,8 +15,8 @@ import pytest
 
 from abm.outputs import OUTPUTS
 from abm.presets import presets
-from experiments.report import (_tex_escape, bounds, clip_ci, diff_bounds, graph_counts, holm,
-                                snapshot_graph, write_latex)
+from experiments.report import (TEX_PREAMBLE, _tex_escape, bounds, clip_ci, diff_bounds,
+                                graph_counts, grouped_rows, holm, snapshot_graph, write_latex)
 from experiments.spec import RunSpec
 
 PDFLATEX = shutil.which("pdflatex")
@@ -65,8 +65,8 @@ def test_holm_adjustment():
 def _doc(tmp_path, tex_files):
     body = "".join(rf"\input{{{f}}}\clearpage" for f in tex_files)
     doc = tmp_path / "doc.tex"
-    doc.write_text(r"\documentclass{article}\usepackage{booktabs}\usepackage{graphicx}"
-                   r"\begin{document}" + body + r"\end{document}", encoding="utf-8")
+    doc.write_text(r"\documentclass{article}" + TEX_PREAMBLE.replace(" ", "")
+                   + r"\begin{document}" + body + r"\end{document}", encoding="utf-8")
     return doc
 
 
@@ -74,45 +74,71 @@ def _compile_fits(tmp_path, tex_files) -> str:
     """Compile a document that inputs ``tex_files`` with pdflatex; assert it compiles with no
     overfull box and no float too large; return the log."""
     doc = _doc(tmp_path, tex_files)
-    out = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    log = (tmp_path / "doc.log").read_text(errors="replace")
-    assert out.returncode == 0, log[-3000:]
+    for _ in range(2):  # longtable settles its column widths on the second pass
+        out = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        log = (tmp_path / "doc.log").read_text(errors="replace")
+        assert out.returncode == 0, log[-3000:]
     assert "Overfull \\hbox" not in log, [ln for ln in log.splitlines() if "Overfull" in ln]
     assert "Float too large" not in log
     return log
 
 
-def wide_table(tmp_path):
-    header = ["metric"] + [f"scenario_{i} 95% [CI]" for i in range(6)]
-    rows = [[OUTPUTS[m].title] + [f"{i}.123 [<0.001, 1,234]" for i in range(6)]
-            for m in list(OUTPUTS)[:60]]
-    return write_latex(tmp_path / "wide.tex", header, rows, "Mean and 95% t-interval <0.001",
-                       "tab:wide", max_cols=2)
+def wide_table(tmp_path, n_rows=60, n_cols=6):
+    header = ["metric"] + [f"scenario_{i} 95% [CI]" for i in range(n_cols)]
+    rows = [[OUTPUTS[m].title] + [f"{i}.123 [<0.001, 1,234]" for i in range(n_cols)]
+            for m in list(OUTPUTS)[:n_rows]]
+    return write_latex(tmp_path / f"wide{n_rows}x{n_cols}.tex", header, rows,
+                       "Mean and 95% t-interval <0.001", f"tab:wide{n_rows}x{n_cols}")
 
 
-def test_latex_structure(tmp_path):
-    tex = wide_table(tmp_path).read_text()
+def _tabulars(tex: str) -> list[str]:
+    return re.findall(r"^\\begin\{(?:tabular|longtable)\}(.*?)^\\end\{(?:tabular|longtable)\}",
+                      tex, flags=re.S | re.M)
+
+
+def test_latex_layout_one_float_body_size(tmp_path):
+    """A short table is one float at the body size (no \\small, never scaled down); a wide
+    one stacks each interval under its mean and shares its columns out over tabulars of
+    the same float, each repeating the first column."""
+    tex = wide_table(tmp_path, n_rows=6, n_cols=4).read_text()
     assert r"95\%" in tex and r"95\{}" not in tex and "$<$0.001" in tex
-    assert tex.count(r"\begin{table}") == tex.count(r"\end{table}") == 3 * 3  # rows x cols
-    assert tex.count(r"\resizebox{\linewidth}") == 9
-    for block in tex.split(r"\begin{tabular}")[1:]:
-        head = block.split(r"\toprule")[0]
-        ncols = len(re.match(r"\{(l r*)\}", head.replace("lr", "l r")).group(1).replace(" ", ""))
+    assert tex.count(r"\begin{table}") == 1 and r"\begin{longtable}" not in tex
+    assert r"\small" not in tex and r"\resizebox" not in tex and r"\scalebox" not in tex
+    assert r"\\{}[$<$0.001, 1,234]" in tex  # the interval on its own line
+    blocks = _tabulars(tex)
+    assert len(blocks) >= 2
+    for block in blocks:
         rows = block.split(r"\midrule")[1].split(r"\bottomrule")[0].strip().splitlines()
-        assert 0 < len(rows) <= 24
-        assert all(r.count(" & ") == ncols - 1 for r in rows)
+        assert len(rows) == 6 and all(r.startswith(("Startups", "Active", "IPOs", "M\\&A",
+                                                    "Failures", "Median")) for r in rows)
+
+
+def test_latex_long_table_is_a_longtable(tmp_path):
+    tex = wide_table(tmp_path, n_rows=60, n_cols=2).read_text()
+    assert r"\begin{table}" not in tex and tex.count(r"\begin{longtable}") == 1
+    assert r"\endhead" in tex and r"\caption{Mean and 95\% t-interval $<$0.001}" in tex
+
+
+def test_latex_groups_span_the_table(tmp_path):
+    rows = grouped_rows([["japan[labor<-silicon_valley]", "IPOs", "1 [0, 2]"],
+                         ["japan[labor<-silicon_valley]", "Failures", "3 [2, 4]"],
+                         ["korea", "IPOs", "5 [4, 6]"]], 0)
+    tex = write_latex(tmp_path / "g.tex", ["metric", "difference [95% CI]"], rows, "G",
+                      "tab:g").read_text()
+    assert tex.count(r"\multicolumn{2}") == 2
+    assert r"\emph{japan[labor$\leftarrow$\allowbreak{}silicon\_\allowbreak{}valley]}" in tex
 
 
 @pytest.mark.skipif(PDFLATEX is None, reason="no pdflatex (apt-get install "
                     "texlive-latex-base texlive-latex-recommended)")
 def test_latex_compiles_and_fits_the_page(tmp_path):
-    log = _compile_fits(tmp_path, [wide_table(tmp_path)])
-    widths = re.findall(r"abm-table-width: (\S+) ([\d.]+)pt", log)
-    assert len(widths) == 9
-    assert "¡" not in subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path,
-                                     capture_output=True, text=True).stdout \
-        if shutil.which("pdftotext") else True
+    files = [wide_table(tmp_path, r, c) for r, c in ((8, 6), (60, 6), (60, 2), (20, 1))]
+    _compile_fits(tmp_path, files)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path,
+                              capture_output=True, text=True).stdout
+        assert "¡" not in text and "<0.001" in text
 
 
 @pytest.mark.skipif(PDFLATEX is None, reason="no pdflatex (apt-get install "
