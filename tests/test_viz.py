@@ -611,10 +611,13 @@ def test_time_series_have_years_on_every_axis_and_legends_outside_the_data():
         FigureCanvasAgg(fig).draw()
         data_axes = [ax for row in canvas.axes for ax in row]
         assert len(data_axes) == 6 * n  # compare mode: each regime its own axes per panel
-        for ax in data_axes:
+        for ax in data_axes:  # tick labels in years on every axis, the name at the bottom
+            labels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
+            assert any(labels) and ax.xaxis.get_tick_params()["labelbottom"] is not False
+            # in years, not quarters (the axis grows in chunks of X_CHUNK quarters)
+            assert 6 / 4 <= max(ax.get_xlim()) <= plots.X_CHUNK / 4 + 1e-9
+        for ax in canvas.axes[-1]:
             assert "year" in ax.get_xlabel()
-            assert ax.xaxis.get_tick_params()["labelbottom"] is not False
-            assert max(ax.get_xlim()) <= 6 / 4 + 0.2  # in years, not quarters
         legends = [lg for ax in fig.axes for lg in [ax.get_legend()] if lg is not None]
         assert len(legends) == 6
         for lg in legends:
@@ -622,9 +625,9 @@ def test_time_series_have_years_on_every_axis_and_legends_outside_the_data():
             for ax in data_axes:
                 assert not box.overlaps(ax.get_window_extent()), (ax.get_title(), n)
         if n == 2:  # each regime on its own y-axis: B's scale is not A's
-            a, b = canvas.axes[0]
-            assert a.get_shared_y_axes().get_siblings(a) == [a]
-            assert a.get_ylim() != b.get_ylim()
+            for a, b in canvas.axes:
+                assert a.get_shared_y_axes().get_siblings(a) == [a]
+                assert b.get_shared_y_axes().get_siblings(b) == [b]
     # a calendar for a preset that sets its start year
     canvas = plots.TimeSeriesCanvas(["x"], start_year=2000)
     canvas.update([("x", runs[0].series())])
@@ -648,6 +651,44 @@ def test_network_legends_sit_outside_the_wheel():
         assert len(legends) >= 2
         for lg in legends:
             assert not lg.get_window_extent().overlaps(wheel.get_window_extent())
+
+
+def test_the_time_series_redraw_only_their_lines_until_an_axis_must_move():
+    from viz import plots
+
+    run = Run("japan", "japan", 3, overrides={"scale": 0.1})
+    canvas = plots.TimeSeriesCanvas([run.label])
+    pngs, full = [], []
+    original = canvas._set_data
+
+    def spy(runs):
+        moved = original(runs)
+        full.append(moved)
+        return moved
+
+    canvas._set_data = spy
+    for _ in range(8):
+        run.step()
+        pngs.append(canvas.render([(run.label, run.series())]))
+    assert full[0] and len(set(pngs)) == len(pngs)  # every frame shows its step
+    # a frame drawn over the saved background equals the figure drawn whole
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for row in canvas.lines:
+        for _, _, line in row:
+            line.set_animated(False)
+    whole = FigureCanvasAgg(canvas.figure)
+    whole.draw()
+    assert plots._png(whole) == pngs[-1]
+    for row in canvas.axes:  # every series is inside its axes
+        for ax in row:
+            for line in ax.get_lines():
+                y = line.get_ydata()
+                if len(y):
+                    lo, hi = ax.get_ylim()
+                    assert lo <= min(y) and max(y) <= hi
+    assert plots.nice_ceil(0.7) == 1.0 and plots.nice_ceil(1.2) == 2.0
+    assert plots.nice_ceil(230) == 250 and plots.nice_ceil(5000) == 5000
 
 
 def test_bands_are_the_mean_and_a_95_interval_over_seeds():

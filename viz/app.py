@@ -234,7 +234,10 @@ def Figure_(make, key, alt: str = "", filename: str = "figure.png"):
     drawing errors become a message."""
     def build():
         try:
-            return png_bytes(make()), None
+            out = make()  # a Figure, PNG bytes (a canvas that draws itself), or None
+            if out is None:  # the runs were released meanwhile: nothing to draw
+                return None, None
+            return (out if isinstance(out, bytes) else png_bytes(out)), None
         except Exception as exc:  # never let a drawing bug take the page down
             log.error("figure failed\n%s", traceback.format_exc())
             return None, f"Could not draw {alt}: {type(exc).__name__}: {exc}"
@@ -840,19 +843,19 @@ def TimeSeriesCard(session: Session, runs: list[Run], key: tuple, label: str):
         elif bands is None:
             job = got["job"]
             note = (f"Replicate bands: {job.state} ({job.progress_text()}"
-                    f"{': ' + job.error if job.error else ''}).")
+                    f"{': ' + job.error if job.error else ''}). {job.failure_text()}")
         else:
             job = got["job"]
             note = (f"Replicate bands: dotted line the mean, shaded the 95% interval of the "
                     f"mean (t) over {n_bands} seeds (this run's and {n_bands - 1} drawn from "
                     f"it), each regime with the page's parameters, {band_horizon.value} "
                     f"quarters ({job.seconds:.0f} s in the background). The solid line is "
-                    "this run.")
+                    "this run." + (" " + job.failure_text() if job.failed else ""))
         solara.Text(note, classes=["abm-subtle", "abm-band-note"])
         if band_key is not None and got is None:
             solara.ProgressLinear(value=100 * progress / max(1, len(band_runs(
                 cfg, n_bands, band_horizon.value))))
-        Figure_(lambda: _locked(session, runs, lambda: ts_canvas.update(
+        Figure_(lambda: _locked(session, runs, lambda: ts_canvas.render(
                     [(r.label, r.series()) for r in runs])),
                 key=(key, "ts", bands_id, start_year), alt="the time series",
                 filename=f"timeseries_{slug(label)}_step{steps}.png")
@@ -955,6 +958,8 @@ def WhyPanel(cfg: Config):
             solara.Warning("These results are for other settings (regimes, seed, seeds or "
                            "horizon changed since): press Run again.")
         j = got["job"]
+        if j.failed:
+            solara.Warning(j.failure_text())
         solara.Text(f"Done: {j.progress_text()} in {j.seconds:.0f} s "
                     f"({got['plan'].describe()}).", classes=["abm-subtle", "abm-why-status"])
         solara.HTML(unsafe_innerHTML=why.tables_html(got["plan"], got["result"]),

@@ -121,6 +121,14 @@ class Job:
             self.seconds = time.monotonic() - t0
         return self
 
+    def failure_text(self) -> str:
+        """``""``, or how many runs failed and the first one's error (shown on the page)."""
+        errors = [r.get("error", "?") for r in self.results if not r.get("ok")]
+        if not errors:
+            return ""
+        return (f"{len(errors)} of {self.total} runs failed (first: {errors[0]}); the results "
+                "use the runs that finished.")
+
     def ok_results(self) -> list[dict[str, Any]]:
         return [r for r in self.results if r.get("ok")]
 
