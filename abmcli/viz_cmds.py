@@ -25,8 +25,10 @@ REPO_ASSET_CACHE = Path(__file__).resolve().parent.parent / ".solara-cache" / "c
 
 def check_port(raw: str) -> int:
     """The port as an int in 1..65535, or a one-line error."""
+    from .numbers import parse_whole
+
     try:
-        port = int(raw)
+        port = parse_whole(raw)
     except (TypeError, ValueError):
         raise fail(f"--port must be a whole number from 1 to 65535, got {raw!r}") from None
     if not 1 <= port <= 65535:

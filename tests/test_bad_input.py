@@ -1,5 +1,6 @@
-"""Bad input and faults as a table (issue 19 item 10): command, expected exit status, a
-fragment of the one-line message.
+"""Bad input and faults as a table (issue 19 item 10, issue 30): command, expected exit status,
+a fragment of the one-line message, read from tests/data/bad_inputs.toml (with what each case
+did before issue 30).
 
 Every case runs in-process through ``abmcli.main`` (the console script's entry point) in a
 fresh working folder; each must exit with its status, print one line on stderr starting
@@ -83,83 +84,23 @@ FILES = {  # name -> text of a file the cases refer to as {name}
 
 E = "experiment"
 X = ["--workers", "1"]
-# (name, arguments, expected status, message fragment, environment)
-CASES = [
-    # -- unbounded work: refused before anything runs -----------------------------------------
-    ("run_steps_1e12", ["run", "--preset", "japan", "--steps", "1000000000000"], 2,
-     "above the limit of 1,000 quarters", {}),
-    ("experiment_steps_1e12", [E, "{spec}", "--out", "o", "--steps", "1000000000000"], 2,
-     "above the limit of 1,000 quarters", {}),
-    ("spec_steps_1e12", [E, "{spec_steps}", "--out", "o"], 2, "--force", {}),
-    ("spec_replicates_1e9", [E, "{spec_reps}", "--out", "o"], 2,
-     "2,000,000,000 runs, above the limit of 100,000", {}),
-    ("morris_1e8_trajectories", [E, "{spec_morris}", "--out", "o"], 2,
-     "300,000,000 runs, above the limit", {}),
-    ("grid_200_pow_4", [E, "{spec_grid}", "--out", "o"], 2,
-     "1,600,000,000 grid points", {}),
-    ("grid_range_n_1e9", [E, "{spec_grid_n}", "--out", "o"], 2, "n = 1,000,000,000", {}),
-    # -- folders ------------------------------------------------------------------------------
-    ("run_out_is_a_file", ["run", "--preset", "japan", "--steps", "1", "--out", "{a_file}"], 2,
-     "is an existing file", {}),
-    ("run_out_unwritable", ["run", "--preset", "japan", "--steps", "1", "--out",
-                            "/proc/abm_nope"], 2, "cannot create the --out folder", {}),
-    ("run_out_empty", ["run", "--preset", "japan", "--steps", "1", "--out", ""], 2,
-     "must name a folder", {}),
-    ("run_out_holds_experiment", ["run", "--preset", "japan", "--steps", "1", "--out",
-                                  "{exp}"], 2, "holds an experiment's results", {}),
-    ("run_out_holds_earlier_run", ["run", "--preset", "japan", "--steps", "1", "--out",
-                                   "{run}"], 2, "pass --force to replace them", {}),
-    ("experiment_out_is_a_file", [E, "{spec}", "--out", "{a_file}"], 2, "is an existing file",
-     {}),
-    ("experiment_out_unwritable", [E, "{spec}", "--out", "/proc/abm_nope"], 2,
-     "cannot create the --out folder", {}),
-    ("experiment_out_empty", [E, "{spec}", "--out", ""], 2, "must name a folder", {}),
-    ("experiment_out_holds_run", [E, "{spec}", "--out", "{run}"], 2,
-     "holds the results of `abm run`", {}),
-    ("experiment_out_holds_results", [E, "{spec}", "--out", "{exp}"], 2,
-     "already holds results", {}),
-    ("experiment_out_locked", [E, "{spec}", "--out", "{locked}", *X], 2,
-     "is being written by process", {}),
-    # -- specs --------------------------------------------------------------------------------
-    ("spec_binary", [E, "{binary}", "--out", "o"], 2, "not a text file", {}),
-    ("spec_unknown_sample_method", [E, "{spec_latin}", "--out", "o"], 2,
-     "unknown method 'latn'; did you mean: latin", {}),
-    ("spec_bounds_string", [E, "{spec_bounds}", "--out", "o"], 2,
-     "[sample] bounds: must be a table", {}),
-    ("spec_grid_mixed_types", [E, "{spec_mixed}", "--out", "o"], 2,
-     "got the string '0.2' (remove the quotes)", {}),
-    ("spec_top_level_not_table", [E, "{spec_toml_array}", "--out", "o"], 2,
-     "must be a table", {}),
-    # -- failures that must not look like success ---------------------------------------------
-    ("experiment_with_failed_runs", [E, "{spec}", "--out", "failing", *X], 1,
-     "1 of 2 runs failed", {"ABM_EXPERIMENT_FAIL": "{first_run}"}),
-    # -- abm report on damaged or mismatched folders ------------------------------------------
-    ("report_truncated_runs", ["report", "{rep_trunc_runs}", "--no-network", "--no-figures"],
-     2, "runs.parquet is not a readable parquet file", {}),
-    ("report_runs_not_parquet", ["report", "{rep_text_runs}", "--no-network"], 2,
-     "is not a readable parquet file", {}),
-    ("report_truncated_timeseries", ["report", "{rep_trunc_ts}", "--no-network"], 2,
-     "timeseries.parquet is not a readable parquet file", {}),
-    ("report_invalid_manifest", ["report", "{rep_bad_manifest}", "--no-network"], 2,
-     "manifest.json is not valid JSON", {}),
-    ("report_manifest_not_object", ["report", "{rep_list_manifest}", "--no-network"], 2,
-     "is not an experiment manifest", {}),
-    ("report_runs_other_schema", ["report", "{rep_schema}", "--no-network"], 2,
-     "is not the runs table", {}),
-    ("report_sensitivity_runs_comparison_manifest", ["report", "{rep_mixed}", "--no-network"],
-     2, "belong to different experiments", {}),
-    ("report_manifest_kind_changed", ["report", "{rep_kind}", "--no-network"], 2,
-     "names different experiment kinds", {}),
-    ("report_runs_of_other_steps", ["report", "{rep_steps}", "--no-network"], 2,
-     "other lengths", {}),
-    # -- abm bench ----------------------------------------------------------------------------
-    ("bench_scales_inf", ["bench", "--scales", "inf,inf,inf"], 2,
-     "--scales must be three comma-separated positive numbers", {}),
-    ("bench_regime_scale_nan", ["bench", "--regime-scale", "nan"], 2,
-     "--regime-scale must be a positive number", {}),
-    ("bench_timeout_nan", ["bench", "--timeout", "nan"], 2,
-     "--timeout must be a positive number", {}),
-]
+TABLE = Path(__file__).resolve().parent / "data" / "bad_inputs.toml"
+"""The table of cases (command, expected status, message fragment; or the test that drives a
+fault), with what each case did before issue 30."""
+KINDS = ("clean", "traceback", "hang", "silent", "wrong")
+
+
+def _table() -> list[dict]:
+    import tomllib
+
+    with TABLE.open("rb") as fh:
+        return tomllib.load(fh)["case"]
+
+
+ROWS = _table()
+CASES = [(r["name"], r["args"], r["status"], r["message"], r.get("env", {}))
+         for r in ROWS if "args" in r]
+ABSENT = {r["name"]: r.get("absent", []) for r in ROWS}
 
 
 def _existing_cases():
@@ -246,6 +187,45 @@ def place(tmp_path_factory):
     runs = pd.read_parquet(d / "runs.parquet")
     runs.loc[0, "steps"] = 24
     runs.to_parquet(d / "runs.parquet")
+    # -- issue 30: damaged folders -------------------------------------------------------------
+    d = copy("res_stray")
+    (d / "parts").mkdir()
+    (d / "parts" / "part-abc-runs.parquet").write_text("not a part")
+    d = copy("res_dir")
+    (d / "runs.parquet").unlink()
+    (d / "runs.parquet").mkdir()
+    d = copy("res_nomanifest")
+    (d / "manifest.json").unlink()
+    d = copy("rep_text_metric")
+    runs = pd.read_parquet(d / "runs.parquet")
+    runs["startups_founded"] = runs["startups_founded"].astype(str)
+    runs.loc[0, "startups_founded"] = "abc"
+    runs.to_parquet(d / "runs.parquet")
+    for name, edit in (("rep_scen_text", lambda m: m.__setitem__("scenarios", "oops")),
+                       ("rep_report_int", lambda m: m["spec"].__setitem__("report", 3)),
+                       ("rep_metrics_int",
+                        lambda m: m["spec"].setdefault("report", {}).__setitem__("metrics", 5)),
+                       ("rep_metrics_nums",
+                        lambda m: m["spec"].setdefault("report", {}).__setitem__("metrics",
+                                                                               [1, 2]))):
+        d = copy(name)
+        m = json.loads((d / "manifest.json").read_text())
+        edit(m)
+        (d / "manifest.json").write_text(json.dumps(m))
+    d = copy("rep_deep")
+    (d / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    d = copy("rep_dup")
+    runs = pd.read_parquet(d / "runs.parquet")
+    pd.concat([runs, runs]).to_parquet(d / "runs.parquet")
+    d = copy("rep_ts_other")
+    ts = pd.read_parquet(d / "timeseries.parquet")
+    ts["run_id"] = ts["run_id"] + "-other"
+    ts.to_parquet(d / "timeseries.parquet")
+    d = copy("rep_ts_short")
+    ts = pd.read_parquet(d / "timeseries.parquet")
+    ts[ts["step"] < 3].to_parquet(d / "timeseries.parquet")
+    paths["spec_deep"] = _write(root / "deep.toml", "experiment = " + "[" * 3000 + "]" * 3000
+                                + "\n")
     yield paths
     held.release()
 
@@ -289,10 +269,31 @@ def test_bad_input(name, args, status, fragment, env, place, monkeypatch, capsys
     assert last.startswith("error:"), err
     assert len([line for line in err.splitlines() if line.startswith("error:")]) == 1, err
     assert fragment in last, (fragment, last)
-    # nothing written outside the folders the command names
+    # nothing written outside the folders the command names, nor where it must not write
     named = {a for a in args}
     stray = [p.name for p in work.iterdir() if p.name not in named]
     assert not stray, stray
+    left = [a for a in ABSENT.get(name, []) if (work / a).exists()]
+    assert not left, f"{left} left behind"
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if "test" in r], ids=lambda r: r["name"])
+def test_fault_rows_name_a_test_of_the_suite(row):
+    """The table's fault cases are driven by tests that exist (the table stays true)."""
+    import importlib
+
+    path, func = row["test"].split("::")
+    module = importlib.import_module(Path(path).stem)
+    assert callable(getattr(module, func, None)), row["test"]
+
+
+def test_the_table_is_well_formed():
+    names = [r["name"] for r in ROWS]
+    assert len(names) == len(set(names))
+    for r in ROWS:
+        assert r["before"] in KINDS, r
+        assert ("args" in r) != ("test" in r), r
+        assert r["status"] in (0, 1, 2) and r["message"], r
 
 
 def test_debug_flag_shows_the_traceback(monkeypatch, capsys, tmp_path):
