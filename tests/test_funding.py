@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from abm import constants as C
 from abm.mechanisms import funding
@@ -167,3 +169,155 @@ def test_corporate_funds_favour_their_parents_sector():
     r1, r2 = B.rng(3), B.rng(3)
     assert ([cvc2.screen(merit, s0.row, r1, stage) for _ in range(500)]
             == [cvc2.screen(merit, s1.row, r2, stage) for _ in range(500)])
+
+
+# -- the compiled walk and the plain walk -------------------------------------------------------
+def _situation(seed: int, followon_depth: float = 0.6, gov_coinvest_required: float = 0.5,
+               cvc_strategic_weight: float = 0.8, n_startups: int = 40, quarters: int = 4):
+    """A hand-built ecosystem for the funding walk: incumbents in two sectors and two business
+    groups; independent funds of several sizes, stage ranges and vintages (some past their
+    investing period: they only follow on), corporate funds of live parents, government
+    funds, a fund without cash; startups at every stage, of low to high quality, some
+    disruptive, some partnered with a parent (or its group), many with funds on their cap
+    table (earlier rounds). Every startup seeks money. Returns the model (clock at step 30)."""
+    m = B.make_model(seed=seed, step=30, followon_depth=followon_depth,
+                     gov_coinvest_required=gov_coinvest_required,
+                     cvc_strategic_weight=cvc_strategic_weight, group_cohesion=0.7)
+    rng = np.random.default_rng(seed)
+    incs = [B.add_incumbent(m, sector=k % 2, group=k % 3 - 1, revenue=500.0 + 100 * k)
+            for k in range(5)]
+    funds = []
+    for k in range(7):
+        lo = int(rng.integers(1, 3))
+        funds.append(B.add_fund(m, size=float(rng.choice([20.0, 150.0, 800.0])),
+                                stage_range=(lo, int(rng.integers(lo, C.GROWTH + 1))),
+                                skill=float(rng.uniform(0.2, 1.0)),
+                                vintage=30 - int(rng.choice([0, 8, C.INVEST_PERIOD + 2]))))
+    for inc in incs[:3]:
+        funds.append(B.add_fund(m, "corporate", size=300.0, parent=inc,
+                                skill=float(rng.uniform(0.2, 1.0))))
+    funds += [B.add_fund(m, "government", size=400.0, stage_range=(1, 4)),
+              B.add_fund(m, "government", size=60.0, stage_range=(1, 2), vintage=22)]
+    broke = B.add_fund(m, size=10.0)
+    broke.cash = 0.0
+    m.ledger.sink("test", 10.0)
+    st = m.st
+    for k in range(n_startups):
+        s = B.add_startup(m, sector=int(rng.integers(2)), stage=int(rng.integers(0, C.GROWTH)),
+                          quality=float(np.exp(rng.normal(1.0, 1.5))),
+                          disruptive=bool(rng.random() < 0.3), cash=0.05, headcount=5,
+                          revenue=float(rng.choice([0.0, 0.2, 2.0])))
+        if rng.random() < 0.6:  # earlier rounds: funds on the cap table
+            holders = rng.choice(len(funds), size=int(rng.integers(1, 4)), replace=False)
+            commits = {funds[i]: 0.5 for i in holders.tolist() if funds[i].cash > 1.0}
+            if commits:
+                B.invest(m, s, commits, pre=4.0, stage=int(st.stage[s.row]))
+        if rng.random() < 0.3:
+            st.partner[s.row] = incs[int(rng.integers(len(incs)))].row
+    # the fund on most cap tables is nearly out of money: its follow-ons are capped by cash
+    thin = max(funds, key=lambda f: len(f.portfolio))
+    m.ledger.sink("test", thin.cash - 0.8)
+    thin.cash = 0.8
+    st.last_round[:st.n] = 30 - C.ROUND_INTERVAL
+    st.last_pitch[:st.n] = 20
+    return m
+
+
+def _digest(m) -> tuple:
+    """Everything the funding step may change, values as float64 bytes."""
+    st = m.st
+    cols = b"".join(getattr(st, c.name)[:st.n].tobytes() for c in type(
+        next(iter(m.startups.values()))).COLUMNS)
+    funds = np.array([x for f in m.funds for x in (
+        f.cash, f.size, f.invested, f.hurdle, *(v for kv in sorted(f.flows.items()) for v in kv),
+        *(v for kv in sorted(f.portfolio.items()) for v in kv))], dtype=np.float64).tobytes()
+    caps = [(r, [(h, np.float64(v).tobytes()) for h, v in s.cap_table.items()])
+            for r, s in sorted(m.startups.items())]
+    return (cols, funds, caps, list(m.rounds), dict(m.counts), dict(m.stats),
+            list(m.private_round_rows), m.net.n_edge_records, list(m.net.iter_edges()),
+            m.rngs["funding"].bit_generator.state, m.events)
+
+
+def _run_funding(monkeypatch, compiled: bool, seed: int, quarters: int = 4, **kw):
+    from abm import kernels as K
+
+    monkeypatch.setattr(K, "ENABLED", compiled)
+    m = _situation(seed, **kw)
+    m.record_events = True
+    for q in range(quarters):
+        B.at_step(m, 30 + q)
+        funding.step(m)
+    return m
+
+
+@pytest.mark.parametrize("seed, depth, gov_required, cvc_weight", [
+    (1, 0.6, 0.5, 0.8), (2, 1.0, 0.0, 1.0), (3, 0.0, 1.0, 0.0), (4, 1.0, 1.0, 0.5),
+])
+def test_compiled_walk_equals_the_python_walk_on_hand_built_situations(
+        monkeypatch, seed, depth, gov_required, cvc_weight):
+    """The compiled funding walk (abm.kernels.funding_walk, then booking in seeker order) and
+    the Python walk (try_round for each seeker, ABM_NO_NUMBA=1) leave every column, fund,
+    cap table, round record, count, edge, event and the funding stream's state the same, to
+    the last bit, over four quarters of follow-ons, leads, syndicates, government funds that
+    may or may not lead, corporate funds' strategic fit and funds running out of money."""
+    kw = dict(followon_depth=depth, gov_coinvest_required=gov_required,
+              cvc_strategic_weight=cvc_weight)
+    plain = _run_funding(monkeypatch, False, seed, **kw)
+    compiled = _run_funding(monkeypatch, True, seed, **kw)
+    assert len(plain.rounds) > 10  # rounds closed (and others failed): the walk was walked
+    assert _digest(compiled) == _digest(plain)
+
+
+@settings(max_examples=15, deadline=None)
+@given(hs.integers(0, 10**6), hs.floats(0.0, 1.0), hs.floats(0.0, 1.0), hs.floats(0.0, 1.0),
+       hs.integers(1, 60))
+def test_compiled_walk_equals_the_python_walk_on_random_situations(seed, depth, gov_required,
+                                                                   cvc_weight, n_startups):
+    from abm import kernels as K
+
+    mp = pytest.MonkeyPatch()
+    try:
+        kw = dict(followon_depth=depth, gov_coinvest_required=gov_required,
+                  cvc_strategic_weight=cvc_weight, n_startups=n_startups)
+        plain = _run_funding(mp, False, seed, quarters=2, **kw)
+        compiled = _run_funding(mp, True, seed, quarters=2, **kw)
+    finally:
+        mp.undo()
+    assert K.ENABLED in (True, False)
+    assert _digest(compiled) == _digest(plain)
+
+
+def test_compiled_walk_with_no_fund_fails_every_pitch_and_draws_nothing(monkeypatch):
+    from abm import kernels as K
+
+    monkeypatch.setattr(K, "ENABLED", True)
+    m = B.make_model(seed=5, step=30)
+    rows = [B.add_startup(m, stage=1, cash=0.05, headcount=5).row for _ in range(5)]
+    m.st.last_round[rows] = 0
+    state = m.rngs["funding"].bit_generator.state
+    funding.walk(m, np.array(rows), (), funding._fund_table(m), m.rngs["funding"])
+    assert (m.st.last_pitch[rows] == 30).all() and not m.rounds
+    assert m.rngs["funding"].bit_generator.state == state
+
+
+def test_compiled_walk_equals_the_python_walk_when_insiders_alone_close_the_round(monkeypatch):
+    """No fund invests in new companies, so only the insiders follow on; the largest of them
+    leads and prices the round on its own reading (a different one for each insider)."""
+    from abm import kernels as K
+
+    digests = []
+    for compiled in (False, True):
+        monkeypatch.setattr(K, "ENABLED", compiled)
+        m = B.make_model(seed=12, step=30, followon_depth=1.0)
+        old = [B.add_fund(m, size=size, skill=0.3, vintage=30 - (C.INVEST_PERIOD + 2))
+               for size in (200.0, 300.0, 400.0)]
+        for _ in range(12):
+            s = B.add_startup(m, stage=2, quality=50.0, cash=0.05, headcount=5, revenue=0.5)
+            B.invest(m, s, {old[0]: 1.0, old[1]: 2.0, old[2]: 1.5}, pre=4.0, stage=2)
+        m.st.last_round[:m.st.n] = 0
+        n_rounds = len(m.rounds)
+        funding.step(m)
+        assert len(m.rounds) - n_rounds >= 6   # insider-only rounds closed
+        assert not funding._pools(m)[3][0]     # nobody to pitch to
+        digests.append(_digest(m))
+    assert digests[0] == digests[1]

@@ -35,6 +35,13 @@ order); follow-on decisions draw as they happen. Because a fund's bar only rises
 quarter (its dry powder only falls, so its pacing only falls), a seeker whose candidates would
 all reject it even at the start-of-quarter bars is known to be rejected without walking its
 candidates one by one: a shortcut, not an approximation.
+
+The walk over the seekers runs as one compiled kernel a quarter
+(:func:`abm.kernels.funding_walk`: the follow-on decisions and screens of every seeker, drawn
+from the funding stream in the same order, the funds' dry powder falling as rounds close),
+then the rounds that closed are priced and booked here in the seekers' order; with
+``ABM_NO_NUMBA=1`` (:data:`abm.kernels.ENABLED` false) :func:`try_round` walks each seeker in
+Python. Both give the same results to the last bit (tests/test_funding.py).
 """
 
 from __future__ import annotations
@@ -44,7 +51,9 @@ import math
 import numpy as np
 
 from .. import constants as C
+from .. import kernels as K
 from ..agents import fund_may_follow_on, fund_may_invest, screen_allowance
+from ..queries import fund_status
 from . import funds as F
 
 
@@ -57,8 +66,10 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
     :func:`~abm.agents.fund_may_invest` and :func:`~abm.agents.fund_may_follow_on` (which
     :meth:`~abm.agents.VCFund.investing` and :meth:`~abm.agents.VCFund.can_follow_on`
     evaluate for one fund); ``ease`` is each fund's :meth:`~abm.agents.VCFund.pacing` (the
-    scalar rule every pitch uses; computing it here also fills its per-step cache) plus
-    :func:`~abm.agents.screen_allowance`.
+    scalar rule every pitch uses; computed for all funds by :func:`abm.kernels.pacing`, or
+    by the method, which also fills its per-step cache, on the plain path) plus
+    :func:`~abm.agents.screen_allowance`. For the walk: ``size``, ``vintage``, ``kind``
+    (:data:`abm.kernels.INDEPENDENT`...) and ``parent`` (incumbent row, -1 if none).
     """
     live = model.live_funds()
     if not live:
@@ -69,7 +80,13 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
     gov = fixed.government[rows]
     n = len(live)
     cash = np.fromiter([f.cash for f in live], np.float64, n)
-    pace = np.fromiter([f.pacing() for f in live], np.float64, n)
+    size = np.fromiter([f.size for f in live], np.float64, n)
+    vintage = fixed.vintage[rows]
+    kind = np.where(corp, K.CORPORATE, np.where(gov, K.GOVERNMENT, K.INDEPENDENT))
+    if K.ENABLED:
+        pace = K.pacing(cash, size, vintage, kind, model.steps, K.walk_constants(model.p))
+    else:
+        pace = np.fromiter([f.pacing() for f in live], np.float64, n)
     w = model.p.cvc_strategic_weight
     return live, {
         "cash": cash, "low": low, "high": high,
@@ -77,16 +94,8 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
         "ease": pace + screen_allowance(corp, gov, w),
         "investing": fund_may_invest(corp, age, parent_alive),
         "follows": fund_may_follow_on(corp, age, parent_alive),
+        "size": size, "vintage": vintage, "kind": kind, "parent": fixed.parent[rows],
     }
-
-
-def fund_status(model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the funds at ``rows`` of ``model.fund_table``: whether each is a corporate fund,
-    its age in steps and whether its parent is alive (a corporate fund's parent)."""
-    fixed = model.fund_table
-    parent = fixed.parent[rows]
-    return (fixed.corporate[rows], model.steps - fixed.vintage[rows],
-            (parent >= 0) & model.inc.alive[np.maximum(parent, 0)])
 
 
 def investing_funds(model) -> list:
@@ -105,20 +114,29 @@ def _pools(model, table: tuple | None = None
     noise, most lenient bar shift this quarter)`` (the last two for :func:`predraw`).
     ``table`` is :func:`_fund_table` (read here if omitted)."""
     live, col = _fund_table(model) if table is None else table
-    if not live:
-        return {stage: _NO_POOL for stage in range(1, C.GROWTH + 1)}
-    rsm, cash, low, high = model.p.round_size_multiplier, col["cash"], col["low"], col["high"]
-    ok = col["investing"] & (cash > 0)
     pools = {}
-    for stage in range(1, C.GROWTH + 1):
-        floor = C.POOL_FLOOR * C.ROUND_SIZE[stage] * rsm
-        idx = (ok & (low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
+    for stage, idx in _pool_index(model, (live, col)).items():
         if idx.size:
-            pools[stage] = ([live[i] for i in idx.tolist()], np.cumsum(cash[idx]),
+            pools[stage] = ([live[i] for i in idx.tolist()], np.cumsum(col["cash"][idx]),
                             col["noise"][idx], col["ease"][idx])
         else:
             pools[stage] = _NO_POOL
     return pools
+
+
+def _pool_index(model, table: tuple) -> dict[int, np.ndarray]:
+    """The funds of each stage's pool (:func:`_pools`) as positions in the live funds of
+    ``table`` (:func:`_fund_table`)."""
+    live, col = table
+    if not live:
+        return {stage: np.zeros(0, dtype=np.int64) for stage in range(1, C.GROWTH + 1)}
+    rsm, cash, low, high = model.p.round_size_multiplier, col["cash"], col["low"], col["high"]
+    ok = col["investing"] & (cash > 0)
+    out = {}
+    for stage in range(1, C.GROWTH + 1):
+        floor = C.POOL_FLOOR * C.ROUND_SIZE[stage] * rsm
+        out[stage] = (ok & (low <= stage) & (stage <= high) & (cash >= floor)).nonzero()[0]
+    return out
 
 
 def _followers(model, table: tuple | None = None) -> dict:
@@ -169,15 +187,72 @@ def step(model) -> None:
     table = _fund_table(model)
     pools = _pools(model, table)
     draws = predraw(model, rows, pools, rng)
-    followers = _followers(model, table)
     # A seeker no candidate can accept and that never raised (so no fund can follow on) is
     # rejected without a try: exactly what try_round would conclude, with no draw skipped.
     go = draws[5] | (model.st.raised[rows] > 0)
     model.st.last_pitch[rows[~go]] = model.steps
     keep = go.nonzero()[0]
+    if K.ENABLED:
+        walk(model, rows[keep], tuple(a[keep] for a in draws), table, rng)
+        return
+    followers = _followers(model, table)
     per_row = zip(*(a[keep].tolist() for a in draws))
     for row, draw in zip(rows[keep].tolist(), per_row):
         try_round(model, row, pools, rng, draw, followers)
+
+
+def walk(model, rows: np.ndarray, draws: tuple, table: tuple,
+         rng: np.random.Generator) -> None:
+    """:func:`try_round` for every seeker in ``rows`` (in that order, ``draws`` their
+    :func:`predraw` randomness), as one compiled kernel (:func:`abm.kernels.funding_walk`)
+    over the quarter's fund table ``table`` (:func:`_fund_table`); then the rounds that
+    closed are priced and booked (:func:`close`) in the seekers' order, and the others start
+    their cooldown. The walk changes nothing the booking reads but the funds' dry powder,
+    which the kernel follows as rounds close, so the result is :func:`try_round`'s."""
+    st = model.st
+    live, col = table
+    if rows.size == 0:
+        return
+    if not live:  # no fund: every pitch fails (and draws nothing)
+        st.last_pitch[rows] = model.steps
+        return
+    size_noise, pitch, gov_draw, picks, readings, hope, maybe, stage = draws
+    # the funds on each seeker's cap table that may follow on, in cap-table order
+    follows = {live[j].unique_id: j for j in col["follows"].nonzero()[0].tolist()}
+    hold_ptr = np.zeros(rows.size + 1, dtype=np.int64)
+    hold_fund: list[int] = []
+    hold_frac: list[float] = []
+    if follows:
+        startups, isdisjoint, get = model.startups, follows.keys().isdisjoint, follows.get
+        for i, row in enumerate(rows.tolist()):
+            cap = startups[row].cap_table
+            if not isdisjoint(cap):
+                for holder, frac in cap.items():
+                    j = get(holder)
+                    if j is not None:
+                        hold_fund.append(j)
+                        hold_frac.append(frac)
+            hold_ptr[i + 1] = len(hold_fund)
+    pool = _pool_index(model, table)
+    pool_ptr = np.zeros(C.GROWTH + 2, dtype=np.int64)
+    for s in range(1, C.GROWTH + 1):
+        pool_ptr[s + 1] = pool_ptr[s] + pool[s].size
+    pool_fund = np.concatenate([pool[s] for s in range(1, C.GROWTH + 1)]).astype(np.int64)
+    inc = model.inc
+    closed, lead, signal, raised, com_ptr, com_fund, com_amount = K.funding_walk(
+        rng, rows, stage, size_noise, pitch, gov_draw, picks, readings, hope, maybe,
+        hold_ptr, np.array(hold_fund, dtype=np.int64), np.array(hold_frac, dtype=np.float64),
+        col["cash"].copy(), col["size"], col["vintage"], col["kind"], col["noise"],
+        col["parent"], pool_ptr, pool_fund, st.sector, st.disruptive, st.partner, inc.sector,
+        inc.group, np.array(C.ROUND_SIZE, dtype=np.float64),
+        np.array(C.SCREEN_BAR, dtype=np.float64), model.steps, K.walk_constants(model.p))
+    st.last_pitch[rows[~closed]] = model.steps
+    ptr, funds, amounts = com_ptr.tolist(), com_fund.tolist(), com_amount.tolist()
+    for i in closed.nonzero()[0].tolist():
+        a, b = ptr[i], ptr[i + 1]
+        commits = {live[j]: x for j, x in zip(funds[a:b], amounts[a:b])}
+        close(model, int(rows[i]), int(stage[i]), commits, live[int(lead[i])],
+              float(signal[i]), float(raised[i]))
 
 
 def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
@@ -278,7 +353,17 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
         return False
     if lead is None:  # insiders only
         lead = max(commits, key=commits.get)
-    pre = price(model, row, stage, lead.signal)
+    close(model, row, stage, commits, lead, lead.signal, raised)
+    return True
+
+
+def close(model, row: int, stage: int, commits: dict, lead, signal: float,
+          raised: float) -> None:
+    """A round that closed: the lead prices it from its own reading ``signal``
+    (:func:`price`), a priced round after the burn-in is counted as down or flat against the
+    previous post-money, and :func:`close_round` books it."""
+    st = model.st
+    pre = price(model, row, stage, signal)
     if st.raised[row] > 0 and model.steps > C.BURN_IN:  # a priced round with a previous post
         previous = float(st.valuation[row])
         model.counts["priced_rounds"] += 1
@@ -286,8 +371,7 @@ def try_round(model, row: int, pools, rng: np.random.Generator, draw: tuple | No
             model.counts["down_rounds"] += 1
         elif pre <= previous * (1.0 + C.FLAT_ROUND_BAND):
             model.counts["flat_rounds"] += 1
-    close_round(model, startup, stage, pre, commits, lead, raised)
-    return True
+    close_round(model, model.startups[row], stage, pre, commits, lead, raised)
 
 
 def price(model, row: int, stage: int, signal: float) -> float:

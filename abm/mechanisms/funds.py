@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from .. import constants as C
-from . import funding as _funding
+from ..queries import fund_status
 
 
 def new_fund_size(model, rng: np.random.Generator) -> float:
@@ -90,7 +90,7 @@ def raise_funds(model) -> None:
         model.commitments.append((t, "government", direct))
     # CVC top-ups from parents' balance sheets: the budget follows the parent's cash
     live, inc = model.live_funds(), model.inc
-    corp, _, parent_alive = _funding.fund_status(model, model.live_fund_rows())
+    corp, _, parent_alive = fund_status(model, model.live_fund_rows())
     cvcs = (corp & parent_alive).nonzero()[0].tolist()  # investing corporate funds, in order
     for i in cvcs:
         fund = live[i]

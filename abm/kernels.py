@@ -1,0 +1,309 @@
+"""Compiled kernels for the quarter's hot loops (numba), with the plain-Python path beside them.
+
+A kernel is a plain function over numpy arrays and scalars, compiled by numba's ``njit`` with
+an on-disk cache (``cache=True``: the machine code is stored in ``__pycache__`` beside this
+file, or numba's user cache directory when that is read-only, and loaded by every later
+process, so a fresh pool or Dask worker loads it in milliseconds instead of compiling it; the
+cache is rebuilt when this file changes). The process-wide set-up numba needs before its
+first kernel call (about a second) is paid once per process: :func:`warm` pays it up front.
+
+Rules that keep the results the model's own, to the last bit:
+
+* **Randomness comes from the model's named streams.** A kernel that draws takes the stream's
+  ``numpy.random.Generator`` and calls ``random()`` / ``standard_normal()`` on it in exactly
+  the order the Python code does: numba implements these on the generator's own bit
+  generator with numpy's algorithms, so the draws and the generator's state after them are
+  numpy's (tests/test_kernels.py checks it). Larger draws are made in numpy before the call
+  and passed in as arrays.
+* **Constants are arguments**, read from :mod:`abm.constants` at each call: a module global
+  would be frozen into the cached machine code, and structural constants change at run time
+  (:func:`abm.structural.override_constants`).
+* **The same float operations in the same order** as the Python rule they stand for (numba
+  does not reassociate or fuse floating-point operations without ``fastmath``, which is not
+  used; ``math.log`` is the C library's, as in CPython).
+
+``ABM_NO_NUMBA=1`` in the environment (read at import) or numba missing selects the plain
+path: each caller keeps its Python code (the reference the kernels are tested against) and
+runs it instead. :data:`ENABLED` says which path runs; tests switch it with ``monkeypatch``.
+numba itself is imported at the first kernel call, not with the model. Every kernel's
+source also runs as plain Python (``kernel.py_func``), which the tests compare with the
+compiled kernel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+
+import numpy as np
+
+ENABLED: bool = (os.environ.get("ABM_NO_NUMBA", "") in ("", "0")
+                 and importlib.util.find_spec("numba") is not None)
+"""Whether the compiled kernels run (``False``: the plain Python path of each caller)."""
+
+_ORDER: list[str] = []
+"""The kernels, callees before callers (each is compiled with the ones before it in place)."""
+
+
+class _Lazy:
+    """A kernel before its first call: numba is imported and every kernel compiled (or
+    loaded from the cache) on the first call of any of them, so that importing the model
+    does not import numba. ``py_func`` is the kernel as plain Python."""
+
+    def __init__(self, fn) -> None:
+        self.py_func = fn
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *args):
+        return _compile()[self.__name__](*args)
+
+
+def _kernel(fn):
+    _ORDER.append(fn.__name__)
+    return _Lazy(fn)
+
+
+def _compile() -> dict:
+    """Replace every kernel of this module by its ``numba.njit(cache=True)`` dispatcher
+    (callees first, so that a kernel calling another compiles against the compiled one);
+    returns the module's namespace."""
+    g = globals()
+    if isinstance(g[_ORDER[-1]], _Lazy):
+        import numba
+
+        for name in _ORDER:
+            fn = g[name]
+            if isinstance(fn, _Lazy):
+                g[name] = numba.njit(cache=True, nogil=True)(fn.py_func)
+    return g
+
+
+# -- funding: fund pacing, screening, the walk over the quarter's seekers ---------------------
+# kinds of fund (the walk's ``kind`` column)
+INDEPENDENT, CORPORATE, GOVERNMENT = 0, 1, 2
+
+# positions in the walk's ``k`` array of parameters and constants (see walk_constants)
+(_DEPTH, _GOV_REQUIRED, _RSM, _CVC_W, _COHESION, _SIZE_LOW, _SIZE_SPREAD, _INSIDER_EDGE,
+ _MIN_CHECK, _MAX_CHECK_SHARE, _LEAD_SHARE, _MIN_RAISE, _FIT_SECTOR, _FIT_COMPLEMENT,
+ _FIT_PARTNER, _CVC_BAR_EASE, _GOV_BAR_EASE, _MIN_LEFT, _INVEST_PERIOD, _MIN_CASH, _PACING,
+ _AHEAD_MAX, _BEHIND_MAX, _N_K) = range(24)
+
+
+def walk_constants(p) -> np.ndarray:
+    """The parameters (of ``p``, a model's :class:`~abm.params.Params`) and constants the
+    funding kernels read, as one float array (positions ``_DEPTH``...)."""
+    from . import constants as C
+
+    k = np.empty(_N_K)
+    k[_DEPTH], k[_GOV_REQUIRED] = p.followon_depth, p.gov_coinvest_required
+    k[_RSM], k[_CVC_W], k[_COHESION] = (p.round_size_multiplier, p.cvc_strategic_weight,
+                                        p.group_cohesion)
+    k[_SIZE_LOW], k[_SIZE_SPREAD] = C.ROUND_SIZE_LOW, C.ROUND_SIZE_SPREAD
+    k[_INSIDER_EDGE], k[_MIN_CHECK], k[_MAX_CHECK_SHARE] = (C.INSIDER_EDGE, C.MIN_CHECK,
+                                                            C.MAX_CHECK_SHARE)
+    k[_LEAD_SHARE], k[_MIN_RAISE] = C.LEAD_SHARE, C.MIN_RAISE
+    k[_FIT_SECTOR], k[_FIT_COMPLEMENT], k[_FIT_PARTNER] = (C.CVC_FIT_SECTOR,
+                                                           C.CVC_FIT_COMPLEMENT,
+                                                           C.CVC_FIT_PARTNER)
+    k[_CVC_BAR_EASE], k[_GOV_BAR_EASE] = C.CVC_BAR_EASE, C.GOV_BAR_EASE
+    k[_MIN_LEFT], k[_INVEST_PERIOD], k[_MIN_CASH] = (C.PACING_MIN_LEFT, C.INVEST_PERIOD,
+                                                     C.PACING_MIN_CASH)
+    k[_PACING], k[_AHEAD_MAX], k[_BEHIND_MAX] = (C.PACING, C.PACING_AHEAD_MAX,
+                                                 C.PACING_BEHIND_MAX)
+    return k
+
+
+@_kernel
+def _pacing_one(cash, size, vintage, kind, steps, k):
+    """:meth:`abm.agents.VCFund.pacing` of one fund, the same operations in the same order."""
+    if kind == CORPORATE or size <= 0:
+        return 0.0
+    left = max(k[_MIN_LEFT], 1.0 - (steps - vintage) / k[_INVEST_PERIOD])
+    ratio = max(cash / size, k[_MIN_CASH]) / left
+    return min(max(k[_PACING] * math.log(ratio), -k[_AHEAD_MAX]), k[_BEHIND_MAX])
+
+
+
+@_kernel
+def pacing(cash, size, vintage, kind, steps, k):
+    """:meth:`abm.agents.VCFund.pacing` of every fund: arrays ``cash``, ``size``, ``vintage``
+    (int64) and ``kind`` (int64, ``INDEPENDENT``...), the step ``steps``, constants ``k``."""
+    out = np.empty(cash.size)
+    for j in range(cash.size):
+        out[j] = _pacing_one(cash[j], size[j], vintage[j], kind[j], steps, k)
+    return out
+
+
+
+@_kernel
+def _screen(j, merit, z, row, s, cash, size, vintage, kind, noise, parent, st_sector,
+            st_disruptive, st_partner, inc_sector, inc_group, screen_bar, steps, k):
+    """:meth:`abm.agents.VCFund.screen` of fund ``j`` on startup ``row``'s pitch ``merit``
+    at target stage ``s`` with standard normal reading noise ``z``: ``(signal, accepts)``."""
+    signal = merit + noise[j] * z
+    kd = kind[j]
+    if kd == INDEPENDENT:
+        return signal, signal > screen_bar[s] - _pacing_one(cash[j], size[j], vintage[j], kd,
+                                                             steps, k)
+    bar = screen_bar[s]
+    pr = parent[j]
+    if kd == CORPORATE and pr >= 0:
+        w = k[_CVC_W]
+        fit = 0.0
+        if st_sector[row] == inc_sector[pr]:
+            fit += k[_FIT_SECTOR]
+        if not st_disruptive[row]:
+            fit += k[_FIT_COMPLEMENT]
+        partner = st_partner[row]
+        if partner >= 0:
+            if partner == pr:
+                fit += k[_FIT_PARTNER]
+            elif inc_group[partner] == inc_group[pr] and inc_group[pr] >= 0:
+                fit += k[_FIT_PARTNER] * k[_COHESION]
+        signal += w * fit
+        bar -= k[_CVC_BAR_EASE] * w
+    elif kd == GOVERNMENT:
+        bar -= k[_GOV_BAR_EASE]
+    if kd == CORPORATE:
+        return signal, signal > bar
+    return signal, signal > bar - _pacing_one(cash[j], size[j], vintage[j], kd, steps, k)
+
+
+
+@_kernel
+def funding_walk(rng, rows, stage, size_noise, pitch, gov_draw, picks, readings, hope, maybe,
+                 hold_ptr, hold_fund, hold_frac, cash, size, vintage, kind, noise, parent,
+                 pool_ptr, pool_fund, st_sector, st_disruptive, st_partner, inc_sector,
+                 inc_group, round_size, screen_bar, steps, k):
+    """The funding walk of a quarter: :func:`abm.mechanisms.funding.try_round`'s decisions
+    for every seeker in order, drawing its follow-on decisions from ``rng`` (the funding
+    stream) as the Python walk does.
+
+    Seekers ``i`` (in walk order): startup ``rows[i]``, target ``stage[i]`` and its
+    :func:`~abm.mechanisms.funding.predraw` randomness (``size_noise`` ... ``maybe``, with
+    ``picks`` indexing the stage's pool). Follow-on holdings ``hold_ptr[i]:hold_ptr[i+1]``
+    of ``hold_fund`` / ``hold_frac``: the funds on the seeker's cap table that may follow on,
+    in cap-table order, with their fractions. Funds ``j`` (the quarter's live funds):
+    ``cash`` (updated here as rounds close: pass a copy), ``size``, ``vintage``, ``kind``,
+    reading ``noise``, ``parent`` (incumbent row or -1). The pool of stage ``s`` is
+    ``pool_fund[pool_ptr[s]:pool_ptr[s+1]]``. ``round_size`` and ``screen_bar`` by stage;
+    ``k``: :func:`walk_constants`.
+
+    Returns ``(closed, lead, signal, raised, com_ptr, com_fund, com_amount)``: per seeker
+    whether its round closed, its lead (a fund index; -1 if not closed), the lead's own
+    reading of the pitch (the price's input), the money raised, and its commitments
+    ``com_ptr[i]:com_ptr[i+1]`` (fund, amount) in the order the Python walk makes them
+    (follow-ons first). Nothing else is changed but ``cash``.
+    """
+    n = rows.size
+    n_cand = picks.shape[1]
+    closed = np.zeros(n, dtype=np.bool_)
+    lead_out = np.full(n, -1, dtype=np.int64)
+    signal_out = np.zeros(n)
+    raised_out = np.zeros(n)
+    com_ptr = np.zeros(n + 1, dtype=np.int64)
+    cap = hold_fund.size + n * n_cand
+    com_fund = np.empty(cap, dtype=np.int64)
+    com_amount = np.empty(cap)
+    com_signal = np.empty(cap)
+    seen = np.zeros(cash.size, dtype=np.int64)       # stamp i + 1: screened for seeker i
+    held = np.zeros(cash.size, dtype=np.int64)       # stamp i + 1: committed for seeker i
+    depth, min_check, max_share = k[_DEPTH], k[_MIN_CHECK], k[_MAX_CHECK_SHARE]
+    c = 0
+    for i in range(n):
+        row, s, stamp = rows[i], stage[i], i + 1
+        target = round_size[s] * k[_RSM] * (k[_SIZE_LOW] + k[_SIZE_SPREAD] * size_noise[i])
+        m = pitch[i]
+        first = c
+        committed = 0.0
+        edge = m + k[_INSIDER_EDGE]
+        for h in range(hold_ptr[i], hold_ptr[i + 1]):
+            j = hold_fund[h]
+            if rng.random() < depth:
+                sig, ok = _screen(j, edge, rng.standard_normal(), row, s, cash, size, vintage,
+                                  kind, noise, parent, st_sector, st_disruptive, st_partner,
+                                  inc_sector, inc_group, screen_bar, steps, k)
+                if ok:
+                    amount = min(hold_frac[h] * target, cash[j], max_share * size[j])
+                    if amount > min_check:
+                        com_fund[c], com_amount[c], com_signal[c] = j, amount, sig
+                        held[j] = stamp
+                        c += 1
+                        committed += amount
+        lead = -1
+        lead_signal = 0.0
+        gov_may_lead = gov_draw[i] >= k[_GOV_REQUIRED]
+        p0, p1 = pool_ptr[s], pool_ptr[s + 1]
+        if p1 > p0 and hope[i]:
+            for q in range(n_cand):
+                j = pool_fund[p0 + picks[i, q]]
+                if seen[j] == stamp or held[j] == stamp or cash[j] <= 0:
+                    continue
+                seen[j] = stamp
+                if kind[j] == GOVERNMENT and lead < 0 and not gov_may_lead:
+                    continue
+                if not maybe[i, q]:
+                    continue
+                sig, ok = _screen(j, m, readings[i, q], row, s, cash, size, vintage, kind,
+                                  noise, parent, st_sector, st_disruptive, st_partner,
+                                  inc_sector, inc_group, screen_bar, steps, k)
+                if not ok:
+                    continue
+                remaining = target - committed
+                if remaining <= min_check:
+                    break
+                want = k[_LEAD_SHARE] * target if lead < 0 else remaining
+                amount = min(want, remaining, cash[j], max_share * size[j])
+                if amount <= min_check:
+                    continue
+                com_fund[c], com_amount[c], com_signal[c] = j, amount, sig
+                held[j] = stamp
+                c += 1
+                committed += amount
+                if lead < 0:
+                    lead, lead_signal = j, sig
+        if committed < k[_MIN_RAISE] * target or (lead < 0 and c == first):
+            c = first                                 # the round fails: nothing committed
+        else:
+            if lead < 0:                              # insiders only: the largest leads
+                best = first
+                for e in range(first + 1, c):
+                    if com_amount[e] > com_amount[best]:
+                        best = e
+                lead, lead_signal = com_fund[best], com_signal[best]
+            for e in range(first, c):
+                cash[com_fund[e]] -= com_amount[e]
+            closed[i] = True
+            lead_out[i], signal_out[i], raised_out[i] = lead, lead_signal, committed
+        com_ptr[i + 1] = c
+    return (closed, lead_out, signal_out, raised_out, com_ptr, com_fund[:c].copy(),
+            com_amount[:c].copy())
+
+
+
+def warm() -> None:
+    """Load (or, the first time, compile) every kernel now, so that the process-wide set-up
+    and any compilation are not paid inside the first quarter that calls one (the bench
+    calls this before it times a run; a pool worker pays it once in its first run)."""
+    if not ENABLED:
+        return
+    from .agents import Incumbent, Startup
+
+    g = _compile()
+    pacing, funding_walk = g["pacing"], g["funding_walk"]
+
+    def col(cls, name):  # an empty column of the table's own dtype (one compiled version)
+        return np.zeros(1, dtype=next(c.dtype for c in cls.COLUMNS if c.name == name))
+
+    k = np.zeros(_N_K)
+    k[_INVEST_PERIOD] = 1.0
+    f1, i1, b1 = np.zeros(1), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.bool_)
+    pacing(f1, f1, i1, i1, 0, k)
+    funding_walk(np.random.default_rng(0), i1[:0], i1[:0], f1[:0], f1[:0], f1[:0],
+                 np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1)), b1[:0],
+                 np.zeros((0, 1), dtype=np.bool_), np.zeros(1, dtype=np.int64), i1[:0], f1[:0],
+                 f1, f1, i1, i1, f1, i1, np.zeros(2, dtype=np.int64), i1[:0],
+                 col(Startup, "sector"), col(Startup, "disruptive"), col(Startup, "partner"),
+                 col(Incumbent, "sector"), col(Incumbent, "group"), f1, f1, 0, k)
