@@ -160,9 +160,13 @@ def child(spec_json: str) -> None:
     steps = int(spec["steps"])
     if spec["kind"] == "model":
         from abm import EcosystemModel
-        from abm import kernels
 
-        kernels.warm()  # once per process, like the imports (a pool worker pays it once)
+        try:
+            from abm import kernels
+        except ImportError:  # a checkout before the compiled kernels
+            pass
+        else:
+            kernels.warm()  # once per process, like the imports (a pool worker pays it once)
         emit(event="ready", rss_base=_rss_bytes())
         t0 = time.perf_counter()
         model = EcosystemModel(preset=spec["preset"], seed=int(spec["seed"]),

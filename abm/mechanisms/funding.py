@@ -108,14 +108,16 @@ def investing_funds(model) -> list:
     return [live[i] for i in ok.nonzero()[0].tolist()]
 
 
-def _pools(model, table: tuple | None = None
+def _pools(model, table: tuple | None = None, index: dict | None = None
            ) -> dict[int, tuple[list, np.ndarray, np.ndarray, np.ndarray]]:
     """Investing funds per target stage: ``(funds, cumulative dry-powder weights, reading
     noise, most lenient bar shift this quarter)`` (the last two for :func:`predraw`).
-    ``table`` is :func:`_fund_table` (read here if omitted)."""
+    ``table`` is :func:`_fund_table` (read here if omitted), ``index`` :func:`_pool_index`
+    of it (computed here if omitted)."""
     live, col = _fund_table(model) if table is None else table
     pools = {}
-    for stage, idx in _pool_index(model, (live, col)).items():
+    index = _pool_index(model, (live, col)) if index is None else index
+    for stage, idx in index.items():
         if idx.size:
             pools[stage] = ([live[i] for i in idx.tolist()], np.cumsum(col["cash"][idx]),
                             col["noise"][idx], col["ease"][idx])
@@ -185,7 +187,8 @@ def step(model) -> None:
     rng = model.rngs["funding"]
     rows = rng.permutation(rows)
     table = _fund_table(model)
-    pools = _pools(model, table)
+    index = _pool_index(model, table)
+    pools = _pools(model, table, index)
     draws = predraw(model, rows, pools, rng)
     # A seeker no candidate can accept and that never raised (so no fund can follow on) is
     # rejected without a try: exactly what try_round would conclude, with no draw skipped.
@@ -193,7 +196,7 @@ def step(model) -> None:
     model.st.last_pitch[rows[~go]] = model.steps
     keep = go.nonzero()[0]
     if K.ENABLED:
-        walk(model, rows[keep], tuple(a[keep] for a in draws), table, rng)
+        walk(model, rows[keep], tuple(a[keep] for a in draws), table, rng, index)
         return
     followers = _followers(model, table)
     per_row = zip(*(a[keep].tolist() for a in draws))
@@ -201,11 +204,12 @@ def step(model) -> None:
         try_round(model, row, pools, rng, draw, followers)
 
 
-def walk(model, rows: np.ndarray, draws: tuple, table: tuple,
-         rng: np.random.Generator) -> None:
+def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Generator,
+         index: dict | None = None) -> None:
     """:func:`try_round` for every seeker in ``rows`` (in that order, ``draws`` their
     :func:`predraw` randomness), as one compiled kernel (:func:`abm.kernels.funding_walk`)
-    over the quarter's fund table ``table`` (:func:`_fund_table`); then the rounds that
+    over the quarter's fund table ``table`` (:func:`_fund_table`; ``index``: its
+    :func:`_pool_index`, computed here if omitted); then the rounds that
     closed are priced and booked (:func:`close`) in the seekers' order, and the others start
     their cooldown. The walk changes nothing the booking reads but the funds' dry powder,
     which the kernel follows as rounds close, so the result is :func:`try_round`'s."""
@@ -233,7 +237,7 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple,
                         hold_fund.append(j)
                         hold_frac.append(frac)
             hold_ptr[i + 1] = len(hold_fund)
-    pool = _pool_index(model, table)
+    pool = _pool_index(model, table) if index is None else index
     pool_ptr = np.zeros(C.GROWTH + 2, dtype=np.int64)
     for s in range(1, C.GROWTH + 1):
         pool_ptr[s + 1] = pool_ptr[s] + pool[s].size
