@@ -1204,9 +1204,9 @@ class _Report:
         for k, (ax, idx) in enumerate(zip(axes.flat, show)):
             self.progress(f"network snapshot {k + 1}/{len(show)}: re-running {self.name(idx)}")
             r = self.runs[self.runs["scenario_index"] == idx].sort_values("replicate").iloc[0]
-            spec = RunSpec(run_id=r["run_id"], preset=r["preset"], swaps=json.loads(r["swaps"]),
-                           overrides=json.loads(r["overrides"]), seed=int(r["seed"]),
-                           steps=int(r["steps"]))
+            # the run itself, rebuilt exactly (dated reforms and constants included)
+            spec = RunSpec.of_rows(self.runs[self.runs["run_id"] == r["run_id"]],
+                                   self.manifest.get("scenarios"))[0]
             g = snapshot_graph(spec)
             _draw_graph(ax, g, seed=int(r["seed"]) % (2**32))
             counts = graph_counts(g)
@@ -2137,9 +2137,11 @@ def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
     """
     import networkx as nx
 
-    model = spec.build()
+    model = None
     try:
-        model.run(int(spec.steps))
+        with spec.structural():  # the run's structural constants, as the runner sets them
+            model = spec.build()
+            model.run(int(spec.steps))
         mg = model.graph  # a MultiGraph whose edge keys are the tie kinds
         g = nx.Graph()
         g.add_nodes_from(mg.nodes(data=True))
@@ -2149,7 +2151,8 @@ def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
                 g.add_edge(a, b, kind=kind)
         fund_kind = {f.unique_id: f.kind for f in model.funds}
     finally:
-        model.release()
+        if model is not None:
+            model.release()
     for n, kind in list(g.nodes(data="kind")):
         if kind == "fund" and n in fund_kind:
             g.nodes[n]["fund_kind"] = fund_kind[n]

@@ -69,7 +69,11 @@ from .spec import RunSpec
 
 ID_COLUMNS = ("run_id", "scenario_index", "scenario", "replicate", "preset", "swaps",
               "overrides", "seed", "steps")
-"""Identifying columns of ``runs.parquet`` (then every summary metric, then ``param.NAME``)."""
+"""Identifying columns of ``runs.parquet`` (then :data:`RUN_COLUMN`, every summary metric,
+then ``param.NAME``)."""
+RUN_COLUMN = "run"
+"""The column of runs.parquet that holds each run's whole description
+(:meth:`~experiments.spec.RunSpec.to_json`; tables written before it existed lack it)."""
 
 FAIL_ENV = "ABM_EXPERIMENT_FAIL"
 DEFAULT_COLLECT = {"timeseries": True, "distributions": True, "max_distribution_values": 2000}
@@ -140,7 +144,7 @@ def _id_fields(spec: RunSpec) -> dict[str, Any]:
             "scenario": spec.scenario, "replicate": int(spec.replicate), "preset": spec.preset,
             "swaps": json.dumps(dict(sorted(spec.swaps.items()))),
             "overrides": json.dumps(dict(sorted(spec.overrides.items()))),
-            "seed": int(spec.seed), "steps": int(spec.steps)}
+            "seed": int(spec.seed), "steps": int(spec.steps), RUN_COLUMN: spec.to_json()}
 
 
 def _distributions(model, spec: RunSpec, cap: int) -> pd.DataFrame:
@@ -173,9 +177,10 @@ def finalize_runs(df: pd.DataFrame) -> pd.DataFrame:
     from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 
     metrics = [k for k in SUMMARY_KEYS + EXTRA_KEYS if k in df.columns and k not in ID_COLUMNS]
+    run = [RUN_COLUMN] if RUN_COLUMN in df.columns else []
     extra = sorted(c for c in df.columns if c not in ID_COLUMNS and c not in metrics
-                   and not c.startswith("param."))
-    cols = list(ID_COLUMNS) + metrics + extra + [f"param.{n}" for n in names]
+                   and not c.startswith("param.") and c != RUN_COLUMN)
+    cols = list(ID_COLUMNS) + run + metrics + extra + [f"param.{n}" for n in names]
     df = df[cols]
     for c in ("scenario_index", "replicate", "seed", "steps"):
         df[c] = df[c].astype("int64")

@@ -134,9 +134,27 @@ class SpecError(ValueError):
     """A problem in an experiment spec (message names file, line/key and valid choices)."""
 
 
+def _plain(v: Any) -> Any:
+    """A parameter value as a JSON value (numpy numbers to Python's)."""
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+RECORD_VERSION = 1
+"""Version of :meth:`RunSpec.to_record` (the ``run`` column of runs.parquet)."""
+
+
 @dataclass(frozen=True)
 class RunSpec:
-    """One model run.
+    """One model run: the single description of a run (issue 27).
+
+    The spec produces it (:meth:`ExperimentSpec.runs`), the runner executes it (:meth:`build`
+    inside :meth:`structural`), the manifest keeps each scenario's (``scenarios[i].run``) and
+    runs.parquet carries every run's whole, as JSON in the ``run`` column
+    (:meth:`to_json`); :meth:`from_json` (or :meth:`of_rows` for a runs table) gives it back,
+    so any run is rebuilt exactly: the same preset, swaps, parameter overrides (``scale``
+    among them), dated reforms, structural constants, seed and steps.
 
     Args:
         run_id: unique, sortable identifier (results are sorted by it).
@@ -166,6 +184,82 @@ class RunSpec:
     dated_swaps: Mapping[str, Any] = field(default_factory=dict)
     """``{component: (donor_preset, year)}``: reforms at a date
     (:mod:`abm.mechanisms.reforms`), added to the preset's own."""
+
+    # -- the record ------------------------------------------------------------------------
+    def to_record(self) -> dict[str, Any]:
+        """Every field as plain JSON values (mappings sorted by key, dated swaps as
+        ``[donor, year]``), with ``version`` :data:`RECORD_VERSION`."""
+        return {"version": RECORD_VERSION, "run_id": self.run_id, "preset": self.preset,
+                "swaps": dict(sorted(self.swaps.items())),
+                "overrides": {k: _plain(v) for k, v in sorted(self.overrides.items())},
+                "seed": int(self.seed), "steps": int(self.steps), "scenario": self.scenario,
+                "replicate": int(self.replicate), "scenario_index": int(self.scenario_index),
+                "constants": {k: float(v) for k, v in sorted(self.constants.items())},
+                "dated_swaps": {c: [v[0], int(v[1])] for c, v in sorted(self.dated_swaps.items())}}
+
+    def to_json(self) -> str:
+        """:meth:`to_record` as compact JSON (the ``run`` column of runs.parquet)."""
+        return json.dumps(self.to_record(), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> "RunSpec":
+        """The run of a :meth:`to_record` dict.
+
+        Raises:
+            SpecError: not a run record (unknown version or fields, a field missing).
+        """
+        if not isinstance(record, Mapping):
+            raise SpecError(f"a run record is a JSON object, got {type(record).__name__}")
+        version = record.get("version")
+        if version != RECORD_VERSION:
+            raise SpecError(f"run record version {version!r} is not {RECORD_VERSION} (written "
+                            "by another version of this tool); rerun the experiment")
+        fields = set(cls.__dataclass_fields__)
+        unknown = sorted(set(record) - fields - {"version"})
+        missing = sorted({"run_id", "preset", "seed", "steps"} - set(record))
+        if unknown or missing:
+            raise SpecError(f"not a run record: " + "; ".join(
+                ([f"unknown fields {unknown}"] if unknown else [])
+                + ([f"missing fields {missing}"] if missing else [])))
+        kw = {k: v for k, v in record.items() if k in fields}
+        kw["dated_swaps"] = {c: (v[0], int(v[1])) for c, v in kw.get("dated_swaps", {}).items()}
+        return cls(**kw)
+
+    @classmethod
+    def from_json(cls, text: str) -> "RunSpec":
+        """The run of a :meth:`to_json` string."""
+        try:
+            record = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"a run record is JSON, got {str(text)[:60]!r} ({exc})") from None
+        return cls.from_record(record)
+
+    @classmethod
+    def of_rows(cls, runs, scenarios: Sequence[Mapping[str, Any]] | None = None
+                ) -> list["RunSpec"]:
+        """The runs of a runs.parquet table, exactly: from its ``run`` column; for a table
+        written before that column existed, from its identifying columns with the dated
+        swaps and structural constants of the manifest's scenario table ``scenarios`` (the
+        manifest's ``scenarios``), else from the ``const.NAME`` columns."""
+        by_index = {int(s["index"]): s for s in scenarios or []
+                    if isinstance(s, Mapping) and "index" in s}
+        out = []
+        for r in runs.to_dict("records"):
+            text = r.get("run")
+            if isinstance(text, str) and text:
+                out.append(cls.from_json(text))
+                continue
+            sc = by_index.get(int(r["scenario_index"]), {})
+            constants = sc.get("constants") or {k[6:]: float(v) for k, v in r.items()
+                                                if k.startswith("const.") and v == v}
+            out.append(cls(run_id=r["run_id"], preset=r["preset"],
+                           swaps=json.loads(r["swaps"]), overrides=json.loads(r["overrides"]),
+                           seed=int(r["seed"]), steps=int(r["steps"]),
+                           scenario=str(r["scenario"]), replicate=int(r["replicate"]),
+                           scenario_index=int(r["scenario_index"]), constants=constants,
+                           dated_swaps={c: (v[0], int(v[1]))
+                                        for c, v in (sc.get("dated_swaps") or {}).items()}))
+        return out
 
     def __post_init__(self) -> None:
         if self.constants:
@@ -236,6 +330,9 @@ class Scenario:
     """``{component: [donor_preset, year]}``: reforms at a date in this scenario."""
     order: list[str] = field(default_factory=list)
     """The reform order of a ``reform_sequencing`` scenario (empty otherwise)."""
+    params: Any = field(default=None, repr=False, compare=False)
+    """The resolved :class:`~abm.params.Params` (resolved and validated once, when the
+    scenario is built; the manifest's ``parameters``)."""
 
 
 @dataclass
@@ -303,14 +400,26 @@ class ExperimentSpec:
                 **({"sequence": self.sequence} if self.sequence else {})}
 
     def scenario_table(self) -> list[dict[str, Any]]:
-        """Scenarios with their fully resolved parameters (for the manifest)."""
-        return [{"index": sc.index, "name": sc.name, "preset": sc.preset, "swaps": sc.swaps,
-                 "overrides": sc.overrides, "base": sc.base, "point": sc.point,
-                 "parameters": resolve(sc.preset, sc.swaps, sc.overrides).to_dict(),
-                 **({"constants": sc.constants} if sc.constants else {}),
-                 **({"dated_swaps": sc.dated_swaps} if sc.dated_swaps else {}),
-                 **({"order": sc.order} if sc.order else {})}
-                for sc in self.scenarios]
+        """Scenarios with their fully resolved parameters and the description of their runs
+        (``run``: :meth:`RunSpec.to_record` without the replicate's ``run_id``, ``seed`` and
+        ``replicate``; the seeds are the manifest's ``seeds``), for the manifest."""
+        first = {r.scenario_index: r for r in self.runs() if r.replicate == 0}
+        out = []
+        for sc in self.scenarios:
+            params = sc.params if sc.params is not None else resolve(sc.preset, sc.swaps,
+                                                                      sc.overrides)
+            row = {"index": sc.index, "name": sc.name, "preset": sc.preset, "swaps": sc.swaps,
+                   "overrides": sc.overrides, "base": sc.base, "point": sc.point,
+                   "parameters": params.to_dict(),
+                   **({"constants": sc.constants} if sc.constants else {}),
+                   **({"dated_swaps": sc.dated_swaps} if sc.dated_swaps else {}),
+                   **({"order": sc.order} if sc.order else {})}
+            if sc.index in first and self.ensemble is None:  # (ensemble: per replicate)
+                rec = first[sc.index].to_record()
+                row["run"] = {k: v for k, v in rec.items()
+                              if k not in ("run_id", "seed", "replicate")}
+            out.append(row)
+        return out
 
     def fingerprint(self) -> str:
         """Hash of what determines the results (runs and collection settings)."""
@@ -1080,7 +1189,7 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
                                       swaps=dict(swaps), overrides=ov, base=label,
                                       point=j if (spec.grid or spec.sample) else -1,
                                       constants=dict(cv), dated_swaps=dict(ds),
-                                      order=list(orders.get(label, []))))
+                                      order=list(orders.get(label, [])), params=p))
     spec.scenarios = scenarios
 
 

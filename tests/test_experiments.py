@@ -484,3 +484,71 @@ def test_report_differences_use_each_scenarios_reference_and_pair_seeds(tmp_path
     diff = (runs.loc["c", m] - runs.loc["b", m]).mean()
     assert d.loc[(d["scenario"] == "c") & (d["metric"] == m), "paired_diff"].item() == \
         pytest.approx(diff)
+
+
+# -- one description of a run (issue 27) --------------------------------------------------------
+def test_run_record_round_trips():
+    r = RunSpec(run_id="s0003-r0001", preset="japan", swaps={"labor": "silicon_valley"},
+                overrides={"scale": 0.2, "loop_finance": 0.0}, seed=2**62 + 5, steps=40,
+                scenario="x", replicate=1, scenario_index=3,
+                constants={"SCALE_UP": 0.03}, dated_swaps={"finance": ("silicon_valley", 2027)})
+    back = RunSpec.from_json(r.to_json())
+    assert back == r and back.key() == r.key() and back.seed == 2**62 + 5
+    assert RunSpec.from_record(r.to_record()).to_json() == r.to_json()
+    with pytest.raises(SpecError, match="version"):
+        RunSpec.from_record({**r.to_record(), "version": 99})
+    with pytest.raises(SpecError, match="unknown fields"):
+        RunSpec.from_record({**r.to_record(), "colour": 1})
+
+
+DATED = GOOD + """
+[[scenario]]
+name = "reformed"
+preset = "japan"
+dated_swaps = { finance = ["silicon_valley", 2026] }
+"""
+
+
+def test_runs_table_carries_each_run_whole(tmp_path):
+    """runs.parquet's ``run`` column rebuilds every run exactly (dated reforms too, which
+    the identifying columns lose), the manifest keeps each scenario's, and a rebuilt run
+    reproduces its row."""
+    spec = load_spec(write(tmp_path, DATED.replace("steps = 12", "steps = 8")))
+    out = tmp_path / "out"
+    run_experiment(spec, out, workers=1)
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert list(runs.columns[:len(runner_mod.ID_COLUMNS) + 1]) == \
+        list(runner_mod.ID_COLUMNS) + [runner_mod.RUN_COLUMN]
+    rebuilt = RunSpec.of_rows(runs)
+    assert [r.to_json() for r in rebuilt] == [r.to_json() for r in spec.runs()]
+    reformed = [r for r in rebuilt if r.scenario == "reformed"]
+    assert reformed and all(dict(r.dated_swaps) == {"finance": ("silicon_valley", 2026)}
+                            for r in reformed)
+    manifest = json.loads((out / "manifest.json").read_text())
+    sc = {s["name"]: s for s in manifest["scenarios"]}
+    assert sc["reformed"]["run"]["dated_swaps"] == {"finance": ["silicon_valley", 2026]}
+    assert sc["japan"]["run"]["overrides"] == {"scale": 0.1}
+    row = runs[runs["run_id"] == reformed[0].run_id].iloc[0]
+    again = runner_mod.run_one(reformed[0], {"timeseries": False, "distributions": False})
+    assert again["ok"] and again["row"]["innovation_total"] == row["innovation_total"]
+    # a table without the column (written before it existed) rebuilds from the manifest
+    old = RunSpec.of_rows(runs.drop(columns=["run"]), manifest["scenarios"])
+    assert [r.key() for r in old] == [r.key() for r in spec.runs()]
+
+
+@pytest.mark.parametrize("name", sorted(p.parent.name for p in
+                                        (Path(__file__).resolve().parents[1] / "results")
+                                        .glob("*/runs.parquet")))
+def test_shipped_runs_rebuild_exactly(name):
+    """Every run of a shipped runs.parquet (with or without its ``run`` column) rebuilds to
+    the runs the experiment ran: their hash is the manifest's fingerprint."""
+    import hashlib
+
+    folder = Path(__file__).resolve().parents[1] / "results" / name
+    runs = pd.read_parquet(folder / "runs.parquet")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert not manifest.get("runs_failed")
+    specs = RunSpec.of_rows(runs, manifest.get("scenarios"))
+    payload = json.dumps({"runs": [r.key() for r in specs],
+                          "collect": manifest["spec"]["collect"]}, sort_keys=True)
+    assert hashlib.sha256(payload.encode()).hexdigest()[:16] == manifest["fingerprint"]
