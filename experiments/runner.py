@@ -1128,7 +1128,7 @@ def _run_experiment(spec, out: Path, *, workers: int | None, scheduler: str | No
     manifest["status"] = "running"
     manifest["sessions"].append(session)
     _write_json(manifest_path, manifest)
-    check_limits(runs, workers or os.cpu_count() or 1 if not scheduler else 1, force)
+    check_limits(runs, (workers or os.cpu_count() or 1) if not scheduler else 1, force)
     result = run_batch(runs, out, workers=workers, scheduler=scheduler, resume=resume,
                        collect=spec.collect, progress=progress, label=spec.name,
                        flush_every=flush_every, force=force)
