@@ -221,22 +221,32 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
         st.last_pitch[rows] = model.steps
         return
     size_noise, pitch, gov_draw, picks, readings, hope, maybe, stage = draws
-    # the funds on each seeker's cap table that may follow on, in cap-table order
-    follows = {live[j].unique_id: j for j in col["follows"].nonzero()[0].tolist()}
+    # the funds on each seeker's cap table that may follow on, in cap-table order: every
+    # holder of every seeker in one list, matched against the followers' ids at once
     hold_ptr = np.zeros(rows.size + 1, dtype=np.int64)
-    hold_fund: list[int] = []
-    hold_frac: list[float] = []
-    if follows:
-        startups, isdisjoint, get = model.startups, follows.keys().isdisjoint, follows.get
-        for i, row in enumerate(rows.tolist()):
+    follows = col["follows"].nonzero()[0]
+    if follows.size:
+        holders: list = []
+        fracs: list = []
+        sizes: list = []
+        startups = model.startups
+        for row in rows.tolist():
             cap = startups[row].cap_table
-            if not isdisjoint(cap):
-                for holder, frac in cap.items():
-                    j = get(holder)
-                    if j is not None:
-                        hold_fund.append(j)
-                        hold_frac.append(frac)
-            hold_ptr[i + 1] = len(hold_fund)
+            holders += cap
+            fracs += cap.values()
+            sizes.append(len(cap))
+        uid = np.fromiter([live[j].unique_id for j in follows.tolist()], np.int64, follows.size)
+        order = np.argsort(uid)
+        uid, follows = uid[order], follows[order]
+        held = np.fromiter(holders, np.int64, len(holders))
+        at = np.minimum(np.searchsorted(uid, held), uid.size - 1)
+        hit = uid[at] == held                               # holders that may follow on
+        hold_fund = follows[at[hit]].astype(np.int64)
+        hold_frac = np.fromiter(fracs, np.float64, len(fracs))[hit]
+        seeker = np.repeat(np.arange(rows.size), sizes)[hit]
+        np.cumsum(np.bincount(seeker, minlength=rows.size), out=hold_ptr[1:])
+    else:
+        hold_fund, hold_frac = np.zeros(0, dtype=np.int64), np.zeros(0)
     pool = _pool_index(model, table) if index is None else index
     pool_ptr = np.zeros(C.GROWTH + 2, dtype=np.int64)
     for s in range(1, C.GROWTH + 1):
@@ -245,7 +255,7 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
     inc = model.inc
     closed, lead, signal, raised, com_ptr, com_fund, com_amount = K.funding_walk(
         rng, rows, stage, size_noise, pitch, gov_draw, picks, readings, hope, maybe,
-        hold_ptr, np.array(hold_fund, dtype=np.int64), np.array(hold_frac, dtype=np.float64),
+        hold_ptr, hold_fund, hold_frac,
         col["cash"].copy(), col["size"], col["vintage"], col["kind"], col["noise"],
         col["parent"], pool_ptr, pool_fund, st.sector, st.disruptive, st.partner, inc.sector,
         inc.group, np.array(C.ROUND_SIZE, dtype=np.float64),
