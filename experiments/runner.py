@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -343,8 +344,6 @@ class FolderLock:
 
 
 # -- damaged folders ---------------------------------------------------------------------------
-import re  # noqa: E402
-
 PART_RE = re.compile(r"part-([0-9]{6})-(runs|timeseries|distributions)\.parquet(\.tmp)?")
 """Names of the files the runner writes in ``parts/`` (``.tmp``: one a crash left)."""
 FRESH = "or start afresh in another --out"

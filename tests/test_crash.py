@@ -184,11 +184,13 @@ def test_crash_at_every_file_operation_then_resume_is_byte_identical(spec, refer
             with pytest.raises(Crash):
                 _run(spec, out, mp)
         _run(spec, out, monkeypatch, resume=out.exists())
-        same = all((ref / f).read_bytes() == (out / f).read_bytes() for f in RESULT_FILES)
+        differ = [f for f in RESULT_FILES if (ref / f).read_bytes() != (out / f).read_bytes()]
+        same = not differ
         leftovers = sorted(p.name for p in out.rglob("*") if p.name.endswith(".tmp")
                            or p.name == "parts")
         lines.append(f"{i:2d} {'torn  ' if torn else 'before'} {ops[i]:<48} "
-                     f"{'identical' if same else 'DIFFERENT'} {' '.join(leftovers)}")
+                     f"{'identical' if same else 'DIFFERENT: ' + ', '.join(differ)} "
+                     f"{' '.join(leftovers)}")
         assert same, lines[-1]
         assert runner.FolderLock(out).holder() == {}  # released: names no holder
         assert json.loads((out / "manifest.json").read_text())["status"] == \
