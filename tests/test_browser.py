@@ -118,6 +118,16 @@ def choose(page, label: str, option: str) -> None:
                  has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")).click()
 
 
+def shoot(page, css: str, path: Path) -> None:
+    """A screenshot of one card, cut from the whole page (an element screenshot would scroll
+    it under the app bar, which stays on top)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator(css).first.bounding_box()
+    page.screenshot(path=str(path), full_page=True,
+                    clip={"x": box["x"], "y": box["y"], "width": box["width"],
+                          "height": box["height"]})
+
+
 def shipped_seed() -> int:
     """The largest replicate seed of a shipped experiment (far above 2**53)."""
     import pandas as pd
@@ -191,7 +201,7 @@ def test_page_in_a_real_browser(server):
             expect(seed_field).to_have_value(str(seed))
             seed_field.fill(str(2**63))  # one above the maximum: refused, with a message
             seed_field.press("Enter")
-            expect(page.get_by_text("2^63-1", exact=False).first).to_be_visible()
+            expect(page.locator(".v-messages__message", has_text="2^63-1")).to_be_visible()
             expect(page.locator(".abm-seed")).to_have_text(str(seed))
             seed_field.fill(str(seed))
             seed_field.press("Enter")
@@ -255,17 +265,22 @@ def test_page_in_a_real_browser(server):
             expect(why_tables).to_be_visible(timeout=WHY_TIMEOUT_MS)
             expect(why_tables).to_contain_text("Support services")
             expect(why_tables).to_contain_text("whole regime")
+            expect(page.locator(".abm-why-status")).to_contain_text("Done: ")
+            expect(page.locator(".abm-why-status")).not_to_contain_text("failed")
+            assert re.search(r"\[[-+0-9.,e]+, [-+0-9.,e]+\]", why_tables.inner_text())
 
             # replicate bands over 5 seeds in the background
             choose(page, "Band horizon (quarters)", "80")
             choose(page, "Replicate bands (mean and 95% band)", "5 seeds")
             expect(page.locator(".abm-band-note")).to_contain_text(
                 "dotted line the mean", timeout=WHY_TIMEOUT_MS)
+            expect(page.locator(".abm-band-note")).not_to_contain_text("failed")
             page.evaluate("window.scrollTo(0, 0)")  # the app bar stays on top of the page
             page.wait_for_timeout(500)
             page.screenshot(path=str(SHOTS / "03-compare.png"), full_page=True)
-            page.locator(".abm-timeseries").screenshot(path=str(SHOTS / "04-compare-series.png"))
-            page.locator(".abm-why-card").screenshot(path=str(SHOTS / "05-compare-why.png"))
+            for css, name in ((".abm-timeseries", "04-compare-series.png"),
+                              (".abm-why-card", "05-compare-why.png")):
+                shoot(page, css, SHOTS / name)
 
             body = page.locator("body").inner_text()
             assert "Traceback" not in body

@@ -691,6 +691,38 @@ def test_the_time_series_redraw_only_their_lines_until_an_axis_must_move():
     assert plots.nice_ceil(230) == 250 and plots.nice_ceil(5000) == 5000
 
 
+def test_with_bands_every_series_still_draws_its_own_line():
+    """The run's lines and the bands' mean lines are told apart (a band's dotted mean once
+    took the place of the first series' line)."""
+    from viz import plots
+
+    runs = [Run(p, p, 3, overrides={"scale": 0.1}) for p in ("japan", "korea")]
+    frames = []
+    for seed in (4, 5):
+        other = Run("japan", "japan", seed, overrides={"scale": 0.1})
+        for _ in range(8):
+            other.step()
+        frames.append(other.series())
+    bands = [plots.Bands.from_series(frames), None]
+    for _ in range(5):
+        for r in runs:
+            r.step()
+    canvas = plots.TimeSeriesCanvas([r.label for r in runs], bands=bands)
+    canvas.render([(r.label, r.series()) for r in runs])
+    for (_, columns, transform, _), entries in zip(plots.PANELS, canvas.lines):
+        assert len(entries) == 2 * len(columns)
+        for r, col, line in entries:
+            assert line.get_linestyle() == "-" and len(line.get_xdata()) == 5, (col, r)
+            expected = runs[r].series()[col].astype(float)
+            if transform == "cumsum":
+                expected = expected.cumsum()
+            assert list(line.get_ydata()) == pytest.approx(list(expected), nan_ok=True)
+    # the bands' means are dotted lines of their own, over the bands' 8 steps
+    dotted = [ln for ax in canvas.axes[0][:1] for ln in ax.get_lines()
+              if ln.get_linestyle() == ":"]
+    assert len(dotted) == 2 and all(len(ln.get_xdata()) == 8 for ln in dotted)
+
+
 def test_bands_are_the_mean_and_a_95_interval_over_seeds():
     import numpy as np
     import pandas as pd
@@ -706,11 +738,12 @@ def test_bands_are_the_mean_and_a_95_interval_over_seeds():
     ci = mean_ci([f.loc[4, "active_startups"] for f in frames])
     assert b.n == 5
     assert b.mean.loc[4, "active_startups"] == pytest.approx(ci["mean"])
-    assert b.low.loc[4, "active_startups"] == pytest.approx(ci["ci_low"])
+    assert b.low.loc[4, "active_startups"] == pytest.approx(max(0.0, ci["ci_low"]))
     assert b.high.loc[4, "active_startups"] == pytest.approx(ci["ci_high"])
     # exits are drawn cumulative, so their band is over each replicate's running total
     cum = mean_ci([f["ipos"].cumsum().loc[6] for f in frames])
     assert b.mean.loc[6, "ipos"] == pytest.approx(cum["mean"])
+    assert (b.low >= 0).all().all()  # clipped at 0: no series drawn is negative
 
 
 class GatedExecutor:

@@ -924,7 +924,7 @@ def WhyPanel(cfg: Config):
             "gap. Cheap on purpose, so it is a sketch to follow up with <code>abm experiment "
             "component_swap</code>: " + html.escape(plan.describe()) + ". Parameter changes "
             "of A other than the technological regime are not applied."),
-            classes=["abm-why-intro"], style="font-size: 0.9rem")
+            classes=["abm-why-intro"], style="font-size: 0.9rem; margin-bottom: 18px")
         with solara.Row(gap="12px"):
             solara.Select("Seeds", values=list(why.SEEDS), value=n_seeds.value,
                           on_value=n_seeds.set, dense=True, disabled=busy)

@@ -98,7 +98,8 @@ def x_label(start_year: int | None) -> str:
 
 class Bands:
     """Replicate bands of one run's series: per column, the mean over seeds and a 95%
-    t-interval of the mean (:func:`experiments.stats.t_half_width`), per step.
+    t-interval of the mean (:func:`experiments.stats.t_half_width`), per step, clipped at 0
+    (every series drawn is non-negative).
 
     Args:
         mean, low, high: DataFrames indexed by step, one column per series.
@@ -126,7 +127,8 @@ class Bands:
         mean = pd.DataFrame({c: v.mean(axis=1) for c, v in stacked.items()})
         half = pd.DataFrame({c: t_half_width(v.std(axis=1, ddof=1), v.count(axis=1))
                              for c, v in stacked.items()}, index=mean.index)
-        return cls(mean, mean - half, mean + half, len(frames))
+        # every series drawn is a count, money or a share: the band is clipped at 0
+        return cls(mean, (mean - half).clip(lower=0.0), mean + half, len(frames))
 
 
 def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=None, dpi: int = 90,
@@ -156,6 +158,7 @@ def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=None, dp
         cells = [[(i // 2, 2 * (i % 2)), (i // 2, 2 * (i % 2) + 1)] for i in range(len(PANELS))]
     first = None
     axes: list[list] = []       # per panel, one axes per run
+    run_lines: dict = {}        # (panel, run, column) -> the run's own line (not a band's)
     for p, (title, columns, transform, ylabel) in enumerate(PANELS):
         row = []
         for r in range(n):
@@ -187,12 +190,13 @@ def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=None, dp
                     ax.plot(xb, band.mean[col].to_numpy(), color=colour, lw=1.0, ls=":",
                             zorder=2)
                 if df is None or df.empty or col not in df:
-                    ax.plot([], [], color=colour, lw=1.6, zorder=3)
+                    run_lines[(p, r, col)], = ax.plot([], [], color=colour, lw=1.6, zorder=3)
                     continue
                 y = df[col].astype(float)
                 if transform == "cumsum":
                     y = y.cumsum()
-                ax.plot(years(df.index, start_year), y, color=colour, lw=1.6, zorder=3)
+                run_lines[(p, r, col)], = ax.plot(years(df.index, start_year), y,
+                                                  color=colour, lw=1.6, zorder=3)
             if title.startswith("Incumbents"):
                 ax.set_ylim(0, 1.05)
         axes.append(row)
@@ -221,6 +225,7 @@ def timeseries_figure(runs: Sequence[tuple[str, pd.DataFrame]], figsize=None, dp
         fig.text(0.995, 0.985, f"x-axes: {x_label(start_year)}", ha="right", va="top",
                  fontsize=9, color="#555555")
     fig._abm_axes = axes  # the panels' axes, per panel and run (for TimeSeriesCanvas)
+    fig._abm_lines = run_lines  # each run's own line per (panel, run, column)
     return fig
 
 
@@ -278,12 +283,9 @@ class TimeSeriesCanvas:
         self.figure = timeseries_figure(empty, start_year=start_year, bands=self.bands)
         self.axes = self.figure._abm_axes
         self.lines: list[list[tuple[int, str, object]]] = []
-        for (_, columns, _, _), row in zip(PANELS, self.axes):
-            entries = []
-            for r, ax in enumerate(row):
-                # the run's own lines are the last len(columns) lines (bands' means before)
-                own = ax.get_lines()[-len(columns):]
-                entries += [(r, c, ln) for c, ln in zip(columns, own)]
+        for p, ((_, columns, _, _), row) in enumerate(zip(PANELS, self.axes)):
+            entries = [(r, c, self.figure._abm_lines[(p, r, c)])
+                       for r in range(len(row)) for c in columns]
             self.lines.append(entries)
         last = 4
         for b in self.bands or []:
