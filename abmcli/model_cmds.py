@@ -120,8 +120,9 @@ def register(app: typer.Typer) -> None:
         set_: list[str] = typer.Option([], "--set", metavar="<name=value>", help="Override a parameter: NAME=VALUE."),
         swap: list[str] = typer.Option([], metavar="<component=preset>", help="Take a component from a preset: COMPONENT=PRESET."),
         out: Optional[str] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
-        force: bool = typer.Option(False, "--force", help="Lift the steps limit and replace "
-                                   "an earlier `abm run`'s files in --out."),
+        force: bool = typer.Option(False, "--force", help="Lift the work limits (steps, "
+                                   "model memory; docs/experiments.md) and replace an "
+                                   "earlier `abm run`'s files in --out."),
     ) -> None:
         """Run one model and print its summary."""
         from experiments.limits import LimitError, check_steps
