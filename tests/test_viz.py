@@ -778,9 +778,10 @@ def test_why_panel_runs_in_the_background_cancels_and_explains(page, monkeypatch
     wait_for(lambda: "Running in the background: 0 of " in page_text(rc), "the job to start")
     total = int(re.search(r"Running in the background: 0 of (\d+)", page_text(rc)).group(1))
     assert total == 3 * (2 + 2 * 6)  # A, B and each component both ways, on every seed
-    # the page keeps working while the job runs
+    # the page keeps working while the job runs (polled: a render the job's thread has under
+    # way may draw the click's change, a moment later)
     click(rc, "Step")
-    assert step_counter(rc).startswith("Step 1")
+    wait_for(lambda: step_counter(rc).startswith("Step 1"), "the step while the job runs", 60)
     GatedExecutor.gate.release()
     wait_for(lambda: f"1 of {total} runs" in page_text(rc), "progress")
     click(rc, "Cancel")
@@ -818,9 +819,9 @@ def test_replicate_bands_are_computed_in_the_background(page, monkeypatch):
     assert card_images(rc, "abm-timeseries") != [before]
     assert "over 5 seeds" in page_text(rc)
     click(rc, "Step")
-    assert step_counter(rc).startswith("Step 2")
+    wait_for(lambda: step_counter(rc).startswith("Step 2"), "the next step", 60)
     select(rc, "Replicate bands (mean and 95% band)").v_model = "off"
-    assert "Replicate bands: off" in page_text(rc)
+    wait_for(lambda: "Replicate bands: off" in page_text(rc), "bands off", 60)
 
 
 def test_band_runs_are_the_pages_regimes_on_the_runs_seed_and_more():
