@@ -131,12 +131,12 @@ def markdown(comp: pd.DataFrame) -> str:
 
 def section(report) -> None:
     """Append the 'beside the data layer' section of every history scenario to ``report``
-    (an :class:`experiments.report.Report`: reads ``ts``, ``scen``, ``runs``, ``tables``,
-    ``md``, ``files``, ``name``)."""
+    (an :class:`experiments.reports.context.Report`: reads ``scen``, ``runs``, ``tables``,
+    ``md``, ``files``, ``name``, ``per_run``)."""
     from abm.constants import BURN_IN
     from abm.presets import preset_dated_series
 
-    if report.ts is None or "preset" not in report.scen:
+    if "preset" not in report.scen:
         return
     for idx in report.scen.index:
         preset = report.scen.loc[idx, "preset"]
@@ -145,7 +145,13 @@ def section(report) -> None:
         params = report.scen.loc[idx, "parameters"] if "parameters" in report.scen else None
         start = int(params.get("start_year", 2000)) if isinstance(params, dict) else 2000
         runs = report.runs[report.runs["scenario_index"] == idx]["run_id"]
-        table = yearly(report.ts[report.ts["run_id"].isin(runs)], start)
+        # the yearly table per run, kept under tables/ so that a folder without the time
+        # series (the shipped ones) reports it too (Report.per_run)
+        table = report.per_run(f"{report.name(idx)}_yearly_runs.csv",
+                               lambda ts: yearly(ts[ts["run_id"].isin(runs)], start))
+        if table is None:
+            continue
+        table = table[table["run_id"].isin(runs)]
         country = HISTORIES[preset]
         driven = tuple(k for n in preset_dated_series(preset) for k in DRIVES.get(n, ()))
         first = start + BURN_IN // 4

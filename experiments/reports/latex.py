@@ -222,7 +222,7 @@ def _header_tex(text: str, width: float) -> str:
 
 def _tabular(header: list[str], rows: list[list[str]], cols: list[int], lay: Layout, *,
              longtable: bool = False, caption: str = "", label: str = "",
-             continued: bool = False) -> str:
+             continued: str = "") -> str:
     keep = [0] + cols
     df = pd.DataFrame([[r[j] for j in keep] for r in rows], columns=range(len(keep)))
 
@@ -260,8 +260,11 @@ def _tabular(header: list[str], rows: list[list[str]], cols: list[int], lay: Lay
                  lambda m: rf"\multicolumn{{{len(keep)}}}{{>{{\raggedright\arraybackslash}}"
                            rf"p{{{span:.0f}pt}}}}{{\emph{{{m.group(1)}}}}} \\",
                  tex, flags=re.M)
+    if longtable:  # the head repeated on later pages: a short caption
+        tex = tex.replace(rf"\caption[]{{{caption}}}", r"\caption[]{(continued)}")
     if continued:  # a later column group of the same table: no number of its own
-        tex = tex.replace(r"\caption{", r"\caption*{", 1)
+        tex = tex.replace(rf"\caption{{{caption}}}", rf"\caption*{{{continued}}}", 1)
+        tex = tex.replace(r"\caption[]{(continued)}", rf"\caption*{{{continued}}}")
     return tex
 
 
@@ -286,9 +289,12 @@ def write_latex(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]
     lines = [f"% needs {TEX_PREAMBLE}"]
     if long_:
         for k, cols in enumerate(groups):
-            part = cap + (f" (continued: columns, part {k + 1} of {len(groups)})" if k else "")
-            lines.append(_tabular(header, rows, cols, lay, longtable=True, caption=part,
-                                  label=label if not k else "", continued=bool(k)))
+            more = (rf"Table~\ref{{{label}}} (continued: columns {k + 1} of {len(groups)})"
+                    if k else "")
+            lines.append(_tabular(header, rows, cols, lay, longtable=True, caption=cap,
+                                  label=label if not k else "", continued=more))
+            if k:  # (longtable steps the table counter for every longtable)
+                lines.append(r"\addtocounter{table}{-1}")
     else:
         lines += [r"\begin{table}[htbp]", r"\centering", rf"\caption{{{cap}}}",
                   rf"\label{{{label}}}"]
