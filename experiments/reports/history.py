@@ -181,7 +181,17 @@ def histories_beside_data(r: Report) -> None:
     (:func:`experiments.histories.section`)."""
     from .. import histories
 
+    start = len(r.md)
     histories.section(r)
+    at = [k for k in range(start, len(r.md)) if r.md[k].startswith("| series | year |")]
+    numbers = range(r._tables + 1, r._tables + 1 + len(at))
+    r._tables += len(at)
+    for k, n in reversed(list(zip(at, numbers))):  # its tables get captions like the others'
+        r.md.insert(k, f"*Table {n}. A history run beside its country's public series: "
+                       "public value (the series' unit) and growth factor over the series' "
+                       "first year in the run, beside the model's growth factor over the same "
+                       "years (mean and 2.5-97.5% range over the runs); calibration / "
+                       "held-out years marked.*\n")
 
 
 def yearly_table(ts: pd.DataFrame, start_year: int) -> pd.DataFrame:

@@ -61,7 +61,11 @@ def provenance(r: Report) -> None:
         r.cautions.append(f"{len(r.failures)} of {len(r.failures) + len(r.runs)} runs failed "
                           "(`failures.jsonl`); the statistics use the runs that finished.")
     n = r.n_replicates()
-    if n < 10:
+    if n == 1:
+        r.cautions.append("One replicate per scenario: no interval over seeds can be "
+                          "estimated; what the report says rests on the spread across "
+                          "scenarios (sample points) alone.")
+    elif n < 10:
         r.cautions.append(f"Small samples: n = {n} replicates per scenario. The t-intervals "
                           "are wide and rest on roughly normal replicate means; add "
                           "replicates (`--replicates`) before reading a difference as real.")
