@@ -122,6 +122,8 @@ class Startup(Agent):
             "(`1.3 − 0.6 × risk`, 7.8)"),
         Col("pq", np.float64, 0.0, "log quality",
             "its product's quality on the sector's quality ladder (7.18)"),
+        Col("tech", np.float64, 0.0, "",
+            "its technology's position on the unit circle [0, 1) (7.18)"),
         Col("group_tie", np.int32, -1, "",
             "business group of its first corporate partner (−1: none); group members prefer it"),
         Col("prior_ties", np.int16, 0, "count",
@@ -184,6 +186,13 @@ class Incumbent(Agent):
             "log reach (brand, distribution) of its products in base-unit sales (7.18)"),
         Col("demand", np.float64, 0.0, "M per quarter",
             "what the market demanded of it this quarter (7.18); sales are at most this"),
+        Col("held", np.float64, np.nan, "",
+            "its share of its sector's held (tied) customers (7.18); NaN until first set"),
+        Col("tech", np.float64, 0.0, "",
+            "its position in technology space, on a unit circle [0, 1) (7.18)"),
+        Col("shifts", np.int32, 0, "count",
+            "changes of direction (moves of `tech` by `DIRECTION_SHIFT` or more in a quarter, "
+            "after the burn-in) a partnership or an acquisition caused"),
     )
     """The columns of ``model.inc``, one row per incumbent ever."""
 

@@ -48,6 +48,12 @@ QUALITY_PIVOT = 0.7
 startups' traction stalls, a heavy-tailed few grow fast."""
 SCALE_UP = 0.0192  # [calibrated] scripts/calibrate.py
 """Extra quarterly growth drift per stage reached (venture money buys go-to-market)."""
+LISTED_GROWTH_HALF_LIFE = 12.0
+"""Quarters after its IPO in which a listed startup's positive growth drift halves: growth
+after listing reverts towards the market's (Jain & Kini 1994: operating performance falls
+after IPOs; Chan, Karceski & Lakonishok 2003: high growth does not persist; Haltiwanger,
+Jarmin & Miranda 2013: growth falls with firm age); declared range [4, 40]. Without it a
+listed firm's drift compounds until it holds its sector's contestable market."""
 COST_PER_HEAD = 0.06
 """Loaded payroll per person per quarter (M): 240 k a year, a tech-startup salary with overhead."""
 REVENUE_PER_HEAD = 0.12
@@ -206,6 +212,55 @@ REACH_NOISE = 0.02
 """Quarterly s.d. of an incumbent's log reach (brand, distribution): shares move without
 quality change."""
 
+# -- growth: world frontier, diffusion, limits to absorption (docs/ODD.md 7.18) -----------------
+WORLD_FRONTIER_GROWTH = 0.015 / 4
+"""Quarterly growth of the world technology frontier (log quality): the best practice any
+firm could adopt. Long-run productivity growth of the modelled economy equals it on the
+balanced growth path (every firm's distance to the frontier settles). 1.5% a year: US labour
+productivity growth 2000-2023 (BLS nonfarm business about 2.0% 2000-2007 and 1.5% 2007-2019;
+OECD GDP per hour about 1.4%), the frontier the three countries are measured against;
+declared range [0.01/4, 0.02/4]."""
+FRONTIER_DAMPING = 0.1
+"""Ideas are getting harder to find (Bloom, Jones, Van Reenen & Webb 2020): a firm whose
+product is ``x = pq - W`` log points beyond the world frontier ``W`` gains only
+``exp(-x / FRONTIER_DAMPING)`` of a full ladder step from an innovation (behind the frontier
+a step is whole). A firm innovating at ``lam`` steps of ``quality_step`` a quarter settles at
+``x* = FRONTIER_DAMPING x log(lam quality_step / WORLD_FRONTIER_GROWTH)``; declared range
+[0.05, 0.3] (log points: 5-35% beyond best practice is where frontier firms are found,
+Andrews, Criscuolo & Gal 2016)."""
+DIFFUSION_RATE = 0.02 / 4
+"""Quarterly share of its distance to the world frontier a firm behind it closes by adoption
+and imitation (Nelson & Phelps 1966; Acemoglu, Aghion & Zilibotti 2006): ``pq += DIFFUSION_RATE
+x max(W - pq, 0)``. 2% a year is the 'iron law' of convergence (Barro & Sala-i-Martin 1992);
+laggard firms converge at 2-6% a year (Andrews, Criscuolo & Gal 2016); declared range
+[0.01/4, 0.06/4]."""
+PARTNER_HALF = 8.0
+"""Concurrent partnerships at which an incumbent's attention halves: what it absorbs from its
+partners' joint innovations is their sum divided by ``1 + n / PARTNER_HALF`` (n its live
+partnerships), so it is bounded by ``PARTNER_HALF`` partnerships' worth however many it has,
+and startups choosing a partner weigh it by ``1 / (1 + n / PARTNER_HALF)``. Alliance
+portfolios have diminishing and then negative returns to their size (Deeds & Hill 1996: new
+products peak at about 25 alliances in biotechnology; Laursen & Salter 2006: inverted U in the
+breadth of external sources; Hoang & Rothaermel 2005); declared range [3, 30]."""
+CUSTOMER_SWITCH = 0.05
+"""Quarterly share of an incumbent's held (tied) customers who re-choose their supplier by
+quality and reach; the rest stay (switching costs, Klemperer 1995; customer capital
+depreciates about 15-20% a year, Gourio & Rudanko 2014); declared range [0.02, 0.15]."""
+MATCHING_EFFECT = 2.0
+"""Partnership hazard multiplier per unit of ``matching_programme`` (hazard times ``1 +
+MATCHING_EFFECT x matching_programme``): ``matching_programme`` is the share of eligible
+startups a matching programme introduces to a corporate partner, and an introduction triples
+the chance a partnership forms (reasoning: brokered introductions remove the search cost that
+dominates corporate-startup matching, Weiblen & Chesbrough 2015); declared range [0.5, 4]."""
+DIRECTION_PULL = 0.25
+"""Share of the distance in technology space (positions on a unit circle) an incumbent moves
+towards a partner startup per joint innovation it absorbs, and towards an acquired startup
+times the absorbed share of its product: startups make incumbents shift direction (Kushida
+2022); declared range [0.05, 0.5]."""
+DIRECTION_SHIFT = 0.05
+"""A move of an incumbent's technology position by at least this (a twentieth of the circle)
+in one quarter (an 18-degree turn) counts as a change of direction (``incumbent_direction_shifts``)."""
+
 # -- incumbents ---------------------------------------------------------------------------
 INCUMBENT_REVENUE = 5000.0
 """Mean quarterly revenue of an incumbent at the start (20,000 M a year)."""
@@ -214,10 +269,15 @@ INCUMBENT_PRODUCTIVITY = 0.1
 INCUMBENT_MARGIN = 0.08
 INCUMBENT_CASH_TARGET = 2.0
 """Incumbents pay out cash above this many quarters of revenue."""
-MARKET_GROWTH = 0.004
-"""Quarterly growth of nominal demand and prices (the nominal trend D(t) = exp(0.004 t)): it
-raises every sector's spending and nominal revenue per worker alike, and real output is
-deflated by it, so it adds nothing to ``productivity_growth``."""
+MARKET_GROWTH = 0.0
+"""Quarterly growth of nominal demand, prices and wages (the nominal trend D(t) = exp(
+MARKET_GROWTH t)). 0: money is in constant money of step 0, so every threshold (IPO listing,
+new incumbent, unicorn), round size and fund size keeps its real meaning over any horizon.
+(It was 0.004 until the third round: with revenue per worker, wages and thresholds partly
+nominal and partly not, startups' real economics drifted with the horizon.) A positive value
+raises sector spending, revenue per worker and wages alike and real output is deflated by it,
+so it adds nothing to ``productivity_growth``; money flows set in nominal terms (LP capital,
+round sizes, budgets) then shrink in real terms, which is why it stays 0 in the presets."""
 YOUNG_FIRM_QUARTERS = 20
 """Firms younger than this (5 years) count as entrants in the growth decomposition."""
 HEADCOUNT_ADJUST = 0.2

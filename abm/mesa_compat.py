@@ -69,7 +69,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     s["active_startups"] = float(np.count_nonzero(status == C.ACTIVE))
     s["public_startups"] = float(np.count_nonzero(listed))
     s["incumbents"] = float(alive.size)
-    k = model.p.n_sectors
+    k = model.n_sectors
     sectors = np.concatenate([inc.sector[alive], st.sector[live]])
     sales = np.concatenate([inc.revenue[alive], st.revenue[live]])
     total = np.bincount(sectors, weights=sales, minlength=k)[:k]

@@ -405,9 +405,14 @@ def _growth(r: _Run, out: dict[str, float]) -> dict[str, float]:
     terms, so they add up to 1 (one may be negative or above 1 when terms differ in sign)."""
     g = r.model.growth
     total = g.within + g.entrants + g.realloc
-    return {"growth_within_incumbents_share": _ratio(g.within, total),
-            "growth_from_entrants_share": _ratio(g.entrants, total),
-            "growth_reallocation_share": _ratio(g.realloc, total)}
+    out = {"growth_within_incumbents_share": _ratio(g.within, total),
+           "growth_from_entrants_share": _ratio(g.entrants, total),
+           "growth_reallocation_share": _ratio(g.realloc, total)}
+    gains = sum(g.sources.values())
+    out.update({f"quality_gain_{k}_share": _ratio(v, gains) for k, v in g.sources.items()})
+    inc = r.model.inc
+    out["incumbent_direction_shifts"] = float(np.count_nonzero(inc.view("shifts") > 0))
+    return out
 
 
 def _innovator_turnover(model) -> dict[str, float]:

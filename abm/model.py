@@ -44,7 +44,7 @@ from .presets import resolve
 from .tables import Records, Table
 
 STREAMS = ("setup", "policy", "funds", "universities", "founding", "operations", "partnerships",
-           "funding", "exits", "incumbents", "labor", "smallfirms")
+           "funding", "exits", "incumbents", "labor", "smallfirms", "technology")
 """Named random streams, one per mechanism (common random numbers across scenarios)."""
 
 SERIES = (
@@ -226,6 +226,10 @@ class EcosystemModel(Model):
         """The dated-series parameters' values before any year is applied (the base level)."""
         if self.dated_series:
             history.apply(self, self.p.start_year)
+        self.n_sectors = max(1, round(self.p.n_sectors * self.p.scale))
+        """Sectors of this economy: ``n_sectors x scale`` (at least 1), so that a model at
+        ``scale`` s is s copies of the economy (firms per sector, partners per incumbent and
+        concentration do not change with ``scale``; docs/ODD.md 2)."""
         streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
         self.rngs: dict[str, np.random.Generator] = {
             name: np.random.default_rng(s) for name, s in zip(STREAMS, streams)}
@@ -287,7 +291,7 @@ class EcosystemModel(Model):
         market signal in IPO and round prices (:func:`abm.mechanisms.funds.release_lockups`)."""
         self.next_manager = 1
         """Id the next new fund management team gets."""
-        self.market = Market(self.p.n_sectors)
+        self.market = Market(self.n_sectors)
         """Per-sector demand, reference quality and frontier (:mod:`abm.mechanisms.markets`)."""
         self.growth = Growth()
         """Accumulated productivity-growth decomposition (Foster, Haltiwanger & Krizan)."""
@@ -364,11 +368,13 @@ class EcosystemModel(Model):
         sizes = sizes / sizes.mean() * C.INCUMBENT_REVENUE
         for i in range(n_inc):
             g = int(rng.integers(max(n_groups, 1)))  # drawn even without groups (same stream)
-            self.add_incumbent(sector=i % p.n_sectors, group=g if n_groups else -1,
+            self.add_incumbent(sector=i % self.n_sectors, group=g if n_groups else -1,
                                revenue=float(sizes[i]))
         self._draw_traits(rng)
+        self.inc.view("tech")[:] = self.rngs["technology"].random(n_inc)
+        self.market.world = p.frontier_gap  # the firms start at pq 0
         self.market.base = np.bincount(self.inc.view("sector"), weights=self.inc.view("revenue"),
-                                       minlength=p.n_sectors)[: p.n_sectors]
+                                       minlength=self.n_sectors)[: self.n_sectors]
         employed = int(self.inc.view("headcount").sum())
         self.idle = int(employed * C.IDLE_SHARE)
         n_uni = max(1, round(p.n_universities * p.scale))
@@ -393,11 +399,12 @@ class EcosystemModel(Model):
     def add_incumbent(self, sector: int, group: int, revenue: float, cash: float | None = None,
                       headcount: int | None = None, productivity: float | None = None,
                       from_startup: bool = False, pq: float = 0.0,
-                      reach: float | None = None) -> Incumbent:
+                      reach: float | None = None, tech: float = 0.0) -> Incumbent:
         """Create an incumbent (minting its initial cash from outside the ecosystem).
 
         ``pq`` is its product quality (log); ``reach`` its log reach in base units (default:
-        ``log(revenue)`` deflated by the nominal trend), see :mod:`abm.mechanisms.markets`."""
+        ``log(revenue)`` deflated by the nominal trend), ``tech`` its position in technology
+        space; see :mod:`abm.mechanisms.markets`."""
         p = self.p
         productivity = productivity or C.INCUMBENT_PRODUCTIVITY
         if headcount is None:
@@ -409,7 +416,7 @@ class EcosystemModel(Model):
                            cash=cash, headcount=headcount, productivity=productivity,
                            openness=p.incumbent_openness, appetite=p.acquisition_appetite,
                            nih=p.nih_bias, from_startup=from_startup, entered=self.steps,
-                           pq=pq, demand=revenue,
+                           pq=pq, demand=revenue, tech=tech,
                            reach=math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * self.steps
                            if reach is None else reach)
         agent = Incumbent(self, row)
@@ -509,6 +516,9 @@ class EcosystemModel(Model):
                           risk=sum(f.risk_tolerance for f in founders) / len(founders)
                           if founders else self.p.risk_tolerance,
                           pq=float(self.market.qref[sector]))
+        from .mechanisms.markets import new_position
+
+        self.st.tech[row] = new_position(self, sector, disruptive)
         s = Startup(self, row)
         self.st.uid[row] = s.unique_id
         self.startups[row] = s
@@ -603,6 +613,7 @@ class EcosystemModel(Model):
         M.funds.raise_funds(self)
         M.universities.step(self)
         M.founding.step(self)
+        M.markets.advance(self)
         M.operations.step(self)
         M.partnerships.step(self)
         M.funding.step(self)

@@ -320,6 +320,24 @@ _LIST: tuple[Output, ...] = (
     _o("growth_reallocation_share", "Growth from reallocation", "share of growth", "index",
        "Share of real productivity growth from shifts of workers between surviving firms aged "
        "5+ years (FHK between and cross terms).", **_EXTRA_AFTER, low=None),
+    _o("quality_gain_rd_share", "Quality gains from incumbents' own R&D", "share of gains", "share",
+       "Share of the output-weighted quality gains of firms after the burn-in that came from "
+       "incumbents' own R&D (their innovations on their own ladder) (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+    _o("quality_gain_partnerships_share", "Quality gains from partnerships", "share of gains", "share",
+       "Share of the output-weighted quality gains of firms after the burn-in that came from "
+       "joint work in startup-incumbent partnerships (both sides' gains) (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+    _o("quality_gain_acquisitions_share", "Quality gains from acquisitions", "share of gains", "share",
+       "Share of the output-weighted quality gains of firms after the burn-in that came from "
+       "acquired startups' products integrated into the buyers' (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+    _o("quality_gain_startups_share", "Quality gains from startups' own research", "share of gains", "share",
+       "Share of the output-weighted quality gains of firms after the burn-in that came from "
+       "startups' own research, radical leaps included (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+    _o("quality_gain_diffusion_share", "Quality gains from diffusion", "share of gains", "share",
+       "Share of the output-weighted quality gains of firms after the burn-in that came from "
+       "adoption of the world frontier by firms behind it (Nelson-Phelps catch-up) (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+    _o("incumbent_direction_shifts", "Incumbents that changed direction", "incumbents", "count",
+       "Incumbents whose technology position a partnership or an acquisition moved by "
+       "DIRECTION_SHIFT or more in one quarter after the burn-in (7.18).", **_EXTRA_AFTER),
     _o("down_round_ipos", "Down-round IPOs", "IPOs", "count",
        "IPOs after the burn-in priced below the startup's last private post-money.", **_EXTRA),
     _o("killed_better_products", "Better products shelved", "products", "count",

@@ -136,8 +136,14 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Multiplies every population size and every money or people inflow."),
     # -- technology (held equal across country presets) ------------------------------------
     _p("n_sectors", 8, 1, 50, "count", "technology",
-       "Number of industry sectors (technology fields) startups and incumbents belong to.",
+       "Number of industry sectors (technology fields) startups and incumbents belong to, per "
+       "unit of scale (a model at scale s has round(n_sectors x s) sectors, at least 1).",
        integer=True),
+    _p("frontier_gap", 0.0, 0.0, 2.0, "log points", "technology",
+       "Distance of the economy's firms below the world technology frontier at step 0 (log "
+       "quality): they catch up by diffusion (DIFFUSION_RATE) and full ladder steps. 0 for the "
+       "regime comparison (every preset starts at the frontier); a history preset sets its "
+       "country's distance (e.g. log of US over the country's GDP per hour worked in 2000)."),
     _p("tech_opportunity", 1.0, 0.2, 3.0, "index", "technology",
        "Technological opportunity: multiplies founding rates; adds 0.03 x (value - 1) to growth drift."),
     _p("disruptive_share", 0.4, 0.0, 1.0, "share", "technology",

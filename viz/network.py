@@ -116,7 +116,7 @@ def snapshot(model, max_startups: int = 1500, recent: int = 8, recent_edges: int
     st, inc = model.st, model.inc
     n = st.n
     now = int(model.steps)
-    k = max(1, int(model.p.n_sectors))
+    k = max(1, int(model.n_sectors))
     view = NetView(step=now, n_sectors=k)
     wedge = 2 * np.pi / k
 

@@ -100,7 +100,7 @@ def step(model) -> None:
         for r in parents:
             parent = model.incumbents[int(r)]
             sector = int(inc.sector[r]) if rng.random() < 0.7 else int(
-                rng.integers(p.n_sectors))
+                rng.integers(model.n_sectors))
             team = [model.add_founder(C.INCUMBENT_SPINOUT, rng) for _ in range(_team_size(rng))]
             found(model, C.INCUMBENT_SPINOUT, team, sector, rng, parent=parent)
     # university spin-offs
@@ -111,7 +111,7 @@ def step(model) -> None:
                * m.instrument("founding_boost"))
         for _ in range(int(rng.poisson(lam))):
             team = [model.add_founder(C.UNIVERSITY, rng) for _ in range(_team_size(rng))]
-            s = found(model, C.UNIVERSITY, team, int(rng.integers(p.n_sectors)), rng,
+            s = found(model, C.UNIVERSITY, team, int(rng.integers(model.n_sectors)), rng,
                       quality_boost=1.0 + 0.5 * tt, disruptive_boost=1.3)
             model.st.spill[s.row] = 0.02 * tt
             uni.spinoffs += 1
@@ -120,7 +120,7 @@ def step(model) -> None:
     lam = 0.3 / C.STEPS_PER_YEAR * model.idle / 1000.0 * common
     for _ in range(int(rng.poisson(lam))):
         team = [model.add_founder(C.INDEPENDENT, rng) for _ in range(_team_size(rng))]
-        found(model, C.INDEPENDENT, team, int(rng.integers(p.n_sectors)), rng)
+        found(model, C.INDEPENDENT, team, int(rng.integers(model.n_sectors)), rng)
     # serial founders
     pool = model.founder_pool
     if pool:
@@ -135,4 +135,4 @@ def step(model) -> None:
                 f.origin = C.SERIAL
                 team = [f] + [model.add_founder(C.SERIAL, rng)
                               for _ in range(_team_size(rng) - 1)]
-                found(model, C.SERIAL, team, int(rng.integers(p.n_sectors)), rng)
+                found(model, C.SERIAL, team, int(rng.integers(model.n_sectors)), rng)

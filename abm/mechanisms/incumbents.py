@@ -16,7 +16,8 @@ Each quarter every live incumbent
   (deflated by the nominal trend): staff to the idle pool, partnerships end, its CVC fund
   winds down.
 
-A listed startup whose annual revenue reaches ``incumbent_threshold`` becomes an incumbent
+A listed startup whose annual revenue reaches ``incumbent_threshold`` (in money of step 0:
+times the nominal trend ``D(t)``) becomes an incumbent
 (a new giant): its revenue, people, cash and product (quality and a reach that keeps its
 demand) move to a new Incumbent of the same sector.
 """
@@ -61,7 +62,7 @@ def graduate(model, row: int) -> None:
     new = model.add_incumbent(sector=int(st.sector[row]), group=group, revenue=revenue,
                               cash=float(st.cash[row]), headcount=people,
                               productivity=revenue / max(people, 1), from_startup=True,
-                              pq=float(st.pq[row]),
+                              pq=float(st.pq[row]), tech=float(st.tech[row]),
                               reach=math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * model.steps
                               + model.p.quality_sensitivity
                               * float(model.market.qref[int(st.sector[row])] - st.pq[row]))
@@ -105,6 +106,7 @@ def step(model) -> None:
     st = model.st
     n = st.n
     big = ((st.status[:n] == C.PUBLIC) & ~st.graduated[:n]
-           & (C.STEPS_PER_YEAR * st.revenue[:n] >= p.incumbent_threshold)).nonzero()[0]
+           & (C.STEPS_PER_YEAR * st.revenue[:n]
+              >= p.incumbent_threshold * markets.trend(model))).nonzero()[0]
     for row in big:
         graduate(model, int(row))

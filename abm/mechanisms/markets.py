@@ -50,7 +50,8 @@ import numpy as np
 from .. import constants as C
 
 
-READERS = ("trend", "sector_spending", "reference_quality", "real_output", "aggregate")
+READERS = ("trend", "sector_spending", "reference_quality", "real_output", "aggregate", "damp",
+           "circular_gap")
 """Functions of this module that read the model and change nothing."""
 
 
@@ -61,12 +62,21 @@ class Market:
         base: base-unit demand of each sector (initial incumbent sales per quarter, M).
         qref: reach-weighted CES mean quality of the sector's live incumbents (log).
         frontier: best live incumbent product of the sector (log), what radical leaps beat.
+        world: the world technology frontier ``W`` (log quality), best practice anywhere: it
+            grows by ``WORLD_FRONTIER_GROWTH`` a quarter (:func:`advance`).
     """
 
     def __init__(self, n_sectors: int) -> None:
         self.base = np.zeros(n_sectors)
         self.qref = np.zeros(n_sectors)
         self.frontier = np.zeros(n_sectors)
+        self.world = 0.0
+
+
+SOURCES = ("rd", "partnerships", "acquisitions", "startups", "diffusion")
+"""Where firms' quality gains come from (:func:`credit`): incumbents' own R&D, joint work in
+partnerships, acquired products integrated, startups' own research (radical leaps included),
+adoption of the world frontier."""
 
 
 class Growth:
@@ -89,6 +99,11 @@ class Growth:
         self.y_prev = np.zeros(0)
         self.l_prev = np.zeros(0)
         self.n_prev = 0
+        self.y_total = 0.0
+        self.sources = dict.fromkeys(SOURCES, 0.0)
+        """Output-weighted quality gains by source after the burn-in: the sum over quarters of
+        ``sum_i s_i dq_i`` (``s_i`` firm i's share of last quarter's real output, ``dq_i`` its
+        log-quality gain from that source), :func:`credit`."""
 
 
 def trend(model) -> float:
@@ -103,7 +118,7 @@ def sector_spending(model) -> np.ndarray:
 
 def reference_quality(model, alive: np.ndarray) -> np.ndarray:
     """``qref_s`` over live incumbents ``alive`` (0 for a sector without incumbents)."""
-    inc, k = model.inc, model.p.n_sectors
+    inc, k = model.inc, model.n_sectors
     theta = model.p.quality_sensitivity
     sec = inc.sector[alive]
     reach = inc.reach[alive]
@@ -117,11 +132,77 @@ def reference_quality(model, alive: np.ndarray) -> np.ndarray:
     return out
 
 
+def damp(model, pq: np.ndarray) -> np.ndarray:
+    """Share of a full ladder step an innovation gives a product of log quality ``pq``:
+    ``exp(-max(pq - W, 0) / FRONTIER_DAMPING)`` (1 at or behind the world frontier ``W``)."""
+    return np.exp(-np.maximum(np.asarray(pq, dtype=float) - model.market.world, 0.0)
+                  / C.FRONTIER_DAMPING)
+
+
+def circular_gap(a, b):
+    """Signed shortest way from position ``a`` to ``b`` on the unit circle, in [-0.5, 0.5)."""
+    return (np.asarray(b, dtype=float) - a + 0.5) % 1.0 - 0.5
+
+
+def credit(model, table: str, rows, dq, source: str) -> None:
+    """Book log-quality gains ``dq`` of firms ``rows`` of ``table`` ("st" or "inc") to
+    ``source`` (:data:`SOURCES`), weighted by each firm's share of last quarter's real output
+    (firms that did not produce then weigh 0). After the burn-in only; changes no firm."""
+    g = model.growth
+    if model.steps <= C.BURN_IN or g.y_total <= 0:
+        return
+    rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+    dq = np.broadcast_to(np.asarray(dq, dtype=float), rows.shape)
+    idx = rows if table == "st" else g.n_prev + rows
+    ok = (rows < g.n_prev) if table == "st" else (idx < g.y_prev.size)
+    w = np.zeros(rows.size)
+    w[ok] = g.y_prev[idx[ok]]
+    g.sources[source] += float((w * dq).sum()) / g.y_total
+
+
+def new_position(model, sector: int, disruptive: bool) -> float:
+    """Technology position of a new startup of ``sector``: a complement builds near its
+    sector's incumbents (their circular mean, s.d. 0.05); a disruptive technology anywhere
+    on the circle. Drawn from the ``technology`` stream."""
+    rng = model.rngs["technology"]
+    if disruptive:
+        return float(rng.random())
+    inc = model.inc
+    mine = inc.view("alive") & (inc.view("sector") == sector)
+    angle = 2.0 * np.pi * inc.view("tech")[mine]
+    centre = (math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
+              / (2.0 * np.pi)) if mine.any() else 0.0
+    return float((centre + 0.05 * rng.standard_normal()) % 1.0)
+
+
+def shift(model, rows: np.ndarray, move: np.ndarray) -> None:
+    """Move incumbents ``rows`` by ``move`` along the technology circle; a move of at least
+    ``DIRECTION_SHIFT`` after the burn-in is a change of direction (``inc.shifts``)."""
+    inc = model.inc
+    inc.tech[rows] = (inc.tech[rows] + move) % 1.0
+    if model.steps > C.BURN_IN:
+        inc.shifts[rows] += np.abs(move) >= C.DIRECTION_SHIFT
+
+
+def advance(model) -> None:
+    """The world frontier moves on by ``WORLD_FRONTIER_GROWTH``; every operating firm behind
+    it adopts ``DIFFUSION_RATE`` of its distance (Nelson & Phelps 1966)."""
+    from .operations import live_rows
+
+    mk, inc, st = model.market, model.inc, model.st
+    mk.world += C.WORLD_FRONTIER_GROWTH
+    for table, t, rows in (("inc", inc, inc.view("alive").nonzero()[0]),
+                           ("st", st, live_rows(model))):
+        d = C.DIFFUSION_RATE * np.maximum(mk.world - t.pq[rows], 0.0)
+        credit(model, table, rows, d, "diffusion")
+        t.pq[rows] += d
+
+
 def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     """Share every sector's demand; return the demand of the startups at rows ``idx`` (whose
     traction is ``lrev``) and store each live incumbent's demand in ``inc.demand``."""
     p, inc, st, mk = model.p, model.inc, model.st, model.market
-    k, theta, e = p.n_sectors, p.quality_sensitivity, p.disruption_exposure
+    k, theta, e = model.n_sectors, p.quality_sensitivity, p.disruption_exposure
     alive = inc.view("alive").nonzero()[0]
     qref = reference_quality(model, alive)
     mk.qref = qref
@@ -130,12 +211,21 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     u = np.exp(inc.reach[alive] + theta * (inc.pq[alive] - qref[sec_i]))
     U = np.bincount(sec_i, weights=u, minlength=k)[:k]
     ushare = np.divide(u, U[sec_i], out=np.zeros_like(u), where=U[sec_i] > 0)
+    # held customers re-choose slowly (CUSTOMER_SWITCH a quarter); those an exit freed, and
+    # a new incumbent's first share, follow quality and reach (ushare)
+    held = inc.held[alive]
+    held = np.where(np.isnan(held), ushare,
+                    (1.0 - C.CUSTOMER_SWITCH) * held + C.CUSTOMER_SWITCH * ushare)
+    tot = np.bincount(sec_i, weights=held, minlength=k)[:k]
+    held = np.where(tot[sec_i] < 1.0, held + (1.0 - tot[sec_i]) * ushare,
+                    held / np.where(tot[sec_i] > 0, tot[sec_i], 1.0))
+    inc.held[alive] = held
     sec_s = st.sector[idx]
     v = np.exp(lrev + theta * (st.pq[idx] - qref[sec_s]))
     dis = st.disruptive[idx]
     V = e * spend + np.bincount(sec_s, weights=v * dis, minlength=k)[:k]
     contest = e * spend[sec_i] * (e * spend[sec_i] * ushare)
-    inc.demand[alive] = (1.0 - e) * spend[sec_i] * ushare + np.divide(
+    inc.demand[alive] = (1.0 - e) * spend[sec_i] * held + np.divide(
         contest, V[sec_i], out=np.zeros_like(contest), where=V[sec_i] > 0)
     M = C.COMPLEMENT_MARKET * spend
     Vc = M + np.bincount(sec_s, weights=v * ~dis, minlength=k)[:k]
@@ -175,24 +265,33 @@ def absorb(model, buyer: int, row: int) -> None:
         return
     gap = float(st.pq[row] - inc.pq[buyer])
     if gap > 0 and own + theirs > 0:
-        inc.pq[buyer] += theirs / (own + theirs) * gap * absorptive_capacity(model, buyer, row)
+        dq = theirs / (own + theirs) * gap * absorptive_capacity(model, buyer, row)
+        credit(model, "inc", buyer, dq, "acquisitions")
+        inc.pq[buyer] += dq
     inc.reach[buyer] = math.log(math.exp(inc.reach[buyer]) + theirs / d)
+    # the team and its technology pull the buyer's direction as one absorbed innovation
+    rows = np.array([buyer])
+    shift(model, rows, C.DIRECTION_PULL * circular_gap(inc.tech[rows], st.tech[row]))
 
 
 def innovate(model, rows: np.ndarray, new: np.ndarray, radical: np.ndarray | None = None,
              table: str = "st") -> None:
-    """Move firms ``rows`` of ``table`` up the ladder by ``new`` innovations each; where
-    ``radical`` is true the first of them leapfrogs the sector's frontier."""
+    """Move firms ``rows`` of ``table`` up the ladder by ``new`` innovations each, each step
+    times :func:`damp`; where ``radical`` is true the first of them leapfrogs the sector's
+    frontier by ``radical_step`` (times :func:`damp` of the frontier)."""
     p = model.p
     t = model.st if table == "st" else model.inc
-    if radical is None:
-        t.pq[rows] += p.quality_step * new
-        return
-    leap = radical & (new > 0)
+    source = "startups" if table == "st" else "rd"
     pq = t.pq[rows]
-    front = model.market.frontier[t.sector[rows]]
-    t.pq[rows] = np.where(leap, np.maximum(pq, front + p.radical_step)
-                          + p.quality_step * (new - 1), pq + p.quality_step * new)
+    if radical is None:
+        dq = p.quality_step * new * damp(model, pq)
+    else:
+        leap = radical & (new > 0)
+        front = model.market.frontier[t.sector[rows]]
+        after = np.where(leap, np.maximum(pq, front + p.radical_step * damp(model, front)), pq)
+        dq = after - pq + p.quality_step * np.where(leap, new - 1, new) * damp(model, after)
+    credit(model, table, rows, dq, source)
+    t.pq[rows] = pq + dq
 
 
 def real_output(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -256,6 +355,7 @@ def decompose(model) -> float:
         g.entrants += float((within + between + cross)[~old].sum() + entry.sum()
                             + exit_.sum())
     g.y_prev, g.l_prev, g.n_prev = y, l, st.n
+    g.y_total = float(y.sum())
     g.p_prev = P
     return P
 

@@ -16,7 +16,7 @@ from .operations import live_rows
 
 def hhi_by_sector(model) -> np.ndarray:
     """Herfindahl index of sales in each sector (incumbents and operating startups)."""
-    k = model.p.n_sectors
+    k = model.n_sectors
     inc, st = model.inc, model.st
     a = inc.view("alive").nonzero()[0]
     s = live_rows(model)

@@ -4,11 +4,13 @@ For every active or listed startup, each quarter:
 
 * revenue potential (log) moves by a drift plus noise. The drift rises with latent quality,
   technological opportunity, accelerators (pre-seed and seed only), a live incumbent
-  partnership (less the not-invented-here bias) and university knowledge spillovers;
+  partnership (less the not-invented-here bias) and university knowledge spillovers; after
+  the IPO a positive drift halves every ``LISTED_GROWTH_HALF_LIFE`` quarters;
 * demand comes from the sector's market (:mod:`abm.mechanisms.markets`): about the traction
   ``exp(lrev)`` times the product's quality relative to the incumbents', and never more than
   the contestable (disruptive) or complement (complementary) market allows; revenue is that
-  demand capped by capacity, ``headcount x REVENUE_PER_HEAD``, so money raised turns into
+  demand capped by capacity, ``headcount x REVENUE_PER_HEAD x D(t)`` (nominal revenue per
+  worker follows the nominal trend, as incumbents' does), so money raised turns into
   growth only through hiring; the potential itself cannot run more than ``POTENTIAL_REACH``
   times ahead of capacity;
 * cash grows by the gross margin on revenue and falls by payroll plus service costs; a startup
@@ -44,8 +46,9 @@ def live_rows(model) -> np.ndarray:
 
 
 def unit_cost(model) -> float:
-    """Cost of one person for one quarter including support services (M)."""
-    return C.COST_PER_HEAD * (1.0 + effective(model, "service_cost"))
+    """Cost of one person for one quarter including support services (M; wages follow the
+    nominal trend ``D(t)`` as prices do)."""
+    return C.COST_PER_HEAD * (1.0 + effective(model, "service_cost")) * markets.trend(model)
 
 
 def step(model) -> None:
@@ -65,15 +68,20 @@ def step(model) -> None:
           + 0.06 * effective(model, "accelerator_strength") * ((stage <= 1) & private)
           + 0.04 * partnered * (1.0 - 0.5 * model.inc.nih[np.maximum(st.partner[idx], 0)])
           + st.spill[idx])
+    # after listing, growth reverts to the market's: positive drift halves every
+    # LISTED_GROWTH_HALF_LIFE quarters since the IPO
+    listed = 0.5 ** (np.maximum(model.steps - st.exit_step[idx], 0) / C.LISTED_GROWTH_HALF_LIFE)
+    mu = np.where((mu > 0) & ~private, mu * listed, mu)
     hc = st.headcount[idx]
     lrev = st.lrev[idx] + mu + C.GROWTH_NOISE * rng.standard_normal(idx.size)
     # demand a firm cannot serve does not keep compounding: potential stays within reach
-    lrev = np.minimum(lrev, np.log(C.POTENTIAL_REACH * C.REVENUE_PER_HEAD
+    per_head = C.REVENUE_PER_HEAD * markets.trend(model)  # nominal, like incumbents'
+    lrev = np.minimum(lrev, np.log(C.POTENTIAL_REACH * per_head
                                    * np.maximum(hc, 1)))
     st.lrev[idx] = lrev
     # the sector's demand is shared among products by quality and reach (markets.clear)
     demand = markets.clear(model, idx, lrev)
-    rev = np.minimum(demand, hc * C.REVENUE_PER_HEAD)
+    rev = np.minimum(demand, hc * per_head)
     st.revenue[idx] = rev
     # cash flow
     cost = unit_cost(model)
@@ -89,7 +97,7 @@ def step(model) -> None:
     # hiring and lay-offs
     nf = st.n_founders[idx].astype(np.int64)
     afford = np.floor(cash / (cost * C.HIRE_RUNWAY)).astype(np.int64)
-    need = np.ceil(1.2 * np.minimum(demand, 1e12) / C.REVENUE_PER_HEAD).astype(np.int64)
+    need = np.ceil(1.2 * np.minimum(demand, 1e12) / per_head).astype(np.int64)
     desired = np.maximum(nf, np.where(private, afford, np.minimum(afford, need)))
     gap = desired - hc
     hires = rng.binomial(np.maximum(gap, 0), 1.0 - p.hiring_friction)

@@ -1,18 +1,22 @@
 """Startup-incumbent partnerships: form, deliver value both ways, dissolve.
 
 A startup (seed or later, private, without a partner) forms a partnership with quarterly hazard
-``PARTNER_HAZARD x openness x (1 - nih_bias/2) x (1 + 2 matching_programme)``, using the mean
-openness of its sector's incumbents, and 0.4 times that if its technology is disruptive
-(incumbents partner with complements, not threats). The partner is an incumbent of the same
-sector drawn with weight openness x revenue (times :func:`preference` for a startup with a
-history: earlier partners and the members of the business group it is tied to weigh more).
-While it lasts the incumbent pays a contract (PoC, joint development, supply) each quarter, the
+``PARTNER_HAZARD x openness x (1 - nih_bias/2) x (1 + MATCHING_EFFECT x matching_programme)``,
+using the mean openness of its sector's incumbents, and 0.4 times that if its technology is
+disruptive (incumbents partner with complements, not threats). The partner is an incumbent of
+the same sector drawn with weight ``openness x revenue / (1 + n / PARTNER_HALF)`` (``n`` its
+live partnerships: limited attention), times :func:`preference` for a startup with a history
+(earlier partners and the members of the business group it is tied to weigh more). While it
+lasts the incumbent pays a contract (PoC, joint development, supply) each quarter, the
 startup's growth drift rises (:mod:`abm.mechanisms.operations`), and joint innovations arrive,
 at a rate that grows with the partnership's duration and the pair's earlier ties
-(:func:`learning`), that raise both the startup's and (less the incumbent's not-invented-here
-bias) the incumbent's product quality by ``quality_step`` each. A business-group member may
-fund its partner startup when its runway is short (:func:`group_funding`). Partnerships dissolve with hazard ``PARTNER_DISSOLVE x (1 - group_cohesion/2)``
-and end when either side exits. A startup has at most one live partner.
+(:func:`learning`). Each raises the startup's product quality by a ladder step (times
+:func:`abm.mechanisms.markets.damp`); the incumbent takes in its partners' joint innovations
+less its not-invented-here bias and divided by ``1 + n / PARTNER_HALF`` (:func:`absorbed`:
+bounded however many partners it has), and moves towards their technologies
+(:func:`absorb`). A business-group member may fund its partner startup when its runway is
+short (:func:`group_funding`). Partnerships dissolve with hazard ``PARTNER_DISSOLVE x (1 -
+group_cohesion/2)`` and end when either side exits. A startup has at most one live partner.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import numpy as np
 
 from .. import constants as C
 from ..draws import choice
+from . import markets
 
 
 def sector_mean(model, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Mean of ``values`` (one per row in ``rows``) by sector, 0 where a sector has none."""
-    k = model.p.n_sectors
+    k = model.n_sectors
     sectors = model.inc.sector[rows]
     total = np.bincount(sectors, weights=values, minlength=k)[:k]
     count = np.bincount(sectors, minlength=k)[:k]
@@ -104,6 +109,35 @@ def group_funding(model, live: np.ndarray, partners: np.ndarray,
         model.link(int(inc.uid[r]), int(st.uid[row]), "investment")
 
 
+def absorbed(model, partners: np.ndarray, joint: np.ndarray) -> np.ndarray:
+    """What each partnership's joint innovations ``joint`` are worth to its incumbent
+    ``partners``: less its not-invented-here bias, divided by ``1 + n / PARTNER_HALF`` (``n``
+    the incumbent's live partnerships this quarter): an incumbent's attention is limited, so
+    the sum over its partners is bounded by ``PARTNER_HALF`` partnerships' worth."""
+    inc = model.inc
+    n = np.bincount(partners, minlength=inc.n)[partners]
+    return joint * (1.0 - inc.nih[partners]) / (1.0 + n / C.PARTNER_HALF)
+
+
+def absorb(model, live: np.ndarray, partners: np.ndarray, joint: np.ndarray) -> None:
+    """Incumbents take in their partners' joint innovations (:func:`absorbed`, each a ladder
+    step times :func:`~abm.mechanisms.markets.damp`) and move towards the partners'
+    technologies by ``DIRECTION_PULL`` per absorbed innovation (at most all the way)."""
+    inc, st = model.inc, model.st
+    eff = absorbed(model, partners, joint)
+    got = np.bincount(partners, weights=eff, minlength=inc.n)
+    rows = got.nonzero()[0]
+    if rows.size == 0:
+        return
+    dq = model.p.quality_step * got[rows] * markets.damp(model, inc.pq[rows])
+    markets.credit(model, "inc", rows, dq, "partnerships")
+    inc.pq[rows] += dq
+    pull = np.minimum(C.DIRECTION_PULL * eff, 1.0) * markets.circular_gap(inc.tech[partners],
+                                                                         st.tech[live])
+    move = np.bincount(partners, weights=pull, minlength=inc.n)[rows]
+    markets.shift(model, rows, np.clip(move, -0.5, 0.5))
+
+
 def end(model, row: int) -> None:
     model.st.partner[row] = -1
 
@@ -140,10 +174,11 @@ def step(model) -> None:
         joint = rng.poisson(C.PARTNERSHIP_INNOVATION * np.sqrt(st.quality[live])
                             * (1.0 - 0.5 * nih) * learning(model, live))
         st.innovations[live] += joint
-        # joint work moves both products up the ladder (knowledge flows both ways); the
-        # incumbent absorbs less of it the stronger its not-invented-here bias
-        st.pq[live] += p.quality_step * joint
-        np.add.at(inc.pq, partners, p.quality_step * joint * (1.0 - nih))
+        # joint work moves both products up the ladder (knowledge flows both ways)
+        dq = p.quality_step * joint * markets.damp(model, st.pq[live])
+        markets.credit(model, "st", live, dq, "partnerships")
+        st.pq[live] += dq
+        absorb(model, live, partners, joint)
         group_funding(model, live, partners, rng)
         model.stats["innovation_partnerships"] += float(joint.sum())
     # new partnerships
@@ -153,12 +188,14 @@ def step(model) -> None:
         return
     openness = sector_mean(model, inc.openness[alive] * (1.0 - 0.5 * inc.nih[alive]), alive)
     matching = model.ministry.instrument("matching_programme")
-    h = (C.PARTNER_HAZARD * openness[st.sector[cand]] * (1.0 + 2.0 * matching)
+    h = (C.PARTNER_HAZARD * openness[st.sector[cand]] * (1.0 + C.MATCHING_EFFECT * matching)
          * np.where(st.disruptive[cand], 0.4, 1.0))
     chosen = cand[rng.random(cand.size) < h]
     if chosen.size == 0:
         return
-    weight = inc.openness[alive] * inc.revenue[alive]
+    # limited attention: an incumbent with many live partnerships is less sought
+    busy = np.bincount(st.partner[:n][active & (st.partner[:n] >= 0)], minlength=inc.n)
+    weight = inc.openness[alive] * inc.revenue[alive] / (1.0 + busy[alive] / C.PARTNER_HALF)
     sectors = inc.sector[alive]
     for s in np.unique(st.sector[chosen]):
         rows = chosen[st.sector[chosen] == s]
