@@ -19,7 +19,7 @@ from . import constants as C
 from .mechanisms.innovation import SNAPSHOT_EVERY
 from .mechanisms.labor import startup_headcount
 from .mechanisms.observe import hhi_by_sector
-from .mechanisms import smallfirms
+from .mechanisms import markets, smallfirms
 from .mechanisms.operations import live_rows
 from .outputs import OUTPUTS, summary_names
 
@@ -410,8 +410,14 @@ def _growth(r: _Run, out: dict[str, float]) -> dict[str, float]:
            "growth_reallocation_share": _ratio(g.realloc, total)}
     gains = sum(g.sources.values())
     out.update({f"quality_gain_{k}_share": _ratio(v, gains) for k, v in g.sources.items()})
-    inc = r.model.inc
+    model = r.model
+    inc = model.inc
     out["incumbent_direction_shifts"] = float(np.count_nonzero(inc.view("shifts") > 0))
+    y_s, _, y_i, _ = markets.real_output(model)
+    y = np.concatenate([y_s, y_i])
+    pq = np.concatenate([model.st.view("pq"), inc.view("pq")])
+    out["frontier_distance_end"] = (float((y * pq).sum() / y.sum()) - model.market.world
+                                    if y.sum() > 0 else 0.0)
     return out
 
 

@@ -516,9 +516,7 @@ class EcosystemModel(Model):
                           risk=sum(f.risk_tolerance for f in founders) / len(founders)
                           if founders else self.p.risk_tolerance,
                           pq=float(self.market.qref[sector]))
-        from .mechanisms.markets import new_position
-
-        self.st.tech[row] = new_position(self, sector, disruptive)
+        self.st.tech[row] = self._startup_position(sector, disruptive)
         s = Startup(self, row)
         self.st.uid[row] = s.unique_id
         self.startups[row] = s
@@ -530,6 +528,20 @@ class EcosystemModel(Model):
             s.cap_table[f.unique_id] = s.cap_table.get(f.unique_id, 0.0) + share
         self._add_node(s, "startup")
         return s
+
+    def _startup_position(self, sector: int, disruptive: bool) -> float:
+        """Technology position of a new startup of ``sector`` (docs/ODD.md 7.18): a complement
+        builds near its sector's incumbents (their circular mean, s.d. 0.05); a disruptive
+        technology lands anywhere on the circle. Drawn from the ``technology`` stream."""
+        rng = self.rngs["technology"]
+        if disruptive:
+            return float(rng.random())
+        inc = self.inc
+        mine = inc.view("alive") & (inc.view("sector") == sector)
+        angle = 2.0 * np.pi * inc.view("tech")[mine]
+        centre = (math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
+                  / (2.0 * np.pi)) if mine.any() else 0.0
+        return float((centre + 0.05 * rng.standard_normal()) % 1.0)
 
     def live_funds(self) -> list[VCFund]:
         """Funds not yet closed, in creation order: what the per-step mechanisms loop over

@@ -335,6 +335,10 @@ _LIST: tuple[Output, ...] = (
     _o("quality_gain_diffusion_share", "Quality gains from diffusion", "share of gains", "share",
        "Share of the output-weighted quality gains of firms after the burn-in that came from "
        "adoption of the world frontier by firms behind it (Nelson-Phelps catch-up) (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+    _o("frontier_distance_end", "Distance to the world frontier at the end", "log points",
+       "index", "Output-weighted mean log quality of operating firms minus the world frontier "
+       "at the end (7.18): positive when the economy's firms are ahead of best practice.",
+       **_EXTRA, low=None),
     _o("incumbent_direction_shifts", "Incumbents that changed direction", "incumbents", "count",
        "Incumbents whose technology position a partnership or an acquisition moved by "
        "DIRECTION_SHIFT or more in one quarter after the burn-in (7.18).", **_EXTRA_AFTER),

@@ -192,9 +192,52 @@ _ENTRIES = (
         "of leading firms (reasoning, hand-set 0.02)."),
     StructuralRange(
         "MARKET_GROWTH", 0.0, 0.01, "constant",
-        "Quarterly nominal demand growth: 0 to 4% a year (the nominal GDP growth of Japan "
-        "since 1995 up to that of the US). Deflated out of productivity, but nominal revenue "
-        "grows against fixed nominal round sizes and valuations."),
+        "Quarterly nominal demand, price and wage growth: 0 (constant money, the default) to 4% "
+        "a year (the nominal GDP growth of Japan since 1995 up to that of the US). Deflated "
+        "out of productivity, but nominal revenue grows against fixed nominal round sizes, "
+        "fund sizes and valuations."),
+    # -- constants: growth (docs/ODD.md 7.18) ------------------------------------------------
+    StructuralRange(
+        "WORLD_FRONTIER_GROWTH", 0.01 / 4, 0.02 / 4, "constant",
+        "Quarterly growth of the world technology frontier, the long-run growth rate on the "
+        "balanced growth path: 1-2% a year, US labour productivity growth 2000-2023 (BLS, "
+        "OECD); hand-set 1.5%."),
+    StructuralRange(
+        "FRONTIER_DAMPING", 0.05, 0.3, "constant",
+        "Log points beyond the world frontier over which an innovation's step shrinks by 1/e "
+        "(ideas get harder to find, Bloom et al. 2020); frontier firms are 5-35% beyond best "
+        "practice (Andrews, Criscuolo & Gal 2016); hand-set 0.1."),
+    StructuralRange(
+        "DIFFUSION_RATE", 0.01 / 4, 0.06 / 4, "constant",
+        "Quarterly share of the distance to the world frontier a lagging firm closes: 1-6% a "
+        "year (Barro & Sala-i-Martin 1992: 2%; Andrews, Criscuolo & Gal 2016 for laggard "
+        "firms); hand-set 2%."),
+    StructuralRange(
+        "PARTNER_HALF", 3.0, 30.0, "constant",
+        "Live partnerships at which an incumbent's attention (what it absorbs per partner, and "
+        "its weight as a partner) halves: alliance portfolios show diminishing returns past "
+        "a few to about 25 alliances (Deeds & Hill 1996; Laursen & Salter 2006); hand-set 8."),
+    StructuralRange(
+        "CUSTOMER_SWITCH", 0.02, 0.15, "constant",
+        "Quarterly share of held customers who re-choose their supplier by quality: customer "
+        "capital depreciates 15-20% a year (Gourio & Rudanko 2014); from 8% to 45% a year; "
+        "hand-set 0.05."),
+    StructuralRange(
+        "MATCHING_EFFECT", 0.5, 4.0, "constant",
+        "How much a matching programme's introduction multiplies the chance a startup "
+        "partners an incumbent (times matching_programme): reasoning (brokered introductions "
+        "remove search costs, Weiblen & Chesbrough 2015); hand-set 2, the literal it "
+        "replaces."),
+    StructuralRange(
+        "DIRECTION_PULL", 0.05, 0.5, "constant",
+        "Share of the distance in technology space an incumbent moves towards a partner per "
+        "absorbed joint innovation, or towards an integrated acquisition (reasoning; hand-set "
+        "0.25)."),
+    StructuralRange(
+        "LISTED_GROWTH_HALF_LIFE", 4.0, 40.0, "constant",
+        "Quarters in which a listed startup's positive growth drift halves after its IPO: "
+        "post-IPO growth reverts (Jain & Kini 1994; Chan, Karceski & Lakonishok 2003); from 1 "
+        "to 10 years, hand-set 3."),
     # -- constants: exits and partnerships ---------------------------------------------------
     StructuralRange(
         "ACQUISITION_HAZARD", 0.006, 0.024, "constant",

@@ -138,6 +138,7 @@ def test_integrated_product_line_joins_the_buyer():
 
 def test_incremental_and_radical_innovation_steps():
     m = _sector_model()
+    m.market.world = 1.0  # every product behind the world frontier: whole steps
     m.inc.pq[:2] = (0.1, 0.3)
     comp = B.add_startup(m, sector=0, disruptive=False, revenue=1.0, headcount=10)
     dis = B.add_startup(m, sector=0, disruptive=True, revenue=1.0, headcount=10)

@@ -160,21 +160,6 @@ def credit(model, table: str, rows, dq, source: str) -> None:
     g.sources[source] += float((w * dq).sum()) / g.y_total
 
 
-def new_position(model, sector: int, disruptive: bool) -> float:
-    """Technology position of a new startup of ``sector``: a complement builds near its
-    sector's incumbents (their circular mean, s.d. 0.05); a disruptive technology anywhere
-    on the circle. Drawn from the ``technology`` stream."""
-    rng = model.rngs["technology"]
-    if disruptive:
-        return float(rng.random())
-    inc = model.inc
-    mine = inc.view("alive") & (inc.view("sector") == sector)
-    angle = 2.0 * np.pi * inc.view("tech")[mine]
-    centre = (math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
-              / (2.0 * np.pi)) if mine.any() else 0.0
-    return float((centre + 0.05 * rng.standard_normal()) % 1.0)
-
-
 def shift(model, rows: np.ndarray, move: np.ndarray) -> None:
     """Move incumbents ``rows`` by ``move`` along the technology circle; a move of at least
     ``DIRECTION_SHIFT`` after the burn-in is a change of direction (``inc.shifts``)."""
@@ -214,7 +199,7 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     # held customers re-choose slowly (CUSTOMER_SWITCH a quarter); those an exit freed, and
     # a new incumbent's first share, follow quality and reach (ushare)
     held = inc.held[alive]
-    held = np.where(np.isnan(held), ushare,
+    held = np.where(held < 0, ushare,
                     (1.0 - C.CUSTOMER_SWITCH) * held + C.CUSTOMER_SWITCH * ushare)
     tot = np.bincount(sec_i, weights=held, minlength=k)[:k]
     held = np.where(tot[sec_i] < 1.0, held + (1.0 - tot[sec_i]) * ushare,
