@@ -290,8 +290,10 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Probability a government fund may only join a round a private fund leads."),
     _p("procurement_budget", 0.0, 0.0, 1.0e5, "M per year, per scale", "policy",
        "Public procurement from startups (the state as first customer)."),
-    _p("matching_programme", 0.0, 0.0, 1.0, "index", "policy",
-       "Partnership matching programmes pairing startups with incumbents."),
+    _p("matching_programme", 0.0, 0.0, 1.0, "share of funded startups per year", "policy",
+       "Partnership matching programmes: the share of funded startups a programme introduces "
+       "to a corporate partner a year; an introduction multiplies the chance a partnership "
+       "forms by 1 + MATCHING_EFFECT (docs/ODD.md 7.6)."),
     _p("ma_tax_incentive", 0.0, 0.0, 0.5, "share of price", "policy",
        "Tax deduction on startup acquisitions (raises incumbents' acquisition hazard)."),
     _p("labor_reform", 0.0, 0.0, 1.0, "share", "policy",
