@@ -242,3 +242,94 @@ def test_competing_shares_lie_in_unit_interval_and_sum_to_one(exposure, theta, p
     assert np.all(shares >= 0) and np.all(shares <= 1 + 1e-12)
     assert shares.sum() == approx(1.0, rel=1e-9)
     assert np.all(d >= 0)
+
+
+# -- world frontier, diffusion, damping, held customers (docs/ODD.md 7.18) -------------------
+def test_catch_up_closes_the_gap_at_the_diffusion_rate():
+    m = _sector_model()
+    s = B.add_startup(m, sector=0, disruptive=False, revenue=1.0, headcount=10)
+    m.market.world = 0.5
+    m.inc.pq[:2] = (0.0, 0.7)  # one behind the frontier, one ahead
+    m.st.pq[s.row] = 0.1
+    gaps = []
+    for _ in range(40):
+        gap0 = m.market.world - m.inc.pq[0]
+        markets.advance(m)
+        # the frontier moves first, then the laggard adopts DIFFUSION_RATE of the distance
+        assert m.market.world - m.inc.pq[0] == approx(
+            (1.0 - C.DIFFUSION_RATE) * (gap0 + C.WORLD_FRONTIER_GROWTH))
+        gaps.append(m.market.world - m.inc.pq[0])
+    assert m.inc.pq[1] == 0.7  # a firm ahead of the frontier adopts nothing
+    assert m.st.pq[s.row] > 0.1  # startups catch up too
+    # the gap settles where adoption matches the frontier's growth: g (1 - d) / d
+    target = C.WORLD_FRONTIER_GROWTH * (1.0 - C.DIFFUSION_RATE) / C.DIFFUSION_RATE
+    assert abs(gaps[-1] - target) < abs(gaps[0] - target)
+
+
+def test_a_step_beyond_the_world_frontier_is_damped():
+    m = _sector_model()
+    m.market.world = 0.2
+    m.inc.pq[:2] = (0.1, 0.2 + 0.15)
+    rows = np.array([0, 1])
+    markets.innovate(m, rows, np.array([1, 1]), table="inc")
+    q = m.p.quality_step
+    assert m.inc.pq[0] == approx(0.1 + q)  # behind: a whole step
+    assert m.inc.pq[1] == approx(0.35 + q * math.exp(-0.15 / C.FRONTIER_DAMPING))
+
+
+@given(lam=hst.floats(1.0, 4.0))
+@settings(max_examples=5, deadline=None)
+def test_a_firm_innovating_steadily_settles_at_the_predicted_distance(lam):
+    # a steady flow of lam innovations a quarter, each damped beyond the frontier: after the
+    # frontier's move g the firm gains q lam exp(-(x - g) / FD), so the distance x = pq - W
+    # settles at x* = g + FD log(lam q / g) (the ODD's FD log(lam q / g) in continuous time)
+    m = _sector_model()
+    q, g = m.p.quality_step, C.WORLD_FRONTIER_GROWTH
+    for _ in range(1500):
+        m.market.world += g
+        m.inc.pq[0] += q * lam * float(markets.damp(m, m.inc.pq[0]))
+    x = float(m.inc.pq[0] - m.market.world)
+    assert x == approx(g + C.FRONTIER_DAMPING * math.log(lam * q / g), rel=1e-6, abs_=1e-9)
+
+
+def test_held_customers_switch_to_a_better_incumbent_only_gradually():
+    m = _sector_model(exposure=0.0, revenues=(1000.0, 1000.0))
+    _clear(m, [])
+    assert m.inc.held[:2] == approx(np.array([0.5, 0.5]))
+    m.inc.pq[1] = 0.2  # a better product: its logit share jumps at once...
+    theta = m.p.quality_sensitivity
+    u = np.exp(theta * np.array([0.0, 0.2]))
+    target = u / u.sum()
+    held = np.array([0.5, 0.5])
+    for _ in range(5):
+        _clear(m, [])
+        held = (1 - C.CUSTOMER_SWITCH) * held + C.CUSTOMER_SWITCH * target
+        # ...but held customers re-choose at CUSTOMER_SWITCH a quarter
+        assert m.inc.held[:2] == approx(held, rel=1e-9)
+        assert m.inc.demand[:2] == approx(_spending(m) * held, rel=1e-9)
+    assert m.inc.held[1] < target[1]
+
+
+def test_customers_an_exit_frees_follow_quality():
+    m = _sector_model(exposure=0.0, revenues=(1000.0, 1000.0, 1000.0))
+    _clear(m, [])
+    m.inc.pq[2] = 0.3
+    incumbents.exit_incumbent(m, 0)
+    _clear(m, [])
+    theta = m.p.quality_sensitivity
+    u = np.exp(theta * np.array([0.0, 0.3]))
+    # the survivors' held shares after switching, plus the freed third shared by u
+    kept = (1 - C.CUSTOMER_SWITCH) * np.array([1 / 3, 1 / 3]) + C.CUSTOMER_SWITCH * u / u.sum()
+    expected = kept + (1.0 - kept.sum()) * u / u.sum()
+    assert m.inc.held[1:3] == approx(expected, rel=1e-9)
+    assert m.inc.held[1:3].sum() == approx(1.0)
+
+
+def test_sectors_scale_with_the_economy():
+    for scale, sectors in ((0.5, 4), (1.0, 8), (2.0, 16), (0.05, 1)):
+        m = EcosystemModel("japan", seed=1, scale=scale)
+        assert m.n_sectors == sectors
+        per_sector = np.bincount(m.inc.view("sector"), minlength=m.n_sectors)
+        assert per_sector.max() - per_sector.min() <= 1
+        if scale >= 0.5:  # firms per sector do not change with scale
+            assert per_sector.mean() == approx(m.p.n_incumbents / m.p.n_sectors)

@@ -178,3 +178,71 @@ def test_no_group_funding_without_cohesion_or_group():
     for _ in range(20):
         partnerships.group_funding(m, np.array([s.row]), np.array([a.row]), B.rng(1))
     assert m.counts["group_injections"] == 0
+
+
+# -- bounded absorption and changes of direction (docs/ODD.md 7.6, 7.18) -----------------------
+def _partners(k: int, step: int = 30):
+    """One incumbent of sector 0 partnered with ``k`` startups (no NIH bias, all behind the
+    world frontier so every ladder step is whole)."""
+    m = B.make_model(seed=41, step=step, nih_bias=0.0)
+    inc = B.add_incumbent(m, sector=0, revenue=1000.0)
+    m.inc.nih[inc.row] = 0.0
+    m.market.world = 5.0
+    rows = []
+    for _ in range(k):
+        s = B.add_startup(m, sector=0, stage=1, cash=5.0, headcount=5)
+        partnerships.begin(m, s.row, inc.row)
+        rows.append(s.row)
+    return m, inc, np.array(rows)
+
+
+def test_an_incumbents_gain_per_partner_falls_with_its_number_of_partners():
+    for k in (1, 4, 32):
+        m, inc, rows = _partners(k)
+        joint = np.ones(k)
+        partners = np.full(k, inc.row)
+        a = partnerships.absorbed(m, partners, joint)
+        assert a == approx(np.full(k, 1.0 / (1.0 + k / C.PARTNER_HALF)))
+        before = float(m.inc.pq[inc.row])
+        partnerships.absorb(m, rows, partners, joint)
+        gain = float(m.inc.pq[inc.row]) - before
+        assert gain == approx(m.p.quality_step * k / (1.0 + k / C.PARTNER_HALF))
+        # bounded: never more than PARTNER_HALF partnerships' worth however many partners
+        assert gain < m.p.quality_step * C.PARTNER_HALF
+
+
+def test_partnerships_with_distant_technologies_turn_the_incumbent():
+    m, inc, rows = _partners(1, step=C.BURN_IN + 5)
+    m.inc.tech[inc.row] = 0.10
+    m.st.tech[rows[0]] = 0.40  # 0.3 of the circle away
+    partners = np.array([inc.row])
+    partnerships.absorb(m, rows, partners, np.array([1.0]))
+    eff = 1.0 / (1.0 + 1.0 / C.PARTNER_HALF)
+    assert m.inc.tech[inc.row] == approx(0.10 + C.DIRECTION_PULL * eff * 0.3)
+    assert m.inc.shifts[inc.row] == 1  # a move of at least DIRECTION_SHIFT
+    # a neighbour's technology moves it a little: no change of direction
+    m.st.tech[rows[0]] = m.inc.tech[inc.row] + 0.01
+    partnerships.absorb(m, rows, partners, np.array([1.0]))
+    assert m.inc.shifts[inc.row] == 1
+    # the short way round the circle
+    m.inc.tech[inc.row] = 0.95
+    m.st.tech[rows[0]] = 0.05
+    partnerships.absorb(m, rows, partners, np.array([1.0]))
+    assert m.inc.tech[inc.row] == approx((0.95 + C.DIRECTION_PULL * eff * 0.10) % 1.0)
+
+
+def test_busy_incumbents_are_sought_less_as_partners():
+    m = B.make_model(seed=5, step=10, incumbent_openness=0.5, matching_programme=1.0)
+    busy = B.add_incumbent(m, sector=0, revenue=1000.0)
+    free = B.add_incumbent(m, sector=0, revenue=1000.0)
+    for _ in range(3 * int(C.PARTNER_HALF)):
+        s = B.add_startup(m, sector=0, stage=1, cash=5.0, headcount=5)
+        partnerships.begin(m, s.row, busy.row)
+    seekers = [B.add_startup(m, sector=0, stage=1, cash=5.0, headcount=5) for _ in range(2000)]
+    partnerships.step(m)  # one quarter: about 140 new partnerships
+    picked = m.st.partner[[s.row for s in seekers]]
+    n_busy = int(np.count_nonzero(picked == busy.row))
+    n_free = int(np.count_nonzero(picked == free.row))
+    # weights 1 / (1 + n / PARTNER_HALF): about 0.28 for the busy one (n near 21 after this
+    # quarter's dissolutions) against 1: expected about 30 against 110
+    assert n_free > 60 and n_busy < 0.6 * n_free
