@@ -87,7 +87,9 @@ def test_projections_add_up_the_runs_cpu_time_over_two_cores():
     assert [p["name"] for p in plan] == ["regime comparison", "Sobol analysis"]
     assert plan[0]["presets"] == ["silicon_valley", "japan", "korea", "japan_2027_plan"]
     assert plan[0]["runs"] == 30 and plan[0]["scale"] == 1.0 and plan[0]["target"] == 60
-    assert plan[1]["runs"] == 512 * 36 and plan[1]["scale"] == 0.5
+    from abm.structural import STRUCTURAL  # Saltelli's N (k + 2) over every declared factor
+
+    assert plan[1]["runs"] == 512 * (len(STRUCTURAL) + 2) and plan[1]["scale"] == 0.5
     assert plan[1]["target"] == 7200 and len(plan[1]["presets"]) == 3
     specs = bench.throughput_cases(cfg, plan)
     assert [sp["scale"] for sp in specs] == [0.5, 1.0]       # one process per scale
