@@ -28,9 +28,11 @@ def test_history_presets_are_registered_and_start_in_2000(name, parent):
     for ref, lo, hi, *earlier in series.values():
         assert D.series(ref).yearly() and lo <= hi <= D.CALIBRATION_LAST_YEAR + 10
         assert all(D.series(e).yearly() for e in earlier)
-    # besides the calendar and the dated events, the institutions are the parent's
+    # besides the calendar, the distance to the world frontier in 2000 and the dated events,
+    # the institutions are the parent's
     own = set(preset_values(name)) - set(preset_values(parent))
-    assert own <= {"start_year", "gov_vc_budget_start_year", "matching_programme_start_year"}
+    assert own <= {"start_year", "frontier_gap", "gov_vc_budget_start_year",
+                   "matching_programme_start_year"}
     for k, v in preset_values(parent).items():
         if k not in ("start_year",):
             assert preset_values(name)[k] == v, k
