@@ -139,7 +139,7 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Number of industry sectors (technology fields) startups and incumbents belong to, per "
        "unit of scale (a model at scale s has round(n_sectors x s) sectors, at least 1).",
        integer=True),
-    _p("frontier_gap", 0.0, 0.0, 2.0, "log points", "technology",
+    _p("frontier_gap", 0.0, 0.0, 2.0, "log points", "scale",
        "Distance of the economy's firms below the world technology frontier at step 0 (log "
        "quality): they catch up by diffusion (DIFFUSION_RATE) and full ladder steps. 0 for the "
        "regime comparison (every preset starts at the frontier); a history preset sets its "
