@@ -86,8 +86,10 @@ def test_the_comparison_finds_a_changed_number(tmp_path):
     row = next(line for line in md.splitlines() if line.startswith("| Active startups"))
     (new / "report.md").write_text(md.replace(row, row.replace("[", "[1", 1)), encoding="utf-8")
     tex = (new / "tables" / "summary.tex").read_text(encoding="utf-8")
-    cell = re.search(r"& (\d+\.\d+) \[", tex).group(1)  # a mean in the first data row
-    (new / "tables" / "summary.tex").write_text(tex.replace(f"& {cell} [", f"& {cell}1 [", 1),
+    # a mean in the first data row with a decimal point: "& 0.825 [" on one line, or
+    # "0.825\\{}[" when the writer stacks the interval under the mean
+    m = re.search(r"(\d+\.\d+)(?= \[|\\\\\{\}\[)", tex)
+    (new / "tables" / "summary.tex").write_text(tex[:m.end()] + "1" + tex[m.end():],
                                                 encoding="utf-8")
     problems = RN.compare(src, new)
     assert any(p.startswith("report.md: table row Active startups") for p in problems)
