@@ -36,7 +36,10 @@ def test_bench_runs_at_tiny_sizes_and_prints_ratio_lines(tmp_path):
     assert "experiment throughput at scale 0.05: " in text
     assert "experiment throughput at scale 0.1: " in text
     assert "projected regime comparison on 2 cores: 4 presets x 30 replicates, scale 0.1" in text
-    assert "projected Sobol analysis on 2 cores: N = 512 x (34 structural factors + 2)" in text
+    from abm.structural import STRUCTURAL
+
+    assert (f"projected Sobol analysis on 2 cores: N = 512 x ({len(STRUCTURAL)} structural "
+            "factors + 2)") in text
     target_lines = [ln for ln in text.splitlines() if "target" in ln]
     assert len(target_lines) == 6  # 2 ratios, 1 scaling, 1 memory, 2 projections
     assert all(ln.rstrip().endswith(("PASS", "FAIL")) for ln in target_lines)
@@ -60,7 +63,10 @@ def test_bench_runs_at_tiny_sizes_and_prints_ratio_lines(tmp_path):
                                                        "japan_2027_plan") for s in ("0.05", "0.1")}
     assert all(c["cpu_s"] > 0 and not c["partial"] for c in thru["cases"].values())
     regime, sobol = thru["projections"]
-    assert regime["total_runs"] == 120 and sobol["total_runs"] == 512 * 36 * 3
+    from abm.structural import STRUCTURAL
+
+    assert regime["total_runs"] == 120
+    assert sobol["total_runs"] == 512 * (len(STRUCTURAL) + 2) * 3
     assert data["machine"]["cpus"] >= 1
 
 
@@ -104,11 +110,15 @@ def test_projections_add_up_the_runs_cpu_time_over_two_cores():
     assert [p["runs_per_cpu_s"] for p in res["per_scale"]] == pytest.approx([1 / 0.3, 1 / 0.9])
     regime, sobol = res["projections"]
     assert regime["wall_s"] == pytest.approx(4 * 30 * 0.9 / 2) and regime["pass"]
-    assert sobol["wall_s"] == pytest.approx(3 * 512 * 36 * 0.3 / 2) and not sobol["pass"]
+    from abm.structural import STRUCTURAL
+
+    k2 = len(STRUCTURAL) + 2
+    assert sobol["wall_s"] == pytest.approx(3 * 512 * k2 * 0.3 / 2) and not sobol["pass"]
     lines = bench.throughput_lines(res)
     assert lines[0].startswith("experiment throughput at scale 0.5: 3.33 runs per CPU-second")
     assert lines[2].endswith("= 120 runs: 54.0 s  target < 60.0 s  PASS")
-    assert lines[3].endswith("= 55,296 runs: 2.30 h  target < 2.00 h  FAIL")
+    n = 3 * 512 * k2  # 67,584 runs with the 42 factors of the growth rules
+    assert lines[3].endswith(f"= {n:,} runs: {n * 0.3 / 2 / 3600:.2f} h  target < 2.00 h  FAIL")
 
 
 def test_pairing_and_grid():
