@@ -15,7 +15,7 @@ from importlib import import_module
 from .params import COMPONENTS, SPECS, ParameterError, Params
 from .presets import PRESET_NAMES, presets, resolve
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {"EcosystemModel": "model", "SUMMARY_KEYS": "metrics", "Founder": "agents",
          "Incumbent": "agents", "Ministry": "agents", "Startup": "agents",

@@ -15,7 +15,7 @@ What this module adds:
 * :func:`batch_run`, ``mesa.batch_run`` with seeds that differ between iterations;
 * :func:`model_params` and :func:`make_page`: a SolaraViz page from the parameter table.
 
-Example:
+Examples:
     >>> import mesa
     >>> from abm.mesa_compat import SummaryModel
     >>> rows = mesa.batch_run(SummaryModel, {"preset": "japan", "seed": 1, "scale": 0.2,

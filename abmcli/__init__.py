@@ -14,7 +14,8 @@ import sys
 
 import typer
 
-COMMAND_MODULES = ("model_cmds", "experiment_cmds", "viz_cmds", "bench_cmds", "validate_cmds")
+COMMAND_MODULES = ("model_cmds", "experiment_cmds", "viz_cmds", "viz_setup", "bench_cmds",
+                   "validate_cmds")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Agent-based model of startup ecosystems (disruption vs open innovation).",

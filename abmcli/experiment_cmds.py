@@ -15,8 +15,8 @@ from .format import FLOAT, INT
 def register(app: typer.Typer) -> None:
     @app.command("experiment")
     def experiment_cmd(
-        spec: Path = typer.Argument(..., help="Experiment spec (TOML), e.g. "
-                                    "experiments/regime_comparison.toml."),
+        spec: Path = typer.Argument(..., help="Experiment spec (TOML file), or the name of "
+                                    "a shipped experiment, e.g. regime_comparison."),
         out: Optional[str] = typer.Option(None, help="Output folder (default: "
                                           "results/<experiment name>)."),
         workers: Optional[str] = typer.Option(None, metavar=INT, help="Local worker processes (1 = serial; "

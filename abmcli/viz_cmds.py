@@ -17,10 +17,9 @@ import typer
 
 from . import fail
 from .format import INT
+from .viz_setup import asset_cache
 
 APP_PATH = Path(__file__).resolve().parent.parent / "viz" / "app.py"
-REPO_ASSET_CACHE = Path(__file__).resolve().parent.parent / ".solara-cache" / "cdn"
-"""Offline copy of Solara's CDN assets filled by scripts/setup_browser.sh (if present)."""
 
 
 def check_port(raw: str) -> int:
@@ -68,8 +67,9 @@ def server_command(host: str, port: int) -> list[str]:
 def server_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    if "SOLARA_ASSETS_PROXY_CACHE_DIR" not in env and REPO_ASSET_CACHE.is_dir():
-        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(REPO_ASSET_CACHE)
+    cache = asset_cache()  # abm viz-setup fills it (abmcli/viz_setup.py)
+    if "SOLARA_ASSETS_PROXY_CACHE_DIR" not in env and cache.is_dir():
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(cache)
     root = str(APP_PATH.parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env

@@ -439,6 +439,21 @@ def shipped_spec_path(name: str) -> Path:
     return SPEC_DIR / f"{name}.toml"
 
 
+def spec_file(spec: str | Path) -> Path:
+    """The spec file meant: ``spec`` itself when it is a file; else, when it names a shipped
+    experiment (``regime_comparison``, or ``experiments/regime_comparison.toml`` as written in
+    a checkout), the shipped file, so an installed copy runs them by name from any folder."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    name = path.stem if path.suffix == ".toml" else path.name
+    by_name = path.suffix == "" and path.parent == Path(".")
+    as_in_checkout = path.suffix == ".toml" and path.parent in (Path("."), Path("experiments"))
+    if name in SHIPPED and (by_name or as_in_checkout):
+        return shipped_spec_path(name)
+    return path
+
+
 # -- parsing ---------------------------------------------------------------------------------
 class _Ctx:
     """Locates keys in the TOML text so errors can name the line."""
@@ -546,11 +561,11 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
     Raises:
         SpecError: missing file, malformed TOML or any invalid entry.
     """
-    path = Path(path)
+    path = spec_file(path)
     if not path.is_file():
         shipped = ", ".join(SHIPPED)
-        raise SpecError(f"{path}: spec file not found (shipped experiments: {shipped}; "
-                        f"e.g. experiments/regime_comparison.toml)")
+        raise SpecError(f"{path}: spec file not found (shipped experiments, by name: {shipped}; "
+                        f"e.g. regime_comparison)")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

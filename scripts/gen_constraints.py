@@ -1,6 +1,6 @@
 """Write constraints.txt: the exact installed versions of every package that
 ``pip install -e ".[test]"`` brings in (the project's dependencies and its ``test`` extra,
-followed transitively), so that ``pip install -c constraints.txt -e ".[test]"`` (.ci/run and
+with the project's own extras it names, e.g. ``docs``, followed transitively), so that ``pip install -c constraints.txt -e ".[test]"`` (.ci/run and
 the README) installs the versions the test suite passed with, while pyproject.toml keeps
 compatible ranges.
 
@@ -58,7 +58,16 @@ def closure(reqs: list[str]) -> dict[str, str]:
 
 def main() -> int:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = list(project["dependencies"]) + list(project["optional-dependencies"]["test"])
+    extras = project["optional-dependencies"]
+    reqs = list(project["dependencies"])
+    todo = ["test"]  # and the extras it names of this project itself ("...[docs]")
+    while todo:
+        for raw in extras[todo.pop()]:
+            req = Requirement(raw)
+            if _norm(req.name) == _norm(project["name"]):
+                todo.extend(req.extras)
+            else:
+                reqs.append(raw)
     pins = closure(reqs)
     lines = ["# Exact versions the test suite passed with (Python "
              f"{sys.version_info.major}.{sys.version_info.minor}); written by "

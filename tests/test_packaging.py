@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,8 @@ def test_constraints_pin_every_dependency_inside_its_declared_range():
     for raw in project["dependencies"] + project["optional-dependencies"]["test"]:
         req = Requirement(raw)
         name = _norm(req.name)
+        if name == _norm(project["name"]):  # the test extra names the docs extra
+            continue
         assert name in pins, f"{name} not pinned in constraints.txt"
         assert req.specifier.contains(pins[name], prereleases=True), (name, pins[name])
 
@@ -76,3 +79,98 @@ def test_dockerfile_copies_existing_sources_and_installs_the_tested_versions():
 def _project_find() -> list[str]:
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
     return [p.rstrip("*") for p in cfg["tool"]["setuptools"]["packages"]["find"]["include"]]
+
+
+# -- issue 31: an installed copy works like a clone ---------------------------------------------
+def test_release_files_and_metadata_agree():
+    """LICENSE (MIT, as the README says), CITATION.cff and CHANGELOG.md name this version;
+    the version has one source (abm.__version__, read by setuptools)."""
+    import abm
+
+    project = _project()
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" in project["dynamic"] and "version" not in project
+    assert cfg["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "abm.__version__"}
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "License: MIT" in (ROOT / "README.md").read_text()
+    assert project["authors"]
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert f"\nversion: {abm.__version__}\n" in citation and "cff-version: 1.2.0" in citation
+    assert f"## {abm.__version__} (" in (ROOT / "CHANGELOG.md").read_text()
+    for minor in ("3.11", "3.12", "3.13"):
+        assert f"Programming Language :: Python :: {minor}" in project["classifiers"]
+
+
+def test_every_extra_is_pinned_in_the_constraints():
+    pins = _pins()
+    for extra in ("docs", "ema", "infer"):
+        for raw in _project()["optional-dependencies"][extra]:
+            req = Requirement(raw)
+            assert _norm(req.name) in pins, f"{req.name} ({extra} extra) not in constraints.txt"
+            assert req.specifier.contains(pins[_norm(req.name)], prereleases=True)
+
+
+def test_ci_also_runs_the_fast_subset_on_python_3_13_unpinned():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "versions/3.13.0/bin/python3.13" in ci
+    newest = ci[ci.index("The other end"):]
+    assert "constraints" not in newest.replace("constraints.txt", "")  # no -c there
+    assert '-m pip install -e ".[test]"' in newest and "-c constraints.txt" not in newest
+    assert '-m pytest -m "not slow and not browser"' in newest
+
+
+@pytest.mark.slow
+def test_wheel_and_sdist_install_in_a_fresh_venv_and_run_a_shipped_experiment(tmp_path):
+    """``python -m build`` makes the sdist and, from it, the wheel (so the sdist holds all the
+    wheel needs); the wheel goes into a fresh venv (its dependencies taken from this
+    environment's site-packages, not downloaded again) and, from a folder outside the clone
+    that holds a folder of its own named ``experiments``, runs a shipped experiment by name
+    and reports it; ``abm viz`` finds its app and its offline-asset cache in the installed
+    copy."""
+    import os
+    import subprocess
+    import sys
+    import venv
+    import zipfile
+
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
+                   check=True, capture_output=True, text=True)
+    wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1
+    import abm
+
+    assert abm.__version__ in wheels[0].name
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    for shipped in ("experiments/regime_comparison.toml", "abm/presets.toml", "viz/app.py",
+                    "abmcli/viz_setup.py"):
+        assert any(n.endswith(shipped) for n in names), shipped
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", str(wheels[0])],
+                   check=True, capture_output=True, text=True)
+    work = tmp_path / "elsewhere"
+    (work / "experiments").mkdir(parents=True)  # a user's own folder of that name
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), MPLBACKEND="Agg")
+    env.pop("SOLARA_ASSETS_PROXY_CACHE_DIR", None)
+
+    def run(*args):
+        done = subprocess.run(list(args), cwd=work, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done
+
+    where = run(str(py), "-c", "import abm, abmcli.viz_cmds as v, abmcli.viz_setup as s; "
+                "print(abm.__file__); print(v.APP_PATH.is_file()); print(s.asset_cache())")
+    path, app_found, cache = where.stdout.split("\n")[:3]
+    assert Path(path).is_relative_to(env_dir) and app_found == "True"
+    assert Path(cache) == tmp_path / "cache" / "startup-ecosystem-abm" / "solara-cdn"
+    abm_cmd = str(env_dir / "bin" / "abm")
+    run(abm_cmd, "experiment", "regime_comparison", "--replicates", "1", "--steps", "4",
+        "--workers", "1", "--out", "out/rc")
+    assert (work / "out" / "rc" / "runs.parquet").is_file()
+    run(abm_cmd, "report", "out/rc")

@@ -172,11 +172,12 @@ def idle_policies(p, steps: int) -> list[str]:
       calendar years ``start_year .. start_year + (steps - 1) // 4`` lies in
       ``[<name>_start_year, <name>_end_year)``.
 
-    >>> from abm.presets import resolve
-    >>> idle_policies(resolve("japan_2027_plan"), 40)[0][:47]
-    'the plan (plan_* instruments) starts at step 40'
-    >>> idle_policies(resolve("japan_2027_plan"), 100)
-    []
+    Examples:
+        >>> from abm.presets import resolve
+        >>> idle_policies(resolve("japan_2027_plan"), 40)[0][:47]
+        'the plan (plan_* instruments) starts at step 40'
+        >>> idle_policies(resolve("japan_2027_plan"), 100)
+        []
     """
     out = []
     from ..params import SPECS
