@@ -21,7 +21,7 @@ Examples:
     >>> rows = mesa.batch_run(SummaryModel, {"preset": "japan", "seed": 1, "scale": 0.2,
     ...                                      "summary_at": 4},
     ...                       max_steps=4, display_progress=False)
-    >>> rows[-1]["Step"], rows[-1]["startups_founded"] >= 0
+    >>> int(rows[-1]["Step"]), rows[-1]["startups_founded"] >= 0  # Mesa 3.5: Step 4.0
     (4, True)
 
 See docs/tools.md.
@@ -207,6 +207,7 @@ def batch_run(parameters: Mapping[str, Any], max_steps: int, *, replicates: int 
     rows = mesa.batch_run(SummaryModel, params, max_steps=int(max_steps), **keywords, **kwargs)
     for row in rows:  # Mesa 3.4+ does not list the seed it passed as ``rng``
         row.setdefault("seed", row.get("rng"))
+        row["Step"] = int(row["Step"])  # Mesa 3.5 reports the model's time, a float
     return rows
 
 
