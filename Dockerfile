@@ -22,7 +22,7 @@ COPY experiments ./experiments
 COPY benchmarks ./benchmarks
 RUN pip install -c constraints.txt . \
     && abm presets >/dev/null \
-    && python -c "import distributed, experiments.cluster"
+    && python -c "import distributed, abm.experiments.cluster"
 
 # results and quick runs go to /app/results and /app/out (mount volumes there)
 RUN useradd --create-home abm && mkdir -p /app/results /app/out && chown abm /app/results /app/out

@@ -10,10 +10,48 @@ funding, partnerships, acquisitions, IPOs and hiring. Regimes (``silicon_valley`
     ['acquihires', 'cvc_deal_share', 'cvc_financial_multiple']
 """
 
+import importlib.abc
+import importlib.util
+import sys
 from importlib import import_module
+from pathlib import Path
 
-from .params import COMPONENTS, SPECS, ParameterError, Params
-from .presets import PRESET_NAMES, presets, resolve
+SUBPACKAGES = ("experiments", "viz", "benchmarks")
+"""The project's other packages, imported as ``abm.experiments``, ``abm.viz`` and
+``abm.benchmarks``: installed, they are subpackages of ``abm`` (pyproject.toml's
+``package-dir``), so a user's own folder named ``experiments`` cannot shadow them; in a
+checkout they stay beside ``abm/`` (the repository's layout) and :class:`_Beside` finds them
+there under the same names."""
+
+
+class _Beside(importlib.abc.MetaPathFinder):
+    """Finds ``abm.<name>`` for the :data:`SUBPACKAGES` in the folder beside ``abm/`` (a
+    source checkout); their own modules are then found through the package's ``__path__``."""
+
+    def __init__(self, folders: dict[str, Path]) -> None:
+        self.folders = folders
+
+    def find_spec(self, fullname, path=None, target=None):
+        folder = self.folders.get(fullname)
+        if folder is None:
+            return None
+        return importlib.util.spec_from_file_location(
+            fullname, folder / "__init__.py", submodule_search_locations=[str(folder)])
+
+
+def _find_beside() -> None:
+    here = Path(__file__).resolve().parent
+    folders = {f"{__name__}.{name}": here.parent / name for name in SUBPACKAGES
+               if not (here / name).exists() and (here.parent / name / "__init__.py").is_file()}
+    if folders and not any(isinstance(f, _Beside) and f.folders == folders
+                           for f in sys.meta_path):
+        sys.meta_path.insert(0, _Beside(folders))
+
+
+_find_beside()
+
+from .params import COMPONENTS, SPECS, ParameterError, Params  # noqa: E402
+from .presets import PRESET_NAMES, presets, resolve  # noqa: E402
 
 __version__ = "0.2.0"
 

@@ -5,7 +5,7 @@ ordering, each with a plausible range and the source or reasoning for it.
 
 * ``kind = "constant"``: a module attribute of :mod:`abm.constants` (the same in every regime).
   A run can set it, inside its declared range only, with :func:`override_constants` (what
-  :class:`experiments.spec.RunSpec` ``constants`` does around build and run);
+  :class:`abm.experiments.spec.RunSpec` ``constants`` does around build and run);
 * ``kind = "parameter"``: a parameter of :data:`abm.params.SPECS` held equal across the
   country presets: the technology (``quality_step``, ``radical_step``,
   ``quality_sensitivity``) and the strengths of the components' feedback loops

@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
         a Sobol analysis, with PASS/FAIL against the targets (never an error exit on a
         target).
         """
-        from benchmarks import bench
+        from abm.benchmarks import bench
         from abm.hints import did_you_mean
         from abm.presets import PRESET_NAMES
 
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
             regime_scale=r_scale, timeout=t_out, throughput_steps=n_steps,
             throughput_scales=_two_scales(throughput_scales))
         from abm.params import SPECS
-        from experiments.limits import LimitError, check_batch, estimate_line
+        from abm.experiments.limits import LimitError, check_batch, estimate_line
 
         if not SPECS["scale"].low <= cfg.regime_scale <= SPECS["scale"].high:
             raise fail(f"--regime-scale {cfg.regime_scale:g} is outside the model's scale "

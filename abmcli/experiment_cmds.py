@@ -47,9 +47,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every run of an experiment spec; write runs.parquet, timeseries.parquet,
         distributions.parquet, failures.jsonl and manifest.json to --out."""
-        from experiments.cluster import SchedulerLost
-        from experiments.runner import RunnerError, run_experiment
-        from experiments.spec import SpecError, load_spec
+        from abm.experiments.cluster import SchedulerLost
+        from abm.experiments.runner import RunnerError, run_experiment
+        from abm.experiments.spec import SpecError, load_spec
 
         n_workers = whole(workers, "--workers", 1)
         n_reps = whole(replicates, "--replicates", 1)
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
                        "another hundreds of levels deep); a spec needs two levels at most "
                        "(docs/experiments.md, Spec format)") from None
         if ensemble is not None:  # parameter uncertainty: one ensemble member per replicate
-            from experiments.ensemble import EnsembleError, load_ensemble
+            from abm.experiments.ensemble import EnsembleError, load_ensemble
 
             try:
                 exp.ensemble = load_ensemble(ensemble)
@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
             raise fail("give --scheduler or --scheduler-file, not both")
         if scheduler is not None or scheduler_file is not None or wait_workers is not None:
             scheduler = _dask_scheduler(scheduler, scheduler_file, wait_workers)
-        from experiments.runner import has_results
+        from abm.experiments.runner import has_results
 
         held = results_kind(Path(out)) if out else None
         if held == "run":
@@ -101,8 +101,8 @@ def register(app: typer.Typer) -> None:
             raise fail(f"{out_dir} already holds results; pass --resume to continue them or "
                        "choose another --out")
         runs = exp.runs()
-        from experiments.limits import LONG_SECONDS, estimate_line
-        from experiments.runner import check_limits, run_scale
+        from abm.experiments.limits import LONG_SECONDS, estimate_line
+        from abm.experiments.runner import check_limits, run_scale
 
         import os
 
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
             cpu = check_limits(runs, cores, force)
         except RunnerError as exc:
             if created:
-                from experiments.runner import discard_unstarted
+                from abm.experiments.runner import discard_unstarted
 
                 discard_unstarted(out_dir, created=True)
             raise fail(str(exc)) from None
@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
 
         for line in experiment_warnings(exp):
             warn(line)
-        from experiments.runner import discard_unstarted, has_results as holds
+        from abm.experiments.runner import discard_unstarted, has_results as holds
 
         try:
             try:
@@ -157,11 +157,11 @@ def register(app: typer.Typer) -> None:
                    f"({result.executed} executed, {result.skipped} already done) in "
                    f"{result.wall_seconds:.1f} s")
         if report:
-            from experiments.report import ReportError, make_report
+            from abm.experiments.report import ReportError, make_report
 
             from .format import StageProgress
 
-            from experiments.checks import DamagedResults
+            from abm.experiments.checks import DamagedResults
 
             try:
                 with StageProgress(f"report {out_dir}") as progress:
@@ -181,8 +181,8 @@ def register(app: typer.Typer) -> None:
         figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw figures."),
     ) -> None:
         """Write report.md, LaTeX tables and figures (PNG, PDF) for a results folder."""
-        from experiments.checks import DamagedResults, check_json
-        from experiments.report import ReportError, make_report
+        from abm.experiments.checks import DamagedResults, check_json
+        from abm.experiments.report import ReportError, make_report
 
         from .format import StageProgress
 
@@ -217,7 +217,7 @@ def failures_line(failures: list, n_runs: int, out_dir: Path) -> str:
 
 def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional[str]):
     """``--scheduler``/``--scheduler-file``/``--wait-workers`` as a Scheduler (or exit 2)."""
-    from experiments.cluster import WAIT_WORKERS, Scheduler
+    from abm.experiments.cluster import WAIT_WORKERS, Scheduler
 
     if address is None and file is None:
         raise fail("--wait-workers needs --scheduler or --scheduler-file")
@@ -231,12 +231,12 @@ def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional
             seconds = float("nan")
         if not 0 < seconds < float("inf"):
             raise fail(f"--wait-workers must be a number of seconds > 0, got {wait!r}")
-    from experiments.runner import RunnerError
+    from abm.experiments.runner import RunnerError
 
     from .errors import debugging
 
     if not debugging():  # Dask's own log lines only with --debug
-        from experiments.cluster import quiet_logs
+        from abm.experiments.cluster import quiet_logs
 
         quiet_logs()
     try:

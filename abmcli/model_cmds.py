@@ -12,7 +12,7 @@ import typer
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import presets as preset_table
 from abm.presets import resolve
-from experiments.provenance import provenance
+from abm.experiments.provenance import provenance
 
 from . import fail
 from .errors import out_folder, results_kind
@@ -125,8 +125,8 @@ def register(app: typer.Typer) -> None:
                                    "earlier `abm run`'s files in --out."),
     ) -> None:
         """Run one model and print its summary."""
-        from experiments.limits import LimitError, check_steps
-        from experiments.spec import RunSpec
+        from abm.experiments.limits import LimitError, check_steps
+        from abm.experiments.spec import RunSpec
 
         n_steps = parse_steps(steps)
         try:
@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
         overrides = {k: parse_value(k, v) for k, v in parse_assignments(set_, "--set").items()}
         swaps = parse_swaps(swap)
         params = resolve_or_exit(preset, swaps, overrides)
-        from experiments.limits import LONG_SECONDS, check_batch, estimate_line
+        from abm.experiments.limits import LONG_SECONDS, check_batch, estimate_line
 
         scale = float(params.scale)
         try:  # the same limits as every command that runs the model (memory, work)
@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
         if long:
             typer.echo(f"{preset}, {n_steps} steps at scale {scale:g}: "
                        f"{estimate_line(cpu, 1, scale, n_steps)}", err=True)
-        from experiments.guard import NonFiniteError, run_finite
+        from abm.experiments.guard import NonFiniteError, run_finite
 
         from .format import StepProgress
 
@@ -190,7 +190,7 @@ def register(app: typer.Typer) -> None:
                                                                                     n_steps):
             warn(line)
         if out is not None:
-            from experiments.runner import write_parquet, write_text
+            from abm.experiments.runner import write_parquet, write_text
 
             write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True))
             write_parquet(model.timeseries().reset_index(), out / "timeseries.parquet")
@@ -206,7 +206,7 @@ def _stopped(exc, model, out, preset, swaps, overrides, seed, steps, params, ela
     """A run whose values became non-finite: keep its finite quarters (with ``--out``:
     timeseries.parquet and a manifest saying where it stopped, no summary.json) and exit 1
     with one line saying where and why."""
-    from experiments.runner import write_parquet, write_text
+    from abm.experiments.runner import write_parquet, write_text
 
     from .errors import EXIT_FAILED
 

@@ -66,11 +66,11 @@ def register(app: typer.Typer) -> None:
         Exits 0 when every calibration fact holds (with --strict: every fact), 1 otherwise.
         Held-out facts are always reported in the table; without --strict a held-out fact
         that does not hold is a finding about the model, printed as a warning."""
-        from experiments.validate import FactError, validate
+        from abm.experiments.validate import FactError, validate
 
-        from experiments.cluster import SchedulerLost
-        from experiments.limits import LimitError, check_runs, check_steps
-        from experiments.runner import RunnerError
+        from abm.experiments.cluster import SchedulerLost
+        from abm.experiments.limits import LimitError, check_runs, check_steps
+        from abm.experiments.runner import RunnerError
 
         n_seeds = whole(seeds, "--seeds", 1)
         n_steps = whole(steps, "--steps", 1)
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc)) from None
         overrides = _parse_overrides(set_)
         if scheduler is not None:
-            from experiments.cluster import Scheduler, quiet_logs
+            from abm.experiments.cluster import Scheduler, quiet_logs
 
             from .errors import debugging
 

@@ -7,6 +7,7 @@ on Linux it ends with ``abm viz`` (also after ``kill -9``: :func:`die_with_paren
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -19,7 +20,8 @@ from . import fail
 from .format import INT
 from .viz_setup import asset_cache
 
-APP_PATH = Path(__file__).resolve().parent.parent / "viz" / "app.py"
+APP_PATH = Path(importlib.util.find_spec("abm.viz").origin).parent / "app.py"
+"""The app's file (``viz/app.py`` in a checkout, ``abm/viz/app.py`` installed)."""
 
 
 def check_port(raw: str) -> int:
@@ -70,7 +72,7 @@ def server_env() -> dict[str, str]:
     cache = asset_cache()  # abm viz-setup fills it (abmcli/viz_setup.py)
     if "SOLARA_ASSETS_PROXY_CACHE_DIR" not in env and cache.is_dir():
         env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(cache)
-    root = str(APP_PATH.parent.parent)
+    root = str(Path(importlib.util.find_spec("abm").origin).parent.parent)  # holds abm/
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 

@@ -1,5 +1,5 @@
 """Benchmarks of the model, kept outside the model package (``abm/`` is the model only).
 
-:mod:`benchmarks.bench` measures throughput, scaling and memory against Mesa's Boltzmann
+:mod:`abm.benchmarks.bench` measures throughput, scaling and memory against Mesa's Boltzmann
 wealth model; ``abm bench`` runs it (see docs/performance.md).
 """

@@ -19,7 +19,7 @@
   too, and every ratio is also given on a CPU-time basis (robust to other load);
 * the wall time of a **regime comparison**: 3 presets x 10 seeds at scale 1, 100 steps, in a
   spawn process pool with 2 workers (the shape of ``abm experiment``'s replications);
-* **experiment throughput**: the CPU time of one experiment run (``experiments.runner.run_one``:
+* **experiment throughput**: the CPU time of one experiment run (``abm.experiments.runner.run_one``:
   build, run, summary, time series and distributions, as ``abm experiment`` collects them) of
   each preset at scales 0.5 and 1, in a fresh process after a small warm-up run (a pool or
   Dask worker pays its imports once, not per run); from it, runs per CPU-second and the
@@ -213,8 +213,8 @@ def child(spec_json: str) -> None:
              cpu_s=time.process_time() - c_run, agent_steps=total, summary_s=0.0,
              agents_end=len(model.agents), grid=[side, side], peak_rss=_rss_bytes())
     elif spec["kind"] == "experiments":
-        from experiments.runner import run_one
-        from experiments.spec import RunSpec
+        from abm.experiments.runner import run_one
+        from abm.experiments.spec import RunSpec
 
         emit(event="ready", rss_base=_rss_bytes())
         collect, scale = spec["collect"], float(spec["scale"])
@@ -368,7 +368,7 @@ def _experiment_file(name: str) -> dict:
     import tomllib
     from pathlib import Path
 
-    import experiments
+    from abm import experiments
 
     return tomllib.loads((Path(experiments.__file__).parent / name).read_text())
 

@@ -1,7 +1,7 @@
 """Seeded batch experiments: specs (TOML), one runner (serial, local pool, Dask) and reports.
 
 Public API:
-    >>> from experiments import load_spec, run_experiment, run_batch, RunSpec, make_report
+    >>> from abm.experiments import load_spec, run_experiment, run_batch, RunSpec, make_report
 
 See docs/experiments.md.
 """
@@ -13,7 +13,7 @@ from .spec import (SHIPPED, ExperimentSpec, RunSpec, SpecError, load_spec, repli
 
 def make_report(*args, **kwargs):
     """Write report.md, LaTeX tables and figures for a results folder (see
-    :func:`experiments.report.make_report`)."""
+    :func:`abm.experiments.report.make_report`)."""
     from .report import make_report as _make_report
 
     return _make_report(*args, **kwargs)

@@ -3,7 +3,7 @@
 The estimator does not know the ABM: it sees a *simulator*, a callable that takes a list of
 :class:`Task` (preset, parameter overrides, structural constants, seed) and returns one
 ``{metric: value}`` mapping per task. :class:`ABMSimulator` runs the model through the
-experiment runner (:func:`experiments.runner.run_batch`); the tests plug in a toy function whose
+experiment runner (:func:`abm.experiments.runner.run_batch`); the tests plug in a toy function whose
 true parameters are known.
 
 **Problem.** The parameters (:class:`Param`) are the preset parameters the calibration facts
@@ -223,7 +223,7 @@ class Moment:
 
 
 def moments_from_facts(facts: Sequence[Any]) -> list[Moment]:
-    """One :class:`Moment` per calibration fact (``experiments.validate.Fact``)."""
+    """One :class:`Moment` per calibration fact (``abm.experiments.validate.Fact``)."""
     from abm.outputs import OUTPUTS
 
     out = []
@@ -320,7 +320,7 @@ Simulator = Callable[[Sequence[Task]], list[Mapping[str, float]]]
 
 
 class ABMSimulator:
-    """The ABM through :func:`experiments.runner.run_batch` (``workers`` processes)."""
+    """The ABM through :func:`abm.experiments.runner.run_batch` (``workers`` processes)."""
 
     def __init__(self, steps: int = 100, scale: float | None = None, workers: int = 2,
                  progress: bool = False) -> None:

@@ -2,7 +2,7 @@
 (issue 30): ``abm report`` on a damaged or mixed-up folder refuses with one line that names
 the file, what is wrong and what to do, rather than a traceback or a silently wrong report.
 
-:func:`check_results` is called by :func:`experiments.report.load_results` once the tables
+:func:`check_results` is called by :func:`abm.experiments.report.load_results` once the tables
 and the manifest are read; :func:`check_json` before reading a JSON file that may be
 damaged. Both raise :class:`DamagedResults`.
 """

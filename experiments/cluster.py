@@ -2,7 +2,7 @@
 
 * :class:`Scheduler` says where the Dask scheduler is (an address or a scheduler file, as
   ``abm experiment --scheduler`` / ``--scheduler-file``) and how long to wait for workers.
-* :func:`run_dask` is the loop behind :class:`~experiments.runner.DaskExecutor`: it keeps
+* :func:`run_dask` is the loop behind :class:`~abm.experiments.runner.DaskExecutor`: it keeps
   ``2 x`` the threads of the workers connected *now* in flight (workers that join later, from a
   SLURM queue or ``cluster.adapt()``, get work at once), checks that every worker runs the same
   package version and model source as the client, says when it waits for workers and gives up
@@ -14,7 +14,7 @@
   ``SLURMCluster``)::
 
     from dask_jobqueue import SLURMCluster
-    from experiments.cluster import run_on_cluster
+    from abm.experiments.cluster import run_on_cluster
 
     if __name__ == "__main__":
         cluster = SLURMCluster(cores=32, processes=32, memory="64GB", walltime="04:00:00")
@@ -205,7 +205,7 @@ def check_workers(client, workers: Sequence[str], expected: Mapping[str, Any]) -
 def run_dask(scheduler: Scheduler, tasks: Sequence[Any], collect: Mapping[str, Any],
              on_result: Callable[[dict[str, Any]], None], *, identity: Mapping | None = None,
              history: list | None = None, poll: float = 1.0) -> None:
-    """Run ``tasks`` (:class:`RunSpec`) with :func:`~experiments.runner.run_one` on the
+    """Run ``tasks`` (:class:`RunSpec`) with :func:`~abm.experiments.runner.run_one` on the
     cluster; call ``on_result`` per finished run (see the module docstring).
 
     Args:
@@ -315,7 +315,7 @@ def run_on_cluster(spec: Any, out: str | Path, cluster: Any, *, jobs: int | None
     """Run an experiment on ``cluster`` and return the runner's :class:`BatchResult`.
 
     Args:
-        spec: a spec path or an :class:`~experiments.spec.ExperimentSpec`.
+        spec: a spec path or an :class:`~abm.experiments.spec.ExperimentSpec`.
         out: results folder (as ``abm experiment --out``; resumable with ``resume=True``).
         cluster: a Dask cluster object (``SLURMCluster``, ``LocalCluster``...).
         jobs: ``cluster.scale(jobs=...)`` first (``None``: leave the cluster as it is).
@@ -324,8 +324,8 @@ def run_on_cluster(spec: Any, out: str | Path, cluster: Any, *, jobs: int | None
         timeout: seconds to wait for ``min_workers``.
         close: close the cluster (and cancel its jobs) at the end, also on error.
         **spec_options: ``replicates``, ``steps``, ``overrides`` for
-            :func:`~experiments.spec.load_spec` (with a path), ``resume`` and ``progress``
-            for :func:`~experiments.runner.run_experiment`.
+            :func:`~abm.experiments.spec.load_spec` (with a path), ``resume`` and ``progress``
+            for :func:`~abm.experiments.runner.run_experiment`.
     """
     from distributed import Client
 

@@ -18,7 +18,7 @@ directions (install it with ``pip install -e ".[ema]"``):
 Example (run as a script: the evaluator's worker processes need the ``__main__`` guard)::
 
     from ema_workbench import MultiprocessingEvaluator, perform_experiments
-    from experiments.ema import ema_model, make_prim
+    from abm.experiments.ema import ema_model, make_prim
 
     if __name__ == "__main__":
         model = ema_model("japan", "silicon_valley", levers=("exit_markets",),

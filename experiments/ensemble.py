@@ -1,6 +1,6 @@
 """Parameter ensembles: run any experiment over the accepted parameter vectors of a calibration.
 
-``scripts/calibrate.py`` (:mod:`experiments.calibration`) writes an ensemble file, a TOML file of
+``scripts/calibrate.py`` (:mod:`abm.experiments.calibration`) writes an ensemble file, a TOML file of
 accepted parameter vectors (``abm/data/ensemble.toml`` with ``--write``; always also in its
 ``--out`` folder). Each member is one *joint* vector: the calibrated parameters of every
 calibrated preset plus the shared structural constants (the constants are the same in every
@@ -174,7 +174,7 @@ def check_member(member: Any, where: str) -> dict[str, Any]:
 
 def apply_ensemble(runs: Sequence[Any], ensemble: Ensemble,
                    seed: int = DEFAULT_ENSEMBLE_SEED) -> list[Any]:
-    """``runs`` (:class:`~experiments.spec.RunSpec`) with each replicate's ensemble member
+    """``runs`` (:class:`~abm.experiments.spec.RunSpec`) with each replicate's ensemble member
     applied (rules in the module docstring)."""
     from dataclasses import replace
 

@@ -13,7 +13,7 @@ series is driven directly by a parameter that follows a public series (the prese
 out-of-sample fit.
 
 :func:`section` writes the Markdown section and the CSV for every history scenario of a
-report (:class:`experiments.report.Report` calls it: one line).
+report (:class:`abm.experiments.report.Report` calls it: one line).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def markdown(comp: pd.DataFrame) -> str:
 
 def section(report) -> None:
     """Append the 'beside the data layer' section of every history scenario to ``report``
-    (an :class:`experiments.reports.context.Report`: reads ``scen``, ``runs``, ``tables``,
+    (an :class:`abm.experiments.reports.context.Report`: reads ``scen``, ``runs``, ``tables``,
     ``md``, ``files``, ``name``, ``per_run``)."""
     from abm.constants import BURN_IN
     from abm.presets import preset_dated_series

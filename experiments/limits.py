@@ -12,7 +12,7 @@ structural_uncertainty, is 1,152 runs x 100 steps = 115,200 model-quarters).
     quarters (docs/ODD.md 7.16), and it is known to hold (finite values, tested) up to this
     length: past about 1,860 quarters (japan) or 2,800 (silicon_valley) some values overflow
     (measured at scale 0.1 before issue 26's fix); a run that still meets a non-finite value
-    stops with a message and keeps its finite quarters (:mod:`experiments.guard`).
+    stops with a message and keeps its finite quarters (:mod:`abm.experiments.guard`).
 ``MAX_RUNS``
     runs per experiment (scenarios x replicates), checked from the design's size before the
     scenarios are built (a grid of 200^4 points or a Morris sample of 1e8 trajectories is

@@ -1,7 +1,7 @@
 """Maturation analyses for reports: time for a component's maturity index to reach a level, and
 whether a component keeps its gains after a policy stops (self-sustaining).
 
-Pure functions on small frames, used by :mod:`experiments.report` (the ``maturation`` and
+Pure functions on small frames, used by :mod:`abm.experiments.report` (the ``maturation`` and
 ``policy_withdrawal`` sections) and tested on hand-built data in tests/test_maturation_report.py.
 The maturity indices are those of docs/ODD.md 7.19 (time series ``maturity_<component>``,
 summary ``maturity_<component>_end``), each in [0, 1].

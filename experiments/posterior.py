@@ -501,7 +501,7 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
                       ) -> tuple[Problem, dict[str, float], dict[str, float]]:
     """The calibration of the presets as a :class:`Problem`, with the observed statistics.
 
-    Parameters and their ranges are the point calibration's (``experiments.calibration.
+    Parameters and their ranges are the point calibration's (``abm.experiments.calibration.
     problem_from_facts``: each calibration fact's preset parameters and the shared structural
     constants, inside their documented ranges; drawn uniform in log where the range is
     positive, in asinh for ranges from 0, as the point calibration's search, else uniform). The simulator runs each preset with the vector once (one seed per preset, drawn

@@ -19,8 +19,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-"""The project folder (holds ``abm/`` and ``experiments/``)."""
+import abm
+
+MODEL_DIR = Path(abm.__file__).resolve().parent
+"""The model package ``abm/`` (its subpackages experiments, viz and benchmarks, which sit
+beside it in a checkout, are not the model: :data:`abm.SUBPACKAGES`)."""
+ROOT = MODEL_DIR.parent
+"""The project folder (holds ``abm/`` and, in a checkout, ``experiments/``)."""
 PACKAGES = ("startup-ecosystem-abm", "mesa", "numpy", "pandas", "networkx", "scipy", "pyarrow")
 """Distributions whose versions are recorded."""
 
@@ -50,8 +55,9 @@ def source_state() -> dict[str, Any]:
     """Hash of the model's source files and whether git sees uncommitted changes in them
     (the git commit alone does not identify an edited working tree)."""
     h = hashlib.sha256()
-    for f in sorted((ROOT / "abm").rglob("*")):
-        if f.suffix in (".py", ".toml") and f.is_file():
+    for f in sorted(MODEL_DIR.rglob("*")):
+        if f.suffix in (".py", ".toml") and f.is_file() and \
+                f.relative_to(MODEL_DIR).parts[0] not in abm.SUBPACKAGES:
             h.update(str(f.relative_to(ROOT)).encode())
             h.update(f.read_bytes())
     try:

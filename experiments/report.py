@@ -1,6 +1,6 @@
 """``abm report DIR``: the paper-ready report of an experiment folder.
 
-The report is written by the package :mod:`experiments.reports`, one module per concern
+The report is written by the package :mod:`abm.experiments.reports`, one module per concern
 (sections registered by kind of experiment and shape of the data; shared table and figure
 writers). This module keeps the names the rest of the project imports from here.
 """

@@ -9,13 +9,13 @@ Public API:
 * :func:`run_batch` runs a list of :class:`RunSpec` through the chosen executor and returns
   (and, with ``out``, writes) the runs table, time series, distributions and failures.
   ``abm experiment`` and ``abm validate`` both build on it.
-* :func:`run_experiment` runs a validated :class:`~experiments.spec.ExperimentSpec` into a
+* :func:`run_experiment` runs a validated :class:`~abm.experiments.spec.ExperimentSpec` into a
   folder and writes ``manifest.json``.
 * :func:`run_one` executes one run (what every worker calls).
 * Executors, one interface (:class:`Executor` with ``run(tasks, collect, on_result)``):
   :class:`SerialExecutor`, :class:`PoolExecutor` (local processes), :class:`DaskExecutor`
   (a Dask cluster); :func:`choose_executor` picks one from ``workers``/``scheduler``.
-* :class:`RunSpec` lives beside the spec (:mod:`experiments.spec`) and is importable here.
+* :class:`RunSpec` lives beside the spec (:mod:`abm.experiments.spec`) and is importable here.
 
 Files in an output folder (written incrementally, consolidated at the end):
 
@@ -74,7 +74,7 @@ ID_COLUMNS = ("run_id", "scenario_index", "scenario", "replicate", "preset", "sw
 then ``param.NAME``)."""
 RUN_COLUMN = "run"
 """The column of runs.parquet that holds each run's whole description
-(:meth:`~experiments.spec.RunSpec.to_json`; tables written before it existed lack it)."""
+(:meth:`~abm.experiments.spec.RunSpec.to_json`; tables written before it existed lack it)."""
 
 FAIL_ENV = "ABM_EXPERIMENT_FAIL"
 DEFAULT_COLLECT = {"timeseries": True, "distributions": True, "max_distribution_values": 2000}
@@ -741,7 +741,7 @@ class PoolExecutor(Executor):
 
         if "forkserver" in mp.get_all_start_methods():
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["experiments.runner", "abm.model", "abm.metrics"])
+            ctx.set_forkserver_preload(["abm.experiments.runner", "abm.model", "abm.metrics"])
             return ctx
         return mp.get_context("spawn")
 
@@ -803,16 +803,16 @@ class PoolExecutor(Executor):
 
 
 class DaskExecutor(Executor):
-    """A Dask distributed cluster (the loop is :func:`experiments.cluster.run_dask`).
+    """A Dask distributed cluster (the loop is :func:`abm.experiments.cluster.run_dask`).
 
     Keeps 2 x the threads of the workers connected *now* in flight (workers that join later
     get work), checks that every worker runs this package's version and model source, waits
     for workers (saying so) at most ``Scheduler.wait_workers`` seconds, and raises
-    :class:`~experiments.cluster.SchedulerLost` if the scheduler goes away mid-run.
+    :class:`~abm.experiments.cluster.SchedulerLost` if the scheduler goes away mid-run.
 
     Args:
         address: the scheduler's address (``tcp://host:8786``), or an
-            :class:`experiments.cluster.Scheduler` (address or scheduler file, waits).
+            :class:`abm.experiments.cluster.Scheduler` (address or scheduler file, waits).
         check_version: compare the workers' package version and model-source hash with
             this process's (a mismatch raises :class:`RunnerError` naming the worker).
     """
@@ -900,7 +900,7 @@ def run_batch(runs: Sequence[RunSpec], out: str | Path | None = None, *,
         executor: where the runs execute (default: :func:`choose_executor` from ``workers``
             and ``scheduler``): :class:`SerialExecutor`, :class:`PoolExecutor`,
             :class:`DaskExecutor` or any :class:`Executor`.
-        force: lift the work limits of :mod:`experiments.limits` (steps per run, runs,
+        force: lift the work limits of :mod:`abm.experiments.limits` (steps per run, runs,
             scale-weighted model-quarters, memory), checked before any run starts.
 
     Raises:
@@ -992,7 +992,7 @@ def run_scale(run: RunSpec) -> float:
 
 
 def check_limits(runs: Sequence[RunSpec], workers: int = 1, force: bool = False) -> float:
-    """The work limits (:func:`experiments.limits.check_batch`) for ``runs``, as
+    """The work limits (:func:`abm.experiments.limits.check_batch`) for ``runs``, as
     :class:`RunnerError`; returns the estimated CPU seconds."""
     from .limits import LimitError, check_batch
 
@@ -1012,7 +1012,7 @@ def run_experiment(spec, out: str | Path, *, workers: int | None = None,
                    scheduler: str | None = None, resume: bool = False,
                    progress: bool = False, flush_every: int | None = None,
                    force: bool = False) -> BatchResult:
-    """Run every run of an :class:`~experiments.spec.ExperimentSpec` into ``out``.
+    """Run every run of an :class:`~abm.experiments.spec.ExperimentSpec` into ``out``.
 
     Writes ``manifest.json`` before the first run (status ``running``) and updates it at the
     end (status ``complete``, times, counts). With ``resume`` the folder must hold the same

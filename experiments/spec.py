@@ -11,7 +11,7 @@ TOML) raises :class:`SpecError` whose message names the file, the line (when it 
 and key, and the valid choices. See docs/experiments.md for the format.
 
 Example:
-    >>> from experiments.spec import load_spec, shipped_spec_path
+    >>> from abm.experiments.spec import load_spec, shipped_spec_path
     >>> spec = load_spec(shipped_spec_path("regime_comparison"), replicates=2, steps=4)
     >>> len(spec.runs()), spec.runs()[0].run_id
     (8, 's0000-r0000')
@@ -360,8 +360,8 @@ class ExperimentSpec:
     sample_matrix: np.ndarray | None = None
     scenarios: list[Scenario] = field(default_factory=list)
     ensemble: Any = None
-    """An :class:`experiments.ensemble.Ensemble` (``abm experiment --ensemble FILE``): each
-    replicate draws one accepted parameter vector (:func:`experiments.ensemble.apply_ensemble`)."""
+    """An :class:`abm.experiments.ensemble.Ensemble` (``abm experiment --ensemble FILE``): each
+    replicate draws one accepted parameter vector (:func:`abm.experiments.ensemble.apply_ensemble`)."""
     ensemble_seed: int = 16
     sequence: dict[str, Any] | None = None
     """The ``[sequence]`` design of a ``reform_sequencing`` experiment."""
@@ -556,7 +556,7 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
               overrides: Mapping[str, Any] | None = None, force: bool = False) -> ExperimentSpec:
     """Read and validate a spec file; ``replicates``/``steps``/``overrides`` replace the
     file's values (command-line quick looks and tests). ``force`` lifts the work limits of
-    :mod:`experiments.limits` (steps per run, runs per experiment, model-quarters, memory).
+    :mod:`abm.experiments.limits` (steps per run, runs per experiment, model-quarters, memory).
 
     Raises:
         SpecError: missing file, malformed TOML or any invalid entry.
@@ -592,7 +592,7 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                extra_overrides: Mapping[str, Any] | None = None,
                force: bool = False) -> ExperimentSpec:
     """Validate an already parsed spec (see :func:`load_spec`): every table through its own
-    validator, then the size of the design against :mod:`experiments.limits` (before any
+    validator, then the size of the design against :mod:`abm.experiments.limits` (before any
     scenario is built; ``force`` lifts the limits), then the scenarios and the baseline."""
     ctx = _Ctx(Path(path), text)
     ctx.force = force
@@ -659,7 +659,7 @@ def design_bases(spec: "ExperimentSpec") -> int:
 
 
 def _check_size(spec: "ExperimentSpec", ctx: _Ctx, force: bool) -> None:
-    """Runs and model-quarters of the design against :mod:`experiments.limits`."""
+    """Runs and model-quarters of the design against :mod:`abm.experiments.limits`."""
     from abm.model import SERIES
 
     points = design_points(spec)

@@ -23,7 +23,7 @@ zero-width interval that would look exact); with two or more equal values the st
 deviation is 0 and the interval is the mean itself.
 
 Example:
-    >>> from experiments.stats import mean_ci
+    >>> from abm.experiments.stats import mean_ci
     >>> ci = mean_ci([1.0, 2.0, 3.0])
     >>> ci["n"], ci["mean"], round(ci["ci_low"], 4), round(ci["ci_high"], 4)
     (3, 2.0, -0.4841, 4.4841)

@@ -1,8 +1,8 @@
 """Validation of the presets against stylized facts (``abm validate``).
 
-Every preset runs over N seeds through the experiment runner (:func:`experiments.run_batch`);
+Every preset runs over N seeds through the experiment runner (:func:`abm.experiments.run_batch`);
 for each fact the model mean and a 95% t-interval of its metric
-(:func:`experiments.stats.mean_ci`: non-finite values are left out, one value gives no
+(:func:`abm.experiments.stats.mean_ci`: non-finite values are left out, one value gives no
 interval) are compared with the fact's range. A fact holds when the mean lies in the range.
 ``abm validate`` exits 1 when a calibration fact does not hold (``--strict``: any fact);
 held-out facts are findings about the model and are always reported. Facts live in
@@ -191,8 +191,8 @@ def validate(seeds: int = 20, steps: int = 100, out: str | Path | None = None,
         only: fact ids to check (default: all); only their presets run unless
             ``all_presets``.
         overrides: ``{preset: {parameter: value}}`` (e.g. to break a preset on purpose).
-        force: lift the work limits of :mod:`experiments.limits` (checked before any run;
-            :class:`~experiments.runner.RunnerError` otherwise).
+        force: lift the work limits of :mod:`abm.experiments.limits` (checked before any run;
+            :class:`~abm.experiments.runner.RunnerError` otherwise).
         estimate: called with a line of estimated time and memory when the runs are long.
     """
     facts = load_facts(facts_path)

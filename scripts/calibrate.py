@@ -30,11 +30,11 @@ ENSEMBLE_TOML = ROOT / "abm" / "data" / "ensemble.toml"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from experiments.calibration import (DEFAULT_CONSTANTS, ABMSimulator, Budget,
+    from abm.experiments.calibration import (DEFAULT_CONSTANTS, ABMSimulator, Budget,
                                          CalibrationError, calibrate, problem_from_facts,
                                          write_constants, write_presets, write_report)
-    from experiments.spec import replicate_seeds
-    from experiments.validate import CALIBRATION_SEED, load_facts
+    from abm.experiments.spec import replicate_seeds
+    from abm.experiments.validate import CALIBRATION_SEED, load_facts
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presets", default="", help="comma-separated presets to calibrate "

@@ -31,7 +31,7 @@ def _fmt(x: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
-    from experiments.stats import mean_ci
+    from abm.experiments.stats import mean_ci
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--point", default=str(ROOT / "results" / "regime_comparison"))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from experiments import posterior as P  # noqa: E402
+from abm.experiments import posterior as P  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments.runner import LOCK_NAME, run_experiment
-from experiments.spec import load_spec
+from abm.experiments.runner import LOCK_NAME, run_experiment
+from abm.experiments.spec import load_spec
 
 TINY = """\
 [experiment]
@@ -337,7 +337,7 @@ def test_write_the_table():
 def _blow_up_at(monkeypatch, step: int, series: str = "productivity") -> None:
     """Every model built from a RunSpec overflows at ``step`` (a forced case: the presets
     hold to the steps limit)."""
-    from experiments.spec import RunSpec
+    from abm.experiments.spec import RunSpec
 
     real_build = RunSpec.build
 
@@ -406,8 +406,8 @@ def test_experiment_run_that_overflows_is_told_apart(monkeypatch, capsys, tmp_pa
 
 def test_model_run_of_a_trillion_steps_is_refused_at_once():
     from abm.params import ParameterError
-    from experiments.runner import RunnerError, run_batch
-    from experiments.spec import RunSpec
+    from abm.experiments.runner import RunnerError, run_batch
+    from abm.experiments.spec import RunSpec
 
     model = RunSpec(run_id="r", preset="japan", overrides={"scale": 0.1}, seed=1,
                     steps=1).build()

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from abmcli import app
-from benchmarks import bench
+from abm.benchmarks import bench
 
 TINY = ["bench", "--presets", "japan", "--scales", "0.05,0.1,0.2", "--steps", "3",
         "--repeats", "1", "--regime-seeds", "1", "--regime-scale", "0.05",

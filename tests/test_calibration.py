@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from abmcli import app
-from experiments.calibration import (Budget, CalibrationError, Moment, Task, calibrate,
+from abm.experiments.calibration import (Budget, CalibrationError, Moment, Task, calibrate,
                                      fit_rows, make_param, problem_from_facts, sig3, write_presets,
                                      write_report)
-from experiments.ensemble import (Ensemble, EnsembleError, apply_ensemble, load_ensemble,
+from abm.experiments.ensemble import (Ensemble, EnsembleError, apply_ensemble, load_ensemble,
                                   write_ensemble)
-from experiments.spec import RunSpec, load_spec, shipped_spec_path
-from experiments.validate import load_facts
+from abm.experiments.spec import RunSpec, load_spec, shipped_spec_path
+from abm.experiments.validate import load_facts
 
 TRUE = {"alpha": 0.4, "beta": 2.0, "K": 1.0, "delta": 0.3}
 """True toy parameters (``gamma`` moves no moment)."""
@@ -111,7 +111,7 @@ def test_early_rejection_accepts_exactly_what_full_evaluation_accepts():
     """accept_staged runs preset a first and preset b only for the vectors a accepts: the
     accepted set equals that of evaluating every preset for every vector (same seeds, same
     rule), with fewer runs when some vectors fail on a."""
-    from experiments.calibration import Estimator
+    from abm.experiments.calibration import Estimator
 
     params, moments = toy_problem()
     calls = []
@@ -357,7 +357,7 @@ def test_cli_rejects_an_empty_ensemble(tmp_path):
 
 
 def test_abm_simulator_runs_tasks_through_the_runner():
-    from experiments.calibration import ABMSimulator
+    from abm.experiments.calibration import ABMSimulator
 
     sim = ABMSimulator(steps=3, scale=0.05, workers=1)
     rows = sim([Task("japan", {"cvc_allocation": 0.001}, {"ACQUISITION_HAZARD": 0.01}, 5)])
@@ -369,8 +369,8 @@ def test_abm_simulator_runs_tasks_through_the_runner():
 def test_experiment_over_an_ensemble_records_it_in_manifest_and_report(tmp_path):
     import json
 
-    from experiments.report import make_report
-    from experiments.runner import run_experiment
+    from abm.experiments.report import make_report
+    from abm.experiments.runner import run_experiment
 
     path = write_ensemble(tmp_path / "e.toml", _members(4))
     spec = load_spec(shipped_spec_path("regime_comparison"), replicates=2, steps=3,

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from abmcli.numbers import parse_real, parse_whole
-from experiments import limits
+from abm.experiments import limits
 
 
 @pytest.mark.parametrize("raw, value", [("0", 0), ("42", 42), ("-3", -3), ("+7", 7)])

@@ -129,7 +129,7 @@ def test_help_types_the_numeric_options():
 
 
 def test_bench_table_fits_80_columns():
-    from benchmarks.bench import print_report
+    from abm.benchmarks.bench import print_report
     from rich.console import Console
 
     case = {"label": "Boltzmann (Mesa)", "size": "100 agents (10x10)", "repeats": 3,
@@ -139,7 +139,7 @@ def test_bench_table_fits_80_columns():
     res = {"config": {"steps": 100}, "machine": {"cpus": 2, "python": "3.11", "mesa": "3.3.1"},
            "cases": {"a": case, "b": {**case, "label": "silicon_valley", "size": "scale 100"}},
            "bench_wall_s": 1.0}
-    import benchmarks.bench as bench
+    import abm.benchmarks.bench as bench
 
     console = Console(width=80, record=True, file=open("/dev/null", "w"))
     orig = bench.report_lines
@@ -155,8 +155,8 @@ def test_bench_table_fits_80_columns():
 
 
 def test_report_prints_its_stages(tmp_path):
-    from experiments.runner import run_experiment
-    from experiments.spec import load_spec
+    from abm.experiments.runner import run_experiment
+    from abm.experiments.spec import load_spec
 
     spec = tmp_path / "tiny.toml"
     spec.write_text('[experiment]\nname = "tiny"\nmaster_seed = 1\nreplicates = 2\nsteps = 4\n'

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cluster import Scheduler, SchedulerLost, code_identity
-from experiments.runner import DaskExecutor, RunnerError, run_batch
-from experiments.spec import load_spec, shipped_spec_path
+from abm.experiments.cluster import Scheduler, SchedulerLost, code_identity
+from abm.experiments.runner import DaskExecutor, RunnerError, run_batch
+from abm.experiments.spec import load_spec, shipped_spec_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = dict(replicates=3, steps=6, overrides={"scale": 0.1})
@@ -150,7 +150,7 @@ def test_lost_scheduler_keeps_finished_runs_and_resume_continues(tmp_path):
 
 
 def test_cli_lost_scheduler_exits_1_with_the_resume_hint(tmp_path, monkeypatch):
-    import experiments.runner as runner
+    import abm.experiments.runner as runner
     from typer.testing import CliRunner
 
     from abmcli import app

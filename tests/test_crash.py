@@ -24,9 +24,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from experiments import runner
-from experiments.runner import LOCK_NAME, RunnerError, run_experiment
-from experiments.spec import parse_spec
+from abm.experiments import runner
+from abm.experiments.runner import LOCK_NAME, RunnerError, run_experiment
+from abm.experiments.spec import parse_spec
 
 RESULT_FILES = ("runs.parquet", "timeseries.parquet", "distributions.parquet", "failures.jsonl")
 
@@ -396,8 +396,8 @@ def test_longest_allowed_runs_stay_finite(preset):
     import math
 
     from abm.constants import MAX_STEPS
-    from experiments.guard import run_finite
-    from experiments.spec import RunSpec
+    from abm.experiments.guard import run_finite
+    from abm.experiments.spec import RunSpec
 
     model = RunSpec(run_id="long", preset=preset, overrides={"scale": 0.1}, seed=3,
                     steps=MAX_STEPS).build()

@@ -16,11 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from abmcli import app
-from experiments import runner as runner_mod
-from experiments.report import make_report
-from experiments.runner import RunSpec, run_batch, run_experiment
-from experiments.spec import SHIPPED, SpecError, load_spec, shipped_spec_path
-from experiments.stats import compare, mean_ci
+from abm.experiments import runner as runner_mod
+from abm.experiments.report import make_report
+from abm.experiments.runner import RunSpec, run_batch, run_experiment
+from abm.experiments.spec import SHIPPED, SpecError, load_spec, shipped_spec_path
+from abm.experiments.stats import compare, mean_ci
 
 SMALL = dict(replicates=2, steps=24, overrides={"scale": 0.1})
 RESULT_FILES = ("runs.parquet", "timeseries.parquet", "distributions.parquet", "failures.jsonl")
@@ -200,7 +200,7 @@ def test_serial_pool_and_dask_give_identical_files(tmp_path, small_spec, referen
 def test_executors_share_one_interface_and_order_does_not_matter(small_spec, reference):
     """run_batch takes any Executor; one that finishes the runs in reverse order gives the
     same table; choose_executor maps the options to the three executors."""
-    from experiments.runner import (DaskExecutor, Executor, PoolExecutor, SerialExecutor,
+    from abm.experiments.runner import (DaskExecutor, Executor, PoolExecutor, SerialExecutor,
                                     choose_executor)
 
     class Reversed(Executor):
@@ -456,7 +456,7 @@ def _against_raw(against):
 
 
 def test_scenario_against_names_another_scenario():
-    from experiments.spec import parse_spec
+    from abm.experiments.spec import parse_spec
 
     spec = parse_spec(_against_raw("a"))
     assert spec.explicit[1]["against"] == "a"
@@ -471,7 +471,7 @@ def test_report_differences_use_each_scenarios_reference_and_pair_seeds(tmp_path
     raw = _against_raw("a")
     raw["scenario"].append({"name": "c", "preset": "japan", "overrides": {"scale": 0.6},
                             "against": "b"})
-    from experiments.spec import parse_spec
+    from abm.experiments.spec import parse_spec
 
     spec = parse_spec(raw)
     run_experiment(spec, tmp_path, workers=1, progress=False)

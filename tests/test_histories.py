@@ -13,8 +13,8 @@ from abm import data_layer as D
 from abm.mechanisms import history
 from abm.params import SPECS, ParameterError
 from abm.presets import PRESET_NAMES, preset_dated_series, preset_values, resolve
-from experiments import histories as H
-from experiments.spec import load_spec, shipped_spec_path
+from abm.experiments import histories as H
+from abm.experiments.spec import load_spec, shipped_spec_path
 
 
 @pytest.mark.parametrize("name, parent", [("us_history", "silicon_valley"),
@@ -155,8 +155,8 @@ def test_yearly_sums_flows_and_keeps_the_last_stock():
 
 
 def test_tiny_us_history_run_reports_beside_the_data(tmp_path):
-    from experiments.report import make_report
-    from experiments.runner import run_experiment
+    from abm.experiments.report import make_report
+    from abm.experiments.runner import run_experiment
 
     spec = load_spec(shipped_spec_path("us_history"), replicates=2, steps=48,
                      overrides={"scale": 0.1})

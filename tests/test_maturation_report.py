@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from experiments import maturation as M
+from abm.experiments import maturation as M
 
 
 def _ts(run_id: str, values: list[float], col: str = "maturity_ties") -> pd.DataFrame:

@@ -77,8 +77,54 @@ def test_dockerfile_copies_existing_sources_and_installs_the_tested_versions():
 
 
 def _project_find() -> list[str]:
-    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return [p.rstrip("*") for p in cfg["tool"]["setuptools"]["packages"]["find"]["include"]]
+    """The checkout's top-level folders the wheel's packages come from."""
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    dirs = cfg["package-dir"]
+    return sorted({dirs.get(p, p.replace(".", "/")).split("/")[0] for p in cfg["packages"]})
+
+
+def test_the_wheel_lists_every_package_and_only_abm_and_abmcli_at_the_top():
+    """Installed, experiments/, viz/ and benchmarks/ are abm.experiments, abm.viz and
+    abm.benchmarks, so no top-level name of the wheel but abm and abmcli can collide with a
+    user's folders; every package of the checkout is listed."""
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    import abm
+
+    assert {p.split(".")[0] for p in cfg["packages"]} == {"abm", "abmcli"}
+    dirs = {f"abm.{name}": name for name in abm.SUBPACKAGES}
+    assert cfg["package-dir"] == dirs
+    found = set()
+    for top in ("abm", "abmcli", *abm.SUBPACKAGES):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT).parts
+            found.add(".".join(("abm", *rel) if rel[0] in abm.SUBPACKAGES else rel))
+    assert found == set(cfg["packages"])
+
+
+def test_nothing_imports_the_old_top_level_names():
+    """A leftover ``import experiments`` would load a second copy of a module in a checkout
+    (and fail when installed)."""
+    pattern = re.compile(r"^\s*(from|import)\s+(experiments|viz|benchmarks)\b", re.M)
+    offenders = []
+    for folder in ("abm", "abmcli", "experiments", "viz", "benchmarks", "tests", "scripts"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if pattern.search(path.read_text(encoding="utf-8")):
+                offenders.append(str(path.relative_to(ROOT)))
+    for path in list((ROOT / "docs").rglob("*.md")) + list((ROOT / "docs").rglob("*.ipynb")) \
+            + [ROOT / "README.md"]:
+        if re.search(r"(from|import) (experiments|viz|benchmarks)[. ]", path.read_text()):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
+
+
+def test_a_checkout_imports_the_subpackages_from_beside_abm():
+    import abm.experiments.spec
+    import abm.viz
+    import abm.benchmarks.bench
+
+    assert Path(abm.experiments.spec.__file__) == ROOT / "experiments" / "spec.py"
+    assert Path(abm.viz.__file__) == ROOT / "viz" / "__init__.py"
+    assert Path(abm.benchmarks.bench.__file__) == ROOT / "benchmarks" / "bench.py"
 
 
 # -- issue 31: an installed copy works like a clone ---------------------------------------------
@@ -143,9 +189,11 @@ def test_wheel_and_sdist_install_in_a_fresh_venv_and_run_a_shipped_experiment(tm
 
     assert abm.__version__ in wheels[0].name
     names = zipfile.ZipFile(wheels[0]).namelist()
-    for shipped in ("experiments/regime_comparison.toml", "abm/presets.toml", "viz/app.py",
-                    "abmcli/viz_setup.py"):
-        assert any(n.endswith(shipped) for n in names), shipped
+    for shipped in ("abm/experiments/regime_comparison.toml", "abm/presets.toml",
+                    "abm/viz/app.py", "abm/benchmarks/bench.py", "abmcli/viz_setup.py"):
+        assert shipped in names, shipped
+    assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} \
+        == {"abm", "abmcli"}
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
     env_dir = tmp_path / "venv"
@@ -154,7 +202,8 @@ def test_wheel_and_sdist_install_in_a_fresh_venv_and_run_a_shipped_experiment(tm
     subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", str(wheels[0])],
                    check=True, capture_output=True, text=True)
     work = tmp_path / "elsewhere"
-    (work / "experiments").mkdir(parents=True)  # a user's own folder of that name
+    (work / "experiments").mkdir(parents=True)  # a user's own package of that name
+    (work / "experiments" / "__init__.py").write_text("raise ImportError('the user\\'s own')\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), MPLBACKEND="Agg")
     env.pop("SOLARA_ASSETS_PROXY_CACHE_DIR", None)
@@ -165,6 +214,7 @@ def test_wheel_and_sdist_install_in_a_fresh_venv_and_run_a_shipped_experiment(tm
         return done
 
     where = run(str(py), "-c", "import abm, abmcli.viz_cmds as v, abmcli.viz_setup as s; "
+                "import abm.experiments.ema; "
                 "print(abm.__file__); print(v.APP_PATH.is_file()); print(s.asset_cache())")
     path, app_found, cache = where.stdout.split("\n")[:3]
     assert Path(path).is_relative_to(env_dir) and app_found == "True"

@@ -12,7 +12,7 @@ from scipy import stats
 
 pytest.importorskip("pyabc", reason="the 'infer' (and 'test') extra installs pyabc")
 
-from experiments import posterior as P  # noqa: E402
+from abm.experiments import posterior as P  # noqa: E402
 
 TRUTH = {"g": 0.02, "s": 0.05, "z": 0.3}
 RUN = {"population": 80, "generations": 3}

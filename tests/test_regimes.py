@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from experiments.stats import mean_ci
+from abm.experiments.stats import mean_ci
 
 pytestmark = pytest.mark.slow  # a statistical test: 30 runs of 100 steps at scale 1
 

@@ -16,9 +16,9 @@ import pytest
 
 from abm.outputs import OUTPUTS
 from abm.presets import presets
-from experiments.report import (TEX_PREAMBLE, _tex_escape, bounds, clip_ci, diff_bounds,
+from abm.experiments.report import (TEX_PREAMBLE, _tex_escape, bounds, clip_ci, diff_bounds,
                                 graph_counts, grouped_rows, holm, snapshot_graph, write_latex)
-from experiments.spec import RunSpec
+from abm.experiments.spec import RunSpec
 
 PDFLATEX = shutil.which("pdflatex")
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,7 +165,7 @@ def test_sections_are_registered_and_never_dispatch_on_a_preset_name():
     """Every section is a registered function of the report; no section module compares a
     scenario's preset with a preset's name (a new kind of analysis is a new module)."""
     from abm.presets import PRESET_NAMES
-    from experiments.reports import registry
+    from abm.experiments.reports import registry
 
     secs = registry.sections()
     names = [s.name for s in secs]
@@ -186,7 +186,7 @@ def test_sections_are_registered_and_never_dispatch_on_a_preset_name():
 @pytest.fixture(scope="module")
 def shipped_copy(tmp_path_factory):
     """results/regime_comparison and japan_history re-rendered (figures, no network)."""
-    from experiments.report import make_report
+    from abm.experiments.report import make_report
 
     root = tmp_path_factory.mktemp("paper")
     for name in ("regime_comparison", "japan_history"):
@@ -257,7 +257,7 @@ def test_rerendered_tables_compile_and_fit_the_page(shipped_copy, tmp_path):
 def test_network_ties_by_kind_of_agent():
     """The network figure's counts: every tie of the model's multigraph, by kinds of agent and
     tie kind; startups are tied to funds by investments in every preset."""
-    from experiments.report import block_counts, model_graph
+    from abm.experiments.report import block_counts, model_graph
 
     spec = RunSpec(run_id="t", preset="japan", overrides={"scale": 0.2}, seed=3, steps=24)
     g = model_graph(spec)

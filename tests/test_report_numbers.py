@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import report_numbers as RN
-from experiments.report import make_report
+from abm.experiments.report import make_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(p.parent.name for p in ROOT.glob("results/*/report.md")

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.report import _salib_indices, make_report
-from experiments.runner import run_experiment
-from experiments.spec import SpecError, load_spec, salib_problem, sample_matrix
+from abm.experiments.report import _salib_indices, make_report
+from abm.experiments.runner import run_experiment
+from abm.experiments.spec import SpecError, load_spec, salib_problem, sample_matrix
 
 SPEC = """\
 [experiment]

@@ -10,9 +10,9 @@ import tomllib
 import pandas as pd
 import pytest
 
-from experiments.report import horizon_metrics, make_report, yearly_table
-from experiments.runner import run_experiment
-from experiments.spec import SpecError, load_spec, parse_spec, shipped_spec_path, williams_orders
+from abm.experiments.report import horizon_metrics, make_report, yearly_table
+from abm.experiments.runner import run_experiment
+from abm.experiments.spec import SpecError, load_spec, parse_spec, shipped_spec_path, williams_orders
 
 
 def test_williams_square_balances_positions_and_neighbours():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from experiments import report, validate
-from experiments.stats import compare, mean_ci, t_half_width
+from abm.experiments import report, validate
+from abm.experiments.stats import compare, mean_ci, t_half_width
 
 
 def test_report_and_validation_use_the_one_module():
@@ -90,7 +90,7 @@ def test_t_half_width_matches_mean_ci_and_is_nan_below_two():
 
 def test_paired_uses_common_replicates_only():
     import pandas as pd
-    from experiments.stats import paired
+    from abm.experiments.stats import paired
 
     base = pd.Series([1.0, 2.0, 3.0, 10.0], index=[0, 1, 2, 3])
     other = pd.Series([2.0, 3.5, 4.0, np.nan], index=[0, 1, 2, 3])

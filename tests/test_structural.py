@@ -16,11 +16,11 @@ from abm.params import SPECS
 from abm.presets import PRESET_NAMES, resolve
 from abm.structural import (CONSTANTS, PARAMETERS, STRUCTURAL, StructuralError,
                             override_constants)
-from experiments.report import (make_report, ordering_verdicts, sweep_leaders,
+from abm.experiments.report import (make_report, ordering_verdicts, sweep_leaders,
                                 sweep_pairwise)
-from experiments.runner import (PoolExecutor, RunSpec, SerialExecutor, run_batch,
+from abm.experiments.runner import (PoolExecutor, RunSpec, SerialExecutor, run_batch,
                                 run_experiment)
-from experiments.spec import SpecError, load_spec, parse_spec, salib_problem
+from abm.experiments.spec import SpecError, load_spec, parse_spec, salib_problem
 
 
 # -- declarations ------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ figures = false
 def test_structural_uncertainty_samples_the_loop_strengths():
     from abm.params import SPECS
     from abm.structural import STRUCTURAL
-    from experiments.spec import load_spec, shipped_spec_path
+    from abm.experiments.spec import load_spec, shipped_spec_path
 
     loops = [n for n in SPECS if n.startswith("loop_")]
     assert len(loops) == 6

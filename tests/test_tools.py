@@ -3,7 +3,7 @@
 * exact save and resume: ``pickle``, ``copy.deepcopy``, ``snapshot()``/``restore()``;
 * Mesa citizenship: the DataCollector's step-0 row, ``mesa.batch_run`` steps and summary,
   Mesa's own SolaraViz page;
-* the EMA Workbench adapter (``experiments.ema``), when ema_workbench is installed.
+* the EMA Workbench adapter (``abm.experiments.ema``), when ema_workbench is installed.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def test_mesa_batch_run_step_n_is_the_models_step_n():
 
 def test_batch_run_returns_the_summary_of_max_steps_quarters_with_distinct_seeds():
     from abm.mesa_compat import batch_run
-    from experiments.spec import replicate_seeds
+    from abm.experiments.spec import replicate_seeds
 
     steps = 24
     rows = batch_run({"preset": ["japan", "korea"], "scale": 0.2}, max_steps=steps,
@@ -222,7 +222,7 @@ def test_mesa_solaraviz_renders_steps_and_resets():
 
 # -- EMA Workbench ------------------------------------------------------------------------------
 def _small_ema_model(**kw):
-    from experiments.ema import ema_model
+    from abm.experiments.ema import ema_model
 
     return ema_model("japan", "silicon_valley", uncertain=["job_mobility", "ipo_threshold"],
                      levers=("finance",), donors=("japan", "silicon_valley"), steps=24,
@@ -232,7 +232,7 @@ def _small_ema_model(**kw):
 
 def test_ema_model_is_built_from_the_parameter_table():
     pytest.importorskip("ema_workbench")
-    from experiments.ema import ema_model, parameter_ranges
+    from abm.experiments.ema import ema_model, parameter_ranges
     from abm.presets import resolve
 
     m = ema_model("japan", "silicon_valley", levers=("labor",))
@@ -271,7 +271,7 @@ def test_ema_sequential_evaluator_runs_the_project_model_with_its_seeds():
     pytest.importorskip("ema_workbench")
     from ema_workbench import SequentialEvaluator
 
-    from experiments.spec import replicate_seeds
+    from abm.experiments.spec import replicate_seeds
 
     experiments, outcomes = _evaluate(_small_ema_model(), SequentialEvaluator)
     assert outcomes["unicorns"].shape == (4, 2)
@@ -314,9 +314,9 @@ def test_project_results_convert_to_ema_and_feed_prim_and_feature_scoring():
     pytest.importorskip("ema_workbench")
     from ema_workbench.analysis import feature_scoring
 
-    from experiments import RunSpec, run_batch
-    from experiments.ema import analysis_columns, from_results, make_prim
-    from experiments.spec import replicate_seeds
+    from abm.experiments import RunSpec, run_batch
+    from abm.experiments.ema import analysis_columns, from_results, make_prim
+    from abm.experiments.spec import replicate_seeds
 
     seeds = replicate_seeds(9, 3)
     runs = []
@@ -381,8 +381,8 @@ def test_run_on_cluster_runs_an_experiment_without_a_terminal(tmp_path):
     """The SLURM recipe's shape, with a LocalCluster standing in for SLURMCluster."""
     from distributed import LocalCluster
 
-    from experiments.cluster import run_on_cluster
-    from experiments.spec import shipped_spec_path
+    from abm.experiments.cluster import run_on_cluster
+    from abm.experiments.spec import shipped_spec_path
 
     cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                            dashboard_address=None)

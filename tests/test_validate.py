@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 import pytest
 
-from experiments.stats import mean_ci
-from experiments.validate import (CALIBRATION_SEED, EVIDENCE, VALIDATION_SEED, Fact, FactError,
+from abm.experiments.stats import mean_ci
+from abm.experiments.validate import (CALIBRATION_SEED, EVIDENCE, VALIDATION_SEED, Fact, FactError,
                                   evaluate,
                                   load_facts, table_markdown, validation_runs)
 
@@ -98,7 +98,7 @@ def test_validate_bad_input_exits_2():
 
 
 def test_table_and_counts_carry_the_kind_of_evidence():
-    from experiments.validate import counts_by_kind
+    from abm.experiments.validate import counts_by_kind
 
     facts = [Fact(id=f"f{i}", key="ma_share_of_exits", preset="japan", low=0.0, high=1.0,
                   use=use, source="s", note="n" if use == "identity" else "")

@@ -21,9 +21,9 @@ solara = pytest.importorskip("solara")
 from abm.model import ModelReleasedError  # noqa: E402
 from abm.params import SPECS  # noqa: E402
 from abm.presets import presets, resolve  # noqa: E402
-from viz import app as viz_app  # noqa: E402
-from viz import network  # noqa: E402
-from viz.session import Config, Run, Session, key_metrics  # noqa: E402
+from abm.viz import app as viz_app  # noqa: E402
+from abm.viz import network  # noqa: E402
+from abm.viz.session import Config, Run, Session, key_metrics  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "0.1"  # scale typed into the page so each test stays fast
@@ -389,7 +389,7 @@ def test_compare_mode_has_difference_columns(page):
 
 
 def test_fmt_diff():
-    from viz.plots import fmt_diff
+    from abm.viz.plots import fmt_diff
 
     assert fmt_diff(0.25, 0.30, "ma_share_of_exits") == ("+5.0 pp", "+20 %")
     assert fmt_diff(10, 15, "startups_founded") == ("+5", "+50 %")
@@ -443,7 +443,7 @@ def test_number_fields_show_an_error_for_non_numbers_and_never_loop(page):
 
 
 def test_parse_number():
-    from viz.app import parse_number
+    from abm.viz.app import parse_number
 
     assert parse_number("12", True, 0, 100) == (12, None)
     assert parse_number("1,000.5", False, 0, 1e4) == (1000.5, None)
@@ -484,7 +484,7 @@ def test_parse_seed_is_exact_up_to_2_63_minus_1():
 
 def test_a_replicate_seed_from_runs_parquet_reaches_the_model_exactly(page, monkeypatch):
     """Issue 30: a seed copied from runs.parquet into the page runs that very seed."""
-    from viz import session as viz_session
+    from abm.viz import session as viz_session
 
     built = []
     original = viz_session.EcosystemModel
@@ -599,7 +599,7 @@ def test_compare_mode_is_laid_out_for_a_presenter(page):
 def test_time_series_have_years_on_every_axis_and_legends_outside_the_data():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from viz import plots
+    from abm.viz import plots
 
     runs = [Run(p, p, 3, overrides={"scale": 0.1}) for p in ("japan", "silicon_valley")]
     for _ in range(6):
@@ -654,7 +654,7 @@ def test_network_legends_sit_outside_the_wheel():
 
 
 def test_the_time_series_redraw_only_their_lines_until_an_axis_must_move():
-    from viz import plots
+    from abm.viz import plots
 
     run = Run("japan", "japan", 3, overrides={"scale": 0.1})
     canvas = plots.TimeSeriesCanvas([run.label])
@@ -694,7 +694,7 @@ def test_the_time_series_redraw_only_their_lines_until_an_axis_must_move():
 def test_with_bands_every_series_still_draws_its_own_line():
     """The run's lines and the bands' mean lines are told apart (a band's dotted mean once
     took the place of the first series' line)."""
-    from viz import plots
+    from abm.viz import plots
 
     runs = [Run(p, p, 3, overrides={"scale": 0.1}) for p in ("japan", "korea")]
     frames = []
@@ -727,8 +727,8 @@ def test_bands_are_the_mean_and_a_95_interval_over_seeds():
     import numpy as np
     import pandas as pd
 
-    from experiments.stats import mean_ci
-    from viz.plots import Bands
+    from abm.experiments.stats import mean_ci
+    from abm.viz.plots import Bands
 
     rng = np.random.default_rng(0)
     frames = [pd.DataFrame({"active_startups": rng.normal(10, 2, 8),
@@ -752,7 +752,7 @@ class GatedExecutor:
     gate = None
 
     def run(self, tasks, collect, on_result):
-        from experiments.runner import run_one
+        from abm.experiments.runner import run_one
 
         for t in tasks:
             assert self.gate.acquire(timeout=120), "the test never opened the gate"
@@ -762,8 +762,8 @@ class GatedExecutor:
 def test_why_panel_runs_in_the_background_cancels_and_explains(page, monkeypatch):
     import threading
 
-    from experiments.runner import SerialExecutor
-    from viz import jobs, why
+    from abm.experiments.runner import SerialExecutor
+    from abm.viz import jobs, why
 
     monkeypatch.setattr(why, "SCALE", 0.05)  # small: the test is about the panel
     GatedExecutor.gate = threading.Semaphore(0)
@@ -805,8 +805,8 @@ def test_why_panel_runs_in_the_background_cancels_and_explains(page, monkeypatch
 
 
 def test_replicate_bands_are_computed_in_the_background(page, monkeypatch):
-    from experiments.runner import SerialExecutor
-    from viz import jobs
+    from abm.experiments.runner import SerialExecutor
+    from abm.viz import jobs
 
     monkeypatch.setattr(jobs, "EXECUTOR_FACTORY", SerialExecutor)
     rc = page

@@ -12,8 +12,8 @@ solara = pytest.importorskip("solara")
 
 from abm import palette  # noqa: E402
 from abm.params import COMPONENT_TITLES, INSTITUTIONS  # noqa: E402
-from viz import components_panel as cp  # noqa: E402
-from viz.session import Run  # noqa: E402
+from abm.viz import components_panel as cp  # noqa: E402
+from abm.viz.session import Run  # noqa: E402
 
 from test_viz import html_texts, page, set_small_scale, click  # noqa: E402,F401
 

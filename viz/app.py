@@ -1,7 +1,7 @@
 """The visual app: watch, explain and compare startup-ecosystem regimes in the browser.
 
 Run it with ``abm viz`` (or ``solara run viz/app.py``). Every browser session gets its own
-model(s): the :class:`~viz.session.Session` is created inside :func:`Page`, never at module
+model(s): the :class:`~abm.viz.session.Session` is created inside :func:`Page`, never at module
 level. Slider ranges and defaults come from :data:`abm.params.SPECS` and the chosen preset's
 resolved values (:func:`abm.presets.resolve`); the app keeps no copy of them.
 
@@ -33,19 +33,21 @@ import solara
 from matplotlib.figure import Figure
 
 if __package__ in (None, ""):  # `solara run viz/app.py` loads this file without its package
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    _here = Path(__file__).resolve().parent  # viz/ in a checkout, abm/viz/ installed
+    sys.path.insert(0, str(_here.parent if (_here.parent / "abm").is_dir() else
+                           _here.parent.parent))
 
 from abm.constants import BURN_IN  # noqa: E402
 from abm.metrics import too_short  # noqa: E402
 from abm.outputs import OUTPUTS  # noqa: E402
 from abm.params import COMPONENTS, SPECS  # noqa: E402
 from abm.presets import preset_values as preset_sets, presets  # noqa: E402
-from viz import jobs, network, plots, why  # noqa: E402
-from viz.components_panel import ComponentsPanel  # noqa: E402
-from viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
+from abm.viz import jobs, network, plots, why  # noqa: E402
+from abm.viz.components_panel import ComponentsPanel  # noqa: E402
+from abm.viz.session import (KEY_METRICS, Config, Run, Session, component_title,  # noqa: E402
                          key_metrics, params_by_component, preset_values, slider_step,
                          summary_groups, uses_slider)
-from experiments.spec import RunSpec, replicate_seeds  # noqa: E402
+from abm.experiments.spec import RunSpec, replicate_seeds  # noqa: E402
 
 try:  # the "This website runs on Solara" banner sat on top of the plots
     from solara.server import settings as _solara_settings
@@ -261,7 +263,7 @@ def value_text(name: str, value) -> str:
 
 SEED_MAX = 2**63 - 1
 """The largest seed (numpy's SeedSequence takes any non-negative integer; experiments draw
-their replicate seeds below 2**63, :func:`experiments.spec.replicate_seeds`)."""
+their replicate seeds below 2**63, :func:`abm.experiments.spec.replicate_seeds`)."""
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _WHOLE = re.compile(r"[+-]?[0-9]+")
@@ -742,7 +744,7 @@ def NetworkRow(session: Session, runs: list[Run], max_startups: int, net_key: tu
 
 BAND_SEEDS = {"off": 0, "5 seeds": 5, "10 seeds": 10, "20 seeds": 20}
 """Replicate-band choices of the time series: how many seeds (the run's own and others drawn
-from it with :func:`experiments.spec.replicate_seeds`)."""
+from it with :func:`abm.experiments.spec.replicate_seeds`)."""
 BAND_HORIZONS = [40, 80, 120]
 """Horizons of the replicate bands, in quarters (the default is 80: 20 years)."""
 
@@ -872,7 +874,7 @@ def TimeSeriesCard(session: Session, runs: list[Run], key: tuple, label: str):
 def WhyPanel(cfg: Config):
     """Compare mode's "why": the six components side by side and the effect of swapping
     each one between the two regimes, over several seeds, run in the background
-    (:mod:`viz.why`)."""
+    (:mod:`abm.viz.why`)."""
     n_seeds = solara.use_reactive(why.SEEDS[1])
     horizon = solara.use_reactive(why.HORIZONS[1])
     request, set_request = solara.use_state(0)     # bumped by "Explain"; 0: nothing asked

@@ -10,7 +10,7 @@ is drawn beside A in each row (A solid, B hatched: a second cue beside colour). 
 to redraw at every frame while the model plays. Index definitions: docs/ODD.md 7.19.
 
 The page adds it with one line (``ComponentsPanel(runs, key)``); this module imports nothing
-from :mod:`viz.app`.
+from :mod:`abm.viz.app`.
 """
 
 from __future__ import annotations

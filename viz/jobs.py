@@ -1,9 +1,9 @@
 """Batches of model runs in the background for the app (the "why" panel, replicate bands).
 
-A :class:`Job` runs a list of :class:`experiments.spec.RunSpec` through the experiments
-runner's executors (:mod:`experiments.runner`: the same :func:`~experiments.runner.run_one`
+A :class:`Job` runs a list of :class:`abm.experiments.spec.RunSpec` through the experiments
+runner's executors (:mod:`abm.experiments.runner`: the same :func:`~abm.experiments.runner.run_one`
 that ``abm experiment`` uses, so a run here is the run an experiment would make). By default
-the runs execute one at a time in a worker process (:class:`~experiments.runner.PoolExecutor`
+the runs execute one at a time in a worker process (:class:`~abm.experiments.runner.PoolExecutor`
 with one worker), so the page's own thread keeps its speed; the worker dies with the server.
 The job itself blocks, so the page calls :meth:`Job.run` from a background thread
 (``solara.use_thread``) and shows :attr:`Job.done` of :attr:`Job.total`.
@@ -20,8 +20,8 @@ import threading
 import time
 from typing import Any, Callable, Mapping, Sequence
 
-from experiments.runner import Executor, PoolExecutor
-from experiments.spec import RunSpec
+from abm.experiments.runner import Executor, PoolExecutor
+from abm.experiments.spec import RunSpec
 
 WORKERS = 1
 """Worker processes of a background job: one, so the server keeps a core on a 2-core machine."""
@@ -33,7 +33,7 @@ def default_executor() -> Executor:
 
 
 EXECUTOR_FACTORY: Callable[[], Executor] = default_executor
-"""What executes a job's runs (tests put :class:`experiments.runner.SerialExecutor` here)."""
+"""What executes a job's runs (tests put :class:`abm.experiments.runner.SerialExecutor` here)."""
 
 
 class JobCancelled(Exception):
@@ -45,13 +45,13 @@ class Job:
 
     Args:
         runs: the runs (unique run ids).
-        collect: what to keep of each run (:data:`experiments.runner.DEFAULT_COLLECT` keys).
+        collect: what to keep of each run (:data:`abm.experiments.runner.DEFAULT_COLLECT` keys).
         on_progress: called (in the job's thread) after every finished run.
 
     Attributes:
         state: ``"waiting"``, ``"running"``, ``"done"``, ``"cancelled"`` or ``"failed"``.
         done, failed, total: runs finished, of which failed, and all.
-        results: the :func:`experiments.runner.run_one` result of every finished run.
+        results: the :func:`abm.experiments.runner.run_one` result of every finished run.
         error: why the job failed (``state == "failed"``), else None.
         seconds: wall time once finished.
     """

@@ -98,7 +98,7 @@ def x_label(start_year: int | None) -> str:
 
 class Bands:
     """Replicate bands of one run's series: per column, the mean over seeds and a 95%
-    t-interval of the mean (:func:`experiments.stats.t_half_width`), per step, clipped at 0
+    t-interval of the mean (:func:`abm.experiments.stats.t_half_width`), per step, clipped at 0
     (every series drawn is non-negative).
 
     Args:
@@ -114,7 +114,7 @@ class Bands:
     def from_series(cls, frames: Sequence[pd.DataFrame]) -> "Bands":
         """Bands over replicate time series (one DataFrame per seed, index = step); the
         ``cumsum`` panels are summed per replicate before the mean is taken."""
-        from experiments.stats import t_half_width
+        from abm.experiments.stats import t_half_width
 
         cols = sorted({c for p in PANELS for c in p[1]} & set().union(*[f.columns
                                                                          for f in frames]))

@@ -6,10 +6,10 @@ the panel runs A with B's component swapped in (``A + c from B``) and B with A's
 (``B + c from A``), beside A and B themselves, over several seeds with common random numbers
 (the same seeds in every scenario, as ``experiments/component_swap.toml`` does). The effect of
 a swap on a metric is the paired difference ``(A + c) - A`` over the seeds, with a 95%
-t-interval (:func:`experiments.stats.paired`); the whole gap ``B - A`` is shown beside it.
+t-interval (:func:`abm.experiments.stats.paired`); the whole gap ``B - A`` is shown beside it.
 
 It is cheap on purpose, and the page says so: a small scale (:data:`SCALE`), a short horizon
-and a few seeds, run in the background (:mod:`viz.jobs`). Parameter changes of regime A other
+and a few seeds, run in the background (:mod:`abm.viz.jobs`). Parameter changes of regime A other
 than the technological regime are not applied (the swap is between the presets).
 
 Nothing here imports Solara.
@@ -27,8 +27,8 @@ import pandas as pd
 from abm.metrics import too_short
 from abm.outputs import OUTPUTS, is_share
 from abm.params import COMPONENT_TITLES, INSTITUTIONS, SPECS
-from experiments.spec import RunSpec, replicate_seeds
-from experiments.stats import paired
+from abm.experiments.spec import RunSpec, replicate_seeds
+from abm.experiments.stats import paired
 
 SCALE = 0.2
 """Model scale of the panel's runs (small: each run takes about a second)."""
@@ -126,7 +126,7 @@ class Effect:
 
 
 def analyse(plan: Plan, results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Effects of every swap from the runs' results (:func:`experiments.runner.run_one`).
+    """Effects of every swap from the runs' results (:func:`abm.experiments.runner.run_one`).
 
     Returns:
         ``{"gap": {metric: Effect}, "into_a": {c: {metric: Effect}}, "into_b": {...},

@@ -1,7 +1,7 @@
 """What every section of a report reads and writes: :class:`Report`.
 
 A section is a plain function ``build(report)`` of the run table and the run descriptions (the
-manifest's spec and scenario table), registered in :mod:`experiments.reports.registry`. It
+manifest's spec and scenario table), registered in :mod:`abm.experiments.reports.registry`. It
 reads ``runs`` (one row per run), ``scen`` (one row per scenario: name, preset, swaps,
 overrides, resolved ``parameters``...), ``spec`` and, when the folder has them, ``ts``
 (time series) and ``dist`` (distributions); it writes through the shared writers:
@@ -206,7 +206,7 @@ class Report:
               tex_rows: Sequence[Sequence[str]] | None = None, md: bool = True,
               tex: bool = True) -> None:
         """A table with one caption (what, units, n, intervals) in report.md (numbered
-        "Table k") and in ``tables/<stem>.tex`` (:func:`~experiments.reports.latex.write_latex`:
+        "Table k") and in ``tables/<stem>.tex`` (:func:`~abm.experiments.reports.latex.write_latex`:
         one float or a longtable, body size). ``tex_header``/``tex_rows``: other cells for
         LaTeX (e.g. metric labels without their code names)."""
         if md:

@@ -1,6 +1,6 @@
 """History runs (a preset that replays 2000-2025 from the ecosystem of 2000 with its dated
 reforms): the model's history year by year, set beside the public figures in growth factors
-(:mod:`experiments.histories` for every country's data layer; for Japan also
+(:mod:`abm.experiments.histories` for every country's data layer; for Japan also
 experiments/japan_public_figures.toml), with the mismatches said in words."""
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from .registry import section
 
 PUBLIC_FIGURES = Path(__file__).resolve().parent.parent / "japan_public_figures.toml"
 """Public yearly figures on Japan's startup ecosystem (sources inside), for the history
-runs of the presets :data:`experiments.histories.HISTORIES` sets beside Japan."""
+runs of the presets :data:`abm.experiments.histories.HISTORIES` sets beside Japan."""
 PUBLIC_COUNTRY = PUBLIC_FIGURES.stem.split("_")[0]
 """The country of :data:`PUBLIC_FIGURES` (its file name says it)."""
 
 
 def history_scenarios(r: Report, country: str | None = None) -> list[int]:
     """Scenarios that replay a country's history (a preset of
-    :data:`experiments.histories.HISTORIES`), with their loops on (the first of a loops
+    :data:`abm.experiments.histories.HISTORIES`), with their loops on (the first of a loops
     on / off pair)."""
     from ..histories import HISTORIES
     from ..maturation import loops_off
@@ -178,7 +178,7 @@ def _mismatch(r: Report, preset: str, spans: list[tuple]) -> None:
          applies=lambda r: bool(history_scenarios(r)))
 def histories_beside_data(r: Report) -> None:
     """Every history scenario beside its country's data layer
-    (:func:`experiments.histories.section`)."""
+    (:func:`abm.experiments.histories.section`)."""
     from .. import histories
 
     start = len(r.md)

@@ -18,7 +18,7 @@ class ReportError(ValueError):
 
 def load_results(folder: str | Path) -> dict[str, Any]:
     """Runs, time series, distributions, failures and manifest of a results folder
-    (checked by :func:`experiments.checks.check_results`: DamagedResults).
+    (checked by :func:`abm.experiments.checks.check_results`: DamagedResults).
 
     Raises:
         ReportError: the folder does not exist or holds no results.

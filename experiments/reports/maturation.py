@@ -1,6 +1,6 @@
 """Maturation of the six components (their maturity indices, docs/ODD.md 7.19): time to reach
 a level with the feedback loops on and off, and whether a component keeps a policy's gains
-after the policy stops (self-sustaining). The statistics are :mod:`experiments.maturation`'s;
+after the policy stops (self-sustaining). The statistics are :mod:`abm.experiments.maturation`'s;
 this module writes them."""
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def graph_counts(g) -> dict[str, int]:
 
 
 def model_graph(spec):
-    """Re-run one model (:class:`~experiments.spec.RunSpec`, inside its structural
+    """Re-run one model (:class:`~abm.experiments.spec.RunSpec`, inside its structural
     constants) and return its ecosystem graph at the end of the run as a simple graph: one
     edge per pair (its rarest tie kind, ``kind``), funds with their ``fund_kind``, the
     ministry and isolated nodes left out."""

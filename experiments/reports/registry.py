@@ -1,6 +1,6 @@
 """The sections of a report, registered by the modules that write them.
 
-Each section is a plain function of the :class:`~experiments.reports.context.Report` (the run
+Each section is a plain function of the :class:`~abm.experiments.reports.context.Report` (the run
 table and the run descriptions) that writes its part of report.md, its tables and figures. It
 says when it applies (a predicate on the report: the experiment's kind, the shape of its
 scenarios, whether the folder holds what it needs) and where it goes (``order``). Nothing
