@@ -128,12 +128,13 @@ def quiet_logs() -> None:
     for name in names + ["distributed", "tornado", "asyncio"]:
         logger = logging.getLogger(name)
         logger.setLevel(logging.CRITICAL)
-        for handler in logger.handlers:
-            handler.setLevel(logging.CRITICAL)
-    # and whatever Dask configures later (a full CI run on a loaded machine still printed
-    # "distributed.client - ERROR - Failed to reconnect to scheduler"): the command line says
-    # what went wrong in its own words and logs nothing itself, so records up to ERROR are
-    # dropped process-wide
+        # no stream left to write to: Dask's handlers go (loggers made later propagate to
+        # these three, which stop there), whatever level a later configuration sets
+        logger.handlers[:] = [logging.NullHandler()]
+        logger.propagate = False
+    # and records up to ERROR are dropped process-wide: the command line says what went wrong
+    # in its own words and logs nothing itself (a CI run on a loaded machine still printed
+    # "distributed.client - ERROR - ..." with levels alone)
     logging.disable(logging.ERROR)
 
 

@@ -87,7 +87,7 @@ class Fact:
 def load_facts(path: str | Path | None = None) -> list[Fact]:
     """Read and check the facts (default: the shipped ``stylized_facts.toml``)."""
     if path is None:
-        text = resources.files("experiments").joinpath("stylized_facts.toml").read_text("utf-8")
+        text = resources.files(__package__).joinpath("stylized_facts.toml").read_text("utf-8")
         where = "experiments/stylized_facts.toml"
     else:
         text, where = Path(path).read_text(encoding="utf-8"), str(path)

@@ -232,6 +232,7 @@ def test_killed_scheduler_prints_one_line_not_dasks_tracebacks(tmp_path):
     import time
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ABM_DEBUG", None)  # (--debug would keep Dask's log lines, by design)
     sfile = tmp_path / "scheduler.json"
     spec = tmp_path / "slow.toml"
     spec.write_text(shipped_spec_path("regime_comparison").read_text())
