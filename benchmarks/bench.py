@@ -8,8 +8,9 @@
   live agents are counted after every step through the ``progress`` callback of
   :meth:`abm.model.EcosystemModel.run` and summed. Only ``model.run`` is timed (construction
   and the end-of-run summary are reported separately). Data collection is on (it always is);
-* the yardstick: Mesa 3.3.1's reference Boltzmann wealth model
-  (``mesa.examples.BoltzmannWealth``, its ``DataCollector`` with a model and an agent
+* the yardstick: Mesa's reference Boltzmann wealth model
+  (``mesa.examples.BoltzmannWealth`` of the installed Mesa, 3.3.1 on the pinned stack, built
+  by :func:`boltzmann_model` on 3.3 to 3.5; its ``DataCollector`` with a model and an agent
   reporter collects every step) at 1,000 and 10,000 agents on a grid with about one agent
   per cell (32 x 32 and 100 x 100, as Mesa's own ``benchmarks/configurations.py`` uses for
   10,000 agents): more agents per cell would make its ``give_money`` quadratic in the density
@@ -137,6 +138,30 @@ def grid_side(n: int) -> int:
     return max(2, int(math.ceil(math.sqrt(n))))
 
 
+def boltzmann_model(cls: Any, n: int, side: int, seed: int) -> Any:
+    """Mesa's reference ``BoltzmannWealth`` (``cls``) with ``n`` agents on a ``side`` x
+    ``side`` grid, seeded with ``seed``, on every Mesa the package supports.
+
+    Mesa 3.3 and 3.4 take ``BoltzmannWealth(n, width, height, seed)``; Mesa 3.5 takes one
+    ``scenario`` (a ``BoltzmannScenario`` with ``n``, ``width``, ``height`` and ``rng``, beside
+    the model class in ``mesa.examples.basic.boltzmann_wealth_model.model``). Which one is read
+    from the constructor's signature, not from the version number. The model itself is Mesa's
+    as shipped in each release (3.5's also records the agents' wealth and the Gini in its
+    ``DataRecorder``, besides the ``DataCollector``).
+    """
+    import inspect
+
+    params = inspect.signature(cls).parameters
+    if "scenario" in params:
+        scenario_cls = getattr(sys.modules[cls.__module__], "BoltzmannScenario", None)
+        if scenario_cls is None:
+            raise RuntimeError(f"{cls.__module__} has no BoltzmannScenario: this Mesa's "
+                               "BoltzmannWealth cannot be built by abm bench")
+        return cls(scenario=scenario_cls(n=n, width=side, height=side, rng=seed))
+    seeding = "rng" if "rng" in params and "seed" not in params else "seed"
+    return cls(n=n, width=side, height=side, **{seeding: seed})
+
+
 # -- measured runs, each in a fresh process ----------------------------------------------------
 def _rss_bytes() -> int:
     import resource
@@ -199,7 +224,7 @@ def child(spec_json: str) -> None:
         n = int(spec["n"])
         side = grid_side(n)
         t0 = time.perf_counter()
-        model = BoltzmannWealth(n=n, width=side, height=side, seed=int(spec["seed"]))
+        model = boltzmann_model(BoltzmannWealth, n, side, int(spec["seed"]))
         emit(event="init", init_s=time.perf_counter() - t0, agents=len(model.agents))
         total = 0
         c_run, t_run = time.process_time(), time.perf_counter()

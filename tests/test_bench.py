@@ -77,6 +77,19 @@ def test_timeout_gives_a_partial_result():
     assert res["steps_done"] < 10**6
 
 
+def test_boltzmann_yardstick_is_mesas_example_on_this_mesa():
+    # Mesa 3.3/3.4 take n, width, height and seed; 3.5 a BoltzmannScenario
+    from mesa.examples import BoltzmannWealth
+
+    model = bench.boltzmann_model(BoltzmannWealth, 20, bench.grid_side(20), 3)
+    assert type(model) is BoltzmannWealth
+    assert len(model.agents) == 20 and model.num_agents == 20
+    for _ in range(3):
+        model.step()
+    assert len(model.agents) == 20
+    assert sum(a.wealth for a in model.agents) == 20  # money moves, none is made or lost
+
+
 def test_bad_options_exit_2():
     runner = CliRunner()
     for args, needle in ((["bench", "--presets", "atlantis"], "unknown preset"),
