@@ -13,8 +13,10 @@ The intervals and tests are scipy's (``scipy.stats.ttest_1samp``, ``ttest_ind(..
 equal_var=False)`` and ``ttest_rel``, each with its ``confidence_interval``), the
 Mann-Whitney test ``scipy.stats.mannwhitneyu`` and Holm's adjustment statsmodels'
 ``multipletests``; what is written here is only what those leave open: non-finite values,
-samples too small or too constant for a t statistic, and Hedges' g (``d * (1 - 3 / (4 (n_a +
-n_b) - 9))``, the usual approximation of the small-sample correction).
+samples too small or too constant for a t statistic, the Mann-Whitney p-value of two samples
+whose values are all tied (1.0, whatever scipy's version gives: :func:`_mann_whitney`), and
+Hedges' g (``d * (1 - 3 / (4 (n_a + n_b) - 9))``, the usual approximation of the small-sample
+correction).
 
 Every function ignores non-finite values (a metric that is undefined in a run, e.g. a share
 of zero exits, is NaN there) and never raises on small samples. With fewer than two values no
@@ -111,7 +113,8 @@ def compare(base: Sequence[float], other: Sequence[float], level: float = LEVEL)
         ``{"n_base", "n", "diff", "ci_low", "ci_high", "welch_t", "welch_p", "mw_u", "mw_p",
         "hedges_g"}``; everything but the counts is NaN when either sample has fewer than
         two finite values. When both samples are constant the interval is the difference
-        itself and ``welch_p`` is 1 (equal) or 0 (different).
+        itself and ``welch_p`` is 1 (equal) or 0 (different); when every value of both is
+        the same, ``mw_p`` is 1 too (:func:`_mann_whitney`).
     """
     a = _finite(base)
     b = _finite(other)
@@ -132,16 +135,31 @@ def compare(base: Sequence[float], other: Sequence[float], level: float = LEVEL)
     else:  # both samples constant: no spread, the difference is exact
         out["ci_low"] = out["ci_high"] = diff
         out["welch_p"] = 1.0 if diff == 0 else 0.0
-    try:
-        u = sps.mannwhitneyu(b, a, alternative="two-sided")
-        out["mw_u"], out["mw_p"] = float(u.statistic), float(u.pvalue)
-    except ValueError:
-        pass
+    out["mw_u"], out["mw_p"] = _mann_whitney(b, a)
     sp = math.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
     if sp > 0:
         j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0)
         out["hedges_g"] = diff / sp * j
     return out
+
+
+def _mann_whitney(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Two-sided Mann-Whitney ``(U of x, p)``, NaN when scipy raises.
+
+    The degenerate case is defined here, not left to scipy: when every value of both samples
+    is the same (e.g. two all-zero samples of a rare event), all ranks are tied, ``U`` is its
+    null expectation ``n_x n_y / 2`` and the normal approximation's variance is 0. Nothing
+    tells the samples apart, so the p-value is 1.0 (the exact test's: every arrangement of the
+    ranks gives the same ``U``). scipy up to 1.17 returned 1.0 here, 1.18 returns NaN
+    (0 / 0); both now give 1.0, so shipped reports read the same on either.
+    """
+    if x.size and y.size and np.all(x == x[0]) and np.all(y == x[0]):
+        return x.size * y.size / 2.0, 1.0
+    try:
+        u = sps.mannwhitneyu(x, y, alternative="two-sided")
+    except ValueError:
+        return math.nan, math.nan
+    return float(u.statistic), float(u.pvalue)
 
 
 def paired(base, other, level: float = LEVEL) -> MeanCI:

@@ -79,6 +79,17 @@ def test_compare_small_and_constant_samples():
     assert compare([2.0, 2.0], [2.0, 2.0])["welch_p"] == 1.0
 
 
+def test_mann_whitney_of_two_all_tied_samples_is_one():
+    # every value of both samples tied (two all-zero samples of a rare event): U is its null
+    # expectation and p = 1.0 on every scipy (1.18 returns NaN here, earlier ones 1.0)
+    zeros = compare([0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, math.nan])
+    assert zeros["mw_u"] == 6.0 and zeros["mw_p"] == 1.0
+    # tied within each sample but different between them: still scipy's answer
+    diff = compare([0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    ref = sps.mannwhitneyu([1.0, 1.0, 1.0], [0.0, 0.0, 0.0], alternative="two-sided")
+    assert diff["mw_u"] == ref.statistic == 9.0 and diff["mw_p"] == pytest.approx(ref.pvalue)
+
+
 def test_t_half_width_matches_mean_ci_and_is_nan_below_two():
     x = [0.1, 0.4, 0.35, 0.2]
     ci = mean_ci(x)
