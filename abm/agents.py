@@ -178,6 +178,8 @@ class Incumbent(Agent):
         Col("alive", np.bool_, True, "", "whether it is in the market"),
         Col("exit_step", np.int32, -1, "step", "step it exited (−1 while alive)"),
         Col("innovations", np.float64, 0.0, "count", "cumulative innovation count"),
+        Col("knowledge", np.float64, 0.0, "innovations",
+            "knowledge stock: innovations depreciated at `RD_STOCK_DEPRECIATION` (7.18)"),
         Col("from_startup", np.bool_, False, "", "whether it is a graduated startup"),
         Col("entered", np.int32, 0, "step", "step it entered"),
         Col("pq", np.float64, 0.0, "log quality",

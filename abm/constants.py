@@ -169,6 +169,12 @@ STALL_HAZARD = 0.08
 STARTUP_INNOVATION = 0.03
 INCUMBENT_INNOVATION = 0.6
 PARTNERSHIP_INNOVATION = 0.08
+RD_STOCK_DEPRECIATION = 0.15
+"""Yearly depreciation of an incumbent's knowledge stock, the stock its innovation rate feeds on
+(cumulativeness, :mod:`abm.mechanisms.incumbents`): the conventional 15% a year of R&D capital
+(Griliches 1979; Hall, Mairesse & Mohnen 2010), plausible range 0.10-0.30 (Li & Hall 2020's
+BEA estimates by industry run 15-40%). With an undepreciated count the innovation rate rose
+without bound and growth depended on the horizon (docs/ODD.md 7.22)."""
 
 # -- markets (abm.mechanisms.markets) -----------------------------------------------------
 COMPLEMENT_MARKET = 0.5

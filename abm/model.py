@@ -371,6 +371,11 @@ class EcosystemModel(Model):
             self.add_incumbent(sector=i % self.n_sectors, group=g if n_groups else -1,
                                revenue=float(sizes[i]))
         self._draw_traits(rng)
+        # a stationary start: each incumbent's knowledge stock where its innovations replace
+        # what depreciates (docs/ODD.md 7.22); no draw
+        from .mechanisms.incumbents import stationary_knowledge
+
+        self.inc.view("knowledge")[:] = stationary_knowledge(p, self.inc.view("rd"))
         self.inc.view("tech")[:] = self.rngs["technology"].random(n_inc)
         self.market.world = p.frontier_gap  # the firms start at pq 0
         self.market.base = np.bincount(self.inc.view("sector"), weights=self.inc.view("revenue"),

@@ -208,6 +208,11 @@ _ENTRIES = (
         "(ideas get harder to find, Bloom et al. 2020); frontier firms are 5-35% beyond best "
         "practice (Andrews, Criscuolo & Gal 2016); hand-set 0.1."),
     StructuralRange(
+        "RD_STOCK_DEPRECIATION", 0.10, 0.30, "constant",
+        "Yearly depreciation of an incumbent's knowledge stock (cumulativeness feeds on it): "
+        "15% is the conventional rate of R&D capital (Griliches 1979; Hall, Mairesse & Mohnen "
+        "2010); BEA estimates by industry run 15-40% (Li & Hall 2020); hand-set 15%."),
+    StructuralRange(
         "DIFFUSION_RATE", 0.01 / 4, 0.06 / 4, "constant",
         "Quarterly share of the distance to the world frontier a lagging firm closes: 1-6% a "
         "year (Barro & Sala-i-Martin 1992: 2%; Andrews, Criscuolo & Gal 2016 for laggard "

@@ -165,3 +165,57 @@ def test_stand_alone_incumbents_without_business_groups():
     g = EcosystemModel(preset="korea", seed=2, scale=1.0)
     groups = g.inc.group[: g.inc.n]
     assert groups.min() >= 0 and np.unique(groups).size <= g.p.n_business_groups
+
+
+# -- knowledge stock: depreciation and the stationary start (7.18, 7.22) ------------------------
+def test_knowledge_stock_depreciates_at_the_stated_rate_without_innovation():
+    """With no R&D capability nothing is invented, and the stock loses
+    ``RD_STOCK_DEPRECIATION`` a year: four quarters keep exactly 1 - 0.15 of it."""
+    m = B.make_model(seed=3, step=30, n_sectors=1)
+    inc = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+    m.market.base = np.array([1000.0])
+    m.inc.rd[inc.row] = 0.0
+    m.inc.knowledge[inc.row] = 40.0
+    for _ in range(4):
+        incumbents.step(m)
+    assert m.inc.innovations[inc.row] == 0
+    assert m.inc.knowledge[inc.row] == _approx(40.0 * (1.0 - C.RD_STOCK_DEPRECIATION), rel=1e-9)
+
+
+def test_knowledge_stock_adds_this_quarters_innovations():
+    """The stock after a quarter is what was kept plus the quarter's innovations."""
+    m = B.make_model(seed=5, step=30, n_sectors=1)
+    inc = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+    m.market.base = np.array([1000.0])
+    m.inc.rd[inc.row] = 3.0  # several innovations expected
+    m.inc.knowledge[inc.row] = 10.0
+    before = float(m.inc.innovations[inc.row])
+    incumbents.step(m)
+    new = float(m.inc.innovations[inc.row]) - before
+    assert m.inc.knowledge[inc.row] == _approx(10.0 * incumbents.knowledge_kept() + new)
+
+
+def test_stationary_knowledge_is_the_fixed_point_and_rises_with_cumulativeness():
+    """Where firms start: expected innovations replace what depreciates; a stock that feeds more
+    on itself (higher cumulativeness) settles higher, and at cumulativeness 0 it is
+    rate / depreciation in closed form."""
+    rd = np.array([0.5, 1.0, 3.0])
+    stocks = []
+    for c in (0.0, 0.5, 1.0):
+        p = B.make_model(cumulativeness=c).p
+        k = incumbents.stationary_knowledge(p, rd)
+        gone = 1.0 - incumbents.knowledge_kept()
+        assert np.allclose(incumbents.innovation_rate(p, rd, k), gone * k, rtol=1e-9)
+        if c == 0.0:
+            assert np.allclose(k, C.INCUMBENT_INNOVATION * rd * p.tech_opportunity / gone)
+        stocks.append(k)
+    assert np.all(stocks[0] < stocks[1]) and np.all(stocks[1] < stocks[2])
+
+
+def test_setup_starts_incumbents_at_the_stationary_stock():
+    from abm.model import EcosystemModel
+
+    m = EcosystemModel("japan", seed=2, scale=0.2)
+    rows = m.inc.view("alive").nonzero()[0]
+    assert np.allclose(m.inc.knowledge[rows],
+                       incumbents.stationary_knowledge(m.p, m.inc.rd[rows]))

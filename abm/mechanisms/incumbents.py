@@ -3,8 +3,10 @@
 Each quarter every live incumbent
 
 * innovates (Poisson, rate ``INCUMBENT_INNOVATION x rd x (1 + cumulativeness x
-  log(1 + stock/10)) x tech_opportunity``: with high cumulativeness the innovation of
-  established firms feeds on itself, Mark II); each innovation raises its product quality by
+  log(1 + K/10)) x tech_opportunity``: with high cumulativeness the innovation of
+  established firms feeds on itself, Mark II; ``K`` is its knowledge stock, innovations
+  depreciated at ``RD_STOCK_DEPRECIATION`` a year, so the rate is bounded and settles; firms
+  start at the stationary stock); each innovation raises its product quality by
   ``quality_step`` (:mod:`abm.mechanisms.markets`);
 * its reach (brand, distribution) moves by a random walk (``REACH_NOISE``);
 * sells what the market demanded of it this quarter (:func:`abm.mechanisms.markets.clear`,
@@ -66,6 +68,7 @@ def graduate(model, row: int) -> None:
                               reach=math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * model.steps
                               + model.p.quality_sensitivity
                               * float(model.market.qref[int(st.sector[row])] - st.pq[row]))
+    model.inc.knowledge[new.row] = float(st.innovations[row])  # the stock it brings
     st.cash[row] = 0.0
     st.headcount[row] = 0
     st.graduated[row] = True
@@ -78,15 +81,39 @@ def graduate(model, row: int) -> None:
     startup.remove()
 
 
+def knowledge_kept() -> float:
+    """Share of the knowledge stock kept from one quarter to the next (read when called: the
+    structural-uncertainty experiment varies ``RD_STOCK_DEPRECIATION``)."""
+    return (1.0 - C.RD_STOCK_DEPRECIATION) ** (1.0 / C.STEPS_PER_YEAR)
+
+
+def innovation_rate(p, rd, knowledge):
+    """Expected innovations a quarter: ``INCUMBENT_INNOVATION x rd x (1 + cumulativeness x
+    log(1 + K/10)) x tech_opportunity`` with ``K`` the depreciated knowledge stock."""
+    return (C.INCUMBENT_INNOVATION * rd * (1.0 + p.cumulativeness * np.log1p(knowledge / 10.0))
+            * p.tech_opportunity)
+
+
+def stationary_knowledge(p, rd) -> np.ndarray:
+    """The knowledge stock at which an incumbent's expected innovations replace what
+    depreciates, ``K = rate(K) / (1 - knowledge_kept())``: where firms start (a stationary start,
+    docs/ODD.md 7.22). The map is a contraction (its slope is below 1 at the fixed point for
+    cumulativeness up to 1), so iterating from 0 converges; 60 iterations leave < 1e-9."""
+    rd = np.asarray(rd, dtype=np.float64)
+    k, gone = np.zeros_like(rd), 1.0 - knowledge_kept()
+    for _ in range(60):
+        k = innovation_rate(p, rd, k) / gone
+    return k
+
+
 def step(model) -> None:
     p, inc, rng = model.p, model.inc, model.rngs["incumbents"]
     rows = inc.view("alive").nonzero()[0]
     if rows.size:
-        stock = inc.innovations[rows]
-        lam = (C.INCUMBENT_INNOVATION * inc.rd[rows]
-               * (1.0 + p.cumulativeness * np.log1p(stock / 10.0)) * p.tech_opportunity)
+        lam = innovation_rate(p, inc.rd[rows], inc.knowledge[rows])
         new = rng.poisson(lam)
         inc.innovations[rows] += new
+        inc.knowledge[rows] = inc.knowledge[rows] * knowledge_kept() + new
         model.stats["innovation_incumbents"] += float(new.sum())
         markets.innovate(model, rows, new, table="inc")  # incremental: own quality ladder
         inc.reach[rows] += C.REACH_NOISE * rng.standard_normal(rows.size)
