@@ -38,8 +38,14 @@ def one(job):
     m = EcosystemModel(preset, seed=seed, scale=scale)
     m.run(steps)
     s = m.summary()
+    # displacements attributed to entrants (docs/ODD.md 7.9): the share of displaced
+    # incumbents' shortfall that disruptive startups took, pooled over displacements
+    share = m.inc.view("entrant_loss_share")
+    shares = share[share >= 0]
     return {"preset": preset, "seed": seed, "scale": scale, "steps": steps,
-            **{k: s[k] / (scale if k in PER_SCALE else 1.0) for k in KEYS}}
+            **{k: s[k] / (scale if k in PER_SCALE else 1.0) for k in KEYS},
+            "displaced_n": int(shares.size),
+            "displaced_entrant_share_sum": float(shares.sum())}
 
 
 def ci(x):
@@ -87,6 +93,14 @@ def main() -> None:
                 mu, h = ci([r[k] for r in sub])
                 cells.append(f"{mu:.4g} ± {h:.2g}")
             lines.append(f"| {p} | {sc:g} | {st} | {len(sub)} | " + " | ".join(cells) + " |")
+    lines += ["", "| preset | scale | quarters | displaced (all runs) | share of their shortfall "
+              "taken by entrants |", "|---|---|---|---|---|"]
+    for p in presets:
+        for sc, st in [(sc, 100) for sc in scales] + [(1.0, 200)]:
+            sub = [r for r in rows if r["preset"] == p and r["scale"] == sc and r["steps"] == st]
+            n = sum(r["displaced_n"] for r in sub)
+            share = sum(r["displaced_entrant_share_sum"] for r in sub) / n if n else float("nan")
+            lines.append(f"| {p} | {sc:g} | {st} | {n} | {share:.3f} |")
     (a.out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

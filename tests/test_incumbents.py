@@ -219,3 +219,38 @@ def test_setup_starts_incumbents_at_the_stationary_stock():
     rows = m.inc.view("alive").nonzero()[0]
     assert np.allclose(m.inc.knowledge[rows],
                        incumbents.stationary_knowledge(m.p, m.inc.rd[rows]))
+
+
+# -- who took a displaced incumbent's customers (7.18) -----------------------------------------
+def _displaced(traction):
+    """A sector of a weak (small, low-quality) incumbent beside a strong one, with a disruptive
+    startup of the given traction (None: none); a high exit floor displaces the weak one."""
+    m = B.make_model(seed=23, step=30, disruption_exposure=0.6, incumbent_exit_floor=0.9,
+                     n_sectors=1)
+    weak = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+    B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+    m.market.base = np.array([2000.0])
+    m.inc.pq[weak.row] = -1.0  # the rival's better product takes part of its share
+    rows = np.zeros(0, dtype=np.int64)
+    if traction is not None:
+        s = B.add_startup(m, sector=0, disruptive=True, revenue=1.0, headcount=10 ** 6)
+        m.st.lrev[s.row] = traction
+        m.st.pq[s.row] = 1.0
+        rows = np.array([s.row])
+    markets.clear(m, rows, m.st.lrev[rows])
+    incumbents.step(m)
+    return m, weak.row
+
+
+def test_displacement_is_attributed_to_entrants_only_for_what_they_took():
+    alone, row = _displaced(None)
+    assert not alone.inc.alive[row]
+    assert abs(alone.inc.entrant_loss_share[row]) < 1e-12  # all to the rival incumbent
+    hit, row = _displaced(math.log(3000.0))
+    inc = hit.inc
+    assert not inc.alive[row]
+    taken = inc.demand_without_entrants[row] - inc.demand[row]
+    shortfall = inc.revenue0[row] - inc.revenue[row]  # no nominal trend (MARKET_GROWTH 0)
+    assert 0.0 < inc.entrant_loss_share[row] < 1.0
+    assert inc.entrant_loss_share[row] == _approx(taken / shortfall, rel=1e-9)
+    assert alone.inc.alive[1] and alone.inc.entrant_loss_share[1] == -1.0  # a survivor: none

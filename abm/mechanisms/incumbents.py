@@ -34,8 +34,16 @@ from .. import constants as C
 from . import labor, markets
 
 
-def exit_incumbent(model, row: int) -> None:
+def exit_incumbent(model, row: int, real0: float | None = None) -> None:
+    """Incumbent ``row`` leaves the market. ``real0`` (its revenue of entry in this quarter's
+    money) records what share of its shortfall disruptive entrants took
+    (``entrant_loss_share``); the rest went to other incumbents or to capacity."""
     inc, st = model.inc, model.st
+    if real0 is not None:
+        shortfall = real0 - float(inc.revenue[row])
+        taken = float(inc.demand_without_entrants[row] - inc.demand[row])
+        inc.entrant_loss_share[row] = min(max(taken / shortfall, 0.0), 1.0) if shortfall > 0 \
+            else 0.0
     inc.alive[row] = False
     inc.exit_step[row] = model.steps
     labor.release(model, int(inc.headcount[row]))
@@ -128,8 +136,8 @@ def step(model) -> None:
         model.ledger.sink("shareholder_payouts", float(excess.sum()))
         inc.cash[rows] = cash - excess
         real0 = inc.revenue0[rows] * np.exp(C.MARKET_GROWTH * (model.steps - inc.entered[rows]))
-        for row in rows[rev < p.incumbent_exit_floor * real0]:
-            exit_incumbent(model, int(row))
+        for i in (rev < p.incumbent_exit_floor * real0).nonzero()[0]:
+            exit_incumbent(model, int(rows[i]), real0=float(real0[i]))
     st = model.st
     n = st.n
     big = ((st.status[:n] == C.PUBLIC) & ~st.graduated[:n]

@@ -212,6 +212,9 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     contest = e * spend[sec_i] * (e * spend[sec_i] * ushare)
     inc.demand[alive] = (1.0 - e) * spend[sec_i] * held + np.divide(
         contest, V[sec_i], out=np.zeros_like(contest), where=V[sec_i] > 0)
+    # (what it would have had with no disruptive entrant contesting: the attribution of a
+    # displacement, incumbents.exit_incumbent)
+    inc.demand_without_entrants[alive] = spend[sec_i] * ((1.0 - e) * held + e * ushare)
     M = C.COMPLEMENT_MARKET * spend
     Vc = M + np.bincount(sec_s, weights=v * ~dis, minlength=k)[:k]
     demand = np.where(dis, e * spend[sec_s] * v / np.where(V[sec_s] > 0, V[sec_s], 1.0),
