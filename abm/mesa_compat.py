@@ -35,13 +35,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ._mesa import batch_run_kwargs
-from .model import SERIES, EcosystemModel
+from .model import FLOWS, SERIES, EcosystemModel  # FLOWS: derived there, kept importable here
 from .params import SPECS
-
-FLOWS = ("founded", "failed", "ipos", "acquisitions", "vc_independent", "vc_corporate",
-         "vc_government", "grants", "rounds", "innovation_startups", "innovation_incumbents",
-         "innovation_partnerships", "job_moves")
-"""Series that count what happened during a quarter (0 at step 0); the others are stocks."""
 
 
 def stock_stats(model: EcosystemModel) -> dict[str, float]:
@@ -56,7 +51,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     """
     from . import constants as C
     from .agents import fund_may_invest
-    from .mechanisms import markets, maturity, smallfirms  # side-effect-free readers
+    from .mechanisms import REGISTRY, markets, maturity, smallfirms  # side-effect-free readers
 
     st, inc = model.st, model.inc
     n = st.n
@@ -103,6 +98,10 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     s["funds_investing"] = float(len(investing))
     s["dry_powder"] = float(sum(f.cash for f in investing))
     s.update(smallfirms.stocks(model))
+    for unit in REGISTRY.values():  # stocks a mechanism measures itself (abm.units)
+        measure = unit.hook("measure")
+        if measure is not None:
+            s.update(measure(model))
     return s
 
 

@@ -17,11 +17,10 @@ from scipy import stats as sps
 
 from . import constants as C
 from .mechanisms.innovation import SNAPSHOT_EVERY
-from .mechanisms.labor import startup_headcount
 from .mechanisms.observe import hhi_by_sector
 from .mechanisms import markets, smallfirms
-from .mechanisms.operations import live_rows
 from .outputs import OUTPUTS, summary_names
+from .queries import live_rows, startup_headcount
 
 SUMMARY_KEYS: tuple[str, ...] = summary_names(required=True)
 """The keys docs/DESIGN.md requires (other code relies on these names), declared in
@@ -504,6 +503,8 @@ def summary(model) -> dict[str, float]:
     out: dict[str, float] = {}
     for family in FAMILIES:
         out.update(family(run, out))
+    for hook in _unit_summaries():  # outputs a mechanism computes itself (abm.units)
+        out.update(hook(model))
     for k, v in out.items():
         if not math.isfinite(v):
             raise ValueError(f"summary metric {k} is not finite ({v})")
@@ -515,15 +516,29 @@ def summary(model) -> dict[str, float]:
     return {k: float(out[k]) for k in keys}
 
 
+def _unit_summaries() -> list:
+    """The ``summary`` hooks of the registered units (:class:`abm.units.Mechanism`)."""
+    from .mechanisms import REGISTRY
+
+    return [h for h in (u.hook("summary") for u in REGISTRY.values()) if h is not None]
+
+
 # -- the app's key metrics (cheap, at every step) ----------------------------------------------
-LIVE_KEYS: tuple[str, ...] = (
+_LIVE_TABLE: tuple[str, ...] = (
     "step", "active_startups", "founded", "failed", "ipos", "acquisitions", "ma_share",
     "vc_total", "cvc_money_share", "gov_money_share", "unicorns_to_date", "incumbents",
     "incumbent_sales_share", "hhi", "innovation_total", "innovation_startup_share",
     "innovation_partnership_share", "partnerships_active",
 )
-"""The key metrics :func:`live` returns, in table order (each declared in
-:data:`abm.outputs.OUTPUTS` with its ``live`` aggregate)."""
+"""The order of the key-metrics table for the metrics :func:`live` computes from several
+series (shares, totals); each is declared in :data:`abm.outputs.OUTPUTS` with its ``live``
+aggregate."""
+
+LIVE_KEYS: tuple[str, ...] = _LIVE_TABLE + tuple(
+    n for n, o in OUTPUTS.items() if o.live and o.series and n not in _LIVE_TABLE)
+"""The key metrics :func:`live` returns, in table order: those of the table, then every other
+time series declared with a ``live`` aggregate (a mechanism's new series joins the app's key
+metrics by its declaration in :mod:`abm.outputs`, no edit here or in viz/)."""
 
 
 def incumbent_sales_share_now(model) -> float:
@@ -573,6 +588,8 @@ def live(model, ts=None) -> dict[str, float]:
         float("nan")
     out["innovation_partnership_share"] = float(tot["innovation_partnerships"]) / inn if inn \
         else float("nan")
+    for k in LIVE_KEYS[len(_LIVE_TABLE):]:  # declared series: the latest value or the sum
+        out[k] = float(last[k] if OUTPUTS[k].live in ("now", "run") else tot[k])
     return out
 
 

@@ -32,33 +32,30 @@ from mesa.agent import AgentSet
 
 from . import _mesa
 from . import constants as C
+from . import units
 from .agents import Founder, Incumbent, Ministry, Startup, University, VCFund
 from .draws import choice
 from .ledger import Ledger
 from .mechanisms.markets import Growth, Market
-from .mechanisms import smallfirms
+from .mechanisms import REGISTRY, smallfirms
 from .mechanisms.maturity import Maturity
 from .network import Network
+from .outputs import series_names
 from .params import ParameterError, Params
 from .presets import resolve
 from .tables import Records, Table
 
-STREAMS = ("setup", "policy", "funds", "universities", "founding", "operations", "partnerships",
-           "funding", "exits", "incumbents", "labor", "smallfirms", "technology")
-"""Named random streams, one per mechanism (common random numbers across scenarios)."""
+STREAMS: tuple[str, ...] = units.streams(REGISTRY.values())
+"""Named random streams, one per mechanism that draws (common random numbers across scenarios):
+derived from the units' declarations (:mod:`abm.units`), in registration order."""
 
-SERIES = (
-    "active_startups", "public_startups", "founded", "failed", "ipos", "acquisitions",
-    "vc_independent", "vc_corporate", "vc_government", "grants", "rounds", "incumbents",
-    "hhi", "innovation_startups", "innovation_incumbents", "innovation_partnerships",
-    "partnerships_active", "unicorns_to_date", "startup_employment", "incumbent_employment", "idle",
-    "total_revenue", "productivity", "ipo_window_open", "funds_investing", "dry_powder",
-    "job_moves", "real_output", "workforce",
-    "maturity_finance", "maturity_labor", "maturity_ties", "maturity_industry",
-    "maturity_norms", "maturity_support",
-    "small_firms", "small_firm_employment", "all_firms", "value_added",
-)
-"""Per-step time series collected by the DataCollector (see docs/ODD.md, section 5)."""
+SERIES: tuple[str, ...] = units.series(REGISTRY.values(), series_names())
+"""Per-step time series collected by the DataCollector (see docs/ODD.md, section 5): every
+series a unit produces, in the order of their declarations in :mod:`abm.outputs`."""
+
+FLOWS: tuple[str, ...] = units.flows(REGISTRY.values(), SERIES)
+"""The series that count what happened during a quarter (reset to 0 at the start of each step,
+0 at step 0); the others are stocks measured at its end. Derived from the units' ``flows``."""
 
 @dataclass
 class Quarter:
@@ -618,9 +615,7 @@ class EcosystemModel(Model):
         from . import mechanisms as M
 
         self.quarter = Quarter()
-        for key in ("founded", "failed", "ipos", "acquisitions", "vc_independent",
-                    "vc_corporate", "vc_government", "grants", "rounds", "innovation_startups",
-                    "innovation_incumbents", "innovation_partnerships", "job_moves"):
+        for key in FLOWS:  # the flows count this quarter's events
             self.stats[key] = 0.0
         if self.dated_swaps:
             M.reforms.step(self)

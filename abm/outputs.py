@@ -72,6 +72,9 @@ class Output:
         series: a column of ``model.timeseries()``.
         live: how the app's key metrics show it at every step, one of :data:`LIVE_AGGREGATES`
             (``""``: not shown there).
+        producer: the mechanism unit that produces it (a name of
+            :data:`abm.mechanisms.REGISTRY`; every time series has one, and it lists the
+            series in its ``UNIT``), or ``""`` (computed by :mod:`abm.metrics` from several).
     """
 
     name: str
@@ -86,6 +89,7 @@ class Output:
     required: bool = False
     series: bool = False
     live: str = ""
+    producer: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -95,6 +99,8 @@ class Output:
                              f"{list(LIVE_AGGREGATES)}")
         if not (self.summary or self.series or self.live):
             raise ValueError(f"output {self.name} belongs to no group")
+        if self.series and not self.producer:
+            raise ValueError(f"output {self.name} is a time series without a producer")
         if self.required and not self.summary:
             raise ValueError(f"output {self.name} is required but not a summary key")
         if self.low is not None and self.high is not None and self.low > self.high:
@@ -396,87 +402,94 @@ _LIST: tuple[Output, ...] = (
        "Proceeds over cost of corporate funds' ended positions.", **_EXTRA_AFTER),
     # -- time series only (per step) ----------------------------------------------------------
     _o("active_startups", "Active startups", "startups", "count",
-       "Startups with status active.", **_SERIES, live="now"),
+       "Startups with status active.", **_SERIES, live="now", producer="observe"),
     _o("public_startups", "Listed startups (not yet incumbent)", "startups", "count",
-       "Listed startups that have not become incumbents.", **_SERIES),
+       "Listed startups that have not become incumbents.", **_SERIES, producer="observe"),
     _o("founded", "Startups founded", "startups per quarter", "count",
-       "Startups founded during the step.", **_SERIES, live="total"),
+       "Startups founded during the step.", **_SERIES, live="total", producer="founding"),
     _o("failed", "Failures", "startups per quarter", "count",
-       "Startups failed during the step.", **_SERIES, live="total"),
+       "Startups failed during the step.", **_SERIES, live="total", producer="exits"),
     _o("ipos", "IPOs", "startups per quarter", "count",
        "Startups listed during the step (their total after the burn-in is the summary's "
-       "``exits_ipo``).", **_SERIES, live="total"),
+       "``exits_ipo``).", **_SERIES, live="total", producer="exits"),
     _o("acquisitions", "M&A exits", "startups per quarter", "count",
        "Startups acquired during the step (their total after the burn-in is the summary's "
-       "``exits_ma``).", **_SERIES, live="total"),
+       "``exits_ma``).", **_SERIES, live="total", producer="exits"),
     _o("vc_independent", "VC from independent funds", "M per quarter", "money",
-       "Money invested in rounds by independent funds during the step.", **_SERIES),
+       "Money invested in rounds by independent funds during the step.",
+       **_SERIES, producer="funding"),
     _o("vc_corporate", "VC from corporate funds", "M per quarter", "money",
-       "Money invested in rounds by corporate funds during the step.", **_SERIES),
+       "Money invested in rounds by corporate funds during the step.",
+       **_SERIES, producer="funding"),
     _o("vc_government", "VC from government funds", "M per quarter", "money",
-       "Money invested in rounds by government funds during the step.", **_SERIES),
+       "Money invested in rounds by government funds during the step.",
+       **_SERIES, producer="funding"),
     _o("grants", "Grants", "M per quarter", "money",
-       "Grant money paid during the step.", **_SERIES),
+       "Grant money paid during the step.", **_SERIES, producer="policy"),
     _o("rounds", "Rounds", "rounds per quarter", "count",
-       "Funding rounds closed during the step.", **_SERIES),
+       "Funding rounds closed during the step.", **_SERIES, producer="funding"),
     _o("incumbents", "Incumbents", "incumbents", "count",
-       "Live incumbents.", **_SERIES, live="now"),
+       "Live incumbents.", **_SERIES, live="now", producer="observe"),
     _o("hhi", "HHI, mean over sectors", "index", "index",
        "Mean over sectors with sales of the Herfindahl index of sales.",
-       **_SERIES, high=1.0, live="now"),
+       **_SERIES, high=1.0, live="now", producer="observe"),
     _o("innovation_startups", "Innovations by startups", "innovations per quarter", "count",
-       "Startups' own innovations during the step.", **_SERIES),
+       "Startups' own innovations during the step.", **_SERIES, producer="operations"),
     _o("innovation_incumbents", "Innovations by incumbents", "innovations per quarter",
-       "count", "Incumbents' innovations during the step.", **_SERIES),
+       "count", "Incumbents' innovations during the step.", **_SERIES, producer="incumbents"),
     _o("innovation_partnerships", "Innovations by partnerships", "innovations per quarter",
-       "count", "Joint startup-incumbent innovations during the step.", **_SERIES),
+       "count", "Joint startup-incumbent innovations during the step.",
+       **_SERIES, producer="partnerships"),
+    _o("partnerships_active", "Active partnerships", "startups", "count",
+       "Active startups with a live incumbent partner.",
+       **_SERIES, live="now", producer="observe"),
     _o("unicorns_to_date", "Unicorns to date", "startups", "count",
        "Startups that have reached a valuation of 1,000 M since step 1, burn-in included (the "
-       "summary's ``unicorns`` counts those after the burn-in).", **_SERIES, live="run"),
-    _o("partnerships_active", "Active partnerships", "startups", "count",
-       "Active startups with a live incumbent partner.", **_SERIES, live="now"),
+       "summary's ``unicorns`` counts those after the burn-in).",
+       **_SERIES, live="run", producer="observe"),
     _o("startup_employment", "Startup employment", "workers", "count",
-       "Headcount of operating startups.", **_SERIES),
+       "Headcount of operating startups.", **_SERIES, producer="observe"),
     _o("incumbent_employment", "Incumbent employment", "workers", "count",
-       "Headcount of live incumbents.", **_SERIES),
+       "Headcount of live incumbents.", **_SERIES, producer="observe"),
     _o("idle", "Idle workers", "workers", "count",
-       "Workers in the idle pool.", **_SERIES),
+       "Workers in the idle pool.", **_SERIES, producer="observe"),
     _o("total_revenue", "Total revenue", "M per quarter", "money",
-       "Quarterly revenue of live incumbents and operating startups.", **_SERIES),
+       "Quarterly revenue of live incumbents and operating startups.",
+       **_SERIES, producer="observe"),
     _o("productivity", "Productivity", "real M per worker per quarter", "money",
        "Real (quality-adjusted, deflated by the nominal trend) output over employed workers.",
-       **_SERIES),
+       **_SERIES, producer="observe"),
+    _o("ipo_window_open", "IPO window open", "1 = open", "index",
+       "1 if the IPO window is open, else 0.", **_SERIES, high=1.0, producer="observe"),
+    _o("funds_investing", "Funds investing", "funds", "count",
+       "Funds that may make new investments.", **_SERIES, producer="observe"),
+    _o("dry_powder", "Dry powder", "M", "money",
+       "Cash of the funds that may make new investments.", **_SERIES, producer="observe"),
+    _o("job_moves", "Job moves", "moves per quarter", "count",
+       "Job moves during the step.", **_SERIES, producer="labor"),
     _o("real_output", "Real output", "real M per quarter", "money",
        "Quality-adjusted output of operating startups and live incumbents, deflated by the "
-       "nominal trend.", **_SERIES),
+       "nominal trend.", **_SERIES, producer="observe"),
     _o("workforce", "Workforce", "workers", "count",
-       "Employed plus idle workers (the labour force).", **_SERIES),
-    _o("ipo_window_open", "IPO window open", "1 = open", "index",
-       "1 if the IPO window is open, else 0.", **_SERIES, high=1.0),
-    _o("funds_investing", "Funds investing", "funds", "count",
-       "Funds that may make new investments.", **_SERIES),
-    _o("dry_powder", "Dry powder", "M", "money",
-       "Cash of the funds that may make new investments.", **_SERIES),
-    _o("job_moves", "Job moves", "moves per quarter", "count",
-       "Job moves during the step.", **_SERIES),
+       "Employed plus idle workers (the labour force).", **_SERIES, producer="observe"),
     _s("maturity_finance", "Finance maturity",
        "Maturity index of the finance component after the step (7.19): LP money per year (with the finance loop's multiplier) over itself plus 6,000 M.",
-       **_SERIES),
+       **_SERIES, producer="maturity"),
     _s("maturity_labor", "Labour market maturity",
        "Maturity index of the labor component after the step (7.19): mean of 1 - lifetime share, mobility / (mobility + 0.05) and spin-out rate / (rate + 0.06), effective values.",
-       **_SERIES),
+       **_SERIES, producer="maturity"),
     _s("maturity_ties", "University-industry ties maturity",
        "Maturity index of the ties component after the step (7.19): effective tech-transfer strength.",
-       **_SERIES),
+       **_SERIES, producer="maturity"),
     _s("maturity_industry", "Industry organisation maturity",
        "Maturity index of the industry component after the step (7.19): mean over live incumbents of (openness + 1 - NIH) / 2.",
-       **_SERIES),
+       **_SERIES, producer="maturity"),
     _s("maturity_norms", "Social norms maturity",
        "Maturity index of the norms component after the step (7.19): effective founding legitimacy.",
-       **_SERIES),
+       **_SERIES, producer="maturity"),
     _s("maturity_support", "Support services maturity",
        "Maturity index of the support component after the step (7.19): mean of effective accelerator strength and 1 - effective service cost.",
-       **_SERIES),
+       **_SERIES, producer="maturity"),
     # -- the app's key metrics only (abm.metrics.live) -----------------------------------------
     _o("step", "Quarters simulated", "quarters", "count", "Steps run so far.", live="run"),
     _s("ma_share", "M&A share of exits",
@@ -492,13 +505,16 @@ _LIST: tuple[Output, ...] = (
     _s("innovation_partnership_share", "Innovation share from partnerships",
        "Partnership innovations over all innovations since step 1.", live="run"),
     _o("small_firms", "Small firms", "firms", "count",
-       "Ordinary small firms represented (rows times their weight).", **_SERIES),
+       "Ordinary small firms represented (rows times their weight).",
+       **_SERIES, producer="smallfirms"),
     _o("small_firm_employment", "Small-firm employment", "persons", "count",
-       "People working in ordinary small firms (their own labour-market segment).", **_SERIES),
+       "People working in ordinary small firms (their own labour-market segment).",
+       **_SERIES, producer="smallfirms"),
     _o("all_firms", "All firms", "firms", "count",
-       "Small firms plus operating startups plus live incumbents.", **_SERIES),
+       "Small firms plus operating startups plus live incumbents.",
+       **_SERIES, producer="smallfirms"),
     _o("value_added", "Value added", "M per quarter", "money",
-       "Value added of all firms during the step.", **_SERIES),
+       "Value added of all firms during the step.", **_SERIES, producer="smallfirms"),
 )
 
 OUTPUTS: Mapping[str, Output] = MappingProxyType({o.name: o for o in _LIST})

@@ -3,12 +3,32 @@
 Each function takes the model and changes it; :meth:`abm.model.EcosystemModel.step` calls them
 in the order documented in docs/ODD.md. None loops over pairs of startups: matching uses
 per-sector aggregates, weighted sampling and vectorised numpy over the startup table.
+
+Each module declares what it owns in its ``UNIT`` (:class:`abm.units.Mechanism`); :data:`REGISTRY`
+lists them, and the model's streams, series and flows are derived from it (docs/extending.md).
 """
 
+from .. import units
 from . import (exits, founding, funding, funds, history, incumbents, innovation, labor,
-               maturity, operations, partnerships, policy, reforms, smallfirms, universities)
+               markets, maturity, operations, partnerships, policy, reforms, smallfirms,
+               universities)
+from . import observe as _observe_module
 from .observe import observe
 
+REGISTRY = units.registry(
+    # units with a random stream, in the order the streams are spawned from the seed
+    units.SETUP, policy.UNIT, funds.UNIT, universities.UNIT, founding.UNIT, operations.UNIT,
+    partnerships.UNIT, funding.UNIT, exits.UNIT, incumbents.UNIT, labor.UNIT, smallfirms.UNIT,
+    units.TECHNOLOGY,
+    # units that draw from no stream of their own
+    reforms.UNIT, history.UNIT, markets.UNIT, innovation.UNIT, maturity.UNIT,
+    _observe_module.UNIT,
+    # a new mechanism is registered here, at the end: its stream then comes after every
+    # existing one, which keeps their seeds (and every existing result) unchanged
+)
+"""Every unit by name (:class:`abm.units.Mechanism`), in registration order: the order of
+:data:`abm.model.STREAMS`."""
+
 __all__ = ["exits", "founding", "funding", "funds", "history", "incumbents", "innovation", "labor",
-           "maturity", "observe", "operations", "partnerships", "policy", "reforms", "smallfirms",
-           "universities"]
+           "markets", "maturity", "observe", "operations", "partnerships", "policy", "reforms",
+           "smallfirms", "universities", "REGISTRY"]

@@ -41,8 +41,26 @@ import numpy as np
 
 from .. import constants as C
 from ..draws import choice
+from ..units import Mechanism
 from . import funds as F
 from . import labor, markets, partnerships
+
+UNIT = Mechanism(
+    name="exits", stream="exits",
+    flows=("failed", "ipos", "acquisitions"),
+    outputs=("exits_ipo", "exits_ma", "failures", "ma_share_of_exits", "median_years_to_ipo",
+             "median_years_to_ma", "median_years_to_failure", "acquihires", "shelved",
+             "killed_better_products", "killed_output", "down_round_ipos", "delistings"),
+    adds_to=("job_moves",),
+    reads=("round_size_multiplier", "angel_propensity", "group_cohesion",
+           "defensive_acquisition", "ipo_threshold", "ipo_window_open", "ipo_propensity",
+           "ma_market_depth", "acquisition_premium", "ACQUIHIRE_DAMPING", "ACQUIHIRE_PER_HEAD",
+           "ACQUIRED", "ACQUISITION_HAZARD", "ACTIVE", "BURN_IN", "DEAL_WRITE_OFF", "DELISTED",
+           "FAILED", "GROUP_PREFERENCE", "INTEGRATION_RD_GAIN", "IPO_FLOAT",
+           "IPO_GROWTH_ELASTICITY", "IPO_HEAT_ELASTICITY", "IPO_MULTIPLE", "IPO_NOISE",
+           "IPO_SELLDOWN", "PUBLIC", "PUBLIC_FLOAT", "STALL_HAZARD", "STALL_QUARTERS",
+           "STEPS_PER_YEAR", "UNICORN"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def _founder_exit(model, startup, failed: bool) -> None:

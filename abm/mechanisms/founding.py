@@ -24,9 +24,22 @@ from itertools import compress
 import numpy as np
 
 from .. import constants as C
+from ..queries import effective
 from ..draws import choice
+from ..units import Mechanism
 from . import labor
-from .maturity import effective
+
+UNIT = Mechanism(
+    name="founding", stream="founding",
+    flows=("founded",),
+    outputs=("startups_founded",),
+    adds_to=("job_moves",),
+    reads=("scale", "tech_opportunity", "disruptive_share", "quality_tail",
+           "round_size_multiplier", "spinout_rate", "uni_spinoff_rate", "tech_transfer",
+           "founding_legitimacy", "failure_stigma", "refounding_propensity", "risk_tolerance",
+           "ANGEL_CHECK", "FOUNDER_SAVINGS", "INCUMBENT_SPINOUT", "INDEPENDENT", "PRE_MONEY",
+           "SERIAL", "STEPS_PER_YEAR", "UNIVERSITY"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def _team_size(rng: np.random.Generator) -> int:

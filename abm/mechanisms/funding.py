@@ -53,8 +53,26 @@ import numpy as np
 from .. import constants as C
 from .. import kernels as K
 from ..agents import fund_may_follow_on, fund_may_invest, screen_allowance
-from ..queries import fund_status
+from ..queries import fund_status, investing_funds, unit_cost  # noqa: F401 (funding.investing_funds)
+from ..units import Mechanism
 from . import funds as F
+
+UNIT = Mechanism(
+    name="funding", stream="funding",
+    flows=("vc_independent", "vc_corporate", "vc_government", "rounds"),
+    outputs=("vc_invested_per_year", "vc_independent_per_year", "vc_corporate_per_year",
+             "vc_government_per_year", "rounds_per_year", "cvc_deal_share", "down_round_share",
+             "flat_round_share"),
+    reads=("round_size_multiplier", "followon_depth", "cvc_strategic_weight",
+           "gov_coinvest_required", "ACTIVE", "BURN_IN", "CANDIDATES", "EXCESS_LOW",
+           "FLAT_ROUND_BAND", "GROSS_MARGIN", "GROWTH", "INSIDER_EDGE", "LEAD_SHARE",
+           "MAX_CHECK_SHARE", "MERIT_TRACTION", "MIN_CHECK", "MIN_RAISE", "MIN_ROUND_GAP",
+           "PITCH_NOISE", "POOL_FLOOR", "PRE_MONEY", "READING_NOISE_MIN", "READING_NOISE_SLOPE",
+           "REF_LREV", "RETRY_COOLDOWN", "REVENUE_MULTIPLE_FLOOR", "ROUND_ANCHOR_WEIGHT",
+           "ROUND_INTERVAL", "ROUND_MARKET_ELASTICITY", "ROUND_SIZE", "ROUND_SIZE_LOW",
+           "ROUND_SIZE_SPREAD", "RUNWAY_TRIGGER", "SCREEN_BAR", "SCREEN_MARGIN", "STAGES",
+           "STEPS_PER_YEAR", "UNICORN", "VALUATION_ELASTICITY"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
@@ -96,16 +114,6 @@ def _fund_table(model) -> tuple[list, dict[str, np.ndarray]]:
         "follows": fund_may_follow_on(corp, age, parent_alive),
         "size": size, "vintage": vintage, "kind": kind, "parent": fixed.parent[rows],
     }
-
-
-def investing_funds(model) -> list:
-    """The live funds that may make new investments now (:func:`~abm.agents.fund_may_invest`),
-    in :meth:`~abm.model.EcosystemModel.live_funds` order."""
-    live = model.live_funds()
-    if not live:
-        return []
-    ok = fund_may_invest(*fund_status(model, model.live_fund_rows()))
-    return [live[i] for i in ok.nonzero()[0].tolist()]
 
 
 def _pools(model, table: tuple | None = None, index: dict | None = None
@@ -168,7 +176,6 @@ def seekers(model) -> np.ndarray:
     active = (st.status[:n] == C.ACTIVE).nonzero()[0]
     if active.size == 0:
         return active
-    from .operations import unit_cost
 
     net = st.headcount[active] * unit_cost(model) - st.revenue[active] * C.GROSS_MARGIN
     since = model.steps - st.last_round[active]

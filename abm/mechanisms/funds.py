@@ -25,6 +25,23 @@ import numpy as np
 
 from .. import constants as C
 from ..queries import fund_status
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="funds", stream="funds",
+    outputs=("fund_tvpi_median", "funds_closed", "fund_dpi_median",
+             "fund_gross_multiple_median", "fund_irr_median", "fund_return_persistence",
+             "deals_ended", "deal_multiple_below_1_share", "top_decile_deal_return_share",
+             "deal_multiple_above_10_share", "deal_multiple_tail_exponent",
+             "secondary_deal_share", "gov_share_of_vc_commitments", "cvc_strategic_share",
+             "cvc_financial_multiple"),
+    reads=("scale", "round_size_multiplier", "cvc_share_of_incumbents", "cvc_allocation",
+           "cvc_wind_down", "successor_fund_bar", "gov_fof_share", "ACTIVE", "CARRY",
+           "DEAL_DELISTED", "DEAL_LISTED", "DEAL_SALE", "DEAL_SECONDARY", "DELISTED",
+           "FUND_LIFE", "FUND_SIZE", "HURDLE", "INCUMBENT_CASH_TARGET", "INVEST_PERIOD",
+           "IPO_HEAT_MEMORY", "LOCKUP_QUARTERS", "MARK_TRACTION", "MGMT_FEE", "PUBLIC_FLOAT",
+           "RESIDUAL_DISCOUNT", "SECONDARY", "STEPS_PER_YEAR"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def new_fund_size(model, rng: np.random.Generator) -> float:

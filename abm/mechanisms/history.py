@@ -25,6 +25,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..params import SPECS, ParameterError, unknown_name_error
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="history", stream=None,
+    reads=())  # the parameters it sets follow public series (which ones: the preset's dated_series)
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 READERS = ("value_at",)
 """Functions of this module that read the model and change nothing."""
@@ -101,7 +107,7 @@ def apply(model, year: int) -> dict[str, float]:
 def step(model) -> None:
     """At the first quarter of a year: move the dated-series parameters to that year's
     values."""
-    from .policy import calendar_year
+    from ..queries import calendar_year
 
     if (model.steps - 1) % 4 != 0:
         return

@@ -31,7 +31,18 @@ import math
 import numpy as np
 
 from .. import constants as C
+from ..units import Mechanism
 from . import labor, markets
+
+UNIT = Mechanism(
+    name="incumbents", stream="incumbents",
+    flows=("innovation_incumbents",),
+    outputs=("incumbents_displaced", "new_incumbents"),
+    reads=("tech_opportunity", "cumulativeness", "quality_sensitivity", "incumbent_exit_floor",
+           "incumbent_threshold", "ACTIVE", "INCUMBENT_CASH_TARGET", "INCUMBENT_INNOVATION",
+           "INCUMBENT_MARGIN", "MARKET_GROWTH", "PUBLIC", "RD_STOCK_DEPRECIATION", "REACH_NOISE",
+           "STEPS_PER_YEAR"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def exit_incumbent(model, row: int, real0: float | None = None) -> None:

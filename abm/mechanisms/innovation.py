@@ -10,6 +10,13 @@ summary can compare innovators between two periods (rank stability, new innovato
 from __future__ import annotations
 
 from .. import constants as C
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="innovation", stream=None,
+    outputs=("top4_innovator_share", "innovator_rank_correlation", "new_innovator_share"),
+    reads=("BURN_IN",))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 SNAPSHOT_EVERY = 10
 

@@ -16,7 +16,16 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
-from .maturity import effective
+from ..queries import effective, startup_headcount, workforce  # noqa: F401 (labor.workforce)
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="labor", stream="labor",
+    flows=("job_moves",),
+    outputs=("labor_mobility_rate",),
+    reads=("job_mobility", "lifetime_employment_share", "ACTIVE", "GRADUATES_PER_M",
+           "HEADCOUNT_ADJUST", "PUBLIC", "RETIREMENT_PER_YEAR", "STEPS_PER_YEAR"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def lifetime_share(model) -> float:
@@ -152,17 +161,3 @@ def step(model) -> None:
         retire = min(model.idle, int(workforce * C.RETIREMENT_PER_YEAR))
         model.idle -= retire
         model.workers_out += retire
-
-
-def startup_headcount(model) -> int:
-    """People working in active or listed (not yet incumbent) startups."""
-    st = model.st
-    n = st.n
-    live = (st.status[:n] == C.ACTIVE) | ((st.status[:n] == C.PUBLIC) & ~st.graduated[:n])
-    return int(st.headcount[:n][live].sum())
-
-
-def workforce(model) -> int:
-    """Everyone in the model: incumbents, startups and the idle pool."""
-    rows = model.inc.view("alive").nonzero()[0]
-    return int(model.inc.headcount[rows].sum()) + startup_headcount(model) + model.idle

@@ -48,7 +48,22 @@ import math
 import numpy as np
 
 from .. import constants as C
+from ..queries import trend  # markets.trend
+from ..units import Mechanism
 
+UNIT = Mechanism(
+    name="markets", stream=None,
+    outputs=("productivity_growth", "growth_within_incumbents_share",
+             "growth_from_entrants_share", "growth_reallocation_share", "quality_gain_rd_share",
+             "quality_gain_partnerships_share", "quality_gain_acquisitions_share",
+             "quality_gain_startups_share", "quality_gain_diffusion_share",
+             "frontier_distance_end", "incumbent_direction_shifts"),
+    reads=("quality_step", "radical_step", "quality_sensitivity", "absorptive_capacity",
+           "disruption_exposure", "ABSORPTION_SCALE", "BURN_IN", "COMPLEMENT_MARKET",
+           "CUSTOMER_SWITCH", "DIFFUSION_RATE", "DIRECTION_PULL", "DIRECTION_SHIFT",
+           "FIT_COMPLEMENTARY", "FIT_DISRUPTIVE", "FRONTIER_DAMPING", "MARKET_GROWTH",
+           "WORLD_FRONTIER_GROWTH", "YOUNG_FIRM_QUARTERS"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 READERS = ("trend", "sector_spending", "reference_quality", "real_output", "aggregate", "damp",
            "circular_gap")
@@ -104,11 +119,6 @@ class Growth:
         """Output-weighted quality gains by source after the burn-in: the sum over quarters of
         ``sum_i s_i dq_i`` (``s_i`` firm i's share of last quarter's real output, ``dq_i`` its
         log-quality gain from that source), :func:`credit`."""
-
-
-def trend(model) -> float:
-    """Nominal trend ``D(t) = exp(MARKET_GROWTH x t)`` at the current step."""
-    return math.exp(C.MARKET_GROWTH * model.steps)
 
 
 def sector_spending(model) -> np.ndarray:
@@ -172,7 +182,7 @@ def shift(model, rows: np.ndarray, move: np.ndarray) -> None:
 def advance(model) -> None:
     """The world frontier moves on by ``WORLD_FRONTIER_GROWTH``; every operating firm behind
     it adopts ``DIFFUSION_RATE`` of its distance (Nelson & Phelps 1966)."""
-    from .operations import live_rows
+    from ..queries import live_rows
 
     mk, inc, st = model.market, model.inc, model.st
     mk.world += C.WORLD_FRONTIER_GROWTH
@@ -285,7 +295,7 @@ def innovate(model, rows: np.ndarray, new: np.ndarray, radical: np.ndarray | Non
 def real_output(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Real output and headcount of every startup row and every incumbent row (0 for firms
     that do not operate)."""
-    from .operations import live_rows
+    from ..queries import live_rows
 
     st, inc = model.st, model.inc
     d = trend(model)

@@ -33,6 +33,21 @@ import math
 import numpy as np
 
 from .. import constants as C
+from ..queries import effective, startup_headcount, workforce  # effective: also maturity.effective
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="maturity", stream=None,
+    series=("maturity_finance", "maturity_labor", "maturity_ties", "maturity_industry",
+            "maturity_norms", "maturity_support"),
+    outputs=("maturity_finance_end", "maturity_labor_end", "maturity_ties_end",
+             "maturity_industry_end", "maturity_norms_end", "maturity_support_end"),
+    reads=("scale", "lp_capital_per_year", "job_mobility", "lifetime_employment_share",
+           "spinout_rate", "uni_spinoff_rate", "tech_transfer", "founding_legitimacy",
+           "accelerator_strength", "service_cost", "loop_finance", "loop_labor", "loop_ties",
+           "loop_industry", "loop_norms", "loop_support", "ACQUIRED", "FAILED",
+           "RETIREMENT_PER_YEAR", "STEPS_PER_YEAR", "UNIVERSITY"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 # -- structural constants (ranges and reasoning in docs/ODD.md 7.19) ----------------------------
 FIN_MEMORY = 0.2
@@ -105,30 +120,6 @@ READERS = ("effective", "indices")
 """Functions of this module that read the model and change nothing."""
 
 
-def effective(model, name: str) -> float:
-    """The effective value of a matured parameter: the preset's value moved by its loop."""
-    p, m = model.p, model.maturity
-    if name == "job_mobility":
-        return min(1.0, p.job_mobility * math.exp(p.loop_labor * m.experience_index))
-    if name == "spinout_rate":
-        return p.spinout_rate * math.exp(p.loop_labor * m.experience_index)
-    if name == "lifetime_employment_share":
-        return p.lifetime_employment_share * math.exp(-p.loop_labor * m.experience_index)
-    if name == "tech_transfer":
-        return p.tech_transfer + (1.0 - p.tech_transfer) * m.ties
-    if name == "uni_spinoff_rate":
-        return p.uni_spinoff_rate * (1.0 + m.ties)
-    if name == "founding_legitimacy":
-        b, v = p.founding_legitimacy, p.loop_norms * m.norms
-        return b + v * ((1.0 - b) if v > 0 else b)
-    if name == "service_cost":
-        return p.service_cost * (1.0 - p.loop_support * m.support)
-    if name == "accelerator_strength":
-        a = p.accelerator_strength
-        return a + (1.0 - a) * p.loop_support * m.support
-    raise KeyError(f"no matured parameter {name!r}")
-
-
 def _g(x):
     """Saturating response ``1 - exp(-x)`` (0 at 0, towards 1)."""
     return -np.expm1(-np.asarray(x, dtype=np.float64))
@@ -149,7 +140,6 @@ def finance(model) -> None:
 
 def labour(model) -> None:
     """Quarterly: the pool of people with startup experience and its index."""
-    from .labor import startup_headcount, workforce
 
     p, m = model.p, model.maturity
     if p.loop_labor <= 0:

@@ -8,10 +8,19 @@ from itertools import compress
 import numpy as np
 
 from .. import constants as C
+from ..queries import investing_funds, live_rows, startup_headcount
+from ..units import Mechanism
 from . import markets, smallfirms
-from .funding import investing_funds
-from .labor import startup_headcount
-from .operations import live_rows
+
+UNIT = Mechanism(
+    name="observe", stream=None,
+    series=("active_startups", "public_startups", "incumbents", "hhi", "partnerships_active",
+            "unicorns_to_date", "startup_employment", "incumbent_employment", "idle",
+            "total_revenue", "productivity", "real_output", "workforce", "ipo_window_open",
+            "funds_investing", "dry_powder"),
+    draws=("founding",),
+    reads=("ACTIVE", "FOUNDER_RETIRE", "PUBLIC"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def hhi_by_sector(model) -> np.ndarray:

@@ -29,26 +29,22 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from ..queries import effective, live_rows, unit_cost
+from ..units import Mechanism
 from . import labor, markets
-from .maturity import effective
+
+UNIT = Mechanism(
+    name="operations", stream="operations",
+    flows=("innovation_startups",),
+    reads=("tech_opportunity", "hiring_friction", "accelerator_strength", "service_cost",
+           "ACTIVE", "COST_PER_HEAD", "GROSS_MARGIN", "GROWTH_NOISE", "HIRE_RUNWAY",
+           "LISTED_GROWTH_HALF_LIFE", "POTENTIAL_REACH", "PUBLIC", "QUALITY_GROWTH",
+           "QUALITY_PIVOT", "REVENUE_PER_HEAD", "SCALE_UP", "STARTUP_INNOVATION"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 READERS = ("live_rows", "unit_cost")
 """Functions of this module that read the model and change nothing."""
-
-
-def live_rows(model) -> np.ndarray:
-    """Rows of startups that operate: active, or listed and not yet an incumbent."""
-    st = model.st
-    n = st.n
-    status = st.status[:n]
-    return ((status == C.ACTIVE) | ((status == C.PUBLIC) & ~st.graduated[:n])).nonzero()[0]
-
-
-def unit_cost(model) -> float:
-    """Cost of one person for one quarter including support services (M; wages follow the
-    nominal trend ``D(t)`` as prices do)."""
-    return C.COST_PER_HEAD * (1.0 + effective(model, "service_cost")) * markets.trend(model)
 
 
 def step(model) -> None:

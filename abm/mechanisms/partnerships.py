@@ -25,7 +25,20 @@ import numpy as np
 
 from .. import constants as C
 from ..draws import choice
+from ..queries import unit_cost
+from ..units import Mechanism
 from . import markets
+
+UNIT = Mechanism(
+    name="partnerships", stream="partnerships",
+    flows=("innovation_partnerships",),
+    outputs=("partnerships_formed", "group_injections"),
+    reads=("quality_step", "round_size_multiplier", "group_cohesion", "relational_learning",
+           "ACTIVE", "DIRECTION_PULL", "GROSS_MARGIN", "GROUP_FUNDING_HAZARD",
+           "GROUP_FUNDING_ROUNDS", "GROUP_PREFERENCE", "GROWTH", "MATCHING_EFFECT", "MIN_CHECK",
+           "PARTNERSHIP_INNOVATION", "PARTNER_CONTRACT", "PARTNER_DISSOLVE", "PARTNER_HALF",
+           "PARTNER_HAZARD", "PAST_PARTNER_PREFERENCE", "ROUND_SIZE", "RUNWAY_TRIGGER"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def sector_mean(model, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -88,7 +101,6 @@ def group_funding(model, live: np.ndarray, partners: np.ndarray,
     member = inc.group[partners] >= 0
     if not member.any():
         return
-    from .operations import unit_cost
 
     net = st.headcount[live] * unit_cost(model) - st.revenue[live] * C.GROSS_MARGIN
     short = member & (net > 0) & (st.cash[live] < C.RUNWAY_TRIGGER * net)

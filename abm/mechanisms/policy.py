@@ -21,17 +21,33 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from ..queries import calendar_year
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="policy", stream="policy",
+    flows=("grants",),
+    outputs=("grants_per_year",),
+    reads=("scale", "lp_capital_per_year", "round_size_multiplier", "grant_budget",
+           "grant_size", "grant_requires_private", "gov_vc_budget", "gov_selection_skill",
+           "procurement_budget", "matching_programme", "ma_tax_incentive", "labor_reform",
+           "start_year", "grant_budget_start_year", "grant_budget_end_year",
+           "grant_budget_ramp_years", "gov_vc_budget_start_year", "gov_vc_budget_end_year",
+           "gov_vc_budget_ramp_years", "procurement_budget_start_year",
+           "procurement_budget_end_year", "procurement_budget_ramp_years",
+           "matching_programme_start_year", "matching_programme_end_year",
+           "matching_programme_ramp_years", "ma_tax_incentive_start_year",
+           "ma_tax_incentive_end_year", "ma_tax_incentive_ramp_years",
+           "labor_reform_start_year", "labor_reform_end_year", "labor_reform_ramp_years",
+           "plan_start_step", "plan_end_step", "plan_founding_boost",
+           "plan_lp_capital_per_year", "plan_ma_tax_incentive", "plan_grant_budget", "ACTIVE",
+           "PROCUREMENT_CONTRACT", "STEPS_PER_YEAR"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 SCHEDULED = ("grant_budget", "gov_vc_budget", "procurement_budget", "matching_programme",
              "ma_tax_incentive", "labor_reform")
 """The instruments with a calendar schedule (``<name>_start_year``, ``_end_year``,
 ``_ramp_years``)."""
-
-
-def calendar_year(model, step: int | None = None) -> int:
-    """Calendar year of ``step`` (default: now): ``start_year + (step - 1) // 4``."""
-    step = model.steps if step is None else step
-    return model.p.start_year + (step - 1) // C.STEPS_PER_YEAR
 
 
 def schedule(model, name: str, step: int | None = None) -> float:

@@ -24,6 +24,12 @@ import numpy as np
 
 from ..hints import did_you_mean
 from ..params import INSTITUTIONS, ParameterError, names_for
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="reforms", stream=None,
+    reads=())  # the parameters it swaps are the components' (abm.params.names_for)
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 FIXED = ("n_incumbents", "n_universities", "n_business_groups")
 """Parameters a dated swap leaves alone: they build the initial population."""
@@ -72,7 +78,7 @@ def check(dated_swaps: Mapping[str, Any] | None, start_year: int) -> dict[str, t
 def due(model, step: int | None = None) -> list[tuple[str, str]]:
     """``(component, donor)`` of the dated swaps that take effect at ``step`` (default: now):
     the first quarter of their year."""
-    from .policy import calendar_year
+    from ..queries import calendar_year
 
     step = model.steps if step is None else step
     if not model.dated_swaps or (step - 1) % 4 != 0:

@@ -53,6 +53,21 @@ import math
 import numpy as np
 
 from .. import constants as C
+from ..queries import live_rows
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="smallfirms", stream="smallfirms",
+    series=("small_firms", "small_firm_employment", "all_firms", "value_added"),
+    outputs=("small_firms_end", "small_firm_employment_share", "firm_entry_rate",
+             "firm_exit_rate", "firm_survival_5y", "value_added_per_year"),
+    reads=("scale", "n_business_groups", "small_firms", "small_firm_entry_rate",
+           "small_firm_subcontract_share", "INCUMBENT_PRODUCTIVITY", "MARKET_GROWTH",
+           "SMALLFIRM_DRIFT", "SMALLFIRM_ENTRY_LOG_SD", "SMALLFIRM_ENTRY_LOG_SIZE",
+           "SMALLFIRM_GROWTH_SD", "SMALLFIRM_HAZARD_YEARS", "SMALLFIRM_PRODUCTIVITY_GAP",
+           "SMALLFIRM_ROWS", "SMALLFIRM_SIZE_ELASTICITY", "SMALLFIRM_SPINUP",
+           "SMALLFIRM_YOUNG_HAZARD", "STEPS_PER_YEAR", "VALUE_ADDED_SHARE"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 READERS = ("build", "sales", "value_added", "all_firms", "stocks")
 """Functions of the model that change nothing (the invariant checks of tests/builders.py skip
@@ -248,7 +263,6 @@ def sales(model) -> np.ndarray:
 def value_added(model) -> float:
     """Quarterly value added of every firm: ``VALUE_ADDED_SHARE x`` the sales of incumbents,
     operating startups and small firms (M)."""
-    from .operations import live_rows
 
     inc, st, sf = model.inc, model.st, model.small
     alive = inc.view("alive")
@@ -260,7 +274,6 @@ def value_added(model) -> float:
 def all_firms(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every live firm now: (employment, quarterly sales, weight), incumbents and operating
     startups first (weight 1), then the small-firm rows (weight ``model.small.weight``)."""
-    from .operations import live_rows
 
     inc, st, sf = model.inc, model.st, model.small
     a = inc.view("alive").nonzero()[0]
@@ -275,7 +288,6 @@ def all_firms(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def stocks(model) -> dict[str, float]:
     """The small-firm and all-firm stocks the time series record (no side effect)."""
-    from .operations import live_rows
 
     sf, inc = model.small, model.inc
     modelled = float(np.count_nonzero(inc.view("alive"))) + float(live_rows(model).size)

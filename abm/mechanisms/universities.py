@@ -13,7 +13,13 @@ bonus ``0.02 x tech_transfer`` (knowledge spillover). Graduates join the labour 
 from __future__ import annotations
 
 from .. import constants as C
-from .maturity import effective
+from ..queries import effective
+from ..units import Mechanism
+
+UNIT = Mechanism(
+    name="universities", stream="universities",
+    reads=("tech_transfer", "joint_research", "KNOWLEDGE_DEPRECIATION"))
+"""What this mechanism owns (:mod:`abm.units`)."""
 
 
 def step(model) -> None:
