@@ -99,3 +99,21 @@ def unit_cost(model) -> float:
     """Cost of one person for one quarter including support services (M; wages follow the
     nominal trend ``D(t)`` as prices do)."""
     return C.COST_PER_HEAD * (1.0 + effective(model, "service_cost")) * trend(model)
+
+
+def sector_mean(model, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` (one per incumbent row in ``rows``) by sector, 0 where a sector has
+    none."""
+    k = model.n_sectors
+    sectors = model.inc.sector[rows]
+    total = np.bincount(sectors, weights=values, minlength=k)[:k]
+    count = np.bincount(sectors, minlength=k)[:k]
+    return np.divide(total, count, out=np.zeros(k), where=count > 0)
+
+
+def mark(model, row: int) -> float:
+    """Value of 100% of private startup ``row``: last post-money moved with traction since,
+    ``valuation x exp(MARK_TRACTION x (lrev - lrev_at_round))``."""
+    st = model.st
+    return float(st.valuation[row] * math.exp(C.MARK_TRACTION
+                                              * (st.lrev[row] - st.lrev_at_round[row])))

@@ -89,12 +89,11 @@ STEP_CALLS = {
     ("exits", "funds"): "pays fund holders at an exit: funds.receive, lock_up, delisted",
     ("exits", "labor"): "the exited startup's staff return to the pool: labor.release",
     ("exits", "markets"): "an acquired product joins the buyer's: markets.absorb",
-    ("exits", "partnerships"): "an exit ends the partnership (partnerships.end) and reads the "
-                               "sector mean of appetites (partnerships.sector_mean)",
-    ("founding", "labor"): "founding teams are hired from the labour pool: labor.take_workers, "
-                           "labor.movable",
-    ("funding", "funds"): "a closed round calls the funds' capital (funds.call) and marks their "
-                          "positions (funds.mark)",
+    ("exits", "partnerships"): "an exit ends the partnership: partnerships.end",
+    ("founding", "labor"): "founding teams are hired from the labour pool (labor.take_workers); "
+                           "spin-outs come from movable incumbent staff (labor.movable, which "
+                           "applies the labour reform)",
+    ("funding", "funds"): "a closed round calls the funds' capital: funds.call",
     ("incumbents", "labor"): "a displaced incumbent's staff return to the pool: labor.release",
     ("incumbents", "markets"): "incumbents' R&D climbs their quality ladder: markets.innovate",
     ("observe", "markets"): "the productivity series is markets' growth decomposition "

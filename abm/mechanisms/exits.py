@@ -41,6 +41,7 @@ import numpy as np
 
 from .. import constants as C
 from ..draws import choice
+from ..queries import sector_mean, trend
 from ..units import Mechanism
 from . import funds as F
 from . import labor, markets, partnerships
@@ -237,7 +238,7 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
         if st.pq[row] > inc.pq[buyer_row]:  # a better product killed (Cunningham et al. 2021)
             model.counts["killed_better_products"] += 1
         model.counts["killed_output"] += float(
-            st.revenue[row] * math.exp(st.pq[row]) / markets.trend(model))
+            st.revenue[row] * math.exp(st.pq[row]) / trend(model))
         keep = people // 2
         inc.headcount[buyer_row] += keep
         labor.release(model, people - keep)
@@ -268,7 +269,7 @@ def acquisitions(model) -> None:
     cand = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] >= 1)).nonzero()[0]
     if cand.size == 0:
         return
-    appetite = partnerships.sector_mean(model, inc.appetite[alive], alive)
+    appetite = sector_mean(model, inc.appetite[alive], alive)
     threat = threat_of(model, cand)
     tax = model.ministry.instrument("ma_tax_incentive")
     h = (C.ACQUISITION_HAZARD * p.ma_market_depth * appetite[st.sector[cand]]

@@ -53,7 +53,7 @@ import numpy as np
 from .. import constants as C
 from .. import kernels as K
 from ..agents import fund_may_follow_on, fund_may_invest, screen_allowance
-from ..queries import fund_status, investing_funds, unit_cost  # noqa: F401 (funding.investing_funds)
+from ..queries import fund_status, investing_funds, mark, unit_cost  # noqa: F401 (funding.investing_funds)
 from ..units import Mechanism
 from . import funds as F
 
@@ -412,7 +412,7 @@ def price(model, row: int, stage: int, signal: float) -> float:
                + C.VALUATION_ELASTICITY * excess)
     if st.raised[row] > 0 and st.valuation[row] > 0:  # anchored on the traction-moved last price
         w = C.ROUND_ANCHOR_WEIGHT
-        log_pre = (1.0 - w) * log_pre + w * math.log(F.mark(model, row))
+        log_pre = (1.0 - w) * log_pre + w * math.log(mark(model, row))
     pre = math.exp(log_pre + C.ROUND_MARKET_ELASTICITY * model.ipo_heat)
     return max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * float(st.revenue[row]))
 

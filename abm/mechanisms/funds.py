@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from .. import constants as C
-from ..queries import fund_status
+from ..queries import fund_status, mark
 from ..units import Mechanism
 
 UNIT = Mechanism(
@@ -262,14 +262,6 @@ def irr(flows: dict[int, float]) -> float:
 
 
 # -- marks -----------------------------------------------------------------------------------
-def mark(model, row: int) -> float:
-    """Value of 100% of private startup ``row``: last post-money moved with traction since,
-    ``valuation x exp(MARK_TRACTION x (lrev - lrev_at_round))``."""
-    st = model.st
-    return float(st.valuation[row] * math.exp(C.MARK_TRACTION
-                                              * (st.lrev[row] - st.lrev_at_round[row])))
-
-
 def listed_value(model, row: int, listing_post: float, listing_annual: float) -> float:
     """Market value of 100% of listed startup ``row``: the listing post-money moved with
     annual revenue since (the multiple of revenue it listed at); 0 once delisted."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
-from ..queries import effective, live_rows, unit_cost
+from ..queries import effective, live_rows, trend, unit_cost
 from ..units import Mechanism
 from . import labor, markets
 
@@ -71,7 +71,7 @@ def step(model) -> None:
     hc = st.headcount[idx]
     lrev = st.lrev[idx] + mu + C.GROWTH_NOISE * rng.standard_normal(idx.size)
     # demand a firm cannot serve does not keep compounding: potential stays within reach
-    per_head = C.REVENUE_PER_HEAD * markets.trend(model)  # nominal, like incumbents'
+    per_head = C.REVENUE_PER_HEAD * trend(model)  # nominal, like incumbents'
     lrev = np.minimum(lrev, np.log(C.POTENTIAL_REACH * per_head
                                    * np.maximum(hc, 1)))
     st.lrev[idx] = lrev

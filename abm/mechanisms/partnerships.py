@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import constants as C
 from ..draws import choice
-from ..queries import unit_cost
+from ..queries import sector_mean, unit_cost  # noqa: F401 (partnerships.sector_mean)
 from ..units import Mechanism
 from . import markets
 
@@ -39,15 +39,6 @@ UNIT = Mechanism(
            "PARTNERSHIP_INNOVATION", "PARTNER_CONTRACT", "PARTNER_DISSOLVE", "PARTNER_HALF",
            "PARTNER_HAZARD", "PAST_PARTNER_PREFERENCE", "ROUND_SIZE", "RUNWAY_TRIGGER"))
 """What this mechanism owns (:mod:`abm.units`)."""
-
-
-def sector_mean(model, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` (one per row in ``rows``) by sector, 0 where a sector has none."""
-    k = model.n_sectors
-    sectors = model.inc.sector[rows]
-    total = np.bincount(sectors, weights=values, minlength=k)[:k]
-    count = np.bincount(sectors, minlength=k)[:k]
-    return np.divide(total, count, out=np.zeros(k), where=count > 0)
 
 
 def begin(model, row: int, inc_row: int) -> None:
