@@ -337,3 +337,19 @@ def test_step_calls_are_still_needed():
     for importer, imported in STEP_CALLS:
         assert imported in _imported_mechanisms(importer), (
             f"{importer} no longer imports {imported}: drop it from STEP_CALLS")
+
+
+def test_mechanism_imports_have_no_cycle():
+    graph = {name: _imported_mechanisms(name) for name in MODULES}
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"import cycle: {' -> '.join(path + (name,))}"
+        if name in done:
+            return
+        for other in sorted(graph[name]):
+            visit(other, path + (name,))
+        done.add(name)
+
+    for name in MODULES:
+        visit(name, ())
