@@ -218,6 +218,15 @@ def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
     f["value_added_per_year"] = float(va.mean()) * C.STEPS_PER_YEAR if va.size else \
         C.STEPS_PER_YEAR * smallfirms.value_added(model)
     f["vc_intensity"] = _ratio(f["vc_invested_per_year"], f["value_added_per_year"])
+    # the stock of private unicorns at the end, as the public lists count it (CB Insights:
+    # unlisted, not acquired, last post-money >= USD 1 bn), per USD 1 trn of the last year's
+    # value added (the GDP-like size of the economy a run stands for; docs/ODD.md 7.21)
+    private = (r.status == C.ACTIVE) & (r.st.valuation[:r.n] >= C.UNICORN)
+    f["unicorns_private_end"] = float(np.count_nonzero(private))
+    last = np.asarray(model.history["value_added"][-C.STEPS_PER_YEAR:])
+    va_end = float(last.sum()) * C.STEPS_PER_YEAR / last.size if last.size else \
+        C.STEPS_PER_YEAR * smallfirms.value_added(model)
+    f["unicorns_private_per_trn"] = _ratio(f["unicorns_private_end"], va_end / 1e6)
     f["cvc_deal_share"] = _ratio(float(rd[:, 3].sum()), rd.shape[0])
     com = [(s, a) for (t, s, a) in model.commitments if t > C.BURN_IN]
     total_com = sum(a for _, a in com)

@@ -256,6 +256,15 @@ _LIST: tuple[Output, ...] = (
     _o("value_added_per_year", "Value added", "M per year", "money",
        "Value added of all firms per year (VALUE_ADDED_SHARE x sales of small firms, "
        "startups and incumbents; the GDP-like denominator of vc_intensity).", **_EXTRA_AFTER),
+    _o("unicorns_private_end", "Private unicorns at the end", "startups", "count",
+       "Active (unlisted, not acquired) startups whose last post-money valuation is at least "
+       "1,000 M, at the end: the stock the public unicorn lists count (the summary's "
+       "``unicorns`` counts those that ever reached it).", **_EXTRA),
+    _o("unicorns_private_per_trn", "Private unicorns per USD trn of value added",
+       "per USD 1 trn per year", "rate",
+       "``unicorns_private_end`` over the value added of the last year in USD trn (the "
+       "GDP-like size of the economy a run stands for; set beside a country's unicorns over "
+       "its GDP).", **_EXTRA),
     _o("firm_entry_rate", "Firm entry rate (all firms)", "per firm per year", "rate",
        "Entering firms (small firms and venture-track startups) per year over the mean "
        "number of all firms, as national business demography measures it.", **_EXTRA_AFTER),

@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from abm.data_layer import DataError
+from abm.data_layer import series as data_series
 from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.presets import PRESET_NAMES
@@ -35,10 +37,14 @@ from .spec import RunSpec, replicate_seeds
 VALIDATION_SEED = 20261123
 CALIBRATION_SEED = 7
 FACT_FIELDS = {"id", "key", "preset", "low", "high", "use", "source"}
-OPTIONAL_FIELDS = {"target", "target_reason", "note"}
+OPTIONAL_FIELDS = {"target", "target_reason", "note", "series"}
 """``target``: the point inside the range calibration aims at (default: the range's centre),
 with ``target_reason`` saying why (the source's own value); ``note``: why a fact has its kind
-of evidence (e.g. which input it is an identity of)."""
+of evidence (e.g. which input it is an identity of); ``series``: the data-layer series
+(:mod:`abm.data_layer`, ``"country.name"``) the range is read from, named in the table so a
+reader finds every point, its year and its source there (the outcome levels of issue 29:
+productivity growth, private unicorns per unit of economy, venture-track survival, growth
+from entrants)."""
 
 EVIDENCE: dict[str, str] = {
     "calibration": "calibration",
@@ -77,6 +83,7 @@ class Fact:
     target: float | None = None
     target_reason: str = ""
     note: str = ""
+    series: tuple[str, ...] = ()
 
     @property
     def aim(self) -> float:
@@ -115,7 +122,19 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
         if raw["use"] not in EVIDENCE:
             raise FactError(f"{where}: fact {raw['id']}: use must be one of "
                             f"{', '.join(repr(k) for k in EVIDENCE)}, got {raw['use']!r}")
-        facts.append(Fact(**{k: raw[k] for k in FACT_FIELDS | OPTIONAL_FIELDS if k in raw}))
+        refs = raw.get("series", [])
+        if isinstance(refs, str) or not isinstance(refs, list) \
+                or not all(isinstance(x, str) for x in refs):
+            raise FactError(f"{where}: fact {raw['id']}: series must be a list of "
+                            f"'country.name' references, got {refs!r}")
+        for ref in refs:
+            try:
+                data_series(ref)
+            except DataError as exc:
+                raise FactError(f"{where}: fact {raw['id']}: {exc}") from None
+        body = {k: raw[k] for k in FACT_FIELDS | OPTIONAL_FIELDS if k in raw}
+        body["series"] = tuple(refs)
+        facts.append(Fact(**body))
     return facts
 
 
@@ -157,6 +176,8 @@ def table_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     for r in rows:
         f = r["fact"]
         source = f.source + (f" ({f.note})" if f.note else "")
+        if f.series:
+            source += "; data: " + ", ".join(f"`{s}`" for s in f.series)
         lines.append(f"| {f.id} | {f.preset} | {f.key} | {EVIDENCE[f.use]} | "
                      f"[{_g(f.low)}, {_g(f.high)}] | "
                      f"{_g(r['mean'])} [{_g(r['lo'])}, {_g(r['hi'])}] | "

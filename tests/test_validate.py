@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from abm.experiments.validate import (CALIBRATION_SEED, EVIDENCE, VALIDATION_SEE
                                   load_facts, table_markdown, validation_runs)
 
 ABM = shutil.which("abm") or f"{sys.executable} -m abmcli"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_facts_load_with_sources_and_use():
@@ -119,3 +121,105 @@ def test_an_unknown_kind_of_evidence_is_refused(tmp_path):
                  'high=1\nuse="tuned"\nsource="s"\n')
     with pytest.raises(FactError, match="use must be one of 'calibration', 'held_out'"):
         load_facts(p)
+
+
+# -- outcome levels (issue 29 item 3) ---------------------------------------------------------
+
+LEVEL_FACTS = ("productivity_growth_us", "productivity_growth_japan", "productivity_growth_korea",
+               "unicorn_density_us", "unicorn_density_japan", "unicorn_density_korea",
+               "venture_survival_us", "venture_survival_korea",
+               "growth_from_entrants_us", "growth_from_entrants_korea")
+
+GDP_USD_TRN = {  # the GDPs the unicorn-density facts' sources name (World Bank WDI, rounded)
+    "us": {2019: 21.4, 2021: 23.6, 2022: 23.6, 2024: 29.2},
+    "japan": {2016: 5.0, 2017: 4.9, 2018: 5.0, 2019: 5.1, 2025: 4.2},
+    "korea": {2017: 1.62, 2018: 1.72, 2019: 1.65, 2020: 1.64, 2021: 1.81, 2024: 1.87},
+}
+"""A count at the start of 2022 (CB Insights via Yonhap) is set beside 2021's GDP."""
+
+
+def _level_facts():
+    facts = {f.id: f for f in load_facts()}
+    return [facts[i] for i in LEVEL_FACTS]
+
+
+def test_level_facts_are_held_out_and_name_their_data_series():
+    from abm.data_layer import series
+    from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
+
+    for f in _level_facts():
+        assert f.use == "held_out", f.id  # never targets: they leave the exit code alone
+        assert f.key in SUMMARY_KEYS + EXTRA_KEYS and f.series, f.id
+        for ref in f.series:
+            assert ref.split(".")[0] in {"us", "japan", "korea"}
+            assert series(ref).points  # the series exists and has values
+        country = {"silicon_valley": "us", "japan": "japan", "korea": "korea"}[f.preset]
+        assert all(ref.startswith(country + ".") for ref in f.series), f.id
+    # the calibration never reads them
+    assert not {f.id for f in load_facts() if f.use == "calibration"} & set(LEVEL_FACTS)
+
+
+def _covers(period, first=2000, last=2025):
+    lo, hi = period
+    return hi >= first and lo <= last
+
+
+def test_level_ranges_span_the_data_layer_values():
+    """Each range spans the values of its data-layer series it says it is read from (so an
+    edit of the data layer that moves a value out of a range fails here)."""
+    from abm.data_layer import series
+
+    for f in _level_facts():
+        vals = []
+        for ref in f.series:
+            s = series(ref)
+            country = ref.split(".")[0]
+            for p in s.points:
+                if f.key == "productivity_growth":  # period averages over 2000-2025, percent
+                    if p.period and _covers(p.period):
+                        vals.append(p.value / 100.0)
+                elif f.key == "unicorns_private_per_trn":  # held-out years over GDP
+                    if p.year is not None and p.year > 2015:
+                        vals.append(p.value / GDP_USD_TRN[country][p.year])
+                else:
+                    vals.append(p.value)
+        assert vals, f.id
+        assert f.low - 1e-12 <= min(vals) and max(vals) <= f.high + 1e-12, \
+            (f.id, vals, f.low, f.high)
+
+
+def test_a_fact_naming_an_unknown_series_is_refused(tmp_path):
+    p = tmp_path / "f.toml"
+    body = ('[[fact]]\nid="a"\nkey="productivity_growth"\npreset="japan"\nlow=0\nhigh=1\n'
+            'use="held_out"\nsource="s"\n')
+    p.write_text(body + 'series=["japan.no_such_series"]\n')
+    with pytest.raises(FactError, match="japan has no series 'no_such_series'"):
+        load_facts(p)
+    p.write_text(body + 'series="japan.labour_productivity_growth"\n')
+    with pytest.raises(FactError, match="series must be a list"):
+        load_facts(p)
+
+
+def test_the_table_names_a_facts_data_series():
+    fact = Fact("f", "productivity_growth", "japan", 0.005, 0.015, "held_out", "src",
+                series=("japan.labour_productivity_growth",))
+    runs = pd.DataFrame({"preset": ["japan"] * 2, "productivity_growth": [0.017, 0.018]})
+    (row,) = evaluate([fact], runs)
+    assert not row["holds"]
+    assert "src; data: `japan.labour_productivity_growth` |" in table_markdown([row])
+
+
+def test_a_held_out_level_fact_that_fails_leaves_the_exit_code_alone_without_strict(tmp_path):
+    """21 quarters are too short for any five-year cohort (survival_5y is 0, outside the
+    range whatever the model does), so the fact fails; only --strict turns that into exit 1."""
+    base = [sys.executable, "-m", "abmcli", "validate", "--seeds", "1", "--steps", "21",
+            "--workers", "1", "--only", "venture_survival_korea", "--set", "korea:scale=0.1"]
+    proc = subprocess.run(base, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "| venture_survival_korea | korea | survival_5y | held out |" in proc.stdout
+    assert "**no**" in proc.stdout
+    assert "warning: 1 held-out fact(s) do not hold: venture_survival_korea" in proc.stderr
+    proc = subprocess.run(base + ["--strict"], capture_output=True, text=True, timeout=600,
+                          cwd=ROOT)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "1 fact(s) do not hold: venture_survival_korea"
