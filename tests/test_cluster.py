@@ -261,11 +261,18 @@ def test_killed_scheduler_prints_one_line_not_dasks_tracebacks(tmp_path):
                                 "--steps", "300", "--scale", "0.2", "--scheduler-file",
                                 str(sfile)], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
-        for _ in range(1200):  # until the experiment's client is connected
-            if "Receive client connection" in (tmp_path / "scheduler.log").read_text():
-                break
-            time.sleep(0.1)
-        time.sleep(3)  # the runs under way
+        # kill it once runs are under way (tasks on the scheduler: the experiment has checked
+        # its workers' code version and submitted runs); asked of the scheduler itself, so a
+        # slow machine only makes the wait longer (a fixed sleep once killed it mid-check)
+        from distributed import Client
+
+        with Client(scheduler_file=str(sfile), timeout="300s") as probe:
+            for _ in range(3000):
+                if exp.poll() is not None or probe.run_on_scheduler(
+                        lambda dask_scheduler: len(dask_scheduler.tasks)) > 0:
+                    break
+                time.sleep(0.2)
+        assert exp.poll() is None, "the experiment ended before its runs were under way"
         sched.send_signal(signal.SIGKILL)
         out, err = exp.communicate(timeout=600)
     finally:
