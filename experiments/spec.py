@@ -55,7 +55,7 @@ SWAPPABLE = tuple(c for c in COMPONENTS if c != "scale")
 METRICS = SUMMARY_KEYS + EXTRA_KEYS
 
 SPEC_DIR = Path(__file__).resolve().parent
-SHIPPED = ("regime_comparison", "component_swap", "tech_regime_sweep", "sensitivity",
+SHIPPED = ("regime_comparison", "component_swap", "attribution", "tech_regime_sweep", "sensitivity",
            "structural_uncertainty", "open_innovation_channels", "maturation",
            "policy_withdrawal", "japan_history", "reform_sequencing")
 """Experiments shipped in this folder, one TOML file each."""
@@ -76,7 +76,8 @@ _TABLES: dict[str, dict[str, str]] = {
     "swap": {
         "directions": "list of [base_preset, donor_preset] pairs",
         "components": f"list of components ({', '.join(SWAPPABLE)})",
-        "max_order": "1 (one at a time) or 2 (and in pairs)",
+        "max_order": "1 (one at a time), 2 (and in pairs), up to the number of components "
+                     "(every coalition: the Shapley attribution, experiments/attribution.py)",
     },
     "sequence": {
         "base": "preset the reforms start from",
@@ -651,7 +652,7 @@ def design_bases(spec: "ExperimentSpec") -> int:
     n = len(spec.presets) + len(spec.explicit)
     if spec.swap:
         c = len(spec.swap["components"])
-        per = 1 + c + (c * (c - 1) // 2 if spec.swap["max_order"] >= 2 else 0)
+        per = sum(math.comb(c, k) for k in range(min(spec.swap["max_order"], c) + 1))
         n += per * len(spec.swap["directions"])
     if getattr(spec, "sequence", None):
         n += len(_sequence_bases(spec.sequence))
@@ -801,8 +802,9 @@ def _swap_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
             raise ctx.error("swap", "components", f"unknown component {c!r}; "
                             f"{_choices(str(c), SWAPPABLE)}")
     order = ctx.need("swap", "max_order", body, 2)
-    if order not in (1, 2) or isinstance(order, bool):
-        raise ctx.error("swap", "max_order", f"must be 1 or 2, got {order!r}")
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= len(comps):
+        raise ctx.error("swap", "max_order", f"must be a whole number from 1 to the number "
+                        f"of components ({len(comps)}), got {order!r}")
     return {"directions": dirs, "components": list(comps), "max_order": int(order)}
 
 
@@ -1152,9 +1154,8 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
         comps = spec.swap["components"]
         for base, donor in spec.swap["directions"]:
             combos: list[tuple[str, ...]] = [()]
-            combos += [(c,) for c in comps]
-            if spec.swap["max_order"] >= 2:
-                combos += list(itertools.combinations(comps, 2))
+            for k in range(1, spec.swap["max_order"] + 1):
+                combos += list(itertools.combinations(comps, k))
             for combo in combos:
                 label = _swap_label(base, donor, combo)
                 if any(b[0] == label for b in bases):

@@ -29,7 +29,7 @@ class Section:
 
 _SECTIONS: list[Section] = []
 
-MODULES = ("summary", "swaps", "sequencing", "history", "maturation", "sweep",
+MODULES = ("summary", "swaps", "attribution", "sequencing", "history", "maturation", "sweep",
            "sensitivity", "figures", "narrative")
 """The modules of experiments/reports/ that register sections."""
 
