@@ -189,11 +189,12 @@ class Incumbent(Agent):
         Col("demand", np.float64, 0.0, "M per quarter",
             "what the market demanded of it this quarter (7.18); sales are at most this"),
         Col("demand_without_entrants", np.float64, 0.0, "M per quarter",
-            "what the market would have demanded of it this quarter had no disruptive startup "
-            "contested its customers (7.18)"),
+            "what the market would have demanded of it this quarter had no entrant (a "
+            "disruptive startup, or an incumbent grown from a startup) been in its market "
+            "(7.18)"),
         Col("entrant_loss_share", np.float64, -1.0, "",
             "at its displacement: the share of its shortfall (revenue of entry, deflated, less "
-            "its revenue) that disruptive startups' products took that quarter (7.18); −1 "
+            "its revenue) that entrants took that quarter (7.18); −1 "
             "unless displaced"),
         Col("held", np.float64, -1.0, "",
             "its share of its sector's held (tied) customers (7.18); −1 until first set"),

@@ -254,3 +254,23 @@ def test_displacement_is_attributed_to_entrants_only_for_what_they_took():
     assert 0.0 < inc.entrant_loss_share[row] < 1.0
     assert inc.entrant_loss_share[row] == _approx(taken / shortfall, rel=1e-9)
     assert alone.inc.alive[1] and alone.inc.entrant_loss_share[1] == -1.0  # a survivor: none
+
+
+def test_an_incumbent_grown_from_a_startup_counts_as_an_entrant():
+    """The same displacement by a better rival: attributed to entrants when the rival grew from
+    a startup, to established incumbents (0) when it did not."""
+    shares = []
+    for grown in (False, True):
+        m = B.make_model(seed=29, step=30, disruption_exposure=0.6, incumbent_exit_floor=0.9,
+                         n_sectors=1)
+        weak = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+        rival = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+        m.market.base = np.array([2000.0])
+        m.inc.pq[weak.row] = -1.0
+        m.inc.from_startup[rival.row] = grown
+        markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+        incumbents.step(m)
+        assert not m.inc.alive[weak.row]
+        shares.append(float(m.inc.entrant_loss_share[weak.row]))
+    assert abs(shares[0]) < 1e-12
+    assert 0.0 < shares[1] <= 1.0

@@ -222,9 +222,16 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     contest = e * spend[sec_i] * (e * spend[sec_i] * ushare)
     inc.demand[alive] = (1.0 - e) * spend[sec_i] * held + np.divide(
         contest, V[sec_i], out=np.zeros_like(contest), where=V[sec_i] > 0)
-    # (what it would have had with no disruptive entrant contesting: the attribution of a
-    # displacement, incumbents.exit_incumbent)
-    inc.demand_without_entrants[alive] = spend[sec_i] * ((1.0 - e) * held + e * ushare)
+    # what it would have had with no entrant in its market, neither a disruptive startup
+    # contesting its customers nor an incumbent grown from a startup (the others' shares
+    # spread over the established firms as the logit would): the attribution of a
+    # displacement (incumbents.exit_incumbent); recorded only, no rule reads it
+    new = inc.from_startup[alive]
+    u_new = np.bincount(sec_i, weights=u * new, minlength=k)[:k][sec_i] - u * new
+    h_new = np.bincount(sec_i, weights=held * new, minlength=k)[:k][sec_i] - held * new
+    inc.demand_without_entrants[alive] = spend[sec_i] * (
+        (1.0 - e) * held / np.maximum(1.0 - h_new, 1e-12)
+        + e * u / np.maximum(U[sec_i] - u_new, 1e-300))
     M = C.COMPLEMENT_MARKET * spend
     Vc = M + np.bincount(sec_s, weights=v * ~dis, minlength=k)[:k]
     demand = np.where(dis, e * spend[sec_s] * v / np.where(V[sec_s] > 0, V[sec_s], 1.0),
