@@ -6,9 +6,11 @@ to collect. :func:`load_spec` turns a file into an :class:`ExperimentSpec` whose
 :meth:`ExperimentSpec.runs` is the full, ordered list of :class:`RunSpec` (one model run
 each; :meth:`RunSpec.build` makes its model).
 
-Every error (unknown table or key, unknown preset, component or parameter, bad value, malformed
-TOML) raises :class:`SpecError` whose message names the file, the line (when it can be found)
-and key, and the valid choices. See docs/experiments.md for the format.
+Each table is a pydantic model (:data:`MODELS`; the parameter tables [overrides] and [grid] are
+checked against :data:`abm.params.SPECS`). Every error (unknown table or key, unknown preset,
+component or parameter, bad value, malformed TOML) raises :class:`SpecError` whose message names
+the file, the line (when it can be found) and key, the valid range or choices and the value.
+See docs/experiments.md for the format.
 
 Example:
     >>> from abm.experiments.spec import load_spec, shipped_spec_path
@@ -27,9 +29,11 @@ import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Annotated, Any, Literal, Mapping, Optional, Sequence, get_args
 
 import numpy as np
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import field_validator, model_validator
 
 from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
@@ -60,75 +64,288 @@ SHIPPED = ("regime_comparison", "component_swap", "attribution", "tech_regime_sw
            "policy_withdrawal", "japan_history", "reform_sequencing")
 """Experiments shipped in this folder, one TOML file each."""
 
-_TABLES: dict[str, dict[str, str]] = {
-    "experiment": {
-        "name": "identifier of the experiment (letters, digits, _ and -)",
-        "description": "one or more sentences",
-        "kind": f"one of {', '.join(KINDS)}",
-        "presets": "list of preset names",
-        "baseline": "preset or scenario name differences are measured against",
-        "replicates": "whole number >= 1",
-        "master_seed": "non-negative integer",
-        "steps": "whole number >= 1 (quarters)",
-    },
-    "overrides": {},  # parameter names
-    "grid": {},  # parameter names
-    "swap": {
-        "directions": "list of [base_preset, donor_preset] pairs",
-        "components": f"list of components ({', '.join(SWAPPABLE)})",
-        "max_order": "1 (one at a time), 2 (and in pairs), up to the number of components "
-                     "(every coalition: the Shapley attribution, experiments/attribution.py)",
-    },
-    "sequence": {
-        "base": "preset the reforms start from",
-        "donor": "preset whose components are taken",
-        "components": f"list of components ({', '.join(SWAPPABLE[:6])})",
-        "orders": "\"williams\" (a Williams square: each component once in each position, "
-                  "each ordered pair adjacent once), \"all\" (every permutation) or a list "
-                  "of orders",
-        "first_year": "calendar year of the first reform (>= the base's start_year)",
-        "interval_years": "whole number of years between reforms (>= 1)",
-        "horizons_years": "list of horizons (years after first_year) the report reads",
-        "interactions": "true: also every component and every pair reformed at first_year "
-                        "(main effects and interactions at each horizon)",
-        "big_bang": "true: also all components reformed at first_year",
-    },
-    "sample": {
-        "method": f"one of {', '.join(SAMPLE_METHODS)}",
-        "parameters": "list of parameter names",
-        "constants": "list of structural constants (abm.structural.STRUCTURAL; default "
-                     "bounds: their declared ranges)",
-        "bounds": "table NAME = [low, high]",
-        "bounds_from": "two presets whose values span each parameter's range",
-        "trajectories": "Morris trajectories (whole number >= 2)",
-        "levels": "Morris grid levels (even whole number >= 2)",
-        "base_samples": "Sobol base sample size (power of 2)",
-        "samples": "points of a latin or montecarlo sample (whole number >= 20), or FAST "
-                   f"points per factor (whole number > {4 * 4 ** 2})",
-        "outputs": "list of summary metrics to analyse",
-        "seed": "non-negative integer for the sample design (default: master_seed)",
-    },
-    "scenario": {
-        "name": "scenario label",
-        "preset": "preset name",
-        "swaps": "table COMPONENT = PRESET",
-        "dated_swaps": "table COMPONENT = [PRESET, YEAR] (a reform at a date)",
-        "overrides": "table PARAMETER = VALUE",
-        "against": "name of the scenario this one's differences are measured against "
-                   "(default: the experiment's baseline)",
-    },
-    "collect": {
-        "timeseries": "true or false",
-        "distributions": "true or false (deal multiples and firm sizes per run)",
-        "max_distribution_values": "whole number >= 10 kept per run and kind",
-    },
-    "report": {
-        "metrics": "list of summary metrics shown in report.md",
-        "series": "list of time series plotted with bands",
-        "network_snapshot": "true or false",
-        "figures": "true or false",
-    },
-}
+
+# -- the tables as pydantic models (a field's description is its help in error messages) ------
+def _one_of(what: str, valid: Sequence[str] | None = None, lazy: str | None = None):
+    """A validator: the value must be one of ``valid`` (``lazy``: a ``module:NAME`` read when
+    first needed), else "unknown WHAT 'x'; did you mean ..."."""
+    def check(value: Any) -> Any:
+        choices = valid
+        if lazy is not None:
+            import importlib
+
+            module, name = lazy.split(":")
+            choices = getattr(importlib.import_module(module), name)
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"unknown {what} {value!r}; {_choices(str(value), list(choices))}")
+        return value
+    return AfterValidator(check)
+
+
+class _At(ValueError):
+    """A cross-field problem of a table, located at ``key``."""
+
+    def __init__(self, key: str | None, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _whole(low: int, description: str):
+    """A whole number ``>= low`` (not a bool, not 2.0)."""
+    return Annotated[int, Strict(), Field(ge=low, description=description)]
+
+
+Preset = Annotated[Any, _one_of("preset", PRESET_NAMES)]
+Component = Annotated[Any, _one_of("component", SWAPPABLE)]
+Metric = Annotated[Any, _one_of("metric", METRICS)]
+Series = Annotated[Any, _one_of("time series", lazy="abm.model:SERIES")]
+Flag = Annotated[bool, Strict()]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _unique(what: str):
+    def check(values: list) -> list:
+        if len(set(map(str, values))) != len(values):
+            raise ValueError(f"lists a {what} twice")
+        return values
+    return AfterValidator(check)
+
+
+class ExperimentTable(_Table):
+    """``[experiment]`` (``replicates``/``steps`` on the command line replace the file's)."""
+    name: Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9_\-]+$", description=(
+        "the experiment's identifier: letters, digits, _ or -"))]
+    description: Annotated[str, Strict(), Field(description="a string (one or more sentences)")
+                           ] = ""
+    kind: Annotated[Literal[KINDS], Field(description=f"one of {', '.join(KINDS)}")
+                    ] = "comparison"
+    presets: Annotated[list[Preset], _unique("preset"), Field(
+        description="a list of preset names, e.g. [\"silicon_valley\", \"japan\"]")] = []
+    baseline: Annotated[Any, Field(
+        description="preset or scenario name differences are measured against")] = None
+    replicates: _whole(1, "whole number >= 1")
+    master_seed: _whole(0, "non-negative integer")
+    steps: _whole(1, "whole number >= 1 (quarters)")
+
+
+class SwapTable(_Table):
+    """``[swap]``: directions [base, donor], components, max_order."""
+    directions: Annotated[list[tuple[Preset, Preset]], Field(
+        min_length=1, description="a non-empty list of [base_preset, donor_preset] pairs")]
+    components: Annotated[list[Component], Field(
+        min_length=1, description=f"a non-empty list of components ({', '.join(SWAPPABLE)})")
+                          ] = list(SWAPPABLE[:6])
+    max_order: Annotated[Any, Field(description=(
+        "1 (one at a time), 2 (and in pairs), up to the number of components (every "
+        "coalition: the Shapley attribution, experiments/attribution.py)"))] = 2
+
+    @model_validator(mode="after")
+    def _order_within_components(self) -> "SwapTable":
+        order = self.max_order
+        if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= len(
+                self.components):
+            raise _At("max_order", f"must be a whole number from 1 to the number of components "
+                      f"({len(self.components)}), got {self.max_order!r}")
+        return self
+
+
+class SampleTable(_Table):
+    """``[sample]``'s single values (the bounds and the cross-checks: :func:`_sample_table`)."""
+    method: Annotated[Literal[SAMPLE_METHODS], Field(
+        description=f"one of {', '.join(SAMPLE_METHODS)}")] = "morris"
+    parameters: Annotated[Optional[list[Annotated[Any, _one_of("parameter", list(SPECS))]]],
+                          Field(description="list of parameter names")] = None
+    constants: Annotated[list[Annotated[str, Strict()]], _unique("constant"), Field(
+        description="a list of structural constant names (abm.structural.STRUCTURAL; default "
+                    "bounds: their declared ranges)")] = []
+    bounds: Annotated[dict[str, Any], Field(
+        description="a table NAME = [low, high] ([sample.bounds])")] = {}
+    bounds_from: Annotated[Optional[tuple[Preset, Preset]], Field(
+        description="two preset names whose values span each parameter's range")] = None
+    trajectories: _whole(2, "Morris trajectories (whole number >= 2)") = 10
+    levels: _whole(2, "Morris grid levels (even whole number >= 2)") = 4
+    base_samples: _whole(2, "Sobol base sample size (power of 2)") = 64
+    samples: _whole(0, "points of a latin or montecarlo sample (whole number >= 20), "
+                             f"or FAST points per factor (whole number > {4 * FAST_M ** 2})"
+                     ) = None  # (a default is not validated: None is the method's default)
+    outputs: Annotated[list[Metric], Field(description="a list of summary metrics to analyse")
+                       ] = ["ma_share_of_exits", "vc_intensity", "innovation_total"]
+    seed: _whole(0, "non-negative integer for the sample design (default: master_seed)"
+                 ) = None
+
+    @model_validator(mode="after")
+    def _factors_and_samples(self) -> "SampleTable":
+        if self.parameters is None and not self.constants:
+            raise _At(None, "missing key 'parameters' (list of parameter names)")
+        if len(self.parameters or []) + len(self.constants) < 2:
+            raise _At("parameters", "must list at least two parameters (or, with constants, "
+                      "two factors in all)")
+        if self.method in ("fast", "latin", "montecarlo"):
+            low = 4 * FAST_M ** 2 + 1 if self.method == "fast" else 20
+            if self.samples is None:
+                self.samples = 65 if self.method == "fast" else 64
+            elif self.samples < low:
+                raise _At("samples", f"must be a whole number >= {low} for the {self.method} "
+                          f"method, got {self.samples!r}")
+        elif self.samples is not None:
+            raise _At("samples", f"is for the fast, latin and montecarlo methods, not "
+                      f"{self.method} (use trajectories or base_samples)")
+        return self
+
+    @field_validator("levels")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:
+            raise ValueError(f"must be even, got {v}")
+        return v
+
+    @field_validator("base_samples")
+    @classmethod
+    def _power_of_2(cls, v: int) -> int:
+        if v & (v - 1):
+            raise ValueError(f"must be a power of 2, got {v}")
+        return v
+
+
+class SequenceTable(_Table):
+    """``[sequence]``'s values (the run's length is checked by :func:`_sequence_table`)."""
+    base: Annotated[Preset, Field(description="preset the reforms start from")]
+    donor: Annotated[Preset, Field(description="preset whose components are taken")]
+    components: Annotated[list[Annotated[Any, _one_of("component", SWAPPABLE[:6])]], Field(
+        description=f"a list of at least two different components "
+                    f"({', '.join(SWAPPABLE[:6])})")] = list(SWAPPABLE[:6])
+    orders: Annotated[Any, Field(description=(
+        "\"williams\" (a Williams square: each component once in each position, each "
+        "ordered pair adjacent once), \"all\" (every permutation) or a list of orders"))
+                      ] = "williams"
+    first_year: Annotated[int, Strict(), Field(description=(
+        "a whole number: the calendar year of the first reform (>= the base's start_year)"))
+                          ] = None  # (not validated: the base's start_year)
+    interval_years: _whole(1, "whole number of years between reforms (>= 1)") = 2
+    horizons_years: Annotated[list[Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]],
+                              Field(min_length=1, description=(
+                                  "a list of positive numbers of years (after first_year) "
+                                  "the report reads"))] = [5, 10, 25]
+    interactions: Annotated[Flag, Field(description=(
+        "true: also every component and every pair reformed at first_year (main effects and "
+        "interactions at each horizon)"))] = True
+    big_bang: Annotated[Flag, Field(
+        description="true: also all components reformed at first_year")] = True
+
+    @field_validator("components")
+    @classmethod
+    def _two_different(cls, comps: list) -> list:
+        if len(comps) < 2 or len(set(comps)) != len(comps):
+            raise ValueError("must list at least two different components")
+        return comps
+
+    @model_validator(mode="after")
+    def _orders_and_years(self) -> "SequenceTable":
+        comps, orders = self.components, self.orders
+        if orders == "williams":
+            self.orders = williams_orders(comps)
+        elif orders == "all":
+            self.orders = [list(o) for o in itertools.permutations(comps)]
+        elif isinstance(orders, list) and orders:
+            for o in orders:
+                if not isinstance(o, list) or sorted(map(str, o)) != sorted(comps):
+                    raise _At("orders", f"each order must list every component once "
+                              f"({', '.join(comps)}), got {o!r}")
+            self.orders = [list(o) for o in orders]
+        else:
+            raise _At("orders", f"must be \"williams\", \"all\" or a list of orders, got "
+                      f"{orders!r}")
+        start = resolve(self.base).start_year
+        if self.first_year is None:
+            self.first_year = start
+        elif self.first_year < start:
+            raise _At("first_year", f"must be a whole number >= {start} (the start_year of "
+                      f"{self.base}), got {self.first_year!r}")
+        return self
+
+
+class ScenarioTable(_Table):
+    """A ``[[scenario]]`` entry (its overrides are checked by :meth:`_Ctx.param`)."""
+    name: Annotated[str, Strict(), Field(min_length=1, description="a scenario label")]
+    preset: Annotated[Preset, Field(description="a preset name")]
+    swaps: Annotated[dict[Annotated[str, _one_of("component", SWAPPABLE)], Preset], Field(
+        description="a table COMPONENT = PRESET")] = {}
+    dated_swaps: Annotated[dict[str, Any], Field(
+        description="a table COMPONENT = [PRESET, YEAR] (a reform at a date)")] = {}
+    overrides: Annotated[dict[str, Any], Field(description="a table PARAMETER = VALUE")] = {}
+    against: Annotated[Any, Field(description="name of the scenario this one's differences "
+                                  "are measured against (default: the experiment's baseline)")
+                       ] = None
+
+
+class CollectTable(_Table):
+    """``[collect]``: timeseries, distributions, max_distribution_values."""
+    timeseries: Annotated[Flag, Field(description="true or false")] = True
+    distributions: Annotated[Flag, Field(
+        description="true or false (deal multiples and firm sizes per run)")] = True
+    max_distribution_values: _whole(10, "whole number >= 10 kept per run and kind") = 2000
+
+
+class ReportTable(_Table):
+    """``[report]``: metrics, series, network_snapshot, figures."""
+    metrics: Annotated[list[Metric], Field(
+        min_length=1, description="a non-empty list of summary metrics shown in report.md")
+                       ] = list(SUMMARY_KEYS)
+    series: Annotated[list[Series], Field(
+        description="a list of time series names plotted with bands")] = [
+        "active_startups", "ipos", "acquisitions", "vc_independent", "vc_corporate",
+        "vc_government", "incumbents", "innovation_startups"]
+    network_snapshot: Annotated[Flag, Field(description="true or false")] = True
+    figures: Annotated[Flag, Field(description="true or false")] = True
+
+
+MODELS: dict[str, type[_Table]] = {"experiment": ExperimentTable, "swap": SwapTable,
+                                   "sample": SampleTable, "sequence": SequenceTable,
+                                   "scenario": ScenarioTable, "collect": CollectTable,
+                                   "report": ReportTable}
+_TABLES: dict[str, dict[str, str]] = {  # key -> help; [overrides] and [grid]: parameters
+    t: {k: f.description or k for k, f in MODELS[t].model_fields.items()} if t in MODELS else {}
+    for t in ("experiment", "overrides", "grid", "swap", "sequence", "sample", "scenario",
+              "collect", "report")}
+
+
+def _table(table: str, body: Any, ctx: "_Ctx", label: str = "") -> dict[str, Any]:
+    """``body`` validated by the table's model, as a dict; the first problem as a located
+    :class:`SpecError` naming the key, its valid range or choices and the value (after
+    ``label``, e.g. "scenario 2: ")."""
+    model = MODELS[table]
+    try:
+        return model.model_validate(body).model_dump()
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+    loc, kind, value = err["loc"], err["type"], err.get("input")
+    key = str(loc[0]) if loc else None
+    field = model.model_fields.get(key)
+    info = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        msg = f"unknown key '{key}'; {_choices(key, list(model.model_fields))}"
+    elif kind == "missing" and len(loc) == 1:
+        raise ctx.error(table, None, f"{label}missing key '{key}' ({field.description})")
+    elif kind == "value_error":
+        key = getattr(info["error"], "key", key)
+        msg = str(info["error"])
+    elif kind == "literal_error":
+        msg = f"unknown {key} {value!r}; {_choices(str(value), get_args(field.annotation))}"
+    elif kind in ("greater_than_equal", "int_type") and "le" not in (bounds := {
+            a: getattr(m, a) for m in field.metadata for a in ("ge", "le") if hasattr(m, a)}
+            ) and "ge" in bounds:
+        msg = f"must be a whole number >= {bounds['ge']}, got {value!r}"
+    elif kind == "bool_type":
+        msg = f"must be true or false, got {value!r}"
+    elif field is None:  # the table itself
+        msg = f"must be a table [{table}], got {value!r}"
+        raise ctx.error(None, table, label + msg)
+    else:
+        msg = f"must be {field.description}, got {value!r}"
+    raise ctx.error(table, key, label + msg)
 
 
 class SpecError(ValueError):
@@ -497,29 +714,7 @@ class _Ctx:
             what = f" {key}:"
         return SpecError(f"{where}:{what} {message}")
 
-    # -- checks shared by the table validators (each raises a located SpecError) ---------------
-    def need(self, table: str, key: str, body: Mapping[str, Any], default: Any = ...) -> Any:
-        """``body[key]``; ``default`` when absent (an error when there is no default)."""
-        if key not in body:
-            if default is ...:
-                raise self.error(table, None, f"missing key '{key}' "
-                                 f"({_TABLES[table][key]})")
-            return default
-        return body[key]
-
-    def preset(self, table: str, key: str, value: Any) -> str:
-        """A preset name."""
-        if not isinstance(value, str) or value not in PRESET_NAMES:
-            raise self.error(table, key, f"unknown preset {value!r}; "
-                             f"{_choices(str(value), PRESET_NAMES)}")
-        return value
-
-    def whole(self, table: str, key: str, value: Any, low: int) -> int:
-        """A whole number ``>= low``."""
-        if not _is_int(value) or value < low:
-            raise self.error(table, key, f"must be a whole number >= {low}, got {value!r}")
-        return int(value)
-
+    # -- a parameter value (the tables' other values: their pydantic models) -------------------
     def param(self, table: str, key: str, value: Any) -> float:
         """A valid value of the parameter ``key``."""
         if key not in SPECS:
@@ -534,12 +729,6 @@ class _Ctx:
         except ParameterError as exc:
             raise self.error(table, key, str(exc)) from None
 
-    def flag(self, table: str, key: str, value: Any) -> bool:
-        """``true`` or ``false``."""
-        if not isinstance(value, bool):
-            raise self.error(table, key, f"must be true or false, got {value!r}")
-        return value
-
 
 def _choices(name: str, valid: Sequence[str]) -> str:
     return did_you_mean(name, valid)
@@ -547,10 +736,6 @@ def _choices(name: str, valid: Sequence[str]) -> str:
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def load_spec(path: str | Path, replicates: int | None = None, steps: int | None = None,
@@ -699,37 +884,18 @@ def _check_tables(raw: Mapping[str, Any], ctx: _Ctx) -> None:
 
 def _experiment_table(exp: Mapping[str, Any] | None, ctx: _Ctx, replicates: int | None,
                       steps: int | None) -> dict[str, Any]:
-    """``[experiment]``: name, description, kind, presets, replicates, master_seed, steps
-    (``replicates``/``steps`` given on the command line replace the file's)."""
+    """``[experiment]`` (:class:`ExperimentTable`); ``replicates``/``steps`` given on the
+    command line replace the file's."""
     if exp is None:
         raise ctx.error(None, None, "missing table [experiment] (with name, kind, presets, "
                         "replicates, master_seed, steps)")
-    t = "experiment"
-    name = ctx.need(t, "name", exp)
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
-        raise ctx.error(t, "name", f"must be letters, digits, _ or -, got {name!r}")
-    description = ctx.need(t, "description", exp, "")
-    if not isinstance(description, str):
-        raise ctx.error(t, "description", "must be a string")
-    kind = ctx.need(t, "kind", exp, "comparison")
-    if kind not in KINDS:
-        raise ctx.error(t, "kind", f"unknown kind {kind!r}; {_choices(kind, KINDS)}")
-    presets = ctx.need(t, "presets", exp, [])
-    if not isinstance(presets, list):
-        raise ctx.error(t, "presets", "must be a list of preset names, e.g. "
-                        "[\"silicon_valley\", \"japan\"]")
-    presets = [ctx.preset(t, "presets", p) for p in presets]
-    if len(set(presets)) != len(presets):
-        raise ctx.error(t, "presets", "lists a preset twice")
-    replicates_ = ctx.whole(t, "replicates", ctx.need(t, "replicates", exp), 1)
+    out = _table("experiment", exp, ctx)
+    del out["baseline"]  # read once the scenarios are built
     if replicates is not None:
-        replicates_ = _cli_whole("--replicates", replicates)
-    master_seed = ctx.whole(t, "master_seed", ctx.need(t, "master_seed", exp), 0)
-    steps_ = ctx.whole(t, "steps", ctx.need(t, "steps", exp), 1)
+        out["replicates"] = _cli_whole("--replicates", replicates)
     if steps is not None:
-        steps_ = _cli_whole("--steps", steps)
-    return {"name": name, "description": description, "kind": kind, "presets": presets,
-            "replicates": replicates_, "master_seed": master_seed, "steps": steps_}
+        out["steps"] = _cli_whole("--steps", steps)
+    return out
 
 
 def _cli_whole(option: str, value: Any) -> int:
@@ -782,30 +948,10 @@ def _grid_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, list[float]]:
 
 
 def _swap_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
-    """``[swap]``: directions [base, donor], components, max_order."""
-    directions = ctx.need("swap", "directions", body)
-    if not isinstance(directions, list) or not directions:
-        raise ctx.error("swap", "directions", "must be a non-empty list of "
-                        "[base_preset, donor_preset] pairs")
-    dirs = []
-    for d in directions:
-        if not isinstance(d, list) or len(d) != 2:
-            raise ctx.error("swap", "directions", f"each direction must be "
-                            f"[base_preset, donor_preset], got {d!r}")
-        dirs.append([ctx.preset("swap", "directions", d[0]),
-                     ctx.preset("swap", "directions", d[1])])
-    comps = ctx.need("swap", "components", body, list(SWAPPABLE[:6]))
-    if not isinstance(comps, list) or not comps:
-        raise ctx.error("swap", "components", "must be a non-empty list")
-    for c in comps:
-        if c not in SWAPPABLE:
-            raise ctx.error("swap", "components", f"unknown component {c!r}; "
-                            f"{_choices(str(c), SWAPPABLE)}")
-    order = ctx.need("swap", "max_order", body, 2)
-    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= len(comps):
-        raise ctx.error("swap", "max_order", f"must be a whole number from 1 to the number "
-                        f"of components ({len(comps)}), got {order!r}")
-    return {"directions": dirs, "components": list(comps), "max_order": int(order)}
+    """``[swap]`` (:class:`SwapTable`)."""
+    out = _table("swap", body, ctx)
+    out["directions"] = [list(d) for d in out["directions"]]
+    return out
 
 
 def williams_orders(items: Sequence[str]) -> list[list[str]]:
@@ -829,51 +975,19 @@ def williams_orders(items: Sequence[str]) -> list[list[str]]:
 
 def _sequence_table(body: Mapping[str, Any], ctx: _Ctx, exp: Mapping[str, Any]
                     ) -> dict[str, Any]:
-    """``[sequence]``: base, donor, components, orders, first_year, interval_years,
-    horizons_years, interactions, big_bang."""
-    t = "sequence"
-    base = ctx.preset(t, "base", ctx.need(t, "base", body))
-    donor = ctx.preset(t, "donor", ctx.need(t, "donor", body))
-    comps = ctx.need(t, "components", body, list(SWAPPABLE[:6]))
-    if not isinstance(comps, list) or len(comps) < 2 or len(set(comps)) != len(comps):
-        raise ctx.error(t, "components", "must list at least two different components")
-    for c in comps:
-        if c not in SWAPPABLE[:6]:
-            raise ctx.error(t, "components", f"unknown component {c!r}; "
-                            f"{_choices(str(c), SWAPPABLE[:6])}")
-    orders = ctx.need(t, "orders", body, "williams")
-    if orders == "williams":
-        order_list = williams_orders(comps)
-    elif orders == "all":
-        order_list = [list(o) for o in itertools.permutations(comps)]
-    elif isinstance(orders, list) and orders:
-        order_list = []
-        for o in orders:
-            if not isinstance(o, list) or sorted(o) != sorted(comps):
-                raise ctx.error(t, "orders", f"each order must list every component once "
-                                f"({', '.join(comps)}), got {o!r}")
-            order_list.append(list(o))
-    else:
-        raise ctx.error(t, "orders", f"must be \"williams\", \"all\" or a list of orders, "
-                        f"got {orders!r}")
-    start = resolve(base).start_year
-    first = ctx.whole(t, "first_year", ctx.need(t, "first_year", body, start), start)
-    interval = ctx.whole(t, "interval_years", ctx.need(t, "interval_years", body, 2), 1)
+    """``[sequence]`` (:class:`SequenceTable`): the run must reach first_year; horizons past
+    the run's end are dropped."""
+    out = _table("sequence", body, ctx)
+    start, first = resolve(out["base"]).start_year, out["first_year"]
     years = exp["steps"] / 4 - (first - start)
     if years < 1:
-        raise ctx.error(t, "first_year", f"the run ({exp['steps']} steps from {start}) ends "
-                        f"before first_year = {first}")
-    horizons = ctx.need(t, "horizons_years", body, [5, 10, 25])
-    if not isinstance(horizons, list) or not horizons or not all(
-            _is_num(h) and 0 < h for h in horizons):
-        raise ctx.error(t, "horizons_years", f"must be a list of positive numbers of years, "
-                        f"got {horizons!r}")
-    horizons = sorted(float(h) for h in horizons if h <= years) or [years]
-    inter = ctx.flag(t, "interactions", ctx.need(t, "interactions", body, True))
-    bang = ctx.flag(t, "big_bang", ctx.need(t, "big_bang", body, True))
-    return {"base": base, "donor": donor, "components": list(comps), "orders": order_list,
-            "start_year": start, "first_year": first, "interval_years": interval, "horizons_years": horizons,
-            "interactions": inter, "big_bang": bang}
+        raise ctx.error("sequence", "first_year", f"the run ({exp['steps']} steps from "
+                        f"{start}) ends before first_year = {first}")
+    horizons = sorted(float(h) for h in out["horizons_years"] if h <= years) or [years]
+    out.update(start_year=start, horizons_years=horizons)
+    return {k: out[k] for k in ("base", "donor", "components", "orders", "start_year",
+                                "first_year", "interval_years", "horizons_years",
+                                "interactions", "big_bang")}
 
 
 def _sequence_bases(seq: Mapping[str, Any]) -> list[tuple[str, str, dict, dict, dict, list]]:
@@ -899,41 +1013,16 @@ def _sequence_bases(seq: Mapping[str, Any]) -> list[tuple[str, str, dict, dict, 
 
 
 def _scenario_tables(bodies: Sequence[Any], ctx: _Ctx) -> list[dict[str, Any]]:
-    """``[[scenario]]`` entries: name, preset, swaps, overrides."""
+    """``[[scenario]]`` entries (:class:`ScenarioTable`); ``against`` names another one."""
     explicit = []
     for i, body in enumerate(bodies):
-        if not isinstance(body, dict):
-            raise ctx.error("scenario", None, f"entry {i + 1} must be a table")
-        for key in body:
-            if key not in _TABLES["scenario"]:
-                raise ctx.error("scenario", key, f"unknown key '{key}' in scenario {i + 1}; "
-                                f"{_choices(key, list(_TABLES['scenario']))}")
-        sname = body.get("name")
-        if not isinstance(sname, str) or not sname:
-            raise ctx.error("scenario", None, f"scenario {i + 1} needs a name")
-        sp = ctx.preset("scenario", "preset", body.get("preset"))
-        sw = body.get("swaps", {})
-        if not isinstance(sw, dict):
-            raise ctx.error("scenario", "swaps", "must be a table COMPONENT = PRESET")
-        for c, donor in sw.items():
-            if c not in SWAPPABLE:
-                raise ctx.error("scenario", c, f"unknown component {c!r}; "
-                                f"{_choices(c, SWAPPABLE)}")
-            ctx.preset("scenario", c, donor)
-        ov = body.get("overrides", {})
-        if not isinstance(ov, dict):
-            raise ctx.error("scenario", "overrides", "must be a table PARAMETER = VALUE")
-        ds = body.get("dated_swaps", {})
-        if not isinstance(ds, dict):
-            raise ctx.error("scenario", "dated_swaps", "must be a table COMPONENT = "
-                            "[PRESET, YEAR]")
-        entry = {"name": sname, "preset": sp, "swaps": dict(sw),
-                 "overrides": {k: ctx.param("scenario", k, v) for k, v in ov.items()},
-                 **({"dated_swaps": {c: list(v) if isinstance(v, (list, tuple))
-                                     else v for c, v in ds.items()}} if ds else {})}
-        if "against" in body:
-            entry["against"] = body["against"]
-        explicit.append(entry)
+        e = _table("scenario", body, ctx, f"scenario {i + 1}: ")
+        e["overrides"] = {k: ctx.param("scenario", k, v) for k, v in e["overrides"].items()}
+        ds = {c: list(v) if isinstance(v, (list, tuple)) else v
+              for c, v in e.pop("dated_swaps").items()}
+        against = e.pop("against")
+        explicit.append({**e, **({"dated_swaps": ds} if ds else {}),
+                         **({"against": against} if "against" in body else {})})
     names = [e["name"] for e in explicit]
     for e in explicit:
         if "against" in e and (e["against"] not in names or e["against"] == e["name"]):
@@ -944,83 +1033,40 @@ def _scenario_tables(bodies: Sequence[Any], ctx: _Ctx) -> list[dict[str, Any]]:
 
 def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
                   grid: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """``[sample]``: a Morris or Sobol design over named parameters (not with ``[grid]``,
-    not over a parameter fixed in ``[overrides]``)."""
-    t = "sample"
-    method = ctx.need(t, "method", body, "morris")
-    if method not in SAMPLE_METHODS:
-        raise ctx.error(t, "method", f"unknown method {method!r}; "
-                        f"{_choices(str(method), SAMPLE_METHODS)}")
-    constants, const_bounds = _sample_constants(body, ctx)
-    params = ctx.need(t, "parameters", body, [] if constants else ...)
-    if not isinstance(params, list) or len(params) + len(constants) < 2:
-        raise ctx.error(t, "parameters", "must list at least two parameters (or, with "
-                        "constants, two factors in all)")
-    for p in params:
-        if p not in SPECS:
-            raise ctx.error(t, "parameters", f"unknown parameter {p!r}; "
-                            f"{_choices(str(p), list(SPECS))}")
-    bounds_from = ctx.need(t, "bounds_from", body, None)
-    if bounds_from is not None:
-        if not isinstance(bounds_from, list) or len(bounds_from) != 2:
-            raise ctx.error(t, "bounds_from", "must be two preset names")
-        bounds_from = [ctx.preset(t, "bounds_from", b) for b in bounds_from]
-    bounds_all = ctx.need(t, "bounds", body, {})
-    if not isinstance(bounds_all, dict):
-        raise ctx.error(t, "bounds", "must be a table NAME = [low, high] ([sample.bounds]), "
-                        f"got {bounds_all!r}")
-    bounds_raw = {k: v for k, v in bounds_all.items() if k not in const_bounds}
+    """``[sample]`` (:class:`SampleTable`): a design over named parameters and structural
+    constants (not with ``[grid]``, not over a parameter fixed in ``[overrides]``)."""
+    out = _table("sample", body, ctx)
+    params, bounds_from = out["parameters"] or [], out["bounds_from"]
+    constants, const_bounds = _sample_constants(out, ctx)
+    bounds_from = list(bounds_from) if bounds_from is not None else None
+    bounds_raw = {k: v for k, v in out["bounds"].items() if k not in const_bounds}
     bounds = _sample_bounds(_structural_bounds(bounds_raw, params, bounds_from), params,
                             bounds_from, ctx)
     bounds.update(const_bounds)
-    outputs = ctx.need(t, "outputs", body, ["ma_share_of_exits", "vc_intensity",
-                                            "innovation_total"])
-    for o in outputs:
-        if o not in METRICS:
-            raise ctx.error(t, "outputs", f"unknown metric {o!r}; {_choices(str(o), METRICS)}")
-    trajectories = ctx.whole(t, "trajectories", ctx.need(t, "trajectories", body, 10), 2)
-    levels = ctx.whole(t, "levels", ctx.need(t, "levels", body, 4), 2)
-    if levels % 2:
-        raise ctx.error(t, "levels", f"must be even, got {levels}")
-    base_samples = ctx.whole(t, "base_samples", ctx.need(t, "base_samples", body, 64), 2)
-    if base_samples & (base_samples - 1):
-        raise ctx.error(t, "base_samples", f"must be a power of 2, got {base_samples}")
-    sseed = ctx.whole(t, "seed", ctx.need(t, "seed", body, master_seed), 0)
-    extra: dict[str, Any] = {}
-    if method in ("fast", "latin", "montecarlo"):
-        low = 4 * FAST_M ** 2 + 1 if method == "fast" else 20
-        default = 65 if method == "fast" else 64
-        extra["samples"] = ctx.whole(t, "samples", ctx.need(t, "samples", body, default), low)
-        extra["analysis"] = SAMPLE_ANALYSIS[method]
-    elif "samples" in body:
-        raise ctx.error(t, "samples", f"is for the fast, latin and montecarlo methods, not "
-                        f"{method} (use trajectories or base_samples)")
     if grid:
-        raise ctx.error(t, None, "use either [grid] or [sample], not both")
+        raise ctx.error("sample", None, "use either [grid] or [sample], not both")
     overlap = set(params) & set(overrides)
     if overlap:
-        raise ctx.error(t, "parameters", f"{sorted(overlap)} also set in "
+        raise ctx.error("sample", "parameters", f"{sorted(overlap)} also set in "
                         "[overrides]; a sampled parameter cannot be fixed")
-    return {"method": method, "parameters": list(params), "constants": constants,
-            "bounds": bounds, "bounds_from": bounds_from, "outputs": list(outputs),
-            "trajectories": trajectories, "levels": levels, "base_samples": base_samples,
-            "seed": sseed, **extra}
+    out.update(parameters=list(params), constants=constants, bounds=bounds,
+               bounds_from=bounds_from, seed=master_seed if out["seed"] is None else out["seed"])
+    keys = ["method", "parameters", "constants", "bounds", "bounds_from", "outputs",
+            "trajectories", "levels", "base_samples", "seed"]
+    if out["samples"] is not None:
+        keys.append("samples")
+        out["analysis"] = SAMPLE_ANALYSIS[out["method"]]
+    return {k: out[k] for k in keys + ["analysis"] * ("analysis" in out)}
 
 
-def _sample_constants(body: Mapping[str, Any],
+def _sample_constants(sample: Mapping[str, Any],
                       ctx: _Ctx) -> tuple[list[str], dict[str, list[float]]]:
     """``[sample] constants``: structural constants sampled like parameters; bounds from
     ``[sample.bounds]`` (inside the declared range) or else the declared range of
     :data:`abm.structural.STRUCTURAL`."""
     from abm.structural import CONSTANTS, STRUCTURAL, StructuralError, check_constant
 
-    names = ctx.need("sample", "constants", body, [])
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ctx.error("sample", "constants", "must be a list of structural constant names")
-    if len(set(names)) != len(names):
-        raise ctx.error("sample", "constants", "lists a constant twice")
-    raw = body.get("bounds", {})
-    raw = raw if isinstance(raw, dict) else {}
+    names, raw = sample["constants"], sample["bounds"]
     bounds: dict[str, list[float]] = {}
     for n in names:
         if n not in CONSTANTS:
@@ -1095,42 +1141,13 @@ def _sample_bounds(bounds_raw: Mapping[str, Any], params: Sequence[str],
 
 
 def _collect_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
-    """``[collect]``: timeseries, distributions, max_distribution_values."""
-    collect = {"timeseries": body.get("timeseries", True),
-               "distributions": body.get("distributions", True),
-               "max_distribution_values": body.get("max_distribution_values", 2000)}
-    for key in ("timeseries", "distributions"):
-        ctx.flag("collect", key, collect[key])
-    ctx.whole("collect", "max_distribution_values", collect["max_distribution_values"], 10)
-    return collect
+    """``[collect]`` (:class:`CollectTable`)."""
+    return _table("collect", body, ctx)
 
 
 def _report_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
-    """``[report]``: metrics, series, network_snapshot, figures."""
-    from abm.model import SERIES
-
-    report = {"metrics": body.get("metrics", list(SUMMARY_KEYS)),
-              "series": body.get("series", ["active_startups", "ipos", "acquisitions",
-                                            "vc_independent", "vc_corporate",
-                                            "vc_government", "incumbents",
-                                            "innovation_startups"]),
-              "network_snapshot": body.get("network_snapshot", True),
-              "figures": body.get("figures", True)}
-    if not isinstance(report["metrics"], list) or not report["metrics"]:
-        raise ctx.error("report", "metrics", "must be a non-empty list of summary metrics")
-    for m in report["metrics"]:
-        if m not in METRICS:
-            raise ctx.error("report", "metrics", f"unknown metric {m!r}; "
-                            f"{_choices(str(m), METRICS)}")
-    if not isinstance(report["series"], list):
-        raise ctx.error("report", "series", "must be a list of time series names")
-    for s in report["series"]:
-        if s not in SERIES:
-            raise ctx.error("report", "series", f"unknown time series {s!r}; "
-                            f"{_choices(str(s), SERIES)}")
-    for key in ("network_snapshot", "figures"):
-        ctx.flag("report", key, report[key])
-    return report
+    """``[report]`` (:class:`ReportTable`)."""
+    return _table("report", body, ctx)
 
 
 def _swap_label(base: str, donor: str, comps: Sequence[str]) -> str:
