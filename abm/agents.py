@@ -169,7 +169,9 @@ class Incumbent(Agent):
         Col("headcount", np.int64, 0, "people", "people it employs"),
         Col("productivity", np.float64, C.INCUMBENT_PRODUCTIVITY, "M per person",
             "revenue per worker per quarter it aims for; sets its labour demand"),
-        Col("rd", np.float64, 1.0, "", "R&D capability (1 at entry, capped at 3)"),
+        Col("rd", np.float64, 1.0, "",
+            "R&D capability (1 at entry, capped at 3; what it gains above 1 depreciates at "
+            "`RD_STOCK_DEPRECIATION`)"),
         Col("openness", np.float64, 0.0, "",
             "propensity to partner (`incumbent_openness` at entry)"),
         Col("appetite", np.float64, 0.0, "",

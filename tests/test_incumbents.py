@@ -168,18 +168,22 @@ def test_stand_alone_incumbents_without_business_groups():
 
 
 # -- knowledge stock: depreciation and the stationary start (7.18, 7.22) ------------------------
-def test_knowledge_stock_depreciates_at_the_stated_rate_without_innovation():
-    """With no R&D capability nothing is invented, and the stock loses
-    ``RD_STOCK_DEPRECIATION`` a year: four quarters keep exactly 1 - 0.15 of it."""
+def test_knowledge_stock_and_capability_depreciate_at_the_stated_rate(monkeypatch):
+    """With no innovation at all (``INCUMBENT_INNOVATION`` 0 here), the stock loses
+    ``RD_STOCK_DEPRECIATION`` a year: four quarters keep exactly 1 - 0.15 of it; so does the
+    capability above its base 1."""
+    monkeypatch.setattr(C, "INCUMBENT_INNOVATION", 0.0)
     m = B.make_model(seed=3, step=30, n_sectors=1)
     inc = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
     m.market.base = np.array([1000.0])
-    m.inc.rd[inc.row] = 0.0
     m.inc.knowledge[inc.row] = 40.0
+    m.inc.rd[inc.row] = 2.0
     for _ in range(4):
         incumbents.step(m)
     assert m.inc.innovations[inc.row] == 0
-    assert m.inc.knowledge[inc.row] == _approx(40.0 * (1.0 - C.RD_STOCK_DEPRECIATION), rel=1e-9)
+    kept = 1.0 - C.RD_STOCK_DEPRECIATION
+    assert m.inc.knowledge[inc.row] == _approx(40.0 * kept, rel=1e-9)
+    assert m.inc.rd[inc.row] == _approx(1.0 + 1.0 * kept, rel=1e-9)
 
 
 def test_knowledge_stock_adds_this_quarters_innovations():

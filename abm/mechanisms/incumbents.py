@@ -129,10 +129,15 @@ def step(model) -> None:
     p, inc, rng = model.p, model.inc, model.rngs["incumbents"]
     rows = inc.view("alive").nonzero()[0]
     if rows.size:
+        # capability gained from joint research and integrated teams (above the base 1) is
+        # knowledge too: it depreciates like the stock (7.9); without this it only rose, to
+        # the cap 3, and growth moved with the horizon
+        kept = knowledge_kept()
+        inc.rd[rows] = 1.0 + (inc.rd[rows] - 1.0) * kept
         lam = innovation_rate(p, inc.rd[rows], inc.knowledge[rows])
         new = rng.poisson(lam)
         inc.innovations[rows] += new
-        inc.knowledge[rows] = inc.knowledge[rows] * knowledge_kept() + new
+        inc.knowledge[rows] = inc.knowledge[rows] * kept + new
         model.stats["innovation_incumbents"] += float(new.sum())
         markets.innovate(model, rows, new, table="inc")  # incremental: own quality ladder
         inc.reach[rows] += C.REACH_NOISE * rng.standard_normal(rows.size)
