@@ -25,22 +25,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 from .errors import fail  # noqa: E402  (one place for errors and exit statuses)
 
 
-def whole(raw: "str | None", option: str, low: int = 0) -> "int | None":
-    """Parse a whole-number option (``None`` stays ``None``) or exit 2 naming the rule
-    (plain ASCII digits only: :mod:`abmcli.numbers`)."""
-    if raw is None:
-        return None
-    from .numbers import parse_whole
-
-    try:
-        value = parse_whole(raw)
-    except ValueError:
-        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}") from None
-    if value < low:
-        raise fail(f"{option} must be a whole number >= {low}, got {raw!r}")
-    return value
-
-
 for _name in COMMAND_MODULES:
     try:
         _module = importlib.import_module(f"abmcli.{_name}")

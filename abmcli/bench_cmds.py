@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Optional
 
@@ -10,59 +9,33 @@ import typer
 
 from . import fail
 from .format import FLOAT, INT
+from .numbers import OptionError, parse_real, real_option, whole_option
 
 
-def _scales(raw: Optional[str]) -> Optional[tuple[float, float, float]]:
-    vals = _numbers(raw, 3, "--scales", "three")
-    if vals is None:
-        return None
-    return vals  # type: ignore[return-value]
+def _scales(n: int, option: str, count: str):
+    """A typer ``parser``: ``n`` comma-separated plain decimal scales inside the model's scale
+    range (an :class:`~abmcli.numbers.OptionError` otherwise)."""
+    def parse(raw) -> tuple:
+        from abm.params import SPECS
 
+        if isinstance(raw, tuple):
+            return raw
+        try:
+            vals = tuple(parse_real(x.strip()) for x in raw.split(","))
+        except ValueError:
+            vals = ()
+        if len(vals) != n or not all(v > 0 for v in vals):
+            raise OptionError(f"{option} must be {count} comma-separated positive numbers, "
+                              f"got {raw!r}")
+        spec = SPECS["scale"]
+        bad = [v for v in vals if not spec.low <= v <= spec.high]
+        if bad:
+            raise OptionError(f"{option} {bad[0]:g} is outside the model's scale range "
+                              f"[{spec.low:g}, {spec.high:g}]; choose scales inside it")
+        return vals
 
-def _numbers(raw: Optional[str], n: int, option: str, count: str) -> Optional[tuple]:
-    """``n`` comma-separated plain decimal scales inside the model's scale range."""
-    from abm.params import SPECS
-
-    from .numbers import parse_real
-
-    if raw is None:
-        return None
-    try:
-        vals = tuple(parse_real(x.strip()) for x in raw.split(","))
-    except ValueError:
-        vals = ()
-    if len(vals) != n or not all(math.isfinite(v) and v > 0 for v in vals):
-        raise fail(f"{option} must be {count} comma-separated positive numbers, got {raw!r}")
-    spec = SPECS["scale"]
-    bad = [v for v in vals if not spec.low <= v <= spec.high]
-    if bad:
-        raise fail(f"{option} {bad[0]:g} is outside the model's scale range [{spec.low:g}, "
-                   f"{spec.high:g}]; choose scales inside it")
-    return vals
-
-
-def _two_scales(raw: Optional[str]) -> Optional[tuple[float, float]]:
-    return _numbers(raw, 2, "--throughput-scales", "two")  # type: ignore[return-value]
-
-
-def _positive(name: str, raw: Optional[str]) -> Optional[int]:
-    from . import whole
-
-    return whole(raw, name, 1)
-
-
-def _real(name: str, raw: Optional[str], what: str) -> Optional[float]:
-    from .numbers import parse_real
-
-    if raw is None:
-        return None
-    try:
-        value = parse_real(raw)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise fail(f"{name} must be a positive number{what}, got {raw!r}")
-    return value
+    parse.__name__ = "scales"
+    return parse
 
 
 def bench_runs(cfg) -> list[tuple[int, float]]:
@@ -85,27 +58,42 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", help="Write every figure as JSON."),
         presets: Optional[str] = typer.Option(None, metavar="<preset,...>", help="Comma-separated presets "
                                               "(default: silicon_valley,japan,korea)."),
-        scales: Optional[str] = typer.Option(None, metavar="<float,float,float>", help="Three scales LOW,MID,HIGH "
-                                             "(default 1,10,100; quick 0.2,1,5)."),
-        steps: Optional[str] = typer.Option(None, metavar=INT, help="Steps per run, also in "
-                                            "the regime comparison and the throughput runs "
-                                            "(default 100; quick 50, throughput 100)."),
-        repeats: Optional[str] = typer.Option(None, metavar=INT, help="Repeats per case, "
-                                              "median reported (default 3; quick 1)."),
-        repeats_high: Optional[str] = typer.Option(None, metavar=INT, help="Repeats at the "
-                                                   "highest scale (default 1)."),
-        regime_seeds: Optional[str] = typer.Option(None, metavar=INT, help="Seeds per preset "
-                                                   "in the regime comparison (default 10; "
-                                                   "quick 2)."),
-        regime_scale: Optional[str] = typer.Option(None, metavar=FLOAT, help="Scale of the "
-                                                   "regime comparison runs (default 1)."),
-        throughput_scales: Optional[str] = typer.Option(
-            None, metavar="<float,float>", help="Scales of the experiment-throughput runs: "
+        scales: Optional[tuple] = typer.Option(None, metavar="<float,float,float>",
+                                               parser=_scales(3, "--scales", "three"),
+                                               help="Three scales LOW,MID,HIGH (default "
+                                                    "1,10,100; quick 0.2,1,5)."),
+        steps: Optional[int] = typer.Option(None, metavar=INT,
+                                            parser=whole_option("--steps", 1),
+                                            help="Steps per run, also in "
+                                                 "the regime comparison and the throughput runs "
+                                                 "(default 100; quick 50, throughput 100)."),
+        repeats: Optional[int] = typer.Option(None, metavar=INT,
+                                              parser=whole_option("--repeats", 1),
+                                              help="Repeats per case, "
+                                                   "median reported (default 3; quick 1)."),
+        repeats_high: Optional[int] = typer.Option(None, metavar=INT,
+                                                   parser=whole_option("--repeats-high", 1),
+                                                   help="Repeats at the "
+                                                        "highest scale (default 1)."),
+        regime_seeds: Optional[int] = typer.Option(None, metavar=INT,
+                                                   parser=whole_option("--regime-seeds", 1),
+                                                   help="Seeds per preset "
+                                                        "in the regime comparison (default 10; "
+                                                        "quick 2)."),
+        regime_scale: Optional[float] = typer.Option(
+            None, metavar=FLOAT,
+            parser=real_option("--regime-scale", "a positive number", positive=True),
+            help="Scale of the regime comparison runs (default 1)."),
+        throughput_scales: Optional[tuple] = typer.Option(
+            None, metavar="<float,float>", parser=_scales(2, "--throughput-scales", "two"),
+            help="Scales of the experiment-throughput runs: "
             "the Sobol projection uses the first, the regime comparison's the second "
             "(default 0.5,1)."),
-        timeout: Optional[str] = typer.Option(None, metavar=FLOAT, help="Seconds one run may "
-                                              "take before it is stopped and reported as "
-                                              "partial (default 1800; quick 300)."),
+        timeout: Optional[float] = typer.Option(
+            None, metavar=FLOAT,
+            parser=real_option("--timeout", "a positive number of seconds", positive=True),
+            help="Seconds one run may take before it is stopped and reported as partial "
+            "(default 1800; quick 300)."),
         force: bool = typer.Option(False, "--force", help="Lift the work limits (steps per "
                                    "run, model-quarters, memory; docs/experiments.md)."),
     ) -> None:
@@ -128,16 +116,11 @@ def register(app: typer.Typer) -> None:
                 hint = did_you_mean(bad[0] if bad else presets, PRESET_NAMES,
                                     label="valid presets")
                 raise fail(f"unknown preset {', '.join(bad) or repr(presets)}; {hint}")
-        r_scale = _real("--regime-scale", regime_scale, "")
-        t_out = _real("--timeout", timeout, " of seconds")
-        n_steps = _positive("--steps", steps)
         cfg = bench.config_for(
-            quick, presets=chosen, scales=_scales(scales), steps=n_steps,
-            repeats=_positive("--repeats", repeats),
-            repeats_high=_positive("--repeats-high", repeats_high),
-            regime_steps=n_steps, regime_seeds=_positive("--regime-seeds", regime_seeds),
-            regime_scale=r_scale, timeout=t_out, throughput_steps=n_steps,
-            throughput_scales=_two_scales(throughput_scales))
+            quick, presets=chosen, scales=scales, steps=steps, repeats=repeats,
+            repeats_high=repeats_high, regime_steps=steps, regime_seeds=regime_seeds,
+            regime_scale=regime_scale, timeout=timeout, throughput_steps=steps,
+            throughput_scales=throughput_scales)
         from abm.params import SPECS
         from abm.experiments.limits import LimitError, check_batch, estimate_line
 

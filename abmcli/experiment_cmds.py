@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from . import fail, whole
+from . import fail
+from .numbers import real_option, whole_option
 from .errors import EXIT_FAILED, out_folder, results_kind
 from .format import FLOAT, INT
 
@@ -19,22 +20,32 @@ def register(app: typer.Typer) -> None:
                                     "a shipped experiment, e.g. regime_comparison."),
         out: Optional[str] = typer.Option(None, help="Output folder (default: "
                                           "results/<experiment name>)."),
-        workers: Optional[str] = typer.Option(None, metavar=INT, help="Local worker processes (1 = serial; "
-                                              "default: number of CPUs)."),
+        workers: Optional[int] = typer.Option(None, metavar=INT,
+                                              parser=whole_option("--workers", 1),
+                                              help="Local worker processes (1 = serial; "
+                                                   "default: number of CPUs)."),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address "
                                                 "(tcp://host:8786): run on that cluster."),
         scheduler_file: Optional[Path] = typer.Option(
             None, "--scheduler-file", help="Dask scheduler file (written by `dask scheduler "
             "--scheduler-file PATH`): run on that cluster; waits for the file to appear."),
-        wait_workers: Optional[str] = typer.Option(
-            None, "--wait-workers", help="With --scheduler/--scheduler-file: seconds to wait "
-            "while no Dask worker is connected before giving up (default: 600)."),
+        wait_workers: Optional[float] = typer.Option(
+            None, "--wait-workers",
+            parser=real_option("--wait-workers", "a number of seconds > 0", positive=True),
+            help="With --scheduler/--scheduler-file: seconds to wait while no Dask worker is "
+            "connected before giving up (default: 600)."),
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted "
                                     "experiment in --out: run only what is missing."),
-        replicates: Optional[str] = typer.Option(None, metavar=INT, help="Override the spec's replicates."),
-        steps: Optional[str] = typer.Option(None, metavar=INT, help="Override the spec's steps."),
-        scale: Optional[str] = typer.Option(None, metavar=FLOAT, help="Override the model scale for every "
-                                            "run (quick looks)."),
+        replicates: Optional[int] = typer.Option(None, metavar=INT,
+                                                 parser=whole_option("--replicates", 1),
+                                                 help="Override the spec's replicates."),
+        steps: Optional[int] = typer.Option(None, metavar=INT,
+                                            parser=whole_option("--steps", 1),
+                                            help="Override the spec's steps."),
+        scale: Optional[float] = typer.Option(None, metavar=FLOAT,
+                                              parser=real_option("--scale"),
+                                              help="Override the model scale for every "
+                                                   "run (quick looks)."),
         report: bool = typer.Option(False, "--report", help="Write the report when done."),
         force: bool = typer.Option(False, "--force", help="Lift the work limits (steps per "
                                    "run, runs per experiment, model-quarters, memory; see "
@@ -42,8 +53,10 @@ def register(app: typer.Typer) -> None:
         ensemble: Optional[Path] = typer.Option(None, help="Ensemble of calibrated parameter "
                                                 "vectors (e.g. abm/data/ensemble.toml): each "
                                                 "replicate draws one (docs/calibration.md)."),
-        ensemble_seed: Optional[str] = typer.Option(None, metavar=INT, help="Seed of the replicates' "
-                                                    "ensemble draws (default 16)."),
+        ensemble_seed: Optional[int] = typer.Option(None, metavar=INT,
+                                                    parser=whole_option("--ensemble-seed", 0),
+                                                    help="Seed of the replicates' "
+                                                         "ensemble draws (default 16)."),
     ) -> None:
         """Run every run of an experiment spec; write runs.parquet, timeseries.parquet,
         distributions.parquet, failures.jsonl and manifest.json to --out."""
@@ -51,22 +64,12 @@ def register(app: typer.Typer) -> None:
         from abm.experiments.runner import RunnerError, run_experiment
         from abm.experiments.spec import SpecError, load_spec
 
-        n_workers = whole(workers, "--workers", 1)
-        n_reps = whole(replicates, "--replicates", 1)
-        n_steps = whole(steps, "--steps", 1)
         if ensemble_seed is not None and ensemble is None:
             raise fail("--ensemble-seed needs --ensemble (it seeds the draws from an "
                        "ensemble file); give both or neither")
-        extra = {}
-        if scale is not None:
-            from .numbers import parse_real
-
-            try:
-                extra["scale"] = parse_real(scale)
-            except ValueError:
-                raise fail(f"--scale must be a plain decimal number, got {scale!r}") from None
+        extra = {} if scale is None else {"scale": scale}
         try:
-            exp = load_spec(spec, replicates=n_reps, steps=n_steps, overrides=extra,
+            exp = load_spec(spec, replicates=replicates, steps=steps, overrides=extra,
                             force=force)
         except SpecError as exc:
             raise fail(str(exc)) from None
@@ -82,7 +85,7 @@ def register(app: typer.Typer) -> None:
             except EnsembleError as exc:
                 raise fail(str(exc)) from None
             if ensemble_seed is not None:
-                exp.ensemble_seed = whole(ensemble_seed, "--ensemble-seed", 0)
+                exp.ensemble_seed = ensemble_seed
         if scheduler is not None and scheduler_file is not None:
             raise fail("give --scheduler or --scheduler-file, not both")
         if scheduler is not None or scheduler_file is not None or wait_workers is not None:
@@ -106,7 +109,7 @@ def register(app: typer.Typer) -> None:
 
         import os
 
-        cores = 1 if scheduler else min(n_workers or os.cpu_count() or 1, max(1, len(runs)))
+        cores = 1 if scheduler else min(workers or os.cpu_count() or 1, max(1, len(runs)))
         try:
             cpu = check_limits(runs, cores, force)
         except RunnerError as exc:
@@ -116,7 +119,7 @@ def register(app: typer.Typer) -> None:
                 discard_unstarted(out_dir, created=True)
             raise fail(str(exc)) from None
         where = f"Dask scheduler {scheduler}" if scheduler else (
-            "serial" if n_workers == 1 else f"{n_workers or 'all'} local processes")
+            "serial" if workers == 1 else f"{workers or 'all'} local processes")
         typer.echo(f"{exp.name}: {len(exp.scenarios)} scenarios x {exp.replicates} replicates "
                    f"= {len(runs)} runs of {exp.steps} steps on {where} -> {out_dir}")
         if cpu / cores > LONG_SECONDS:
@@ -134,7 +137,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             try:
-                result = run_experiment(exp, out_dir, workers=n_workers, scheduler=scheduler,
+                result = run_experiment(exp, out_dir, workers=workers, scheduler=scheduler,
                                         resume=resume, progress=True, force=force)
             except BaseException:
                 if created:  # a failed start leaves no half-made folder
@@ -215,22 +218,13 @@ def failures_line(failures: list, n_runs: int, out_dir: Path) -> str:
             f"cannot help them: run fewer steps than {first:,}{rest}; the other runs are kept")
 
 
-def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional[str]):
+def _dask_scheduler(address: Optional[str], file: Optional[Path], wait: Optional[float]):
     """``--scheduler``/``--scheduler-file``/``--wait-workers`` as a Scheduler (or exit 2)."""
     from abm.experiments.cluster import WAIT_WORKERS, Scheduler
 
     if address is None and file is None:
         raise fail("--wait-workers needs --scheduler or --scheduler-file")
-    seconds = WAIT_WORKERS
-    if wait is not None:
-        from .numbers import parse_real
-
-        try:
-            seconds = parse_real(wait)
-        except ValueError:
-            seconds = float("nan")
-        if not 0 < seconds < float("inf"):
-            raise fail(f"--wait-workers must be a number of seconds > 0, got {wait!r}")
+    seconds = WAIT_WORKERS if wait is None else wait
     from abm.experiments.runner import RunnerError
 
     from .errors import debugging

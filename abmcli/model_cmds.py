@@ -16,6 +16,7 @@ from abm.experiments.provenance import provenance
 
 from . import fail
 from .errors import out_folder, results_kind
+from .numbers import whole_option
 from .format import (INT, burn_in_note, checks_line, console, print_params,
                      short_run_warnings, summary_table, warn, years)
 
@@ -61,30 +62,6 @@ def parse_value(name: str, raw: str) -> float:
                    f"valid range is [{spec.low:g}, {spec.high:g}] ({spec.unit})") from None
 
 
-def parse_seed(raw: str) -> int:
-    from .numbers import parse_whole
-
-    try:
-        seed = parse_whole(raw)
-    except ValueError:
-        raise fail(f"seed must be a non-negative integer, got {raw!r}") from None
-    if seed < 0:
-        raise fail(f"seed must be a non-negative integer, got {raw!r}")
-    return seed
-
-
-def parse_steps(raw: str) -> int:
-    from .numbers import parse_whole
-
-    try:
-        steps = parse_whole(raw)
-    except ValueError:
-        raise fail(f"steps must be a non-negative whole number, got {raw!r}") from None
-    if steps < 0:
-        raise fail(f"steps must be a non-negative whole number, got {raw!r}")
-    return steps
-
-
 def resolve_or_exit(preset: str, swaps: dict[str, str], overrides: dict[str, float]):
     try:
         return resolve(preset, swaps, overrides)
@@ -114,9 +91,11 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run_cmd(
         preset: str = typer.Option(..., help="Regime preset (see `abm presets`)."),
-        steps: str = typer.Option("100", metavar=INT, help="Quarters to simulate (one step is "
-                                   "one quarter; the first 20 are the burn-in)."),
-        seed: str = typer.Option("1", metavar=INT, help="Integer seed."),
+        steps: int = typer.Option(100, metavar=INT, parser=whole_option("--steps", 0),
+                                  help="Quarters to simulate (one step is one quarter; the "
+                                  "first 20 are the burn-in)."),
+        seed: int = typer.Option(1, metavar=INT, parser=whole_option("--seed", 0),
+                                 help="Integer seed."),
         set_: list[str] = typer.Option([], "--set", metavar="<name=value>", help="Override a parameter: NAME=VALUE."),
         swap: list[str] = typer.Option([], metavar="<component=preset>", help="Take a component from a preset: COMPONENT=PRESET."),
         out: Optional[str] = typer.Option(None, help="Write summary.json, timeseries.parquet, manifest.json here."),
@@ -128,12 +107,12 @@ def register(app: typer.Typer) -> None:
         from abm.experiments.limits import LimitError, check_steps
         from abm.experiments.spec import RunSpec
 
-        n_steps = parse_steps(steps)
+        n_steps = steps
         try:
             check_steps(n_steps, "--steps", force)
         except LimitError as exc:
             raise fail(str(exc)) from None
-        s = parse_seed(seed)
+        s = seed
         overrides = {k: parse_value(k, v) for k, v in parse_assignments(set_, "--set").items()}
         swaps = parse_swaps(swap)
         params = resolve_or_exit(preset, swaps, overrides)

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from . import fail, whole
+from . import fail
+from .numbers import whole_option
 from .format import INT
 
 
@@ -47,10 +48,13 @@ def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
 def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate_cmd(
-        seeds: str = typer.Option("20", metavar=INT, help="Seeds per preset."),
-        steps: str = typer.Option("100", metavar=INT, help="Quarters per run."),
+        seeds: int = typer.Option(20, metavar=INT, parser=whole_option("--seeds", 1),
+                                  help="Seeds per preset."),
+        steps: int = typer.Option(100, metavar=INT, parser=whole_option("--steps", 1),
+                                  help="Quarters per run."),
         out: Optional[Path] = typer.Option(None, help="Write validation.md (and the runs) here."),
-        workers: Optional[str] = typer.Option(None, metavar=INT, help="Local worker processes."),
+        workers: Optional[int] = typer.Option(None, metavar=INT, help="Local worker processes.",
+                                              parser=whole_option("--workers", 1)),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address."),
         only: list[str] = typer.Option([], "--only", metavar="<fact id>", help="Check only this fact id "
                                        "(repeatable); only its preset runs."),
@@ -72,9 +76,7 @@ def register(app: typer.Typer) -> None:
         from abm.experiments.limits import LimitError, check_runs, check_steps
         from abm.experiments.runner import RunnerError
 
-        n_seeds = whole(seeds, "--seeds", 1)
-        n_steps = whole(steps, "--steps", 1)
-        n_workers = whole(workers, "--workers", 1)
+        n_seeds, n_steps, n_workers = seeds, steps, workers
         try:  # before a list of runs is built (--seeds 1000000000)
             check_steps(n_steps, "--steps", force)
             check_runs(n_seeds, f"--seeds {n_seeds:,}", force)

@@ -18,23 +18,11 @@ import typer
 
 from . import fail
 from .format import INT
+from .numbers import whole_option
 from .viz_setup import asset_cache
 
 APP_PATH = Path(importlib.util.find_spec("abm.viz").origin).parent / "app.py"
 """The app's file (``viz/app.py`` in a checkout, ``abm/viz/app.py`` installed)."""
-
-
-def check_port(raw: str) -> int:
-    """The port as an int in 1..65535, or a one-line error."""
-    from .numbers import parse_whole
-
-    try:
-        port = parse_whole(raw)
-    except (TypeError, ValueError):
-        raise fail(f"--port must be a whole number from 1 to 65535, got {raw!r}") from None
-    if not 1 <= port <= 65535:
-        raise fail(f"--port must be a whole number from 1 to 65535, got {port}")
-    return port
 
 
 def check_bindable(host: str, port: int) -> None:
@@ -104,10 +92,11 @@ def register(app: typer.Typer) -> None:
     def viz_cmd(
         host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default; "
                                  "0.0.0.0 exposes the app to your network)."),
-        port: str = typer.Option("8765", metavar=INT, help="TCP port (1-65535)."),
+        port: int = typer.Option(8765, metavar=INT, parser=whole_option("--port", 1, 65535),
+                                 help="TCP port (1-65535)."),
     ) -> None:
         """Start the visual app (Solara) in the browser: watch, explain, compare regimes."""
-        p = check_port(port)
+        p = port
         check_bindable(host, p)
         if not APP_PATH.is_file():
             raise fail(f"the app file {APP_PATH} is missing (is the package installed from "

@@ -304,7 +304,7 @@ def test_debug_flag_shows_the_traceback(monkeypatch, capsys, tmp_path):
     def boom(*a, **k):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(model_cmds, "parse_steps", boom)
+    monkeypatch.setattr(model_cmds, "parse_swaps", boom)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ABM_DEBUG", raising=False)
     for argv, traced in ((["abm", "run", "--preset", "japan"], False),
