@@ -63,6 +63,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--presets", default="silicon_valley,japan,korea")
     ap.add_argument("--scales", default="0.5,1,2,4")
+    ap.add_argument("--long", type=int, default=1,
+                    help="also the 200-quarter runs at scale 1 (0: not)")
     a = ap.parse_args()
     presets = a.presets.split(",")
     scales = [float(x) for x in a.scales.split(",")]
@@ -70,7 +72,8 @@ def main() -> None:
     # above scale 1 fewer seeds (a run costs about its scale): seeds / scale, at least 3
     jobs = [(p, s, sc, 100) for sc in scales for p in presets
             for s in seeds[:max(3, round(a.seeds / max(1.0, sc)))]]
-    jobs += [(p, s, 1.0, 200) for p in presets for s in seeds]
+    if a.long:
+        jobs += [(p, s, 1.0, 200) for p in presets for s in seeds]
     jobs.sort(key=lambda j: -j[2] * j[3])  # the longest first
     a.out.mkdir(parents=True, exist_ok=True)
     rows = []
