@@ -152,15 +152,17 @@ def _mismatch(r: Report, preset: str, spans: list[tuple]) -> None:
         ratios = [p / m for *_, p, m in slow]
         detail = "; ".join(f"{t}, {y0}-{y1}: public x{_f(p, 3)}, model x{_f(m, 3)}"
                            for t, y0, y1, p, m in slow)
+        lo, hi = _f(min(ratios), 2), _f(max(ratios), 2)
         r.cautions.append(
-            f"The `{preset}` run grows {_f(min(ratios), 2)}-{_f(max(ratios), 2)} times more "
+            f"The `{preset}` run grows {lo if lo == hi else f'{lo}-{hi}'} times more "
             f"slowly than the public figures in {len(slow)} of {len(spans)} public series "
             f"(growth factor over each series' span: {detail}). "
             + ("It moves in the public series' direction in each of them, not at their pace"
                if not opposite else
                f"It even moves against the public series in {len(opposite)}: "
                + ", ".join(opposite))
-            + ": read its policy effects as relative, not as forecasts of Japan's levels.")
+            + ": read its policy effects as relative, not as forecasts of the country's "
+            "levels.")
     elif opposite:
         r.cautions.append(f"The `{preset}` run moves against the public figures in "
                           f"{len(opposite)} series: {', '.join(opposite)}.")
