@@ -217,7 +217,8 @@ def _header_tex(text: str, width: float) -> str:
     lines = [tex_escape(x) for x in _wrap(text, max(width, 1.0))]
     if len(lines) == 1:
         return lines[0]
-    return r"\begin{tabular}[b]{@{}c@{}}" + r"\\".join(lines) + r"\end{tabular}"
+    # (``\\{}``: a line starting "[" would otherwise be read as the break's length)
+    return r"\begin{tabular}[b]{@{}c@{}}" + r"\\{}".join(lines) + r"\end{tabular}"
 
 
 def _tabular(header: list[str], rows: list[list[str]], cols: list[int], lay: Layout, *,
