@@ -6,7 +6,8 @@ Each quarter every live incumbent
   log(1 + K/10)) x tech_opportunity``: with high cumulativeness the innovation of
   established firms feeds on itself, Mark II; ``K`` is its knowledge stock, innovations
   depreciated at ``RD_STOCK_DEPRECIATION`` a year, so the rate is bounded and settles; firms
-  start at the stationary stock); each innovation raises its product quality by
+  start at the stationary stock; the capability ``rd`` gained above 1 depreciates at the same
+  rate); each innovation raises its product quality by
   ``quality_step`` (:mod:`abm.mechanisms.markets`);
 * its reach (brand, distribution) moves by a random walk (``REACH_NOISE``);
 * sells what the market demanded of it this quarter (:func:`abm.mechanisms.markets.clear`,
@@ -47,8 +48,9 @@ UNIT = Mechanism(
 
 def exit_incumbent(model, row: int, real0: float | None = None) -> None:
     """Incumbent ``row`` leaves the market. ``real0`` (its revenue of entry in this quarter's
-    money) records what share of its shortfall disruptive entrants took
-    (``entrant_loss_share``); the rest went to other incumbents or to capacity."""
+    money) records what share of its shortfall entrants took (``entrant_loss_share``:
+    disruptive startups and incumbents grown from startups, :func:`markets.clear`); the rest
+    went to established incumbents or to capacity."""
     inc, st = model.inc, model.st
     if real0 is not None:
         shortfall = real0 - float(inc.revenue[row])
