@@ -181,7 +181,7 @@ class Incumbent(Agent):
         Col("exit_step", np.int32, -1, "step", "step it exited (−1 while alive)"),
         Col("innovations", np.float64, 0.0, "count", "cumulative innovation count"),
         Col("knowledge", np.float64, 0.0, "innovations",
-            "knowledge stock: innovations depreciated at `RD_STOCK_DEPRECIATION` (7.18)"),
+            "knowledge stock: innovations depreciated at `RD_STOCK_DEPRECIATION` (7.9)"),
         Col("from_startup", np.bool_, False, "", "whether it is a graduated startup"),
         Col("entered", np.int32, 0, "step", "step it entered"),
         Col("pq", np.float64, 0.0, "log quality",
@@ -193,10 +193,10 @@ class Incumbent(Agent):
         Col("demand_without_entrants", np.float64, 0.0, "M per quarter",
             "what the market would have demanded of it this quarter had no entrant (a "
             "disruptive startup, or an incumbent grown from a startup) been in its market "
-            "(7.18)"),
+            "(7.9)"),
         Col("entrant_loss_share", np.float64, -1.0, "",
             "at its displacement: the share of its shortfall (revenue of entry, deflated, less "
-            "its revenue) that entrants took that quarter (7.18); −1 "
+            "its revenue) that entrants took that quarter (7.9); −1 "
             "unless displaced"),
         Col("held", np.float64, -1.0, "",
             "its share of its sector's held (tied) customers (7.18); −1 until first set"),
