@@ -41,8 +41,15 @@ PRESET_COUNTRY: Mapping[str, str] = {
 """The country whose data a preset is set beside."""
 
 UNITS: tuple[str, ...] = ("USD bn", "JPY bn", "KRW trn", "count", "share", "percent per year",
-                          "percent of GDP", "percent of value added", "index")
-"""Units a series may declare. Shares are in [0, 1]; percents are in percent (2.8 = 2.8%)."""
+                          "percent of GDP", "percent of value added", "index", "years")
+"""Units a series may declare. Shares are in [0, 1]; percents are in percent (2.8 = 2.8%);
+``years`` is a duration (e.g. the average tenure of firms on a list). Money is in the
+country's currency, or in USD where the source converts it (e.g. the World Bank's GDP in
+current US dollars): :data:`COMMON_CURRENCY`."""
+
+COMMON_CURRENCY = "USD"
+"""The currency a money series of any country may use (the source's conversion, e.g. the World
+Bank's current US dollars at the year's official exchange rate)."""
 
 STATUSES: tuple[str, ...] = ("source", "approximate", "period_average", "provisional",
                              "undated")
@@ -224,7 +231,7 @@ def _point(raw: Any, series: Mapping[str, Any], unit: str, where: str) -> Point:
                         f"unit 'percent ...')")
     if unit == "count" and (value < 0 or value != int(value)):
         raise DataError(f"{where}: a count must be a whole number >= 0, got {value!r}")
-    if unit.endswith(" bn") or unit.endswith(" trn") or unit == "index":
+    if unit.endswith(" bn") or unit.endswith(" trn") or unit in ("index", "years"):
         if value < 0:
             raise DataError(f"{where}: an amount must be >= 0, got {value!r}")
     return Point(value=float(value), status=status, source=source, year=year, period=period,
@@ -241,8 +248,10 @@ def _series(name: str, body: Any, currency: str, where: str) -> Series:
     unit = body.get("unit")
     if unit not in UNITS:
         raise DataError(f"{where}: unit must be one of {list(UNITS)}, got {unit!r}")
-    if unit.split(" ")[0] in ("USD", "JPY", "KRW") and not unit.startswith(currency):
-        raise DataError(f"{where}: unit {unit!r} is not in the country's currency {currency}")
+    money = unit.split(" ")[0]
+    if money in ("USD", "JPY", "KRW") and money not in (currency, COMMON_CURRENCY):
+        raise DataError(f"{where}: unit {unit!r} is not in the country's currency {currency} "
+                        f"(or {COMMON_CURRENCY}, a source's conversion)")
     title = _text(body, "title", where)
     definition = _text(body, "definition", where)
     raw_points = body.get("points")

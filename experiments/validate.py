@@ -37,14 +37,16 @@ from .spec import RunSpec, replicate_seeds
 VALIDATION_SEED = 20261123
 CALIBRATION_SEED = 7
 FACT_FIELDS = {"id", "key", "preset", "low", "high", "use", "source"}
-OPTIONAL_FIELDS = {"target", "target_reason", "note", "series"}
+OPTIONAL_FIELDS = {"target", "target_reason", "note", "series", "per"}
 """``target``: the point inside the range calibration aims at (default: the range's centre),
 with ``target_reason`` saying why (the source's own value); ``note``: why a fact has its kind
 of evidence (e.g. which input it is an identity of); ``series``: the data-layer series
 (:mod:`abm.data_layer`, ``"country.name"``) the range is read from, named in the table so a
 reader finds every point, its year and its source there (the outcome levels of issue 29:
 productivity growth, private unicorns per unit of economy, venture-track survival, growth
-from entrants)."""
+from entrants, displacement); ``per``: the data-layer series the ``series`` values are divided
+by, year by year, to give the range (the unit of economy: ``"us.gdp_usd"`` for private
+unicorns per USD trn of GDP), named in the table beside them."""
 
 EVIDENCE: dict[str, str] = {
     "calibration": "calibration",
@@ -84,6 +86,7 @@ class Fact:
     target_reason: str = ""
     note: str = ""
     series: tuple[str, ...] = ()
+    per: str = ""
 
     @property
     def aim(self) -> float:
@@ -127,7 +130,11 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
                 or not all(isinstance(x, str) for x in refs):
             raise FactError(f"{where}: fact {raw['id']}: series must be a list of "
                             f"'country.name' references, got {refs!r}")
-        for ref in refs:
+        per = raw.get("per", "")
+        if not isinstance(per, str) or (per and not refs):
+            raise FactError(f"{where}: fact {raw['id']}: per must be one 'country.name' "
+                            f"reference, beside a series list, got {per!r}")
+        for ref in refs + ([per] if per else []):
             try:
                 data_series(ref)
             except DataError as exc:
@@ -178,6 +185,8 @@ def table_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
         source = f.source + (f" ({f.note})" if f.note else "")
         if f.series:
             source += "; data: " + ", ".join(f"`{s}`" for s in f.series)
+            if f.per:
+                source += f" per `{f.per}`"
         lines.append(f"| {f.id} | {f.preset} | {f.key} | {EVIDENCE[f.use]} | "
                      f"[{_g(f.low)}, {_g(f.high)}] | "
                      f"{_g(r['mean'])} [{_g(r['lo'])}, {_g(r['hi'])}] | "

@@ -97,6 +97,27 @@ def test_a_broken_file_is_refused_with_a_clear_error(change, message):
         D.parse(data, "test.toml")
 
 
+def test_usd_is_taken_in_every_country_and_years_are_a_duration():
+    # the World Bank's GDP in current US dollars is a series of Japan and Korea too
+    d = copy.deepcopy(_good())
+    d.update(country="japan", name="Japan", currency="JPY")
+    d["series"]["vc"]["unit"] = "USD bn"
+    assert D.parse(d).series["vc"].unit == "USD bn"
+    d["series"]["vc"]["unit"] = "KRW trn"
+    with pytest.raises(D.DataError, match="not in the country's currency JPY"):
+        D.parse(d)
+    d["series"]["vc"].update(unit="years", points=[{"year": 2016, "value": -24.0}])
+    with pytest.raises(D.DataError, match="amount must be >= 0"):
+        D.parse(d)
+
+
+@pytest.mark.parametrize("country", D.COUNTRIES)
+def test_every_country_has_its_gdp_in_usd_for_2000_2023(country):
+    gdp = D.series(f"{country}.gdp_usd")
+    assert gdp.unit == "USD bn" and set(range(2000, 2024)) <= set(gdp.yearly())
+    assert all(v > 0 for v in gdp.yearly().values())
+
+
 def test_share_and_count_ranges_and_periods():
     d = _good()
     d["series"]["s"] = {"title": "t", "unit": "share", "definition": "d", "source": "S",

@@ -127,15 +127,27 @@ def test_an_unknown_kind_of_evidence_is_refused(tmp_path):
 
 LEVEL_FACTS = ("productivity_growth_us", "productivity_growth_japan", "productivity_growth_korea",
                "unicorn_density_us", "unicorn_density_japan", "unicorn_density_korea",
-               "venture_survival_us", "venture_survival_korea",
-               "growth_from_entrants_us", "growth_from_entrants_korea")
+               "venture_survival_us", "venture_survival_korea", "venture_survival_japan",
+               "growth_from_entrants_us", "growth_from_entrants_korea", "displacement_us")
 
-GDP_USD_TRN = {  # the GDPs the unicorn-density facts' sources name (World Bank WDI, rounded)
-    "us": {2019: 21.4, 2021: 23.6, 2022: 23.6, 2024: 29.2},
-    "japan": {2016: 5.0, 2017: 4.9, 2018: 5.0, 2019: 5.1, 2025: 4.2},
-    "korea": {2017: 1.62, 2018: 1.72, 2019: 1.65, 2020: 1.64, 2021: 1.81, 2024: 1.87},
-}
-"""A count at the start of 2022 (CB Insights via Yonhap) is set beside 2021's GDP."""
+S_AND_P = 500
+"""Companies in the S&P 500: a count of removals over it is a rate per company per year."""
+
+
+def _incumbent_years(preset: str) -> float:
+    """Incumbent-years of a validation run (the displacement fact's mapping): the preset's
+    incumbents at the start (scale 1) times the years after the burn-in at the validation's
+    default length."""
+    import inspect
+
+    from abm import constants as C
+    from abm.experiments.validate import validate
+    from abm.params import SPECS
+    from abm.presets import preset_values
+
+    steps = inspect.signature(validate).parameters["steps"].default
+    n = preset_values(preset).get("n_incumbents", SPECS["n_incumbents"].default)
+    return n * (steps - C.BURN_IN) / C.STEPS_PER_YEAR
 
 
 def _level_facts():
@@ -155,6 +167,8 @@ def test_level_facts_are_held_out_and_name_their_data_series():
             assert series(ref).points  # the series exists and has values
         country = {"silicon_valley": "us", "japan": "japan", "korea": "korea"}[f.preset]
         assert all(ref.startswith(country + ".") for ref in f.series), f.id
+        if f.key == "unicorns_private_per_trn":  # counts over the country's GDP in the layer
+            assert f.per == f"{country}.gdp_usd" and series(f.per).unit == "USD bn", f.id
     # the calibration never reads them
     assert not {f.id for f in load_facts() if f.use == "calibration"} & set(LEVEL_FACTS)
 
@@ -173,14 +187,19 @@ def test_level_ranges_span_the_data_layer_values():
         vals = []
         for ref in f.series:
             s = series(ref)
-            country = ref.split(".")[0]
             for p in s.points:
                 if f.key == "productivity_growth":  # period averages over 2000-2025, percent
                     if p.period and _covers(p.period):
                         vals.append(p.value / 100.0)
                 elif f.key == "unicorns_private_per_trn":  # held-out years over GDP
                     if p.year is not None and p.year > 2015:
-                        vals.append(p.value / GDP_USD_TRN[country][p.year])
+                        gdp = series(f.per).yearly()  # USD bn, the year's own
+                        vals.append(p.value / (gdp[p.year] / 1000.0))
+                elif f.key == "incumbents_displaced":  # a rate per firm-year, 2000-2025
+                    if p.year is None or not 2000 <= p.year <= 2025:
+                        continue
+                    rate = 1.0 / p.value if s.unit == "years" else p.value / S_AND_P
+                    vals.append(rate * _incumbent_years(f.preset))
                 else:
                     vals.append(p.value)
         assert vals, f.id
@@ -198,6 +217,30 @@ def test_a_fact_naming_an_unknown_series_is_refused(tmp_path):
     p.write_text(body + 'series="japan.labour_productivity_growth"\n')
     with pytest.raises(FactError, match="series must be a list"):
         load_facts(p)
+
+
+def test_per_names_one_data_series_beside_a_series_list(tmp_path):
+    p = tmp_path / "f.toml"
+    body = ('[[fact]]\nid="a"\nkey="unicorns_private_per_trn"\npreset="japan"\nlow=0\n'
+            'high=1\nuse="held_out"\nsource="s"\n')
+    p.write_text(body + 'series=["japan.unicorns_private"]\nper="japan.no_gdp"\n')
+    with pytest.raises(FactError, match="japan has no series 'no_gdp'"):
+        load_facts(p)
+    p.write_text(body + 'per="japan.gdp_usd"\n')
+    with pytest.raises(FactError, match="per must be one 'country.name' reference, beside"):
+        load_facts(p)
+    p.write_text(body + 'series=["japan.unicorns_private"]\nper="japan.gdp_usd"\n')
+    (fact,) = load_facts(p)
+    assert fact.per == "japan.gdp_usd"
+    runs = pd.DataFrame({"preset": ["japan"] * 2, "unicorns_private_per_trn": [0.5, 0.7]})
+    assert "data: `japan.unicorns_private` per `japan.gdp_usd` |" in \
+        table_markdown(evaluate([fact], runs))
+
+
+def test_the_displacement_mapping_is_a_thousand_incumbent_years():
+    # 50 incumbents at scale 1 x (100 quarters - 20 of burn-in) / 4: the fact's range is the
+    # data's rate per incumbent per year times this (experiments/stylized_facts.toml)
+    assert _incumbent_years("silicon_valley") == pytest.approx(1000.0)
 
 
 def test_the_table_names_a_facts_data_series():
