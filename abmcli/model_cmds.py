@@ -47,7 +47,11 @@ def parse_swaps(items: list[str]) -> dict[str, str]:
     return swaps
 
 
-def parse_value(name: str, raw: str) -> float:
+def parse_value(name: str, raw: str) -> float | int:
+    """``--set NAME=RAW``: a plain decimal, valid for the parameter (its range, whole or not:
+    :func:`abm.experiments.paramvalues.check_value`), else a one-line error."""
+    from abm.experiments.paramvalues import check_value
+
     from .numbers import parse_real
 
     if name not in SPECS:
@@ -56,10 +60,14 @@ def parse_value(name: str, raw: str) -> float:
         raise fail(str(unknown_name_error(name)))
     spec = SPECS[name]
     try:
-        return parse_real(raw)
+        value = parse_real(raw)
     except ValueError:
         raise fail(f"malformed value for '{name}': {raw!r} is not a plain decimal number; "
                    f"valid range is [{spec.low:g}, {spec.high:g}] ({spec.unit})") from None
+    try:
+        return check_value(name, value)
+    except ParameterError as exc:
+        raise fail(str(exc)) from None
 
 
 def resolve_or_exit(preset: str, swaps: dict[str, str], overrides: dict[str, float]):

@@ -15,6 +15,7 @@ from .format import INT
 def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
     """``PRESET:NAME=VALUE`` items -> {preset: {name: value}} (validated)."""
     from abm.hints import did_you_mean
+    from abm.experiments.paramvalues import check_value
     from abm.params import ParameterError
     from abm.presets import PRESET_NAMES, resolve
 
@@ -36,7 +37,10 @@ def _parse_overrides(items: list[str]) -> dict[str, dict[str, float]]:
                        "number") from None
         if name in out.get(preset, {}):
             raise fail(f"--set {preset}:{name} given twice; give each parameter once")
-        out.setdefault(preset, {})[name] = value
+        try:
+            out.setdefault(preset, {})[name] = check_value(name, value)
+        except ParameterError as exc:
+            raise fail(str(exc)) from None
     for preset, values in out.items():
         try:
             resolve(preset, {}, values)

@@ -6,10 +6,12 @@ to collect. :func:`load_spec` turns a file into an :class:`ExperimentSpec` whose
 :meth:`ExperimentSpec.runs` is the full, ordered list of :class:`RunSpec` (one model run
 each; :meth:`RunSpec.build` makes its model).
 
-Each table is a pydantic model (:data:`MODELS`; the parameter tables [overrides] and [grid] are
-checked against :data:`abm.params.SPECS`). Every error (unknown table or key, unknown preset,
-component or parameter, bad value, malformed TOML) raises :class:`SpecError` whose message names
-the file, the line (when it can be found) and key, the valid range or choices and the value.
+Each table is a pydantic model (:data:`MODELS`; the parameter tables [overrides] and [grid], and
+a scenario's overrides, are models built from :data:`abm.params.SPECS` by
+:mod:`abm.experiments.paramvalues`: each parameter's range, whether it is whole). Every error
+(unknown table or key, unknown preset, component or parameter, bad value, malformed TOML)
+raises :class:`SpecError` whose message names the file, the line (when it can be found) and
+key, the valid range or choices and the value.
 See docs/experiments.md for the format.
 
 Example:
@@ -33,7 +35,7 @@ from typing import Annotated, Any, Literal, Mapping, Optional, Sequence, get_arg
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
-from pydantic import field_validator, model_validator
+from pydantic import field_serializer, field_validator, model_validator
 
 from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
@@ -41,6 +43,8 @@ from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import PRESET_NAMES, resolve
 
 from . import limits
+from .paramvalues import PARAMETER_TABLES, Grid, Overrides, check_value, check_values, dump
+from .paramvalues import message as param_message
 
 KINDS = ("comparison", "component_swap", "sweep", "sensitivity", "reform_sequencing")
 """Experiment kinds: they select the analyses ``abm report`` writes."""
@@ -221,9 +225,9 @@ class SequenceTable(_Table):
         "\"williams\" (a Williams square: each component once in each position, each "
         "ordered pair adjacent once), \"all\" (every permutation) or a list of orders"))
                       ] = "williams"
-    first_year: Annotated[int, Strict(), Field(description=(
+    first_year: Annotated[Any, Field(description=(
         "a whole number: the calendar year of the first reform (>= the base's start_year)"))
-                          ] = None  # (not validated: the base's start_year)
+                          ] = None  # (checked with the base's start_year: _orders_and_years)
     interval_years: _whole(1, "whole number of years between reforms (>= 1)") = 2
     horizons_years: Annotated[list[Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]],
                               Field(min_length=1, description=(
@@ -261,24 +265,29 @@ class SequenceTable(_Table):
         start = resolve(self.base).start_year
         if self.first_year is None:
             self.first_year = start
-        elif self.first_year < start:
+        elif not _is_int(self.first_year) or self.first_year < start:
             raise _At("first_year", f"must be a whole number >= {start} (the start_year of "
                       f"{self.base}), got {self.first_year!r}")
         return self
 
 
 class ScenarioTable(_Table):
-    """A ``[[scenario]]`` entry (its overrides are checked by :meth:`_Ctx.param`)."""
+    """A ``[[scenario]]`` entry (its overrides: :data:`~abm.experiments.paramvalues.Overrides`)."""
     name: Annotated[str, Strict(), Field(min_length=1, description="a scenario label")]
     preset: Annotated[Preset, Field(description="a preset name")]
     swaps: Annotated[dict[Annotated[str, _one_of("component", SWAPPABLE)], Preset], Field(
         description="a table COMPONENT = PRESET")] = {}
     dated_swaps: Annotated[dict[str, Any], Field(
         description="a table COMPONENT = [PRESET, YEAR] (a reform at a date)")] = {}
-    overrides: Annotated[dict[str, Any], Field(description="a table PARAMETER = VALUE")] = {}
+    overrides: Annotated[Overrides, Field(default_factory=Overrides,
+                                          description="a table PARAMETER = VALUE")]
     against: Annotated[Any, Field(description="name of the scenario this one's differences "
                                   "are measured against (default: the experiment's baseline)")
                        ] = None
+
+    @field_serializer("overrides")
+    def _given(self, overrides: Overrides) -> dict[str, Any]:
+        return overrides.model_dump(exclude_unset=True)
 
 
 class CollectTable(_Table):
@@ -302,12 +311,13 @@ class ReportTable(_Table):
     figures: Annotated[Flag, Field(description="true or false")] = True
 
 
-MODELS: dict[str, type[_Table]] = {"experiment": ExperimentTable, "swap": SwapTable,
-                                   "sample": SampleTable, "sequence": SequenceTable,
-                                   "scenario": ScenarioTable, "collect": CollectTable,
-                                   "report": ReportTable}
-_TABLES: dict[str, dict[str, str]] = {  # key -> help; [overrides] and [grid]: parameters
-    t: {k: f.description or k for k, f in MODELS[t].model_fields.items()} if t in MODELS else {}
+MODELS: dict[str, type[BaseModel]] = {"experiment": ExperimentTable, "overrides": Overrides,
+                                      "grid": Grid, "swap": SwapTable, "sample": SampleTable,
+                                      "sequence": SequenceTable, "scenario": ScenarioTable,
+                                      "collect": CollectTable, "report": ReportTable}
+_TABLES: dict[str, dict[str, str]] = {  # key -> help; [overrides] and [grid]: any parameter
+    t: {} if MODELS[t] in PARAMETER_TABLES else
+    {k: f.description or k for k, f in MODELS[t].model_fields.items()}
     for t in ("experiment", "overrides", "grid", "swap", "sequence", "sample", "scenario",
               "collect", "report")}
 
@@ -318,13 +328,19 @@ def _table(table: str, body: Any, ctx: "_Ctx", label: str = "") -> dict[str, Any
     ``label``, e.g. "scenario 2: ")."""
     model = MODELS[table]
     try:
-        return model.model_validate(body).model_dump()
+        valid = model.model_validate(body, context={"force": getattr(ctx, "force", False)})
+        return dump(valid, body) if model in PARAMETER_TABLES else valid.model_dump()
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
     loc, kind, value = err["loc"], err["type"], err.get("input")
     key = str(loc[0]) if loc else None
     field = model.model_fields.get(key)
     info = err.get("ctx") or {}
+    if model in PARAMETER_TABLES and loc:
+        raise ctx.error(table, key, label + _parameter_error(model, err))
+    if field is not None and field.annotation in PARAMETER_TABLES and len(loc) > 1:
+        sub = {**err, "loc": loc[1:]}  # a parameter table inside this one: its parameter
+        raise ctx.error(table, str(loc[1]), label + _parameter_error(field.annotation, sub))
     if kind == "extra_forbidden":
         msg = f"unknown key '{key}'; {_choices(key, list(model.model_fields))}"
     elif kind == "missing" and len(loc) == 1:
@@ -344,8 +360,28 @@ def _table(table: str, body: Any, ctx: "_Ctx", label: str = "") -> dict[str, Any
         msg = f"must be a table [{table}], got {value!r}"
         raise ctx.error(None, table, label + msg)
     else:
-        msg = f"must be {field.description}, got {value!r}"
+        got = f"{value!r}"
+        if len(loc) > 1 and isinstance(body, Mapping) and key in body:  # in a list: all of it
+            got = f"{body[key]!r}" + (f" (element {loc[1] + 1}: {value!r})"
+                                      if isinstance(loc[1], int) else "")
+        msg = f"must be {field.description}, got {got}"
     raise ctx.error(table, key, label + msg)
+
+
+def _parameter_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
+    """The message of pydantic's error ``err`` in a table of parameters (:data:`Overrides`
+    or :data:`Grid`): an unknown parameter with the closest names, a ``[grid]`` entry that
+    is no list or range, else the parameter's range and unit
+    (:func:`abm.experiments.paramvalues.message`)."""
+    name, kind = str(err["loc"][0]), err["type"]
+    if kind == "extra_forbidden":
+        return f"unknown parameter '{name}'; {_choices(name, list(SPECS))} (see `abm params`)"
+    if model is Grid and len(err["loc"]) == 1:  # the entry, not one of its values
+        if kind == "value_error":
+            return str(err["ctx"]["error"])
+        return (f"must be a non-empty list of values or {{low = X, high = Y, n = N}}, got "
+                f"{err.get('input')!r}")
+    return param_message(name, err)
 
 
 class SpecError(ValueError):
@@ -695,6 +731,11 @@ class _Ctx:
                                     (want_table and current.startswith(want_table + "."))):
                 if re.match(rf"^\s*\"?{re.escape(key)}\"?\s*=", line):
                     return i
+        if key is None and table:  # a table opened only by its sub-tables ([sample.bounds])
+            for i, line in enumerate(self.lines, 1):
+                m = header.match(line)
+                if m and m.group(1).strip('"').startswith(want_table + "."):
+                    return i
         if key is not None and table:
             # dotted or inline forms: fall back to the first line mentioning the key
             for i, line in enumerate(self.lines, 1):
@@ -716,16 +757,9 @@ class _Ctx:
 
     # -- a parameter value (the tables' other values: their pydantic models) -------------------
     def param(self, table: str, key: str, value: Any) -> float:
-        """A valid value of the parameter ``key``."""
-        if key not in SPECS:
-            raise self.error(table, key, f"unknown parameter '{key}'; "
-                             f"{_choices(key, list(SPECS))} (see `abm params`)")
-        if isinstance(value, str):  # TOML "0.2": a typo, and mixed types in a grid
-            raise self.error(table, key, f"must be a number, got the string {value!r} "
-                             f"(remove the quotes); valid range is [{SPECS[key].low:g}, "
-                             f"{SPECS[key].high:g}]")
+        """A valid value of the parameter ``key`` (:func:`.paramvalues.check_value`)."""
         try:
-            return SPECS[key].check(value)
+            return check_value(key, value)
         except ParameterError as exc:
             raise self.error(table, key, str(exc)) from None
 
@@ -906,45 +940,20 @@ def _cli_whole(option: str, value: Any) -> int:
 
 def _overrides_table(body: Mapping[str, Any], ctx: _Ctx,
                      extra: Mapping[str, Any] | None) -> dict[str, float]:
-    """``[overrides]`` PARAMETER = VALUE, then the command line's ``extra`` overrides."""
-    overrides = {k: ctx.param("overrides", k, v) for k, v in dict(body).items()}
-    for k, v in (extra or {}).items():
-        if k not in SPECS:
-            raise SpecError(f"unknown parameter '{k}'; {_choices(k, list(SPECS))}")
-        try:
-            overrides[k] = SPECS[k].check(v)
-        except ParameterError as exc:
-            raise SpecError(str(exc)) from None
+    """``[overrides]`` PARAMETER = VALUE (:data:`~abm.experiments.paramvalues.Overrides`),
+    then the command line's ``extra`` overrides."""
+    overrides = _table("overrides", body, ctx)
+    try:
+        overrides.update(check_values(extra or {}))
+    except ParameterError as exc:
+        raise SpecError(str(exc)) from None
     return overrides
 
 
 def _grid_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, list[float]]:
-    """``[grid]`` PARAMETER = [values] or {low, high, n}."""
-    grid: dict[str, list[float]] = {}
-    for k, v in body.items():
-        if k not in SPECS:
-            raise ctx.error("grid", k, f"unknown parameter '{k}'; "
-                            f"{_choices(k, list(SPECS))} (see `abm params`)")
-        if isinstance(v, dict):
-            bad = set(v) - {"low", "high", "n"}
-            if bad or not {"low", "high", "n"} <= set(v):
-                raise ctx.error("grid", k, "a range must be {low = X, high = Y, n = N}; "
-                                f"got keys {sorted(v)}")
-            if not _is_int(v["n"]) or v["n"] < 2:
-                raise ctx.error("grid", k, f"n must be a whole number >= 2, got {v['n']!r}")
-            if v["n"] > limits.MAX_RUNS and not getattr(ctx, "force", False):
-                raise ctx.error("grid", k, f"n = {v['n']:,} is above the limit of "
-                                f"{limits.MAX_RUNS:,} runs per experiment; {limits.HOW}")
-            lo = ctx.param("grid", k, v["low"])
-            hi = ctx.param("grid", k, v["high"])
-            values = [float(x) for x in np.round(np.linspace(lo, hi, v["n"]), 12)]
-        elif isinstance(v, list) and v:
-            values = list(v)
-        else:
-            raise ctx.error("grid", k, "must be a non-empty list of values or "
-                            "{low = X, high = Y, n = N}")
-        grid[k] = [ctx.param("grid", k, x) for x in values]
-    return grid
+    """``[grid]`` PARAMETER = [values] or {low, high, n}
+    (:data:`~abm.experiments.paramvalues.Grid`)."""
+    return _table("grid", body, ctx)
 
 
 def _swap_table(body: Mapping[str, Any], ctx: _Ctx) -> dict[str, Any]:
@@ -1017,7 +1026,7 @@ def _scenario_tables(bodies: Sequence[Any], ctx: _Ctx) -> list[dict[str, Any]]:
     explicit = []
     for i, body in enumerate(bodies):
         e = _table("scenario", body, ctx, f"scenario {i + 1}: ")
-        e["overrides"] = {k: ctx.param("scenario", k, v) for k, v in e["overrides"].items()}
+        e["overrides"] = {k: e["overrides"][k] for k in body.get("overrides", {})}
         ds = {c: list(v) if isinstance(v, (list, tuple)) else v
               for c, v in e.pop("dated_swaps").items()}
         against = e.pop("against")
