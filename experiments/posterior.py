@@ -242,7 +242,7 @@ def _check_observed(problem: Problem, observed: Mapping[str, float]) -> dict[str
 
 def run(problem: Problem, observed: Mapping[str, float], *, seed: int = 29,
         population: int = 200, generations: int = 6, min_acceptance: float = 0.0,
-        label: str = "") -> Posterior:
+        max_simulations: int | None = None, label: str = "") -> Posterior:
     """The ABC-SMC posterior of ``problem`` given the ``observed`` statistics.
 
     Args:
@@ -251,6 +251,9 @@ def run(problem: Problem, observed: Mapping[str, float], *, seed: int = 29,
         generations: SMC generations (the tolerance falls each generation, to the median
             distance of the previous one).
         min_acceptance: stop early when a generation's acceptance rate falls below this.
+        max_simulations: a budget: start no further generation once this many simulations
+            have run (the generation under way finishes; None: no budget). Deterministic,
+            unlike a wall-time limit, so the same seed still gives the same samples.
         label: a name stored with the settings.
 
     Raises:
@@ -265,6 +268,11 @@ def run(problem: Problem, observed: Mapping[str, float], *, seed: int = 29,
         raise PosteriorError(f"population must be a whole number >= 10, got {population!r}")
     if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
         raise PosteriorError(f"generations must be a whole number >= 1, got {generations!r}")
+    if max_simulations is not None and (isinstance(max_simulations, bool)
+                                        or not isinstance(max_simulations, int)
+                                        or max_simulations < population):
+        raise PosteriorError(f"max_simulations must be None or a whole number >= population "
+                             f"({population}), got {max_simulations!r}")
     obs = _check_observed(problem, observed)
     _quiet()
     names = problem.names
@@ -286,7 +294,9 @@ def run(problem: Problem, observed: Mapping[str, float], *, seed: int = 29,
                            population_size=population,
                            sampler=pyabc.sampler.SingleCoreSampler())
         abc.new("sqlite://", obs)
-        history = abc.run(max_nr_populations=generations, min_acceptance_rate=min_acceptance)
+        history = abc.run(max_nr_populations=generations, min_acceptance_rate=min_acceptance,
+                          max_total_nr_simulations=(np.inf if max_simulations is None
+                                                    else max_simulations))
         frame, weights = history.get_distribution()
         n_sims = int(history.total_nr_simulations)
         eps = history.get_all_populations()
@@ -296,7 +306,9 @@ def run(problem: Problem, observed: Mapping[str, float], *, seed: int = 29,
     cols = [np.asarray(problem.from_z(n, frame[n].to_numpy()), dtype=float) for n in names]
     settings = {"method": "ABC-SMC (pyabc)", "pyabc": pyabc.__version__, "label": label,
                 "seed": seed, "population": population, "generations_requested": generations,
-                "generations": done, "simulations": n_sims, "final_epsilon": last_eps,
+                "generations": done, "simulations": n_sims,
+                "max_simulations": "none" if max_simulations is None else max_simulations,
+                "final_epsilon": last_eps,
                 "distance": "adaptive p=2 norm, MAD-scaled", "observed": obs,
                 "statistics": list(problem.statistics), "held_out": list(problem.held_out),
                 "prior": {n: list(problem.prior[n]) for n in names},

@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=None)
     ap.add_argument("--population", type=int, default=100)
     ap.add_argument("--generations", type=int, default=4)
+    ap.add_argument("--max-simulations", type=int, default=None,
+                    help="budget: start no further generation after this many simulations")
     ap.add_argument("--seed", type=int, default=29)
-    ap.add_argument("--draws", type=int, default=100, help="posterior predictive draws")
+    ap.add_argument("--draws", type=int, default=100, help="posterior predictive draws (0: skip the check)")
     ap.add_argument("--coverage", type=int, default=0, help="synthetic data sets (0: skip)")
     ap.add_argument("--out", default="results/validation/posterior")
     a = ap.parse_args(argv)
@@ -59,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         histories=tuple(a.history), history_steps=a.history_steps)
     t0 = time.perf_counter()
     post = P.run(problem, observed, seed=a.seed, population=a.population,
-                 generations=a.generations, label=f"presets={a.presets or 'all'}")
-    post.settings.update({"steps": a.steps, "scale": a.scale, "presets": presets or "all"})
+                 generations=a.generations, max_simulations=a.max_simulations, label=f"presets={a.presets or 'all'}")
+    post.settings.update({"steps": a.steps, "scale": a.scale, "presets": presets or "all",
+                          "constants": "default" if constants is None else list(constants),
+                          "parameters": list(a.parameter), "histories": list(a.history),
+                          "history_steps": a.history_steps})
     out = Path(a.out)
     P.write(post, out / "posterior.toml")
     lines = [f"# Posterior ({post.settings['method']})\n",
@@ -70,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
              P.summary_table(problem, post) + "\n",
              "Not identified (posterior sd > 0.7 prior sd): "
              + (", ".join(P.not_identified(problem, post)) or "none") + ".\n"]
-    if problem.held_out:
+    if problem.held_out and a.draws > 0:
         check = P.predictive_check(problem, post, held, draws=a.draws, seed=a.seed + 1)
         lines.append("## Held out (facts, history years after 2015): posterior predictive "
                      "check\n")
