@@ -374,33 +374,43 @@ def not_identified(problem: Problem, posterior: Posterior, weak: float = WEAK) -
 
 
 def predictive_check(problem: Problem, posterior: Posterior, observed: Mapping[str, float],
-                     *, draws: int = 200, seed: int = 30, level: float = 0.95
-                     ) -> dict[str, dict[str, Any]]:
+                     *, draws: int = 200, seed: int = 30, level: float = 0.95,
+                     statistics: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """Posterior predictive check of the held-out statistics.
 
     For ``draws`` parameter vectors resampled from the posterior, simulate the held-out
     statistics; per statistic report the predictive ``level`` interval, whether the observed
     value lies in it, and the two-sided tail probability of the observed value.
+    ``statistics`` checks these instead (e.g. the statistics conditioned on too: the
+    posterior's fit in sample); every statistic the problem names may be given.
 
     Raises:
-        PosteriorError: an observed held-out statistic is missing or the problem has none.
+        PosteriorError: an observed statistic is missing, a statistic is unknown, or the
+            problem holds none out (and ``statistics`` is not given).
     """
-    if not problem.held_out:
+    which = tuple(problem.held_out if statistics is None else statistics)
+    if not which:
         raise PosteriorError("the problem holds no statistic out")
-    missing = [s for s in problem.held_out if s not in observed]
+    unknown = [s for s in which if s not in problem.statistics + problem.held_out]
+    if unknown:
+        raise PosteriorError(f"statistics {unknown} are not the problem's "
+                             f"({', '.join(problem.statistics + problem.held_out)})")
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise PosteriorError(f"draws must be a whole number >= 1, got {draws!r}")
+    missing = [s for s in which if s not in observed]
     if missing:
-        raise PosteriorError(f"observed held-out statistics {missing} missing")
+        raise PosteriorError(f"observed statistics {missing} missing")
     ss = np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss.spawn(1)[0])
     thetas = posterior.draw(draws, rng)
     seeds = ss.generate_state(draws)
-    sims = {s: np.empty(draws) for s in problem.held_out}
+    sims = {s: np.empty(draws) for s in which}
     for i, theta in enumerate(thetas):
         out = problem.simulate(dict(zip(posterior.names, map(float, theta))), int(seeds[i]))
-        for s in problem.held_out:
+        for s in which:
             sims[s][i] = out[s]
     result = {}
-    for s in problem.held_out:
+    for s in which:
         x, o = sims[s], float(observed[s])
         lo, hi = np.quantile(x, [(1 - level) / 2, (1 + level) / 2])
         p = 2 * min(np.mean(x <= o), np.mean(x >= o))
@@ -509,14 +519,16 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
                       constants: Sequence[str] | None = None, *, steps: int = 100,
                       scale: float | None = None, facts_path: str | Path | None = None,
                       extra_parameters: Mapping[str, Sequence[str]] | None = None,
-                      histories: Sequence[str] = (), history_steps: int = 104
+                      histories: Sequence[str] = (), history_steps: int = 104,
+                      record: Callable[[str, Any], None] | None = None
                       ) -> tuple[Problem, dict[str, float], dict[str, float]]:
     """The calibration of the presets as a :class:`Problem`, with the observed statistics.
 
     Parameters and their ranges are the point calibration's (``abm.experiments.calibration.
     problem_from_facts``: each calibration fact's preset parameters and the shared structural
     constants, inside their documented ranges; drawn uniform in log where the range is
-    positive, in asinh for ranges from 0, as the point calibration's search, else uniform). The simulator runs each preset with the vector once (one seed per preset, drawn
+    positive, in asinh for ranges from 0, as the point calibration's search, else uniform).
+    The simulator runs each preset with the vector once (one seed per preset, drawn
     from the simulator's stream: seed noise is part of the likelihood) and returns every
     fact's metric in the fact's transform (logit for shares, log otherwise, as the point
     calibration's residuals). Conditioned on: the calibration facts (observed = each fact's
@@ -536,6 +548,9 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
         extra_parameters: ``{preset: [parameter, ...]}`` inferred besides the facts' own
             (e.g. the loop strengths ``loop_*``, whose ranges ``abm params`` gives).
         histories, history_steps: history runs conditioned on (see above).
+        record: called as ``record(history, table)`` after every history run with the run's
+            yearly table (``experiments.histories.yearly``; ``None`` when the run failed), so
+            a posterior predictive pass can keep the series (:func:`history_predictive`).
 
     Returns:
         ``(problem, observed, observed_held_out)``.
@@ -589,7 +604,8 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
                   if p.preset is not None and p.preset in chain(h)}
             out.update(_history_run(h, ov, cons, int(rng.integers(0, 2**31 - 1)),
                                     history_steps, scale,
-                                    [tg for tg in targets if tg["key"].startswith(h + ".")]))
+                                    [tg for tg in targets if tg["key"].startswith(h + ".")],
+                                    record))
         return out
 
     stats = tuple(m.id for m in moments) + tuple(tg["key"] for tg in targets
@@ -607,8 +623,10 @@ def ecosystem_problem(presets: Sequence[str] | None = None,
 
 def _history_run(history: str, overrides: Mapping[str, float], constants: Mapping[str, float],
                  seed: int, steps: int, scale: float | None,
-                 targets: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """One history run's log growth factors at ``targets`` (:func:`history_targets`)."""
+                 targets: Sequence[Mapping[str, Any]],
+                 record: Callable[[str, Any], None] | None = None) -> dict[str, float]:
+    """One history run's log growth factors at ``targets`` (:func:`history_targets`);
+    ``record(history, yearly table)`` is called when given."""
     from abm.presets import resolve
 
     from .histories import yearly
@@ -625,6 +643,8 @@ def _history_run(history: str, overrides: Mapping[str, float], constants: Mappin
     table = None
     if res.get("ok"):
         table = yearly(res["timeseries"], int(resolve(history).start_year)).set_index("year")
+    if record is not None:
+        record(history, None if table is None else table.reset_index())
     for tg in targets:
         v = math.nan
         if table is not None and tg["year"] in table.index and tg["base"] in table.index:
@@ -634,3 +654,253 @@ def _history_run(history: str, overrides: Mapping[str, float], constants: Mappin
                 v = math.log(a / b)
         out[tg["key"]] = v if math.isfinite(v) else tg["observed"] + HISTORY_PENALTY
     return out
+
+
+# -- posterior predictive of the history series -------------------------------------------------
+def problem_from_settings(settings: Mapping[str, Any],
+                          record: Callable[[str, Any], None] | None = None
+                          ) -> tuple[Problem, dict[str, float], dict[str, float]]:
+    """:func:`ecosystem_problem` rebuilt from the settings a posterior file keeps
+    (``presets``, ``constants``, ``parameters``, ``histories``, ``steps``, ``scale``,
+    ``history_steps``: what scripts/posterior.py writes).
+
+    Raises:
+        PosteriorError: settings without those keys.
+    """
+    s = dict(settings)
+    try:
+        presets, constants = s["presets"], s["constants"]
+        histories, params = tuple(s.get("histories", ())), list(s.get("parameters", ()))
+        steps, scale = int(s["steps"]), s.get("scale")
+        history_steps = int(s.get("history_steps", 104))
+    except KeyError as exc:
+        raise PosteriorError(f"posterior settings lack {exc}: not written by "
+                             "scripts/posterior.py") from exc
+    extra: dict[str, list[str]] = {}
+    for ref in params:
+        preset, _, name = str(ref).partition(".")
+        extra.setdefault(preset, []).append(name)
+    return ecosystem_problem(
+        None if presets == "all" else list(presets),
+        None if constants == "default" else tuple(constants), steps=steps,
+        scale=None if scale in (None, "none") else float(scale), extra_parameters=extra or None,
+        histories=histories, history_steps=history_steps, record=record)
+
+
+def history_predictive(posterior: Posterior, *, draws: int = 40, seed: int = 30,
+                       level: float = 0.95
+                       ) -> tuple[Problem, dict[str, dict[str, Any]], dict[str, Any]]:
+    """Posterior predictive of an ecosystem posterior: the statistics and the history series.
+
+    Rebuilds the problem from the posterior's settings (:func:`problem_from_settings`), draws
+    ``draws`` parameter vectors by weight (one seed each: the intervals are over posterior
+    draws and seeds together) and simulates each once. Returns ``(problem, check, tables)``:
+    ``check`` is :func:`predictive_check` over every statistic, used and held out (the
+    posterior's fit in sample beside its check out of sample), and ``tables`` is
+    ``{history: yearly table}`` (``experiments.histories.yearly`` of each draw's history run,
+    ``run_id`` = the draw), for ``experiments.histories.comparison``.
+
+    Raises:
+        PosteriorError: settings that do not rebuild the posterior's parameters.
+    """
+    import pandas as pd
+
+    histories = tuple(posterior.settings.get("histories", ()))
+    kept: dict[str, list] = {h: [] for h in histories}
+    problem, obs, held = problem_from_settings(posterior.settings,
+                                               record=lambda h, t: kept[h].append(t))
+    if tuple(problem.names) != tuple(posterior.names):
+        raise PosteriorError(f"the settings give parameters {problem.names}, the samples "
+                             f"{posterior.names}")
+    check = predictive_check(problem, posterior, {**obs, **held}, draws=draws, seed=seed,
+                             level=level, statistics=problem.statistics + problem.held_out)
+    tables = {}
+    for h, runs in kept.items():
+        frames = [t.assign(run_id=f"draw{i:04d}") for i, t in enumerate(runs) if t is not None]
+        tables[h] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return problem, check, tables
+
+
+# -- orderings of the presets over posterior draws (issue 29 item 5) ----------------------------
+def preset_chain(preset: str) -> list[str]:
+    """``preset`` and the presets it extends, nearest first (``japan_2027_plan`` ->
+    ``[japan_2027_plan, japan]``)."""
+    from abm.presets import _table
+
+    table = _table()
+    if preset not in table:
+        raise PosteriorError(f"unknown preset {preset!r}; known: {', '.join(table)}")
+    out, body = [preset], table[preset]
+    while "extends" in body:
+        out.append(body["extends"])
+        body = table[body["extends"]]
+    return out
+
+
+def source_posterior(preset: str, posteriors: Mapping[str, Posterior]) -> str:
+    """The key of ``posteriors`` (a preset name) whose draws ``preset`` takes: itself or the
+    nearest preset it extends (``japan_2027_plan`` takes ``japan``'s).
+
+    Raises:
+        PosteriorError: no posterior for the preset or any it extends.
+    """
+    for p in preset_chain(preset):
+        if p in posteriors:
+            return p
+    raise PosteriorError(f"no posterior for {preset!r} or the presets it extends "
+                         f"({', '.join(preset_chain(preset))}); given: {', '.join(posteriors)}")
+
+
+def split_vector(preset: str, values: Mapping[str, float]) -> tuple[dict[str, float],
+                                                                      dict[str, float]]:
+    """``(overrides, constants)`` of ``preset`` from one posterior vector: a label
+    ``owner.name`` applies when ``owner`` is ``preset`` or a preset it extends (the nearest
+    wins), labels of other presets do not; a label without a preset is a structural
+    constant."""
+    chain = preset_chain(preset)
+    ov: dict[str, tuple[int, float]] = {}
+    cons: dict[str, float] = {}
+    for label, v in values.items():
+        owner, dot, name = label.rpartition(".")
+        if not dot:
+            cons[label] = float(v)
+        elif owner in chain and (name not in ov or chain.index(owner) < ov[name][0]):
+            ov[name] = (chain.index(owner), float(v))
+    return {n: v for n, (_, v) in ov.items()}, cons
+
+
+ORDERING_METRICS: tuple[str, ...] = ("productivity_growth", "innovation_total", "unicorns",
+                                     "incumbents_displaced", "ma_share_of_exits",
+                                     "survival_5y")
+"""The regime comparison's headline metrics (``experiments.attribution.HEADLINE``)."""
+
+
+def ordering_specs(posteriors: Mapping[str, Posterior], presets: Sequence[str], *,
+                   draws: int, seeds: int, steps: int = 100, scale: float = 1.0,
+                   seed: int = 2905) -> list[Any]:
+    """The runs of the orderings over posterior draws: for each draw ``k`` one parameter
+    vector from every posterior (resampled by weight, independently per posterior), and for
+    each replicate ``r`` one seed shared by every preset (common random numbers, as the regime
+    comparison); each preset runs with the vector of :func:`source_posterior`.
+
+    Returns:
+        ``RunSpec`` s with ``scenario = preset`` and ``replicate = k * seeds + r`` (the draw is
+        ``replicate // seeds``).
+
+    Raises:
+        PosteriorError: bad sizes, a preset without a posterior, or posteriors that infer the
+            same structural constant (per-country posteriors cannot each own a shared one).
+    """
+    from .spec import RunSpec
+
+    for what, n in (("draws", draws), ("seeds", seeds)):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise PosteriorError(f"{what} must be a whole number >= 1, got {n!r}")
+    if not presets:
+        raise PosteriorError("no preset to run")
+    sources = {p: source_posterior(p, posteriors) for p in presets}
+    owners: dict[str, str] = {}
+    for key, post in posteriors.items():
+        for n in post.names:
+            if "." not in n:
+                if n in owners:
+                    raise PosteriorError(f"structural constant {n!r} is inferred by the "
+                                         f"posteriors of {owners[n]!r} and {key!r}")
+                owners[n] = key
+    ss = np.random.SeedSequence(seed)
+    draw_ss, seed_ss = ss.spawn(2)
+    keys = sorted(posteriors)
+    rngs = dict(zip(keys, (np.random.default_rng(c) for c in draw_ss.spawn(len(keys)))))
+    vectors = {k: posteriors[k].draw(draws, rngs[k]) for k in keys}
+    model_seeds = seed_ss.generate_state(draws * seeds)
+    specs = []
+    for k in range(draws):
+        # structural constants (if any posterior infers them; each is owned by one)
+        cons = {n: float(v) for key in keys
+                for n, v in zip(posteriors[key].names, vectors[key][k]) if "." not in n}
+        for r in range(seeds):
+            rep = k * seeds + r
+            for i, preset in enumerate(presets):
+                src = sources[preset]
+                ov, _ = split_vector(preset, dict(zip(posteriors[src].names,
+                                                      map(float, vectors[src][k]))))
+                ov["scale"] = float(scale)
+                specs.append(RunSpec(run_id=f"d{k:04d}r{r:02d}-{preset}", preset=preset,
+                                     overrides=ov, constants=dict(cons),
+                                     seed=int(model_seeds[rep]),
+                                     steps=steps, scenario=preset, replicate=rep,
+                                     scenario_index=i))
+    return specs
+
+
+def ordering_runs(specs: Sequence[Any], *, seeds: int, workers: int = 1,
+                  metrics: Sequence[str] = ORDERING_METRICS,
+                  progress: Callable[[int, int], None] | None = None) -> "Any":
+    """Run :func:`ordering_specs` (``workers`` processes; each run is seeded, so the rows do
+    not depend on them) and return one row per run: ``run_id``, ``preset``, ``draw``,
+    ``replicate``, ``seed``, ``steps``, ``scale``, the run's parameter overrides
+    (``param.*``) and ``metrics``.
+
+    Raises:
+        PosteriorError: a run failed (its error is named).
+    """
+    import pandas as pd
+
+    from .runner import run_one
+
+    collect = {"timeseries": False, "distributions": False}
+    results = []
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as ex:
+            futs = [ex.submit(run_one, sp, collect) for sp in specs]
+            for j, f in enumerate(futs):
+                results.append(f.result())
+                if progress:
+                    progress(j + 1, len(specs))
+    else:
+        for j, sp in enumerate(specs):
+            results.append(run_one(sp, collect))
+            if progress:
+                progress(j + 1, len(specs))
+    rows = []
+    for sp, res in zip(specs, results):
+        if not res.get("ok"):
+            raise PosteriorError(f"run {sp.run_id} ({sp.preset}) failed: "
+                                 f"{res.get('error', res)}")
+        row = {"run_id": sp.run_id, "preset": sp.preset, "draw": sp.replicate // seeds,
+               "replicate": sp.replicate, "seed": sp.seed, "steps": sp.steps,
+               "scale": sp.overrides.get("scale", math.nan)}
+        row.update({f"param.{k}": v for k, v in sorted(sp.overrides.items()) if k != "scale"})
+        row.update({m: float(res["row"].get(m, math.nan)) for m in metrics})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def orderings(runs: "Any", metrics: Sequence[str] = ORDERING_METRICS) -> "Any":
+    """Probability of each pairwise ordering of the presets over posterior draws x seeds.
+
+    ``runs``: one row per run with ``preset``, ``draw``, ``replicate`` and the metrics (as
+    :func:`ordering_runs`). Runs are paired by replicate (same draw index and seed across
+    presets). Per pair of presets and metric: ``n`` pairs, ``p_a_above``, ``p_b_above``,
+    ``p_tie``, ``mean_difference``, and over draws (the mean over a draw's seeds):
+    ``variants`` and ``p_a_above_variants`` (``experiments.attribution.
+    ordering_probabilities`` with the draw as the variant).
+    """
+    import itertools
+
+    import pandas as pd
+
+    from .attribution import ordering_probabilities
+
+    if not len(runs):
+        raise PosteriorError("no runs to order")
+    missing = [c for c in ("preset", "draw", "replicate") if c not in runs]
+    if missing:
+        raise PosteriorError(f"runs lack columns {missing}")
+    r = runs.assign(swaps="")
+    presets = list(dict.fromkeys(r["preset"]))
+    out = [ordering_probabilities(r, a, b, metrics, variant=lambda x: x["draw"])
+           for a, b in itertools.combinations(presets, 2)]
+    return pd.concat(out, ignore_index=True)

@@ -10,6 +10,9 @@
 #   ENSEMBLE= scripts/regenerate_results.sh        # without the regime comparison over the
 #                                                  # calibrated ensemble (default: it runs
 #                                                  # after regime_comparison, 30 replicates)
+#   POSTERIOR=1 scripts/regenerate_results.sh      # also the per-country posteriors and the
+#                                                  # orderings over their draws (optional,
+#                                                  # ~1.5 h: scripts/posterior_all.sh)
 #
 # The raw outputs (timeseries.parquet, distributions.parquet, parts/) are written to
 # $WORK/<experiment> (default: out/experiments, git-ignored); only small files are copied to
@@ -81,4 +84,10 @@ if [[ -n "$ENSEMBLE" && " ${EXPERIMENTS} " == *" regime_comparison "* ]]; then
     [[ -f "${en}/runs.parquet" ]] || en="${WORK}/regime_comparison_ensemble"
     python scripts/point_vs_ensemble.py --point "$pt" --ensemble "$en" \
         --out "${OUT}/regime_comparison_ensemble/point_vs_ensemble.md"
+fi
+
+# The per-country posteriors (ABC-SMC) and the orderings of the regime comparison over their
+# draws (docs/calibration.md, "Posterior"): optional, about an hour and a half on 2 cores.
+if [[ "${POSTERIOR:-0}" == "1" ]]; then
+    scripts/posterior_all.sh "${OUT}/validation/posterior"
 fi

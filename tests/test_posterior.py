@@ -185,3 +185,114 @@ def test_history_years_up_to_2015_are_statistics_and_later_ones_held_out():
     assert all(np.isfinite(out[k]) for k in hist + late)
     with pytest.raises(P.PosteriorError, match="unknown history"):
         P.history_targets("france_history", 104)
+
+
+def test_a_simulation_budget_stops_before_the_next_generation(observed):
+    obs = {k: observed[k] for k in PROBLEM.statistics}
+    free = P.run(PROBLEM, obs, seed=7, population=20, generations=4)
+    capped = P.run(PROBLEM, obs, seed=7, population=20, generations=4, max_simulations=20)
+    assert free.settings["generations"] == 4 and free.settings["max_simulations"] == "none"
+    # the calibration sample and generation 0 already spend more than 20 simulations
+    assert capped.settings["generations"] == 1 and capped.settings["max_simulations"] == 20
+    assert capped.settings["simulations"] < free.settings["simulations"]
+    with pytest.raises(P.PosteriorError, match="max_simulations"):
+        P.run(PROBLEM, obs, population=20, max_simulations=5)
+
+
+def test_predictive_check_of_the_statistics_conditioned_on(post, observed):
+    check = P.predictive_check(PROBLEM, post, observed, draws=100, seed=3,
+                               statistics=("mean_growth", "growth_16_25"))
+    assert set(check) == {"mean_growth", "growth_16_25"} and check["mean_growth"]["inside"]
+    with pytest.raises(P.PosteriorError, match="not the problem's"):
+        P.predictive_check(PROBLEM, post, observed, statistics=("nope",))
+    with pytest.raises(P.PosteriorError, match="draws"):
+        P.predictive_check(PROBLEM, post, observed, draws=0)
+
+
+def test_a_preset_takes_the_draw_of_its_own_posterior_or_of_the_preset_it_extends():
+    one = P.Posterior(("japan.loop_finance",), [[0.2]], [1.0])
+    posts = {"japan": one, "korea": one}
+    assert P.source_posterior("japan_2027_plan", posts) == "japan"
+    assert P.source_posterior("korea", posts) == "korea"
+    with pytest.raises(P.PosteriorError, match="no posterior for 'silicon_valley'"):
+        P.source_posterior("silicon_valley", posts)
+    with pytest.raises(P.PosteriorError, match="unknown preset"):
+        P.preset_chain("atlantis")
+    ov, cons = P.split_vector("japan_2027_plan", {"japan.loop_finance": 0.2,
+                                                  "japan_2027_plan.loop_finance": 0.4,
+                                                  "korea.loop_finance": 0.9,
+                                                  "EXIT_COST": 1.5})
+    # the nearest preset of the chain wins, another preset's label does not apply
+    assert ov == {"loop_finance": 0.4} and cons == {"EXIT_COST": 1.5}
+
+
+def _posts():
+    # korea's posterior puts all its weight on its second sample
+    return {"korea": P.Posterior(("korea.loop_finance", "korea.acquisition_appetite"),
+                                 [[0.1, 0.2], [0.3, 0.5]], [0.0, 1.0]),
+            "japan": P.Posterior(("japan.loop_finance",), [[0.05], [0.6]], [0.5, 0.5])}
+
+
+def test_ordering_specs_draw_by_weight_and_share_seeds_across_presets():
+    specs = P.ordering_specs(_posts(), ["korea", "japan", "japan_2027_plan"], draws=3,
+                             seeds=2, steps=8, scale=0.1, seed=5)
+    assert len(specs) == 3 * 2 * 3
+    for sp in specs:
+        assert sp.overrides["scale"] == 0.1 and sp.steps == 8
+        if sp.preset == "korea":
+            assert sp.overrides == {"loop_finance": 0.3, "acquisition_appetite": 0.5,
+                                    "scale": 0.1}
+    by_rep: dict[int, list] = {}
+    for sp in specs:
+        by_rep.setdefault(sp.replicate, []).append(sp)
+    for rep in by_rep.values():
+        assert len({sp.seed for sp in rep}) == 1  # common random numbers
+        j = {sp.preset: sp.overrides["loop_finance"] for sp in rep}
+        assert j["japan"] == j["japan_2027_plan"]  # the plan takes japan's draw
+    assert len({sp.seed for sp in specs}) == 6
+    # a preset's runs do not depend on which other presets run
+    alone = P.ordering_specs(_posts(), ["japan"], draws=3, seeds=2, steps=8, scale=0.1, seed=5)
+    assert [(s.seed, s.overrides) for s in alone] == [
+        (s.seed, s.overrides) for s in specs if s.preset == "japan"]
+    with pytest.raises(P.PosteriorError, match="draws"):
+        P.ordering_specs(_posts(), ["korea"], draws=0, seeds=1)
+    twice = {"a": P.Posterior(("korea.x", "EXIT_COST"), [[1, 1]], [1]),
+             "korea": P.Posterior(("EXIT_COST",), [[1]], [1])}
+    with pytest.raises(P.PosteriorError, match="inferred by the posteriors"):
+        P.ordering_specs(twice, ["korea"], draws=1, seeds=1)
+
+
+def test_orderings_count_each_ordering_over_draws_and_seeds():
+    # hand-built runs of two made-up presets: per draw two seeds, paired by replicate
+    import pandas as pd
+
+    rows = []
+    for draw, (xs, ys) in enumerate([((1.0, 2.0), (0.5, 3.0)), ((4.0, 4.0), (1.0, 4.0))]):
+        for r in range(2):
+            rep = draw * 2 + r
+            rows.append({"preset": "p", "draw": draw, "replicate": rep, "m": xs[r]})
+            rows.append({"preset": "q", "draw": draw, "replicate": rep, "m": ys[r]})
+    t = P.orderings(pd.DataFrame(rows), metrics=("m",)).iloc[0]
+    assert (t["a"], t["b"], t["n"]) == ("p", "q", 4)
+    # p - q: +0.5, -1, +3, 0
+    assert t["p_a_above"] == 0.5 and t["p_b_above"] == 0.25 and t["p_tie"] == 0.25
+    # per draw (mean over its seeds): -0.25, +1.5
+    assert t["variants"] == 2 and t["p_a_above_variants"] == 0.5
+    with pytest.raises(P.PosteriorError, match="lack columns"):
+        P.orderings(pd.DataFrame([{"preset": "p", "m": 1.0}]), metrics=("m",))
+
+
+def test_ordering_runs_run_the_specs(tmp_path):
+    specs = P.ordering_specs(_posts(), ["korea"], draws=1, seeds=1, steps=6, scale=0.05)
+    runs = P.ordering_runs(specs, seeds=1)
+    assert list(runs["preset"]) == ["korea"] and runs["param.loop_finance"].iloc[0] == 0.3
+    assert set(P.ORDERING_METRICS) <= set(runs.columns)
+
+
+def test_the_posterior_settings_rebuild_the_problem():
+    settings = {"presets": ["korea"], "constants": [], "steps": 6, "scale": 0.05,
+                "parameters": ["korea.loop_finance"], "histories": [], "history_steps": 104}
+    problem, observed, _ = P.problem_from_settings(settings)
+    assert "korea.loop_finance" in problem.names and "vc_intensity_korea" in observed
+    with pytest.raises(P.PosteriorError, match="settings lack"):
+        P.problem_from_settings({"presets": ["korea"]})

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The per-country posteriors of results/validation/posterior/ (ABC-SMC, experiments/posterior.py;
+# docs/calibration.md, "Posterior") and the orderings of the regime comparison over their draws,
+# with the settings the shipped results were made with. About an hour and a half on 2 shared
+# cores (results/validation/posterior/README.md gives the wall times); two jobs at a time.
+#
+#   scripts/posterior_all.sh [OUT]        # default OUT: results/validation/posterior
+#   POSTERIOR=1 scripts/regenerate_results.sh   # runs this after the experiments
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-results/validation/posterior}
+POP=${POP:-20}
+GENERATIONS=${GENERATIONS:-2}
+DRAWS=${DRAWS:-30}                 # posterior predictive draws per country
+ORDER_DRAWS=${ORDER_DRAWS:-12}     # posterior draws of the orderings
+ORDER_SEEDS=${ORDER_SEEDS:-2}      # seeds per draw
+ORDER_SCALE=${ORDER_SCALE:-1.0}
+
+# posterior COUNTRY HISTORY: the posterior of one preset with its history, its loop strength
+# inferred, the structural constants fixed at their point values (--constants none), then the
+# posterior predictive checks and history tables (--from-samples)
+posterior() {
+    local c=$1 h=$2
+    python scripts/posterior.py --presets "$c" --constants none --history "$h" \
+        --parameter "$c.loop_finance" --scale 0.5 --population "$POP" \
+        --generations "$GENERATIONS" --max-simulations 200 --seed 29 --draws 0 \
+        --out "$OUT/$c"
+    python scripts/posterior.py --from-samples "$OUT/$c" --draws "$DRAWS"
+}
+
+posterior korea korea_history &
+( posterior japan japan_history; posterior silicon_valley us_history ) &
+wait
+python scripts/posterior_orderings.py --posteriors "$OUT" --out "$OUT" --draws "$ORDER_DRAWS" \
+    --seeds "$ORDER_SEEDS" --scale "$ORDER_SCALE" --workers 2
