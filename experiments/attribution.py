@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .stats import mean_ci
+from .reports.markdown import md_table
 
 HEADLINE = ("productivity_growth", "innovation_total", "unicorns", "incumbents_displaced",
             "ma_share_of_exits", "survival_5y")
@@ -332,20 +333,15 @@ def markdown(table: pd.DataFrame, orderings: pd.DataFrame | None = None,
              "against the gap.\n"]
     for (base, donor), g in table.groupby(["base", "donor"], sort=False):
         lines.append(f"### Components from {donor} into {base}\n")
-        lines.append(_md(*attribution_rows(g)))
+        lines.append(md_table(*attribution_rows(g)) + "\n")
         lines += [f"- {s}" for s in sentences(g)]
         lines.append("")
     for title, df in (("over seeds", orderings), ("over structural variants", structural)):
         if df is None or df.empty:
             continue
         lines.append(f"### Probability of each ordering {title}\n")
-        lines.append(_md(*ordering_rows(df)))
+        lines.append(md_table(*ordering_rows(df)) + "\n")
     return "\n".join(lines) + "\n"
-
-
-def _md(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-                     + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
 
 
 def attribution_rows(g: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
