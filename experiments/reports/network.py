@@ -114,29 +114,6 @@ def snapshot_graph(spec, max_nodes: int = SNAPSHOT_NODES):
     return sub
 
 
-def _draw_graph(ax, g, seed: int) -> None:
-    import networkx as nx
-
-    ax.axis("off")
-    if g.number_of_nodes() == 0:
-        ax.text(0.5, 0.5, "no ties in this run", ha="center", transform=ax.transAxes)
-        return
-    pos = nx.spring_layout(g, seed=seed, k=1.5 / math.sqrt(g.number_of_nodes()))
-    by_kind: dict[str, list] = {}
-    for a, b, kind in g.edges(data="kind"):
-        by_kind.setdefault(kind, []).append((a, b))
-    for kind, edges in by_kind.items():
-        nx.draw_networkx_edges(g, pos, ax=ax, edgelist=edges, width=0.5, alpha=0.5,
-                               edge_color=palette.TIE.get(kind, palette.GREY))
-    nodes = list(g.nodes())
-    keys = [_node_key(g.nodes[n]) for n in nodes]
-    nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodes,
-                           node_color=[NODE_COLOURS.get(k, palette.GREY) for k in keys],
-                           node_shape="o",
-                           node_size=[8 + 2 * min(g.degree(n), 40) for n in nodes],
-                           linewidths=0)
-
-
 # -- the ties aggregated by kind of agent (the papers' network figure) ---------------------------
 GROUPS = ("startup", "incumbent", "fund_independent", "fund_corporate", "fund_government",
           "university", "ministry")
