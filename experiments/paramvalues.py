@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Mapping
 
 import numpy as np
@@ -72,7 +73,9 @@ def message(name: str, err: Mapping[str, Any]) -> str:
             f"({s.unit})")
 
 
-_ADAPTERS = {n: TypeAdapter(value_type(s)) for n, s in SPECS.items()}
+@functools.cache
+def _adapter(name: str) -> TypeAdapter:
+    return TypeAdapter(value_type(SPECS[name]))
 
 
 def check_value(name: str, value: Any) -> float | int:
@@ -81,7 +84,7 @@ def check_value(name: str, value: Any) -> float | int:
     if name not in SPECS:
         raise unknown_name_error(name)
     try:
-        return _ADAPTERS[name].validate_python(value)
+        return _adapter(name).validate_python(value)
     except ValidationError as exc:
         raise ParameterError(message(name, exc.errors(include_url=False)[0])) from None
 
