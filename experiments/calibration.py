@@ -51,6 +51,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .reports.markdown import md_table
+
 DEFAULT_CONSTANTS = ("ACQUISITION_HAZARD", "QUALITY_GROWTH", "SCALE_UP",
                      "VALUATION_ELASTICITY")
 """Structural constants calibrated jointly with the presets by default: the three with the
@@ -774,35 +776,54 @@ def write_report(res: Mapping[str, Any], out: Any, meta: Mapping[str, Any]) -> l
     ``calibration_ensemble.csv``) plus ``ensemble.toml`` in ``out``."""
     from pathlib import Path
 
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    est: Estimator = res["estimator"]
+    fit, vals, ident = fit_rows(res), value_rows(res), res["identification"]
+    ens = res["ensemble"]
+    members = [member_dict(est, e, i, best=(i == 0 and np.allclose(e.z, res["z"])))
+               for i, e in enumerate(ens["accepted"])]
+    files = [out / f for f in ("calibration.md", "calibration_fit.csv",
+                               "calibration_values.csv", "calibration_identification.csv",
+                               "calibration_ensemble.csv", "ensemble.toml")]
+    _write_tables(files[1:], fit, vals, ident, members,
+                  {**meta, "candidates": len(ens["candidates"]), "accepted": len(members)})
+    lines = (_summary_lines(res, meta, fit, members) + _batch_lines(ens.get("batches", []))
+             + _fit_lines(fit) + _value_lines(vals) + _identification_lines(est, ident)
+             + ["", "Files: `calibration_fit.csv`, `calibration_values.csv`, "
+                "`calibration_identification.csv`, `calibration_ensemble.csv`, `ensemble.toml` "
+                "(run any experiment over it: `abm experiment SPEC --ensemble FILE`).", ""])
+    files[0].write_text("\n".join(lines), encoding="utf-8")
+    return files
+
+
+def _write_tables(files: Sequence[Any], fit: list[dict], vals: list[dict], ident: list[dict],
+                  members: list[dict], meta: Mapping[str, Any]) -> None:
+    """The report's CSV tables (fit, values, identification, ensemble) and ``ensemble.toml``."""
     import pandas as pd
 
     from .ensemble import write_ensemble
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    est: Estimator = res["estimator"]
-    fit = fit_rows(res)
-    vals = value_rows(res)
-    ident = res["identification"]
-    ens = res["ensemble"]
-    members = [member_dict(est, e, i, best=(i == 0 and np.allclose(e.z, res["z"])))
-               for i, e in enumerate(ens["accepted"])]
-    files = [out / "calibration.md", out / "calibration_fit.csv", out / "calibration_values.csv",
-             out / "calibration_identification.csv", out / "calibration_ensemble.csv",
-             out / "ensemble.toml"]
-    pd.DataFrame(fit).to_csv(files[1], index=False)
-    pd.DataFrame(vals).to_csv(files[2], index=False)
+    pd.DataFrame(fit).to_csv(files[0], index=False)
+    pd.DataFrame(vals).to_csv(files[1], index=False)
     pd.DataFrame([{"parameter": r["parameter"], "step": r["step"], **r["effects"],
                    "strength": r["strength"],
                    "sd_ratio": r["sd_ratio"], "weak": r["weak"], "why": r["why"]}
-                  for r in ident]).to_csv(files[3], index=False)
+                  for r in ident]).to_csv(files[2], index=False)
     pd.DataFrame([{"member": m["id"], "distance": m["distance"],
                    **{f"{p}.{k}": v for p, d in m["presets"].items() for k, v in d.items()},
-                   **m["constants"]} for m in members]).to_csv(files[4], index=False)
-    write_ensemble(files[5], members, {**meta, "candidates": len(ens["candidates"]),
-                                       "accepted": len(members)})
+                   **m["constants"]} for m in members]).to_csv(files[3], index=False)
+    write_ensemble(files[4], members, meta)
+
+
+def _summary_lines(res: Mapping[str, Any], meta: Mapping[str, Any], fit: list[dict],
+                   members: list[dict]) -> list[str]:
+    """The report's title, what was calibrated on what, and the search, runs, fit, ensemble
+    and identification in one line each."""
+    est: Estimator = res["estimator"]
+    ens, ident = res["ensemble"], res["identification"]
     n_hold = sum(r["holds"] for r in fit)
-    lines = [
+    return [
         "# Calibration report",
         "",
         f"Simulated method of moments (`experiments/calibration.py`, "
@@ -832,67 +853,65 @@ def write_report(res: Mapping[str, Any], out: Any, meta: Mapping[str, Any]) -> l
         "`ensemble.toml`.",
         f"* Weakly identified: {', '.join(r['parameter'] for r in ident if r['weak']) or 'none'}.",
     ]
-    batches = ens.get("batches", [])
-    if batches:
-        runs = sum(b["runs"] for b in batches)
-        full = sum(b["runs_without_early_rejection"] for b in batches)
-        lines += [
-            "",
-            "## Ensemble batches",
-            "",
+
+
+def _batch_lines(batches: list[dict]) -> list[str]:
+    """The ensemble's batches: candidates, accepted, spread and runs (none: no lines)."""
+    if not batches:
+        return []
+    runs = sum(b["runs"] for b in batches)
+    full = sum(b["runs_without_early_rejection"] for b in batches)
+    return ["", "## Ensemble batches", "",
             f"Candidates are checked preset by preset (early rejection: a candidate one "
             f"preset's facts reject is not run for the next; the accepted set is the one a "
-            f"full evaluation gives): {runs} runs instead of {full}.",
-            "",
-            "| batch | candidates | accepted | spread factor | runs | runs without early "
-            "rejection |",
-            "|---|---|---|---|---|---|",
-        ]
-        lines += [f"| {i + 1} | {b['candidates']} | {b['accepted']} | {b['spread']:g} | "
-                  f"{b['runs']} | {b['runs_without_early_rejection']} |"
-                  for i, b in enumerate(batches)]
-    lines += [
-        "",
-        "## Fit per moment",
-        "",
-        "| fact | preset | metric | range | aim | start mean | calibrated mean [95% CI] | "
-        "holds? |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in fit:
-        lines.append(f"| {r['fact']} | {r['preset']} | {r['metric']} | [{_fmt(r['low'])}, "
-                     f"{_fmt(r['high'])}] | {_fmt(r['aim'])} | {_fmt(r['start_mean'])} | "
-                     f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}] | "
-                     f"{'yes' if r['holds'] else '**no**'} |")
-    lines += ["", "## Calibrated values and the ensemble's spread", "",
-              "| parameter | start | calibrated | search range (transform) | ensemble min / "
-              "median / max |", "|---|---|---|---|---|"]
-    for r in vals:
-        lines.append(f"| {r['parameter']} | {_fmt(r['start'])} | {_fmt(r['calibrated'])} | "
-                     f"[{_fmt(r['search_low'])}, {_fmt(r['search_high'])}] "
-                     f"({r['transform']}) | {_fmt(r['ensemble_min'])} / "
-                     f"{_fmt(r['ensemble_median'])} / {_fmt(r['ensemble_max'])} |")
+            f"full evaluation gives): {runs} runs instead of {full}.", "",
+            md_table(["batch", "candidates", "accepted", "spread factor", "runs",
+                      "runs without early rejection"],
+                     [[str(i + 1), str(b["candidates"]), str(b["accepted"]),
+                       f"{b['spread']:g}", str(b["runs"]), str(b["runs_without_early_rejection"])]
+                      for i, b in enumerate(batches)])]
+
+
+def _fit_lines(fit: list[dict]) -> list[str]:
+    """Each moment's range, aim, start and calibrated mean [95% CI], and whether it holds."""
+    return ["", "## Fit per moment", "",
+            md_table(["fact", "preset", "metric", "range", "aim", "start mean",
+                      "calibrated mean [95% CI]", "holds?"],
+                     [[r["fact"], r["preset"], r["metric"],
+                       f"[{_fmt(r['low'])}, {_fmt(r['high'])}]", _fmt(r["aim"]),
+                       _fmt(r["start_mean"]),
+                       f"{_fmt(r['mean'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+                       "yes" if r["holds"] else "**no**"] for r in fit])]
+
+
+def _value_lines(vals: list[dict]) -> list[str]:
+    """Each parameter's start, calibrated value, search range and the ensemble's spread."""
+    return ["", "## Calibrated values and the ensemble's spread", "",
+            md_table(["parameter", "start", "calibrated", "search range (transform)",
+                      "ensemble min / median / max"],
+                     [[r["parameter"], _fmt(r["start"]), _fmt(r["calibrated"]),
+                       f"[{_fmt(r['search_low'])}, {_fmt(r['search_high'])}] "
+                       f"({r['transform']})",
+                       f"{_fmt(r['ensemble_min'])} / {_fmt(r['ensemble_median'])} / "
+                       f"{_fmt(r['ensemble_max'])}"] for r in vals])]
+
+
+def _identification_lines(est: Estimator, ident: list[dict]) -> list[str]:
+    """Each parameter's effect on each moment at the calibrated vector, and whether it is
+    weakly identified."""
     ids = [m.id for m in est.moments]
-    lines += ["", "## Identification", "",
-              "Effect of each parameter on each moment at the calibrated vector: the change of "
-              "the moment's mean over the calibration seeds, in widths of its fact's range "
-              "(transformed units), when the parameter takes its finite-difference step "
-              f"(*step*: {est.fd_step:g} in transformed units, at most a tenth of its search "
-              "range). *strength*: the largest absolute effect; *sd ratio*: posterior over "
-              f"prior sd (Laplace). Weak: strength < {WEAK_EFFECT:g} or sd ratio > "
-              f"{WEAK_SD_RATIO:g}.", "",
-              "| parameter | step | " + " | ".join(ids) + " | strength | sd ratio | weak? |",
-              "|---|---|" + "---|" * (len(ids) + 3)]
-    for r in ident:
-        lines.append(f"| {r['parameter']} | {r['step']} | "
-                     + " | ".join(f"{r['effects'][i]:+.3f}" for i in ids)
-                     + f" | {r['strength']:.2f} | {r['sd_ratio']:.2f} | "
-                     + (f"**weak**: {r['why']}" if r["weak"] else "no") + " |")
-    lines += ["", "Files: `calibration_fit.csv`, `calibration_values.csv`, "
-              "`calibration_identification.csv`, `calibration_ensemble.csv`, `ensemble.toml` "
-              "(run any experiment over it: `abm experiment SPEC --ensemble FILE`).", ""]
-    files[0].write_text("\n".join(lines), encoding="utf-8")
-    return files
+    return ["", "## Identification", "",
+            "Effect of each parameter on each moment at the calibrated vector: the change of "
+            "the moment's mean over the calibration seeds, in widths of its fact's range "
+            "(transformed units), when the parameter takes its finite-difference step "
+            f"(*step*: {est.fd_step:g} in transformed units, at most a tenth of its search "
+            "range). *strength*: the largest absolute effect; *sd ratio*: posterior over "
+            f"prior sd (Laplace). Weak: strength < {WEAK_EFFECT:g} or sd ratio > "
+            f"{WEAK_SD_RATIO:g}.", "",
+            md_table(["parameter", "step", *ids, "strength", "sd ratio", "weak?"],
+                     [[r["parameter"], r["step"], *(f"{r['effects'][i]:+.3f}" for i in ids),
+                       f"{r['strength']:.2f}", f"{r['sd_ratio']:.2f}",
+                       f"**weak**: {r['why']}" if r["weak"] else "no"] for r in ident])]
 
 
 def write_presets(values: Mapping[str, Mapping[str, float]], path: Any) -> None:
