@@ -137,7 +137,8 @@ S_AND_P = 500
 def _incumbent_years(preset: str) -> float:
     """Incumbent-years of a validation run (the displacement fact's mapping): the preset's
     incumbents at the start (scale 1) times the years after the burn-in at the validation's
-    default length."""
+    default length (graduated startups, which add incumbents, are not counted: the facts file
+    says so)."""
     import inspect
 
     from abm import constants as C
