@@ -1164,7 +1164,37 @@ def _swap_label(base: str, donor: str, comps: Sequence[str]) -> str:
 
 
 def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
-    """Scenario list: bases (presets, swap designs, explicit) x variation points."""
+    """Scenario list: bases (:func:`_bases`) x variation points (:func:`_points`), each
+    resolved and checked once."""
+    bases, dated, orders = _bases(spec, ctx)
+    points = _points(spec)
+    scenarios = []
+    for label, preset, swaps, base_ov in bases:
+        for j, (suffix, pv, cv) in enumerate(points):
+            ov = {**spec.overrides, **base_ov, **pv}
+            ds = dated.get(label, {})
+            try:
+                p = resolve(preset, swaps, ov)
+                if ds:
+                    from abm.mechanisms.reforms import check
+
+                    check({c: tuple(v) if isinstance(v, list) else v for c, v in ds.items()},
+                          p.start_year)
+            except ParameterError as exc:
+                raise ctx.error(None, None, f"scenario {label + suffix!r}: {exc}") from None
+            scenarios.append(Scenario(index=len(scenarios), name=label + suffix, preset=preset,
+                                      swaps=dict(swaps), overrides=ov, base=label,
+                                      point=j if (spec.grid or spec.sample) else -1,
+                                      constants=dict(cv), dated_swaps=dict(ds),
+                                      order=list(orders.get(label, [])), params=p))
+    spec.scenarios = scenarios
+
+
+def _bases(spec: ExperimentSpec, ctx: _Ctx) -> tuple[list[tuple[str, str, dict, dict]],
+                                                      dict[str, dict], dict[str, list[str]]]:
+    """The base scenarios (label, preset, swaps, overrides): the presets, the ``[sequence]``
+    design, the ``[swap]`` design and the explicit ``[[scenario]]`` entries, each label
+    once; with the dated swaps and the reform order of each label that has them."""
     bases: list[tuple[str, str, dict[str, str], dict[str, float]]] = []
     dated: dict[str, dict[str, list]] = {}
     orders: dict[str, list[str]] = {}
@@ -1192,7 +1222,14 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
             raise ctx.error("scenario", "name", f"scenario name {e['name']!r} is used twice")
         bases.append((e["name"], e["preset"], e["swaps"], e["overrides"]))
         dated[e["name"]] = e.get("dated_swaps", {})
+    return bases, dated, orders
 
+
+def _points(spec: ExperimentSpec) -> list[tuple[str, dict[str, float], dict[str, float]]]:
+    """The variation points (label suffix, parameter values, structural constants): the
+    ``[grid]``'s combinations, the ``[sample]``'s rows (kept inside the parameters' ranges,
+    whole parameters rounded; the design matrix is kept as ``spec.sample_matrix``), or one
+    point without variation."""
     points: list[tuple[str, dict[str, float], dict[str, float]]] = [("", {}, {})]
     if spec.grid:
         names = list(spec.grid)
@@ -1212,27 +1249,7 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
                 values[n] = float(round(v)) if s.integer else float(np.round(v, 10))
             points.append((f"|{spec.sample['method']}#{i:04d}", values,
                            _constant_values(spec.sample, row[len(names):])))
-
-    scenarios = []
-    for label, preset, swaps, base_ov in bases:
-        for j, (suffix, pv, cv) in enumerate(points):
-            ov = {**spec.overrides, **base_ov, **pv}
-            ds = dated.get(label, {})
-            try:
-                p = resolve(preset, swaps, ov)
-                if ds:
-                    from abm.mechanisms.reforms import check
-
-                    check({c: tuple(v) if isinstance(v, list) else v for c, v in ds.items()},
-                          p.start_year)
-            except ParameterError as exc:
-                raise ctx.error(None, None, f"scenario {label + suffix!r}: {exc}") from None
-            scenarios.append(Scenario(index=len(scenarios), name=label + suffix, preset=preset,
-                                      swaps=dict(swaps), overrides=ov, base=label,
-                                      point=j if (spec.grid or spec.sample) else -1,
-                                      constants=dict(cv), dated_swaps=dict(ds),
-                                      order=list(orders.get(label, [])), params=p))
-    spec.scenarios = scenarios
+    return points
 
 
 def _constant_values(sample: Mapping[str, Any], row: Sequence[float]) -> dict[str, float]:
