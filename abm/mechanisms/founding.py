@@ -99,7 +99,8 @@ def step(model) -> None:
     model.angels = [f for f in model.founder_pool if f.angel]  # once a step, not per startup
     m = model.ministry
     legitimacy = effective(model, "founding_legitimacy")
-    common = legitimacy * p.tech_opportunity * m.instrument("founding_boost")
+    boost = m.instrument("founding_boost")  # (the same all quarter)
+    common = legitimacy * p.tech_opportunity * boost
     if common <= 0:
         return
     inc = model.inc
@@ -120,8 +121,7 @@ def step(model) -> None:
     tt, spin_rate = effective(model, "tech_transfer"), effective(model, "uni_spinoff_rate")
     for uni in model.universities:
         lam = (spin_rate / C.STEPS_PER_YEAR * tt * uni.knowledge_index
-               * (0.5 + 0.5 * legitimacy) * p.tech_opportunity
-               * m.instrument("founding_boost"))
+               * (0.5 + 0.5 * legitimacy) * p.tech_opportunity * boost)
         for _ in range(int(rng.poisson(lam))):
             team = [model.add_founder(C.UNIVERSITY, rng) for _ in range(_team_size(rng))]
             s = found(model, C.UNIVERSITY, team, int(rng.integers(model.n_sectors)), rng,

@@ -47,6 +47,7 @@ Python. Both give the same results to the last bit (tests/test_funding.py).
 from __future__ import annotations
 
 import math
+from itertools import chain
 
 import numpy as np
 
@@ -233,23 +234,19 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
     hold_ptr = np.zeros(rows.size + 1, dtype=np.int64)
     follows = col["follows"].nonzero()[0]
     if follows.size:
-        holders: list = []
-        fracs: list = []
-        sizes: list = []
         startups = model.startups
-        for row in rows.tolist():
-            cap = startups[row].cap_table
-            holders += cap
-            fracs += cap.values()
-            sizes.append(len(cap))
+        caps = [startups[row].cap_table for row in rows.tolist()]
+        sizes = [len(cap) for cap in caps]
+        total = sum(sizes)
         uid = np.fromiter([live[j].unique_id for j in follows.tolist()], np.int64, follows.size)
         order = np.argsort(uid)
         uid, follows = uid[order], follows[order]
-        held = np.fromiter(holders, np.int64, len(holders))
+        held = np.fromiter(chain.from_iterable(caps), np.int64, total)
         at = np.minimum(np.searchsorted(uid, held), uid.size - 1)
         hit = uid[at] == held                               # holders that may follow on
         hold_fund = follows[at[hit]].astype(np.int64)
-        hold_frac = np.fromiter(fracs, np.float64, len(fracs))[hit]
+        hold_frac = np.fromiter(chain.from_iterable([cap.values() for cap in caps]), np.float64,
+                                total)[hit]
         seeker = np.repeat(np.arange(rows.size), sizes)[hit]
         np.cumsum(np.bincount(seeker, minlength=rows.size), out=hold_ptr[1:])
     else:
@@ -434,13 +431,16 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead,
     startup.dilute(pre, {f.unique_id: a for f, a in commits.items()})
     kinds = set()
     link, uid, now, stats = model.net.link, startup.unique_id, model.steps, model.stats
+    call = F.call
     for fund, amount in commits.items():
         fund.cash -= amount
         fund.invested += amount
-        F.call(model, fund, amount)
-        fund.portfolio[row] = fund.portfolio.get(row, 0.0) + amount
-        kinds.add(fund.kind)
-        stats[_VC_STAT[fund.kind]] += amount
+        call(model, fund, amount)
+        portfolio = fund.portfolio
+        portfolio[row] = portfolio.get(row, 0.0) + amount
+        kind = fund.kind
+        kinds.add(kind)
+        stats[_VC_STAT[kind]] += amount
         link(fund.unique_id, uid, "investment", now)
     st.cash[row] += raised
     st.stage[row] = stage

@@ -166,9 +166,13 @@ def call(model, fund, amount: float) -> None:
     if amount <= 0:
         return
     t = model.steps
-    _accrue(fund, t)
+    if t > fund.hurdle_step:  # _accrue(fund, t), written out: called for every fee and check
+        if fund.hurdle > 0:
+            fund.hurdle *= (1.0 + C.HURDLE) ** ((t - fund.hurdle_step) / C.STEPS_PER_YEAR)
+        fund.hurdle_step = t
     fund.hurdle += amount
-    fund.flows[t] = fund.flows.get(t, 0.0) - amount
+    flows = fund.flows
+    flows[t] = flows.get(t, 0.0) - amount
 
 
 def split(fund, value: float, step: int) -> tuple[float, float]:
@@ -399,28 +403,30 @@ def life_cycle(model) -> None:
     release_lockups(model)
     now, alive, p = model.steps, model.inc.alive, model.p
     rng = model.rngs["funds"]
+    wind_down, sink = p.cvc_wind_down, model.ledger.sink
+    invest_period, fund_life, fee_rate = C.INVEST_PERIOD, C.FUND_LIFE, C.MGMT_FEE
     for fund in list(model.live_funds()):
         if fund.kind == "corporate":  # no fees, no fixed life
             parent = fund.parent
             if parent is None or not alive[parent.row]:
                 close(model, fund)
-            elif p.cvc_wind_down > 0:
+            elif wind_down > 0:
                 ratio = cash_ratio(model, parent.row)
-                if rng.random() < p.cvc_wind_down * (2.0 - ratio):
+                if rng.random() < wind_down * (2.0 - ratio):
                     close(model, fund)
                     parent.cvc = None
                     model.counts["cvc_wound_down"] += 1
             continue
         age = now - fund.vintage
-        if age < C.INVEST_PERIOD:
+        if age < invest_period:
             basis = fund.size  # commitments
         else:
             basis = sum(fund.portfolio.values())  # invested capital still held
-        fee = min(C.MGMT_FEE * basis, fund.cash)
+        fee = min(fee_rate * basis, fund.cash)
         if fee > 0:
             fund.cash -= fee
             fund.fees += fee
             call(model, fund, fee)
-            model.ledger.sink("management_fees", fee)
-        if age >= C.FUND_LIFE:
+            sink("management_fees", fee)
+        if age >= fund_life:
             close(model, fund)

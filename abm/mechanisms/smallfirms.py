@@ -133,10 +133,13 @@ class SmallFirms:
         self.exits[now] = self.exits.get(now, 0) + k
         born = self.born[gone]
         young = born[now - born <= 5 * C.STEPS_PER_YEAR]
-        if young.size:
-            steps, cnt = np.unique(young, return_counts=True)
-            for s, c in zip(steps.tolist(), cnt.tolist()):
-                self.young_deaths[s] = self.young_deaths.get(s, 0) + c
+        if young.size:  # counts by entry step, in increasing step order
+            low = int(young.min())
+            cnt = np.bincount(young - low)
+            steps = cnt.nonzero()[0]
+            deaths = self.young_deaths
+            for s, c in zip((steps + low).tolist(), cnt[steps].tolist()):
+                deaths[s] = deaths.get(s, 0) + c
         keep = ~gone
         self.emp, self.born, self.parent = self.emp[keep], self.born[keep], self.parent[keep]
 
