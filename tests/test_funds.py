@@ -8,6 +8,7 @@ and its structural constants (``abm.constants``), never from calibrated output.
 
 from __future__ import annotations
 
+import numpy as np
 
 from abm import constants as C
 from abm.mechanisms import funds, policy
@@ -131,6 +132,40 @@ def test_cvc_topped_up_from_parent_revenue():
     top_up = 0.01 * 1000.0  # cvc_allocation x revenue x min(cash / (target x revenue), 1)
     assert cvc.cash == _approx(top_up) and cvc.size == _approx(top_up)
     assert m.inc.cash[parent.row] == _approx(5000.0 - top_up)
+
+
+def test_cash_ratios_at_once_equal_cash_ratio_in_turn():
+    m = B.make_model(seed=33)
+    rows = [B.add_incumbent(m, revenue=r, cash=c).row
+            for r, c in ((1000.0, 5000.0), (1000.0, 100.0), (0.0, 50.0), (3.0, 0.0),
+                         (250.0, C.INCUMBENT_CASH_TARGET * 250.0))]
+    rows = np.array(rows)
+    at_once = funds.cash_ratios(m, rows).tolist()
+    assert at_once == [funds.cash_ratio(m, r) for r in rows.tolist()]  # to the bit
+    assert at_once[0] == 1.0 and at_once[2] == 0.0 and 0.0 < at_once[1] < 1.0
+
+
+def _topped_up(shared_parent: bool) -> list:
+    m = B.make_model(seed=34, cvc_allocation=0.01, lp_capital_per_year=0.0)
+    B.year_start(m, 4)
+    parents = [B.add_incumbent(m, revenue=r, cash=c)
+               for r, c in ((1000.0, 5000.0), (1000.0, 30.0), (0.0, 80.0), (700.0, 2000.0))]
+    cvcs = [B.add_fund(m, "corporate", size=0.0, parent=p) for p in parents]
+    if shared_parent:  # a second fund of the first parent: the top-ups are made in turn
+        cvcs.append(B.add_fund(m, "corporate", size=0.0, parent=parents[0]))
+    funds.raise_funds(m)
+    return [(f.cash, f.size) for f in cvcs] + [float(m.inc.cash[p.row]) for p in parents] \
+        + [c for c in m.commitments if c[1] == "corporate"]
+
+
+def test_cvc_top_ups_at_once_equal_top_ups_in_turn():
+    """The top-ups are taken for every parent at once when each has one fund, in turn
+    otherwise; both follow cash_ratio and give the same floats."""
+    once, in_turn = _topped_up(False), _topped_up(True)
+    assert once[:4] == in_turn[:4]              # the first four funds' cash and size
+    assert once[0][0] == _approx(0.01 * 1000.0) and once[2] == (0.0, 0.0)
+    assert in_turn[4][0] > 0                    # the second fund of the first parent
+    assert once[5:8] == in_turn[6:9]            # parents not shared: the same cash after
 
 
 # -- the LPs' view: waterfall, IRR, deals at the end -------------------------------------------

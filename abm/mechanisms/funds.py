@@ -106,20 +106,36 @@ def raise_funds(model) -> None:
         model.add_fund("government", direct, mint=False)
         model.commitments.append((t, "government", direct))
     # CVC top-ups from parents' balance sheets: the budget follows the parent's cash
-    live, inc = model.live_funds(), model.inc
-    corp, _, parent_alive = fund_status(model, model.live_fund_rows())
-    cvcs = (corp & parent_alive).nonzero()[0].tolist()  # investing corporate funds, in order
-    for i in cvcs:
-        fund = live[i]
-        row = fund.parent.row
-        ratio = cash_ratio(model, row)
-        amount = min(p.cvc_allocation * inc.revenue[row].item() * ratio,
-                     0.5 * inc.cash[row].item())
-        if amount > 0:
-            inc.cash[row] -= amount
+    live, inc, rows = model.live_funds(), model.inc, model.live_fund_rows()
+    corp, _, parent_alive = fund_status(model, rows)
+    cvcs = (corp & parent_alive).nonzero()[0]  # investing corporate funds, in order
+    parents = model.fund_table.parent[rows[cvcs]]
+    if np.unique(parents).size == parents.size:
+        # one fund per parent (as the model keeps it): each top-up reads and changes only its
+        # own parent's cash, so :func:`cash_ratio` and the amounts are taken for all at once
+        # (the same operations on the same floats)
+        revenue, cash = inc.revenue[parents], inc.cash[parents]
+        amounts = np.minimum(p.cvc_allocation * revenue * cash_ratios(model, parents),
+                             0.5 * cash)
+        pay = amounts > 0
+        inc.cash[parents[pay]] -= amounts[pay]
+        for i, amount in zip(cvcs[pay].tolist(), amounts[pay].tolist()):
+            fund = live[i]
             fund.cash += amount
             fund.size += amount
             model.commitments.append((t, "corporate", amount))
+    else:  # (a parent with two corporate funds: in turn)
+        for i in cvcs.tolist():
+            fund = live[i]
+            row = fund.parent.row
+            ratio = cash_ratio(model, row)
+            amount = min(p.cvc_allocation * inc.revenue[row].item() * ratio,
+                         0.5 * inc.cash[row].item())
+            if amount > 0:
+                inc.cash[row] -= amount
+                fund.cash += amount
+                fund.size += amount
+                model.commitments.append((t, "corporate", amount))
     _start_cvcs(model, rng)
 
 
@@ -395,6 +411,15 @@ def cash_ratio(model, row: int) -> float:
     inc = model.inc
     target = C.INCUMBENT_CASH_TARGET * inc.revenue[row].item()
     return min(inc.cash[row].item() / target, 1.0) if target > 0 else 0.0
+
+
+def cash_ratios(model, rows: np.ndarray) -> np.ndarray:
+    """:func:`cash_ratio` of the incumbents at ``rows`` at once (the same operations on the
+    same floats, so the same values)."""
+    inc = model.inc
+    target = C.INCUMBENT_CASH_TARGET * inc.revenue[rows]
+    has = target > 0
+    return np.where(has, np.minimum(inc.cash[rows] / np.where(has, target, 1.0), 1.0), 0.0)
 
 
 def life_cycle(model) -> None:
