@@ -283,6 +283,156 @@ def funding_walk(rng, rows, stage, size_noise, pitch, gov_draw, picks, readings,
 
 
 
+# -- small firms: the arithmetic between numpy's transcendental calls ---------------------------
+# numpy evaluates exp, log, expm1 and powers of arrays with its own SIMD code, whose last bit
+# differs from the C library's (that numba calls) for a few per cent of inputs; so these stay
+# numpy calls on the same (contiguous) arrays, and the kernels do what lies between them.
+@_kernel
+def smallfirm_age_arg(born, now, steps_per_year, hazard_years):
+    """``-age / SMALLFIRM_HAZARD_YEARS`` of every row, ``age = (now - born) / STEPS_PER_YEAR``
+    (the argument of :func:`abm.mechanisms.smallfirms.age_profile`'s exponential)."""
+    out = np.empty(born.size)
+    for i in range(born.size):
+        out[i] = -(float(now - born[i]) / steps_per_year) / hazard_years
+    return out
+
+
+@_kernel
+def smallfirm_exit_arg(e, f, h0, young_minus_one, f_mean, steps_per_year):
+    """``-h / STEPS_PER_YEAR`` with ``h = h0 x (1 + (YOUNG - 1) e) x f / mean(f)`` (``e`` the
+    age profile's exponential, ``f`` the size term): the argument of the quarter's
+    ``expm1``."""
+    out = np.empty(e.size)
+    for i in range(e.size):
+        out[i] = -(h0 * (1.0 + young_minus_one * e[i]) * f[i] / f_mean) / steps_per_year
+    return out
+
+
+@_kernel
+def smallfirm_exit(u, em, emp, born, parent, alive, now, young_window):
+    """The quarter's exits: row ``i`` leaves if ``u[i] < -em[i]`` (``em`` the ``expm1`` of
+    :func:`smallfirm_exit_arg`); subcontractors of parents no longer ``alive`` become
+    independent (``parent`` is changed in place). Returns ``(k, emp, born, parent, steps,
+    counts)``: the number gone, the rows kept (new arrays; the given ones if none left), and
+    the entry steps of the rows gone within ``young_window`` steps of entering with their
+    counts, in increasing step order."""
+    n = u.size
+    gone = np.empty(n, dtype=np.bool_)
+    k = 0
+    for i in range(n):
+        g = u[i] < -em[i]
+        gone[i] = g
+        if g:
+            k += 1
+    for i in range(n):
+        if parent[i] >= 0 and not alive[parent[i]]:
+            parent[i] = -1
+    if k == 0:
+        return 0, emp, born, parent, born[:0].copy(), born[:0].copy()
+    young = np.empty(k, dtype=np.int64)
+    y = 0
+    for i in range(n):
+        if gone[i] and now - born[i] <= young_window:
+            young[y] = born[i]
+            y += 1
+    young = np.sort(young[:y])
+    steps = np.empty(y, dtype=np.int64)
+    counts = np.empty(y, dtype=np.int64)
+    c = -1
+    for j in range(y):
+        if c < 0 or young[j] != steps[c]:
+            c += 1
+            steps[c] = young[j]
+            counts[c] = 0
+        counts[c] += 1
+    m = n - k
+    emp2 = np.empty(m)
+    born2 = np.empty(m, dtype=np.int64)
+    parent2 = np.empty(m, dtype=np.int64)
+    j = 0
+    for i in range(n):
+        if not gone[i]:
+            emp2[j], born2[j], parent2[j] = emp[i], born[i], parent[i]
+            j += 1
+    return k, emp2, born2, parent2, steps[:c + 1].copy(), counts[:c + 1].copy()
+
+
+@_kernel
+def smallfirm_growth(z, parent, rev, prev, drift, growth_sd):
+    """The Gibrat step before its logarithm: ``dlog = drift + growth_sd x z`` of every row,
+    and for subcontractors (``parent >= 0``, in row order) whether the parent's revenue was
+    positive now and before (``ok``) and the ratio whose log they add (1 where not ok).
+    Returns ``(dlog, sub, ok, ratio)`` (``sub``: the subcontractors' positions)."""
+    n = z.size
+    dlog = np.empty(n)
+    m = 0
+    for i in range(n):
+        dlog[i] = drift + growth_sd * z[i]
+        if parent[i] >= 0:
+            m += 1
+    sub = np.empty(m, dtype=np.int64)
+    ok = np.empty(m, dtype=np.bool_)
+    ratio = np.empty(m)
+    j = 0
+    for i in range(n):
+        q = parent[i]
+        if q >= 0:
+            good = prev[q] > 0 and rev[q] > 0
+            sub[j], ok[j] = i, good
+            ratio[j] = (rev[q] if good else 1.0) / (prev[q] if good else 1.0)
+            j += 1
+    return dlog, sub, ok, ratio
+
+
+@_kernel
+def smallfirm_grown(log_emp, dlog, sub, ok, log_ratio):
+    """``max(log e + dlog, 0)`` of every row, the subcontractors' ``dlog`` first raised by
+    their parent's ``log_ratio`` where ``ok`` (the argument of the new employment's ``exp``)."""
+    for j in range(sub.size):
+        i = sub[j]
+        dlog[i] = dlog[i] + (log_ratio[j] if ok[j] else 0.0)
+    out = np.empty(log_emp.size)
+    for i in range(log_emp.size):
+        x = log_emp[i] + dlog[i]
+        out[i] = x if (x >= 0.0 or x != x) else 0.0  # np.maximum(x, 0.0), to the sign of 0
+    return out
+
+
+@_kernel
+def smallfirm_parents(u, share, alive, group, rev):
+    """Parents of the quarter's entrants: entrant ``i`` with ``u[i] < share`` becomes the
+    subcontractor of a live group incumbent (``alive`` and ``group >= 0``, rows in order)
+    drawn in proportion to its revenue (cumulative, ``searchsorted`` to the right of
+    ``u[i] / share`` of the total); -1 otherwise or if no such incumbent sells anything."""
+    k = u.size
+    parent = np.full(k, -1, dtype=np.int64)
+    n = alive.size
+    groups = np.empty(n, dtype=np.int64)
+    cum = np.empty(n)
+    g = 0
+    total = 0.0
+    for r in range(n):
+        if alive[r] and group[r] >= 0:
+            w = rev[r] if (rev[r] >= 0.0 or rev[r] != rev[r]) else 0.0  # np.maximum
+            total += w
+            groups[g], cum[g] = r, total
+            g += 1
+    if g == 0 or not cum[g - 1] > 0:
+        return parent
+    for i in range(k):
+        if u[i] < share:
+            x = u[i] / share * cum[g - 1]
+            lo, hi = 0, g
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if cum[mid] <= x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            parent[i] = groups[min(lo, g - 1)]
+    return parent
+
+
 def warm() -> None:
     """Load (or, the first time, compile) every kernel now, so that the process-wide set-up
     and any compilation are not paid inside the first quarter that calls one (the bench
@@ -307,3 +457,10 @@ def warm() -> None:
                  f1, f1, i1, i1, f1, i1, np.zeros(2, dtype=np.int64), i1[:0],
                  col(Startup, "sector"), col(Startup, "disruptive"), col(Startup, "partner"),
                  col(Incumbent, "sector"), col(Incumbent, "group"), f1, f1, 0, k)
+    g["smallfirm_age_arg"](i1, 0, 1.0, 1.0)
+    g["smallfirm_exit_arg"](f1, f1, 1.0, 1.0, 1.0, 1.0)
+    alive = col(Incumbent, "alive")
+    g["smallfirm_exit"](f1, f1, f1, i1, i1.copy(), alive, 0, 0)
+    dlog, sub, ok, ratio = g["smallfirm_growth"](f1, i1, f1, f1, 0.0, 1.0)
+    g["smallfirm_grown"](f1, dlog, sub, ok, ratio)
+    g["smallfirm_parents"](f1, 1.0, alive, col(Incumbent, "group"), f1)

@@ -1,6 +1,7 @@
 """The compiled kernels (abm/kernels.py): the same results as the Python rules they stand for.
 
-The funding walk is compared with the Python walk over whole quarters in tests/test_funding.py;
+The funding walk is compared with the Python walk over whole quarters in tests/test_funding.py,
+the small firms' kernels with the plain path in tests/test_smallfirms.py;
 here: the pacing rule fund by fund, the walk's source run as plain Python against its compiled
 version, the switch to the plain path (``ABM_NO_NUMBA=1``) and the on-disk cache (a fresh
 process loads the kernels instead of compiling them).
@@ -100,7 +101,9 @@ def test_a_fresh_process_loads_the_kernels_from_the_disk_cache():
     numba's on-disk cache: no compilation in a fresh pool or Dask worker."""
     code = ("import json; from abm import kernels as K; K.warm(); g = K._compile(); "
             "print(json.dumps({n: [sum(g[n].stats.cache_hits.values()), "
-            "sum(g[n].stats.cache_misses.values())] for n in ('pacing', 'funding_walk')}))")
+            "sum(g[n].stats.cache_misses.values())] for n in ('pacing', 'funding_walk', "
+            "'smallfirm_age_arg', 'smallfirm_exit_arg', 'smallfirm_exit', 'smallfirm_growth', "
+            "'smallfirm_grown', 'smallfirm_parents')}))")
     _child(code)                       # compiles if this checkout never did
     stats = _child(code)
     assert all(hits >= 1 and misses == 0 for hits, misses in stats.values()), stats

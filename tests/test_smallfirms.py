@@ -214,3 +214,133 @@ def test_counts_and_shares_stay_in_bounds(rate, firms, share, seed):
     emp, sales, w = S.all_firms(m)
     assert (emp >= 0).all() and (sales >= 0).all() and (w >= 0).all()
     assert S.value_added(m) >= 0.0
+
+
+# -- the compiled path (abm.kernels.smallfirm_*) against the plain one --------------------------
+def _small_firm_quarters(monkeypatch, compiled: bool, seed: int) -> tuple:
+    """A hand-built population run for some quarters with the kernels on or off: business-
+    group parents selling, not selling and exiting, old and young firms, a row that exits and
+    one that shrinks to the one-person floor."""
+    from abm import kernels as K
+
+    monkeypatch.setattr(K, "ENABLED", compiled)
+    m = B.make_model(preset="japan", seed=seed, n_business_groups=2,
+                     small_firm_subcontract_share=0.6, small_firm_entry_rate=0.3)
+    rng = np.random.default_rng(seed)
+    parents = [B.add_incumbent(m, revenue=r, group=g)
+               for r, g in ((1000.0, 0), (0.0, 1), (250.0, 1), (40.0, -1), (600.0, 0))]
+    sf = m.small
+    n = 60
+    sf.add(np.exp(rng.normal(1.0, 1.5, n)), born=0,
+           parent=rng.choice([-1, -1, parents[0].row, parents[1].row, parents[2].row], n))
+    sf.born[:] = rng.integers(-200, 1, n)
+    sf.emp[0] = 1.0
+    for t in range(1, 13):
+        m.inc.revenue[parents[0].row] *= 1.0 + rng.normal(0.0, 0.2)
+        m.inc.revenue[parents[2].row] = 0.0 if t == 4 else 250.0 + t
+        if t == 6:
+            m.inc.alive[parents[2].row] = False
+        S.advance(m, t)
+    return (sf.emp.tobytes(), sf.born.tobytes(), sf.parent.tobytes(),
+            sf.parent_revenue.tobytes(), sorted(sf.entries.items()), sorted(sf.exits.items()),
+            list(sf.young_deaths.items()), m.rngs["smallfirms"].bit_generator.state, sf.n)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_compiled_small_firms_equal_the_plain_path_to_the_bit(monkeypatch, seed):
+    from abm import kernels as K
+
+    if not K.ENABLED:
+        pytest.skip("compiled kernels off (ABM_NO_NUMBA=1 or numba missing)")
+    compiled = _small_firm_quarters(monkeypatch, True, seed)
+    plain = _small_firm_quarters(monkeypatch, False, seed)
+    assert compiled == plain
+    assert compiled[5] and compiled[6]  # firms exited, some young
+    assert (np.frombuffer(compiled[2], dtype=np.int64) >= 0).any()  # subcontractors left
+
+
+def test_compiled_small_firm_parents_follow_searchsorted():
+    """The entrants' parents drawn by the kernel are numpy's cumulative-weight pick,
+    ties and zero-revenue incumbents included."""
+    from abm import kernels as K
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n = int(rng.integers(1, 9))
+        alive = rng.random(n) < 0.8
+        group = rng.integers(-1, 2, n).astype(np.int32)
+        rev = np.where(rng.random(n) < 0.3, 0.0, rng.random(n) * 100)
+        u = rng.random(30)
+        share = 0.5
+        got = K.smallfirm_parents(u, share, alive, group, rev)
+        want = np.full(u.size, -1, dtype=np.int64)
+        groups = (alive & (group >= 0)).nonzero()[0]
+        if groups.size:
+            cum = np.cumsum(np.maximum(rev[groups], 0.0))
+            sub = u < share
+            if sub.any() and cum[-1] > 0:
+                want[sub] = groups[np.minimum(np.searchsorted(cum, u[sub] / share * cum[-1],
+                                                              side="right"), groups.size - 1)]
+        assert got.tolist() == want.tolist()
+
+
+def test_each_small_firm_kernel_equals_the_numpy_it_stands_for():
+    """Kernel by kernel against the expressions of the plain path, to the bit, on random
+    rows: exit decisions at the young-death boundary (exactly five years), dead parents,
+    parents without revenue, firms at the one-person floor."""
+    from abm import kernels as K
+
+    rng = np.random.default_rng(6)
+    spy, hy, el = C.STEPS_PER_YEAR, C.SMALLFIRM_HAZARD_YEARS, C.SMALLFIRM_SIZE_ELASTICITY
+    for now in (0, 37, 120):
+        n = 300
+        born = rng.integers(now - 120, now + 1, n)
+        born[:20] = now - 5 * spy                        # exactly at the boundary
+        emp = np.maximum(np.exp(rng.normal(1.0, 1.5, n)), 1.0)
+        parent = np.where(rng.random(n) < 0.5, rng.integers(0, 6, n), -1)
+        alive = np.array([True, False, True, True, False, True])
+        h0 = 0.9
+        age = (now - born) / spy
+        arg = K.smallfirm_age_arg(born, now, float(spy), float(hy))
+        assert arg.tobytes() == (-np.asarray(age) / hy).tobytes()
+        e = np.exp(arg)
+        f = emp ** (-el)
+        h = h0 * (1.0 + (C.SMALLFIRM_YOUNG_HAZARD - 1.0) * e) * f / f.mean()
+        assert h.tobytes() == (h0 * S.age_profile(age) * f / f.mean()).tobytes()
+        x = K.smallfirm_exit_arg(e, f, h0, C.SMALLFIRM_YOUNG_HAZARD - 1.0, f.mean(), float(spy))
+        assert x.tobytes() == (-h / spy).tobytes()
+        em = np.expm1(x)
+        u = rng.random(n)
+        u[:10] = 0.0                                     # boundary rows that exit
+        plain = S.SmallFirms(1.0, n, 0.1)
+        plain.add(emp, 0, parent)
+        plain.born = born.copy()
+        gone = u < -em
+        dead = ~alive[np.maximum(plain.parent, 0)] & (plain.parent >= 0)
+        plain.parent[dead] = -1
+        plain.remove(gone, now)
+        k, emp2, born2, parent2, steps, counts = K.smallfirm_exit(
+            u, em, emp, born.copy(), parent.copy(), alive, now, 5 * spy)
+        assert k == int(gone.sum()) > 10
+        assert (emp2.tobytes(), born2.tobytes(), parent2.tobytes()) == (
+            plain.emp.tobytes(), plain.born.tobytes(), plain.parent.tobytes())
+        assert dict(zip(steps.tolist(), counts.tolist())) == plain.young_deaths
+        assert plain.young_deaths.get(now - 5 * spy, 0) >= 10
+        # growth
+        rev, prev = rng.random(6) * 100, rng.random(6) * 100
+        rev[2], prev[3] = 0.0, 0.0
+        z = rng.standard_normal(parent2.size)
+        dlog, sub, ok, ratio = K.smallfirm_growth(z, parent2, rev, prev, C.SMALLFIRM_DRIFT,
+                                                  C.SMALLFIRM_GROWTH_SD)
+        want = C.SMALLFIRM_DRIFT + C.SMALLFIRM_GROWTH_SD * z
+        assert dlog.tobytes() == want.tobytes()
+        s = parent2 >= 0
+        par = parent2[s]
+        good = (prev[par] > 0) & (rev[par] > 0)
+        r = np.where(good, rev[par], 1.0) / np.where(good, prev[par], 1.0)
+        assert sub.tolist() == s.nonzero()[0].tolist() and ok.tolist() == good.tolist()
+        assert ratio.tobytes() == r.tobytes()
+        want[s] += np.where(good, np.log(r), 0.0)
+        grown = K.smallfirm_grown(np.log(emp2), dlog, sub, ok, np.log(ratio))
+        assert grown.tobytes() == np.maximum(np.log(emp2) + want, 0.0).tobytes()
+        assert (grown == 0.0).any()                     # some at the one-person floor

@@ -53,6 +53,7 @@ import math
 import numpy as np
 
 from .. import constants as C
+from .. import kernels as K
 from ..queries import live_rows
 from ..units import Mechanism
 
@@ -208,7 +209,14 @@ def step(model) -> None:
 
 
 def advance(model, now: int) -> None:
-    """Exit, growth, then entry at step ``now``."""
+    """Exit, growth, then entry at step ``now``.
+
+    With the compiled kernels on (:data:`abm.kernels.ENABLED`) the arithmetic between
+    numpy's calls runs in :mod:`abm.kernels` (:func:`_advance_compiled`: the same draws, the
+    same floats); the Python below is the plain path and the reference."""
+    if K.ENABLED:
+        _advance_compiled(model, now)
+        return
     sf, rng, p, inc = model.small, model.rngs["smallfirms"], model.p, model.inc
     # parents' output change (incumbents' revenue since the last quarter)
     n_inc = inc.n
@@ -254,6 +262,55 @@ def advance(model, now: int) -> None:
                     parent[sub] = groups[np.minimum(np.searchsorted(cum, v * cum[-1],
                                                                     side="right"),
                                                     groups.size - 1)]
+        sf.add(emp, now, parent)
+
+
+def _advance_compiled(model, now: int) -> None:
+    """:func:`advance` with its arithmetic in kernels: numpy still draws every number (in the
+    same order) and evaluates every exponential, logarithm and power on arrays of the same
+    values (numpy's SIMD versions differ from the C library's in the last bit), and
+    ``mean(f)`` (numpy's pairwise sum); the kernels do the rest in the same operations."""
+    sf, rng, p, inc = model.small, model.rngs["smallfirms"], model.p, model.inc
+    spy = C.STEPS_PER_YEAR
+    n_inc = inc.n
+    rev = inc.revenue[:n_inc].astype(float)
+    prev = sf.parent_revenue
+    if prev.size < n_inc:
+        prev = np.concatenate([prev, rev[prev.size:]])
+    if sf.n:
+        # exit (hazard(sf, now), then the quarter's probability)
+        e = np.exp(K.smallfirm_age_arg(sf.born, now, float(spy),
+                                       float(C.SMALLFIRM_HAZARD_YEARS)))
+        f = sf.emp ** (-C.SMALLFIRM_SIZE_ELASTICITY)
+        u = rng.random(sf.n)
+        em = np.expm1(K.smallfirm_exit_arg(e, f, sf.h0, C.SMALLFIRM_YOUNG_HAZARD - 1.0,
+                                           f.mean(), float(spy)))
+        k, emp, born, parent, steps, counts = K.smallfirm_exit(
+            u, em, sf.emp, sf.born, sf.parent, inc.alive, now, 5 * spy)
+        if k:  # SmallFirms.remove
+            sf.exits[now] = sf.exits.get(now, 0) + k
+            deaths = sf.young_deaths
+            for s, c in zip(steps.tolist(), counts.tolist()):
+                deaths[s] = deaths.get(s, 0) + c
+            sf.emp, sf.born, sf.parent = emp, born, parent
+        # growth
+        z = rng.standard_normal(sf.n)
+        dlog, sub, ok, ratio = K.smallfirm_growth(z, sf.parent, rev, prev, C.SMALLFIRM_DRIFT,
+                                                  C.SMALLFIRM_GROWTH_SD)
+        log_ratio = np.log(ratio) if sub.size else ratio
+        sf.emp = np.exp(K.smallfirm_grown(np.log(sf.emp), dlog, sub, ok, log_ratio))
+    sf.parent_revenue = rev.copy()
+    # entry
+    k = int(rng.poisson(sf.entry_rate / spy * sf.rows_target))
+    if k:
+        emp = np.exp(C.SMALLFIRM_ENTRY_LOG_SIZE + C.SMALLFIRM_ENTRY_LOG_SD
+                     * rng.standard_normal(k))
+        u = rng.random(k)  # drawn in every preset (common random numbers)
+        if p.n_business_groups > 0 and p.small_firm_subcontract_share > 0:
+            parent = K.smallfirm_parents(u, p.small_firm_subcontract_share,
+                                         inc.alive[:n_inc], inc.group[:n_inc], rev)
+        else:
+            parent = np.full(k, -1, dtype=np.int64)
         sf.add(emp, now, parent)
 
 
