@@ -264,6 +264,9 @@ def test_compiled_small_firm_parents_follow_searchsorted():
     ties and zero-revenue incumbents included."""
     from abm import kernels as K
 
+    if not K.ENABLED:
+        pytest.skip("compiled kernels off (ABM_NO_NUMBA=1 or numba missing)")
+
     rng = np.random.default_rng(5)
     for _ in range(20):
         n = int(rng.integers(1, 9))
@@ -289,6 +292,9 @@ def test_each_small_firm_kernel_equals_the_numpy_it_stands_for():
     rows: exit decisions at the young-death boundary (exactly five years), dead parents,
     parents without revenue, firms at the one-person floor."""
     from abm import kernels as K
+
+    if not K.ENABLED:
+        pytest.skip("compiled kernels off (ABM_NO_NUMBA=1 or numba missing)")
 
     rng = np.random.default_rng(6)
     spy, hy, el = C.STEPS_PER_YEAR, C.SMALLFIRM_HAZARD_YEARS, C.SMALLFIRM_SIZE_ELASTICITY
