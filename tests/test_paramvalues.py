@@ -68,6 +68,8 @@ COMP = HEAD.format(kind="comparison", presets='["japan"]')
     (SEQ + "horizons_years = [5, -1]\n", ["spec.toml:13", "got [5, -1]", "element 2: -1"]),
     (SENS + "[sample.bounds]\njob_mobility = [0, 0.3]\n", ["spec.toml:9", "[sample]",
                                                           "missing key 'parameters'"]),
+    (SENS + '[sample]\nconstants = ["SCALE_UP"]\n', ["spec.toml:9", "[sample] parameters",
+                                                    "at least two"]),
     (COMP + "[overrides]\njob_mobility = \"0.2\"\n", ["spec.toml:10", "remove the quotes",
                                                       "[0, 0.3]", "probability per quarter"]),
     (COMP + "[grid]\nn_incumbents = [10, 10.5]\n", ["spec.toml:10", "[grid] n_incumbents",
