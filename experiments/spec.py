@@ -746,7 +746,7 @@ class _Ctx:
     def error(self, table: str | None, key: str | None, message: str) -> SpecError:
         line = self.line_of(table, key)
         if line is None and table and key is not None:  # a key the file does not write
-            line = self.line_of(table)  # (e.g. [sample] parameters left out): the table's
+            line = self.line_of(table)  # ([sample] without parameters): its table's line
         where = f"{self.path}" + (f":{line}" if line else "")
         what = ""
         if table and key:
