@@ -262,3 +262,44 @@ def test_corporate_fund_wound_down_returns_cash_to_its_parent():
             break
     assert closed and parent.cvc is None
     assert m.inc.cash[parent.row] == _approx(50.0)  # unused cash back to the balance sheet
+
+
+def _irr_one_point_at_a_time(flows: dict[int, float]) -> float:
+    """funds.irr as it was written before the grid was evaluated at once (the reference)."""
+    import math
+
+    from scipy.optimize import brentq
+
+    steps = np.array(sorted(flows), dtype=float)
+    cf = np.array([flows[int(t)] for t in steps])
+    if not (cf > 0).any():
+        return -1.0 if (cf < 0).any() else 0.0
+    if not (cf < 0).any():
+        return 0.0
+    dt = steps - steps[0]
+
+    def npv(r: float) -> float:
+        return float(np.sum(cf * np.exp(-dt * math.log1p(r))))
+
+    grid = [-0.9999, -0.9, -0.5, -0.2, -0.05, 0.0, 0.05, 0.2, 0.5, 1.0, 3.0, 10.0]
+    vals = [npv(r) for r in grid]
+    for a, b, fa, fb in zip(grid, grid[1:], vals, vals[1:]):
+        if fa == 0.0:
+            return (1.0 + a) ** C.STEPS_PER_YEAR - 1.0
+        if fa * fb < 0:
+            r = brentq(npv, a, b, xtol=1e-12, maxiter=200)
+            return (1.0 + r) ** C.STEPS_PER_YEAR - 1.0
+    return 0.0
+
+
+def test_irr_with_the_grid_at_once_equals_the_grid_point_by_point():
+    """The same IRR to the bit on random quarterly cash-flow streams of fund-like length."""
+    rng = np.random.default_rng(8)
+    for _ in range(400):
+        n = int(rng.integers(1, 70))
+        steps = np.sort(rng.choice(np.arange(-30, 80), size=n, replace=False))
+        amounts = rng.lognormal(0.0, 1.5, n) * np.where(rng.random(n) < 0.6, -1.0, 1.0)
+        flows = {int(t): float(a) for t, a in zip(steps, amounts)}
+        with np.errstate(over="ignore", invalid="ignore"):  # (r near -100%: both overflow)
+            got, want = funds.irr(flows), _irr_one_point_at_a_time(flows)
+        assert np.float64(got).tobytes() == np.float64(want).tobytes(), flows

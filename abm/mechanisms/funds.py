@@ -262,16 +262,19 @@ def irr(flows: dict[int, float]) -> float:
         return -1.0 if (cf < 0).any() else 0.0
     if not (cf < 0).any():
         return 0.0
-    dt = steps - steps[0]
+    minus_dt = -(steps - steps[0])
 
     def npv(r: float) -> float:
-        return float(np.sum(cf * np.exp(-dt * math.log1p(r))))
+        return float((cf * np.exp(minus_dt * math.log1p(r))).sum())
 
     from scipy.optimize import brentq
 
     lo, hi = -0.9999, 10.0
     grid = [lo, -0.9, -0.5, -0.2, -0.05, 0.0, 0.05, 0.2, 0.5, 1.0, 3.0, hi]
-    vals = [npv(r) for r in grid]
+    # npv at every grid point at once: the same products, exponentials (element by element)
+    # and sums (each row is a contiguous array of the flows' length) as npv(r) one by one
+    terms = cf * np.exp(np.multiply.outer([math.log1p(r) for r in grid], minus_dt))
+    vals = [float(row.sum()) for row in terms]
     for a, b, fa, fb in zip(grid, grid[1:], vals, vals[1:]):
         if fa == 0.0:
             return (1.0 + a) ** C.STEPS_PER_YEAR - 1.0
