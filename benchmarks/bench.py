@@ -243,9 +243,16 @@ def child(spec_json: str) -> None:
 
         emit(event="ready", rss_base=_rss_bytes())
         collect, scale = spec["collect"], float(spec["scale"])
-        # what a pool or Dask worker pays once, not per run: imports, first calls, caches
+        # what a pool or Dask worker pays once, not per run: imports, first calls, caches,
+        # numba's set-up and the compiled kernels (a two-step warm-up run may call none)
         run_one(RunSpec(run_id="warm-up", preset=spec["runs"][0][0], seed=1, steps=2,
                         overrides={"scale": 0.05}), collect)
+        try:
+            from abm import kernels
+        except ImportError:  # a checkout before the compiled kernels
+            pass
+        else:
+            kernels.warm()
         done, c_all, t_all = [], time.process_time(), time.perf_counter()
         for i, (preset, seed) in enumerate(spec["runs"]):
             run = RunSpec(run_id=f"bench-{i}", preset=preset, seed=int(seed), steps=steps,
