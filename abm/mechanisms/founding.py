@@ -138,7 +138,8 @@ def step(model) -> None:
     pool = model.founder_pool
     if pool:
         base = p.refounding_propensity * common
-        stigma = np.array([p.failure_stigma if f.last_failed else 0.0 for f in pool])
+        failed = np.fromiter([f.last_failed for f in pool], bool, len(pool))
+        stigma = np.where(failed, p.failure_stigma, 0.0)
         go = rng.random(len(pool)) < np.clip(base * (1.0 - stigma), 0.0, 1.0)
         if go.any():
             leaving = list(compress(pool, go.tolist()))
