@@ -343,6 +343,7 @@ class EcosystemModel(Model):
         """Counts funds created and closed (keys the cache of :meth:`live_fund_rows`)."""
         self._live_rows: tuple[int, np.ndarray] = (-1, np.zeros(0, dtype=np.int64))
         """``(fund_version, rows)``: the cached :meth:`live_fund_rows`."""
+        self.positions_moved()  # no sector centre known yet (:meth:`_startup_position`)
 
         self.ministry = Ministry(self)
         self._add_node(self.ministry, "ministry")
@@ -374,6 +375,7 @@ class EcosystemModel(Model):
 
         self.inc.view("knowledge")[:] = stationary_knowledge(p, self.inc.view("rd"))
         self.inc.view("tech")[:] = self.rngs["technology"].random(n_inc)
+        self.positions_moved()  # the positions were just drawn
         self.market.world = p.frontier_gap  # the firms start at pq 0
         self.market.base = np.bincount(self.inc.view("sector"), weights=self.inc.view("revenue"),
                                        minlength=self.n_sectors)[: self.n_sectors]
@@ -426,6 +428,7 @@ class EcosystemModel(Model):
         self.incumbent_row_by_uid[agent.unique_id] = row
         self.incumbents.append(agent)
         self._add_node(agent, "incumbent")
+        self.positions_moved()
         return agent
 
     def _draw_traits(self, rng: np.random.Generator) -> None:
@@ -538,12 +541,23 @@ class EcosystemModel(Model):
         rng = self.rngs["technology"]
         if disruptive:
             return float(rng.random())
-        inc = self.inc
-        mine = inc.view("alive") & (inc.view("sector") == sector)
-        angle = 2.0 * np.pi * inc.view("tech")[mine]
-        centre = (math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
-                  / (2.0 * np.pi)) if mine.any() else 0.0
+        centre = self._sector_centres.get(sector)
+        if centre is None:  # once per sector until an incumbent moves, enters or leaves
+            inc = self.inc
+            mine = inc.view("alive") & (inc.view("sector") == sector)
+            angle = 2.0 * np.pi * inc.view("tech")[mine]
+            centre = (math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
+                      / (2.0 * np.pi)) if mine.any() else 0.0
+            self._sector_centres[sector] = centre
         return float((centre + 0.05 * rng.standard_normal()) % 1.0)
+
+    def positions_moved(self) -> None:
+        """Forget the sectors' centres of incumbent positions (:meth:`_startup_position`):
+        called whenever an incumbent's technology position changes (``markets.shift``) or an
+        incumbent enters (:meth:`add_incumbent`) or leaves (``incumbents.exit_incumbent``).
+        Between those events the centre is the same float, so a quarter's new startups of a
+        sector share one computation instead of one each (results unchanged)."""
+        self._sector_centres: dict[int, float] = {}
 
     def live_funds(self) -> list[VCFund]:
         """Funds not yet closed, in creation order: what the per-step mechanisms loop over

@@ -333,3 +333,35 @@ def test_sectors_scale_with_the_economy():
         assert per_sector.max() - per_sector.min() <= 1
         if scale >= 0.5:  # firms per sector do not change with scale
             assert per_sector.mean() == approx(m.p.n_incumbents / m.p.n_sectors)
+
+
+def _centre(m, sector):
+    """The circular mean of the live incumbents' positions in ``sector``, computed afresh."""
+    inc = m.inc
+    mine = inc.view("alive") & (inc.view("sector") == sector)
+    angle = 2.0 * np.pi * inc.view("tech")[mine]
+    return math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum())) / (2.0 * np.pi)
+
+
+def test_new_complements_build_near_the_current_centre_of_their_sector():
+    """A complementary startup lands near its sector's incumbents' circular mean; the centre a
+    sector's new startups share is recomputed after an incumbent moves, enters or leaves."""
+    m = _sector_model()
+    a, b = 0, 1
+    m.inc.tech[a], m.inc.tech[b] = 0.10, 0.20
+
+    def centre_used():
+        return m._sector_centres[0]
+
+    m._startup_position(0, disruptive=False)
+    assert centre_used() == _centre(m, 0) == approx(0.15)
+    markets.shift(m, np.array([b]), np.array([0.30]))  # b moves to 0.50
+    m._startup_position(0, disruptive=False)
+    assert centre_used() == _centre(m, 0) == approx(0.30)
+    B.add_incumbent(m, sector=0)
+    m.inc.tech[m.inc.n - 1] = 0.30
+    m._startup_position(0, disruptive=False)
+    assert centre_used() == _centre(m, 0)
+    incumbents.exit_incumbent(m, b)
+    m._startup_position(0, disruptive=False)
+    assert centre_used() == _centre(m, 0) == approx(0.20)

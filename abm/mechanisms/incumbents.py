@@ -58,6 +58,7 @@ def exit_incumbent(model, row: int, real0: float | None = None) -> None:
         inc.entrant_loss_share[row] = min(max(taken / shortfall, 0.0), 1.0) if shortfall > 0 \
             else 0.0
     inc.alive[row] = False
+    model.positions_moved()
     inc.exit_step[row] = model.steps
     labor.release(model, int(inc.headcount[row]))
     inc.headcount[row] = 0

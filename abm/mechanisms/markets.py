@@ -175,6 +175,7 @@ def shift(model, rows: np.ndarray, move: np.ndarray) -> None:
     ``DIRECTION_SHIFT`` after the burn-in is a change of direction (``inc.shifts``)."""
     inc = model.inc
     inc.tech[rows] = (inc.tech[rows] + move) % 1.0
+    model.positions_moved()
     if model.steps > C.BURN_IN:
         inc.shifts[rows] += np.abs(move) >= C.DIRECTION_SHIFT
 
