@@ -17,7 +17,9 @@ intervals over draws and seeds; calibration and held-out years marked). ``--draw
 the predictive part; ``--from-samples DIR`` does only that part (and rewrites posterior.md)
 from DIR/posterior.toml, so the posterior and its checks can run as separate jobs. Coverage on
 synthetic data is a separate, expensive check (``--coverage N`` runs N more posteriors on data
-simulated from prior draws). docs/calibration.md, "Posterior", says what it costs.
+simulated from prior draws; with ``--from-samples DIR --draws 0`` it uses the posterior's
+settings and writes DIR/coverage.md, leaving posterior.md alone). docs/calibration.md,
+"Posterior", says what it costs.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def predictive_sections(post: P.Posterior, draws: int, seed: int) -> list[str]:
     """The posterior predictive part of posterior.md (``draws`` simulations)."""
     from abm.constants import BURN_IN
     from abm.experiments.calibration import moments_from_facts
-    from abm.experiments.histories import DRIVES, HISTORIES, comparison
+    from abm.experiments.histories import DRIVES, HISTORIES, NOTES, comparison
     from abm.experiments.validate import load_facts
     from abm.presets import preset_dated_series, resolve
 
@@ -104,7 +106,9 @@ def predictive_sections(post: P.Posterior, draws: int, seed: int) -> list[str]:
                   "draws x seeds. `calibration`: years <= 2015, conditioned on; `held out`: "
                   "later years, never seen; `input`: a series the preset's dated data drive "
                   "directly (a mechanism check, not an out-of-sample one). Base-year rows "
-                  "(factor 1) are the reference.\n",
+                  "(factor 1) are the reference."
+                  + (" Unicorns: " + NOTES["unicorns"] + "." if (comp["note"] != "").any()
+                     else "") + "\n",
                   "| series | year | use | public value | public factor | model factor "
                   "[95%] | inside |", "|---|---|---|---|---|---|---|"]
         for r in comp.itertuples():
@@ -165,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=29)
     ap.add_argument("--draws", type=int, default=100,
                     help="posterior predictive draws (0: skip the predictive part)")
-    ap.add_argument("--coverage", type=int, default=0, help="synthetic data sets (0: skip)")
+    ap.add_argument("--coverage", type=int, default=0,
+                    help="synthetic data sets (0: skip); with --from-samples, with the "
+                    "posterior's settings, into DIR/coverage.md")
     ap.add_argument("--from-samples", default=None, metavar="DIR",
                     help="skip the posterior: read DIR/posterior.toml, run the predictive "
                     "part and rewrite DIR/posterior.md")
@@ -199,16 +205,36 @@ def main(argv: list[str] | None = None) -> int:
     lines = header(post, problem)
     if a.draws > 0:
         lines += predictive_sections(post, a.draws, post.settings["seed"] + 1)
-    if a.coverage and not a.from_samples:
-        cov = P.coverage(problem, datasets=a.coverage, seed=a.seed + 2,
-                         population=a.population, generations=a.generations)
-        lines.append(f"## Coverage on {a.coverage} synthetic data sets "
-                     f"({cov['simulations']} simulations, {cov['wall_seconds']} s)\n")
-        lines.append("| parameter | " + " | ".join(f"{lv:.0%}" for lv in P.LEVELS) + " |\n|---|"
-                     + "---|" * len(P.LEVELS))
+    if a.coverage:
+        st = post.settings
+        cov = P.coverage(problem, datasets=a.coverage, seed=int(st["seed"]) + 2,
+                         population=int(st["population"]),
+                         generations=int(st["generations_requested"]),
+                         max_simulations=(None if st.get("max_simulations", "none") == "none"
+                                          else int(st["max_simulations"])))
+        cov_lines = [f"## Coverage on {a.coverage} synthetic data sets "
+                     f"({cov['simulations']} simulations, {cov['wall_seconds']} s)\n",
+                     "Simulation-based calibration: parameters drawn from the prior, data "
+                     "simulated from them (one seed), the posterior run on those data with the "
+                     "settings above; the share of central intervals holding the truth per "
+                     "level, and the truth's rank in each posterior (weighted cdf value; "
+                     "uniform on [0, 1] for a calibrated posterior).\n",
+                     "| parameter | " + " | ".join(f"{lv:.0%}" for lv in P.LEVELS)
+                     + " | ranks |\n|---|" + "---|" * (len(P.LEVELS) + 1)]
         for n, row in cov["coverage"].items():
-            lines.append(f"| `{n}` | " + " | ".join(f"{row[lv]:.2f}" for lv in P.LEVELS) + " |")
-        lines.append("")
+            cov_lines.append(f"| `{n}` | " + " | ".join(f"{row[lv]:.2f}" for lv in P.LEVELS)
+                             + " | " + ", ".join(f"{r:.2f}" for r in cov["ranks"][n]) + " |")
+        cov_lines.append("")
+        if a.from_samples:  # its own file: posterior.md is the predictive pass's
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "coverage.md").write_text("# Coverage of the posterior of "
+                                             f"{out.name}\n\n" + "\n".join(cov_lines),
+                                             encoding="utf-8")
+        else:
+            lines += cov_lines
+    if a.from_samples and a.draws == 0:
+        print(f"posterior.md left as it was ({time.perf_counter() - t0:.1f} s)")
+        return 0
     out.mkdir(parents=True, exist_ok=True)
     (out / "posterior.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {out / 'posterior.toml'} and {out / 'posterior.md'} "
