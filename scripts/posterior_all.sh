@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # The per-country posteriors of results/validation/posterior/ (ABC-SMC, experiments/posterior.py;
 # docs/calibration.md, "Posterior") and the orderings of the regime comparison over their draws,
-# with the settings the shipped results were made with. About an hour and a half on 2 shared
-# cores (results/validation/posterior/README.md gives the wall times); two jobs at a time.
+# with the settings the shipped results were made with. About an hour on 2 shared cores
+# (results/validation/posterior/README.md gives the wall times); two jobs at a time.
 #
 #   scripts/posterior_all.sh [OUT]        # default OUT: results/validation/posterior
 #   POSTERIOR=1 scripts/regenerate_results.sh   # runs this after the experiments
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-results/validation/posterior}
-POP=${POP:-20}
+POP=${POP:-12}                     # particles per generation (the shipped run's; small)
 GENERATIONS=${GENERATIONS:-2}
-DRAWS=${DRAWS:-30}                 # posterior predictive draws per country
-ORDER_DRAWS=${ORDER_DRAWS:-12}     # posterior draws of the orderings
+DRAWS=${DRAWS:-40}                 # posterior predictive draws per country
+ORDER_DRAWS=${ORDER_DRAWS:-20}     # posterior draws of the orderings
 ORDER_SEEDS=${ORDER_SEEDS:-2}      # seeds per draw
 ORDER_SCALE=${ORDER_SCALE:-1.0}
 
@@ -33,3 +33,8 @@ posterior korea korea_history &
 wait
 python scripts/posterior_orderings.py --posteriors "$OUT" --out "$OUT" --draws "$ORDER_DRAWS" \
     --seeds "$ORDER_SEEDS" --scale "$ORDER_SCALE" --workers 2
+# coverage of silicon_valley's posterior on synthetic data (COVERAGE=0 skips it)
+if (( ${COVERAGE:-4} > 0 )); then
+    python scripts/posterior.py --from-samples "$OUT/silicon_valley" --draws 0 \
+        --coverage "${COVERAGE:-4}"
+fi

@@ -39,12 +39,30 @@ def _fmt(x: float) -> str:
     return "–" if pd.isna(x) else f"{x:.2f}"
 
 
-def render(runs: pd.DataFrame, command: str = "") -> str:
+def point_orderings(folder: Path) -> pd.DataFrame:
+    """The same orderings over the seeds of a regime comparison at the point calibration
+    (a finished ``experiments/regime_comparison.toml`` folder: runs.parquet)."""
+    import itertools
+
+    from abm.experiments.attribution import ordering_probabilities
+
+    runs = pd.read_parquet(folder / "runs.parquet")
+    presets = list(dict.fromkeys(runs["preset"]))
+    return pd.concat([ordering_probabilities(runs, a, b, P.ORDERING_METRICS)
+                      for a, b in itertools.combinations(presets, 2)], ignore_index=True)
+
+
+def render(runs: pd.DataFrame, point: Path | None = None) -> str:
     table = P.orderings(runs)
+    ref = None
+    if point is not None and (point / "runs.parquet").exists():
+        pt = point_orderings(point)
+        ref = {(r.metric, r.a, r.b): r.p_a_above for r in pt.itertuples()}
+        ref.update({(r.metric, r.b, r.a): r.p_b_above for r in pt.itertuples()})
+        n_point = int(pt["n"].max())
     seeds = int(runs.groupby(["preset", "draw"]).size().max())
     meta = {"seeds": seeds, "steps": ", ".join(map(str, sorted(runs["steps"].unique()))),
-            "scale": ", ".join(f"{x:g}" for x in sorted(runs["scale"].unique())),
-            "command": command}
+            "scale": ", ".join(f"{x:g}" for x in sorted(runs["scale"].unique()))}
     lines = [
         "# Orderings of the regime comparison over posterior draws\n",
         f"Presets {', '.join(f'`{p}`' for p in dict.fromkeys(runs['preset']))}; "
@@ -54,12 +72,16 @@ def render(runs: pd.DataFrame, command: str = "") -> str:
         "(`results/validation/posterior/<country>/posterior.toml`; `japan_2027_plan` takes "
         "`japan`'s draw), structural constants at their point values; runs are paired by "
         "draw index and seed (the same seed for every preset, as in the regime comparison). "
-        f"Made by `scripts/posterior_orderings.py` ({meta.get('command', '')}).\n",
+        "Made by `scripts/posterior_orderings.py` (the commands: README.md beside this "
+        "file).\n",
         "`P(a > b)`: share of the paired runs (draw x seed) where `a`'s value is above `b`'s; "
         "`P(b > a)` the reverse; ties are the rest. `draws a > b`: share of draws whose mean "
         "over its seeds has `a` above `b`. These probabilities cover the posterior's "
         "parameter uncertainty and seed noise, not the structural constants (those are "
-        "`structural_uncertainty`'s and `attribution.md`'s) nor model error.\n",
+        "`structural_uncertainty`'s and `attribution.md`'s) nor model error."
+        + (f" `point P(a > b)`: the same share over the {n_point} seeds of the regime "
+           f"comparison at the point calibration (`{point}`), for reference." if ref else "")
+        + "\n",
         "## Levels (mean and 2.5-97.5% over draws x seeds)\n",
         "| preset | " + " | ".join(P.ORDERING_METRICS) + " |",
         "|---|" + "---|" * len(P.ORDERING_METRICS)]
@@ -70,17 +92,27 @@ def render(runs: pd.DataFrame, command: str = "") -> str:
             cells.append(f"{x.mean():.3g} [{x.quantile(0.025):.3g}, {x.quantile(0.975):.3g}]"
                          if len(x) else "–")
         lines.append(f"| `{preset}` | " + " | ".join(cells) + " |")
+    if ref:
+        pr = pd.read_parquet(point / "runs.parquet")
+        for preset, g in pr.groupby("preset", sort=False):
+            cells = [f"{g[m].mean():.3g} [{g[m].quantile(0.025):.3g}, "
+                     f"{g[m].quantile(0.975):.3g}]" if m in g else "–"
+                     for m in P.ORDERING_METRICS]
+            lines.append(f"| `{preset}` (point calibration, {len(g)} seeds) | "
+                         + " | ".join(cells) + " |")
     lines.append("")
     for m in P.ORDERING_METRICS:
         t = table[table["metric"] == m]
         if t.empty:
             continue
         lines += [f"## `{m}`\n", "| a | b | P(a > b) | P(b > a) | P(tie) | draws a > b | pairs |"
-                  " mean a - b |", "|---|---|---|---|---|---|---|---|"]
+                  " mean a - b |" + (" point P(a > b) |" if ref else ""),
+                  "|---|---|---|---|---|---|---|---|" + ("---|" if ref else "")]
         for r in t.itertuples():
             lines.append(f"| `{r.a}` | `{r.b}` | {_fmt(r.p_a_above)} | {_fmt(r.p_b_above)} | "
                          f"{_fmt(r.p_tie)} | {_fmt(r.p_a_above_variants)} ({r.variants}) | "
-                         f"{r.n} | {r.mean_difference:.3g} |")
+                         f"{r.n} | {r.mean_difference:.3g} |"
+                         + (f" {_fmt(ref.get((m, r.a, r.b), float('nan')))} |" if ref else ""))
         lines.append("")
     return "\n".join(lines)
 
@@ -99,13 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="results/validation/posterior")
     ap.add_argument("--append", action="store_true",
                     help="merge into an existing orderings_runs.csv (replacing these presets)")
+    ap.add_argument("--point", default="results/regime_comparison",
+                    help="a regime comparison at the point calibration whose orderings are set "
+                    "beside (its runs.parquet; skipped when absent)")
     ap.add_argument("--render", action="store_true",
                     help="only write orderings.md from orderings_runs.csv")
     a = ap.parse_args(argv)
     out = Path(a.out)
     csv = out / "orderings_runs.csv"
-    command = "python scripts/posterior_orderings.py " + " ".join(
-        sys.argv[1:] if argv is None else argv)
     if not a.render:
         posts = {c: P.read(Path(a.posteriors) / c / "posterior.toml") for c in COUNTRIES
                  if (Path(a.posteriors) / c / "posterior.toml").exists()}
@@ -126,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                                 key=lambda s: s.map(order) if s.name == "preset" else s)
         runs.to_csv(csv, index=False, float_format="%.6g")
     runs = pd.read_csv(csv)
-    (out / "orderings.md").write_text(render(runs, command), encoding="utf-8")
-    print(f"wrote {csv} and {out / 'orderings.md'}")
+    md = render(runs, Path(a.point) if a.point else None)
+    (out / "orderings.md").write_text(md, encoding="utf-8")
+    print(f"wrote {out / 'orderings.md'}" + ("" if a.render else f" and {csv}"))
     return 0
 
 

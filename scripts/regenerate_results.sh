@@ -12,7 +12,7 @@
 #                                                  # after regime_comparison, 30 replicates)
 #   POSTERIOR=1 scripts/regenerate_results.sh      # also the per-country posteriors and the
 #                                                  # orderings over their draws (optional,
-#                                                  # ~1.5 h: scripts/posterior_all.sh)
+#                                                  # ~1 h: scripts/posterior_all.sh)
 #
 # The raw outputs (timeseries.parquet, distributions.parquet, parts/) are written to
 # $WORK/<experiment> (default: out/experiments, git-ignored); only small files are copied to
@@ -87,7 +87,7 @@ if [[ -n "$ENSEMBLE" && " ${EXPERIMENTS} " == *" regime_comparison "* ]]; then
 fi
 
 # The per-country posteriors (ABC-SMC) and the orderings of the regime comparison over their
-# draws (docs/calibration.md, "Posterior"): optional, about an hour and a half on 2 cores.
+# draws (docs/calibration.md, "Posterior"): optional, about an hour on 2 shared cores.
 if [[ "${POSTERIOR:-0}" == "1" ]]; then
     scripts/posterior_all.sh "${OUT}/validation/posterior"
 fi

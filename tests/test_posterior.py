@@ -296,3 +296,31 @@ def test_the_posterior_settings_rebuild_the_problem():
     assert "korea.loop_finance" in problem.names and "vc_intensity_korea" in observed
     with pytest.raises(P.PosteriorError, match="settings lack"):
         P.problem_from_settings({"presets": ["korea"]})
+
+
+def test_the_orderings_script_renders_the_runs_beside_a_point_comparison(tmp_path):
+    # hand-built runs of two made-up presets, and a made-up point comparison: the markdown
+    # carries each pair's probabilities and the point column (no regime is involved)
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    rows = [{"preset": p, "draw": d, "replicate": d, "steps": 8, "scale": 0.1,
+             **{m: (1.0 if p == "p" else 0.0) for m in P.ORDERING_METRICS}}
+            for d in range(3) for p in ("p", "q")]
+    pd.DataFrame(rows).to_csv(tmp_path / "orderings_runs.csv", index=False)
+    point = tmp_path / "point"
+    point.mkdir()
+    pd.DataFrame([{"preset": p, "replicate": r, "swaps": "{}",
+                   **{m: (0.0 if p == "p" else 1.0) for m in P.ORDERING_METRICS}}
+                  for r in range(2) for p in ("p", "q")]).to_parquet(point / "runs.parquet")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "scripts" / "posterior_orderings.py"),
+                           "--render", "--out", str(tmp_path), "--point", str(point)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    md = (tmp_path / "orderings.md").read_text()
+    assert "3 posterior draws x 1 seeds" in md and "point P(a > b)" in md
+    assert "| `p` | `q` | 1.00 | 0.00 | 0.00 | 1.00 (3) | 3 | 1 | 0.00 |" in md
