@@ -208,6 +208,16 @@ def step(model) -> None:
     advance(model, model.steps)
 
 
+def _parent_revenue(sf, inc) -> tuple[np.ndarray, np.ndarray]:
+    """Incumbents' revenue now and at the last quarter (an incumbent that entered since has
+    its revenue now for both): what subcontractors' output follows."""
+    rev = inc.revenue[:inc.n].astype(float)
+    prev = sf.parent_revenue
+    if prev.size < inc.n:
+        prev = np.concatenate([prev, rev[prev.size:]])
+    return rev, prev
+
+
 def advance(model, now: int) -> None:
     """Exit, growth, then entry at step ``now``.
 
@@ -218,12 +228,7 @@ def advance(model, now: int) -> None:
         _advance_compiled(model, now)
         return
     sf, rng, p, inc = model.small, model.rngs["smallfirms"], model.p, model.inc
-    # parents' output change (incumbents' revenue since the last quarter)
-    n_inc = inc.n
-    rev = inc.revenue[:n_inc].astype(float)
-    prev = sf.parent_revenue
-    if prev.size < n_inc:
-        prev = np.concatenate([prev, rev[prev.size:]])
+    rev, prev = _parent_revenue(sf, inc)  # parents' output change since the last quarter
     if sf.n:
         # exit
         h = hazard(sf, now)
@@ -273,10 +278,7 @@ def _advance_compiled(model, now: int) -> None:
     sf, rng, p, inc = model.small, model.rngs["smallfirms"], model.p, model.inc
     spy = C.STEPS_PER_YEAR
     n_inc = inc.n
-    rev = inc.revenue[:n_inc].astype(float)
-    prev = sf.parent_revenue
-    if prev.size < n_inc:
-        prev = np.concatenate([prev, rev[prev.size:]])
+    rev, prev = _parent_revenue(sf, inc)
     if sf.n:
         # exit (hazard(sf, now), then the quarter's probability)
         e = np.exp(K.smallfirm_age_arg(sf.born, now, float(spy),
