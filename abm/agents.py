@@ -130,6 +130,8 @@ class Startup(Agent):
             "earlier partnerships of the startup with its current partner (repeat ties)"),
         Col("delist_step", np.int32, -1, "step",
             "step a listed startup was delisted (−1 if never)"),
+        Col("held", np.float64, 0.0, "",
+            "a disruptive startup's share of its sector's held (tied) customers (7.18)"),
     )
     """The columns of ``model.st``, one row per startup ever founded."""
 

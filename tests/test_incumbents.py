@@ -59,7 +59,9 @@ def test_disruption_loss_shared_in_proportion_to_contestable_sales():
     assert loss[1] / loss[0] == _approx(3.0, rel=1e-6)
 
 
-def test_no_disruption_from_zero_exposure():
+def test_zero_exposure_loses_only_switching_customers_to_an_entrant():
+    # with nothing contestable an entrant still wins the held customers who
+    # re-choose this quarter (CUSTOMER_SWITCH of them) by the sector-wide logit, v / (S + v)
     revenues = []
     for traction in (None, math.log(500.0)):
         m = B.make_model(seed=20, step=10, disruption_exposure=0.0, incumbent_exit_floor=0.01)
@@ -73,7 +75,8 @@ def test_no_disruption_from_zero_exposure():
         markets.clear(m, rows, m.st.lrev[rows])
         incumbents.step(m)
         revenues.append(float(m.inc.revenue[0]))
-    assert revenues[0] == revenues[1]
+    assert revenues[0] - revenues[1] == _approx(1000.0 * C.CUSTOMER_SWITCH * 500.0 / 1500.0,
+                                                rel=1e-9)
 
 
 def test_incumbent_below_floor_exits_and_its_cvc_closes():

@@ -81,19 +81,38 @@ def test_an_incumbent_that_innovates_gains_share_from_its_rival():
     assert m.inc.demand[0] / m.inc.demand[1] == approx(math.exp(m.p.quality_sensitivity * 0.1))
 
 
-def test_customers_held_by_long_term_ties_cannot_be_taken():
-    # with disruption_exposure = 0 nothing is contestable: incumbents keep all demand
+def test_held_customers_migrate_to_an_entrant_only_at_the_switching_rate():
+    # (docs/prototypes/displacement.md) with disruption_exposure = 0 nothing
+    # is contestable, but held customers that re-choose (CUSTOMER_SWITCH a quarter) choose
+    # among all the sector's products by the sector-wide logit, the entrant's included
     m = _sector_model(exposure=0.0)
     s = B.add_startup(m, sector=0, disruptive=True, revenue=200.0, headcount=2000)
     m.st.pq[s.row] = 1.0
-    d = _clear(m, [s.row])
-    assert d[0] == 0.0
-    assert m.inc.demand[:2].sum() == approx(_spending(m))
-    # at any exposure the entrant's demand never exceeds the contestable share
-    m = _sector_model(exposure=0.3)
-    s = B.add_startup(m, sector=0, disruptive=True, revenue=1e6, headcount=10)
-    m.st.lrev[s.row] = 40.0
-    assert _clear(m, [s.row])[0] <= 0.3 * _spending(m) * (1 + 1e-12)
+    S = _spending(m)
+    held = np.array([0.25, 0.75])  # today's shares (the incumbents' reach, equal quality)
+    held_s = 0.0
+    for _ in range(4):
+        qref = float(markets.reference_quality(m, np.array([0, 1]))[0])
+        v = math.exp(float(m.st.lrev[s.row]) + m.p.quality_sensitivity * (1.0 - qref))
+        pi_i = v / (S + v)
+        d = _clear(m, [s.row])
+        held_s = (1 - C.CUSTOMER_SWITCH) * held_s + C.CUSTOMER_SWITCH * pi_i
+        assert m.st.held[s.row] == approx(held_s, rel=1e-9)
+        assert d[0] == approx(S * held_s, rel=1e-9)
+        assert d[0] + m.inc.demand[:2].sum() == approx(S, rel=1e-12)
+    assert held_s < pi_i  # gradual: far from its logit share after a year
+
+
+def test_an_acquired_entrants_held_customers_go_to_the_buyer():
+    m = _sector_model(exposure=0.2)
+    s = B.add_startup(m, sector=0, disruptive=True, revenue=200.0, headcount=20, stage=1)
+    for _ in range(3):
+        _clear(m, [s.row])
+    h_s, h_b = float(m.st.held[s.row]), float(m.inc.held[0])
+    assert h_s > 0
+    exits.acquire(m, m.startups[s.row], 0, 1.0, "integrate")
+    assert m.inc.held[0] == approx(h_b + h_s, rel=1e-12)
+    assert m.st.held[s.row] == 0.0
 
 
 def test_complementary_startup_does_not_take_incumbents_customers():
@@ -365,3 +384,21 @@ def test_new_complements_build_near_the_current_centre_of_their_sector():
     incumbents.exit_incumbent(m, b)
     m._startup_position(0, disruptive=False)
     assert centre_used() == _centre(m, 0) == approx(0.20)
+
+
+def test_a_graduating_entrant_keeps_its_held_customers():
+    # a disruptive startup that becomes an incumbent keeps its held share;
+    # the sector's held shares still add up to 1 at the next clearing
+    m = _sector_model(exposure=0.2)
+    s = B.add_startup(m, sector=0, disruptive=True, revenue=200.0, headcount=20, stage=1)
+    for _ in range(3):
+        _clear(m, [s.row])
+    h = float(m.st.held[s.row])
+    assert h > 0
+    m.st.status[s.row] = C.PUBLIC
+    n = m.inc.n
+    incumbents.graduate(m, s.row)
+    assert m.inc.held[n] == approx(h, rel=1e-12)
+    assert m.st.held[s.row] == 0.0
+    _clear(m, [])
+    assert m.inc.held[:m.inc.n].sum() == approx(1.0, rel=1e-12)

@@ -243,6 +243,11 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
         inc.headcount[buyer_row] += keep
         labor.release(model, people - keep)
         model.counts["shelved"] += 1
+    # its tied customers go to the buyer if it sells in the same sector; otherwise they are
+    # freed and re-choose by the logit at the next clearing
+    if st.sector[row] == inc.sector[buyer_row] and inc.held[buyer_row] >= 0:
+        inc.held[buyer_row] += st.held[row]
+    st.held[row] = 0.0
     model.stats["job_moves"] += people
     st.headcount[row] = 0
     st.revenue[row] = 0.0

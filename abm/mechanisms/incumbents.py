@@ -91,6 +91,11 @@ def graduate(model, row: int) -> None:
                               + model.p.quality_sensitivity
                               * float(model.market.qref[int(st.sector[row])] - st.pq[row]))
     model.inc.knowledge[new.row] = float(st.innovations[row])  # the stock it brings
+    # a disruptive startup's tied customers come with it; a complementary one had none in
+    # this market, so its first share follows the logit as before
+    if st.disruptive[row]:
+        model.inc.held[new.row] = float(st.held[row])
+    st.held[row] = 0.0
     st.cash[row] = 0.0
     st.headcount[row] = 0
     st.graduated[row] = True

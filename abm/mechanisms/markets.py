@@ -207,19 +207,40 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     u = np.exp(inc.reach[alive] + theta * (inc.pq[alive] - qref[sec_i]))
     U = np.bincount(sec_i, weights=u, minlength=k)[:k]
     ushare = np.divide(u, U[sec_i], out=np.zeros_like(u), where=U[sec_i] > 0)
-    # held customers re-choose slowly (CUSTOMER_SWITCH a quarter); those an exit freed, and
-    # a new incumbent's first share, follow quality and reach (ushare)
-    held = inc.held[alive]
-    held = np.where(held < 0, ushare,
-                    (1.0 - C.CUSTOMER_SWITCH) * held + C.CUSTOMER_SWITCH * ushare)
-    tot = np.bincount(sec_i, weights=held, minlength=k)[:k]
-    held = np.where(tot[sec_i] < 1.0, held + (1.0 - tot[sec_i]) * ushare,
-                    held / np.where(tot[sec_i] > 0, tot[sec_i], 1.0))
-    inc.held[alive] = held
     sec_s = st.sector[idx]
     v = np.exp(lrev + theta * (st.pq[idx] - qref[sec_s]))
     dis = st.disruptive[idx]
-    V = e * spend + np.bincount(sec_s, weights=v * dis, minlength=k)[:k]
+    vd = v * dis
+    Vd = np.bincount(sec_s, weights=vd, minlength=k)[:k]
+    # Held customers that re-choose (CUSTOMER_SWITCH
+    # a quarter) do so among all the sector's products, disruptive startups' included, by a
+    # sector-wide logit over quality-adjusted reach: an incumbent weighs its whole reach
+    # (S u_j / U), a disruptive startup its traction v_i, so
+    #     pi_j = S u_j / (U W),  pi_i = v_i / W,  W = S + sum_{disruptive i} v_i
+    # (with no startups pi_j = ushare: today's rule). Every product then holds a share of the
+    # held customers (st.held for startups); those an exit frees follow pi (docs/ODD.md 7.18,
+    # docs/prototypes/displacement.md: Christensen's migration to the new generation)
+    pool = spend
+    W = pool + Vd
+    pi_j = np.divide(pool[sec_i] * ushare, W[sec_i], out=np.zeros_like(u),
+                     where=W[sec_i] > 0)
+    pi_i = np.divide(vd, W[sec_s], out=np.zeros_like(v), where=W[sec_s] > 0)
+    held = inc.held[alive]
+    # an incumbent's first share (at the start, or a new incumbent's) is its share among the
+    # incumbents (ushare), and it re-chooses from there
+    held = (1.0 - C.CUSTOMER_SWITCH) * np.where(held < 0, ushare, held) \
+        + C.CUSTOMER_SWITCH * pi_j
+    held_s = np.where(dis, (1.0 - C.CUSTOMER_SWITCH) * st.held[idx] + C.CUSTOMER_SWITCH * pi_i,
+                      0.0)
+    tot = (np.bincount(sec_i, weights=held, minlength=k)[:k]
+           + np.bincount(sec_s, weights=held_s, minlength=k)[:k])
+    fill = np.maximum(1.0 - tot, 0.0)
+    norm = np.where(tot > 1.0, tot, 1.0)
+    held = (held + fill[sec_i] * pi_j) / norm[sec_i]
+    held_s = (held_s + fill[sec_s] * pi_i) / norm[sec_s]
+    inc.held[alive] = held
+    st.held[idx] = held_s
+    V = e * spend + Vd
     contest = e * spend[sec_i] * (e * spend[sec_i] * ushare)
     inc.demand[alive] = (1.0 - e) * spend[sec_i] * held + np.divide(
         contest, V[sec_i], out=np.zeros_like(contest), where=V[sec_i] > 0)
@@ -229,13 +250,15 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     # displacement (incumbents.exit_incumbent); recorded only, no rule reads it
     new = inc.from_startup[alive]
     u_new = np.bincount(sec_i, weights=u * new, minlength=k)[:k][sec_i] - u * new
-    h_new = np.bincount(sec_i, weights=held * new, minlength=k)[:k][sec_i] - held * new
+    h_new = (np.bincount(sec_i, weights=held * new, minlength=k)[:k][sec_i] - held * new
+             + np.bincount(sec_s, weights=held_s, minlength=k)[:k][sec_i])
     inc.demand_without_entrants[alive] = spend[sec_i] * (
         (1.0 - e) * held / np.maximum(1.0 - h_new, 1e-12)
         + e * u / np.maximum(U[sec_i] - u_new, 1e-300))
     M = C.COMPLEMENT_MARKET * spend
     Vc = M + np.bincount(sec_s, weights=v * ~dis, minlength=k)[:k]
-    demand = np.where(dis, e * spend[sec_s] * v / np.where(V[sec_s] > 0, V[sec_s], 1.0),
+    demand = np.where(dis, (1.0 - e) * spend[sec_s] * held_s
+                      + e * spend[sec_s] * v / np.where(V[sec_s] > 0, V[sec_s], 1.0),
                       M[sec_s] * v / np.where(Vc[sec_s] > 0, Vc[sec_s], 1.0))
     # the frontier a radical innovation leapfrogs: the sector's best incumbent product (a
     # new generation is measured against the established state of the art, so entrants do
