@@ -13,7 +13,8 @@ Each quarter every live incumbent
 * sells what the market demanded of it this quarter (:func:`abm.mechanisms.markets.clear`,
   computed with the startups' demand in :mod:`abm.mechanisms.operations`) as far as its staff
   can produce (``headcount x productivity``; nominal productivity follows the nominal trend):
-  disruptive startups with better products win the contestable part of its customers;
+  disruptive startups with better products win the contestable part of its customers and,
+  at the switching rate ``CUSTOMER_SWITCH``, its tied ones;
 * earns a margin on revenue and pays out cash above ``INCUMBENT_CASH_TARGET`` quarters of it;
 * exits (is displaced) when revenue falls below ``incumbent_exit_floor`` of where it started
   (deflated by the nominal trend): staff to the idle pool, partnerships end, its CVC fund

@@ -20,14 +20,17 @@ incumbent (``reach``: log base-unit reach; ``theta = quality_sensitivity``) and
 ``v_i = exp(lrev_i + theta (pq_i - qref_s))`` for a startup (``lrev``: its traction),
 
     qref_s      = (1/theta) log( sum_j exp(reach_j + theta pq_j) / sum_j exp(reach_j) )
-    held_j      = (1 - e) S_s u_j / U_s                         (U_s = sum_j u_j)
-    contest_j   = e S_s (e S_s u_j / U_s) / V_s                 (incumbents)
-    demand_i    = e S_s v_i / V_s                               (disruptive startups)
+    demand_j    = (1 - e) S_s held_j + e S_s (e S_s u_j / U_s) / V_s   (incumbents; U_s = sum_j u_j)
+    demand_i    = (1 - e) S_s held_i + e S_s v_i / V_s                 (disruptive startups)
     V_s         = e S_s + sum_{disruptive i in s} v_i
+    held_k     <- (1 - c) held_k + c pi_k,  pi_j = S_s (u_j / U_s) / W_s,  pi_i = v_i / W_s,
+                  W_s = S_s + sum_{disruptive i in s} v_i,  c = CUSTOMER_SWITCH
 
 so the incumbents' and disruptive startups' demands add up to ``S_s`` exactly (business
-stealing moves sales; it destroys none), and a small startup sells about ``v_i``: its
-traction times its quality relative to the incumbents'. Complementary startups do not take
+stealing moves sales; it destroys none). The held customers who re-choose do so among all the
+sector's products, entrants' included (docs/ODD.md 7.18), so an entrant can in time hold any
+share of them; a small startup wins about ``v_i`` of contestable demand (its traction times
+its quality relative to the incumbents') plus its held share. Complementary startups do not take
 incumbents' customers: they share a complement market ``M_s = COMPLEMENT_MARKET x S_s`` with
 suppliers outside the model, ``demand_i = M_s v_i / (M_s + sum_{complementary i in s} v_i)``.
 
