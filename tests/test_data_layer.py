@@ -194,3 +194,61 @@ def test_docs_data_md_lists_what_the_files_hold():
     assert D.inventory_markdown() in text, (
         "docs/data.md is out of date: paste abm.data_layer.inventory_markdown() under "
         "'What is there'")
+
+
+# -- series added for issue 29's outcome levels (yen/won GDP, venture-track survival, deals) --
+
+@pytest.mark.parametrize("country,unit,low,high,rate", [
+    ("japan", "JPY bn", 4.0e5, 7.0e5, (75.0, 160.0)),
+    ("korea", "KRW trn", 500.0, 3000.0, (0.9, 1.5)),
+])
+def test_nominal_gdp_in_the_countrys_currency_is_plausible_against_the_dollar_series(
+        country, unit, low, high, rate):
+    # the unit of economy in yen and won over the history: at least ten years of 2000-2025,
+    # each within bounds, and the implied exchange rate (local per USD, won in trn per USD bn
+    # = thousands of won per dollar) within the range the currency kept over 2000-2025
+    gdp = D.series(f"{country}.gdp_nominal")
+    usd = D.series(f"{country}.gdp_usd").yearly()
+    years = gdp.yearly()
+    assert gdp.unit == unit and len([y for y in years if 2000 <= y <= 2025]) >= 10
+    assert all(low <= v <= high for v in years.values()), years
+    for y, v in years.items():
+        if y in usd:
+            assert rate[0] <= v / usd[y] <= rate[1], (country, y, v / usd[y])
+    assert gdp.disagreement  # the vintages are named
+    if country == "korea":  # the older base is kept apart, not spliced onto the current one
+        old = D.series("korea.gdp_nominal_base2005").yearly()
+        assert old and max(old) < min(years) and old[max(old)] < 0.85 * years[min(years)]
+
+
+def test_venture_track_survival_series_say_what_they_count():
+    # Korea's supported startups (a selected, funded population) survive better than all new
+    # enterprises in the years both give; the US share of VC-backed companies that died is a
+    # cumulative share over 1987-2008, not a five-year survival, and reads no model metric
+    sup = D.series("korea.survival_5y_supported_startups")
+    allf = D.series("korea.survival_5y").yearly()
+    assert sup.model == "survival_5y" and sup.points
+    both = [y for y in sup.yearly() if y in allf]
+    assert both and all(sup.yearly()[y] > allf[y] for y in both)
+    hw = D.series("us.vc_backed_failed_share")
+    assert hw.model == "" and hw.points[0].period == (1987, 2008)
+    assert 0.0 < hw.points[0].value < 1.0 and "five" in hw.definition
+    for country in ("japan", "korea", "us"):
+        missing = " ".join(D.load(country).missing.values()).lower()
+        assert "vc-backed" in missing or "venture" in missing, country
+
+
+def test_korea_deals_are_at_least_the_companies_financed_and_japan_has_startup_mna():
+    deals = D.series("korea.vc_deals").yearly()
+    firms = D.series("korea.vc_companies_financed").yearly()
+    assert set(deals) == set(firms) and all(deals[y] >= firms[y] for y in deals)
+    assert D.series("korea.vc_deals").model == "vc_deals"
+    acq = D.series("japan.startup_acquisitions")
+    assert acq.model == "acquisitions" and acq.yearly()[2021] == 143
+
+
+@pytest.mark.parametrize("country", ["japan", "korea"])
+def test_tfp_averages_are_periods_of_small_rates(country):
+    tfp = D.series(f"{country}.tfp_growth")
+    assert tfp.unit == "percent per year" and tfp.model == ""
+    assert all(p.period and -2.0 <= p.value <= 5.0 for p in tfp.points)
