@@ -128,7 +128,8 @@ def test_an_unknown_kind_of_evidence_is_refused(tmp_path):
 LEVEL_FACTS = ("productivity_growth_us", "productivity_growth_japan", "productivity_growth_korea",
                "unicorn_density_us", "unicorn_density_japan", "unicorn_density_korea",
                "venture_survival_us", "venture_survival_korea", "venture_survival_japan",
-               "growth_from_entrants_us", "growth_from_entrants_korea", "displacement_us")
+               "growth_from_entrants_us", "growth_from_entrants_korea", "displacement_us",
+               "firm_survival_korea")
 
 S_AND_P = 500
 """Companies in the S&P 500: a count of removals over it is a rate per company per year."""
