@@ -217,6 +217,24 @@ mean m is Beta(m k, (1 - m) k) with ``k = HETEROGENEITY_CONCENTRATION / heteroge
 REACH_NOISE = 0.02
 """Quarterly s.d. of an incumbent's log reach (brand, distribution): shares move without
 quality change."""
+SECTOR_SHARE_VOLATILITY = 0.03
+"""Quarterly s.d. of the shock to a sector's log share of spending (abm.mechanisms.sectors,
+docs/ODD.md 7.23): about 0.06 a year. Sector shares are technology and demand, the same in
+every regime. No direct estimate of the annual s.d. of log value-added share changes at this
+level of aggregation was found; the reasoning: in the BEA GDP-by-industry accounts
+manufacturing's share of US GDP fell from 25.6% (1946) to 12.1% (2013) and agriculture's from
+8.2% to 1.4% (log changes of -0.75 and -1.8 over 67 years, EconoMonitor 2015 "Trends and
+cycles across industries in the U.S. economy", from BEA), the largest movers among about ten
+broad sectors; a near random walk with an annual s.d. of 0.06 gives a 67-year s.d. of about
+0.4 (with the reversion below), which puts those two at 2 and 4 s.d. (they also carry a
+trend: Engel's law, Baumol). Declared range [0.01, 0.06] a quarter (0.02-0.12 a year); 0 turns
+the mechanism off (the fixed composition of earlier versions)."""
+SECTOR_SHARE_REVERSION = 0.0025
+"""Quarterly pull of a sector's log share back towards its initial share (half-life about 70
+years): industry shares in national accounts move persistently, close to a random walk (BEA
+shares trend for decades, see SECTOR_SHARE_VOLATILITY); a small pull keeps a sector from
+drifting without bound over the longest runs (MAX_STEPS). Hand-set; declared range [0, 0.01]
+(half-life from infinite down to about 17 years)."""
 
 # -- growth: world frontier, diffusion, limits to absorption (docs/ODD.md 7.18) -----------------
 WORLD_FRONTIER_GROWTH = 0.015 / 4

@@ -639,6 +639,7 @@ class EcosystemModel(Model):
         M.funds.raise_funds(self)
         M.universities.step(self)
         M.founding.step(self)
+        M.sectors.step(self)
         M.markets.advance(self)
         M.operations.step(self)
         M.partnerships.step(self)

@@ -228,6 +228,18 @@ _ENTRIES = (
         "capital depreciates 15-20% a year (Gourio & Rudanko 2014); from 8% to 45% a year; "
         "hand-set 0.05."),
     StructuralRange(
+        "SECTOR_SHARE_VOLATILITY", 0.01, 0.06, "constant",
+        "Quarterly s.d. of the shock to a sector's log share of spending (0.02-0.12 a year). "
+        "No direct estimate found; reasoning from BEA GDP-by-industry shares (manufacturing "
+        "25.6% to 12.1% and agriculture 8.2% to 1.4% of US GDP, 1946-2013: log changes of "
+        "-0.75 and -1.8 over 67 years for the largest movers among about ten sectors); "
+        "hand-set 0.03 (0.06 a year)."),
+    StructuralRange(
+        "SECTOR_SHARE_REVERSION", 0.0, 0.01, "constant",
+        "Quarterly pull of a sector's log share back to its initial share: national-accounts "
+        "industry shares trend for decades, close to a random walk; from 0 (a random walk) to "
+        "a half-life of about 17 years; hand-set 0.0025 (about 70 years)."),
+    StructuralRange(
         "MATCHING_EFFECT", 0.5, 4.0, "constant",
         "How much a matching programme's introduction multiplies the chance a startup "
         "partners an incumbent (times matching_programme): reasoning (brokered introductions "

@@ -10,8 +10,8 @@ lists them, and the model's streams, series and flows are derived from it (docs/
 
 from .. import units
 from . import (exits, founding, funding, funds, history, incumbents, innovation, labor,
-               markets, maturity, operations, partnerships, policy, reforms, smallfirms,
-               universities)
+               markets, maturity, operations, partnerships, policy, reforms, sectors,
+               smallfirms, universities)
 from . import observe as _observe_module
 from .observe import observe
 
@@ -23,6 +23,7 @@ REGISTRY = units.registry(
     # units that draw from no stream of their own
     reforms.UNIT, history.UNIT, markets.UNIT, innovation.UNIT, maturity.UNIT,
     _observe_module.UNIT,
+    sectors.UNIT,  # sector shares of spending (its stream comes after every earlier one)
     # a new mechanism is registered here, at the end: its stream then comes after every
     # existing one, which keeps their seeds (and every existing result) unchanged
 )
@@ -31,4 +32,4 @@ REGISTRY = units.registry(
 
 __all__ = ["exits", "founding", "funding", "funds", "history", "incumbents", "innovation", "labor",
            "markets", "maturity", "observe", "operations", "partnerships", "policy", "reforms",
-           "smallfirms", "universities", "REGISTRY"]
+           "sectors", "smallfirms", "universities", "REGISTRY"]

@@ -12,9 +12,10 @@ Innovations move ``pq`` up a quality ladder (Klette & Kortum 2004; Akcigit & Ker
 A new startup's product starts at its sector's reference quality ``qref`` (it builds on the
 state of the art).
 
-Demand. Sector ``s`` spends ``S_s(t) = D(t) x base_s`` a quarter, where ``D(t) =
-exp(MARKET_GROWTH t)`` is the nominal trend and ``base_s`` the sector's initial incumbent
-sales. A share ``disruption_exposure`` of it is *contestable*; the rest is held by long-term
+Demand. Sector ``s`` spends ``S_s(t) = D(t) x base_s x exp(z_s(t))`` a quarter, where ``D(t) =
+exp(MARKET_GROWTH t)`` is the nominal trend, ``base_s`` the sector's initial incumbent
+sales and ``z_s`` its log share relative to the initial one, a mean-reverting random walk
+renormalised so that ``sum_s S_s = D(t) sum_s base_s`` (:mod:`abm.mechanisms.sectors`). A share ``disruption_exposure`` of it is *contestable*; the rest is held by long-term
 customer ties of the incumbents. With ``u_j = exp(reach_j + theta (pq_j - qref_s))`` for an
 incumbent (``reach``: log base-unit reach; ``theta = quality_sensitivity``) and
 ``v_i = exp(lrev_i + theta (pq_i - qref_s))`` for a startup (``lrev``: its traction),
@@ -78,6 +79,9 @@ class Market:
 
     Attributes:
         base: base-unit demand of each sector (initial incumbent sales per quarter, M).
+        tilt: each sector's log share of spending relative to its initial share (0 at the
+            start; moved each quarter by :mod:`abm.mechanisms.sectors`, renormalised so that
+            ``sum base exp(tilt) = sum base``).
         qref: reach-weighted CES mean quality of the sector's live incumbents (log).
         frontier: best live incumbent product of the sector (log), what radical leaps beat.
         world: the world technology frontier ``W`` (log quality), best practice anywhere: it
@@ -86,6 +90,7 @@ class Market:
 
     def __init__(self, n_sectors: int) -> None:
         self.base = np.zeros(n_sectors)
+        self.tilt = np.zeros(n_sectors)
         self.qref = np.zeros(n_sectors)
         self.frontier = np.zeros(n_sectors)
         self.world = 0.0
@@ -125,8 +130,10 @@ class Growth:
 
 
 def sector_spending(model) -> np.ndarray:
-    """Each sector's spending this quarter, ``S_s(t)`` (M)."""
-    return trend(model) * model.market.base
+    """Each sector's spending this quarter, ``S_s(t) = D(t) base_s exp(tilt_s)`` (M): the
+    shares move (:mod:`abm.mechanisms.sectors`), their total stays ``D(t) sum_s base_s``."""
+    mk = model.market
+    return trend(model) * mk.base * np.exp(mk.tilt)
 
 
 def reference_quality(model, alive: np.ndarray) -> np.ndarray:
