@@ -207,6 +207,8 @@ class Incumbent(Agent):
         Col("shifts", np.int32, 0, "count",
             "changes of direction (moves of `tech` by `DIRECTION_SHIFT` or more in a quarter, "
             "after the burn-in) a partnership or an acquisition caused"),
+        Col("acquirer", np.int32, -1, "row",
+            "the row of the incumbent that acquired it (7.23); −1 unless acquired"),
     )
     """The columns of ``model.inc``, one row per incumbent ever."""
 

@@ -430,3 +430,22 @@ LARGE_FIRM_STAFF = 500
 """Staff from which a firm counts as large in the size-class metrics (US SBA/Census size
 classes; Japan's and Korea's SME thresholds are 300 staff in manufacturing, but their
 statistics also publish 500+ classes)."""
+TAKEOVER_UNDERPERFORMANCE = 1.0
+"""How much the takeover hazard of an incumbent rises as it underperforms its sector
+(:mod:`abm.mechanisms.mergers`): the hazard is the preset's ``incumbent_takeover_rate`` times
+``(1 + a) / (1 + a q)``, ``q`` the firm's revenue relative to its revenue of entry (deflated),
+over its sector's mean of the same ratio; ``a`` is this constant. At ``a = 1`` a firm whose
+sales collapsed (``q = 0``) is twice as likely a target as an average one, a firm twice as
+good as its peers two thirds as likely: bounded and saturating. The direction is the market
+for corporate control (Manne 1965; Jensen 1988: poorly run firms are bought and redeployed);
+targets have low Tobin's q and weak sales growth (Palepu 1986; Morck, Shleifer & Vishny 1988),
+but the predictive power of such models is modest (Palepu 1986), hence a factor of two at most.
+Hand-set; range 0-3 in :data:`abm.structural.STRUCTURAL`."""
+MERGER_SHARE_CAP = 0.30
+"""Antitrust bound of a merger of incumbents (:mod:`abm.mechanisms.mergers`): a deal is
+blocked when the buyer's share of its sector's sales after the merger would exceed it. The
+2023 US Merger Guidelines (DOJ/FTC, Guideline 1) presume illegal a merger that creates a firm
+with more than 30% of the market together with an HHI increase above 100 points; every merger
+of two model incumbents raises the HHI by ``2 s_b s_t``, far above 100 points at their shares,
+so the share test is the one that binds. (The 2010 Horizontal Merger Guidelines used only HHI
+thresholds: post-merger HHI above 2,500 with an increase above 200 points.)"""

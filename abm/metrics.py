@@ -325,13 +325,16 @@ def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
     model, inc, st, years, alive, live = r.model, r.inc, r.st, r.years, r.alive, r.live
     firms = np.asarray(model.history["firms"][C.BURN_IN:])
     mean_firms = float(firms.mean()) if firms.size else 0.0
-    inc_exits = np.count_nonzero(inc.view("exit_step") > C.BURN_IN)
+    gone = inc.view("exit_step") > C.BURN_IN
+    inc_exits = np.count_nonzero(gone)  # displaced or acquired (mergers)
+    acquired = np.count_nonzero(gone & (inc.view("acquirer") >= 0))
     d = {"entry_rate": _ratio(_ratio(out["startups_founded"], years), mean_firms),
          "exit_rate": _ratio(_ratio(out["failures"] + out["exits_ma"] + inc_exits, years),
                              mean_firms)}
     i_rev = float(inc.revenue[alive].sum())
     d["incumbent_sales_share"] = _ratio(i_rev, i_rev + float(st.revenue[live].sum()))
-    d["incumbents_displaced"] = float(inc_exits)
+    d["incumbents_displaced"] = float(inc_exits - acquired)
+    d["incumbents_acquired"] = float(acquired)
     d["new_incumbents"] = float(np.count_nonzero(inc.view("from_startup")
                                                  & (inc.view("entered") > C.BURN_IN)))
     hhi = np.asarray(r.ts["hhi"].iloc[C.BURN_IN:]) if r.ts is not None else np.zeros(0)
@@ -346,7 +349,8 @@ def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
     incumbents. Entry and exit per firm and year after the burn-in, five-year survival of the
     post-burn-in entry cohorts, size classes and the size tail at the end.
 
-    Reads ``startups_founded``, ``failures``, ``exits_ma`` and ``incumbents_displaced``."""
+    Reads ``startups_founded``, ``failures``, ``exits_ma``, ``incumbents_displaced`` and
+    ``incumbents_acquired``."""
     model, sf, years, t_end = r.model, r.model.small, r.years, r.t_end
     w = sf.weight
     firms = np.asarray(model.history["all_firms"][C.BURN_IN:])
@@ -354,7 +358,8 @@ def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
     s_in = w * sum(v for t, v in sf.entries.items() if t > C.BURN_IN)
     s_out = w * sum(v for t, v in sf.exits.items() if t > C.BURN_IN)
     entries = s_in + out["startups_founded"]
-    exits = s_out + out["failures"] + out["exits_ma"] + out["incumbents_displaced"]
+    exits = (s_out + out["failures"] + out["exits_ma"] + out["incumbents_displaced"]
+             + out["incumbents_acquired"])
     a = {"firm_entry_rate": _ratio(_ratio(entries, years), mean_firms),
          "firm_exit_rate": _ratio(_ratio(exits, years), mean_firms)}
     horizon = 5 * C.STEPS_PER_YEAR

@@ -213,7 +213,10 @@ _LIST: tuple[Output, ...] = (
        "Live incumbents' revenue over all firms' revenue, at the end (app: after each step).",
        **_REQUIRED, live="now"),
     _o("incumbents_displaced", "Incumbents displaced", "incumbents", "count",
-       "Incumbents that exited after the burn-in.", **_AFTER),
+       "Incumbents that exited after the burn-in, other than by acquisition.", **_AFTER),
+    _o("incumbents_acquired", "Incumbents acquired", "incumbents", "count",
+       "Incumbents acquired by a larger incumbent of their sector after the burn-in "
+       "(mergers, docs/ODD.md 7.23).", **_EXTRA_AFTER, producer="mergers"),
     _o("new_incumbents", "New incumbents", "incumbents", "count",
        "Startups that graduated to incumbents after the burn-in.", **_AFTER),
     _o("hhi_mean", "HHI of sales, mean", "index", "index",
@@ -579,7 +582,8 @@ SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "innovation_from_partnerships_share", "top4_innovator_share",
         "innovator_rank_correlation", "new_innovator_share", "productivity_growth",
         "entry_rate", "exit_rate", "incumbent_sales_share", "hhi_mean", "incumbents_end",
-        "incumbents_displaced", "new_incumbents", "firm_size_tail_exponent")),
+        "incumbents_displaced", "incumbents_acquired", "new_incumbents",
+        "firm_size_tail_exponent")),
     ("Labour", ("labor_mobility_rate", "startup_employment_share")),
     ("Network", (
         "partnerships_formed", "partnership_density", "startups_with_corporate_partner_share",

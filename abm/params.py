@@ -273,6 +273,9 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Depth of the M&A market (number and reach of buyers): scales acquisition hazard."),
     _p("acquisition_premium", 0.3, 0.0, 2.0, "share of valuation", "exit_markets",
        "Premium over the current valuation paid in an acquisition."),
+    _p("incumbent_takeover_rate", 0.02, 0.0, 1.0, "probability per year", "exit_markets",
+       "Yearly probability that an incumbent performing like its sector's mean is acquired by a "
+       "larger incumbent of its sector (market for corporate control; docs/ODD.md 7.23)."),
     # -- policy (ministry instruments) ---------------------------------------------------
     _p("grant_budget", 300.0, 0.0, 1.0e5, "M per year, per scale", "policy",
        "Ministry grants to early startups (SBIR/TIPS style; see grant_requires_private)."),

@@ -122,7 +122,9 @@ def check_invariants(model, state: dict) -> None:
     assert state["events"]["ipos"] == counts[C.PUBLIC] + counts[C.DELISTED]
     assert int(st_.graduated[:n].sum()) == model.counts["new_incumbents"]
     assert int(inc.from_startup[: inc.n].sum()) == model.counts["new_incumbents"]
-    assert int((~inc.alive[: inc.n]).sum()) == model.counts["incumbents_displaced"]
+    assert int((~inc.alive[: inc.n]).sum()) == (model.counts["incumbents_displaced"]
+                                                + model.counts["incumbents_acquired"])
+    assert int((inc.acquirer[: inc.n] >= 0).sum()) == model.counts["incumbents_acquired"]
 
 
 def run_checked(preset, seed, steps, overrides) -> EcosystemModel:

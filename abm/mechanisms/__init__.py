@@ -10,7 +10,7 @@ lists them, and the model's streams, series and flows are derived from it (docs/
 
 from .. import units
 from . import (exits, founding, funding, funds, history, incumbents, innovation, labor,
-               markets, maturity, operations, partnerships, policy, reforms, sectors,
+               markets, maturity, mergers, operations, partnerships, policy, reforms, sectors,
                smallfirms, universities)
 from . import observe as _observe_module
 from .observe import observe
@@ -24,6 +24,7 @@ REGISTRY = units.registry(
     reforms.UNIT, history.UNIT, markets.UNIT, innovation.UNIT, maturity.UNIT,
     _observe_module.UNIT,
     sectors.UNIT,  # sector shares of spending (its stream comes after every earlier one)
+    mergers.UNIT,  # incumbents acquired by incumbents (issue 26 item 4): its stream is the last
     # a new mechanism is registered here, at the end: its stream then comes after every
     # existing one, which keeps their seeds (and every existing result) unchanged
 )
@@ -31,5 +32,5 @@ REGISTRY = units.registry(
 :data:`abm.model.STREAMS`."""
 
 __all__ = ["exits", "founding", "funding", "funds", "history", "incumbents", "innovation", "labor",
-           "markets", "maturity", "observe", "operations", "partnerships", "policy", "reforms",
-           "sectors", "smallfirms", "universities", "REGISTRY"]
+           "markets", "maturity", "mergers", "observe", "operations", "partnerships", "policy",
+           "reforms", "sectors", "smallfirms", "universities", "REGISTRY"]
