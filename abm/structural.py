@@ -257,6 +257,18 @@ _ENTRIES = (
         "to 10 years, hand-set 3."),
     # -- constants: exits and partnerships ---------------------------------------------------
     StructuralRange(
+        "TAKEOVER_UNDERPERFORMANCE", 0.0, 3.0, "constant",
+        "Rise of an incumbent's takeover hazard with underperformance, (1 + a) / (1 + a q): "
+        "targets have low Tobin's q and weak growth (Palepu 1986; Morck, Shleifer & Vishny "
+        "1988) but takeover prediction is weak; from no effect to a fourfold hazard at "
+        "collapsed sales, hand-set 1 (twofold)."),
+    StructuralRange(
+        "MERGER_SHARE_CAP", 0.2, 0.5, "constant",
+        "Antitrust bound on the buyer's sector share after a merger of incumbents: 30% in the "
+        "2023 US Merger Guidelines (DOJ/FTC, Guideline 1); EU dominance is presumed from about "
+        "40-50% (Commission guidance, AKZO 1991); a model sector is broader than a relevant "
+        "market, hence down to 20%."),
+    StructuralRange(
         "ACQUISITION_HAZARD", 0.006, 0.024, "constant",
         "Base quarterly acquisition hazard of a startup (times market depth and appetite). "
         "Sets the exit mix with IPO_MULTIPLE. " + _FACTOR2),
