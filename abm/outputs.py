@@ -214,9 +214,6 @@ _LIST: tuple[Output, ...] = (
        **_REQUIRED, live="now"),
     _o("incumbents_displaced", "Incumbents displaced", "incumbents", "count",
        "Incumbents that exited after the burn-in, other than by acquisition.", **_AFTER),
-    _o("incumbents_acquired", "Incumbents acquired", "incumbents", "count",
-       "Incumbents acquired by a larger incumbent of their sector after the burn-in "
-       "(mergers, docs/ODD.md 7.23).", **_EXTRA_AFTER, producer="mergers"),
     _o("new_incumbents", "New incumbents", "incumbents", "count",
        "Startups that graduated to incumbents after the burn-in.", **_AFTER),
     _o("hhi_mean", "HHI of sales, mean", "index", "index",
@@ -412,6 +409,10 @@ _LIST: tuple[Output, ...] = (
        "by the fund's parent (technology that reached the parent).", **_EXTRA_AFTER),
     _o("cvc_financial_multiple", "CVC deal multiple", "x cost", "index",
        "Proceeds over cost of corporate funds' ended positions.", **_EXTRA_AFTER),
+    # -- incumbents acquired by incumbents (summary) ------------------------------------------
+    _o("incumbents_acquired", "Incumbents acquired", "incumbents", "count",
+       "Incumbents acquired by a larger incumbent of their sector after the burn-in "
+       "(mergers, docs/ODD.md 7.23).", **_EXTRA_AFTER, producer="mergers"),
     # -- time series only (per step) ----------------------------------------------------------
     _o("active_startups", "Active startups", "startups", "count",
        "Startups with status active.", **_SERIES, live="now", producer="observe"),
