@@ -208,7 +208,7 @@ class Incumbent(Agent):
             "changes of direction (moves of `tech` by `DIRECTION_SHIFT` or more in a quarter, "
             "after the burn-in) a partnership or an acquisition caused"),
         Col("acquirer", np.int32, -1, "row",
-            "the row of the incumbent that acquired it (7.23); −1 unless acquired"),
+            "the row of the incumbent that acquired it (7.24); −1 unless acquired"),
     )
     """The columns of ``model.inc``, one row per incumbent ever."""
 

@@ -412,7 +412,7 @@ _LIST: tuple[Output, ...] = (
     # -- incumbents acquired by incumbents (summary) ------------------------------------------
     _o("incumbents_acquired", "Incumbents acquired", "incumbents", "count",
        "Incumbents acquired by a larger incumbent of their sector after the burn-in "
-       "(mergers, docs/ODD.md 7.23).", **_EXTRA_AFTER, producer="mergers"),
+       "(mergers, docs/ODD.md 7.24).", **_EXTRA_AFTER, producer="mergers"),
     # -- time series only (per step) ----------------------------------------------------------
     _o("active_startups", "Active startups", "startups", "count",
        "Startups with status active.", **_SERIES, live="now", producer="observe"),

@@ -275,7 +275,7 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
        "Premium over the current valuation paid in an acquisition."),
     _p("incumbent_takeover_rate", 0.02, 0.0, 1.0, "probability per year", "exit_markets",
        "Yearly probability that an incumbent performing like its sector's mean is acquired by a "
-       "larger incumbent of its sector (market for corporate control; docs/ODD.md 7.23)."),
+       "larger incumbent of its sector (market for corporate control; docs/ODD.md 7.24)."),
     # -- policy (ministry instruments) ---------------------------------------------------
     _p("grant_budget", 300.0, 0.0, 1.0e5, "M per year, per scale", "policy",
        "Ministry grants to early startups (SBIR/TIPS style; see grant_requires_private)."),

@@ -3,7 +3,7 @@ hand-built situations.
 
 Situations are built with tests/builders.py; the invariants (money, people, shares,
 non-negativity) are checked after every mechanism call by the fixture in tests/conftest.py.
-Expected values follow from the documented rule (docs/ODD.md 7.23) and the structural
+Expected values follow from the documented rule (docs/ODD.md 7.24) and the structural
 constants, never from calibrated output.
 """
 

@@ -1,4 +1,4 @@
-"""Mergers: incumbents acquired by larger incumbents of their sector (docs/ODD.md 7.23).
+"""Mergers: incumbents acquired by larger incumbents of their sector (docs/ODD.md 7.24).
 
 Most exits from lists of the largest firms are acquisitions, not decline (S&P 500 removals of
 2013: 10 of 17 acquisitions, mergers, buyouts or splits; docs/data.md). Each quarter every live
