@@ -1,8 +1,10 @@
 """Summary metrics: pure functions of a model (docs/DESIGN.md section 5).
 
 Unless a name says otherwise, a metric covers the run after the burn-in: steps
-``BURN_IN + 1`` to the end (Mesa numbers steps from 1; an event stamped with step ``t``
-happened during the ``t``-th step).
+``model.burn_in + 1`` to the end (Mesa numbers steps from 1; an event stamped with step
+``t`` happened during the ``t``-th step). The burn-in is a run setting,
+``EcosystemModel(burn_in=N)``, by default ``abm.constants.BURN_IN``; it changes what is
+measured, never the simulated path.
 Every value is a finite float; where a metric has no observations (e.g. no IPO happened) it is
 0.0, and the companion count (``exits_ipo``...) tells the reader so. Definitions are in
 docs/ODD.md, section 5.
@@ -32,29 +34,42 @@ EXTRA_KEYS: tuple[str, ...] = summary_names(required=False)
 SURVIVAL_HORIZON = 5 * C.STEPS_PER_YEAR
 """Steps a startup of the ``survival_5y`` cohort is followed (five years)."""
 
-MIN_STEPS: dict[str, int] = {
-    # a cohort founded after the burn-in and followed five years before the end
-    "survival_5y": C.BURN_IN + SURVIVAL_HORIZON + 1,
-    # a snapshot of the innovators strictly between the burn-in's end and the last step
-    "innovator_rank_correlation": (C.BURN_IN // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY + 1,
-    "new_innovator_share": (C.BURN_IN // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY + 1,
-}
-"""Summary metrics that need more steps than the burn-in plus one to have any observation
-(every metric after the burn-in needs at least ``BURN_IN + 1``; see :func:`too_short`)."""
+def min_steps(burn_in: int = C.BURN_IN) -> dict[str, int]:
+    """Summary metrics that need more steps than the burn-in plus one to have any observation
+    (every metric after the burn-in needs at least ``burn_in + 1``; see :func:`too_short`),
+    each with the fewest steps it needs after a burn-in of ``burn_in`` quarters.
+
+    >>> min_steps(140)["survival_5y"]
+    161
+    """
+    return {
+        # a cohort founded after the burn-in and followed five years before the end
+        "survival_5y": burn_in + SURVIVAL_HORIZON + 1,
+        # a snapshot of the innovators strictly between the burn-in's end and the last step
+        "innovator_rank_correlation": (burn_in // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY + 1,
+        "new_innovator_share": (burn_in // SNAPSHOT_EVERY + 1) * SNAPSHOT_EVERY + 1,
+    }
 
 
-def too_short(steps: int) -> dict[str, int]:
-    """The summary metrics a run of ``steps`` steps is too short to measure, each with the
-    fewest steps it needs: every after-burn-in metric when ``steps <= BURN_IN``, then those of
-    :data:`MIN_STEPS`. Their value is then 0 (or the 0.0 of an empty ratio), not a finding.
+MIN_STEPS: dict[str, int] = min_steps(C.BURN_IN)
+""":func:`min_steps` at the default burn-in (``abm.constants.BURN_IN``)."""
+
+
+def too_short(steps: int, burn_in: int = C.BURN_IN) -> dict[str, int]:
+    """The summary metrics a run of ``steps`` steps is too short to measure after a burn-in
+    of ``burn_in`` quarters, each with the fewest steps it needs: every after-burn-in metric
+    when ``steps <= burn_in``, then those of :func:`min_steps`. Their value is then 0 (or the
+    0.0 of an empty ratio), not a finding.
 
     >>> too_short(40)
     {'survival_5y': 41}
     >>> len(too_short(20)) == sum(1 for o in OUTPUTS.values() if o.summary and o.burn_in)
     True
+    >>> too_short(160, burn_in=140)
+    {'survival_5y': 161}
     """
-    need = {n: C.BURN_IN + 1 for n, o in OUTPUTS.items() if o.summary and o.burn_in}
-    need.update(MIN_STEPS)
+    need = {n: burn_in + 1 for n, o in OUTPUTS.items() if o.summary and o.burn_in}
+    need.update(min_steps(burn_in))
     return {n: k for n, k in need.items() if steps < k}
 
 
@@ -117,13 +132,14 @@ def _innovator_periods(model) -> tuple[np.ndarray, np.ndarray]:
     end = (st.view("innovations").copy(), inc.view("innovations").copy())
     snaps = model.innovators
     t_end = model.steps
-    start = snaps.get(C.BURN_IN)
+    b = model.burn_in
+    start = snaps.get(b)
     if start is None:
         return np.zeros(0), np.zeros(0)
-    mids = [t for t in snaps if C.BURN_IN < t < t_end]
+    mids = [t for t in snaps if b < t < t_end]
     if not mids:
         return np.zeros(0), np.zeros(0)
-    target = (C.BURN_IN + t_end) / 2
+    target = (b + t_end) / 2
     mid = snaps[min(mids, key=lambda t: abs(t - target))]
 
     def pad(a: np.ndarray, n: int) -> np.ndarray:
@@ -152,11 +168,13 @@ class _Run:
         self.st, self.inc, self.t_end = model.st, model.inc, model.steps
         n = self.st.n
         self.n = n
-        self.years = max(self.t_end - C.BURN_IN, 0) / C.STEPS_PER_YEAR
+        self.burn_in = b = int(model.burn_in)
+        """Quarters left out at the start (:attr:`abm.model.EcosystemModel.burn_in`)."""
+        self.years = max(self.t_end - b, 0) / C.STEPS_PER_YEAR
         self.founded = self.st.founded[:n]
         self.status = self.st.status[:n]
         self.exit_step = self.st.exit_step[:n]
-        self.after = self.exit_step > C.BURN_IN
+        self.after = self.exit_step > b
         self.ts = model.timeseries() if self.t_end else None
         """The time series, or ``None`` before the first step."""
         self.alive = self.inc.view("alive").nonzero()[0]
@@ -164,20 +182,20 @@ class _Run:
 
     def post(self, column: str) -> float:
         """Sum of a time series after the burn-in (0.0 before the first step)."""
-        return float(self.ts[column].iloc[C.BURN_IN:].sum()) if self.ts is not None else 0.0
+        return float(self.ts[column].iloc[self.burn_in:].sum()) if self.ts is not None else 0.0
 
 
 def _startups(r: _Run, out: dict[str, float]) -> dict[str, float]:
     """Startup population: founded, active and listed at the end, survival, unicorns."""
     founded, status, exit_step, t_end = r.founded, r.status, r.exit_step, r.t_end
     horizon = SURVIVAL_HORIZON
-    cohort = (founded > C.BURN_IN) & (founded <= t_end - horizon)
+    cohort = (founded > r.burn_in) & (founded <= t_end - horizon)
     dead = (status == C.FAILED) & (exit_step <= founded + horizon)
     return {
-        "startups_founded": float(np.count_nonzero(founded > C.BURN_IN)),
+        "startups_founded": float(np.count_nonzero(founded > r.burn_in)),
         "startups_active_end": float(np.count_nonzero(status == C.ACTIVE)),
         "survival_5y": _ratio(np.count_nonzero(cohort & ~dead), np.count_nonzero(cohort)),
-        "unicorns": float(np.count_nonzero(r.st.unicorn_step[:r.n] > C.BURN_IN)),
+        "unicorns": float(np.count_nonzero(r.st.unicorn_step[:r.n] > r.burn_in)),
         "startups_public_end": float(np.count_nonzero((status == C.PUBLIC)
                                                       & ~r.st.graduated[:r.n])),
     }
@@ -200,7 +218,7 @@ def _exits(r: _Run, out: dict[str, float]) -> dict[str, float]:
     e["acquihires"] = float(r.model.counts["acquihires"])
     e["shelved"] = float(r.model.counts["shelved"])
     e["down_round_ipos"] = float(r.model.counts["down_round_ipos"])
-    e["delistings"] = float(np.count_nonzero(r.st.delist_step[:r.n] > C.BURN_IN))
+    e["delistings"] = float(np.count_nonzero(r.st.delist_step[:r.n] > r.burn_in))
     e["killed_better_products"] = float(r.model.counts["killed_better_products"])
     e["killed_output"] = float(r.model.counts["killed_output"])
     e["group_injections"] = float(r.model.counts["group_injections"])
@@ -211,10 +229,10 @@ def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
     """Venture money: invested per year (in all and by fund kind), intensity, sources."""
     model, years = r.model, r.years
     rounds = model.rounds.to_array()
-    rd = rounds[rounds[:, 0] > C.BURN_IN]
+    rd = rounds[rounds[:, 0] > r.burn_in]
     del rounds  # large at scale 100: free before the network metrics
     f: dict[str, float] = {"vc_invested_per_year": _ratio(float(rd[:, 2].sum()), years)}
-    va = np.asarray(model.history["value_added"][C.BURN_IN:])
+    va = np.asarray(model.history["value_added"][r.burn_in:])
     f["value_added_per_year"] = float(va.mean()) * C.STEPS_PER_YEAR if va.size else \
         C.STEPS_PER_YEAR * smallfirms.value_added(model)
     f["vc_intensity"] = _ratio(f["vc_invested_per_year"], f["value_added_per_year"])
@@ -228,7 +246,7 @@ def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
         C.STEPS_PER_YEAR * smallfirms.value_added(model)
     f["unicorns_private_per_trn"] = _ratio(f["unicorns_private_end"], va_end / 1e6)
     f["cvc_deal_share"] = _ratio(float(rd[:, 3].sum()), rd.shape[0])
-    com = [(s, a) for (t, s, a) in model.commitments if t > C.BURN_IN]
+    com = [(s, a) for (t, s, a) in model.commitments if t > r.burn_in]
     total_com = sum(a for _, a in com)
     f["gov_share_of_vc_commitments"] = _ratio(sum(a for s, a in com if s == "government"),
                                               total_com)
@@ -253,7 +271,7 @@ def pareto_exponent_above(x: np.ndarray, x_min: float = 1.0, k_min: int = 10) ->
 def _deals(model) -> np.ndarray:
     """Positions ended after the burn-in with positive cost: rows of ``model.deals``."""
     deals = model.deals.to_array()
-    return deals[(deals[:, 0] > C.BURN_IN) & (deals[:, 1] > 0)]
+    return deals[(deals[:, 0] > model.burn_in) & (deals[:, 1] > 0)]
 
 
 def _returns(r: _Run, out: dict[str, float]) -> dict[str, float]:
@@ -323,9 +341,9 @@ def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
     Reads ``startups_founded``, ``failures`` and ``exits_ma`` from ``out``.
     """
     model, inc, st, years, alive, live = r.model, r.inc, r.st, r.years, r.alive, r.live
-    firms = np.asarray(model.history["firms"][C.BURN_IN:])
+    firms = np.asarray(model.history["firms"][r.burn_in:])
     mean_firms = float(firms.mean()) if firms.size else 0.0
-    gone = inc.view("exit_step") > C.BURN_IN
+    gone = inc.view("exit_step") > r.burn_in
     inc_exits = np.count_nonzero(gone)  # displaced or acquired (mergers)
     acquired = np.count_nonzero(gone & (inc.view("acquirer") >= 0))
     d = {"entry_rate": _ratio(_ratio(out["startups_founded"], years), mean_firms),
@@ -336,8 +354,8 @@ def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
     d["incumbents_displaced"] = float(inc_exits - acquired)
     d["incumbents_acquired"] = float(acquired)
     d["new_incumbents"] = float(np.count_nonzero(inc.view("from_startup")
-                                                 & (inc.view("entered") > C.BURN_IN)))
-    hhi = np.asarray(r.ts["hhi"].iloc[C.BURN_IN:]) if r.ts is not None else np.zeros(0)
+                                                 & (inc.view("entered") > r.burn_in)))
+    hhi = np.asarray(r.ts["hhi"].iloc[r.burn_in:]) if r.ts is not None else np.zeros(0)
     d["hhi_mean"] = float(hhi.mean()) if hhi.size else float(hhi_by_sector(model).mean())
     d["incumbents_end"] = float(alive.size)
     return d
@@ -353,20 +371,20 @@ def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
     ``incumbents_acquired``."""
     model, sf, years, t_end = r.model, r.model.small, r.years, r.t_end
     w = sf.weight
-    firms = np.asarray(model.history["all_firms"][C.BURN_IN:])
+    firms = np.asarray(model.history["all_firms"][r.burn_in:])
     mean_firms = float(firms.mean()) if firms.size else 0.0
-    s_in = w * sum(v for t, v in sf.entries.items() if t > C.BURN_IN)
-    s_out = w * sum(v for t, v in sf.exits.items() if t > C.BURN_IN)
+    s_in = w * sum(v for t, v in sf.entries.items() if t > r.burn_in)
+    s_out = w * sum(v for t, v in sf.exits.items() if t > r.burn_in)
     entries = s_in + out["startups_founded"]
     exits = (s_out + out["failures"] + out["exits_ma"] + out["incumbents_displaced"]
              + out["incumbents_acquired"])
     a = {"firm_entry_rate": _ratio(_ratio(entries, years), mean_firms),
          "firm_exit_rate": _ratio(_ratio(exits, years), mean_firms)}
     horizon = 5 * C.STEPS_PER_YEAR
-    cohorts = [t for t in sf.entries if C.BURN_IN < t <= t_end - horizon]
+    cohorts = [t for t in sf.entries if r.burn_in < t <= t_end - horizon]
     s_cohort = w * sum(sf.entries[t] for t in cohorts)
     s_dead = w * sum(sf.young_deaths.get(t, 0) for t in cohorts)
-    cohort = (r.founded > C.BURN_IN) & (r.founded <= t_end - horizon)
+    cohort = (r.founded > r.burn_in) & (r.founded <= t_end - horizon)
     dead = (r.status == C.FAILED) & (r.exit_step <= r.founded + horizon)
     v_cohort = float(np.count_nonzero(cohort))
     v_alive = float(np.count_nonzero(cohort & ~dead))
@@ -385,8 +403,8 @@ def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
 
 def _labour(r: _Run, out: dict[str, float]) -> dict[str, float]:
     """Job mobility after the burn-in and the startups' share of employment at the end."""
-    moves = float(r.ts["job_moves"].iloc[C.BURN_IN:].sum()) if r.ts is not None else 0.0
-    workers = np.asarray(r.model.history["workers"][C.BURN_IN:])
+    moves = float(r.ts["job_moves"].iloc[r.burn_in:].sum()) if r.ts is not None else 0.0
+    workers = np.asarray(r.model.history["workers"][r.burn_in:])
     s_emp = startup_headcount(r.model)
     i_emp = float(r.inc.headcount[r.alive].sum())
     return {"labor_mobility_rate": _ratio(_ratio(moves, r.years), float(workers.mean())
@@ -397,7 +415,7 @@ def _labour(r: _Run, out: dict[str, float]) -> dict[str, float]:
 def _innovation(r: _Run, out: dict[str, float]) -> dict[str, float]:
     """Innovation after the burn-in: total, sources, Mark I / Mark II indicators, growth."""
     if r.ts is not None:
-        post = r.ts.iloc[C.BURN_IN:]
+        post = r.ts.iloc[r.burn_in:]
         i_s = float(post["innovation_startups"].sum())
         i_i = float(post["innovation_incumbents"].sum())
         i_p = float(post["innovation_partnerships"].sum())
@@ -408,7 +426,8 @@ def _innovation(r: _Run, out: dict[str, float]) -> dict[str, float]:
          "innovation_from_startups_share": _ratio(i_s, total),
          "innovation_from_partnerships_share": _ratio(i_p, total),
          **_innovator_turnover(r.model)}
-    v["productivity_growth"] = _productivity_growth(np.asarray(r.model.history["productivity"]))
+    v["productivity_growth"] = _productivity_growth(np.asarray(r.model.history["productivity"]),
+                                                   r.burn_in)
     return v
 
 
@@ -453,10 +472,12 @@ def _innovator_turnover(model) -> dict[str, float]:
     return v
 
 
-def _productivity_growth(prod: np.ndarray) -> float:
+def _productivity_growth(prod: np.ndarray, burn_in: int = C.BURN_IN) -> float:
     """Annualised growth of the productivity history from the end of the burn-in to the end."""
-    base = C.BURN_IN - 1  # history[i] is after step i + 1: this is the end of the burn-in
-    if prod.size > C.BURN_IN and prod[base] > 0 and prod[-1] > 0:
+    # history[i] is after step i + 1: this is the end of the burn-in (with no burn-in, the
+    # end of the first quarter: the history holds no value before it)
+    base = max(burn_in - 1, 0)
+    if prod.size > base + 1 and prod[base] > 0 and prod[-1] > 0:
         span = (prod.size - 1 - base) / C.STEPS_PER_YEAR
         return float(math.exp(math.log(prod[-1] / prod[base]) / span) - 1.0)
     return 0.0
@@ -467,7 +488,7 @@ def _network(r: _Run, out: dict[str, float]) -> dict[str, float]:
     model = r.model
     net = model.net
     kinds = net.node_kind_counts()
-    cohort = r.founded > C.BURN_IN
+    cohort = r.founded > r.burn_in
     w = {"partnership_density": _ratio(net.number_of_edges("partnership"),
                                        kinds["startup"] * kinds["incumbent"]),
          "startups_with_corporate_partner_share": _ratio(

@@ -165,6 +165,11 @@ class EcosystemModel(Model):
         params: an already resolved :class:`~abm.params.Params` (overrides ``preset``).
         populate: build the initial population (set ``False`` for hand-built test situations).
         record_events: keep a feed of recent events in words (``self.events``).
+        burn_in: quarters at the start that the summary metrics leave out (a warm-up; default
+            ``abm.constants.BURN_IN``). Only what is measured changes, never the path: two
+            runs with the same seed and different burn-ins have identical time series. An
+            integer from 0 to ``MAX_STEPS - 1``; the run must be longer
+            (:func:`check_burn_in` with ``steps``).
         **overrides: single parameter values (validated; see ``abm params``).
 
     Raises:
@@ -182,7 +187,8 @@ class EcosystemModel(Model):
     def __init__(self, preset: str = "silicon_valley", seed: int | None = None,
                  swaps: Mapping[str, str] | None = None, params: Params | None = None,
                  populate: bool = True, record_events: bool = True,
-                 dated_swaps: Mapping[str, Any] | None = None, **overrides: Any) -> None:
+                 dated_swaps: Mapping[str, Any] | None = None, burn_in: int = C.BURN_IN,
+                 **overrides: Any) -> None:
         try:  # Mesa's own keywords (rng=, scenario=), from its batch_run and SolaraViz
             seed = _mesa.seed_from_mesa_keywords(seed, overrides)
         except ValueError as exc:
@@ -193,12 +199,17 @@ class EcosystemModel(Model):
             raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
         seed = int(seed)
         _check_arguments(preset, swaps, params, populate, record_events)
+        burn_in = check_burn_in(burn_in)
         super().__init__(**_mesa.model_kwargs(seed))
         self.agent_id_counter = 1  # the model numbers its agents (abm._mesa)
         if _mesa.MODEL_AGENT_DICT:  # Mesa 3.3 and 3.4: see register_agent
             self._all_agents = _OwnedAgentSet([], random=self.random)
             self._agents = self._all_agents._agents
         self.seed = seed
+        self.burn_in: int = burn_in
+        """Quarters at the start that the summary metrics leave out (a run setting, by default
+        ``abm.constants.BURN_IN``): it changes what is measured, never the simulated path
+        (no mechanism's decision reads it; docs/ODD.md 7.22)."""
         self.preset = preset
         self.swaps = dict(swaps or {})
         self.p: Params = params.replace(**overrides) if params is not None else resolve(
@@ -755,6 +766,7 @@ class EcosystemModel(Model):
         where the original stood and continues exactly as the original would have."""
         state = dict(state)
         next_id = state.pop("_next_agent_id", None)  # snapshots of version 0.1
+        state.setdefault("burn_in", C.BURN_IN)  # snapshots from before burn_in was a setting
         self.__dict__.update(state)
         if next_id is not None:
             self.agent_id_counter = next_id
@@ -824,6 +836,24 @@ class EcosystemModel(Model):
             raise ModelReleasedError(
                 f"{what}() on a released model: release() removed its agents; take the "
                 "summary and time series before releasing, or build a new model")
+
+
+def check_burn_in(burn_in: Any, steps: int | None = None) -> int:
+    """``burn_in`` as an int, or :class:`ParameterError` naming it and its valid range: an
+    integer with ``0 <= burn_in < steps`` (``steps``, the run's length, when known; else below
+    :data:`abm.constants.MAX_STEPS`).
+
+    >>> check_burn_in(140, steps=240)
+    140
+    """
+    top = C.MAX_STEPS if steps is None else int(steps)
+    what = (f"an integer number of quarters from 0 to {top - 1} (fewer than the run's "
+            f"{top} steps)" if steps is not None else
+            f"an integer number of quarters from 0 to {top - 1}")
+    ok = isinstance(burn_in, (int, np.integer)) and not isinstance(burn_in, (bool, np.bool_))
+    if not ok or not 0 <= int(burn_in) < top:
+        raise ParameterError(f"burn_in must be {what}, got {burn_in!r}")
+    return int(burn_in)
 
 
 def _check_arguments(preset: Any, swaps: Any, params: Any, populate: Any,

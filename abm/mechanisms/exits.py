@@ -56,7 +56,7 @@ UNIT = Mechanism(
     reads=("round_size_multiplier", "angel_propensity", "group_cohesion",
            "defensive_acquisition", "ipo_threshold", "ipo_window_open", "ipo_propensity",
            "ma_market_depth", "acquisition_premium", "ACQUIHIRE_DAMPING", "ACQUIHIRE_PER_HEAD",
-           "ACQUIRED", "ACQUISITION_HAZARD", "ACTIVE", "BURN_IN", "DEAL_WRITE_OFF", "DELISTED",
+           "ACQUIRED", "ACQUISITION_HAZARD", "ACTIVE", "DEAL_WRITE_OFF", "DELISTED",
            "FAILED", "GROUP_PREFERENCE", "INTEGRATION_RD_GAIN", "IPO_FLOAT",
            "IPO_GROWTH_ELASTICITY", "IPO_HEAT_ELASTICITY", "IPO_MULTIPLE", "IPO_NOISE",
            "IPO_SELLDOWN", "PUBLIC", "PUBLIC_FLOAT", "STALL_HAZARD", "STALL_QUARTERS",
@@ -148,7 +148,7 @@ def ipo(model, startup, rng: np.random.Generator) -> None:
     st, row = model.st, startup.row
     annual = C.STEPS_PER_YEAR * st.revenue[row]
     pre = annual * ipo_multiple(model, row, rng)  # may be a down round
-    if pre < st.valuation[row] and model.steps > C.BURN_IN:
+    if pre < st.valuation[row] and model.steps > model.burn_in:
         model.counts["down_round_ipos"] += 1
     primary = C.IPO_FLOAT * pre
     model.ledger.mint("public_investors", primary)

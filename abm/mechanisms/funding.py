@@ -65,7 +65,7 @@ UNIT = Mechanism(
              "vc_government_per_year", "rounds_per_year", "cvc_deal_share", "down_round_share",
              "flat_round_share"),
     reads=("round_size_multiplier", "followon_depth", "cvc_strategic_weight",
-           "gov_coinvest_required", "ACTIVE", "BURN_IN", "CANDIDATES", "EXCESS_LOW",
+           "gov_coinvest_required", "ACTIVE", "CANDIDATES", "EXCESS_LOW",
            "FLAT_ROUND_BAND", "GROSS_MARGIN", "GROWTH", "INSIDER_EDGE", "LEAD_SHARE",
            "MAX_CHECK_SHARE", "MERIT_TRACTION", "MIN_CHECK", "MIN_RAISE", "MIN_ROUND_GAP",
            "PITCH_NOISE", "POOL_FLOOR", "PRE_MONEY", "READING_NOISE_MIN", "READING_NOISE_SLOPE",
@@ -382,7 +382,7 @@ def close(model, row: int, stage: int, commits: dict, lead, signal: float,
     previous post-money, and :func:`close_round` books it."""
     st = model.st
     pre = price(model, row, stage, signal)
-    if st.raised[row] > 0 and model.steps > C.BURN_IN:  # a priced round with a previous post
+    if st.raised[row] > 0 and model.steps > model.burn_in:  # a priced round with a previous post
         previous = float(st.valuation[row])
         model.counts["priced_rounds"] += 1
         if pre < previous * (1.0 - C.FLAT_ROUND_BAND):

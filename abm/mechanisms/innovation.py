@@ -9,13 +9,11 @@ summary can compare innovators between two periods (rank stability, new innovato
 
 from __future__ import annotations
 
-from .. import constants as C
 from ..units import Mechanism
 
 UNIT = Mechanism(
     name="innovation", stream=None,
-    outputs=("top4_innovator_share", "innovator_rank_correlation", "new_innovator_share"),
-    reads=("BURN_IN",))
+    outputs=("top4_innovator_share", "innovator_rank_correlation", "new_innovator_share"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 SNAPSHOT_EVERY = 10
@@ -23,6 +21,6 @@ SNAPSHOT_EVERY = 10
 
 def snapshot(model) -> None:
     t = model.steps  # the step just completed (Mesa counts from 1)
-    if t == C.BURN_IN or t % SNAPSHOT_EVERY == 0:
+    if t == model.burn_in or t % SNAPSHOT_EVERY == 0:
         model.innovators[t] = (model.st.view("innovations").copy(),
                                model.inc.view("innovations").copy())

@@ -63,7 +63,7 @@ UNIT = Mechanism(
              "quality_gain_startups_share", "quality_gain_diffusion_share",
              "frontier_distance_end", "incumbent_direction_shifts"),
     reads=("quality_step", "radical_step", "quality_sensitivity", "absorptive_capacity",
-           "disruption_exposure", "ABSORPTION_SCALE", "BURN_IN", "COMPLEMENT_MARKET",
+           "disruption_exposure", "ABSORPTION_SCALE", "COMPLEMENT_MARKET",
            "CUSTOMER_SWITCH", "DIFFUSION_RATE", "DIRECTION_PULL", "DIRECTION_SHIFT",
            "FIT_COMPLEMENTARY", "FIT_DISRUPTIVE", "FRONTIER_DAMPING", "MARKET_GROWTH",
            "WORLD_FRONTIER_GROWTH", "YOUNG_FIRM_QUARTERS"))
@@ -169,7 +169,7 @@ def credit(model, table: str, rows, dq, source: str) -> None:
     ``source`` (:data:`SOURCES`), weighted by each firm's share of last quarter's real output
     (firms that did not produce then weigh 0). After the burn-in only; changes no firm."""
     g = model.growth
-    if model.steps <= C.BURN_IN or g.y_total <= 0:
+    if model.steps <= model.burn_in or g.y_total <= 0:
         return
     rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
     dq = np.broadcast_to(np.asarray(dq, dtype=float), rows.shape)
@@ -186,7 +186,7 @@ def shift(model, rows: np.ndarray, move: np.ndarray) -> None:
     inc = model.inc
     inc.tech[rows] = (inc.tech[rows] + move) % 1.0
     model.positions_moved()
-    if model.steps > C.BURN_IN:
+    if model.steps > model.burn_in:
         inc.shifts[rows] += np.abs(move) >= C.DIRECTION_SHIFT
 
 
@@ -372,7 +372,7 @@ def decompose(model) -> float:
     count (its entry or exit is when its headcount turns positive or zero)."""
     st, inc, g = model.st, model.inc, model.growth
     y, l, L, P = aggregate(model)
-    if model.steps > C.BURN_IN and g.p_prev > 0 and L > 0:
+    if model.steps > model.burn_in and g.p_prev > 0 and L > 0:
         y0, l0 = _aligned(g.y_prev, g.n_prev, st.n, inc.n), _aligned(g.l_prev, g.n_prev, st.n,
                                                                       inc.n)
         L0 = float(l0.sum())
