@@ -37,6 +37,7 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
 from pydantic import field_serializer, field_validator, model_validator
 
+from abm import constants as C
 from abm.hints import did_you_mean
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.params import COMPONENTS, SPECS, ParameterError
@@ -133,6 +134,9 @@ class ExperimentTable(_Table):
     replicates: _whole(1, "whole number >= 1")
     master_seed: _whole(0, "non-negative integer")
     steps: _whole(1, "whole number >= 1 (quarters)")
+    burn_in: _whole(0, "whole number of quarters from 0 to steps - 1: the warm-up the summary "
+                    "metrics leave out (default abm.constants.BURN_IN; docs/ODD.md 7.22)"
+                    ) = C.BURN_IN
 
 
 class SwapTable(_Table):
@@ -438,6 +442,9 @@ class RunSpec:
     dated_swaps: Mapping[str, Any] = field(default_factory=dict)
     """``{component: (donor_preset, year)}``: reforms at a date
     (:mod:`abm.mechanisms.reforms`), added to the preset's own."""
+    burn_in: int = C.BURN_IN
+    """Quarters the summary metrics leave out (``EcosystemModel(burn_in=...)``); it changes
+    what is measured, never the simulated path."""
 
     # -- the record ------------------------------------------------------------------------
     def to_record(self) -> dict[str, Any]:
@@ -449,7 +456,10 @@ class RunSpec:
                 "seed": int(self.seed), "steps": int(self.steps), "scenario": self.scenario,
                 "replicate": int(self.replicate), "scenario_index": int(self.scenario_index),
                 "constants": {k: float(v) for k, v in sorted(self.constants.items())},
-                "dated_swaps": {c: [v[0], int(v[1])] for c, v in sorted(self.dated_swaps.items())}}
+                "dated_swaps": {c: [v[0], int(v[1])] for c, v in sorted(self.dated_swaps.items())},
+                # only a burn-in other than the default: records (and run fingerprints) of
+                # runs at the default stay as they always were
+                **({"burn_in": int(self.burn_in)} if self.burn_in != C.BURN_IN else {})}
 
     def to_json(self) -> str:
         """:meth:`to_record` as compact JSON (the ``run`` column of runs.parquet)."""
@@ -545,6 +555,8 @@ class RunSpec:
 
         extra = {"dated_swaps": {c: tuple(v) for c, v in self.dated_swaps.items()}} \
             if self.dated_swaps else {}
+        if self.burn_in != C.BURN_IN:
+            extra["burn_in"] = int(self.burn_in)
         return EcosystemModel(preset=self.preset, seed=int(self.seed), swaps=dict(self.swaps),
                               record_events=record_events, **extra, **dict(self.overrides))
 
@@ -562,6 +574,8 @@ class RunSpec:
             d["dated_swaps"] = {c: list(v) for c, v in sorted(self.dated_swaps.items())}
         else:
             d.pop("dated_swaps", None)
+        if self.burn_in == C.BURN_IN:  # runs at the default keep their fingerprints
+            d.pop("burn_in", None)
         return d
 
 
@@ -619,6 +633,8 @@ class ExperimentSpec:
     ensemble_seed: int = 16
     sequence: dict[str, Any] | None = None
     """The ``[sequence]`` design of a ``reform_sequencing`` experiment."""
+    burn_in: int = C.BURN_IN
+    """``[experiment] burn_in`` or ``--burn-in``: quarters the summary metrics leave out."""
 
     # -- derived ---------------------------------------------------------------------------
     def seeds(self) -> list[int]:
@@ -633,7 +649,7 @@ class ExperimentSpec:
                         swaps=dict(sc.swaps), overrides=dict(sc.overrides), seed=seeds[r],
                         steps=self.steps, scenario=sc.name, replicate=r,
                         scenario_index=sc.index, constants=dict(sc.constants),
-                        dated_swaps=dict(sc.dated_swaps))
+                        dated_swaps=dict(sc.dated_swaps), burn_in=self.burn_in)
                 for sc in self.scenarios for r in range(self.replicates)]
         if self.ensemble is not None:
             from .ensemble import apply_ensemble
@@ -646,7 +662,8 @@ class ExperimentSpec:
         return {"path": str(self.path), "name": self.name, "description": self.description,
                 "kind": self.kind, "presets": self.presets, "baseline": self.baseline,
                 "replicates": self.replicates, "master_seed": self.master_seed,
-                "steps": self.steps, "overrides": self.overrides, "grid": self.grid,
+                "steps": self.steps, "burn_in": self.burn_in, "overrides": self.overrides,
+                "grid": self.grid,
                 "swap": self.swap, "sample": self.sample, "scenario": self.explicit,
                 "collect": self.collect, "report": self.report,
                 **({"ensemble": self.ensemble.describe(self.ensemble_seed, self.replicates)}
@@ -775,8 +792,9 @@ def _is_int(v: Any) -> bool:
 
 
 def load_spec(path: str | Path, replicates: int | None = None, steps: int | None = None,
-              overrides: Mapping[str, Any] | None = None, force: bool = False) -> ExperimentSpec:
-    """Read and validate a spec file; ``replicates``/``steps``/``overrides`` replace the
+              overrides: Mapping[str, Any] | None = None, force: bool = False,
+              burn_in: int | None = None) -> ExperimentSpec:
+    """Read and validate a spec file; ``replicates``/``steps``/``overrides``/``burn_in`` replace the
     file's values (command-line quick looks and tests). ``force`` lifts the work limits of
     :mod:`abm.experiments.limits` (steps per run, runs per experiment, model-quarters, memory).
 
@@ -806,13 +824,13 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
         where = f"{path}:{m.group(1)}" if m else str(path)
         raise SpecError(f"{where}: malformed TOML: {msg}") from None
     return parse_spec(raw, path=path, text=text, replicates=replicates, steps=steps,
-                      extra_overrides=overrides, force=force)
+                      extra_overrides=overrides, force=force, burn_in=burn_in)
 
 
 def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
                replicates: int | None = None, steps: int | None = None,
                extra_overrides: Mapping[str, Any] | None = None,
-               force: bool = False) -> ExperimentSpec:
+               force: bool = False, burn_in: int | None = None) -> ExperimentSpec:
     """Validate an already parsed spec (see :func:`load_spec`): every table through its own
     validator, then the size of the design against :mod:`abm.experiments.limits` (before any
     scenario is built; ``force`` lifts the limits), then the scenarios and the baseline."""
@@ -821,7 +839,7 @@ def parse_spec(raw: dict[str, Any], path: Path | str = "<spec>", text: str = "",
     if not isinstance(raw, Mapping):
         raise ctx.error(None, None, f"a spec must be a TOML table, got {type(raw).__name__}")
     _check_tables(raw, ctx)
-    exp = _experiment_table(raw.get("experiment"), ctx, replicates, steps)
+    exp = _experiment_table(raw.get("experiment"), ctx, replicates, steps, burn_in)
     try:
         limits.check_steps(exp["steps"], "steps", force)
     except limits.LimitError as exc:
@@ -919,9 +937,9 @@ def _check_tables(raw: Mapping[str, Any], ctx: _Ctx) -> None:
 
 
 def _experiment_table(exp: Mapping[str, Any] | None, ctx: _Ctx, replicates: int | None,
-                      steps: int | None) -> dict[str, Any]:
-    """``[experiment]`` (:class:`ExperimentTable`); ``replicates``/``steps`` given on the
-    command line replace the file's."""
+                      steps: int | None, burn_in: int | None = None) -> dict[str, Any]:
+    """``[experiment]`` (:class:`ExperimentTable`); ``replicates``/``steps``/``burn_in``
+    given on the command line replace the file's. The burn-in must be shorter than the run."""
     if exp is None:
         raise ctx.error(None, None, "missing table [experiment] (with name, kind, presets, "
                         "replicates, master_seed, steps)")
@@ -931,6 +949,14 @@ def _experiment_table(exp: Mapping[str, Any] | None, ctx: _Ctx, replicates: int 
         out["replicates"] = _cli_whole("--replicates", replicates)
     if steps is not None:
         out["steps"] = _cli_whole("--steps", steps)
+    if burn_in is not None:
+        if not _is_int(burn_in) or burn_in < 0:
+            raise SpecError(f"--burn-in must be a whole number of quarters >= 0, got {burn_in!r}")
+        out["burn_in"] = int(burn_in)
+    if out["burn_in"] >= out["steps"]:
+        raise ctx.error("experiment", "burn_in", f"must be a whole number of quarters from 0 to "
+                        f"steps - 1 = {out['steps'] - 1} (the summary metrics cover the steps "
+                        f"after it), got {out['burn_in']}")
     return out
 
 
