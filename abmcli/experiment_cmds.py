@@ -42,6 +42,11 @@ def register(app: typer.Typer) -> None:
         steps: Optional[int] = typer.Option(None, metavar=INT,
                                             parser=whole_option("--steps", 1),
                                             help="Override the spec's steps."),
+        burn_in: Optional[int] = typer.Option(None, "--burn-in", metavar=INT,
+                                              parser=whole_option("--burn-in", 0),
+                                              help="Override the spec's burn-in: quarters "
+                                              "the summary metrics leave out (fewer than "
+                                              "the steps)."),
         scale: Optional[float] = typer.Option(None, metavar=FLOAT,
                                               parser=real_option("--scale"),
                                               help="Override the model scale for every "
@@ -70,7 +75,7 @@ def register(app: typer.Typer) -> None:
         extra = {} if scale is None else {"scale": scale}
         try:
             exp = load_spec(spec, replicates=replicates, steps=steps, overrides=extra,
-                            force=force)
+                            force=force, burn_in=burn_in)
         except SpecError as exc:
             raise fail(str(exc)) from None
         except RecursionError:

@@ -39,8 +39,10 @@ def years(steps: int) -> str:
     return f"{steps} quarter{'s' if steps != 1 else ''} ({shown} year{'s' if y != 1 else ''})"
 
 
-def burn_in_note(steps: int) -> str:
-    """What the metrics marked † cover, for a run of ``steps`` steps."""
+def burn_in_note(steps: int, burn_in: int = BURN_IN) -> str:
+    """What the metrics marked † cover, for a run of ``steps`` steps after a burn-in of
+    ``burn_in`` quarters."""
+    BURN_IN = burn_in  # noqa: N806 (the messages below name the run's burn-in)
     if steps <= BURN_IN:
         return (f"† metrics cover only the steps after the {BURN_IN}-quarter burn-in (the "
                 f"model settles first); this run of {steps} steps has none, so they read 0.")
@@ -106,8 +108,10 @@ def checks_line(summary: Mapping[str, float]) -> str:
     return "internal checks: " + "; ".join(parts)
 
 
-def short_run_warnings(steps: int, too_short: Mapping[str, int]) -> list[str]:
+def short_run_warnings(steps: int, too_short: Mapping[str, int],
+                       burn_in: int = BURN_IN) -> list[str]:
     """One warning about the metrics a run of ``steps`` steps is too short to measure."""
+    BURN_IN = burn_in  # noqa: N806
     if not too_short:
         return []
     if steps <= BURN_IN:
@@ -207,8 +211,9 @@ def experiment_warnings(exp) -> list[str]:
     from abm.presets import resolve
 
     shown = set(getattr(exp, "report", {}).get("metrics", []) or []) or None
-    short = {k: v for k, v in too_short(exp.steps).items() if shown is None or k in shown}
-    out = short_run_warnings(exp.steps, short)
+    b = getattr(exp, "burn_in", BURN_IN)
+    short = {k: v for k, v in too_short(exp.steps, b).items() if shown is None or k in shown}
+    out = short_run_warnings(exp.steps, short, b)
     for sc in exp.scenarios:
         try:
             params = resolve(sc.preset, dict(sc.swaps), dict(sc.overrides))

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from abm.constants import BURN_IN
 from abm.params import COMPONENTS, SPECS, ParameterError
 from abm.presets import presets as preset_table
 from abm.presets import resolve
@@ -102,6 +103,11 @@ def register(app: typer.Typer) -> None:
         steps: int = typer.Option(100, metavar=INT, parser=whole_option("--steps", 0),
                                   help="Quarters to simulate (one step is one quarter; the "
                                   "first 20 are the burn-in)."),
+        burn_in: Optional[int] = typer.Option(None, "--burn-in", metavar=INT,
+                                    parser=whole_option("--burn-in", 0),
+                                    help="Quarters at the start the summary metrics leave out "
+                                    f"(a warm-up; default {BURN_IN}); fewer than --steps. It "
+                                    "changes what is measured, never the simulated path."),
         seed: int = typer.Option(1, metavar=INT, parser=whole_option("--seed", 0),
                                  help="Integer seed."),
         set_: list[str] = typer.Option([], "--set", metavar="<name=value>", help="Override a parameter: NAME=VALUE."),
@@ -120,6 +126,15 @@ def register(app: typer.Typer) -> None:
             check_steps(n_steps, "--steps", force)
         except LimitError as exc:
             raise fail(str(exc)) from None
+        if burn_in is None:  # the default: a run shorter than it only warns (below)
+            burn_in = BURN_IN
+        else:
+            from abm.model import check_burn_in
+
+            try:
+                check_burn_in(burn_in, n_steps)
+            except ParameterError as exc:
+                raise fail(str(exc).replace("burn_in must", "--burn-in must", 1)) from None
         s = seed
         overrides = {k: parse_value(k, v) for k, v in parse_assignments(set_, "--set").items()}
         swaps = parse_swaps(swap)
@@ -154,7 +169,8 @@ def register(app: typer.Typer) -> None:
         try:
             with StepProgress(f"{preset} seed {s}", n_steps, long) as bar:
                 model = RunSpec(run_id="run", preset=preset, swaps=swaps, overrides=overrides,
-                                seed=s, steps=n_steps).build(record_events=True)
+                                seed=s, steps=n_steps, burn_in=burn_in
+                                ).build(record_events=True)
                 bar.built()
                 run_finite(model, n_steps, progress=bar.step, force=force)
         except NonFiniteError as exc:
@@ -169,12 +185,12 @@ def register(app: typer.Typer) -> None:
             raise
         elapsed = time.perf_counter() - t0
         summary = model.summary()
-        print_summary(preset, swaps, overrides, s, n_steps, elapsed, summary)
+        print_summary(preset, swaps, overrides, s, n_steps, elapsed, summary, burn_in)
         from abm.mechanisms.policy import idle_policies
         from abm.metrics import too_short
 
-        for line in short_run_warnings(n_steps, too_short(n_steps)) + idle_policies(params,
-                                                                                    n_steps):
+        for line in short_run_warnings(n_steps, too_short(n_steps, burn_in), burn_in) + \
+                idle_policies(params, n_steps):
             warn(line)
         if out is not None:
             from abm.experiments.runner import write_parquet, write_text
@@ -182,7 +198,7 @@ def register(app: typer.Typer) -> None:
             write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True))
             write_parquet(model.timeseries().reset_index(), out / "timeseries.parquet")
             manifest = {"preset": preset, "swaps": swaps, "overrides": overrides, "seed": s,
-                        "steps": n_steps, "parameters": params.to_dict(),
+                        "steps": n_steps, "burn_in": burn_in, "parameters": params.to_dict(),
                         "wall_seconds": round(elapsed, 3), **provenance()}
             write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
             typer.echo(f"wrote {out}/summary.json (the values above), timeseries.parquet (one "
@@ -217,14 +233,14 @@ def _stopped(exc, model, out, preset, swaps, overrides, seed, steps, params, ela
 
 
 def print_summary(preset: str, swaps: dict, overrides: dict, seed: int, steps: int,
-                  elapsed: float, summary: dict[str, float]) -> None:
+                  elapsed: float, summary: dict[str, float], burn_in: int = BURN_IN) -> None:
     """What ``abm run`` prints: the run, the burn-in, the grouped summary, the checks."""
     what = preset + "".join(f" + {c} from {p}" for c, p in swaps.items())
     if overrides:
         what += " with " + ", ".join(f"{k}={v:g}" for k, v in overrides.items())
     out = console()
     out.print(f"{what}, seed {seed}: {years(steps)} in {elapsed:.1f} s", markup=False)
-    out.print(burn_in_note(steps), markup=False)
+    out.print(burn_in_note(steps, burn_in), markup=False)
     out.print()
     out.print(summary_table(summary, width=out.width))
     out.print()

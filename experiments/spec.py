@@ -953,6 +953,10 @@ def _experiment_table(exp: Mapping[str, Any] | None, ctx: _Ctx, replicates: int 
         if not _is_int(burn_in) or burn_in < 0:
             raise SpecError(f"--burn-in must be a whole number of quarters >= 0, got {burn_in!r}")
         out["burn_in"] = int(burn_in)
+    if burn_in is not None and out["burn_in"] >= out["steps"]:
+        raise SpecError(f"--burn-in must be a whole number of quarters from 0 to steps - 1 = "
+                        f"{out['steps'] - 1} (the summary metrics cover the steps after it), "
+                        f"got {out['burn_in']}")
     if out["burn_in"] >= out["steps"]:
         raise ctx.error("experiment", "burn_in", f"must be a whole number of quarters from 0 to "
                         f"steps - 1 = {out['steps'] - 1} (the summary metrics cover the steps "
