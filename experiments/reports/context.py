@@ -48,6 +48,9 @@ class Report:
         spec = self.manifest.get("spec", {})
         self.spec = spec
         self.kind = spec.get("kind", "comparison")
+        self.burn_in = int(spec.get("burn_in", BURN_IN))
+        """Quarters the runs' summaries leave out (the spec's ``burn_in``; manifests written
+        before it was a setting: ``abm.constants.BURN_IN``)."""
         rep = spec.get("report", {})
         self.metrics = [m for m in rep.get("metrics", list(SUMMARY_KEYS)) if m in self.runs]
         self.series = rep.get("series", [])
@@ -279,5 +282,5 @@ class Report:
         start of the run, or calendar years for history runs."""
         start = self.calendar_start(show)
         if start is not None:
-            return (lambda s: start + (s - 1) / 4), "year", start + BURN_IN / 4
-        return (lambda s: s / 4), "years since the start of the run", BURN_IN / 4
+            return (lambda s: start + (s - 1) / 4), "year", start + self.burn_in / 4
+        return (lambda s: s / 4), "years since the start of the run", self.burn_in / 4

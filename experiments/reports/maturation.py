@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from abm.constants import BURN_IN
 
 from .. import maturation as MAT
 from ..stats import mean_ci
@@ -48,7 +47,7 @@ def maturation(r: Report) -> None:
         "Each component's maturity index (docs/ODD.md 7.19, in [0, 1]; 0.5 at its reference "
         f"value) is read against two levels, **{ths[0]:g}** and **{ths[1]:g}**. *Time to "
         "reach* = the first quarter at which the index is at or above the level, in years "
-        f"from the start of the run (step t = t / 4 years, the {BURN_IN / 4:g}-year burn-in "
+        f"from the start of the run (step t = t / 4 years, the {r.burn_in / 4:g}-year burn-in "
         "included); a run already at the level in its first quarter counts as 0 (`at start` when "
         "every replicate that reached it was). "
         "Cell: mean [95% t-interval] over the replicates that reached the level, then "

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-from abm.constants import BURN_IN
 
 from .context import Report
 from .fmt import _f
@@ -58,7 +57,7 @@ def narrative(r: Report) -> None:
     years = r.years()
     lines = ["## Summary\n",
              f"This experiment is {KIND_WORDS.get(r.kind, r.kind)}: {len(r.scen)} scenarios, "
-             f"each run for {years:g} years (the first {BURN_IN / 4:g} a burn-in) with n = {n} "
+             f"each run for {years:g} years (the first {r.burn_in / 4:g} a burn-in) with n = {n} "
              f"replicates sharing their seeds across scenarios ({len(r.runs)} runs). What "
              "follows is generated from the numbers below.\n"]
     misses = held_out_misses(r)

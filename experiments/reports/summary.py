@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 
-from abm.constants import BURN_IN
 from abm.metrics import EXTRA_KEYS, SUMMARY_KEYS
 from abm.outputs import title as output_title
 
@@ -105,7 +104,7 @@ def summary(r: Report) -> None:
     r.table("summary", header, body,
             f"Metrics by scenario: mean over replicates and 95% t-interval [low, high], in each "
             f"metric's unit (row label); each value summarises a run after its burn-in "
-            f"(years {BURN_IN / 4:g}-{r.years():g}; docs/outputs.md)" + r.caveat_short(),
+            f"(years {r.burn_in / 4:g}-{r.years():g}; docs/outputs.md)" + r.caveat_short(),
             tex_rows=[[_tex_metric(m)] + b[1:] for m, b in zip(r.metrics, body)])
     r.md.append(r.caveat(df) + "\n")
     r.md.append("LaTeX: `tables/summary.tex`.\n")
