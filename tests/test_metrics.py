@@ -231,3 +231,91 @@ def test_too_short_matches_the_metrics_that_have_no_observation_yet():
     assert m.summary()["survival_5y"] == 0.0
     m.step()
     assert too_short(m.steps) == {} and m.summary()["survival_5y"] > 0
+
+
+# -- the burn-in as a run setting (docs/ODD.md 7.22, "stationary start") ---------------------
+def test_a_burn_in_changes_what_is_measured_never_the_path():
+    """Same seed, burn-ins 20 and 140: the same time series, history and records; only the
+    summary differs (it covers steps after the burn-in). One of the two also takes a summary
+    half way."""
+    import pandas as pd
+
+    from abm import EcosystemModel
+
+    a = EcosystemModel(preset="korea", seed=3, scale=0.2, burn_in=20).run(75)
+    a.summary()  # a summary on the way changes nothing either (scripts/warmup_check.py)
+    a.run(75)
+    b = EcosystemModel(preset="korea", seed=3, scale=0.2, burn_in=140).run(150)
+    assert (a.burn_in, b.burn_in) == (20, 140)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+    assert a.history == b.history
+    assert (a.st.view("founded") == b.st.view("founded")).all()
+    assert (a.st.view("exit_step") == b.st.view("exit_step")).all()
+    sa, sb = a.summary(), b.summary()
+    assert sa["startups_founded"] > sb["startups_founded"] > 0
+    assert sa["steps"] == sb["steps"] == 150.0
+
+
+def test_metrics_at_burn_in_n_ignore_the_first_n_quarters():
+    """A hand-built run of 60 quarters with burn_in = 40: only steps 41-60 (five years) count."""
+    b, years = 40, (T - 40) / C.STEPS_PER_YEAR
+    m = B.make_model(seed=1, burn_in=b)
+    B.add_record(m, 30, C.ACQUIRED, 35)    # founded and acquired in the burn-in: not counted
+    B.add_record(m, 22, C.ACQUIRED, 45)    # founded in the burn-in, acquired after it
+    B.add_record(m, 45, C.PUBLIC, 50)      # founded and listed after it
+    B.add_record(m, 41, C.FAILED, 44)
+    B.record_quarters(m, T, innovation_startups=1.0, productivity=lambda t: 1.01 ** t)
+    out = summary(m)
+    assert (out["exits_ma"], out["exits_ipo"], out["failures"]) == (1.0, 1.0, 1.0)
+    assert out["startups_founded"] == 2.0            # founded at steps 41 and 45
+    assert out["innovation_total"] == T - b          # one a quarter, steps 41-60
+    # from the end of step 40 (history[39]) to the end of step 60, over five years
+    assert out["productivity_growth"] == pytest.approx(1.01 ** ((T - b) / years) - 1.0)
+    # the same records at the default burn-in count from step 21
+    d = B.make_model(seed=1)
+    for founded, status, exit_step in ((30, C.ACQUIRED, 35), (22, C.ACQUIRED, 45),
+                                       (45, C.PUBLIC, 50), (41, C.FAILED, 44)):
+        B.add_record(d, founded, status, exit_step)
+    out_d = summary(B.record_quarters(d, T, innovation_startups=1.0))
+    assert out_d["exits_ma"] == 2.0 and out_d["innovation_total"] == T - C.BURN_IN
+
+
+def test_too_short_reads_the_burn_in():
+    from abm.metrics import min_steps, too_short
+
+    assert min_steps(140)["survival_5y"] == 140 + 5 * C.STEPS_PER_YEAR + 1
+    assert too_short(160, burn_in=140) == {"survival_5y": 161}
+    assert too_short(200, burn_in=140) == {}
+    assert "productivity_growth" in too_short(140, burn_in=140)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, 20.0, True, "20", None, C.MAX_STEPS])
+def test_an_invalid_burn_in_is_refused_naming_it_and_its_range(bad):
+    from abm import EcosystemModel
+    from abm.params import ParameterError
+
+    with pytest.raises(ParameterError, match=r"burn_in must be an integer .* from 0 to"):
+        EcosystemModel(preset="japan", seed=1, populate=False, burn_in=bad)
+
+
+def test_a_burn_in_not_shorter_than_the_run_is_refused():
+    from abm.model import check_burn_in
+    from abm.params import ParameterError
+
+    assert check_burn_in(139, steps=140) == 139 and check_burn_in(0, steps=1) == 0
+    with pytest.raises(ParameterError, match=r"burn_in must be .* 0 to 139 .* 140 steps"):
+        check_burn_in(140, steps=140)
+
+
+def test_snapshots_and_pickles_keep_the_burn_in():
+    import copy
+    import pickle
+
+    from abm import EcosystemModel
+
+    m = EcosystemModel(preset="japan", seed=1, scale=0.2, burn_in=6).run(3)
+    assert EcosystemModel.restore(m.snapshot()).burn_in == 6
+    assert pickle.loads(pickle.dumps(m)).burn_in == 6 and copy.deepcopy(m).burn_in == 6
+    old = copy.deepcopy(m)
+    del old.__dict__["burn_in"]  # a snapshot saved before the burn-in was a setting
+    assert EcosystemModel.restore(old.snapshot()).burn_in == C.BURN_IN
