@@ -939,7 +939,9 @@ def _check_tables(raw: Mapping[str, Any], ctx: _Ctx) -> None:
 def _experiment_table(exp: Mapping[str, Any] | None, ctx: _Ctx, replicates: int | None,
                       steps: int | None, burn_in: int | None = None) -> dict[str, Any]:
     """``[experiment]`` (:class:`ExperimentTable`); ``replicates``/``steps``/``burn_in``
-    given on the command line replace the file's. The burn-in must be shorter than the run."""
+    given on the command line replace the file's. A burn-in the spec or the command line
+    gives must be shorter than the run (a run shorter than the default one is warned about,
+    as before: :func:`abm.metrics.too_short`)."""
     if exp is None:
         raise ctx.error(None, None, "missing table [experiment] (with name, kind, presets, "
                         "replicates, master_seed, steps)")
@@ -957,7 +959,7 @@ def _experiment_table(exp: Mapping[str, Any] | None, ctx: _Ctx, replicates: int 
         raise SpecError(f"--burn-in must be a whole number of quarters from 0 to steps - 1 = "
                         f"{out['steps'] - 1} (the summary metrics cover the steps after it), "
                         f"got {out['burn_in']}")
-    if out["burn_in"] >= out["steps"]:
+    if "burn_in" in exp and out["burn_in"] >= out["steps"]:  # (the default only warns)
         raise ctx.error("experiment", "burn_in", f"must be a whole number of quarters from 0 to "
                         f"steps - 1 = {out['steps'] - 1} (the summary metrics cover the steps "
                         f"after it), got {out['burn_in']}")

@@ -48,6 +48,11 @@ BAD_INPUT = {
     "non_integer_seed": (RUN + ["--preset", "japan", "--seed", "abc"], ["seed", "abc"]),
     "fractional_seed": (RUN + ["--preset", "japan", "--seed", "1.5"], ["seed", "1.5"]),
     "negative_seed": (RUN + ["--preset", "japan", "--seed", "-3"], ["seed", "-3"]),
+    "burn_in_not_shorter": (["run", "--preset", "japan", "--steps", "4", "--burn-in", "4"],
+                            ["--burn-in", "0 to 3", "4"]),
+    "negative_burn_in": (RUN + ["--preset", "japan", "--burn-in", "-1"], ["--burn-in", "-1"]),
+    "fractional_burn_in": (RUN + ["--preset", "japan", "--burn-in", "2.5"],
+                           ["--burn-in", "2.5"]),
     # click usage errors: handled by abmcli.main
     "missing_preset": (["run", "--steps", "1"], ["preset"]),
     "unknown_option": (["params", "--bogus"], ["--bogus"]),

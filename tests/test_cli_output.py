@@ -176,3 +176,17 @@ def test_experiment_warns_when_its_steps_are_too_few(tmp_path):
     res = invoke(["experiment", str(spec), "--out", str(tmp_path / "out"), "--workers", "1"])
     assert "do not reach past the" in res.stderr
     assert "scenario japan_2027_plan: the plan" in res.stderr and "never acts" in res.stderr
+
+
+def test_run_burn_in_option_sets_what_the_summary_covers(tmp_path):
+    """``abm run --burn-in N``: the note names it, the manifest keeps it, and summary.json is
+    the model's summary at that burn-in."""
+    from abm import EcosystemModel
+
+    out = tmp_path / "out"
+    res = invoke(["run", "--preset", "korea", "--steps", "12", "--burn-in", "4", "--set",
+                  "scale=0.1", "--out", str(out)])
+    assert "cover steps 5-12, after the 4-quarter burn-in" in " ".join(res.stdout.split())
+    assert json.loads((out / "manifest.json").read_text())["burn_in"] == 4
+    want = EcosystemModel(preset="korea", seed=1, scale=0.1, burn_in=4).run(12).summary()
+    assert json.loads((out / "summary.json").read_text()) == pytest.approx(want)

@@ -20,6 +20,7 @@ from abm.experiments import runner as runner_mod
 from abm.experiments.report import make_report
 from abm.experiments.runner import RunSpec, run_batch, run_experiment
 from abm.experiments.spec import SHIPPED, SpecError, load_spec, shipped_spec_path
+from abm import constants as C
 from abm.experiments.stats import compare, mean_ci
 
 SMALL = dict(replicates=2, steps=24, overrides={"scale": 0.1})
@@ -552,3 +553,46 @@ def test_shipped_runs_rebuild_exactly(name):
     payload = json.dumps({"runs": [r.key() for r in specs],
                           "collect": manifest["spec"]["collect"]}, sort_keys=True)
     assert hashlib.sha256(payload.encode()).hexdigest()[:16] == manifest["fingerprint"]
+
+
+def test_spec_burn_in_is_a_run_setting_validated_against_the_steps():
+    """``[experiment] burn_in`` (or ``--burn-in``) reaches every run, its record and the
+    manifest; the default leaves records as they were; a burn-in not shorter than the run,
+    negative or not whole is refused naming it and its range."""
+    from abm.experiments.spec import RunSpec, parse_spec
+
+    raw = _against_raw("a")
+    spec = parse_spec(raw)
+    assert spec.burn_in == C.BURN_IN and "burn_in" not in spec.runs()[0].to_record()
+    raw["experiment"]["steps"] = 10
+    raw["experiment"]["burn_in"] = 6
+    spec = parse_spec(raw)
+    runs = spec.runs()
+    assert spec.burn_in == 6 and spec.to_dict()["burn_in"] == 6
+    assert all(r.burn_in == 6 for r in runs)
+    assert RunSpec.from_json(runs[0].to_json()).burn_in == 6
+    assert runs[0].build().burn_in == 6
+    assert parse_spec(raw, burn_in=2).burn_in == 2
+    for bad, words in ((10, "burn_in.*0 to steps - 1 = 9"), (-1, "burn_in"), (2.5, "burn_in"),
+                       (True, "burn_in")):
+        raw["experiment"]["burn_in"] = bad
+        with pytest.raises(SpecError, match=words):
+            parse_spec(raw)
+    raw["experiment"]["burn_in"] = 6
+    for bad in (10, -1, 2.5):
+        with pytest.raises(SpecError, match="--burn-in"):
+            parse_spec(raw, burn_in=bad)
+
+
+def test_cli_experiment_burn_in_reaches_the_runs_and_the_manifest(tmp_path):
+    spec_file = write(tmp_path, GOOD)
+    out = tmp_path / "o"
+    code, text = cli("experiment", str(spec_file), "--workers", "1", "--out", str(out), "--replicates", "1",
+                     "--steps", "8", "--burn-in", "4")
+    assert code == 0, text
+    assert json.loads((out / "manifest.json").read_text())["spec"]["burn_in"] == 4
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert all(json.loads(r)["burn_in"] == 4 for r in runs["run"])
+    code, text = cli("experiment", str(spec_file), "--out", str(tmp_path / "p"),
+                     "--steps", "8", "--burn-in", "8")
+    assert code != 0 and "--burn-in" in text and "0 to steps - 1 = 7" in text
