@@ -393,3 +393,20 @@ def test_run_on_cluster_runs_an_experiment_without_a_terminal(tmp_path):
     assert cluster.status.name == "closed"
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["status"] == "complete"
+
+
+def test_batch_run_passes_the_burn_in_to_the_model():
+    """``burn_in`` is a model keyword like a parameter: Mesa's batch_run may sweep it, and the
+    summary row is the model's at that burn-in (the time series do not depend on it)."""
+    from abm.mesa_compat import batch_run
+
+    steps = 12
+    rows = batch_run({"preset": "japan", "scale": 0.2, "burn_in": [4, 8]}, max_steps=steps,
+                     master_seed=5, display_progress=False)
+    last = pd.DataFrame(rows).query("Step == @steps")
+    assert sorted(last["burn_in"]) == [4, 8]
+    for _, row in last.iterrows():
+        want = EcosystemModel(preset="japan", seed=int(row["seed"]), scale=0.2,
+                              burn_in=int(row["burn_in"])).run(steps).summary()
+        assert row[summary_column("startups_founded")] == want["startups_founded"]
+        assert row[summary_column("productivity_growth")] == want["productivity_growth"]
