@@ -154,7 +154,7 @@ def section(report) -> None:
         table = table[table["run_id"].isin(runs)]
         country = HISTORIES[preset]
         driven = tuple(k for n in preset_dated_series(preset) for k in DRIVES.get(n, ()))
-        first = start + BURN_IN // 4
+        first = start + getattr(report, "burn_in", BURN_IN) // 4  # the spec's burn-in
         comp = comparison(table, country, driven, first_year=first)
         stem = f"{report.name(idx)}_beside_data"
         path = report.tables / f"{stem}.csv"
