@@ -133,6 +133,51 @@ def table(path: Path) -> str:
     return "\n".join(lines)
 
 
+HEADLINE = ("productivity_growth", "innovation_total /yr", "unicorns /yr", "survival_5y",
+            "ma_share_of_exits", "vc_intensity", "incumbents_displaced /yr", "hhi_mean",
+            "startup_employment_share")
+"""The rows of :func:`compact` (the counts per year)."""
+
+
+def _stats(df, b: int, preset: str, key: str):
+    """Means and t-intervals at 100 and 200 quarters and of the paired difference."""
+    p = df[(df.burn_in == b) & (df.preset == preset)]
+    a = p[p.window == 100].set_index("seed").sort_index()
+    c = p[p.window == 200].set_index("seed").sort_index()
+    seeds = a.index.intersection(c.index)
+    base = key.split(" ")[0]
+    x, y = a.loc[seeds, base].to_numpy(float), c.loc[seeds, base].to_numpy(float)
+    if key.endswith("/yr"):
+        x, y = x / 25, y / 50
+    return _ci(x), _ci(y), _ci(y - x)
+
+
+def compact(path: Path, long_b: int = 140, short_b: int = 20) -> str:
+    """One row per preset and headline metric: the summary at 100 and 200 quarters after a
+    burn-in of ``long_b`` with their paired difference, beside the difference after
+    ``short_b``. ``=`` marks agreement (intervals overlap and the difference's holds 0),
+    ``~`` overlap only, ``≠`` neither."""
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    head = [f"| preset | metric | {long_b}: 100 q | {long_b}: 200 q | {long_b}: 200 - 100 | "
+            f"{short_b}: 100 q | {short_b}: 200 - 100 |", "|---|---|---|---|---|---|---|"]
+    out = []
+    for preset in PRESETS:
+        for key in HEADLINE:
+            f = (lambda v: _fmt(v, key))
+            cells = []
+            for b in (long_b, short_b):
+                (mx, lx, hx), (my, ly, hy), (md, ld, hd) = _stats(df, b, preset, key)
+                mark = "=" if (lx <= hy and ly <= hx and ld <= 0 <= hd) else \
+                    "~" if (lx <= hy and ly <= hx) else "≠"
+                cells.append((f"{f(mx)} [{f(lx)}, {f(hx)}]", f"{f(my)} [{f(ly)}, {f(hy)}]",
+                              f"{f(md)} [{f(ld)}, {f(hd)}] {mark}"))
+            (a1, a2, a3), (b1, _, b3) = cells
+            out.append(f"| {preset} | {key} | {a1} | {a2} | {a3} | {b1} | {b3} |")
+    return "\n".join(head + out)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("out/warmup_check"))
@@ -148,6 +193,11 @@ def main(argv=None) -> None:
     md = table(path)
     (a.out / "table.md").write_text(md + "\n", encoding="utf-8")
     print(md)
+    import pandas as pd
+
+    have = set(pd.read_csv(path).burn_in)
+    if {140, 20} <= have:
+        (a.out / "table_compact.md").write_text(compact(path) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
