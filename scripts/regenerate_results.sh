@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-results}
 WORK=${WORK:-out/experiments}
-EXPERIMENTS=${EXPERIMENTS:-"regime_comparison component_swap attribution tech_regime_sweep sensitivity structural_uncertainty open_innovation_channels maturation policy_withdrawal japan_history us_history korea_history reform_sequencing"}
+EXPERIMENTS=${EXPERIMENTS:-"regime_comparison regime_comparison_stationary component_swap attribution tech_regime_sweep sensitivity structural_uncertainty open_innovation_channels maturation policy_withdrawal japan_history us_history korea_history reform_sequencing"}
 MAX_RUNS_BYTES=${MAX_RUNS_BYTES:-5000000}
 
 opts=()
