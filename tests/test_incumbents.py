@@ -281,3 +281,37 @@ def test_an_incumbent_grown_from_a_startup_counts_as_an_entrant():
         shares.append(float(m.inc.entrant_loss_share[weak.row]))
     assert abs(shares[0]) < 1e-12
     assert 0.0 < shares[1] <= 1.0
+
+
+# -- a new incumbent's entry reach ------------------------------------------------------------
+def test_a_new_incumbents_entry_reach_gives_it_its_share_of_the_sectors_spending():
+    """Without tied customers brought and without disruptive startups' traction, the new
+    firm's logit share among the sector's incumbents, u / (U + u), equals its share of the
+    sector's spending; with them, its demand as the market rule computes it is its sales."""
+    m = B.make_model(seed=8, step=30, n_sectors=1)
+    for revenue in (3000.0, 5000.0):
+        B.add_incumbent(m, sector=0, revenue=revenue, headcount=10 ** 6)
+    m.market.base = np.array([8000.0])
+    m.inc.reach[:m.inc.n] += 0.4  # reach grown above sales: U exceeds the base spending
+    m.market.qref = markets.reference_quality(m, m.inc.view("alive").nonzero()[0])
+    spend = float(markets.sector_spending(m)[0])
+    revenue, pq, theta = 400.0, float(m.market.qref[0]) + 0.05, m.p.quality_sensitivity
+    reach = incumbents.entry_reach(m, 0, revenue, pq)
+    inc = m.inc
+    rows = inc.view("alive").nonzero()[0]
+    U = float(np.exp(inc.reach[rows] + theta * (inc.pq[rows] - m.market.qref[0])).sum())
+    u = math.exp(reach + theta * (pq - m.market.qref[0]))
+    assert u / (U + u) == _approx(revenue / spend, rel=1e-9)
+    # with tied customers brought (share h of the sector), the logit share covers the rest:
+    # (1 - e) S h + e S x = revenue
+    e, h = m.p.disruption_exposure, 0.01
+    u = math.exp(incumbents.entry_reach(m, 0, revenue, pq, held=h)
+                 + theta * (pq - m.market.qref[0]))
+    x = u / (U + u)
+    assert (1.0 - e) * spend * h + e * spend * x == _approx(revenue, rel=1e-9)
+    # disruptive startups' traction in the sector (V = 1.5 e S): the contestable part is
+    # shared over more weight, so the logit share is larger for the same sales
+    m.market.contest[0] = V = 1.5 * e * spend
+    u = math.exp(incumbents.entry_reach(m, 0, revenue, pq) + theta * (pq - m.market.qref[0]))
+    x = u / (U + u)
+    assert (1.0 - e) * spend * x + e * spend * (e * spend / V) * x == _approx(revenue, rel=1e-9)

@@ -86,12 +86,16 @@ class Market:
         frontier: best live incumbent product of the sector (log), what radical leaps beat.
         world: the world technology frontier ``W`` (log quality), best practice anywhere: it
             grows by ``WORLD_FRONTIER_GROWTH`` a quarter (:func:`advance`).
+        contest: ``V_s = e S_s + sum_i v_i`` of the last :func:`clear`, the weight over which
+            the sector's contestable demand is shared (0 before the first clear); read by
+            :func:`abm.mechanisms.incumbents.entry_reach`.
     """
 
     def __init__(self, n_sectors: int) -> None:
         self.base = np.zeros(n_sectors)
         self.tilt = np.zeros(n_sectors)
         self.qref = np.zeros(n_sectors)
+        self.contest = np.zeros(n_sectors)
         self.frontier = np.zeros(n_sectors)
         self.world = 0.0
 
@@ -251,6 +255,7 @@ def clear(model, idx: np.ndarray, lrev: np.ndarray) -> np.ndarray:
     inc.held[alive] = held
     st.held[idx] = held_s
     V = e * spend + Vd
+    mk.contest = V
     contest = e * spend[sec_i] * (e * spend[sec_i] * ushare)
     inc.demand[alive] = (1.0 - e) * spend[sec_i] * held + np.divide(
         contest, V[sec_i], out=np.zeros_like(contest), where=V[sec_i] > 0)
