@@ -11,7 +11,16 @@ ordering, each with a plausible range and the source or reasoning for it.
   ``quality_sensitivity``) and the strengths of the components' feedback loops
   (``loop_finance`` ... ``loop_support``, docs/ODD.md 7.19) and of the open-innovation
   channels no preset sets (``relational_learning``, ``absorptive_capacity``,
-  ``incumbent_heterogeneity``); it is varied as an ordinary parameter override.
+  ``incumbent_heterogeneity``); it is varied as an ordinary parameter override;
+* ``kind = "preset_parameter"``: an index parameter whose value differs between the country
+  presets (docs/indices.md: ``founding_legitimacy`` ... ``matching_programme``), with a range
+  *per preset* (:attr:`StructuralRange.per_preset`, from the data maps of docs/indices.md, or
+  "unsourced: +-50%" around the preset value where the page has no number). Its declared
+  ``low``/``high`` are the unit range [0, 1]: a sampled unit value ``u`` becomes
+  ``lo_p + u (hi_p - lo_p)`` in the run of preset ``p`` (:func:`preset_value`), so one sample
+  point moves every preset to the same relative place inside its own range (the paired
+  comparison of the experiment stays paired). A value is checked against a preset's range with
+  :func:`check_preset_parameter`.
 
 The shipped experiment ``experiments/structural_uncertainty.toml`` samples every entry over its
 range (Morris, SALib) and its report says which regime orderings survive the ranges. The table
@@ -61,8 +70,11 @@ class StructuralRange:
         name: constant name in :mod:`abm.constants` (upper case) or parameter name.
         low: lowest plausible value (inclusive).
         high: highest plausible value (inclusive).
-        kind: ``"constant"`` or ``"parameter"``.
+        kind: ``"constant"``, ``"parameter"`` or ``"preset_parameter"``.
         reasoning: the source or reasoning behind the range.
+        per_preset: for ``"preset_parameter"`` only, ``{preset: (low, high)}``: the range of
+            the parameter when that preset runs (``low == high`` holds it fixed there);
+            ``low``/``high`` are then the unit range 0, 1 of the sampled factor.
     """
 
     name: str
@@ -70,6 +82,7 @@ class StructuralRange:
     high: float
     kind: str
     reasoning: str
+    per_preset: Mapping[str, tuple[float, float]] | None = None
 
 
 _FACTOR2 = "No source pins it down (hand-set); the range is a factor of two either way."
@@ -320,14 +333,95 @@ _ENTRIES = (
         + _FACTOR2),
 )
 
-STRUCTURAL: Mapping[str, StructuralRange] = MappingProxyType({e.name: e for e in _ENTRIES})
-"""Every declared structural constant and technology or loop-strength parameter, by name."""
+_HALF = "unsourced: +-50% around the preset value (capped at the parameter's bounds 0 and 1)"
+
+
+def _index(name: str, sv: tuple[float, float], jp: tuple[float, float],
+           kr: tuple[float, float], reasoning: str) -> StructuralRange:
+    """A country index with a range per preset (``kind = "preset_parameter"``)."""
+    return StructuralRange(name, 0.0, 1.0, "preset_parameter", reasoning,
+                           MappingProxyType({"silicon_valley": sv, "japan": jp, "korea": kr}))
+
+
+_INDICES = (
+    # -- norms (docs/indices.md, "Social norms") ---------------------------------------------
+    _index("founding_legitimacy", (0.5, 1.0), (0.28, 0.59), (0.49, 1.0),
+           "GEM total early-stage activity (TEA) and 'good career choice' relative to the US "
+           "(index = country / US): japan 0.28 (TEA 3.8% / 13.8%, 2014) to 0.59 (the "
+           "model-matched map), korea 0.49-0.94 (TEA 2013-2017) or 0.61-1.0 (model-matched): "
+           "0.49-1.0. silicon_valley is the maps' reference 1: " + _HALF + "."),
+    _index("failure_stigma", (0.05, 0.15), (0.58, 0.7), (0.3, 0.9),
+           "Share of failed founders who found again (SME White Paper 2002): japan 13% against "
+           "the US's 47% implies 0.58-0.67, extended to the preset 0.7. silicon_valley and "
+           "korea: " + _HALF + "."),
+    _index("risk_tolerance", (0.65, 0.75), (0.4, 0.5), (0.4, 0.8),
+           "index = 1 - GEM fear-of-failure rate: US 0.70 (30%), japan 0.45 (55%); korea 0.73-0.81 "
+           "on GEM's later definition while Hofstede's uncertainty avoidance (85) supports the "
+           "preset 0.4: the sources disagree, so 0.4-0.8 (the page's plausible ranges)."),
+    # -- ties ---------------------------------------------------------------------------------
+    _index("tech_transfer", (0.35, 1.0), (0.4, 0.62), (0.25, 0.75),
+           "WEF university-industry collaboration score relative to the US (index = country / "
+           "US x 0.7): japan 5.06 / 5.71 gives 0.62; the map is weak, so japan 0.4-0.62. "
+           "silicon_valley (the map's reference 0.7) and korea (no score found): " + _HALF
+           + "."),
+    # -- finance --------------------------------------------------------------------------------
+    _index("fund_selection_skill", (0.35, 1.0), (0.25, 0.75), (0.25, 0.75),
+           "No per-country measure of selection found; silicon_valley's 0.7 is consistent with "
+           "the held-out share of US financings returning < 1x (65%, Correlation Ventures) but "
+           "not pinned by it. All three: " + _HALF + "."),
+    _index("cvc_strategic_weight", (0.25, 0.75), (0.4, 1.0), (0.4, 1.0),
+           "Qualitative only (Japanese and Korean CVCs invest for synergy first, Kushida 2022): "
+           "the direction, no number. All three: " + _HALF + "."),
+    _index("gov_selection_skill", (0.15, 0.45), (0.15, 0.45), (0.175, 0.525),
+           "Government-backed vs private funds' exits (Brander, Du & Hellmann 2015) are "
+           "non-monotone in the government share and not by country: " + _HALF + "."),
+    # -- industry -------------------------------------------------------------------------------
+    _index("incumbent_openness", (0.15, 0.45), (0.3, 0.9), (0.25, 0.75),
+           "Inventor surveys find about 30% of inventions with external collaborators in both "
+           "the US and Japan (Walsh & Nagaoka 2009): no support for a 2x gap, no number per "
+           "country: " + _HALF + "."),
+    _index("nih_bias", (0.1, 0.3), (0.2, 0.51), (0.0, 0.2),
+           "(1 - nih) proportional to the share of corporate research spent at universities: "
+           "japan 0.68% against the US's 1.12% gives 0.51 (OI White Paper 2018), the inventor "
+           "survey at most 0.2: japan 0.2-0.51; korea 1.5% (2015) gives 0 (the bound), at most "
+           "the US's 0.2: 0-0.2. silicon_valley is the map's reference 0.2: " + _HALF + "."),
+    _index("group_cohesion", (0.0, 0.0), (0.35, 1.0), (0.45, 1.0),
+           "No in-group deal share per country was found (Korea's intra-group sales, 12-13% of "
+           "the chaebol's sales, KFTC, lack the market share the map needs): japan and korea "
+           + _HALF + "; silicon_valley has no business groups: held at 0."),
+    _index("disruption_exposure", (0.3, 0.9), (0.3, 0.9), (0.3, 0.9),
+           "Leading-firm turnover: annual exit rate US 0.034-0.056 (Fortune 500, S&P 500 "
+           "tenure), Tokyo top 20 0.053 (1990-2021), Korea top 50 0.052 (1984-2018); index = "
+           "country / US x 0.6 gives japan 0.57-0.93, korea 0.56-0.92; the measures differ, so "
+           "the plausible range is 0.3-0.9 for all three (no regime gap in the data)."),
+    _index("defensive_acquisition", (0.34, 0.5), (0.05, 0.15), (0.05, 0.15),
+           "Shelved share of acquisitions: 5.3-7.4% of US drug-project acquisitions "
+           "(Cunningham, Ederer & Ma 2021) against the model's 7.7% at 0.5 gives 0.34-0.48, "
+           "up to the preset 0.5. japan and korea (no data): " + _HALF + "."),
+    # -- support services and policy -------------------------------------------------------------
+    _index("accelerator_strength", (0.3, 0.9), (0.15, 0.45), (0.25, 0.75),
+           "No measure of accelerators' effect per country was found (Korea: 308 registered "
+           "accelerators, 38% active in 2020, a count, not an effect): " + _HALF + "."),
+    _index("matching_programme", (0.0, 0.0), (0.05, 0.3), (0.1, 0.4),
+           "Share of funded startups a programme introduces to a corporate partner a year: "
+           "japan 0.05-0.3 (J-Startup's 92 firms in 2018, METI, plus matching events, beside "
+           "1,000-1,500 VC-funded companies a year), korea 0.1-0.4 (250 startups assisted by "
+           "the creative-economy centres by July 2015, beside 1,000-1,300 a year); "
+           "silicon_valley has no programme: held at 0."),
+)
+
+STRUCTURAL: Mapping[str, StructuralRange] = MappingProxyType({e.name: e for e in _ENTRIES + _INDICES})
+"""Every declared structural constant, technology or loop-strength parameter and country index
+(per-preset range), by name."""
 
 CONSTANTS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "constant")
 """Names of the declared constants of :mod:`abm.constants` (overridable per run)."""
 PARAMETERS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items() if e.kind == "parameter")
 """Names of the declared parameters (technology, the feedback loops' strengths and the
 open-innovation channels' strengths, varied as parameter overrides)."""
+PRESET_PARAMETERS: tuple[str, ...] = tuple(n for n, e in STRUCTURAL.items()
+                                           if e.kind == "preset_parameter")
+"""Names of the country indices declared with a range per preset (docs/indices.md)."""
 
 _LOCK = threading.RLock()
 
@@ -345,8 +439,10 @@ def check_constant(name: str, value: Any) -> float:
     entry = STRUCTURAL.get(name)
     if entry is None or entry.kind != "constant":
         hint = did_you_mean(name, CONSTANTS)
-        extra = " (a technology parameter: set it as a parameter override)" \
-            if entry is not None else ""
+        extra = "" if entry is None else (
+            " (a country index with a range per preset: see check_preset_parameter)"
+            if entry.kind == "preset_parameter"
+            else " (a technology parameter: set it as a parameter override)")
         raise StructuralError(f"unknown structural constant {name!r}{extra}; {hint}")
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or not math.isfinite(value):
@@ -388,3 +484,59 @@ def override_constants(values: Mapping[str, Any] | None) -> Iterator[dict[str, f
         finally:
             for k, v in saved.items():
                 setattr(C, k, v)
+
+
+def preset_range(name: str, preset: str) -> tuple[float, float]:
+    """The declared range ``(low, high)`` of the country index ``name`` when ``preset`` runs.
+
+    Raises:
+        StructuralError: ``name`` is not a per-preset parameter, or has no range for ``preset``.
+    """
+    entry = STRUCTURAL.get(name)
+    if entry is None or entry.kind != "preset_parameter":
+        raise StructuralError(f"unknown per-preset structural parameter {name!r}; "
+                              f"{did_you_mean(name, PRESET_PARAMETERS)}")
+    rng = entry.per_preset.get(preset)
+    if rng is None:
+        raise StructuralError(f"structural parameter {name} has no declared range for preset "
+                              f"{preset!r}; declared for {', '.join(entry.per_preset)} "
+                              "(abm.structural.STRUCTURAL)")
+    return float(rng[0]), float(rng[1])
+
+
+def preset_value(name: str, preset: str, u: float) -> float:
+    """The value of the country index ``name`` in ``preset`` at the unit position ``u`` of its
+    range: ``low + u (high - low)`` of :func:`preset_range` (``u`` in [0, 1]).
+
+    Example:
+        >>> preset_value("risk_tolerance", "korea", 0.5)
+        0.6
+
+    Raises:
+        StructuralError: unknown name or preset, or ``u`` outside [0, 1].
+    """
+    lo, hi = preset_range(name, preset)
+    if isinstance(u, bool) or not isinstance(u, (int, float)) or not math.isfinite(u) \
+            or not 0.0 <= u <= 1.0:
+        raise StructuralError(f"structural parameter {name}: unit value must be in [0, 1], "
+                              f"got {u!r}")
+    return float(round(lo + float(u) * (hi - lo), 10))
+
+
+def check_preset_parameter(name: str, preset: str, value: Any) -> float:
+    """``value`` as a float if it lies in the declared range of ``name`` for ``preset``.
+
+    Raises:
+        StructuralError: unknown name or preset, or a value outside the preset's range (the
+            message names parameter, preset and range).
+    """
+    lo, hi = preset_range(name, preset)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise StructuralError(f"structural parameter {name} must be a finite number, got "
+                              f"{value!r}")
+    if not lo - 1e-12 <= value <= hi + 1e-12:
+        raise StructuralError(f"structural parameter {name} = {_fmt(value)} is out of "
+                              f"{preset}'s declared range [{_fmt(lo)}, {_fmt(hi)}] "
+                              "(abm.structural.STRUCTURAL)")
+    return float(value)

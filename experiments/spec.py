@@ -169,6 +169,14 @@ class SampleTable(_Table):
     constants: Annotated[list[Annotated[str, Strict()]], _unique("constant"), Field(
         description="a list of structural constant names (abm.structural.STRUCTURAL; default "
                     "bounds: their declared ranges)")] = []
+    preset_parameters: Annotated[list[Annotated[str, Strict()]], _unique("preset parameter"),
+                                 Field(description=(
+        "a list of country indices declared with a range per preset (abm.structural."
+        "STRUCTURAL, kind preset_parameter): sampled in [0, 1] and mapped to each preset's "
+        "own range"))] = []
+    groups: Annotated[dict[str, list[Annotated[str, Strict()]]], Field(description=(
+        "a table GROUP = [factor, ...] ([sample.groups], Morris only): the factors of a group "
+        "move together; a factor in no group is its own group"))] = {}
     bounds: Annotated[dict[str, Any], Field(
         description="a table NAME = [low, high] ([sample.bounds])")] = {}
     bounds_from: Annotated[Optional[tuple[Preset, Preset]], Field(
@@ -186,9 +194,11 @@ class SampleTable(_Table):
 
     @model_validator(mode="after")
     def _factors_and_samples(self) -> "SampleTable":
-        if self.parameters is None and not self.constants:
+        if self.parameters is None and not self.constants and not self.preset_parameters:
             raise _At(None, "missing key 'parameters' (list of parameter names)")
-        if len(self.parameters or []) + len(self.constants) < 2:
+        if self.groups and self.method != "morris":
+            raise _At("groups", f"are for the morris method, not {self.method}")
+        if len(self.parameters or []) + len(self.constants) + len(self.preset_parameters) < 2:
             raise _At("parameters", "must list at least two parameters (or, with constants, "
                       "two factors in all)")
         if self.method in ("fast", "latin", "montecarlo"):
@@ -879,7 +889,8 @@ def design_points(spec: "ExperimentSpec") -> int:
     if spec.grid:
         return math.prod(len(v) for v in spec.grid.values())
     if spec.sample:
-        k = len(spec.sample["parameters"]) + len(spec.sample.get("constants", []))
+        groups = factor_groups(spec.sample)
+        k = len(dict.fromkeys(groups)) if groups else len(_factor_names(spec.sample))
         if spec.sample["method"] == "morris":
             return spec.sample["trajectories"] * (k + 1)
         return spec.sample["base_samples"] * (k + 2)
@@ -1081,6 +1092,7 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
     out = _table("sample", body, ctx)
     params, bounds_from = out["parameters"] or [], out["bounds_from"]
     constants, const_bounds = _sample_constants(out, ctx)
+    preset_params = _sample_preset_parameters(out, params, overrides, ctx)
     bounds_from = list(bounds_from) if bounds_from is not None else None
     bounds_raw = {k: v for k, v in out["bounds"].items() if k not in const_bounds}
     bounds = _sample_bounds(_structural_bounds(bounds_raw, params, bounds_from), params,
@@ -1092,10 +1104,18 @@ def _sample_table(body: Mapping[str, Any], ctx: _Ctx, master_seed: int,
     if overlap:
         raise ctx.error("sample", "parameters", f"{sorted(overlap)} also set in "
                         "[overrides]; a sampled parameter cannot be fixed")
+    bounds.update({n: [0.0, 1.0] for n in preset_params})
     out.update(parameters=list(params), constants=constants, bounds=bounds,
                bounds_from=bounds_from, seed=master_seed if out["seed"] is None else out["seed"])
     keys = ["method", "parameters", "constants", "bounds", "bounds_from", "outputs",
             "trajectories", "levels", "base_samples", "seed"]
+    if preset_params:
+        out["preset_parameters"] = preset_params
+        keys.append("preset_parameters")
+    if out["groups"]:
+        out["groups"] = _sample_groups(out["groups"], list(params) + constants + preset_params,
+                                       ctx)
+        keys.append("groups")
     if out["samples"] is not None:
         keys.append("samples")
         out["analysis"] = SAMPLE_ANALYSIS[out["method"]]
@@ -1130,10 +1150,74 @@ def _sample_constants(sample: Mapping[str, Any],
             lo, hi = STRUCTURAL[n].low, STRUCTURAL[n].high
         bounds[n] = [float(lo), float(hi)]
     for n in raw:
+        if n in sample.get("preset_parameters", []):
+            raise ctx.error("sample", n, f"bounds given for '{n}', a per-preset parameter: its "
+                            "ranges are declared per preset in abm/structural.py (sampled in "
+                            "[0, 1])")
         if n.isupper() and n not in names:
             raise ctx.error("sample", n, f"bounds given for constant '{n}', which is not in "
                             f"constants ({', '.join(names) or 'none'})")
     return list(names), bounds
+
+
+def _sample_preset_parameters(sample: Mapping[str, Any], params: Sequence[str],
+                              overrides: Mapping[str, Any], ctx: _Ctx) -> list[str]:
+    """``[sample] preset_parameters``: country indices with a declared range per preset
+    (:data:`abm.structural.STRUCTURAL`, kind ``preset_parameter``), sampled as a unit value
+    in [0, 1] that each scenario maps to its preset's range (:func:`_preset_values`)."""
+    from abm.structural import PRESET_PARAMETERS
+
+    names = list(sample["preset_parameters"])
+    for n in names:
+        if n not in PRESET_PARAMETERS:
+            raise ctx.error("sample", "preset_parameters", f"unknown per-preset structural "
+                            f"parameter {n!r}; {_choices(n, PRESET_PARAMETERS)} (declared in "
+                            "abm/structural.py)")
+    both = set(names) & set(params)
+    if both:
+        raise ctx.error("sample", "preset_parameters", f"{sorted(both)} also in parameters; "
+                        "sample a country index either way, not both")
+    fixed = set(names) & set(overrides)
+    if fixed:
+        raise ctx.error("sample", "preset_parameters", f"{sorted(fixed)} also set in "
+                        "[overrides]; a sampled parameter cannot be fixed")
+    return names
+
+
+def _sample_groups(groups: Mapping[str, Sequence[str]], factors: Sequence[str],
+                   ctx: _Ctx) -> dict[str, list[str]]:
+    """``[sample.groups]``: each named factor in one group; the factors in none get a group of
+    their own (named after the factor)."""
+    seen: dict[str, str] = {}
+    for g, members in groups.items():
+        if g in factors and list(members) != [g]:
+            raise ctx.error("sample", "groups", f"group name {g!r} is also a factor's name")
+        if not members:
+            raise ctx.error("sample", "groups", f"group {g!r} is empty")
+        for m in members:
+            if m not in factors:
+                raise ctx.error("sample", "groups", f"group {g!r}: {m!r} is not a sampled "
+                                f"factor; {_choices(m, list(factors))}")
+            if m in seen:
+                raise ctx.error("sample", "groups", f"{m!r} is in groups {seen[m]!r} and "
+                                f"{g!r}; a factor belongs to one group")
+            seen[m] = g
+    return {g: list(m) for g, m in groups.items()}
+
+
+def factor_groups(sample: Mapping[str, Any]) -> list[str] | None:
+    """The group of each factor of :func:`salib_problem` (a factor in no group is its own), or
+    ``None`` without ``[sample.groups]``."""
+    groups = sample.get("groups") or {}
+    if not groups:
+        return None
+    of = {m: g for g, ms in groups.items() for m in ms}
+    return [of.get(n, n) for n in _factor_names(sample)]
+
+
+def _factor_names(sample: Mapping[str, Any]) -> list[str]:
+    return (list(sample["parameters"]) + list(sample.get("constants", []))
+            + list(sample.get("preset_parameters", [])))
 
 
 def _structural_bounds(bounds_raw: Mapping[str, Any], params: Sequence[str],
@@ -1204,8 +1288,9 @@ def _build_scenarios(spec: ExperimentSpec, ctx: _Ctx) -> None:
     points = _points(spec)
     scenarios = []
     for label, preset, swaps, base_ov in bases:
-        for j, (suffix, pv, cv) in enumerate(points):
-            ov = {**spec.overrides, **base_ov, **pv}
+        for j, (suffix, pv, cv, uv) in enumerate(points):
+            ov = {**spec.overrides, **base_ov, **pv,
+                  **_preset_values(uv, preset, label + suffix, ctx)}
             ds = dated.get(label, {})
             try:
                 p = resolve(preset, swaps, ov)
@@ -1259,16 +1344,19 @@ def _bases(spec: ExperimentSpec, ctx: _Ctx) -> tuple[list[tuple[str, str, dict, 
     return bases, dated, orders
 
 
-def _points(spec: ExperimentSpec) -> list[tuple[str, dict[str, float], dict[str, float]]]:
-    """The variation points (label suffix, parameter values, structural constants): the
+def _points(spec: ExperimentSpec) -> list[tuple[str, dict[str, float], dict[str, float],
+                                               dict[str, float]]]:
+    """The variation points (label suffix, parameter values, structural constants, unit values
+    of the per-preset parameters, mapped per scenario by :func:`_preset_values`): the
     ``[grid]``'s combinations, the ``[sample]``'s rows (kept inside the parameters' ranges,
     whole parameters rounded; the design matrix is kept as ``spec.sample_matrix``), or one
     point without variation."""
-    points: list[tuple[str, dict[str, float], dict[str, float]]] = [("", {}, {})]
+    points: list[tuple[str, dict[str, float], dict[str, float], dict[str, float]]] = [
+        ("", {}, {}, {})]
     if spec.grid:
         names = list(spec.grid)
         points = [("|" + ",".join(f"{n}={v:g}" for n, v in zip(names, combo)),
-                   dict(zip(names, combo)), {})
+                   dict(zip(names, combo)), {}, {})
                   for combo in itertools.product(*(spec.grid[n] for n in names))]
     elif spec.sample:
         X = sample_matrix(spec.sample)
@@ -1281,9 +1369,33 @@ def _points(spec: ExperimentSpec) -> list[tuple[str, dict[str, float], dict[str,
                 s = SPECS[n]
                 v = float(np.clip(v, s.low, s.high))
                 values[n] = float(round(v)) if s.integer else float(np.round(v, 10))
+            nc = len(names) + len(spec.sample.get("constants", []))
             points.append((f"|{spec.sample['method']}#{i:04d}", values,
-                           _constant_values(spec.sample, row[len(names):])))
+                           _constant_values(spec.sample, row[len(names):nc]),
+                           _unit_values(spec.sample, row[nc:])))
     return points
+
+
+def _unit_values(sample: Mapping[str, Any], row: Sequence[float]) -> dict[str, float]:
+    """The sampled unit values (in [0, 1]) of the per-preset parameters of one design row."""
+    return {n: float(np.round(np.clip(v, 0.0, 1.0), 12))
+            for n, v in zip(sample.get("preset_parameters", []), row)}
+
+
+def _preset_values(units: Mapping[str, float], preset: str, label: str,
+                   ctx: _Ctx) -> dict[str, float]:
+    """The per-preset parameters' values of one scenario of ``preset``: each unit value mapped
+    to the preset's declared range (:func:`abm.structural.preset_value`), checked against it."""
+    from abm.structural import StructuralError, check_preset_parameter, preset_value
+
+    out = {}
+    for n, u in units.items():
+        try:
+            out[n] = check_preset_parameter(n, preset, preset_value(n, preset, u))
+        except StructuralError as exc:
+            raise ctx.error("sample", "preset_parameters", f"scenario {label!r}: {exc}"
+                            ) from None
+    return out
 
 
 def _constant_values(sample: Mapping[str, Any], row: Sequence[float]) -> dict[str, float]:
@@ -1297,9 +1409,11 @@ def _constant_values(sample: Mapping[str, Any], row: Sequence[float]) -> dict[st
 
 
 def sample_matrix(sample: Mapping[str, Any]) -> np.ndarray:
-    """The design matrix (rows = points, columns = ``sample['parameters']`` then
-    ``sample['constants']``): SALib's samplers, and for ``montecarlo`` independent uniform
-    draws inside the bounds from ``numpy.random.default_rng(seed)``."""
+    """The design matrix (rows = points, columns = ``sample['parameters']``, then
+    ``sample['constants']``, then the unit values of ``sample['preset_parameters']``):
+    SALib's samplers (Morris over the groups of ``[sample.groups]`` when given), and for
+    ``montecarlo`` independent uniform draws inside the bounds from
+    ``numpy.random.default_rng(seed)``."""
     problem = salib_problem(sample)
     method = sample["method"]
     if method == "latin":
@@ -1326,8 +1440,14 @@ def sample_matrix(sample: Mapping[str, Any]) -> np.ndarray:
 
 
 def salib_problem(sample: Mapping[str, Any]) -> dict[str, Any]:
-    """SALib problem: the sampled parameters, then the sampled structural constants."""
-    names = list(sample["parameters"]) + list(sample.get("constants", []))
-    return {"num_vars": len(names), "names": names,
-            "bounds": [list(sample["bounds"][n]) for n in names]}
+    """SALib problem: the sampled parameters, then the sampled structural constants, then the
+    per-preset parameters (unit range [0, 1]); with ``[sample.groups]``, each factor's group
+    (Morris then screens groups: its indices are named by group)."""
+    names = _factor_names(sample)
+    problem = {"num_vars": len(names), "names": names,
+               "bounds": [list(sample["bounds"][n]) for n in names]}
+    groups = factor_groups(sample)
+    if groups:
+        problem["groups"] = groups
+    return problem
 

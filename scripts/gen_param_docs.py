@@ -306,13 +306,34 @@ def structural_section() -> list[str]:
            "reasoning for it. `experiments/structural_uncertainty.toml` samples them all over "
            "these ranges; a run sets constants with `RunSpec(constants={...})` (validated "
            "against these ranges).", ""]
-    rows = []
+    rows, per_preset = [], []
     for name, e in STRUCTURAL.items():
+        if e.kind == "preset_parameter":
+            per_preset.append(e)
+            continue
         value = getattr(C, name) if e.kind == "constant" else SPECS[name].default
         rows.append([f"`{name}`", e.kind, fmt(value), fmt(float(e.low)), fmt(float(e.high)),
                      e.reasoning])
     out += table(["name", "kind", "value", "low", "high", "source or reasoning"], rows)
     out.append("")
+    if per_preset:
+        presets = list(per_preset[0].per_preset)
+        out += ["### Country indices: a range per preset (`kind = \"preset_parameter\"`)", "",
+                "The index parameters that differ between the country presets, each with a "
+                "range per preset from the data maps of docs/indices.md (\"unsourced: +-50%\" "
+                "where the page has no number). A sample point gives each a unit value u in "
+                "[0, 1]; the run of preset p sets it to low_p + u (high_p - low_p), so every "
+                "preset sits at the same relative place of its own range. Each cell: preset "
+                "value, then [low, high].", ""]
+        body = []
+        for e in per_preset:
+            cells = []
+            for p in presets:
+                lo, hi = e.per_preset[p]
+                cells.append(f"{fmt(resolve(p)[e.name])} [{fmt(float(lo))}, {fmt(float(hi))}]")
+            body.append([f"`{e.name}`", *cells, e.reasoning])
+        out += table(["name", *presets, "source or reasoning"], body)
+        out.append("")
     return out
 
 

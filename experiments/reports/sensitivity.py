@@ -72,10 +72,20 @@ def sensitivity(r: Report) -> None:
     r.md.append(f"## Global sensitivity ({title})\n")
     r.md.append("Each point's output is the mean over the replicates (same seeds at "
                 "every point). Parameter ranges:\n")
-    r.table(None, ["parameter", "low", "high"],
-            [[n, _f(b[0]), _f(b[1])] for n, b in zip(problem["names"], problem["bounds"])],
+    per_preset = set(sample.get("preset_parameters", []))
+    groups = problem.get("groups")
+    rows_r = []
+    for k, (n, b) in enumerate(zip(problem["names"], problem["bounds"])):
+        lo, hi = (_f(b[0]), _f(b[1])) if n not in per_preset else (
+            "u = 0: " + _per_preset(n, 0), "u = 1: " + _per_preset(n, 1))
+        rows_r.append([n, lo, hi] + ([groups[k]] if groups else []))
+    n_groups = len(dict.fromkeys(groups)) if groups else 0
+    r.table(None, ["parameter", "low", "high"] + (["group"] if groups else []), rows_r,
             f"The {len(problem['names'])} factors of the {design} sample and their ranges "
-            "(in each parameter's unit, docs/parameters.md)", tex=False)
+            "(in each parameter's unit, docs/parameters.md; a country index is sampled as "
+            "u in [0, 1] and set to each preset's own range, abm/structural.py)"
+            + (f"; {n_groups} Morris groups (a group's factors move together and its "
+               "indices are the group's)" if groups else ""), tex=False)
     for note in notes:
         r.md.append(f"- {note}\n")
     if df.empty:
@@ -173,14 +183,18 @@ def structural_uncertainty(r: Report) -> None:
     reps = r.runs["replicate"].nunique()
     r.md.append("## Orderings across structural uncertainty\n")
     r.md.append(
-        f"Each of the {n_points} sample points sets every sampled structural constant and "
-        f"technology parameter (ranges above; declared in `abm/structural.py`) and is run "
+        f"Each of the {n_points} sample points sets every sampled structural constant, "
+        "technology parameter and country index (a country index at the same relative place "
+        "of each preset's own range; ranges above, declared in `abm/structural.py`) and is "
+        "run "
         f"for every preset with the same {reps} replicate seed(s). For each pair A, B the "
         "difference A - B is paired by seed and averaged over replicates at each point. "
         f"An ordering is **robust** when it holds at >= {ROBUST_SHARE:.0%} of the points. "
         "*Reversed (sig.)*: share of points whose 95% interval over replicates excludes "
         "zero against the majority direction (empty with one replicate). *Deciding "
-        "factors*: largest Morris mu* of the per-point difference A - B (its units).\n")
+        "factors*: largest Morris mu* of the per-point difference A - B (its units; with "
+        "Morris groups, `[sample.groups]`, a group's name stands for its factors moved "
+        "together).\n")
     header = ["metric", "A vs B", "A > B", "B > A", "tie", "reversed (sig.)",
               "mean A - B", "verdict", "deciding factors (mu*)"]
     order = df.sort_values(["metric", "a", "b"], kind="stable")
@@ -318,7 +332,8 @@ def _salib_indices(sample: Mapping[str, Any], problem: dict, X: np.ndarray, Y: n
 
             res = morris.analyze(problem, X, Y, num_levels=sample.get("levels", 4), seed=seed)
             keys = ("mu", "mu_star", "mu_star_conf", "sigma")
-    for k, name in enumerate(problem["names"]):
+    # Morris over groups ([sample.groups]) gives one index per group, named by the group
+    for k, name in enumerate(_index_names(res, problem)):
         rows.append({"base": base, "output": out, "parameter": name,
                      **{key: float(res[key][k]) for key in keys}})
     return rows
@@ -337,6 +352,25 @@ def _morris_mu_star(st: pd.DataFrame, X: np.ndarray, problem: dict, levels: int,
         return {}
     Y = np.where(np.isnan(Y), np.nanmean(Y), Y)
     res = morris.analyze(problem, X, Y, num_levels=levels, seed=seed)
-    return {n: float(res["mu_star"][k]) for k, n in enumerate(problem["names"])}
+    return {n: float(res["mu_star"][k]) for k, n in enumerate(_index_names(res, problem))}
+
+
+def _per_preset(name: str, end: int) -> str:
+    """``silicon_valley 0.5, japan 0.28, ...``: a country index's value per preset at the low
+    (``end = 0``) or high (1) end of its declared per-preset ranges."""
+    from abm.structural import STRUCTURAL
+
+    e = STRUCTURAL.get(name)
+    if e is None or not e.per_preset:
+        return str(end)
+    return ", ".join(f"{p} {_f(rng[end])}" for p, rng in e.per_preset.items())
+
+
+def _index_names(res: Any, problem: dict) -> list[str]:
+    """The names SALib's indices are given for: the groups (in order of first appearance)
+    when the problem has groups, else the factors."""
+    if problem.get("groups"):
+        return list(dict.fromkeys(problem["groups"]))
+    return list(problem["names"])
 
 
