@@ -14,13 +14,15 @@ import pytest
 from abm import constants as C
 from abm.params import SPECS
 from abm.presets import PRESET_NAMES, resolve
-from abm.structural import (CONSTANTS, PARAMETERS, STRUCTURAL, StructuralError,
-                            override_constants)
+from abm.structural import (CONSTANTS, PARAMETERS, PRESET_PARAMETERS, STRUCTURAL,
+                            StructuralError, check_constant, check_preset_parameter,
+                            override_constants, preset_value)
 from abm.experiments.report import (make_report, ordering_verdicts, sweep_leaders,
                                 sweep_pairwise)
 from abm.experiments.runner import (PoolExecutor, RunSpec, SerialExecutor, run_batch,
                                 run_experiment)
-from abm.experiments.spec import SpecError, load_spec, parse_spec, salib_problem
+from abm.experiments.spec import (SpecError, design_points, load_spec, parse_spec,
+                                  salib_problem)
 
 
 # -- declarations ------------------------------------------------------------------------------
@@ -33,11 +35,125 @@ def test_every_declared_range_is_plausible_and_sourced(name):
         value = getattr(C, name)
         assert isinstance(value, float)
         assert e.low <= value <= e.high
+    elif e.kind == "preset_parameter":
+        assert name in SPECS and (e.low, e.high) == (0.0, 1.0)  # the unit range of u
+        s = SPECS[name]
+        assert set(e.per_preset) == {"silicon_valley", "japan", "korea"}
+        for p, (lo, hi) in e.per_preset.items():
+            assert s.low <= lo <= hi <= s.high
+            assert lo <= resolve(p)[name] <= hi  # the preset value inside its own range
     else:
         assert e.kind == "parameter" and name in SPECS
         s = SPECS[name]
         assert s.low <= e.low and e.high <= s.high
         assert all(e.low <= resolve(p)[name] <= e.high for p in PRESET_NAMES)
+
+
+def test_every_index_of_docs_indices_has_a_per_preset_range():
+    """The index parameters of docs/indices.md's Summary table that differ between presets
+    (not the two calibrated M&A ones, in the ensemble) plus matching_programme."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "indices.md").read_text()
+    summary = text[text.index("## Summary"):text.index("## Recommended changes")]
+    listed = set(re.findall(r"^\| `([a-z_]+)` \|", summary, flags=re.M))
+    calibrated = {"acquisition_appetite", "ma_market_depth"}
+    assert listed - calibrated == set(PRESET_PARAMETERS)
+
+
+# -- per-preset ranges -------------------------------------------------------------------------
+def test_per_preset_range_maps_the_unit_value_to_each_presets_range():
+    e = STRUCTURAL["risk_tolerance"]
+    for p, (lo, hi) in e.per_preset.items():
+        assert preset_value("risk_tolerance", p, 0.0) == pytest.approx(lo)
+        assert preset_value("risk_tolerance", p, 1.0) == pytest.approx(hi)
+        assert preset_value("risk_tolerance", p, 0.25) == pytest.approx(lo + 0.25 * (hi - lo))
+    assert preset_value("risk_tolerance", "korea", 0.5) == pytest.approx(0.6)  # 0.4-0.8
+    assert preset_value("risk_tolerance", "japan", 0.5) == pytest.approx(0.45)  # 0.4-0.5
+    # a range of zero width holds the value (silicon_valley has no business groups)
+    assert preset_value("group_cohesion", "silicon_valley", 0.7) == 0.0
+
+
+@pytest.mark.parametrize("call, needles", [
+    (lambda: check_preset_parameter("nih_bias", "korea", 0.5),
+     ["nih_bias = 0.5", "korea", "[0, 0.2]"]),
+    (lambda: check_preset_parameter("founding_legitimacy", "japan", 0.2),
+     ["founding_legitimacy = 0.2", "japan", "[0.28, 0.59]"]),
+    (lambda: check_preset_parameter("nih_bias", "japan_2027_plan", 0.3),
+     ["nih_bias", "no declared range for preset 'japan_2027_plan'", "silicon_valley"]),
+    (lambda: check_preset_parameter("nih_bais", "japan", 0.3),
+     ["unknown per-preset structural parameter 'nih_bais'", "nih_bias"]),
+    (lambda: preset_value("nih_bias", "japan", 1.5), ["nih_bias", "[0, 1]"]),
+    (lambda: check_constant("nih_bias", 0.3), ["range per preset"]),
+])
+def test_per_preset_range_refuses_with_a_clear_error(call, needles):
+    with pytest.raises(StructuralError) as exc:
+        call()
+    for n in needles:
+        assert n in str(exc.value)
+
+
+def test_sample_preset_parameters_map_each_preset_to_its_own_range():
+    spec = parse_spec(_raw(parameters=["quality_step"], constants=["IPO_MULTIPLE"],
+                           preset_parameters=["nih_bias", "risk_tolerance"]))
+    assert spec.sample["bounds"]["nih_bias"] == [0.0, 1.0]
+    assert salib_problem(spec.sample)["names"][-2:] == ["nih_bias", "risk_tolerance"]
+    X = spec.sample_matrix
+    assert len(spec.scenarios) == 2 * 2 * 5
+    for sc in spec.scenarios:
+        for k, n in ((2, "nih_bias"), (3, "risk_tolerance")):
+            lo, hi = STRUCTURAL[n].per_preset[sc.preset]
+            assert sc.overrides[n] == pytest.approx(lo + X[sc.point, k] * (hi - lo))
+            assert sc.params[n] == pytest.approx(sc.overrides[n])
+    # the same point: the same relative place in each preset's range, different values
+    by_point = {}
+    for sc in spec.scenarios:
+        by_point.setdefault(sc.point, {})[sc.preset] = sc.overrides["nih_bias"]
+    assert any(v["japan"] != v["korea"] for v in by_point.values())
+
+
+def test_sample_groups_count_points_by_group():
+    spec = parse_spec(_raw(constants=["IPO_MULTIPLE", "REACH_NOISE"],
+                           preset_parameters=["nih_bias", "risk_tolerance", "tech_transfer"],
+                           groups={"indices": ["nih_bias", "risk_tolerance", "tech_transfer"]}))
+    problem = salib_problem(spec.sample)
+    assert problem["groups"] == ["IPO_MULTIPLE", "REACH_NOISE", "indices", "indices",
+                                 "indices"]
+    assert design_points(spec) == 2 * (3 + 1)  # 3 groups, 2 trajectories
+    assert spec.sample_matrix.shape == (8, 5) and len(spec.scenarios) == 2 * 8
+
+
+@pytest.mark.parametrize("sample, needles", [
+    ({"constants": ["IPO_MULTIPLE"], "preset_parameters": ["nih_bais"]},
+     ["[sample] preset_parameters", "unknown per-preset structural parameter 'nih_bais'",
+      "nih_bias"]),
+    ({"constants": ["IPO_MULTIPLE"], "preset_parameters": ["nih_bias"],
+      "bounds": {"nih_bias": [0.1, 0.2]}}, ["[sample] nih_bias", "declared per preset"]),
+    ({"parameters": ["nih_bias", "quality_step"], "preset_parameters": ["nih_bias"]},
+     ["also in parameters"]),
+    ({"constants": ["IPO_MULTIPLE", "REACH_NOISE"], "groups": {"g": ["IPO_MULTIPLE", "x"]}},
+     ["group 'g'", "'x' is not a sampled factor"]),
+    ({"constants": ["IPO_MULTIPLE", "REACH_NOISE"],
+      "groups": {"g": ["IPO_MULTIPLE"], "h": ["IPO_MULTIPLE"]}},
+     ["'IPO_MULTIPLE' is in groups 'g' and 'h'"]),
+    ({"method": "sobol", "constants": ["IPO_MULTIPLE", "REACH_NOISE"],
+      "groups": {"g": ["IPO_MULTIPLE", "REACH_NOISE"]}}, ["groups", "morris"]),
+])
+def test_sample_preset_parameters_and_groups_errors(sample, needles):
+    with pytest.raises(SpecError) as exc:
+        parse_spec(_raw(**sample), path="x.toml")
+    for n in needles:
+        assert n in str(exc.value)
+
+
+def test_sample_preset_parameters_refuse_a_preset_without_declared_ranges():
+    raw = _raw(constants=["IPO_MULTIPLE"], preset_parameters=["nih_bias"])
+    raw["experiment"]["presets"] = ["japan", "japan_2027_plan"]
+    with pytest.raises(SpecError) as exc:
+        parse_spec(raw, path="x.toml")
+    for n in ("nih_bias", "japan_2027_plan", "no declared range"):
+        assert n in str(exc.value)
 
 
 def test_declared_set_covers_the_technology_parameters():
@@ -178,7 +294,15 @@ def test_sample_constants_errors(sample, needles):
 def test_shipped_structural_and_sweep_specs():
     su = load_spec("experiments/structural_uncertainty.toml")
     assert {sc.preset for sc in su.scenarios} == {"silicon_valley", "japan", "korea"}
-    assert set(su.sample["parameters"]) | set(su.sample["constants"]) == set(STRUCTURAL)
+    assert set(su.sample["parameters"]) | set(su.sample["constants"]) \
+        | set(su.sample["preset_parameters"]) == set(STRUCTURAL)
+    # the size its spec comment states: 43 factors + 6 groups of the 14 country indices,
+    # 7 trajectories x 50 points x 3 presets x 2 replicates
+    groups = salib_problem(su.sample)["groups"]
+    assert len(groups) == len(STRUCTURAL) == 57 and len(set(groups)) == 49
+    assert set(sum(su.sample["groups"].values(), [])) == set(PRESET_PARAMETERS)
+    assert design_points(su) == 7 * 50 == 350
+    assert len(su.runs()) == 2100
     sw = load_spec("experiments/tech_regime_sweep.toml")
     assert len(sw.grid["disruptive_share"]) >= 4 and len(sw.grid["cumulativeness"]) >= 3
     assert {sc.preset for sc in sw.scenarios} >= {"silicon_valley", "japan", "korea"}
@@ -231,6 +355,24 @@ def test_verdict_deciding_factor_is_the_one_that_moves_the_difference():
     assert v.robust == "no"  # the sign flips inside the K2 range
 
 
+def test_verdict_and_indices_name_the_morris_groups():
+    """With [sample.groups], mu* (deciding factors and the sensitivity table) is per group."""
+    from SALib.sample import morris
+
+    from abm.experiments.reports.sensitivity import _salib_indices
+
+    problem = {"num_vars": 3, "names": ["K1", "u1", "u2"], "bounds": [[0, 1]] * 3,
+               "groups": ["K1", "indices", "indices"]}
+    X = morris.sample(problem, 6, num_levels=4, seed=1)
+    diff = 0.1 * X[:, 0] + 2.0 * X[:, 2] - 1.0
+    v = ordering_verdicts(_table(list(diff)), ["y"], ["A", "B"], X=X, problem=problem,
+                          levels=4, seed=1).iloc[0]
+    assert set(v.mu_star) == {"K1", "indices"} and v.deciding.startswith("indices")
+    rows = _salib_indices({"method": "morris", "levels": 4, "seed": 1}, problem, X, diff,
+                          "A", "y")
+    assert [r["parameter"] for r in rows] == ["K1", "indices"]
+
+
 def _grid_table():
     """A leads B by 2 at x = 0 (every y); B leads A by 1 at x = 1 (y = 0 only); tied else."""
     rows = []
@@ -277,7 +419,10 @@ method = "morris"
 trajectories = 2
 parameters = ["quality_step"]
 constants = ["IPO_MULTIPLE", "STARTUP_INNOVATION"]
+preset_parameters = ["nih_bias", "risk_tolerance"]
 outputs = ["innovation_total", "ma_share_of_exits"]
+[sample.groups]
+indices = ["nih_bias", "risk_tolerance"]
 [overrides]
 scale = 0.1
 [collect]
@@ -296,6 +441,10 @@ figures = false
                                                          "report.md").read_text()
     runs = pd.read_parquet(tmp_path / "su" / "runs.parquet")
     assert {"const.IPO_MULTIPLE", "const.STARTUP_INNOVATION"} <= set(runs.columns)
+    # the country indices: each preset's range in the factor table, with their Morris group
+    text = (tmp_path / "su" / "report.md").read_text()
+    assert "u = 0: silicon_valley 0.1, japan 0.2, korea 0" in text
+    assert "4 Morris groups" in text
 
     sw = tmp_path / "sw.toml"
     sw.write_text("""\
