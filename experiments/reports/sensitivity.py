@@ -73,7 +73,9 @@ def sensitivity(r: Report) -> None:
     r.md.append("Each point's output is the mean over the replicates (same seeds at "
                 "every point). Parameter ranges:\n")
     per_preset = set(sample.get("preset_parameters", []))
-    groups = problem.get("groups")
+    from ..spec import factor_groups
+
+    groups = factor_groups(sample)  # (not problem's: SALib's analysis may add its own)
     rows_r = []
     for k, (n, b) in enumerate(zip(problem["names"], problem["bounds"])):
         lo, hi = (_f(b[0]), _f(b[1])) if n not in per_preset else (
