@@ -5,7 +5,7 @@ end or die on memory after printing nothing useful. Every command that starts mo
 checks the requested work against these limits first and refuses with one line naming the
 limit and how to lift it on purpose (``--force`` on the command line, ``force=True`` in the
 API). The limits are far above every shipped experiment (the largest,
-structural_uncertainty, is 2,184 runs x 100 steps = 218,400 model-quarters).
+structural_uncertainty, is 2,268 runs x 100 steps = 226,800 model-quarters).
 
 ``MAX_STEPS``
     quarters per run: 1,000 quarters (250 years). The model is a transient of 100-200
