@@ -26,9 +26,9 @@ KEYS = ("productivity_growth", "hhi_mean", "ma_share_of_exits", "survival_5y",
         "quality_gain_startups_share", "quality_gain_acquisitions_share",
         "quality_gain_diffusion_share", "growth_within_incumbents_share",
         "growth_from_entrants_share", "growth_reallocation_share",
-        "incumbent_direction_shifts")
+        "incumbent_direction_shifts", "incumbents_acquired")
 PER_SCALE = ("incumbents_displaced", "new_incumbents", "startups_active_end",
-             "incumbent_direction_shifts")
+             "incumbent_direction_shifts", "incumbents_acquired")
 
 
 def one(job):
