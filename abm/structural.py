@@ -394,6 +394,16 @@ _INDICES = (
            "tenure), Tokyo top 20 0.053 (1990-2021), Korea top 50 0.052 (1984-2018); index = "
            "country / US x 0.6 gives japan 0.57-0.93, korea 0.56-0.92; the measures differ, so "
            "the plausible range is 0.3-0.9 for all three (no regime gap in the data)."),
+    _index("incumbent_takeover_rate", (0.01, 0.03), (0.004, 0.016), (0.002, 0.008),
+           "Yearly takeover rate of an incumbent performing like its sector (docs/ODD.md 7.24): "
+           "S&P 500 removals by acquisition, merger or buyout 6-8 of 500 in 2013 (1.2-1.6%; "
+           "Doidge, Karolyi & Stulz 2017: the US delisting rate is high because of "
+           "acquisitions) and the model realises about half the rate (the sector's largest "
+           "firm has no bidder, antitrust blocks some deals): silicon_valley 0.01-0.03; TSE "
+           "delistings for all reasons 61-94 a year of about 3,840 listed firms (2023-2024), "
+           "many MBOs and parents taking in subsidiaries, at most half with a same-sector "
+           "buyer: japan 0.004-0.016; korea (no count found; hardly any successful takeovers, "
+           "none of a chaebol firm): a fifth of the US's, 0.002-0.008, reasoned."),
     _index("defensive_acquisition", (0.34, 0.5), (0.05, 0.15), (0.05, 0.15),
            "Shelved share of acquisitions: 5.3-7.4% of US drug-project acquisitions "
            "(Cunningham, Ederer & Ma 2021) against the model's 7.7% at 0.5 gives 0.34-0.48, "

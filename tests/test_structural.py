@@ -296,10 +296,10 @@ def test_shipped_structural_and_sweep_specs():
     assert {sc.preset for sc in su.scenarios} == {"silicon_valley", "japan", "korea"}
     assert set(su.sample["parameters"]) | set(su.sample["constants"]) \
         | set(su.sample["preset_parameters"]) == set(STRUCTURAL)
-    # the size its spec comment states: 47 factors + 6 groups of the 14 country indices,
+    # the size its spec comment states: 47 factors + 6 groups of the 15 country indices,
     # 7 trajectories x 50 points x 3 presets x 2 replicates
     groups = salib_problem(su.sample)["groups"]
-    assert len(groups) == len(STRUCTURAL) == 61 and len(set(groups)) == 53
+    assert len(groups) == len(STRUCTURAL) == 62 and len(set(groups)) == 53
     assert set(sum(su.sample["groups"].values(), [])) == set(PRESET_PARAMETERS)
     assert design_points(su) == 7 * 54 == 378
     assert len(su.runs()) == 2268
