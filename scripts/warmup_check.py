@@ -74,7 +74,7 @@ def run(presets, seeds, burn_ins, out: Path) -> Path:
 
 
 def _ci(x: np.ndarray) -> tuple[float, float, float]:
-    from experiments.stats import mean_ci
+    from abm.experiments.stats import mean_ci
 
     c = mean_ci(x)
     return c["mean"], c["ci_low"], c["ci_high"]
