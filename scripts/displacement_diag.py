@@ -2,14 +2,16 @@
 disruptive startups' sales and held shares, incumbents grown from startups, and the original
 incumbents' revenue against their entry revenue. Seed 1, scale 1. A probe: it changes nothing.
 
-    PYTHONPATH=<tree> python scripts/displacement_diag.py silicon_valley 100 [sector|held]
+    PYTHONPATH=<tree> python scripts/displacement_diag.py silicon_valley 100
+
+(The prototype's P2 variant, the third argument `held`, is not in the model: see
+docs/prototypes/displacement.patch.)
 """
 import sys, os, numpy as np
 import abm  # the tree on PYTHONPATH
 from abm.model import EcosystemModel
 from abm.queries import live_rows
 from abm.mechanisms import markets
-if len(sys.argv) > 3: markets.HELD_POOL = sys.argv[3]
 preset, steps = sys.argv[1], int(sys.argv[2])
 m = EcosystemModel(preset, seed=1, scale=1.0)
 for t in range(1, steps+1):

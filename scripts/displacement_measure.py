@@ -3,7 +3,7 @@ summary, the displaced incumbents' entrant share of shortfall, and top-N turnove
 of scripts/turnover_probe.py). A probe: it reads the model, it changes nothing.
 
     PYTHONPATH=<tree> python scripts/displacement_measure.py --preset japan --seed 1 \
-        --steps 100 --out runs.jsonl --tag base [--held-pool sector|held] [--switch 0.15]
+        --steps 100 --out runs.jsonl --tag base [--switch 0.15]
 """
 
 from __future__ import annotations
@@ -38,14 +38,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--tag", required=True)
     ap.add_argument("--switch", type=float, default=None, help="CUSTOMER_SWITCH (sensitivity)")
-    ap.add_argument("--held-pool", default=None, help="prototype variant: sector (P1) or held (P2)")
     a = ap.parse_args()
     if a.switch is not None:
         from abm import constants
         constants.CUSTOMER_SWITCH = a.switch
-    if a.held_pool is not None:
-        from abm.mechanisms import markets
-        markets.HELD_POOL = a.held_pool
     t0 = time.time()
     model = EcosystemModel(a.preset, seed=a.seed, scale=1.0)
     alias: dict = {}
