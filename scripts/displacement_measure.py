@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import abm  # the tree on PYTHONPATH (imported before the probe, which prepends its own tree)
-from abm.mechanisms import incumbents
 from abm.model import EcosystemModel
 
 spec = importlib.util.spec_from_file_location(
@@ -44,23 +43,12 @@ def main() -> None:
         constants.CUSTOMER_SWITCH = a.switch
     t0 = time.time()
     model = EcosystemModel(a.preset, seed=a.seed, scale=1.0)
-    alias: dict = {}
-    graduate = incumbents.graduate
-
-    def follow(m, row, graduate=graduate):
-        uid = m.startups[row].unique_id
-        graduate(m, row)
-        alias[int(m.inc.uid[m.inc.n - 1])] = ("s", int(uid))
-
-    incumbents.graduate = follow
     tops = {}
-    try:
+    with tp.following_graduates() as alias:
         for t in range(1, a.steps + 1):
             model.step()
             if t in (20, 60, 100, 140, 180, 200):
                 tops[t] = tp.largest(model, a.top, alias)
-    finally:
-        incumbents.graduate = graduate
     s = model.summary()
     share = model.inc.view("entrant_loss_share")
     shares = share[share >= 0]

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import abm  # the tree on PYTHONPATH
 from abm import constants
-from abm.mechanisms import incumbents
 from abm.model import EcosystemModel
 
 spec = importlib.util.spec_from_file_location(
@@ -39,17 +38,8 @@ def main() -> None:
     constants.SECTOR_SHARE_VOLATILITY = a.volatility
     t0 = time.time()
     model = EcosystemModel(a.preset, seed=a.seed, scale=1.0)
-    alias: dict = {}
-    graduate = incumbents.graduate
-
-    def follow(m, row, graduate=graduate):
-        uid = m.startups[row].unique_id
-        graduate(m, row)
-        alias[int(m.inc.uid[m.inc.n - 1])] = ("s", int(uid))
-
-    incumbents.graduate = follow
     tops, summ = {}, {}
-    try:
+    with tp.following_graduates() as alias:
         for t in range(1, 201):
             model.step()
             if t in (20, 60, 100, 140, 180):
@@ -57,8 +47,6 @@ def main() -> None:
             if t in (100, 200):
                 s = model.summary()
                 summ[t] = {k: float(s[k]) for k in KEYS}
-    finally:
-        incumbents.graduate = graduate
     share = model.market.base * __import__("numpy").exp(model.market.tilt)
     row = {"abm": abm.__file__, "preset": a.preset, "seed": a.seed, "volatility": a.volatility,
            "q100": summ[100], "q200": summ[200],

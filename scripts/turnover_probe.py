@@ -10,12 +10,36 @@ incumbent keeps its identity. A probe: it reads the model, it changes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+@contextlib.contextmanager
+def following_graduates():
+    """Within the block, every listed startup that graduates into an incumbent is recorded in
+    the yielded dict: the new incumbent's uid -> ``("s", uid of the startup it grew from)``, so
+    that a firm keeps its identity across graduation (``abm.mechanisms.incumbents.graduate``
+    is wrapped for the block and restored after it)."""
+    from abm.mechanisms import incumbents
+
+    alias: dict = {}
+    graduate = incumbents.graduate
+
+    def follow(m, row):
+        uid = m.startups[row].unique_id
+        graduate(m, row)
+        alias[int(m.inc.uid[m.inc.n - 1])] = ("s", int(uid))
+
+    incumbents.graduate = follow
+    try:
+        yield alias
+    finally:
+        incumbents.graduate = graduate
 
 
 def largest(model, n: int, alias: dict) -> set:
@@ -32,27 +56,15 @@ def largest(model, n: int, alias: dict) -> set:
 
 
 def one(preset: str, seed: int, n: int, scale: float) -> tuple[float, float, int]:
-    from abm.mechanisms import incumbents
     from abm.model import EcosystemModel
 
     model = EcosystemModel(preset, seed=seed, scale=scale)
-    alias: dict = {}  # new incumbent's uid -> the startup it grew from
-    graduate = incumbents.graduate
-
-    def follow(m, row, graduate=graduate):
-        uid = m.startups[row].unique_id
-        graduate(m, row)
-        alias[int(m.inc.uid[m.inc.n - 1])] = ("s", int(uid))
-
-    incumbents.graduate = follow
-    try:
+    with following_graduates() as alias:  # new incumbent's uid -> the startup it grew from
         tops = {}
         for t in range(1, 101):
             model.step()
             if t in (20, 60, 100):
                 tops[t] = largest(model, n, alias)
-    finally:
-        incumbents.graduate = graduate
     return (len(tops[20] - tops[60]) / n, len(tops[20] - tops[100]) / n,
             sum(1 for key in tops[100] if key[0] == "s"))
 
