@@ -115,7 +115,7 @@ if __name__ == "__main__":
     variant = VARIANTS
     allrows = []
     for s in seeds:
-        allrows += run(s, variant)
+        allrows += run(s, variant, variant.get("steps", 104))
         print("seed", s, "done", flush=True)
     with open(out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(allrows[0].keys()))
