@@ -72,8 +72,8 @@ def absorb(model, buyer: int, row: int) -> None:
 def innovate(model, rows: np.ndarray, new: np.ndarray, radical: np.ndarray | None = None,
              table: str = "st") -> None:
     """Move firms ``rows`` of ``table`` up the ladder by ``new`` innovations each, each step
-    times :func:`~abm.queries.damp`; where ``radical`` is true the first of them leapfrogs the sector's
-    frontier by ``radical_step`` (times :func:`~abm.queries.damp` of the frontier)."""
+    times :func:`~abm.queries.damp`; where ``radical`` is true the first of them leapfrogs the
+    sector's frontier by ``radical_step`` (times :func:`~abm.queries.damp` of the frontier)."""
     p = model.p
     t = model.st if table == "st" else model.inc
     source = "startups" if table == "st" else "rd"

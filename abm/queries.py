@@ -7,7 +7,7 @@ which change the state (moving workers, sharing demand, climbing the quality lad
 the small modules of :data:`abm.units.ACTIONS`, which build on these look-ups.
 
 Some modules that used to hold a look-up keep its name as an import from here
-(``operations.live_rows``, ``maturity.effective``, ``labor.workforce``, ``markets.trend``...);
+(``operations.live_rows``, ``maturity.effective``, ``labor.workforce``...);
 the look-ups moved here later (the labour market's ``movable``, the markets' ``damp`` or
 ``sector_spending``, the small firms' ``stocks``...) are imported from here by every caller.
 """

@@ -128,7 +128,8 @@ def test_value_added_sums_every_firm():
     m.st.revenue[0] = 3.0
     m.small.add(np.array([2.0, 4.0]), born=0)
     small_sales = 6.0 * queries.sales_per_worker(m.steps) * 10.0
-    assert queries.value_added(m) == pytest.approx(C.VALUE_ADDED_SHARE * (1000.0 + 3.0 + small_sales))
+    assert queries.value_added(m) == pytest.approx(
+        C.VALUE_ADDED_SHARE * (1000.0 + 3.0 + small_sales))
     stocks = queries.stocks(m)
     assert stocks["small_firms"] == 20.0 and stocks["small_firm_employment"] == 60.0
     assert stocks["all_firms"] == 22.0

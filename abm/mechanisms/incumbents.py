@@ -88,9 +88,9 @@ def entry_reach(model, sector: int, revenue: float, pq: float, held: float = -1.
     ``(1 - e) S h + e S (e S / V') x`` with ``e = disruption_exposure``, ``S`` the sector's
     spending, ``h`` its share of the sector's tied customers (``held`` that a disruptive
     startup brings; without, ``held < 0``, its first share is ``x``) and ``V'`` the contest
-    weight ``V`` of the last clear (``abm.mechanisms.markets.Market.contest``) without its own traction as a
-    disruptive startup (``v = c V / (e S)``, ``c = revenue - (1 - e) S h`` its contestable
-    sales). Solved for ``x``, kept in [revenue / (4 S), 1/2]; ``reach = log(U x / (1 - x)) -
+    weight ``V`` of the last clear (``abm.mechanisms.markets.Market.contest``) without its own
+    traction as a disruptive startup (``v = c V / (e S)``, ``c = revenue - (1 - e) S h`` its
+    contestable sales). Solved for ``x``, kept in [revenue / (4 S), 1/2]; ``reach = log(U x / (1 - x)) -
     theta (pq - qref)``. (Setting ``u = revenue / D``, as before, assumed ``U`` equal to the
     sector's base spending and ``V = e S``, and a new incumbent lost about a third of its
     sales in its first quarter, docs/ODD.md 7.9.)"""

@@ -93,9 +93,9 @@ class Market:
         frontier: best live incumbent product of the sector (log), what radical leaps beat.
         world: the world technology frontier ``W`` (log quality), best practice anywhere: it
             grows by ``WORLD_FRONTIER_GROWTH`` a quarter (:func:`advance`).
-        contest: ``V_s = e S_s + sum_i v_i`` of the last :func:`abm.demand.clear`, the weight over which
-            the sector's contestable demand is shared (0 before the first clear); read by
-            :func:`abm.mechanisms.incumbents.entry_reach`.
+        contest: ``V_s = e S_s + sum_i v_i`` of the last :func:`abm.demand.clear`, the weight
+            over which the sector's contestable demand is shared (0 before the first clear);
+            read by :func:`abm.mechanisms.incumbents.entry_reach`.
     """
 
     def __init__(self, n_sectors: int) -> None:
@@ -108,9 +108,9 @@ class Market:
 
 
 SOURCES = ("rd", "partnerships", "acquisitions", "startups", "diffusion")
-"""Where firms' quality gains come from (:func:`abm.products.credit`): incumbents' own R&D, joint work in
-partnerships, acquired products integrated, startups' own research (radical leaps included),
-adoption of the world frontier."""
+"""Where firms' quality gains come from (:func:`abm.products.credit`): incumbents' own R&D, joint
+work in partnerships, acquired products integrated, startups' own research (radical leaps
+included), adoption of the world frontier."""
 
 
 class Growth:
