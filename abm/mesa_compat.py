@@ -51,7 +51,8 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     """
     from . import constants as C
     from .agents import fund_may_invest
-    from .mechanisms import REGISTRY, markets, maturity, smallfirms  # side-effect-free readers
+    from .mechanisms import REGISTRY, maturity  # side-effect-free readers
+    from .queries import aggregate, stocks
 
     st, inc = model.st, model.inc
     n = st.n
@@ -80,7 +81,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
     revenue = float(inc.revenue[alive].sum() + st.revenue[live].sum())
     employed = s["startup_employment"] + s["incumbent_employment"]
     s["total_revenue"] = revenue
-    s["productivity"] = markets.aggregate(model)[3]  # as observe (via markets.decompose)
+    s["productivity"] = aggregate(model)[3]  # as observe (via abm.productivity.decompose)
     s["real_output"] = s["productivity"] * employed
     s["workforce"] = employed + model.idle
     s.update(maturity.indices(model))
@@ -97,7 +98,7 @@ def stock_stats(model: EcosystemModel) -> dict[str, float]:
         investing = []
     s["funds_investing"] = float(len(investing))
     s["dry_powder"] = float(sum(f.cash for f in investing))
-    s.update(smallfirms.stocks(model))
+    s.update(stocks(model))
     for unit in REGISTRY.values():  # stocks a mechanism measures itself (abm.units)
         measure = unit.hook("measure")
         if measure is not None:

@@ -20,9 +20,8 @@ from scipy import stats as sps
 from . import constants as C
 from .mechanisms.innovation import SNAPSHOT_EVERY
 from .mechanisms.observe import hhi_by_sector
-from .mechanisms import markets, smallfirms
 from .outputs import OUTPUTS, summary_names
-from .queries import live_rows, startup_headcount
+from .queries import all_firms, live_rows, real_output, startup_headcount, value_added
 
 SUMMARY_KEYS: tuple[str, ...] = summary_names(required=True)
 """The keys docs/DESIGN.md requires (other code relies on these names), declared in
@@ -234,7 +233,7 @@ def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
     f: dict[str, float] = {"vc_invested_per_year": _ratio(float(rd[:, 2].sum()), years)}
     va = np.asarray(model.history["value_added"][r.burn_in:])
     f["value_added_per_year"] = float(va.mean()) * C.STEPS_PER_YEAR if va.size else \
-        C.STEPS_PER_YEAR * smallfirms.value_added(model)
+        C.STEPS_PER_YEAR * value_added(model)
     f["vc_intensity"] = _ratio(f["vc_invested_per_year"], f["value_added_per_year"])
     # the stock of private unicorns at the end, as the public lists count it (CB Insights:
     # unlisted, not acquired, last post-money >= USD 1 bn), per USD 1 trn of the last year's
@@ -243,7 +242,7 @@ def _finance(r: _Run, out: dict[str, float]) -> dict[str, float]:
     f["unicorns_private_end"] = float(np.count_nonzero(private))
     last = np.asarray(model.history["value_added"][-C.STEPS_PER_YEAR:])
     va_end = float(last.sum()) * C.STEPS_PER_YEAR / last.size if last.size else \
-        C.STEPS_PER_YEAR * smallfirms.value_added(model)
+        C.STEPS_PER_YEAR * value_added(model)
     f["unicorns_private_per_trn"] = _ratio(f["unicorns_private_end"], va_end / 1e6)
     f["cvc_deal_share"] = _ratio(float(rd[:, 3].sum()), rd.shape[0])
     com = [(s, a) for (t, s, a) in model.commitments if t > r.burn_in]
@@ -389,7 +388,7 @@ def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
     v_cohort = float(np.count_nonzero(cohort))
     v_alive = float(np.count_nonzero(cohort & ~dead))
     a["firm_survival_5y"] = _ratio(s_cohort - s_dead + v_alive, s_cohort + v_cohort)
-    emp, sales, wt = smallfirms.all_firms(model)
+    emp, sales, wt = all_firms(model)
     large = emp >= C.LARGE_FIRM_STAFF
     a["large_firm_employment_share"] = _ratio(float((emp * wt)[large].sum()),
                                               float((emp * wt).sum()))
@@ -433,7 +432,7 @@ def _innovation(r: _Run, out: dict[str, float]) -> dict[str, float]:
 
 def _growth(r: _Run, out: dict[str, float]) -> dict[str, float]:
     """Decomposition of real productivity growth after the burn-in (Foster, Haltiwanger &
-    Krizan 2001; :func:`abm.mechanisms.markets.decompose`): shares of the summed quarterly
+    Krizan 2001; :func:`abm.productivity.decompose`): shares of the summed quarterly
     terms, so they add up to 1 (one may be negative or above 1 when terms differ in sign)."""
     g = r.model.growth
     total = g.within + g.entrants + g.realloc
@@ -445,7 +444,7 @@ def _growth(r: _Run, out: dict[str, float]) -> dict[str, float]:
     model = r.model
     inc = model.inc
     out["incumbent_direction_shifts"] = float(np.count_nonzero(inc.view("shifts") > 0))
-    y_s, _, y_i, _ = markets.real_output(model)
+    y_s, _, y_i, _ = real_output(model)
     y = np.concatenate([y_s, y_i])
     pq = np.concatenate([model.st.view("pq"), inc.view("pq")])
     out["frontier_distance_end"] = (float((y * pq).sum() / y.sum()) - model.market.world

@@ -564,7 +564,7 @@ class EcosystemModel(Model):
 
     def positions_moved(self) -> None:
         """Forget the sectors' centres of incumbent positions (:meth:`_startup_position`):
-        called whenever an incumbent's technology position changes (``markets.shift``) or an
+        called whenever an incumbent's technology position changes (``abm.products.shift``) or an
         incumbent enters (:meth:`add_incumbent`) or leaves (``incumbents.exit_incumbent``).
         Between those events the centre is the same float, so a quarter's new startups of a
         sector share one computation instead of one each (results unchanged)."""

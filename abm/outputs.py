@@ -337,19 +337,19 @@ _LIST: tuple[Output, ...] = (
        "5+ years (FHK between and cross terms).", **_EXTRA_AFTER, low=None),
     _o("quality_gain_rd_share", "Quality gains from incumbents' own R&D", "share of gains", "share",
        "Share of the output-weighted quality gains of firms after the burn-in that came from "
-       "incumbents' own R&D (their innovations on their own ladder) (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+       "incumbents' own R&D (their innovations on their own ladder) (abm.products.credit; the five sources sum to 1).", **_EXTRA_AFTER),
     _o("quality_gain_partnerships_share", "Quality gains from partnerships", "share of gains", "share",
        "Share of the output-weighted quality gains of firms after the burn-in that came from "
-       "joint work in startup-incumbent partnerships (both sides' gains) (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+       "joint work in startup-incumbent partnerships (both sides' gains) (abm.products.credit; the five sources sum to 1).", **_EXTRA_AFTER),
     _o("quality_gain_acquisitions_share", "Quality gains from acquisitions", "share of gains", "share",
        "Share of the output-weighted quality gains of firms after the burn-in that came from "
-       "acquired startups' products integrated into the buyers' (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+       "acquired startups' products integrated into the buyers' (abm.products.credit; the five sources sum to 1).", **_EXTRA_AFTER),
     _o("quality_gain_startups_share", "Quality gains from startups' own research", "share of gains", "share",
        "Share of the output-weighted quality gains of firms after the burn-in that came from "
-       "startups' own research, radical leaps included (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+       "startups' own research, radical leaps included (abm.products.credit; the five sources sum to 1).", **_EXTRA_AFTER),
     _o("quality_gain_diffusion_share", "Quality gains from diffusion", "share of gains", "share",
        "Share of the output-weighted quality gains of firms after the burn-in that came from "
-       "adoption of the world frontier by firms behind it (Nelson-Phelps catch-up) (abm.mechanisms.markets.credit; the five sources sum to 1).", **_EXTRA_AFTER),
+       "adoption of the world frontier by firms behind it (Nelson-Phelps catch-up) (abm.products.credit; the five sources sum to 1).", **_EXTRA_AFTER),
     _o("frontier_distance_end", "Distance to the world frontier at the end", "log points",
        "index", "Output-weighted mean log quality of operating firms minus the world frontier "
        "at the end (7.18): positive when the economy's firms are ahead of best practice.",

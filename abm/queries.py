@@ -1,10 +1,15 @@
 """Shared look-ups that several mechanisms read (so that no mechanism imports another for them).
 
 Each is a pure read of the model's state: no draws, no writes. A mechanism module imports what
-it needs from here; the module that used to hold a look-up keeps its name as an import from
-here (``operations.live_rows``, ``maturity.effective``, ``labor.workforce``...), so older code
-and tests still find it. tests/test_mechanism_contract.py checks that no mechanism imports
-another for a look-up (docs/extending.md).
+it needs from here, never from another mechanism (tests/test_mechanism_contract.py parses every
+module of abm/mechanisms/ and fails on such an import; docs/extending.md). Shared *actions*,
+which change the state (moving workers, sharing demand, climbing the quality ladder), live in
+the small modules of :data:`abm.units.ACTIONS`, which build on these look-ups.
+
+Some modules that used to hold a look-up keep its name as an import from here
+(``operations.live_rows``, ``maturity.effective``, ``labor.workforce``...);
+the look-ups moved here later (the labour market's ``movable``, the markets' ``damp`` or
+``sector_spending``, the small firms' ``stocks``...) are imported from here by every caller.
 """
 
 from __future__ import annotations
@@ -117,3 +122,143 @@ def mark(model, row: int) -> float:
     st = model.st
     return float(st.valuation[row] * math.exp(C.MARK_TRACTION
                                               * (st.lrev[row] - st.lrev_at_round[row])))
+
+
+# -- the labour market (abm.mechanisms.labor's rules) -----------------------------------------
+def lifetime_share(model) -> float:
+    """Effective lifetime-employment share after any labour reform."""
+    return effective(model, "lifetime_employment_share") * (
+        1.0 - model.ministry.instrument("labor_reform"))
+
+
+def movable(model) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of live incumbents and their movable headcount."""
+    inc = model.inc
+    rows = inc.view("alive").nonzero()[0]
+    return rows, inc.headcount[rows] * (1.0 - lifetime_share(model))
+
+
+# -- markets and products (abm.mechanisms.markets's rules) ------------------------------------
+def sector_spending(model) -> np.ndarray:
+    """Each sector's spending this quarter, ``S_s(t) = D(t) base_s exp(tilt_s)`` (M): the
+    shares move (:mod:`abm.mechanisms.sectors`), their total stays ``D(t) sum_s base_s``."""
+    mk = model.market
+    return trend(model) * mk.base * np.exp(mk.tilt)
+
+
+def reference_quality(model, alive: np.ndarray) -> np.ndarray:
+    """``qref_s`` over live incumbents ``alive`` (0 for a sector without incumbents)."""
+    inc, k = model.inc, model.n_sectors
+    theta = model.p.quality_sensitivity
+    sec = inc.sector[alive]
+    reach = inc.reach[alive]
+    shift = reach.max() if reach.size else 0.0  # for numerical range only
+    base = np.exp(reach - shift)
+    num = np.bincount(sec, weights=base * np.exp(theta * inc.pq[alive]), minlength=k)[:k]
+    den = np.bincount(sec, weights=base, minlength=k)[:k]
+    out = np.zeros(k)
+    ok = den > 0
+    out[ok] = np.log(num[ok] / den[ok]) / theta
+    return out
+
+
+def damp(model, pq: np.ndarray) -> np.ndarray:
+    """Share of a full ladder step an innovation gives a product of log quality ``pq``:
+    ``exp(-max(pq - W, 0) / FRONTIER_DAMPING)`` (1 at or behind the world frontier ``W``)."""
+    return np.exp(-np.maximum(np.asarray(pq, dtype=float) - model.market.world, 0.0)
+                  / C.FRONTIER_DAMPING)
+
+
+def circular_gap(a, b):
+    """Signed shortest way from position ``a`` to ``b`` on the unit circle, in [-0.5, 0.5)."""
+    return (np.asarray(b, dtype=float) - a + 0.5) % 1.0 - 0.5
+
+
+def absorptive_capacity(model, buyer: int, row: int) -> float:
+    """What share of a better product's quality the buyer can take in (Cohen & Levinthal
+    1990): ``1 - w + w x (1 - exp(-stock / ABSORPTION_SCALE)) x fit``, ``w =
+    absorptive_capacity`` (the parameter), ``stock`` the buyer's innovation count and ``fit``
+    ``FIT_COMPLEMENTARY`` or ``FIT_DISRUPTIVE`` by the startup's technology."""
+    inc, st = model.inc, model.st
+    w = model.p.absorptive_capacity
+    fit = C.FIT_DISRUPTIVE if st.disruptive[row] else C.FIT_COMPLEMENTARY
+    own = 1.0 - math.exp(-float(inc.innovations[buyer]) / C.ABSORPTION_SCALE)
+    return 1.0 - w + w * own * fit
+
+
+def real_output(model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Real output and headcount of every startup row and every incumbent row (0 for firms
+    that do not operate)."""
+    st, inc = model.st, model.inc
+    d = trend(model)
+    y_s = np.zeros(st.n)
+    l_s = np.zeros(st.n)
+    live = live_rows(model)
+    y_s[live] = st.revenue[live] * np.exp(st.pq[live]) / d
+    l_s[live] = st.headcount[live]
+    y_i = np.zeros(inc.n)
+    l_i = np.zeros(inc.n)
+    alive = inc.view("alive").nonzero()[0]
+    y_i[alive] = inc.revenue[alive] * np.exp(inc.pq[alive]) / d
+    l_i[alive] = inc.headcount[alive]
+    return y_s, l_s, y_i, l_i
+
+
+def aggregate(m) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Per-firm real output and headcount of model ``m`` (startup rows, then incumbent rows;
+    output 0 for a firm without staff), total headcount ``L`` and productivity ``P = sum y /
+    L``. A reader, not a mechanism: it changes nothing (so its argument is not ``model``, and
+    the mechanism tests' invariant fixture does not count it as a mechanism call)."""
+    y_s, l_s, y_i, l_i = real_output(m)
+    y = np.concatenate([y_s, y_i])
+    l = np.concatenate([l_s, l_i])
+    y[l <= 0] = 0.0
+    L = float(l.sum())
+    return y, l, L, float(y.sum()) / L if L > 0 else 0.0
+
+
+# -- small firms (abm.mechanisms.smallfirms's readers; used by observe and the metrics) -------
+def sales_per_worker(now: int) -> float:
+    """Quarterly sales per small-firm worker (M) at step ``now``."""
+    return C.SMALLFIRM_PRODUCTIVITY_GAP * C.INCUMBENT_PRODUCTIVITY * math.exp(
+        C.MARKET_GROWTH * now)
+
+
+def sales(model) -> np.ndarray:
+    """Quarterly sales per small-firm row (M; weight them by ``model.small.weight``)."""
+    return model.small.emp * sales_per_worker(model.steps)
+
+
+def value_added(model) -> float:
+    """Quarterly value added of every firm: ``VALUE_ADDED_SHARE x`` the sales of incumbents,
+    operating startups and small firms (M)."""
+
+    inc, st, sf = model.inc, model.st, model.small
+    alive = inc.view("alive")
+    total = float(inc.view("revenue")[alive].sum()) + float(st.revenue[live_rows(model)].sum())
+    total += float(sales(model).sum()) * sf.weight
+    return C.VALUE_ADDED_SHARE * total
+
+
+def all_firms(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every live firm now: (employment, quarterly sales, weight), incumbents and operating
+    startups first (weight 1), then the small-firm rows (weight ``model.small.weight``)."""
+
+    inc, st, sf = model.inc, model.st, model.small
+    a = inc.view("alive").nonzero()[0]
+    s = live_rows(model)
+    emp = np.concatenate([inc.headcount[a].astype(float), st.headcount[s].astype(float),
+                          sf.emp])
+    sal = np.concatenate([inc.revenue[a].astype(float), st.revenue[s].astype(float),
+                          sales(model)])
+    w = np.concatenate([np.ones(a.size + s.size), np.full(sf.n, sf.weight)])
+    return emp, sal, w
+
+
+def stocks(model) -> dict[str, float]:
+    """The small-firm and all-firm stocks the time series record (no side effect)."""
+
+    sf, inc = model.small, model.inc
+    modelled = float(np.count_nonzero(inc.view("alive"))) + float(live_rows(model).size)
+    return {"small_firms": sf.count(), "small_firm_employment": sf.employment(),
+            "all_firms": sf.count() + modelled, "value_added": value_added(model)}

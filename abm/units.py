@@ -14,9 +14,11 @@ app are derived from it instead of being kept by hand:
 * the app's key metrics (:data:`abm.metrics.LIVE_KEYS`: a series declared in
   :mod:`abm.outputs` with a ``live`` aggregate joins them).
 
-The quarter's schedule stays written out in :meth:`abm.model.EcosystemModel.step`.
-tests/test_mechanism_contract.py holds the units to their declarations, and docs/extending.md
-is the checklist for adding a mechanism, an output or a parameter.
+The quarter's schedule stays written out in :meth:`abm.model.EcosystemModel.step`. No
+mechanism imports another: shared look-ups are in :mod:`abm.queries`, shared actions in the
+modules of :data:`ACTIONS`. tests/test_mechanism_contract.py holds the units to their
+declarations, and docs/extending.md is the checklist for adding a mechanism, an output or a
+parameter.
 
 Example:
     >>> from abm.mechanisms import REGISTRY
@@ -121,6 +123,24 @@ SETUP = Mechanism(
 TECHNOLOGY = Mechanism(name="technology", stream="technology", module="abm.model")
 """Positions in technology space of the initial incumbents and of every new startup
 (:meth:`abm.model.EcosystemModel._startup_position`)."""
+
+
+ACTIONS: Mapping[str, str] = {
+    "abm.workforce": "labor",         # hires and releases of workers
+    "abm.demand": "markets",          # a sector's demand shared among its products
+    "abm.products": "markets",        # the quality ladder, its credit, integration, direction
+    "abm.productivity": "markets",    # productivity and its decomposition
+    "abm.partners": "partnerships",   # a partnership ended
+}
+"""The modules of shared actions, each with the unit whose rules it applies: changes of state
+that several mechanisms make (moving workers, sharing a sector's demand, climbing the quality
+ladder, booking productivity, ending a partnership). They are not units (no ``UNIT``, no
+stream, no place in the schedule), draw no random numbers and import no mechanism; a mechanism
+imports them as it imports the shared look-ups of :mod:`abm.queries`, so that no mechanism
+imports another (tests/test_mechanism_contract.py, docs/extending.md). A series or flow a
+shared action writes counts as written by its unit (e.g. the ``job_moves`` of
+:func:`abm.workforce.take_workers` are ``labor``'s). The mechanism tests' invariant checks
+(tests/builders.py) wrap their functions as they wrap the mechanisms'."""
 
 
 def registry(*units: Mechanism) -> Mapping[str, Mechanism]:

@@ -10,14 +10,13 @@ docs/prototypes/displacement.patch.)
 import sys, os, numpy as np
 import abm  # the tree on PYTHONPATH
 from abm.model import EcosystemModel
-from abm.queries import live_rows
-from abm.mechanisms import markets
+from abm.queries import live_rows, sector_spending
 preset, steps = sys.argv[1], int(sys.argv[2])
 m = EcosystemModel(preset, seed=1, scale=1.0)
 for t in range(1, steps+1):
     m.step()
 inc, st = m.inc, m.st
-S = markets.sector_spending(m).sum()
+S = sector_spending(m).sum()
 idx = live_rows(m)
 dis = st.disruptive[idx]
 alive = inc.view("alive").nonzero()[0]

@@ -41,6 +41,7 @@ from abm.agents import Founder, Incumbent, Startup, VCFund
 from abm.metrics import money_held
 from abm import mechanisms
 from abm.mechanisms import funding
+from abm.units import ACTIONS
 
 TEST_SOURCE = "test"
 """Ledger source of the money tests put into agents."""
@@ -234,10 +235,13 @@ def _checked(fn: Callable, depth: list[int], calls: list[str],
 
 
 def mechanism_functions() -> Iterator[tuple[ModuleType, str, Callable]]:
-    """Every function of every ``abm.mechanisms`` module that takes the model first, except
-    the readers a module lists in ``READERS`` (they change nothing)."""
-    for info in pkgutil.iter_modules(mechanisms.__path__):
-        module = importlib.import_module(f"{mechanisms.__name__}.{info.name}")
+    """Every function of every ``abm.mechanisms`` module, and of every module of shared
+    actions (:data:`abm.units.ACTIONS`), that takes the model first, except the readers a
+    module lists in ``READERS`` (they change nothing)."""
+    names = [f"{mechanisms.__name__}.{info.name}"
+             for info in pkgutil.iter_modules(mechanisms.__path__)] + list(ACTIONS)
+    for name in names:
+        module = importlib.import_module(name)
         readers = set(getattr(module, "READERS", ()))
         for name, fn in vars(module).items():
             if (inspect.isfunction(fn) and fn.__module__ == module.__name__

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from abm import constants as C
-from abm.mechanisms import exits, funding, funds, labor, markets, operations
+from abm import queries
+from abm.mechanisms import exits, funding, funds, labor, operations
 
 import builders as B
 from builders import approx as _approx
@@ -91,7 +92,7 @@ def test_acquisition_pays_the_cap_table_exactly(mode):
         # revenue follows from the market next quarter, docs/ODD.md 7.18)
         assert startup_rev > 0
         assert math.exp(inc.reach[buyer.row]) == _approx(
-            math.exp(reach_before) + startup_rev / markets.trend(m))
+            math.exp(reach_before) + startup_rev / queries.trend(m))
         assert inc.headcount[buyer.row] == hc_before + people
         assert m.idle == idle_before
     elif mode == "acquihire":
@@ -294,14 +295,14 @@ def test_absorptive_capacity_grows_with_the_buyers_stock_and_fit():
     for stock in (0.0, 20.0, 1000.0):
         for dis in (False, True):
             m, buyer, s = _buyer_and_target(stock, dis)
-            caps[stock, dis] = markets.absorptive_capacity(m, buyer.row, s.row)
+            caps[stock, dis] = queries.absorptive_capacity(m, buyer.row, s.row)
     assert caps[0.0, False] == 0.0
     assert caps[20.0, False] == _approx(1.0 - math.exp(-1.0))
     assert caps[1000.0, False] == _approx(C.FIT_COMPLEMENTARY, rel=1e-9)
     assert caps[1000.0, True] == _approx(C.FIT_DISRUPTIVE, rel=1e-9)
     # with the channel off every buyer absorbs fully
     m, buyer, s = _buyer_and_target(0.0, True, weight=0.0)
-    assert markets.absorptive_capacity(m, buyer.row, s.row) == 1.0
+    assert queries.absorptive_capacity(m, buyer.row, s.row) == 1.0
 
 
 def test_integration_gain_scales_with_absorptive_capacity():
@@ -309,7 +310,7 @@ def test_integration_gain_scales_with_absorptive_capacity():
     for stock in (5.0, 200.0):
         m, buyer, s = _buyer_and_target(stock, False)
         m.inc.revenue[buyer.row] = 900.0
-        cap = markets.absorptive_capacity(m, buyer.row, s.row)
+        cap = queries.absorptive_capacity(m, buyer.row, s.row)
         exits.acquire(m, m.startups[s.row], buyer.row, price=50.0, mode="integrate")
         gains.append(float(m.inc.pq[buyer.row]))
         assert gains[-1] == _approx(300.0 / 1200.0 * 0.2 * cap)
@@ -318,7 +319,7 @@ def test_integration_gain_scales_with_absorptive_capacity():
 
 def test_shelving_a_better_product_is_counted_as_killed():
     m, buyer, s = _buyer_and_target(10.0, True)
-    out = float(m.st.revenue[s.row] * math.exp(m.st.pq[s.row]) / markets.trend(m))
+    out = float(m.st.revenue[s.row] * math.exp(m.st.pq[s.row]) / queries.trend(m))
     exits.acquire(m, m.startups[s.row], buyer.row, price=50.0, mode="shelve")
     assert m.counts["killed_better_products"] == 1
     assert m.counts["killed_output"] == _approx(out)

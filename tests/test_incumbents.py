@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from abm import constants as C
-from abm.mechanisms import funding, funds, incumbents, labor, markets, partnerships
+from abm import demand, queries
+from abm.mechanisms import funding, funds, incumbents, labor, partnerships
 
 import builders as B
 from builders import approx as _approx
@@ -36,7 +37,7 @@ def _disruption_pair(traction: float, seed: int = 19):
             s = B.add_startup(m, sector=0, disruptive=True, revenue=1.0, headcount=10 ** 6)
             m.st.lrev[s.row] = lrev
             rows = np.array([s.row])
-        gained = markets.clear(m, rows, m.st.lrev[rows])
+        gained = demand.clear(m, rows, m.st.lrev[rows])
         incumbents.step(m)
         out.append((m, float(gained.sum())))
     return out
@@ -72,7 +73,7 @@ def test_zero_exposure_loses_only_switching_customers_to_an_entrant():
             s = B.add_startup(m, sector=0, disruptive=True, revenue=1.0, headcount=10 ** 6)
             m.st.lrev[s.row] = traction
             rows = np.array([s.row])
-        markets.clear(m, rows, m.st.lrev[rows])
+        demand.clear(m, rows, m.st.lrev[rows])
         incumbents.step(m)
         revenues.append(float(m.inc.revenue[0]))
     assert revenues[0] - revenues[1] == _approx(1000.0 * C.CUSTOMER_SWITCH * 500.0 / 1500.0,
@@ -244,7 +245,7 @@ def _displaced(traction):
         m.st.lrev[s.row] = traction
         m.st.pq[s.row] = 1.0
         rows = np.array([s.row])
-    markets.clear(m, rows, m.st.lrev[rows])
+    demand.clear(m, rows, m.st.lrev[rows])
     incumbents.step(m)
     return m, weak.row
 
@@ -275,7 +276,7 @@ def test_an_incumbent_grown_from_a_startup_counts_as_an_entrant():
         m.market.base = np.array([2000.0])
         m.inc.pq[weak.row] = -1.0
         m.inc.from_startup[rival.row] = grown
-        markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+        demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
         incumbents.step(m)
         assert not m.inc.alive[weak.row]
         shares.append(float(m.inc.entrant_loss_share[weak.row]))
@@ -293,8 +294,8 @@ def test_a_new_incumbents_entry_reach_gives_it_its_share_of_the_sectors_spending
         B.add_incumbent(m, sector=0, revenue=revenue, headcount=10 ** 6)
     m.market.base = np.array([8000.0])
     m.inc.reach[:m.inc.n] += 0.4  # reach grown above sales: U exceeds the base spending
-    m.market.qref = markets.reference_quality(m, m.inc.view("alive").nonzero()[0])
-    spend = float(markets.sector_spending(m)[0])
+    m.market.qref = queries.reference_quality(m, m.inc.view("alive").nonzero()[0])
+    spend = float(queries.sector_spending(m)[0])
     revenue, pq, theta = 400.0, float(m.market.qref[0]) + 0.05, m.p.quality_sensitivity
     reach = incumbents.entry_reach(m, 0, revenue, pq)
     inc = m.inc

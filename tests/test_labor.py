@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from abm import queries, workforce
 from abm.mechanisms import labor
 
 import builders as B
@@ -32,10 +33,10 @@ def test_hires_limited_by_idle_and_poachable_supply():
     m, rows = _labour_situation(lifetime=0.0)
     work = labor.workforce(m)
     hc0 = m.st.headcount[rows].copy()
-    _, mov = labor.movable(m)
+    _, mov = queries.movable(m)
     supply = m.idle + int(mov.sum() * m.p.job_mobility * 0.5)
     hires = np.array([300, 100, 50])
-    labor.staff_startups(m, rows, hires.copy(), np.zeros(3, dtype=np.int64))
+    workforce.staff_startups(m, rows, hires.copy(), np.zeros(3, dtype=np.int64))
     got = m.st.headcount[rows] - hc0
     assert got.sum() <= supply and got.sum() >= supply - len(rows)
     assert (got <= hires).all()
@@ -43,7 +44,7 @@ def test_hires_limited_by_idle_and_poachable_supply():
     assert labor.workforce(m) == work
     # enough supply: everybody hired
     m2, rows2 = _labour_situation(lifetime=0.0, idle=1000)
-    labor.staff_startups(m2, rows2, np.array([30, 10, 5]), np.zeros(3, dtype=np.int64))
+    workforce.staff_startups(m2, rows2, np.array([30, 10, 5]), np.zeros(3, dtype=np.int64))
     assert (m2.st.headcount[rows2] == np.array([32, 12, 7])).all()
     assert m2.idle == 1000 - 45
 
@@ -52,22 +53,22 @@ def test_lifetime_employment_reduces_movable_workers():
     got = []
     for lifetime in (0.0, 0.5, 1.0):
         m, rows = _labour_situation(lifetime=lifetime, idle=0)
-        _, mov = labor.movable(m)
+        _, mov = queries.movable(m)
         assert mov.sum() == _approx(2000 * (1 - lifetime))
         hc0 = m.st.headcount[rows].sum()
-        labor.staff_startups(m, rows, np.array([500, 500, 500]), np.zeros(3, dtype=np.int64))
+        workforce.staff_startups(m, rows, np.array([500, 500, 500]), np.zeros(3, dtype=np.int64))
         got.append(int(m.st.headcount[rows].sum() - hc0))
     assert got[0] > got[1] > got[2] == 0
     # a labour reform removes part of the lock-in
     m, _ = _labour_situation(lifetime=0.5, reform=0.5)
-    assert labor.lifetime_share(m) == _approx(0.25)
+    assert queries.lifetime_share(m) == _approx(0.25)
 
 
 def test_layoffs_go_to_the_idle_pool():
     m, rows = _labour_situation(lifetime=0.0)
     m.st.headcount[rows] = 20
     idle, work = m.idle, labor.workforce(m)
-    labor.staff_startups(m, rows, np.zeros(3, dtype=np.int64), np.array([5, 0, 20]))
+    workforce.staff_startups(m, rows, np.zeros(3, dtype=np.int64), np.array([5, 0, 20]))
     assert (m.st.headcount[rows] == np.array([15, 20, 0])).all()
     assert m.idle == idle + 25
     assert labor.workforce(m) == work
@@ -76,7 +77,7 @@ def test_layoffs_go_to_the_idle_pool():
 def test_take_workers_idle_first_then_incumbents():
     m, _ = _labour_situation(lifetime=0.0, idle=3)
     inc_hc = m.inc.headcount[:2].sum()
-    assert labor.take_workers(m, 5) == 5
+    assert workforce.take_workers(m, 5) == 5
     assert m.idle == 0 and m.inc.headcount[:2].sum() == inc_hc - 2
 
 
@@ -125,6 +126,6 @@ def test_take_from_incumbents_equals_the_plain_rule_small_and_large_teams(seed):
         hc = m.inc.headcount[rows].copy()
         weights = hc * 0.7
         expected = _take_reference(hc, n, weights)
-        got = labor.take_from_incumbents(m, n, rows, weights)
+        got = workforce.take_from_incumbents(m, n, rows, weights)
         assert got == int(expected.sum())
         np.testing.assert_array_equal(hc - m.inc.headcount[rows], expected)

@@ -16,6 +16,7 @@ from hypothesis import strategies as hst
 
 from abm import EcosystemModel
 from abm import constants as C
+from abm import demand, products, queries
 from abm.mechanisms import exits, funds, incumbents, markets, operations
 
 import builders as B
@@ -36,19 +37,19 @@ def _sector_model(exposure: float = 0.5, n_sectors: int = 2, seed: int = 3, step
 
 def _clear(m, rows):
     rows = np.asarray(rows, dtype=np.int64)
-    return markets.clear(m, rows, m.st.lrev[rows])
+    return demand.clear(m, rows, m.st.lrev[rows])
 
 
 def _spending(m) -> float:
-    return float(markets.sector_spending(m)[0])
+    return float(queries.sector_spending(m)[0])
 
 
 def test_without_startups_incumbents_share_the_whole_demand_by_reach():
     m = _sector_model()
-    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
-    demand = m.inc.demand[:2]
-    assert demand.sum() == approx(_spending(m), rel=1e-12)
-    assert demand[1] / demand[0] == approx(3.0, rel=1e-12)
+    demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    got = m.inc.demand[:2]
+    assert got.sum() == approx(_spending(m), rel=1e-12)
+    assert got[1] / got[0] == approx(3.0, rel=1e-12)
 
 
 def test_business_stealing_moves_sales_one_for_one():
@@ -76,7 +77,7 @@ def test_a_better_product_wins_share_from_incumbents():
 def test_an_incumbent_that_innovates_gains_share_from_its_rival():
     m = _sector_model(revenues=(1000.0, 1000.0))
     m.inc.pq[0] = 0.1
-    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
     assert m.inc.demand[0] > m.inc.demand[1]
     assert m.inc.demand[0] / m.inc.demand[1] == approx(math.exp(m.p.quality_sensitivity * 0.1))
 
@@ -92,7 +93,7 @@ def test_held_customers_migrate_to_an_entrant_only_at_the_switching_rate():
     held = np.array([0.25, 0.75])  # today's shares (the incumbents' reach, equal quality)
     held_s = 0.0
     for _ in range(4):
-        qref = float(markets.reference_quality(m, np.array([0, 1]))[0])
+        qref = float(queries.reference_quality(m, np.array([0, 1]))[0])
         v = math.exp(float(m.st.lrev[s.row]) + m.p.quality_sensitivity * (1.0 - qref))
         pi_i = v / (S + v)
         d = _clear(m, [s.row])
@@ -117,7 +118,7 @@ def test_an_acquired_entrants_held_customers_go_to_the_buyer():
 
 def test_complementary_startup_does_not_take_incumbents_customers():
     m = _sector_model()
-    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
     before = m.inc.demand[:2].copy()
     s = B.add_startup(m, sector=0, disruptive=False, revenue=200.0, headcount=2000)
     d = _clear(m, [s.row])
@@ -135,7 +136,7 @@ def test_shelved_product_leaves_the_market():
     taken = _spending(m) - m.inc.demand[:2].sum()
     assert taken > 0
     exits.acquire(m, m.startups[s.row], buyer, price=100.0, mode="shelve")
-    markets.clear(m, operations.live_rows(m), m.st.lrev[operations.live_rows(m)])
+    demand.clear(m, operations.live_rows(m), m.st.lrev[operations.live_rows(m)])
     assert m.inc.demand[:2].sum() == approx(_spending(m))
 
 
@@ -152,7 +153,7 @@ def test_integrated_product_line_joins_the_buyer():
     exits.acquire(m, m.startups[s.row], buyer, price=100.0, mode="integrate")
     assert m.inc.pq[buyer] == approx(300.0 / 1200.0 * 0.2)
     assert math.exp(m.inc.reach[buyer]) == approx(
-        math.exp(reach) + 300.0 / markets.trend(m))
+        math.exp(reach) + 300.0 / queries.trend(m))
 
 
 def test_incremental_and_radical_innovation_steps():
@@ -165,27 +166,27 @@ def test_incremental_and_radical_innovation_steps():
     _clear(m, rows)
     assert m.market.frontier[0] == approx(0.3)
     start = m.st.pq[rows].copy()
-    markets.innovate(m, rows, np.array([2, 2]), radical=m.st.disruptive[rows])
+    products.innovate(m, rows, np.array([2, 2]), radical=m.st.disruptive[rows])
     step, leap = m.p.quality_step, m.p.radical_step
     assert m.st.pq[comp.row] == approx(start[0] + 2 * step)
     assert m.st.pq[dis.row] == approx(0.3 + leap + step)
     # no innovation, no move
     before = m.st.pq[rows].copy()
-    markets.innovate(m, rows, np.array([0, 0]), radical=m.st.disruptive[rows])
+    products.innovate(m, rows, np.array([0, 0]), radical=m.st.disruptive[rows])
     assert np.array_equal(m.st.pq[rows], before)
 
 
 def test_new_startup_starts_at_the_sectors_reference_quality():
     m = _sector_model()
     m.inc.pq[:2] = (0.2, 0.2)
-    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
     s = B.add_startup(m, sector=0)
     assert m.st.pq[s.row] == approx(0.2)
 
 
 def test_an_incumbent_that_loses_staff_loses_output():
     m = _sector_model(revenues=(1000.0,))
-    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
     full = int(m.inc.headcount[0])
     m.inc.headcount[0] = full // 2
     m.idle = 0  # nobody to hire back this quarter
@@ -254,7 +255,7 @@ def test_competing_shares_lie_in_unit_interval_and_sum_to_one(exposure, theta, p
     m.inc.pq[:2] = pq[:2]
     rows = np.array(rows)
     m.st.pq[rows] = pq[2:]
-    d = markets.clear(m, rows, m.st.lrev[rows])
+    d = demand.clear(m, rows, m.st.lrev[rows])
     S = _spending(m)
     competing = np.concatenate([m.inc.demand[:2], d[m.st.disruptive[rows]]])
     shares = competing / S
@@ -290,7 +291,7 @@ def test_a_step_beyond_the_world_frontier_is_damped():
     m.market.world = 0.2
     m.inc.pq[:2] = (0.1, 0.2 + 0.15)
     rows = np.array([0, 1])
-    markets.innovate(m, rows, np.array([1, 1]), table="inc")
+    products.innovate(m, rows, np.array([1, 1]), table="inc")
     q = m.p.quality_step
     assert m.inc.pq[0] == approx(0.1 + q)  # behind: a whole step
     assert m.inc.pq[1] == approx(0.35 + q * math.exp(-0.15 / C.FRONTIER_DAMPING))
@@ -306,7 +307,7 @@ def test_a_firm_innovating_steadily_settles_at_the_predicted_distance(lam):
     q, g = m.p.quality_step, C.WORLD_FRONTIER_GROWTH
     for _ in range(1500):
         m.market.world += g
-        m.inc.pq[0] += q * lam * float(markets.damp(m, m.inc.pq[0]))
+        m.inc.pq[0] += q * lam * float(queries.damp(m, m.inc.pq[0]))
     x = float(m.inc.pq[0] - m.market.world)
     assert x == approx(g + C.FRONTIER_DAMPING * math.log(lam * q / g), rel=1e-6, abs_=1e-9)
 
@@ -374,7 +375,7 @@ def test_new_complements_build_near_the_current_centre_of_their_sector():
 
     m._startup_position(0, disruptive=False)
     assert centre_used() == _centre(m, 0) == approx(0.15)
-    markets.shift(m, np.array([b]), np.array([0.30]))  # b moves to 0.50
+    products.shift(m, np.array([b]), np.array([0.30]))  # b moves to 0.50
     m._startup_position(0, disruptive=False)
     assert centre_used() == _centre(m, 0) == approx(0.30)
     B.add_incumbent(m, sector=0)

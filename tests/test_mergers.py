@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from abm import constants as C
-from abm.mechanisms import labor, markets, mergers, partnerships
+from abm import demand, queries
+from abm.mechanisms import labor, mergers, partnerships
 
 import builders as B
 from builders import approx as _approx
@@ -30,7 +31,7 @@ def _sector(rate: float = 0.02, revenues=(1000.0, 3000.0, 2000.0), seed: int = 5
         rows.append(B.add_incumbent(m, sector=0, revenue=r, cash=0.1 * r,
                                     headcount=int(r / C.INCUMBENT_PRODUCTIVITY)).row)
     m.market.base = np.array([sum(revenues), 0.0])
-    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
     return m, rows
 
 
@@ -84,10 +85,10 @@ def test_forced_merger_moves_customers_staff_cash_and_product():
     assert not m.graph.has_node(uid) and m.incumbents[small] not in m.agents
     assert m.counts["incumbents_acquired"] == 1 and m.counts["incumbents_displaced"] == 0
     # the next clearing shares the sector among the remaining firms: held shares sum to 1
-    markets.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
+    demand.clear(m, np.zeros(0, dtype=np.int64), np.zeros(0))
     alive = inc.view("alive").nonzero()[0]
     assert inc.held[alive].sum() == _approx(1.0)
-    assert inc.demand[alive].sum() == _approx(m.market.base[0] * markets.trend(m))
+    assert inc.demand[alive].sum() == _approx(m.market.base[0] * queries.trend(m))
 
 
 def test_the_merged_capacity_and_exit_floor_are_the_sums():

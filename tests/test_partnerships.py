@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm import constants as C
+from abm import partners
 from abm.mechanisms import exits, partnerships
 
 import builders as B
@@ -118,7 +119,7 @@ def test_learning_rises_with_partnership_duration():
 def test_repeat_ties_raise_learning_and_are_preferred():
     m, a, b, s = _pair(relational_learning=0.5)
     partnerships.begin(m, s.row, a.row)
-    partnerships.end(m, s.row)
+    partners.end(m, s.row)
     partnerships.begin(m, s.row, a.row)
     assert m.st.prior_ties[s.row] == 1
     assert float(partnerships.learning(m, np.array([s.row]))[0]) == approx(1.5)
@@ -132,7 +133,7 @@ def test_a_group_member_prefers_startups_tied_to_its_group():
     m, a, b, s = _pair(group_cohesion=0.8)
     partnerships.begin(m, s.row, a.row)  # first corporate partner: group 0
     assert m.st.group_tie[s.row] == 0
-    partnerships.end(m, s.row)
+    partners.end(m, s.row)
     m.partner_history.clear()  # only the group tie is left
     mult = partnerships.preference(m, s.row, np.array([a.row, b.row]))
     assert mult[0] == approx(1.0 + C.GROUP_PREFERENCE * 0.8) and mult[1] == 1.0

@@ -11,7 +11,8 @@ import copy
 import numpy as np
 
 from abm import constants as C
-from abm.mechanisms import markets, sectors
+from abm import queries
+from abm.mechanisms import sectors
 
 import builders as B
 from builders import approx
@@ -29,11 +30,11 @@ def _model(seed: int = 3, base=BASE):
 def test_with_volatility_zero_nothing_moves(monkeypatch):
     monkeypatch.setattr(C, "SECTOR_SHARE_VOLATILITY", 0.0)
     m = _model()
-    before = markets.sector_spending(m).copy()
+    before = queries.sector_spending(m).copy()
     for _ in range(20):
         sectors.step(m)
     assert np.array_equal(m.market.tilt, np.zeros(len(BASE)))
-    assert np.array_equal(markets.sector_spending(m), before)
+    assert np.array_equal(queries.sector_spending(m), before)
 
 
 def test_a_step_is_the_equation_for_the_draw():
@@ -65,10 +66,10 @@ def test_without_shocks_the_shares_revert_to_the_initial_ones(monkeypatch):
 def test_shares_stay_positive_and_total_spending_is_unchanged(monkeypatch):
     monkeypatch.setattr(C, "SECTOR_SHARE_VOLATILITY", 0.06)  # the top of the declared range
     m = _model(base=BASE + (0.0,))  # a sector without incumbents keeps no spending
-    total = markets.trend(m) * sum(BASE)
+    total = queries.trend(m) * sum(BASE)
     for _ in range(400):
         sectors.step(m)
-        spend = markets.sector_spending(m)
+        spend = queries.sector_spending(m)
         assert (spend[:-1] > 0).all() and spend[-1] == 0.0
         assert spend.sum() == approx(total, rel=1e-12)
     assert np.ptp(m.market.tilt[:-1]) > 0.1  # the composition did move

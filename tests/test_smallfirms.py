@@ -13,6 +13,7 @@ from hypothesis import strategies as hst
 import builders as B
 from abm import EcosystemModel
 from abm import constants as C
+from abm import queries
 from abm.mechanisms import smallfirms as S
 from abm.metrics import summary, weighted_hill_tail_exponent
 
@@ -100,7 +101,7 @@ def test_subcontractor_sales_follow_the_parent(monkeypatch):
     assert sf.emp[0] == pytest.approx(20.0)  # doubled with the parent's output
     assert sf.emp[1] == pytest.approx(10.0)  # the independent firm did not move
     m.steps = 2
-    sales = S.sales(m)
+    sales = queries.sales(m)
     assert sales[0] / sales[1] == pytest.approx(2.0)
     # the parent exits: the subcontractor becomes independent
     m.inc.alive[parent.row] = False
@@ -126,9 +127,10 @@ def test_value_added_sums_every_firm():
     B.add_startup(m, sector=0, cash=5.0, headcount=4, stage=1)
     m.st.revenue[0] = 3.0
     m.small.add(np.array([2.0, 4.0]), born=0)
-    small_sales = 6.0 * S.sales_per_worker(m.steps) * 10.0
-    assert S.value_added(m) == pytest.approx(C.VALUE_ADDED_SHARE * (1000.0 + 3.0 + small_sales))
-    stocks = S.stocks(m)
+    small_sales = 6.0 * queries.sales_per_worker(m.steps) * 10.0
+    assert queries.value_added(m) == pytest.approx(
+        C.VALUE_ADDED_SHARE * (1000.0 + 3.0 + small_sales))
+    stocks = queries.stocks(m)
     assert stocks["small_firms"] == 20.0 and stocks["small_firm_employment"] == 60.0
     assert stocks["all_firms"] == 22.0
 
@@ -170,12 +172,12 @@ def test_size_metrics_over_all_firms():
     m = B.make_model(small_firms=20_000)  # weight 10
     big = B.add_incumbent(m, revenue=1000.0, headcount=1000)
     m.small.add(np.array([600.0, 10.0, 10.0]), born=0)
-    emp, sales, w = S.all_firms(m)
+    emp, sales, w = queries.all_firms(m)
     assert w.tolist() == [1.0, 10.0, 10.0, 10.0]
     out = _run_records(m, T, all_firms=31.0)
     total_emp = 1000.0 + 10 * 620.0
     assert out["large_firm_employment_share"] == pytest.approx((1000.0 + 6000.0) / total_emp)
-    per = S.sales_per_worker(m.steps)
+    per = queries.sales_per_worker(m.steps)
     total_sales = m.inc.revenue[big.row] + 10 * 620.0 * per
     assert out["large_firm_sales_share"] == pytest.approx(
         (m.inc.revenue[big.row] + 6000.0 * per) / total_sales)
@@ -211,9 +213,9 @@ def test_counts_and_shares_stay_in_bounds(rate, firms, share, seed):
     assert sum(sf.entries.values()) - sum(sf.exits.values()) == sf.n
     assert all(sf.young_deaths.get(t, 0) <= n for t, n in sf.entries.items())
     assert ((sf.parent == -1) | (sf.parent == 0)).all()
-    emp, sales, w = S.all_firms(m)
+    emp, sales, w = queries.all_firms(m)
     assert (emp >= 0).all() and (sales >= 0).all() and (w >= 0).all()
-    assert S.value_added(m) >= 0.0
+    assert queries.value_added(m) >= 0.0
 
 
 # -- the compiled path (abm.kernels.smallfirm_*) against the plain one --------------------------

@@ -6,6 +6,8 @@ per-sector aggregates, weighted sampling and vectorised numpy over the startup t
 
 Each module declares what it owns in its ``UNIT`` (:class:`abm.units.Mechanism`); :data:`REGISTRY`
 lists them, and the model's streams, series and flows are derived from it (docs/extending.md).
+No module here imports another: what several of them read is in :mod:`abm.queries`, what several
+of them do to the state is in the shared-action modules of :data:`abm.units.ACTIONS`.
 """
 
 from .. import units

@@ -23,7 +23,7 @@ Price: current valuation (last post-money moved with traction since) times
 acqui-hire (price per head); a threat may be shelved (its revenue disappears); otherwise it is
 integrated (its product line, people and R&D go to the buyer: the buyer's reach grows by the
 startup's sales and its quality moves towards the startup's, see
-:func:`abm.mechanisms.markets.absorb`); a shelved product leaves the market. The buyer pays the price, minus the M&A
+:func:`abm.products.absorb`); a shelved product leaves the market. The buyer pays the price, minus the M&A
 tax incentive refunded by the state; the price is paid to the cap table exactly: holders by
 fraction, the residual option pool to employees.
 
@@ -41,10 +41,12 @@ import numpy as np
 
 from .. import constants as C
 from ..draws import choice
+from ..partners import end as end_partnership
+from ..products import absorb
 from ..queries import sector_mean, trend
 from ..units import Mechanism
+from ..workforce import release
 from . import funds as F
-from . import labor, markets, partnerships
 
 UNIT = Mechanism(
     name="exits", stream="exits",
@@ -106,7 +108,7 @@ def _finish(model, startup, status: int) -> None:
     st.status[row] = status
     st.exit_step[row] = model.steps
     if st.partner[row] >= 0:
-        partnerships.end(model, row)
+        end_partnership(model, row)
 
 
 def _deactivate(model, startup) -> None:
@@ -227,7 +229,7 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
     st.cash[row] = 0.0
     people = int(st.headcount[row])
     if mode == "integrate":
-        markets.absorb(model, buyer_row, row)  # the product line joins the buyer's
+        absorb(model, buyer_row, row)  # the product line joins the buyer's
         inc.rd[buyer_row] = min(3.0, inc.rd[buyer_row]
                                 + C.INTEGRATION_RD_GAIN * math.log(st.quality[row]))
         inc.headcount[buyer_row] += people
@@ -241,7 +243,7 @@ def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
             st.revenue[row] * math.exp(st.pq[row]) / trend(model))
         keep = people // 2
         inc.headcount[buyer_row] += keep
-        labor.release(model, people - keep)
+        release(model, people - keep)
         model.counts["shelved"] += 1
     # its tied customers go to the buyer if it sells in the same sector; otherwise they are
     # freed and re-choose by the logit at the next clearing
@@ -343,7 +345,7 @@ def fail(model, startup) -> None:
     if st.cash[row] > 0:  # leftovers go to creditors
         model.ledger.sink("creditors", float(st.cash[row]))
         st.cash[row] = 0.0
-    labor.release(model, int(st.headcount[row]))
+    release(model, int(st.headcount[row]))
     st.headcount[row] = 0
     st.revenue[row] = 0.0
     for holder in startup.cap_table:
@@ -365,7 +367,7 @@ def delist(model, startup) -> None:
     if st.cash[row] > 0:
         model.ledger.sink("creditors", float(st.cash[row]))
         st.cash[row] = 0.0
-    labor.release(model, int(st.headcount[row]))
+    release(model, int(st.headcount[row]))
     st.headcount[row] = 0
     st.revenue[row] = 0.0
     st.status[row] = C.DELISTED

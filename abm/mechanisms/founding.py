@@ -24,10 +24,10 @@ from itertools import compress
 import numpy as np
 
 from .. import constants as C
-from ..queries import effective
+from ..queries import effective, movable
 from ..draws import choice
 from ..units import Mechanism
-from . import labor
+from ..workforce import take_workers
 
 UNIT = Mechanism(
     name="founding", stream="founding",
@@ -58,9 +58,9 @@ def found(model, origin: int, founders: list, sector: int, rng: np.random.Genera
         got = min(team, int(model.inc.headcount[parent.row]))
         model.inc.headcount[parent.row] -= got
         model.stats["job_moves"] += got
-        got += labor.take_workers(model, team - got)
+        got += take_workers(model, team - got)
     else:
-        got = labor.take_workers(model, team)
+        got = take_workers(model, team)
     savings = C.FOUNDER_SAVINGS * p.round_size_multiplier * team
     model.ledger.mint("founder_savings", savings)
     s = model.add_startup(founders, sector=sector, quality=quality, disruptive=disruptive,
@@ -105,7 +105,7 @@ def step(model) -> None:
         return
     inc = model.inc
     # incumbent spin-outs
-    rows, mov = labor.movable(model)
+    rows, mov = movable(model)
     lam = (effective(model, "spinout_rate") / C.STEPS_PER_YEAR * mov.sum() / 1000.0 * common
            * (0.5 + p.risk_tolerance))
     n = int(rng.poisson(lam)) if rows.size else 0

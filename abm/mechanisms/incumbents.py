@@ -8,9 +8,9 @@ Each quarter every live incumbent
   depreciated at ``RD_STOCK_DEPRECIATION`` a year, so the rate is bounded and settles; firms
   start at the stationary stock; the capability ``rd`` gained above 1 depreciates at the same
   rate); each innovation raises its product quality by
-  ``quality_step`` (:mod:`abm.mechanisms.markets`);
+  ``quality_step`` (:mod:`abm.mechanisms.markets`, :func:`abm.products.innovate`);
 * its reach (brand, distribution) moves by a random walk (``REACH_NOISE``);
-* sells what the market demanded of it this quarter (:func:`abm.mechanisms.markets.clear`,
+* sells what the market demanded of it this quarter (:func:`abm.demand.clear`,
   computed with the startups' demand in :mod:`abm.mechanisms.operations`) as far as its staff
   can produce (``headcount x productivity``; nominal productivity follows the nominal trend):
   disruptive startups with better products win the contestable part of its customers and,
@@ -33,8 +33,10 @@ import math
 import numpy as np
 
 from .. import constants as C
+from ..products import innovate
+from ..queries import sector_spending, trend
 from ..units import Mechanism
-from . import labor, markets
+from ..workforce import release
 
 UNIT = Mechanism(
     name="incumbents", stream="incumbents",
@@ -51,7 +53,7 @@ UNIT = Mechanism(
 def exit_incumbent(model, row: int, real0: float | None = None) -> None:
     """Incumbent ``row`` leaves the market. ``real0`` (its revenue of entry in this quarter's
     money) records what share of its shortfall entrants took (``entrant_loss_share``:
-    disruptive startups and incumbents grown from startups, :func:`markets.clear`); the rest
+    disruptive startups and incumbents grown from startups, :func:`abm.demand.clear`); the rest
     went to established incumbents or to capacity."""
     inc, st = model.inc, model.st
     if real0 is not None:
@@ -62,7 +64,7 @@ def exit_incumbent(model, row: int, real0: float | None = None) -> None:
     inc.alive[row] = False
     model.positions_moved()
     inc.exit_step[row] = model.steps
-    labor.release(model, int(inc.headcount[row]))
+    release(model, int(inc.headcount[row]))
     inc.headcount[row] = 0
     if inc.cash[row] > 0:
         model.ledger.sink("shareholder_payouts", float(inc.cash[row]))
@@ -80,15 +82,15 @@ def exit_incumbent(model, row: int, real0: float | None = None) -> None:
 
 def entry_reach(model, sector: int, revenue: float, pq: float, held: float = -1.0) -> float:
     """Log reach of a new incumbent of ``sector`` selling ``revenue`` a quarter with quality
-    ``pq``, chosen so that its demand as an incumbent (:func:`markets.clear`) starts at its
+    ``pq``, chosen so that its demand as an incumbent (:func:`abm.demand.clear`) starts at its
     sales as a startup. Its logit share among the sector's live incumbents is ``x = u / (U +
     u)`` (``u = exp(reach + theta (pq - qref))``, ``U`` the others' sum); its demand is
     ``(1 - e) S h + e S (e S / V') x`` with ``e = disruption_exposure``, ``S`` the sector's
     spending, ``h`` its share of the sector's tied customers (``held`` that a disruptive
     startup brings; without, ``held < 0``, its first share is ``x``) and ``V'`` the contest
-    weight ``V`` of the last clear (``markets.Market.contest``) without its own traction as a
-    disruptive startup (``v = c V / (e S)``, ``c = revenue - (1 - e) S h`` its contestable
-    sales). Solved for ``x``, kept in [revenue / (4 S), 1/2]; ``reach = log(U x / (1 - x)) -
+    weight ``V`` of the last clear (``abm.mechanisms.markets.Market.contest``) without its own
+    traction as a disruptive startup (``v = c V / (e S)``, ``c = revenue - (1 - e) S h`` its
+    contestable sales). Solved for ``x``, kept in [revenue / (4 S), 1/2]; ``reach = log(U x / (1 - x)) -
     theta (pq - qref)``. (Setting ``u = revenue / D``, as before, assumed ``U`` equal to the
     sector's base spending and ``V = e S``, and a new incumbent lost about a third of its
     sales in its first quarter, docs/ODD.md 7.9.)"""
@@ -96,7 +98,7 @@ def entry_reach(model, sector: int, revenue: float, pq: float, held: float = -1.
     qref = float(model.market.qref[sector])
     rows = (inc.view("alive") & (inc.view("sector") == sector)).nonzero()[0]
     others = float(np.exp(inc.reach[rows] + theta * (inc.pq[rows] - qref)).sum())
-    spend = float(markets.sector_spending(model)[sector])
+    spend = float(sector_spending(model)[sector])
     if others <= 0 or spend <= 0 or revenue <= 0:
         return math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * model.steps \
             + theta * (qref - pq)
@@ -184,7 +186,7 @@ def step(model) -> None:
         inc.innovations[rows] += new
         inc.knowledge[rows] = inc.knowledge[rows] * kept + new
         model.stats["innovation_incumbents"] += float(new.sum())
-        markets.innovate(model, rows, new, table="inc")  # incremental: own quality ladder
+        innovate(model, rows, new, table="inc")  # incremental: own quality ladder
         inc.reach[rows] += C.REACH_NOISE * rng.standard_normal(rows.size)
         inc.productivity[rows] *= np.exp(C.MARKET_GROWTH)  # nominal output per worker
         # sales: the demand the market gave this quarter, as far as the staff can produce
@@ -203,6 +205,6 @@ def step(model) -> None:
     n = st.n
     big = ((st.status[:n] == C.PUBLIC) & ~st.graduated[:n]
            & (C.STEPS_PER_YEAR * st.revenue[:n]
-              >= p.incumbent_threshold * markets.trend(model))).nonzero()[0]
+              >= p.incumbent_threshold * trend(model))).nonzero()[0]
     for row in big:
         graduate(model, int(row))

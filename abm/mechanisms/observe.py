@@ -8,9 +8,9 @@ from itertools import compress
 import numpy as np
 
 from .. import constants as C
-from ..queries import investing_funds, live_rows, startup_headcount
+from ..productivity import decompose
+from ..queries import investing_funds, live_rows, startup_headcount, stocks
 from ..units import Mechanism
-from . import markets, smallfirms
 
 UNIT = Mechanism(
     name="observe", stream=None,
@@ -75,7 +75,7 @@ def observe(model) -> None:
     revenue = float(inc.revenue[alive].sum() + st.revenue[live].sum())
     employed = s["startup_employment"] + s["incumbent_employment"]
     s["total_revenue"] = revenue
-    s["productivity"] = markets.decompose(model)  # real output per worker (and its FHK terms)
+    s["productivity"] = decompose(model)  # real output per worker (and its FHK terms)
     s["real_output"] = s["productivity"] * employed
     s["workforce"] = employed + model.idle
     s["ipo_window_open"] = float(model.ipo_window)
@@ -89,6 +89,6 @@ def observe(model) -> None:
     h["workers"].append(employed + model.idle)
     h["employed"].append(employed)
     h["productivity"].append(s["productivity"])
-    s.update(smallfirms.stocks(model))
+    s.update(stocks(model))
     h["all_firms"].append(s["all_firms"])
     h["value_added"].append(s["value_added"])

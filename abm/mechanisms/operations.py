@@ -29,9 +29,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as C
+from ..demand import clear
+from ..products import innovate
 from ..queries import effective, live_rows, trend, unit_cost
 from ..units import Mechanism
-from . import labor, markets
+from ..workforce import staff_startups
 
 UNIT = Mechanism(
     name="operations", stream="operations",
@@ -53,7 +55,7 @@ def step(model) -> None:
     quarter.insolvent = np.zeros(0, dtype=np.int64)
     idx = live_rows(model)
     if idx.size == 0:
-        markets.clear(model, idx, np.zeros(0))
+        clear(model, idx, np.zeros(0))
         return
     private = st.status[idx] == C.ACTIVE
     stage = st.stage[idx]
@@ -75,8 +77,8 @@ def step(model) -> None:
     lrev = np.minimum(lrev, np.log(C.POTENTIAL_REACH * per_head
                                    * np.maximum(hc, 1)))
     st.lrev[idx] = lrev
-    # the sector's demand is shared among products by quality and reach (markets.clear)
-    demand = markets.clear(model, idx, lrev)
+    # the sector's demand is shared among products by quality and reach (abm.demand.clear)
+    demand = clear(model, idx, lrev)
     rev = np.minimum(demand, hc * per_head)
     st.revenue[idx] = rev
     # cash flow
@@ -98,12 +100,12 @@ def step(model) -> None:
     gap = desired - hc
     hires = rng.binomial(np.maximum(gap, 0), 1.0 - p.hiring_friction)
     layoffs = np.where(gap < 0, np.ceil(-gap * 0.5), 0).astype(np.int64)
-    labor.staff_startups(model, idx, hires.astype(np.int64), layoffs)
+    staff_startups(model, idx, hires.astype(np.int64), layoffs)
     # own innovation
     lam = (C.STARTUP_INNOVATION * np.sqrt(st.quality[idx]) * p.tech_opportunity
            * (1.0 + 0.2 * stage))
     new = rng.poisson(lam)
-    markets.innovate(model, idx, new, radical=st.disruptive[idx])
+    innovate(model, idx, new, radical=st.disruptive[idx])
     st.innovations[idx] += new
     st.innov_own[idx] += new
     model.stats["innovation_startups"] += float(new.sum())

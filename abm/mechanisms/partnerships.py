@@ -11,7 +11,7 @@ lasts the incumbent pays a contract (PoC, joint development, supply) each quarte
 startup's growth drift rises (:mod:`abm.mechanisms.operations`), and joint innovations arrive,
 at a rate that grows with the partnership's duration and the pair's earlier ties
 (:func:`learning`). Each raises the startup's product quality by a ladder step (times
-:func:`abm.mechanisms.markets.damp`); the incumbent takes in its partners' joint innovations
+:func:`abm.queries.damp`); the incumbent takes in its partners' joint innovations
 less its not-invented-here bias and divided by ``1 + n / PARTNER_HALF`` (:func:`absorbed`:
 bounded however many partners it has), and moves towards their technologies
 (:func:`absorb`). A business-group member may fund its partner startup when its runway is
@@ -25,9 +25,10 @@ import numpy as np
 
 from .. import constants as C
 from ..draws import choice
-from ..queries import sector_mean, unit_cost  # noqa: F401 (partnerships.sector_mean)
+from ..products import credit, shift
+from ..queries import (circular_gap, damp, sector_mean,  # noqa: F401 (partnerships.sector_mean)
+                       unit_cost)
 from ..units import Mechanism
-from . import markets
 
 UNIT = Mechanism(
     name="partnerships", stream="partnerships",
@@ -124,7 +125,7 @@ def absorbed(model, partners: np.ndarray, joint: np.ndarray) -> np.ndarray:
 
 def absorb(model, live: np.ndarray, partners: np.ndarray, joint: np.ndarray) -> None:
     """Incumbents take in their partners' joint innovations (:func:`absorbed`, each a ladder
-    step times :func:`~abm.mechanisms.markets.damp`) and move towards the partners'
+    step times :func:`~abm.queries.damp`) and move towards the partners'
     technologies by ``DIRECTION_PULL`` per absorbed innovation (at most all the way)."""
     inc, st = model.inc, model.st
     eff = absorbed(model, partners, joint)
@@ -132,17 +133,13 @@ def absorb(model, live: np.ndarray, partners: np.ndarray, joint: np.ndarray) -> 
     rows = got.nonzero()[0]
     if rows.size == 0:
         return
-    dq = model.p.quality_step * got[rows] * markets.damp(model, inc.pq[rows])
-    markets.credit(model, "inc", rows, dq, "partnerships")
+    dq = model.p.quality_step * got[rows] * damp(model, inc.pq[rows])
+    credit(model, "inc", rows, dq, "partnerships")
     inc.pq[rows] += dq
-    pull = np.minimum(C.DIRECTION_PULL * eff, 1.0) * markets.circular_gap(inc.tech[partners],
+    pull = np.minimum(C.DIRECTION_PULL * eff, 1.0) * circular_gap(inc.tech[partners],
                                                                          st.tech[live])
     move = np.bincount(partners, weights=pull, minlength=inc.n)[rows]
-    markets.shift(model, rows, np.clip(move, -0.5, 0.5))
-
-
-def end(model, row: int) -> None:
-    model.st.partner[row] = -1
+    shift(model, rows, np.clip(move, -0.5, 0.5))
 
 
 def step(model) -> None:
@@ -178,8 +175,8 @@ def step(model) -> None:
                             * (1.0 - 0.5 * nih) * learning(model, live))
         st.innovations[live] += joint
         # joint work moves both products up the ladder (knowledge flows both ways)
-        dq = p.quality_step * joint * markets.damp(model, st.pq[live])
-        markets.credit(model, "st", live, dq, "partnerships")
+        dq = p.quality_step * joint * damp(model, st.pq[live])
+        credit(model, "st", live, dq, "partnerships")
         st.pq[live] += dq
         absorb(model, live, partners, joint)
         group_funding(model, live, partners, rng)

@@ -1,7 +1,7 @@
 """Sector shares of spending that move: demand composition as a stochastic process.
 
-Each sector's spending is ``S_s(t) = D(t) x base_s x exp(z_s(t))`` (:func:`abm.mechanisms.
-markets.sector_spending`), ``base_s`` the sector's initial incumbent sales and ``z_s`` its log
+Each sector's spending is ``S_s(t) = D(t) x base_s x exp(z_s(t))`` (:func:`abm.queries.
+sector_spending`), ``base_s`` the sector's initial incumbent sales and ``z_s`` its log
 share relative to the initial one (``model.market.tilt``, 0 at the start). Once a quarter,
 before any demand is shared (:func:`step`), every sector's ``z_s`` takes a mean-reverting step
 and the shares are renormalised so that total spending stays ``D(t) x sum_s base_s``:

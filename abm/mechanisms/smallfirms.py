@@ -36,7 +36,7 @@ and incumbents (:mod:`abm.metrics`). Rules (docs/ODD.md 7.21, equations as coded
 * **Sales and value added.** Sales per worker are ``SMALLFIRM_PRODUCTIVITY_GAP x
   INCUMBENT_PRODUCTIVITY x exp(MARKET_GROWTH t)`` (SMEs' labour productivity gap to large
   firms; OECD Entrepreneurship at a Glance). Value added of every firm is
-  ``VALUE_ADDED_SHARE x sales`` (:func:`value_added`): the economy's GDP-like total.
+  ``VALUE_ADDED_SHARE x sales`` (:func:`abm.queries.value_added`): the economy's GDP-like total.
 * **Labour.** Small firms employ their own segment of the labour market (the dual labour
   market of small and large firms, strong in Japan and Korea): they neither hire from nor
   release into the idle pool startups and incumbents share, so the existing labour rules
@@ -48,13 +48,10 @@ Before step 1 the population is run for ``SMALLFIRM_SPINUP`` quarters from empty
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import constants as C
 from .. import kernels as K
-from ..queries import live_rows
 from ..units import Mechanism
 
 UNIT = Mechanism(
@@ -70,9 +67,11 @@ UNIT = Mechanism(
            "SMALLFIRM_YOUNG_HAZARD", "STEPS_PER_YEAR", "VALUE_ADDED_SHARE"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
-READERS = ("build", "sales", "value_added", "all_firms", "stocks")
+READERS = ("build",)
 """Functions of the model that change nothing (the invariant checks of tests/builders.py skip
-them; the model calls ``build`` and ``stocks`` while it is constructed)."""
+them; the model calls ``build`` while it is constructed). The readers of the small firms'
+stocks, sales and value added (``sales_per_worker``, ``sales``, ``value_added``, ``all_firms``,
+``stocks``) are look-ups in :mod:`abm.queries`."""
 
 
 class SmallFirms:
@@ -174,12 +173,6 @@ def hazard_level(entry_rate: float) -> float:
 
     target = 1.0 / entry_rate
     return float(brentq(lambda h: mean_lifetime(h) - target, 1e-4, 50.0, xtol=1e-10))
-
-
-def sales_per_worker(now: int) -> float:
-    """Quarterly sales per small-firm worker (M) at step ``now``."""
-    return C.SMALLFIRM_PRODUCTIVITY_GAP * C.INCUMBENT_PRODUCTIVITY * math.exp(
-        C.MARKET_GROWTH * now)
 
 
 def build(model) -> SmallFirms:
@@ -314,44 +307,3 @@ def _advance_compiled(model, now: int) -> None:
         else:
             parent = np.full(k, -1, dtype=np.int64)
         sf.add(emp, now, parent)
-
-
-# -- readers (pure functions of the model; used by observe and the metrics) -------------------
-def sales(model) -> np.ndarray:
-    """Quarterly sales per small-firm row (M; weight them by ``model.small.weight``)."""
-    return model.small.emp * sales_per_worker(model.steps)
-
-
-def value_added(model) -> float:
-    """Quarterly value added of every firm: ``VALUE_ADDED_SHARE x`` the sales of incumbents,
-    operating startups and small firms (M)."""
-
-    inc, st, sf = model.inc, model.st, model.small
-    alive = inc.view("alive")
-    total = float(inc.view("revenue")[alive].sum()) + float(st.revenue[live_rows(model)].sum())
-    total += float(sales(model).sum()) * sf.weight
-    return C.VALUE_ADDED_SHARE * total
-
-
-def all_firms(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every live firm now: (employment, quarterly sales, weight), incumbents and operating
-    startups first (weight 1), then the small-firm rows (weight ``model.small.weight``)."""
-
-    inc, st, sf = model.inc, model.st, model.small
-    a = inc.view("alive").nonzero()[0]
-    s = live_rows(model)
-    emp = np.concatenate([inc.headcount[a].astype(float), st.headcount[s].astype(float),
-                          sf.emp])
-    sal = np.concatenate([inc.revenue[a].astype(float), st.revenue[s].astype(float),
-                          sales(model)])
-    w = np.concatenate([np.ones(a.size + s.size), np.full(sf.n, sf.weight)])
-    return emp, sal, w
-
-
-def stocks(model) -> dict[str, float]:
-    """The small-firm and all-firm stocks the time series record (no side effect)."""
-
-    sf, inc = model.small, model.inc
-    modelled = float(np.count_nonzero(inc.view("alive"))) + float(live_rows(model).size)
-    return {"small_firms": sf.count(), "small_firm_employment": sf.employment(),
-            "all_firms": sf.count() + modelled, "value_added": value_added(model)}
