@@ -176,7 +176,7 @@ def snapshot(model, book: Book, rec: dict, age: int = 20) -> None:
             **{"src_" + s: float(book.cum[s][r]) for s in SOURCES}})
 
 
-def run_one(preset, seed, steps, overrides, consts):
+def run_one(preset, seed, steps, overrides, consts, swaps=None):
     from abm import constants as C
     from abm.model import EcosystemModel
     old = {k: getattr(C, k) for k in consts}
@@ -185,9 +185,10 @@ def run_one(preset, seed, steps, overrides, consts):
     book, rec = Book(), {"panel": [], "cause": {}, "snap": []}
     t0 = time.process_time()
     try:
-        m = EcosystemModel(preset, seed=seed, record_events=False, **overrides)
+        m = EcosystemModel(preset, seed=seed, record_events=False, swaps=swaps or None,
+                           **overrides)
         out = {"preset": preset, "seed": seed, "steps": steps, "overrides": overrides,
-               "consts": consts}
+               "consts": consts, "swaps": swaps or {}}
         with wrapped(book, rec):
             for t in range(1, steps + 1):
                 m.step()
@@ -217,6 +218,10 @@ def run_one(preset, seed, steps, overrides, consts):
         out[w] = {"n": int(coh.sum()), "survival_5y": float((coh & ~dead).sum() / coh.sum()),
                   "acquired_by_5y": float((coh & acq).sum() / coh.sum()),
                   "listed_by_5y": float((coh & ipo).sum() / coh.sum()),
+                  # listed, then delisted (closed for want of cash) within the five years
+                  "delisted_by_5y": float((coh & (status == C.DELISTED)
+                                           & (st.delist_step[:n] <= founded + H)).sum()
+                                          / coh.sum()),
                   "never_raised_alive": None}
         # hazard by year of age (private startup-quarters at risk, exits censored)
         stop = np.where(status == C.ACTIVE, end, np.minimum(ex, end))
@@ -249,7 +254,11 @@ def run_one(preset, seed, steps, overrides, consts):
     return out
 
 
-def _parse_kv(items, cast=float):
+def _num(v: str):
+    return int(v) if v.lstrip("-").isdigit() else float(v)
+
+
+def _parse_kv(items, cast=_num):
     d = {}
     for it in items or []:
         k, v = it.split("=", 1)
@@ -261,7 +270,9 @@ def report(path):
     rows = [json.loads(x) for x in open(path)]
     groups = {}
     for r in rows:
-        key = (r["preset"], json.dumps(r["overrides"], sort_keys=True),
+        key = (r["preset"], json.dumps({**r["overrides"], **{"swap_" + k: v for k, v in
+                                                             r.get("swaps", {}).items()}},
+                                       sort_keys=True),
                json.dumps(r["consts"], sort_keys=True))
         groups.setdefault(key, []).append(r)
     for (preset, ov, co), rs in groups.items():
@@ -274,7 +285,9 @@ def report(path):
             mean = lambda k: np.mean([x[k] for x in ws])
             hz = np.mean([x["hazard_q_by_year"] for x in ws], axis=0)
             print(f"  {w}: surv5={mean('survival_5y'):.3f} acq={mean('acquired_by_5y'):.3f} "
-                  f"ipo={mean('listed_by_5y'):.3f} stall_share_of_fails="
+                  f"ipo={mean('listed_by_5y'):.3f} "
+                  f"delisted={np.mean([x.get('delisted_by_5y', np.nan) for x in ws]):.3f} "
+                  f"stall_share_of_fails="
                   f"{mean('fail_cause_stall_share'):.2f} hazard/q by year={np.round(hz, 4)}")
         for k in ("s100", "s_end"):
             if k in rs[0]:
@@ -313,6 +326,52 @@ def report(path):
                     f"median burn over 5y={np.median(a('burn')[nr]):.2f}")
 
 
+def _ci(x):
+    """Mean and 95% t-interval half-width over seeds."""
+    x = np.asarray(x, float)
+    if x.size < 2:
+        return float(x.mean()), float("nan")
+    t = {2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78, 6: 2.57, 7: 2.45, 8: 2.36, 9: 2.31, 10: 2.26}
+    return float(x.mean()), t.get(x.size, 2.0) * float(x.std(ddof=1)) / np.sqrt(x.size)
+
+
+def compare(base_path, paths):
+    """Markdown rows: each variant's survival_5y (w100, w200) with its paired difference from
+    the baseline runs of the same preset and seeds, and the 100-quarter summary's productivity
+    growth and unicorns."""
+    load = lambda p: [json.loads(x) for x in open(p)]
+    base = {(r["preset"], r["seed"]): r for r in load(base_path)}
+    print("| preset | variant | seeds | survival_5y q21-100 | paired diff | survival_5y q141-200 |"
+          " paired diff | productivity_growth (100 q) | paired diff | unicorns (100 q) |"
+          " paired diff |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    fmt = lambda mc: f"{mc[0]:.3f} ± {mc[1]:.3f}"
+    for path in paths:
+        rows = load(path)
+        by = {}
+        for r in rows:
+            by.setdefault(r["preset"], []).append(r)
+        for preset, rs in by.items():
+            rs = [r for r in rs if (preset, r["seed"]) in base]
+            b = [base[(preset, r["seed"])] for r in rs]
+            var = " ".join(f"{k}={v}" for k, v in {**r["overrides"], **r["consts"],
+                                                    **{"swap " + k: v for k, v in
+                                                       r.get("swaps", {}).items()}}.items())
+            cells = []
+            for w in ("w100", "w200"):
+                if all(w in r for r in rs):
+                    x = [r[w]["survival_5y"] for r in rs]
+                    d = [r[w]["survival_5y"] - bb[w]["survival_5y"] for r, bb in zip(rs, b)]
+                    cells += [fmt(_ci(x)), f"{_ci(d)[0]:+.3f} ± {_ci(d)[1]:.3f}"]
+                else:
+                    cells += ["", ""]
+            for k, f in (("productivity_growth", ".4f"), ("unicorns", ".1f")):
+                x = [r["s100"][k] for r in rs]
+                d = [r["s100"][k] - bb["s100"][k] for r, bb in zip(rs, b)]
+                cells += [f"{_ci(x)[0]:{f}} ± {_ci(x)[1]:{f}}", f"{_ci(d)[0]:+{f}} ± {_ci(d)[1]:{f}}"]
+            print(f"| {preset} | {var} | {len(rs)} | " + " | ".join(cells) + " |")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--presets", default="silicon_valley,japan,korea,japan_2027_plan")
@@ -320,16 +379,23 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--set", nargs="*", help="parameter overrides name=value (ablation)")
     ap.add_argument("--const", nargs="*", help="constants name=value (scratch ablation)")
+    ap.add_argument("--swap", nargs="*", help="component swaps component=preset (ablation)")
     ap.add_argument("--out")
     ap.add_argument("--report")
+    ap.add_argument("--compare", nargs="+", metavar="JSONL",
+                    help="baseline runs, then variant runs: paired markdown table")
     a = ap.parse_args(argv)
     if a.report:
         report(a.report)
         return
+    if a.compare:
+        compare(a.compare[0], a.compare[1:])
+        return
     lo, hi = (int(x) for x in a.seeds.split("-")) if "-" in a.seeds else (int(a.seeds),) * 2
     for preset in a.presets.split(","):
         for seed in range(lo, hi + 1):
-            r = run_one(preset, seed, a.steps, _parse_kv(a.set), _parse_kv(a.const))
+            r = run_one(preset, seed, a.steps, _parse_kv(a.set), _parse_kv(a.const),
+                        _parse_kv(a.swap, str))
             with open(a.out, "a") as f:
                 f.write(json.dumps(r) + "\n")
             print(preset, seed, r.get("w100", {}).get("survival_5y"),
