@@ -354,9 +354,10 @@ def compare(base_path, paths):
         for preset, rs in by.items():
             rs = [r for r in rs if (preset, r["seed"]) in base]
             b = [base[(preset, r["seed"])] for r in rs]
-            var = " ".join(f"{k}={v}" for k, v in {**r["overrides"], **r["consts"],
+            r0 = rs[0]
+            var = " ".join(f"{k}={v}" for k, v in {**r0["overrides"], **r0["consts"],
                                                     **{"swap " + k: v for k, v in
-                                                       r.get("swaps", {}).items()}}.items())
+                                                       r0.get("swaps", {}).items()}}.items())
             cells = []
             for w in ("w100", "w200"):
                 if all(w in r for r in rs):
