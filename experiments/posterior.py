@@ -775,27 +775,111 @@ ORDERING_METRICS: tuple[str, ...] = ("productivity_growth", "innovation_total", 
 """The regime comparison's headline metrics (``experiments.attribution.HEADLINE``)."""
 
 
+STRUCTURAL_DESIGNS: tuple[str, ...] = ("none", "all")
+"""``structural`` of :func:`ordering_specs`: ``none`` (the structural entries at their point
+values) or ``all`` (every entry of :data:`abm.structural.STRUCTURAL` drawn, one variant per
+spec)."""
+
+STRUCTURAL_STREAM = 2
+"""First spawn key of a spec's structural variant: ``SeedSequence(seed, spawn_key=(2, rep))``
+(keys 0 and 1 are the posterior draws' and the model seeds' streams of
+:func:`ordering_specs`, which ``structural = "none"`` leaves as they were)."""
+
+
+def structural_unit(seed: int, replicate: int) -> dict[str, float]:
+    """The unit vector ``u`` of one spec's structural variant: ``u ~ U(0, 1)^k`` over the
+    entries of :data:`abm.structural.STRUCTURAL` (declaration order), from
+    ``numpy.random.default_rng(SeedSequence(seed, spawn_key=(STRUCTURAL_STREAM,
+    replicate)))``. It depends on the orderings' ``seed`` and the spec's replicate index
+    only, not on the presets, the posteriors or how many draws run."""
+    from abm.structural import STRUCTURAL
+
+    ss = np.random.SeedSequence(int(seed), spawn_key=(STRUCTURAL_STREAM, int(replicate)))
+    u = np.random.default_rng(ss).random(len(STRUCTURAL))
+    return {n: float(np.round(x, 12)) for n, x in zip(STRUCTURAL, u)}
+
+
+def _range_preset(name: str, preset: str) -> str | None:
+    """The preset whose declared range of the country index ``name`` applies when ``preset``
+    runs: its own, else the nearest preset it extends with one (``japan_2027_plan`` ->
+    ``japan``); ``None`` when the index is set in ``preset``'s own table without a range of
+    its own (a derived preset's deliberate value, e.g. a plan's, is not data uncertainty) or
+    no preset of the chain has a range."""
+    from abm.presets import _table
+    from abm.structural import STRUCTURAL
+
+    ranges = STRUCTURAL[name].per_preset or {}
+    chain = preset_chain(preset)
+    for p in chain:
+        if p in ranges:
+            return p
+        if name in _table()[p]:
+            return None
+    return None
+
+
+def structural_values(u: Mapping[str, float], preset: str
+                      ) -> tuple[dict[str, float], dict[str, float]]:
+    """``(overrides, constants)`` of one structural variant for ``preset``: each entry of
+    :data:`abm.structural.STRUCTURAL` at ``low + u (high - low)`` of its declared range;
+    a country index (``preset_parameter``) in the range of :func:`_range_preset` (the preset's
+    own, so every preset sits at the same relative place of its range), left at the preset's
+    value where none applies."""
+    from abm.structural import STRUCTURAL, check_constant, preset_value
+
+    ov: dict[str, float] = {}
+    cons: dict[str, float] = {}
+    for name, x in u.items():
+        e = STRUCTURAL[name]
+        if e.kind == "preset_parameter":
+            src = _range_preset(name, preset)
+            if src is not None:
+                ov[name] = preset_value(name, src, float(x))
+            continue
+        v = float(min(max(np.round(e.low + float(x) * (e.high - e.low), 12), e.low), e.high))
+        if e.kind == "constant":
+            cons[name] = check_constant(name, v)
+        else:
+            ov[name] = v
+    return ov, cons
+
+
 def ordering_specs(posteriors: Mapping[str, Posterior], presets: Sequence[str], *,
                    draws: int, seeds: int, steps: int = 100, scale: float = 1.0,
-                   seed: int = 2905) -> list[Any]:
+                   seed: int = 2905, structural: str = "none") -> list[Any]:
     """The runs of the orderings over posterior draws: for each draw ``k`` one parameter
     vector from every posterior (resampled by weight, independently per posterior), and for
     each replicate ``r`` one seed shared by every preset (common random numbers, as the regime
     comparison); each preset runs with the vector of :func:`source_posterior`.
+
+    With ``structural = "all"`` each spec (draw ``k``, replicate ``r``) also gets one
+    structural variant: a unit vector ``u`` (:func:`structural_unit`, from ``seed`` and the
+    replicate index ``k * seeds + r``) shared by every preset of the spec (the same structural
+    world for all; a country index maps ``u`` into each preset's own range,
+    :func:`structural_values`). **The posterior draw wins** where both set the same thing: a
+    parameter the preset's posterior vector sets (e.g. ``loop_finance``, inferred per
+    country) and a structural constant a posterior infers keep the draw's value; the variant
+    sets every other declared entry. ``structural = "none"`` gives exactly the specs without
+    variants (the posterior vectors and model seeds are drawn from the same streams either
+    way, so the two designs are paired spec by spec). ``run_id`` gets ``+s`` with variants.
 
     Returns:
         ``RunSpec`` s with ``scenario = preset`` and ``replicate = k * seeds + r`` (the draw is
         ``replicate // seeds``).
 
     Raises:
-        PosteriorError: bad sizes, a preset without a posterior, or posteriors that infer the
-            same structural constant (per-country posteriors cannot each own a shared one).
+        PosteriorError: bad sizes, a preset without a posterior, posteriors that infer the
+            same structural constant (per-country posteriors cannot each own a shared one), or
+            an unknown ``structural``.
     """
     from .spec import RunSpec
 
     for what, n in (("draws", draws), ("seeds", seeds)):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise PosteriorError(f"{what} must be a whole number >= 1, got {n!r}")
+    if structural not in STRUCTURAL_DESIGNS:
+        raise PosteriorError(f"structural must be one of {', '.join(STRUCTURAL_DESIGNS)}, "
+                             f"got {structural!r}")
     if not presets:
         raise PosteriorError("no preset to run")
     sources = {p: source_posterior(p, posteriors) for p in presets}
@@ -820,13 +904,21 @@ def ordering_specs(posteriors: Mapping[str, Posterior], presets: Sequence[str], 
                 for n, v in zip(posteriors[key].names, vectors[key][k]) if "." not in n}
         for r in range(seeds):
             rep = k * seeds + r
+            u = structural_unit(seed, rep) if structural == "all" else None
             for i, preset in enumerate(presets):
                 src = sources[preset]
                 ov, _ = split_vector(preset, dict(zip(posteriors[src].names,
                                                       map(float, vectors[src][k]))))
+                run_cons = dict(cons)
+                if u is not None:
+                    sov, scons = structural_values(u, preset)
+                    # the posterior draw wins for what it infers; the variant sets the rest
+                    ov = {**sov, **ov}
+                    run_cons = {**scons, **run_cons}
                 ov["scale"] = float(scale)
-                specs.append(RunSpec(run_id=f"d{k:04d}r{r:02d}-{preset}", preset=preset,
-                                     overrides=ov, constants=dict(cons),
+                specs.append(RunSpec(run_id=f"d{k:04d}r{r:02d}-{preset}"
+                                     + ("+s" if u is not None else ""), preset=preset,
+                                     overrides=ov, constants=run_cons,
                                      seed=int(model_seeds[rep]),
                                      steps=steps, scenario=preset, replicate=rep,
                                      scenario_index=i))
@@ -835,11 +927,13 @@ def ordering_specs(posteriors: Mapping[str, Posterior], presets: Sequence[str], 
 
 def ordering_runs(specs: Sequence[Any], *, seeds: int, workers: int = 1,
                   metrics: Sequence[str] = ORDERING_METRICS,
-                  progress: Callable[[int, int], None] | None = None) -> "Any":
+                  progress: Callable[[int, int], None] | None = None,
+                  structural: str | None = None) -> "Any":
     """Run :func:`ordering_specs` (``workers`` processes; each run is seeded, so the rows do
     not depend on them) and return one row per run: ``run_id``, ``preset``, ``draw``,
     ``replicate``, ``seed``, ``steps``, ``scale``, the run's parameter overrides
-    (``param.*``) and ``metrics``.
+    (``param.*``), its structural constants (``const.*``, when any) and ``metrics``; with
+    ``structural`` given, a column ``structural`` with it (the design of the specs).
 
     Raises:
         PosteriorError: a run failed (its error is named).
@@ -872,7 +966,10 @@ def ordering_runs(specs: Sequence[Any], *, seeds: int, workers: int = 1,
         row = {"run_id": sp.run_id, "preset": sp.preset, "draw": sp.replicate // seeds,
                "replicate": sp.replicate, "seed": sp.seed, "steps": sp.steps,
                "scale": sp.overrides.get("scale", math.nan)}
+        if structural is not None:
+            row["structural"] = structural
         row.update({f"param.{k}": v for k, v in sorted(sp.overrides.items()) if k != "scale"})
+        row.update({f"const.{k}": v for k, v in sorted(sp.constants.items())})
         row.update({m: float(res["row"].get(m, math.nan)) for m in metrics})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -899,8 +996,78 @@ def orderings(runs: "Any", metrics: Sequence[str] = ORDERING_METRICS) -> "Any":
     missing = [c for c in ("preset", "draw", "replicate") if c not in runs]
     if missing:
         raise PosteriorError(f"runs lack columns {missing}")
+    if "structural" in runs and runs["structural"].nunique() > 1:
+        raise PosteriorError("runs of several structural designs "
+                             f"({', '.join(map(str, runs['structural'].unique()))}): order "
+                             "each design's runs separately")
     r = runs.assign(swaps="")
     presets = list(dict.fromkeys(r["preset"]))
     out = [ordering_probabilities(r, a, b, metrics, variant=lambda x: x["draw"])
            for a, b in itertools.combinations(presets, 2)]
     return pd.concat(out, ignore_index=True)
+
+
+def variance_split(runs: "Any", metrics: Sequence[str] = ORDERING_METRICS) -> "Any":
+    """How much of the variance of ``a - b`` over the specs comes from the structural variant,
+    the posterior draw and the seed, per headline metric and pair of presets.
+
+    ``runs``: the runs of both designs (column ``structural``: ``all`` and ``none``, as
+    :func:`ordering_runs` writes them), on the same draws and seeds (the same ``seed``,
+    ``draws`` and ``seeds`` of :func:`ordering_specs`: spec ``(k, r)`` has the same posterior
+    vector and model seed in both). Method (an ANOVA-style split over the specs, variances
+    over specs with divisor ``n``): with ``d`` = ``a - b`` of a spec with its structural
+    variant and ``d0`` of the same spec without,
+
+    * ``total`` = Var(d);
+    * ``posterior_draw`` = the between-draw sum of squares of ``d0`` over ``n``
+      (``sum_k n_k (mean_k d0 - mean d0)^2 / n``);
+    * ``seed`` = the within-draw sum of squares of ``d0`` over ``n`` (0 with one seed per
+      draw: the seed noise is then inside ``posterior_draw``);
+    * ``structural`` = Var(d) - Var(d0): the variance the structural variants add to the same
+      specs (it takes their interactions with the draw and the seed too, and is negative when
+      the variants happen to narrow the spread).
+
+    ``posterior_draw + seed = Var(d0)`` exactly, so the three sum to ``total``. Shares are of
+    ``total``. Only specs with both ``d`` and ``d0`` finite count (``n``).
+
+    Raises:
+        PosteriorError: no ``structural`` column or one of the designs missing.
+    """
+    import itertools
+
+    import pandas as pd
+
+    if "structural" not in runs or not {"all", "none"} <= set(runs["structural"]):
+        raise PosteriorError("variance_split needs the runs of both structural designs "
+                             "(column structural: all and none)")
+    presets = list(dict.fromkeys(runs["preset"]))
+    rows = []
+    for metric in metrics:
+        if metric not in runs:
+            continue
+        wide = {d: runs[runs["structural"] == d].pivot_table(
+                    index=["draw", "replicate"], columns="preset", values=metric,
+                    aggfunc="first") for d in ("all", "none")}
+        for a, b in itertools.combinations(presets, 2):
+            if any(a not in w or b not in w for w in wide.values()):
+                continue
+            both = pd.concat({"d": wide["all"][a] - wide["all"][b],
+                              "d0": wide["none"][a] - wide["none"][b]}, axis=1).dropna()
+            n = len(both)
+            if n == 0:
+                continue
+            d, d0 = both["d"].to_numpy(float), both["d0"].to_numpy(float)
+            draw = both.index.get_level_values("draw").to_numpy()
+            m0 = d0.mean()
+            means = pd.Series(d0).groupby(draw).transform("mean").to_numpy()
+            between = float(((means - m0) ** 2).sum() / n)
+            within = float(((d0 - means) ** 2).sum() / n)
+            total = float(d.var())
+            parts = {"structural": total - float(d0.var()), "posterior_draw": between,
+                     "seed": within}
+            row = {"metric": metric, "a": a, "b": b, "n": n,
+                   "draws": int(len(set(draw))), "total": total, **parts}
+            row.update({f"share_{k}": (v / total if total > 0 else math.nan)
+                        for k, v in parts.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)

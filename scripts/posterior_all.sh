@@ -2,7 +2,8 @@
 # The per-country posteriors of results/validation/posterior/ (ABC-SMC, experiments/posterior.py;
 # docs/calibration.md, "Posterior") and the orderings of the regime comparison over their draws,
 # with the settings the shipped results were made with. About an hour on 2 shared cores
-# (results/validation/posterior/README.md gives the wall times); two jobs at a time.
+# (results/validation/posterior/README.md gives the wall times; the orderings run twice, with
+# and without the structural variants); two jobs at a time.
 #
 #   scripts/posterior_all.sh [OUT]        # default OUT: results/validation/posterior
 #   POSTERIOR=1 scripts/regenerate_results.sh   # runs this after the experiments
@@ -31,8 +32,15 @@ posterior() {
 posterior korea korea_history &
 ( posterior japan japan_history; posterior silicon_valley us_history ) &
 wait
+# the orderings over the posterior draws and seeds, first with the structural entries at their
+# point values (--structural none), then on the same draws and seeds with one structural
+# variant per (draw, seed) spec (--structural all, appended to the same CSV): orderings.md sets
+# P(a > b) with and without the variants side by side and splits the variance of a - b
+# (experiments/posterior.py: ordering_specs, variance_split)
 python scripts/posterior_orderings.py --posteriors "$OUT" --out "$OUT" --draws "$ORDER_DRAWS" \
-    --seeds "$ORDER_SEEDS" --scale "$ORDER_SCALE" --workers 2
+    --seeds "$ORDER_SEEDS" --scale "$ORDER_SCALE" --workers 2 --structural none
+python scripts/posterior_orderings.py --posteriors "$OUT" --out "$OUT" --draws "$ORDER_DRAWS" \
+    --seeds "$ORDER_SEEDS" --scale "$ORDER_SCALE" --workers 2 --structural all --append
 # coverage of silicon_valley's posterior on synthetic data (COVERAGE=0 skips it)
 if (( ${COVERAGE:-4} > 0 )); then
     python scripts/posterior.py --from-samples "$OUT/silicon_valley" --draws 0 \

@@ -324,3 +324,207 @@ def test_the_orderings_script_renders_the_runs_beside_a_point_comparison(tmp_pat
     md = (tmp_path / "orderings.md").read_text()
     assert "3 posterior draws x 1 seeds" in md and "point P(a > b)" in md
     assert "| `p` | `q` | 1.00 | 0.00 | 0.00 | 1.00 (3) | 3 | 1 | 0.00 |" in md
+
+
+# -- structural variants of the orderings (issue 29 item 5) ------------------------------------
+def _legacy_ordering_specs(posteriors, presets, *, draws, seeds, steps, scale, seed):
+    """The orderings' specs as they were before the structural variants (a frozen copy of
+    the loop of ``ordering_specs``): ``structural = "none"`` must give exactly these."""
+    from abm.experiments.spec import RunSpec
+
+    ss = np.random.SeedSequence(seed)
+    draw_ss, seed_ss = ss.spawn(2)
+    keys = sorted(posteriors)
+    rngs = dict(zip(keys, (np.random.default_rng(c) for c in draw_ss.spawn(len(keys)))))
+    vectors = {k: posteriors[k].draw(draws, rngs[k]) for k in keys}
+    model_seeds = seed_ss.generate_state(draws * seeds)
+    specs = []
+    for k in range(draws):
+        cons = {n: float(v) for key in keys
+                for n, v in zip(posteriors[key].names, vectors[key][k]) if "." not in n}
+        for r in range(seeds):
+            rep = k * seeds + r
+            for i, preset in enumerate(presets):
+                src = P.source_posterior(preset, posteriors)
+                ov, _ = P.split_vector(preset, dict(zip(posteriors[src].names,
+                                                        map(float, vectors[src][k]))))
+                ov["scale"] = float(scale)
+                specs.append(RunSpec(run_id=f"d{k:04d}r{r:02d}-{preset}", preset=preset,
+                                     overrides=ov, constants=dict(cons),
+                                     seed=int(model_seeds[rep]), steps=steps, scenario=preset,
+                                     replicate=rep, scenario_index=i))
+    return specs
+
+
+TINY = {"draws": 2, "seeds": 1, "steps": 8, "scale": 0.2, "seed": 7}
+
+
+@pytest.fixture()
+def tiny_posteriors(tmp_path):
+    """Hand-made posterior.toml files (written and read back, as the script reads them):
+    each country's preset parameters and its loop_finance (outside the structural range of
+    loop_finance, so a value from a variant could not be mistaken for the draw's)."""
+    posts = {"korea": P.Posterior(("korea.loop_finance", "korea.acquisition_appetite"),
+                                  [[0.71, 0.2], [0.93, 0.5]], [0.5, 0.5]),
+             "japan": P.Posterior(("japan.loop_finance", "japan.lp_capital_per_year"),
+                                  [[0.55, 300.0], [0.8, 900.0]], [0.5, 0.5])}
+    out = {}
+    for c, post in posts.items():
+        P.write(post, tmp_path / c / "posterior.toml")
+        out[c] = P.read(tmp_path / c / "posterior.toml")
+    return out
+
+
+def _key(sp):
+    return (sp.run_id, sp.preset, dict(sp.overrides), dict(sp.constants), sp.seed, sp.steps,
+            sp.replicate, sp.scenario_index)
+
+
+def test_without_structural_variants_the_specs_are_those_of_before(tiny_posteriors):
+    presets = ["korea", "japan", "japan_2027_plan"]
+    none = P.ordering_specs(tiny_posteriors, presets, structural="none", **TINY)
+    assert [_key(s) for s in none] == [
+        _key(s) for s in _legacy_ordering_specs(tiny_posteriors, presets, **TINY)]
+    assert [_key(s) for s in P.ordering_specs(tiny_posteriors, presets, **TINY)] == [
+        _key(s) for s in none]  # the function's default is still none
+    with pytest.raises(P.PosteriorError, match="structural must be"):
+        P.ordering_specs(tiny_posteriors, presets, structural="some", **TINY)
+
+
+def test_structural_variants_are_reproducible_and_shared_by_a_specs_presets(tiny_posteriors):
+    from abm.structural import STRUCTURAL, preset_range
+
+    presets = ["korea", "japan", "japan_2027_plan"]
+    specs = P.ordering_specs(tiny_posteriors, presets, structural="all", **TINY)
+    again = P.ordering_specs(tiny_posteriors, presets, structural="all", **TINY)
+    assert [_key(s) for s in specs] == [_key(s) for s in again]
+    none = P.ordering_specs(tiny_posteriors, presets, structural="none", **TINY)
+    # paired with the design without variants: same replicates and model seeds
+    assert [(s.replicate, s.seed, s.preset) for s in specs] == [
+        (s.replicate, s.seed, s.preset) for s in none]
+    # the spec table does not depend on which presets run
+    alone = P.ordering_specs(tiny_posteriors, ["japan"], structural="all", **TINY)
+    assert [_key(s)[:-1] for s in alone] == [  # all but the position among the presets
+        _key(s)[:-1] for s in specs if s.preset == "japan"]
+    by_rep: dict[int, list] = {}
+    for sp in specs:
+        by_rep.setdefault(sp.replicate, []).append(sp)
+    units = []
+    for rep, group in by_rep.items():
+        u = P.structural_unit(TINY["seed"], rep)
+        assert set(u) == set(STRUCTURAL) and all(0.0 <= x <= 1.0 for x in u.values())
+        units.append(u)
+        for sp in group:
+            # constants and shared parameters: one value for every preset of the spec
+            assert sp.constants == group[0].constants and len(sp.constants) > 0
+            for n, e in STRUCTURAL.items():
+                if e.kind == "parameter" and n != "loop_finance":
+                    assert sp.overrides[n] == group[0].overrides[n]
+                if e.kind == "preset_parameter":
+                    # each preset maps the shared u into its own range (the plan: japan's)
+                    lo, hi = preset_range(n, "japan" if sp.preset == "japan_2027_plan"
+                                          else sp.preset)
+                    want = lo + u[n] * (hi - lo)
+                    assert sp.overrides[n] == pytest.approx(want, abs=1e-9)
+            for n, v in sp.constants.items():
+                e = STRUCTURAL[n]
+                assert v == pytest.approx(e.low + u[n] * (e.high - e.low), abs=1e-9)
+    assert units[0] != units[1]  # one variant per spec, not one for the run
+
+
+def test_a_posterior_parameter_is_not_overwritten_by_the_structural_variant(tiny_posteriors):
+    from abm.structural import STRUCTURAL
+
+    specs = P.ordering_specs(tiny_posteriors, ["korea", "japan_2027_plan"], structural="all",
+                             **TINY)
+    none = {(s.replicate, s.preset): s for s in P.ordering_specs(
+        tiny_posteriors, ["korea", "japan_2027_plan"], structural="none", **TINY)}
+    hi = STRUCTURAL["loop_finance"].high
+    for sp in specs:
+        base = none[(sp.replicate, sp.preset)]
+        # every value the posterior draw sets is the draw's (loop_finance above the
+        # structural range: only the draw can have put it there)
+        for n, v in base.overrides.items():
+            assert sp.overrides[n] == v
+        assert sp.overrides["loop_finance"] > hi
+    # a structural constant a posterior infers is the draw's too
+    posts = dict(tiny_posteriors)
+    posts["korea"] = P.Posterior(("korea.loop_finance", "IPO_MULTIPLE"), [[0.7, 11.5]], [1.0])
+    for sp in P.ordering_specs(posts, ["korea", "japan"], structural="all", **TINY):
+        assert sp.constants["IPO_MULTIPLE"] == 11.5
+
+
+def test_the_variance_split_sums_to_the_total(tiny_posteriors):
+    import pandas as pd
+
+    presets = ["korea", "japan"]
+    frames = []
+    for design in P.STRUCTURAL_DESIGNS:
+        specs = P.ordering_specs(tiny_posteriors, presets, structural=design, **TINY)
+        runs = P.ordering_runs(specs, seeds=TINY["seeds"], structural=design,
+                               metrics=("innovation_total",))
+        assert set(runs["structural"]) == {design}
+        frames.append(runs)
+    assert any(c.startswith("const.") for c in frames[1].columns)
+    runs = pd.concat(frames, ignore_index=True)
+    split = P.variance_split(runs, metrics=("innovation_total",))
+    assert len(split) == 1
+    row = split.iloc[0]
+    assert row["n"] == 2 and row["seed"] == 0.0  # one seed per draw
+    assert row["structural"] + row["posterior_draw"] + row["seed"] == pytest.approx(
+        row["total"], rel=1e-9, abs=1e-12)
+    # orderings refuse a mix of designs
+    with pytest.raises(P.PosteriorError, match="structural designs"):
+        P.orderings(runs, metrics=("innovation_total",))
+    with pytest.raises(P.PosteriorError, match="both structural designs"):
+        P.variance_split(frames[0])
+
+
+def test_the_variance_split_on_hand_built_runs():
+    # d0 (no variants): draw 0 -> 1, 3; draw 1 -> 5, 7; d (variants): 0, 4, 2, 10
+    import pandas as pd
+
+    rows = []
+    for design, ds in (("none", (1.0, 3.0, 5.0, 7.0)), ("all", (0.0, 4.0, 2.0, 10.0))):
+        for rep, d in enumerate(ds):
+            rows.append({"structural": design, "preset": "p", "draw": rep // 2,
+                         "replicate": rep, "m": d})
+            rows.append({"structural": design, "preset": "q", "draw": rep // 2,
+                         "replicate": rep, "m": 0.0})
+    r = P.variance_split(pd.DataFrame(rows), metrics=("m",)).iloc[0]
+    d0, d = np.array([1.0, 3.0, 5.0, 7.0]), np.array([0.0, 4.0, 2.0, 10.0])
+    assert r["total"] == pytest.approx(d.var())
+    assert r["posterior_draw"] == pytest.approx(4.0)  # means 2 and 6 around 4
+    assert r["seed"] == pytest.approx(1.0)            # each run 1 from its draw's mean
+    assert r["structural"] == pytest.approx(d.var() - d0.var())
+    assert r["share_structural"] + r["share_posterior_draw"] + r["share_seed"] == \
+        pytest.approx(1.0)
+
+
+def test_the_orderings_script_sets_both_designs_side_by_side(tmp_path):
+    # hand-built runs of two made-up presets in both designs: p above q in every run without
+    # variants, in two of three with them
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    rows = []
+    for design, diffs in (("none", (1.0, 2.0, 3.0)), ("all", (1.0, -1.0, 4.0))):
+        for d, x in enumerate(diffs):
+            for p, v in (("p", x), ("q", 0.0)):
+                rows.append({"preset": p, "draw": d, "replicate": d, "steps": 8, "scale": 0.1,
+                             "structural": design, **{m: v for m in P.ORDERING_METRICS}})
+    pd.DataFrame(rows).to_csv(tmp_path / "orderings_runs.csv", index=False)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "scripts" / "posterior_orderings.py"),
+                           "--render", "--out", str(tmp_path), "--point", ""],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    md = (tmp_path / "orderings.md").read_text()
+    assert "structural variant" in md and "P(a > b) no structural" in md
+    assert "| `p` | `q` | 0.67 | 0.33 | 0.00 | 0.67 (3) | 3 | 1.33 | 1.00 |" in md
+    # var(d) = 38/9, var(d0) = 2/3: structural 84%, draw 16%, seed 0% (one seed per draw)
+    assert "## Where the variance of a - b comes from" in md
+    assert "| `productivity_growth` | `p` | `q` | 4.22 | 84% | 16% | 0% | 3 |" in md
