@@ -258,9 +258,15 @@ class EcosystemModel(Model):
         self.open_funds: list[VCFund] = []
         """Funds not closed yet, in creation order (read it through :meth:`live_funds`)."""
         self.universities: list[University] = []
-        self.founder_pool: list[Founder] = []
-        self.angels: list[Founder] = []
-        """Founders between ventures (candidates to found again; some are angels)."""
+        self.pool: list[int] = []
+        """Rows in :attr:`fo` of the founders between ventures (candidates to found again;
+        some are angels), in the order they came back: read as agents through
+        :attr:`founder_pool`."""
+        self.angel_rows: np.ndarray = np.zeros(0, np.int64)
+        """Rows in :attr:`fo` of this quarter's angels (the founders between ventures who
+        are angels when founding starts): read as agents through :attr:`angels`."""
+        self.founder_at: list[Founder | None] = []
+        """Founders still in the ecosystem by their row in :attr:`fo` (``None``: retired)."""
         self.fund_by_uid: dict[int, VCFund] = {}
         """Every fund ever, by ``unique_id`` (cap-table holder ids to funds)."""
         self.founder_by_uid: dict[int, Founder] = {}
@@ -275,6 +281,10 @@ class EcosystemModel(Model):
                          capacity=int(2 * self.p.n_incumbents * self.p.scale) + 16)
         """The incumbents' column table (:attr:`abm.agents.Incumbent.COLUMNS`), one row per
         incumbent ever."""
+        self.fo = Table(Founder.COLUMNS, capacity=int(4000 * self.p.scale) + 64)
+        """The founders' column table (:attr:`abm.agents.Founder.COLUMNS`): one row per
+        founder ever, retired ones included (a :class:`Founder` agent is a view onto its
+        row)."""
         self.fund_table = Table(VCFund.FIXED_COLUMNS, capacity=256)
         """A fund's fixed attributes at its ``row`` (:attr:`abm.agents.VCFund.FIXED_COLUMNS`;
         vectorised reads of every live fund)."""
@@ -517,7 +527,27 @@ class EcosystemModel(Model):
         risk = min(max(float(rng.normal(p.risk_tolerance, 0.15)), 0.0), 1.0)
         founder = Founder(self, origin, skill, risk)
         self.founder_by_uid[founder.unique_id] = founder
+        at = self.founder_at
+        at.extend([None] * (founder.row + 1 - len(at)))
+        at[founder.row] = founder
         return founder
+
+    @property
+    def founder_pool(self) -> list[Founder]:
+        """The founders between ventures, as agents, in pool order (a new list built from
+        :attr:`pool`; assign a list of founders to replace the pool)."""
+        at = self.founder_at
+        return [at[r] for r in self.pool]
+
+    @founder_pool.setter
+    def founder_pool(self, founders: list[Founder]) -> None:
+        self.pool = [f.row for f in founders]
+
+    @property
+    def angels(self) -> list[Founder]:
+        """This quarter's angels as agents (:attr:`angel_rows`)."""
+        at = self.founder_at
+        return [at[r] for r in self.angel_rows.tolist()]
 
     def add_startup(self, founders: list[Founder], sector: int, quality: float,
                     disruptive: bool, origin: int, cash: float = 0.0, headcount: int | None = None,
