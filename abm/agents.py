@@ -77,8 +77,8 @@ class Founder(Agent):
             "index into `ORIGINS` of the channel they last founded through (`SERIAL` once "
             "they found again)"),
         Col("skill", np.float64, 0.5, "",
-            "founding skill in [0, 1] (Beta(2, 2) at entry, +0.05 per exit and +0.025 per "
-            "failure when founding again, capped at 1)"),
+            "founding skill in [0, 1]: Beta(2, 2) at entry; on founding again it rises by "
+            "0.05 × (exits + 0.5 × failures so far), capped at 1"),
         Col("risk_tolerance", np.float64, 0.5, "",
             "risk tolerance in [0, 1] (normal around the regime's `risk_tolerance`, s.d. 0.15)"),
         Col("wealth", object, 0.0, "M",
