@@ -568,9 +568,11 @@ class EcosystemModel(Model):
         self.startups[row] = s
         s.founders = list(founders)
         share = (1.0 - C.ESOP) / max(1, len(founders))
+        fo = self.fo
         for f in founders:
-            f.startup = row
-            f.founded += 1
+            r = f.row
+            fo.startup[r] = row
+            fo.founded[r] += 1
             s.cap_table[f.unique_id] = s.cap_table.get(f.unique_id, 0.0) + share
         self._add_node(s, "startup")
         return s
