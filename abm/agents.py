@@ -9,8 +9,11 @@ table's columns are declared once, below, beside the agent class (``Startup.COLU
 ``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS``) with dtype, default, unit and meaning; the
 state-variable tables of docs/ODD.md are generated from them (``scripts/gen_odd_columns.py``).
 
-Founders, funds, universities and the ministry are plain Mesa agents with Python attributes
-(a fund's fixed attributes are also copied to ``model.fund_table`` for vectorised reads).
+Founders are column-table agents as well (``model.fo``, ``Founder.COLUMNS``), but each of
+their columns stays an attribute of the agent, a view onto its row (``founder.wealth``), for
+the app, the API and scripts. Funds, universities and the ministry are plain Mesa agents with
+Python attributes (a fund's fixed attributes are also copied to ``model.fund_table`` for
+vectorised reads).
 Behaviour lives in :mod:`abm.mechanisms`, one module per interaction, so each can be tested on
 its own; this module holds state and small per-agent rules. The fund rules are written once,
 vectorised (:func:`fund_may_invest`, :func:`fund_may_follow_on`, :func:`screen_allowance`),

@@ -527,9 +527,12 @@ class EcosystemModel(Model):
         risk = min(max(float(rng.normal(p.risk_tolerance, 0.15)), 0.0), 1.0)
         founder = Founder(self, origin, skill, risk)
         self.founder_by_uid[founder.unique_id] = founder
-        at = self.founder_at
-        at.extend([None] * (founder.row + 1 - len(at)))
-        at[founder.row] = founder
+        at, row = self.founder_at, founder.row
+        if row == len(at):
+            at.append(founder)
+        else:  # rows of founders built directly (Founder(model, ...), as tests do)
+            at.extend([None] * (row + 1 - len(at)))
+            at[row] = founder
         return founder
 
     @property
