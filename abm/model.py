@@ -802,11 +802,45 @@ class EcosystemModel(Model):
         state = dict(state)
         next_id = state.pop("_next_agent_id", None)  # snapshots of version 0.1
         state.setdefault("burn_in", C.BURN_IN)  # snapshots from before burn_in was a setting
+        old_pool = state.pop("founder_pool", None)  # snapshots from before model.fo
+        old_angels = state.pop("angels", None)
         self.__dict__.update(state)
         if next_id is not None:
             self.agent_id_counter = next_id
+        if "fo" not in state:
+            self._founders_to_table(old_pool or [], old_angels or [])
         if _mesa.MODEL_AGENT_DICT and "_all_agents" in state:
             self._all_agents._agents = self._agents  # one dict for both (register_agent)
+
+    def _founders_to_table(self, pool: list, angels: list) -> None:
+        """Move the founders of a snapshot from before the founders' table (0.2.0 and
+        earlier: a founder's state in its attributes) into :attr:`fo`: every founder still
+        in the ecosystem, then any other founder of a live startup's team or among the
+        quarter's angels (retired ones, which :mod:`abm.mechanisms.exits` still reads).
+        Values keep their types."""
+        fo = Table(Founder.COLUMNS, capacity=int(4000 * self.p.scale) + 64)
+        names = [c.name for c in Founder.COLUMNS if c.name != "uid"]
+        self.founder_at = []
+        done: set[int] = set()
+
+        def move(f: Founder, live: bool) -> None:
+            if id(f) in done:
+                return
+            done.add(id(f))
+            d = f.__dict__
+            f.row = fo.add(uid=f.unique_id, **{n: d.pop(n) for n in names if n in d})
+            self.founder_at.append(f if live else None)
+
+        for f in self.founder_by_uid.values():
+            move(f, True)
+        for s in self.startups.values():
+            for f in s.founders:
+                move(f, False)
+        for f in angels:  # (this quarter's: one may have retired since)
+            move(f, False)
+        self.fo = fo
+        self.pool = [f.row for f in pool]
+        self.angel_rows = np.array([f.row for f in angels], dtype=np.int64)
 
     def snapshot(self) -> bytes:
         """The whole model as bytes (a pickle): save it to a file, send it to a worker, or
