@@ -148,7 +148,7 @@ def step(model) -> None:
         if go.any():
             leaving = pool[go]
             model.pool = pool[~go].tolist()
-            # experience: +0.05 skill per exit, +0.025 per failure, capped at 1
+            # experience: skill + 0.05 x (exits + 0.5 x failures so far), capped at 1
             fo.skill[leaving] = np.minimum(
                 1.0, fo.skill[leaving] + 0.05 * (fo.exited[leaving] + 0.5 * fo.failed[leaving]))
             fo.origin[leaving] = C.SERIAL
