@@ -9,8 +9,11 @@ table's columns are declared once, below, beside the agent class (``Startup.COLU
 ``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS``) with dtype, default, unit and meaning; the
 state-variable tables of docs/ODD.md are generated from them (``scripts/gen_odd_columns.py``).
 
-Founders, funds, universities and the ministry are plain Mesa agents with Python attributes
-(a fund's fixed attributes are also copied to ``model.fund_table`` for vectorised reads).
+Founders are column-table agents as well (``model.fo``, ``Founder.COLUMNS``), but each of
+their columns stays an attribute of the agent, a view onto its row (``founder.wealth``), for
+the app, the API and scripts. Funds, universities and the ministry are plain Mesa agents with
+Python attributes (a fund's fixed attributes are also copied to ``model.fund_table`` for
+vectorised reads).
 Behaviour lives in :mod:`abm.mechanisms`, one module per interaction, so each can be tested on
 its own; this module holds state and small per-agent rules. The fund rules are written once,
 vectorised (:func:`fund_may_invest`, :func:`fund_may_follow_on`, :func:`screen_allowance`),
@@ -33,8 +36,34 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import EcosystemModel
 
 
+def _column_property(table: str, name: str, cast: type | None, doc: str) -> property:
+    """An attribute of a table-row agent read and written through column ``name`` of the
+    model's table ``table`` at the agent's ``row``. Reads give a Python ``cast`` (``float``,
+    ``int``, ``bool``), as the plain attribute held before the column did, so arithmetic,
+    cap-table values and ``repr`` are exactly what they were; with ``cast=None`` (an
+    ``object`` column) the stored value itself."""
+
+    if cast is None:  # an object column: the value as stored
+        def get(self):
+            return getattr(getattr(self.model, table), name)[self.row]
+    else:
+        def get(self):
+            return cast(getattr(getattr(self.model, table), name)[self.row])
+
+    def put(self, value) -> None:
+        getattr(getattr(self.model, table), name)[self.row] = value
+
+    return property(get, put, doc=doc)
+
+
 class Founder(Agent):
-    """A person who founds startups.
+    """A person who founds startups: a column-table agent whose state is row ``self.row`` of
+    ``model.fo`` (the columns are :attr:`COLUMNS`).
+
+    Unlike a startup, a founder keeps its attributes readable and writable by name
+    (``founder.wealth += x``): each is a view onto its column (a Python ``float``, ``int`` or
+    ``bool`` when read). Mechanisms that loop over many founders (the serial founders'
+    choice, retirement) work on the columns instead (``model.fo.last_failed[rows]``).
 
     Args:
         model: the model.
@@ -45,20 +74,51 @@ class Founder(Agent):
         wealth: money of their own (M).
     """
 
+    COLUMNS: tuple[Col, ...] = (
+        Col("uid", np.int64, -1, "", "the agent's `unique_id`"),
+        Col("origin", np.int8, 0, "",
+            "index into `ORIGINS` of the channel they last founded through (`SERIAL` once "
+            "they found again)"),
+        Col("skill", np.float64, 0.5, "",
+            "founding skill in [0, 1]: Beta(2, 2) at entry; on founding again it rises by "
+            "0.05 × (exits + 0.5 × failures so far), capped at 1"),
+        Col("risk_tolerance", np.float64, 0.5, "",
+            "risk tolerance in [0, 1] (normal around the regime's `risk_tolerance`, s.d. 0.15)"),
+        Col("wealth", object, 0.0, "M",
+            "money of their own: exit proceeds, less what they put into new startups and "
+            "angel checks (an `object` column: each value is the Python or numpy float the "
+            "arithmetic gave, as when it was an attribute)"),
+        Col("startup", np.int32, -1, "row",
+            "row of the startup they run (−1 between ventures)"),
+        Col("founded", np.int32, 0, "count", "startups they founded"),
+        Col("failed", np.int32, 0, "count", "of those, failed"),
+        Col("exited", np.int32, 0, "count", "of those, acquired or listed"),
+        Col("last_failed", np.bool_, False, "",
+            "whether their last venture failed (the `failure_stigma` applies)"),
+        Col("angel", np.bool_, False, "",
+            "whether they became an angel investor after a profitable exit"),
+    )
+    """The columns of ``model.fo``, one row per founder ever (retired ones keep their row)."""
+
+    origin = _column_property("fo", "origin", int, "index into ``constants.ORIGINS``")
+    skill = _column_property("fo", "skill", float, "founding skill in [0, 1]")
+    risk_tolerance = _column_property("fo", "risk_tolerance", float, "risk tolerance in [0, 1]")
+    wealth = _column_property("fo", "wealth", None, "money of their own (M)")
+    startup = _column_property("fo", "startup", int,
+                               "row of the startup they run, or -1 between ventures")
+    founded = _column_property("fo", "founded", int, "startups founded")
+    failed = _column_property("fo", "failed", int, "startups failed")
+    exited = _column_property("fo", "exited", int, "startups exited")
+    last_failed = _column_property("fo", "last_failed", bool,
+                                   "whether the last venture failed")
+    angel = _column_property("fo", "angel", bool, "whether they are an angel investor")
+
     def __init__(self, model: "EcosystemModel", origin: int, skill: float,
                  risk_tolerance: float, wealth: float = 0.0) -> None:
         super().__init__(model)
-        self.origin = origin
-        self.skill = skill
-        self.risk_tolerance = risk_tolerance
-        self.wealth = wealth
-        self.startup = -1
-        """Row of the startup they run, or -1 between ventures."""
-        self.founded = 0
-        self.failed = 0
-        self.exited = 0
-        self.last_failed = False
-        self.angel = False
+        self.row = model.fo.add(uid=self.unique_id, origin=origin, skill=skill,
+                                risk_tolerance=risk_tolerance, wealth=wealth)
+        """Row of ``model.fo``."""
 
 
 class Startup(Agent):

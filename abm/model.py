@@ -258,9 +258,15 @@ class EcosystemModel(Model):
         self.open_funds: list[VCFund] = []
         """Funds not closed yet, in creation order (read it through :meth:`live_funds`)."""
         self.universities: list[University] = []
-        self.founder_pool: list[Founder] = []
-        self.angels: list[Founder] = []
-        """Founders between ventures (candidates to found again; some are angels)."""
+        self.pool: list[int] = []
+        """Rows in :attr:`fo` of the founders between ventures (candidates to found again;
+        some are angels), in the order they came back: read as agents through
+        :attr:`founder_pool`."""
+        self.angel_rows: np.ndarray = np.zeros(0, np.int64)
+        """Rows in :attr:`fo` of this quarter's angels (the founders between ventures who
+        are angels when founding starts): read as agents through :attr:`angels`."""
+        self.founder_at: list[Founder | None] = []
+        """Founders still in the ecosystem by their row in :attr:`fo` (``None``: retired)."""
         self.fund_by_uid: dict[int, VCFund] = {}
         """Every fund ever, by ``unique_id`` (cap-table holder ids to funds)."""
         self.founder_by_uid: dict[int, Founder] = {}
@@ -275,6 +281,10 @@ class EcosystemModel(Model):
                          capacity=int(2 * self.p.n_incumbents * self.p.scale) + 16)
         """The incumbents' column table (:attr:`abm.agents.Incumbent.COLUMNS`), one row per
         incumbent ever."""
+        self.fo = Table(Founder.COLUMNS, capacity=int(4000 * self.p.scale) + 64)
+        """The founders' column table (:attr:`abm.agents.Founder.COLUMNS`): one row per
+        founder ever, retired ones included (a :class:`Founder` agent is a view onto its
+        row)."""
         self.fund_table = Table(VCFund.FIXED_COLUMNS, capacity=256)
         """A fund's fixed attributes at its ``row`` (:attr:`abm.agents.VCFund.FIXED_COLUMNS`;
         vectorised reads of every live fund)."""
@@ -517,7 +527,30 @@ class EcosystemModel(Model):
         risk = min(max(float(rng.normal(p.risk_tolerance, 0.15)), 0.0), 1.0)
         founder = Founder(self, origin, skill, risk)
         self.founder_by_uid[founder.unique_id] = founder
+        at, row = self.founder_at, founder.row
+        if row == len(at):
+            at.append(founder)
+        else:  # rows of founders built directly (Founder(model, ...), as tests do)
+            at.extend([None] * (row + 1 - len(at)))
+            at[row] = founder
         return founder
+
+    @property
+    def founder_pool(self) -> list[Founder]:
+        """The founders between ventures, as agents, in pool order (a new list built from
+        :attr:`pool`; assign a list of founders to replace the pool)."""
+        at = self.founder_at
+        return [at[r] for r in self.pool]
+
+    @founder_pool.setter
+    def founder_pool(self, founders: list[Founder]) -> None:
+        self.pool = [f.row for f in founders]
+
+    @property
+    def angels(self) -> list[Founder]:
+        """This quarter's angels as agents (:attr:`angel_rows`)."""
+        at = self.founder_at
+        return [at[r] for r in self.angel_rows.tolist()]
 
     def add_startup(self, founders: list[Founder], sector: int, quality: float,
                     disruptive: bool, origin: int, cash: float = 0.0, headcount: int | None = None,
@@ -538,9 +571,11 @@ class EcosystemModel(Model):
         self.startups[row] = s
         s.founders = list(founders)
         share = (1.0 - C.ESOP) / max(1, len(founders))
+        fo = self.fo
         for f in founders:
-            f.startup = row
-            f.founded += 1
+            r = f.row
+            fo.startup[r] = row
+            fo.founded[r] += 1
             s.cap_table[f.unique_id] = s.cap_table.get(f.unique_id, 0.0) + share
         self._add_node(s, "startup")
         return s
@@ -767,11 +802,45 @@ class EcosystemModel(Model):
         state = dict(state)
         next_id = state.pop("_next_agent_id", None)  # snapshots of version 0.1
         state.setdefault("burn_in", C.BURN_IN)  # snapshots from before burn_in was a setting
+        old_pool = state.pop("founder_pool", None)  # snapshots from before model.fo
+        old_angels = state.pop("angels", None)
         self.__dict__.update(state)
         if next_id is not None:
             self.agent_id_counter = next_id
+        if "fo" not in state:
+            self._founders_to_table(old_pool or [], old_angels or [])
         if _mesa.MODEL_AGENT_DICT and "_all_agents" in state:
             self._all_agents._agents = self._agents  # one dict for both (register_agent)
+
+    def _founders_to_table(self, pool: list, angels: list) -> None:
+        """Move the founders of a snapshot from before the founders' table (0.2.0 and
+        earlier: a founder's state in its attributes) into :attr:`fo`: every founder still
+        in the ecosystem, then any other founder of a live startup's team or among the
+        quarter's angels (retired ones, which :mod:`abm.mechanisms.exits` still reads).
+        Values keep their types."""
+        fo = Table(Founder.COLUMNS, capacity=int(4000 * self.p.scale) + 64)
+        names = [c.name for c in Founder.COLUMNS if c.name != "uid"]
+        self.founder_at = []
+        done: set[int] = set()
+
+        def move(f: Founder, live: bool) -> None:
+            if id(f) in done:
+                return
+            done.add(id(f))
+            d = f.__dict__
+            f.row = fo.add(uid=f.unique_id, **{n: d.pop(n) for n in names if n in d})
+            self.founder_at.append(f if live else None)
+
+        for f in self.founder_by_uid.values():
+            move(f, True)
+        for s in self.startups.values():
+            for f in s.founders:
+                move(f, False)
+        for f in angels:  # (this quarter's: one may have retired since)
+            move(f, False)
+        self.fo = fo
+        self.pool = [f.row for f in pool]
+        self.angel_rows = np.array([f.row for f in angels], dtype=np.int64)
 
     def snapshot(self) -> bytes:
         """The whole model as bytes (a pickle): save it to a file, send it to a worker, or

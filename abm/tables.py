@@ -1,11 +1,13 @@
 """Column tables: the numeric state of many agents as numpy arrays.
 
-Startups and incumbents are column-table agents (as in mesa-frames): their numbers (cash,
-revenue, headcount...) are the rows of a :class:`Table` on the model, so per-step updates are
-vectorised over all rows instead of looping in Python. Each Mesa agent only holds its ``row``;
-mechanisms read and write ``model.st.cash[row]`` (or whole columns), never ``agent.cash``.
-The columns are declared once, as :class:`Col` records beside the agent class
-(``Startup.COLUMNS``, ``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS`` in :mod:`abm.agents`),
+Founders, startups and incumbents are column-table agents (as in mesa-frames): their numbers
+(cash, revenue, headcount...) are the rows of a :class:`Table` on the model, so per-step
+updates are vectorised over all rows instead of looping in Python. Each Mesa agent only holds
+its ``row``; mechanisms read and write ``model.st.cash[row]`` (or whole columns), never
+``agent.cash`` (a founder's columns are also readable and writable as its attributes, views
+onto its row). The columns are declared once, as :class:`Col` records beside the agent class
+(``Founder.COLUMNS``, ``Startup.COLUMNS``, ``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS`` in
+:mod:`abm.agents`),
 with dtype, default, unit and meaning (like starsim's ``define_states``); docs/ODD.md lists
 them from there (``scripts/gen_odd_columns.py``).
 """

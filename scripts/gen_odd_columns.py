@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Write the column tables of docs/ODD.md (section 2) from their declarations in the code.
 
-Startups and incumbents are column-table agents: their state is the columns of
-``model.st`` and ``model.inc``, declared once beside their agent classes
-(``abm.agents.Startup.COLUMNS``, ``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS``) with dtype,
+Founders, startups and incumbents are column-table agents: their state is the columns of
+``model.fo``, ``model.st`` and ``model.inc``, declared once beside their agent classes
+(``abm.agents.Founder.COLUMNS``, ``Startup.COLUMNS``, ``Incumbent.COLUMNS``, ``VCFund.FIXED_COLUMNS``) with dtype,
 default, unit and meaning. This script renders each declaration as a Markdown table between
 the markers ``<!-- BEGIN GENERATED COLUMNS: <key> -->`` and ``<!-- END GENERATED COLUMNS -->``
 in docs/ODD.md, leaving the rest of the file alone. Usage::
@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from abm.agents import Incumbent, Startup, VCFund  # noqa: E402
+from abm.agents import Founder, Incumbent, Startup, VCFund  # noqa: E402
 
 ODD = ROOT / "docs" / "ODD.md"
 TABLES = {
+    "founder": (Founder.COLUMNS, "model.fo"),
     "startup": (Startup.COLUMNS, "model.st"),
     "incumbent": (Incumbent.COLUMNS, "model.inc"),
     "fund": (VCFund.FIXED_COLUMNS, "model.fund_table"),
@@ -52,7 +53,7 @@ def _default(value) -> str:
 def render(key: str) -> str:
     """The Markdown table (with its source line) for the block ``key``."""
     columns, table = TABLES[key]
-    owner = {"startup": "Startup.COLUMNS", "incumbent": "Incumbent.COLUMNS",
+    owner = {"founder": "Founder.COLUMNS", "startup": "Startup.COLUMNS", "incumbent": "Incumbent.COLUMNS",
              "fund": "VCFund.FIXED_COLUMNS"}[key]
     lines = [f"<!-- generated from `abm.agents.{owner}` by scripts/gen_odd_columns.py; "
              "do not edit -->",

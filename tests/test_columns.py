@@ -21,8 +21,8 @@ import pytest
 import builders as B
 from abm import EcosystemModel
 from abm import constants as C
-from abm.agents import (Incumbent, Startup, VCFund, fund_may_follow_on, fund_may_invest,
-                        screen_allowance)
+from abm.agents import (Founder, Incumbent, Startup, VCFund, fund_may_follow_on,
+                        fund_may_invest, screen_allowance)
 from abm.mechanisms import funding
 from abm.model import Quarter
 from abm.tables import Col, Table
@@ -30,7 +30,7 @@ from abm.tables import Col, Table
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "scripts" / "gen_odd_columns.py"
 ODD = ROOT / "docs" / "ODD.md"
-DECLARED = {"startup": Startup.COLUMNS, "incumbent": Incumbent.COLUMNS,
+DECLARED = {"founder": Founder.COLUMNS, "startup": Startup.COLUMNS, "incumbent": Incumbent.COLUMNS,
             "fund": VCFund.FIXED_COLUMNS}
 
 
@@ -59,11 +59,38 @@ def test_every_column_is_declared_with_dtype_default_and_meaning(key):
 def test_model_tables_have_exactly_the_declared_columns():
     m = EcosystemModel(preset="japan", seed=3, scale=0.2)
     m.run(6)
-    for table, key in ((m.st, "startup"), (m.inc, "incumbent"), (m.fund_table, "fund")):
+    for table, key in ((m.fo, "founder"), (m.st, "startup"), (m.inc, "incumbent"),
+                       (m.fund_table, "fund")):
         assert table.columns == tuple(c.name for c in DECLARED[key])
         for c in DECLARED[key]:
             assert getattr(table, c.name).dtype == np.dtype(c.dtype), (key, c.name)
     assert m.st.n > 0 and m.inc.n > 0 and m.fund_table.n == len(m.funds)
+    assert m.fo.n >= len(m.founder_by_uid) > 0
+    for f in m.founder_by_uid.values():
+        assert m.fo.uid[f.row] == f.unique_id
+
+
+def test_a_founder_is_a_view_onto_its_row():
+    """Founders keep their attributes by name, read from and written to ``model.fo``, with
+    the Python types the attributes had (float, int, bool; wealth as stored)."""
+    m = B.make_model(seed=1)
+    f, g = B.add_founders(m, 2)
+    f.wealth = 2.5
+    f.wealth += 0.5
+    f.skill = 0.25
+    f.last_failed = True
+    f.failed += 1
+    assert m.fo.wealth[f.row] == 3.0 and m.fo.skill[f.row] == 0.25
+    assert m.fo.last_failed[f.row] and m.fo.failed[f.row] == 1
+    assert not m.fo.last_failed[g.row] and m.fo.wealth[g.row] == 0.0
+    m.fo.exited[f.row] = 2
+    m.fo.startup[g.row] = 7
+    assert f.exited == 2 and g.startup == 7
+    assert type(f.skill) is float and type(f.exited) is int and type(f.last_failed) is bool
+    assert type(f.wealth) is float
+    m.fo.wealth[g.row] = np.float64(1.5)  # an object column keeps the value's own type
+    assert type(g.wealth) is np.float64
+    assert f in m.agents and m.founder_at[f.row] is f
 
 
 def test_a_new_row_takes_the_declared_defaults():

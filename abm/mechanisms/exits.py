@@ -67,19 +67,20 @@ UNIT = Mechanism(
 
 
 def _founder_exit(model, startup, failed: bool) -> None:
-    p, rng = model.p, model.rngs["exits"]
+    p, rng, fo, row = model.p, model.rngs["exits"], model.fo, startup.row
     for f in startup.founders:
-        if f.startup != startup.row:
+        r = f.row
+        if fo.startup[r] != row:
             continue
-        f.startup = -1
-        f.last_failed = failed
+        fo.startup[r] = -1
+        fo.last_failed[r] = failed
         if failed:
-            f.failed += 1
+            fo.failed[r] += 1
         else:
-            f.exited += 1
-            if f.wealth >= 1.0 and rng.random() < p.angel_propensity:
-                f.angel = True
-        model.founder_pool.append(f)
+            fo.exited[r] += 1
+            if fo.wealth[r] >= 1.0 and rng.random() < p.angel_propensity:
+                fo.angel[r] = True
+        model.pool.append(r)
 
 
 def pay_out(model, startup, price: float, source: str = "acquirer") -> None:
@@ -95,7 +96,7 @@ def pay_out(model, startup, price: float, source: str = "acquirer") -> None:
             continue
         founder = model.founder_by_uid.get(holder)
         if founder is not None:
-            founder.wealth += amount
+            model.fo.wealth[founder.row] += amount
         elif holder in model.incumbent_row_by_uid:  # a group member's strategic stake
             model.inc.cash[model.incumbent_row_by_uid[holder]] += amount
         else:  # secondary buyers, public float, founders who left the ecosystem
@@ -168,7 +169,7 @@ def ipo(model, startup, rng: np.random.Generator) -> None:
         if founder is None:
             continue
         moved = frac * C.IPO_SELLDOWN
-        founder.wealth += model.ledger.mint("public_investors", moved * post)
+        model.fo.wealth[founder.row] += model.ledger.mint("public_investors", moved * post)
         table[holder] -= moved
         if table[holder] <= 0:
             del table[holder]

@@ -65,10 +65,12 @@ def found(model, origin: int, founders: list, sector: int, rng: np.random.Genera
     model.ledger.mint("founder_savings", savings)
     s = model.add_startup(founders, sector=sector, quality=quality, disruptive=disruptive,
                           origin=origin, cash=savings, headcount=got)
+    wealth = model.fo.wealth
     for f in founders:  # serial founders with money put some of it in
-        if f.wealth > 0:
-            own = 0.1 * f.wealth
-            f.wealth -= own
+        r = f.row
+        if wealth[r] > 0:
+            own = 0.1 * wealth[r]
+            wealth[r] -= own
             model.st.cash[s.row] += own
     if parent is not None:
         model.link(parent.unique_id, s.unique_id, "spinoff")
@@ -79,24 +81,28 @@ def found(model, origin: int, founders: list, sector: int, rng: np.random.Genera
 
 def _angel(model, startup, rng: np.random.Generator) -> None:
     """A recycled successful founder may back a new startup as an angel."""
-    angels = model.angels
-    if not angels:
+    angels = model.angel_rows
+    n = len(angels)
+    if not n:
         return
-    chance = len(angels) / (len(angels) + 20.0 * model.p.scale)
+    chance = n / (n + 20.0 * model.p.scale)
     if rng.random() >= chance:
         return
-    angel = angels[int(rng.integers(len(angels)))]
-    check = min(C.ANGEL_CHECK * model.p.round_size_multiplier, angel.wealth)
+    r = angels[int(rng.integers(n))]
+    fo = model.fo
+    check = min(C.ANGEL_CHECK * model.p.round_size_multiplier, fo.wealth[r])
     if check <= 0:
         return
-    angel.wealth -= check
+    fo.wealth[r] -= check
     model.st.cash[startup.row] += check
-    startup.dilute(C.PRE_MONEY[0] * model.p.round_size_multiplier, {angel.unique_id: check})
+    startup.dilute(C.PRE_MONEY[0] * model.p.round_size_multiplier, {int(fo.uid[r]): check})
 
 
 def step(model) -> None:
     p, rng = model.p, model.rngs["founding"]
-    model.angels = [f for f in model.founder_pool if f.angel]  # once a step, not per startup
+    fo = model.fo
+    pool = np.array(model.pool, dtype=np.int64)
+    model.angel_rows = pool[fo.angel[pool]]  # once a step, not per startup
     m = model.ministry
     legitimacy = effective(model, "founding_legitimacy")
     boost = m.instrument("founding_boost")  # (the same all quarter)
@@ -135,18 +141,19 @@ def step(model) -> None:
         team = [model.add_founder(C.INDEPENDENT, rng) for _ in range(_team_size(rng))]
         found(model, C.INDEPENDENT, team, int(rng.integers(model.n_sectors)), rng)
     # serial founders
-    pool = model.founder_pool
-    if pool:
+    if pool.size:  # the pool when founding started: no founder joins it during founding
         base = p.refounding_propensity * common
-        failed = np.fromiter([f.last_failed for f in pool], bool, len(pool))
-        stigma = np.where(failed, p.failure_stigma, 0.0)
-        go = rng.random(len(pool)) < np.clip(base * (1.0 - stigma), 0.0, 1.0)
+        stigma = np.where(fo.last_failed[pool], p.failure_stigma, 0.0)
+        go = rng.random(pool.size) < np.clip(base * (1.0 - stigma), 0.0, 1.0)
         if go.any():
-            leaving = list(compress(pool, go.tolist()))
-            model.founder_pool = list(compress(pool, (~go).tolist()))
-            for f in leaving:
-                f.skill = min(1.0, f.skill + 0.05 * (f.exited + 0.5 * f.failed))
-                f.origin = C.SERIAL
-                team = [f] + [model.add_founder(C.SERIAL, rng)
-                              for _ in range(_team_size(rng) - 1)]
+            leaving = pool[go]
+            model.pool = pool[~go].tolist()
+            # experience: skill + 0.05 x (exits + 0.5 x failures so far), capped at 1
+            fo.skill[leaving] = np.minimum(
+                1.0, fo.skill[leaving] + 0.05 * (fo.exited[leaving] + 0.5 * fo.failed[leaving]))
+            fo.origin[leaving] = C.SERIAL
+            at = model.founder_at
+            for r in leaving.tolist():
+                team = [at[r]] + [model.add_founder(C.SERIAL, rng)
+                                  for _ in range(_team_size(rng) - 1)]
                 found(model, C.SERIAL, team, int(rng.integers(model.n_sectors)), rng)

@@ -38,20 +38,22 @@ def hhi_by_sector(model) -> np.ndarray:
 
 def retire_founders(model) -> None:
     """Founders between ventures leave the ecosystem with quarterly probability FOUNDER_RETIRE."""
-    pool = model.founder_pool
+    pool = model.pool
     if not pool:
         return
     leave = model.rngs["founding"].random(len(pool)) < C.FOUNDER_RETIRE
     if not leave.any():
         return
-    for i in leave.nonzero()[0].tolist():  # in pool order
-        f = pool[i]
-        if f.wealth > 0:
-            model.ledger.sink("founders_leave", f.wealth)
-            f.wealth = 0.0
+    wealth, at = model.fo.wealth, model.founder_at
+    for r in compress(pool, leave.tolist()):  # in pool order
+        if wealth[r] > 0:
+            model.ledger.sink("founders_leave", wealth[r])
+            wealth[r] = 0.0
+        f = at[r]
+        at[r] = None
         model.founder_by_uid.pop(f.unique_id, None)
         f.remove()
-    model.founder_pool = list(compress(pool, (~leave).tolist()))
+    model.pool = list(compress(pool, (~leave).tolist()))
 
 
 def observe(model) -> None:
