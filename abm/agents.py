@@ -427,7 +427,7 @@ class VCFund(Agent):
     def nav(self) -> float:
         """Mark of the positions still held (gross): private ones at their traction-moved
         last post-money (:func:`abm.mechanisms.funds.mark`), locked-up listed ones at the
-        listed firm's value (:func:`abm.mechanisms.funds.listed_value`)."""
+        listed firm's value (:func:`abm.queries.listed_value`)."""
         from .mechanisms import funds as F
 
         model = self.model

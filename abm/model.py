@@ -328,7 +328,7 @@ class EcosystemModel(Model):
                               "route": np.int8, "fund": np.int32, "startup": np.int32,
                               "strategic": np.bool_})
         """(step, cost, proceeds, route, fund row, startup row, strategic) per ended fund
-        position (route: ``constants.DEAL_ROUTES``; :func:`abm.mechanisms.funds.receive`)."""
+        position (route: ``constants.DEAL_ROUTES``; :func:`abm.fundbook.receive`)."""
         self.commitments: list[tuple[int, str, float]] = []
         """(step, source, amount) per new fund commitment (private_lp, government, corporate)."""
         self.innovators: dict[int, dict[int, float]] = {}

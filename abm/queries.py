@@ -262,3 +262,24 @@ def stocks(model) -> dict[str, float]:
     modelled = float(np.count_nonzero(inc.view("alive"))) + float(live_rows(model).size)
     return {"small_firms": sf.count(), "small_firm_employment": sf.employment(),
             "all_firms": sf.count() + modelled, "value_added": value_added(model)}
+
+
+def listed_value(model, row: int, listing_post: float, listing_annual: float) -> float:
+    """Market value of 100% of listed startup ``row``: the listing post-money moved with
+    annual revenue since (the multiple of revenue it listed at); 0 once delisted."""
+    st = model.st
+    if st.status[row] == C.DELISTED:
+        return 0.0
+    if listing_annual <= 0:
+        return listing_post
+    return float(listing_post * C.STEPS_PER_YEAR * st.revenue[row] / listing_annual)
+
+
+def position_value(model, fund, row: int) -> float:
+    """Mark of ``fund``'s position in startup ``row`` (gross)."""
+    info = fund.locked.get(row)
+    if info is not None:
+        return info[1] * listed_value(model, row, info[2], info[3])
+    if model.st.status[row] == C.ACTIVE and row in model.startups:
+        return model.startups[row].cap_table.get(fund.unique_id, 0.0) * mark(model, row)
+    return 0.0

@@ -131,6 +131,7 @@ ACTIONS: Mapping[str, str] = {
     "abm.products": "markets",        # the quality ladder, its credit, integration, direction
     "abm.productivity": "markets",    # productivity and its decomposition
     "abm.partners": "partnerships",   # a partnership ended
+    "abm.fundbook": "funds",          # LP calls, the waterfall, realisations, lock-ups
 }
 """The modules of shared actions, each with the unit whose rules it applies: changes of state
 that several mechanisms make (moving workers, sharing a sector's demand, climbing the quality

@@ -11,8 +11,7 @@
   that lists it;
 * every unit has its test file (or a documented exception) and reads only parameters and
   constants that exist, declaring every parameter its source reads;
-* no mechanism imports another mechanism module (the imports of ``funds`` in
-  :data:`ALLOWED_IMPORTS` excepted, until the funds helper's work lands): shared look-ups come
+* no mechanism imports another mechanism module: shared look-ups come
   from :mod:`abm.queries`, shared actions from the modules of :data:`abm.units.ACTIONS`, which
   import no mechanism, declare no unit and draw nothing.
 """
@@ -86,18 +85,6 @@ NO_TEST_FILE = {
 }
 """Mechanisms without a ``tests/test_<name>.py`` of their own, and the tests that cover them.
 (A file of that name would put its tests under the invariant fixture of tests/conftest.py.)"""
-
-ALLOWED_IMPORTS = {
-    # The funds helper (issue 28, the fund table) is rewriting abm/mechanisms/funds.py and its
-    # callers' fund code at the same time as these imports were removed; the two imports of
-    # funds stay until that work lands. The lead removes this allow-list at the merge.
-    ("exits", "funds"): "pays fund holders at an exit: funds.receive, lock_up, delisted",
-    ("funding", "funds"): "a closed round calls the funds' capital: funds.call",
-}
-"""``(importer, imported)``: the only imports of one mechanism module by another still allowed
-(to be emptied: shared look-ups go to :mod:`abm.queries`, shared actions to the modules of
-:data:`abm.units.ACTIONS`)."""
-
 
 # -- declarations ---------------------------------------------------------------------------------
 def test_every_mechanism_module_declares_one_registered_unit_of_its_name():
@@ -370,18 +357,11 @@ def test_the_import_parser_sees_every_form(tmp_path):
 @pytest.mark.parametrize("name", MODULES)
 def test_no_mechanism_imports_another(name):
     """Issue 28: shared look-ups live in abm/queries.py and shared actions in the modules of
-    :data:`abm.units.ACTIONS`; no module of abm/mechanisms/ imports another (except the
-    allow-listed imports of funds, :data:`ALLOWED_IMPORTS`)."""
-    extra = {(name, other) for other in _imported_mechanisms(name)} - set(ALLOWED_IMPORTS)
+    :data:`abm.units.ACTIONS`; no module of abm/mechanisms/ imports another."""
+    extra = {(name, other) for other in _imported_mechanisms(name)}
     assert not extra, (f"abm/mechanisms/{name}.py imports {sorted(o for _, o in extra)}: move a "
                        "shared look-up to abm/queries.py and a shared action (a change of state "
                        "several mechanisms make) to a module of abm.units.ACTIONS")
-
-
-def test_the_allowed_imports_are_still_needed():
-    for importer, imported in ALLOWED_IMPORTS:
-        assert imported in _imported_mechanisms(importer), (
-            f"{importer} no longer imports {imported}: drop it from ALLOWED_IMPORTS")
 
 
 @pytest.mark.parametrize("module", ("abm.queries", *ACTIONS))

@@ -40,13 +40,13 @@ import math
 import numpy as np
 
 from .. import constants as C
+from .. import fundbook
 from ..draws import choice
 from ..partners import end as end_partnership
 from ..products import absorb
 from ..queries import sector_mean, trend
 from ..units import Mechanism
 from ..workforce import release
-from . import funds as F
 
 UNIT = Mechanism(
     name="exits", stream="exits",
@@ -92,7 +92,7 @@ def pay_out(model, startup, price: float, source: str = "acquirer") -> None:
         paid += amount
         fund = model.fund_by_uid.get(holder)
         if fund is not None:
-            F.receive(model, fund, row, cash=amount)
+            fundbook.receive(model, fund, row, cash=amount)
             continue
         founder = model.founder_by_uid.get(holder)
         if founder is not None:
@@ -147,7 +147,7 @@ def ipo_multiple(model, row: int, rng: np.random.Generator) -> float:
 def ipo(model, startup, rng: np.random.Generator) -> None:
     """List ``startup``: priced by the market (:func:`ipo_multiple` x annual revenue, below
     the last round if that is what the market pays); funds hold their shares through the
-    lock-up (:func:`abm.mechanisms.funds.lock_up`)."""
+    lock-up (:func:`abm.fundbook.lock_up`)."""
     st, row = model.st, startup.row
     annual = C.STEPS_PER_YEAR * st.revenue[row]
     pre = annual * ipo_multiple(model, row, rng)  # may be a down round
@@ -163,7 +163,7 @@ def ipo(model, startup, rng: np.random.Generator) -> None:
         frac = table[holder]
         fund = model.fund_by_uid.get(holder)
         if fund is not None:
-            F.lock_up(model, fund, row, post, float(annual))  # shares stay on the table
+            fundbook.lock_up(model, fund, row, post, float(annual))  # shares stay on the table
             continue
         founder = model.founder_by_uid.get(holder)
         if founder is None:
@@ -352,7 +352,7 @@ def fail(model, startup) -> None:
     for holder in startup.cap_table:
         fund = model.fund_by_uid.get(holder)
         if fund is not None and row in fund.portfolio:
-            F.receive(model, fund, row, route=C.DEAL_WRITE_OFF)
+            fundbook.receive(model, fund, row, route=C.DEAL_WRITE_OFF)
     _finish(model, startup, C.FAILED)
     _founder_exit(model, startup, failed=True)
     model.stats["failed"] += 1
@@ -373,7 +373,7 @@ def delist(model, startup) -> None:
     st.revenue[row] = 0.0
     st.status[row] = C.DELISTED
     st.delist_step[row] = model.steps
-    F.delisted(model, startup)  # shares still locked up: written off
+    fundbook.delisted(model, startup)  # shares still locked up: written off
     model.counts["delisted"] += 1
     model.event("delisting", "Listed Startup {} ran out of cash and was delisted",
                 startup.unique_id)

@@ -53,10 +53,10 @@ import numpy as np
 
 from .. import constants as C
 from .. import kernels as K
+from ..fundbook import call as fund_call
 from ..agents import fund_may_follow_on, fund_may_invest, screen_allowance
 from ..queries import fund_status, investing_funds, mark, unit_cost  # noqa: F401 (funding.investing_funds)
 from ..units import Mechanism
-from . import funds as F
 
 UNIT = Mechanism(
     name="funding", stream="funding",
@@ -431,7 +431,7 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead,
     startup.dilute(pre, {f.unique_id: a for f, a in commits.items()})
     kinds = set()
     link, uid, now, stats = model.net.link, startup.unique_id, model.steps, model.stats
-    call = F.call
+    call = fund_call
     for fund, amount in commits.items():
         fund.cash -= amount
         fund.invested += amount
