@@ -79,11 +79,41 @@ def tilt_per_copy() -> None:
 VARIANTS = {"heat": heat_holds, "tilt": tilt_per_copy}
 
 
+EXITS: list[dict] = []
+"""One record per displacement (:func:`record_exits`): written beside the runs' CSV."""
+
+
+def record_exits() -> None:
+    """Wrap ``abm.mechanisms.incumbents.exit_incumbent`` to record each displacement: the
+    firm's origin, age, its sector's spending tilt ``z_s``, its share of its sector's incumbent
+    sales, the sector's live incumbents, and the share of its shortfall entrants took. A
+    reader: the wrapped function is called unchanged (same results)."""
+    from abm.mechanisms import incumbents as I
+    orig = I.exit_incumbent
+
+    def wrapped(model, row, real0=None):
+        inc = model.inc
+        s = int(inc.sector[row])
+        same = inc.view("alive") & (inc.view("sector") == s)
+        sec_rev = float(inc.view("revenue")[same].sum())
+        rec = {**getattr(model, "_probe_ctx", {}), "step": model.steps,
+               "from_startup": int(bool(inc.from_startup[row])),
+               "age": model.steps - int(inc.entered[row]),
+               "tilt": float(model.market.tilt[s]),
+               "sector_share": float(inc.revenue[row]) / sec_rev if sec_rev > 0 else 0.0,
+               "incumbents_in_sector": int(same.sum())}
+        orig(model, row, real0=real0)
+        rec["entrant_loss_share"] = float(inc.entrant_loss_share[row])
+        EXITS.append(rec)
+    I.exit_incumbent = wrapped
+
+
 def one(preset: str, seed: int, scale: float, steps: int) -> dict:
     from abm import constants as C
     from abm.model import EcosystemModel
 
     m = EcosystemModel(preset, seed=seed, scale=scale)
+    m._probe_ctx = {"preset": preset, "seed": seed, "scale": scale}
     per_sec_st, per_sec_inc, held, heat = [], [], [], []
     d_burn = 0
     for _ in range(steps):
@@ -205,6 +235,8 @@ def main() -> None:
     a = ap.parse_args()
     for v in filter(None, a.variant.split(",")):
         VARIANTS[v]()
+    record_exits()
+    exits_path = a.out.with_name(a.out.stem + "_exits.csv")
     if a.analyse:
         print(analyse(a.analyse))
         return
@@ -224,6 +256,13 @@ def main() -> None:
                         w.writeheader()
                         new = False
                     w.writerow(r)
+                if EXITS:
+                    with open(exits_path, "a", newline="") as fh:
+                        w = csv.DictWriter(fh, fieldnames=list(EXITS[0]))
+                        if fh.tell() == 0:
+                            w.writeheader()
+                        w.writerows(EXITS)
+                    EXITS.clear()
                 print(f"{preset} seed {seed} scale {sc:g}: displaced {r['incumbents_displaced']:g}"
                       f" new {r['new_incumbents']:g} ({time.time() - t0:.0f} s)", flush=True)
 
