@@ -220,6 +220,39 @@ def analyse(path: Path) -> str:
     return "\n".join(out)
 
 
+def analyse_exits(runs: Path, cut: float = -0.3) -> str:
+    """Displacements per unit of scale split by the sector's spending tilt at the exit (below
+    ``cut``: a declining sector), from the runs' CSV and its ``_exits.csv``; with the
+    quasi-Poisson trend of each part."""
+    with open(runs) as fh:
+        rows = [{k: (v if k == "preset" else float(v)) for k, v in r.items()}
+                for r in csv.DictReader(fh)]
+    with open(runs.with_name(runs.stem + "_exits.csv")) as fh:
+        ex = list(csv.DictReader(fh))
+    for r in rows:
+        mine = [e for e in ex if e["preset"] == r["preset"] and float(e["seed"]) == r["seed"]
+                and float(e["scale"]) == r["scale"]]
+        r["displaced_declining"] = float(sum(float(e["tilt"]) < cut for e in mine))
+        r["displaced_other"] = float(sum(float(e["tilt"]) >= cut for e in mine))
+    out = []
+    for preset in sorted({r["preset"] for r in rows}):
+        sub = [r for r in rows if r["preset"] == preset]
+        scales = sorted({r["scale"] for r in sub})
+        out.append(f"\n### {preset}: displaced per unit of scale by sector tilt at exit\n")
+        out.append("| part | " + " | ".join(f"s={s:g}" for s in scales) + " | slope | p |")
+        out.append("|---|" + "---|" * (len(scales) + 2))
+        for k, name in (("displaced_declining", f"tilt < {cut}"),
+                        ("displaced_other", f"tilt >= {cut}")):
+            cells = []
+            for s in scales:
+                mu, h = ci([r[k] / s for r in sub if r["scale"] == s])
+                cells.append(f"{mu:.3g} ± {h:.2g}")
+            b, se, p = trend(sub, k)
+            out.append(f"| {name} | " + " | ".join(cells) + f" | {b:.3f} ± {1.96 * se:.3f} | "
+                       f"{p:.3g} |")
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -239,6 +272,8 @@ def main() -> None:
     exits_path = a.out.with_name(a.out.stem + "_exits.csv")
     if a.analyse:
         print(analyse(a.analyse))
+        if a.analyse.with_name(a.analyse.stem + "_exits.csv").exists():
+            print(analyse_exits(a.analyse))
         return
     scales = [float(x) for x in a.scales.split(",")]
     a.out.parent.mkdir(parents=True, exist_ok=True)
