@@ -179,7 +179,7 @@ def trend(rows, key):
 
 def analyse(path: Path) -> str:
     with open(path) as fh:
-        rows = [{k: (v if k == "preset" else float(v)) for k, v in r.items()}
+        rows = [{k: (v if k == "preset" else float(v or "nan")) for k, v in r.items()}
                 for r in csv.DictReader(fh)]
     out = []
     for preset in sorted({r["preset"] for r in rows}):
@@ -225,7 +225,7 @@ def analyse_exits(runs: Path, cut: float = -0.3) -> str:
     ``cut``: a declining sector), from the runs' CSV and its ``_exits.csv``; with the
     quasi-Poisson trend of each part."""
     with open(runs) as fh:
-        rows = [{k: (v if k == "preset" else float(v)) for k, v in r.items()}
+        rows = [{k: (v if k == "preset" else float(v or "nan")) for k, v in r.items()}
                 for r in csv.DictReader(fh)]
     with open(runs.with_name(runs.stem + "_exits.csv")) as fh:
         ex = list(csv.DictReader(fh))
