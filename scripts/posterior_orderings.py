@@ -265,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
                     + sorted(c for c in runs.columns if c.startswith("const."))]
         runs.to_csv(csv, index=False, float_format="%.6g")
     runs = pd.read_csv(csv)
+    if runs["preset"].nunique() < 2:  # one preset so far (run presets apart, then --append)
+        print(f"wrote {csv}: one preset ({runs['preset'].iloc[0]}), no ordering to render yet; "
+              "append the other presets' runs (--presets X --append) or --render later")
+        return 0
     md = render(runs, Path(a.point) if a.point else None)
     (out / "orderings.md").write_text(md, encoding="utf-8")
     print(f"wrote {out / 'orderings.md'}" + ("" if a.render else f" and {csv}"))

@@ -326,6 +326,28 @@ def test_the_orderings_script_renders_the_runs_beside_a_point_comparison(tmp_pat
     assert "| `p` | `q` | 1.00 | 0.00 | 0.00 | 1.00 (3) | 3 | 1 | 0.00 |" in md
 
 
+def test_the_orderings_script_with_one_preset_writes_its_runs_and_no_table(tmp_path):
+    # presets run apart (--presets X, then --append): with one preset in the CSV there is no
+    # pair to order; the script says so and keeps the runs instead of failing
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    rows = [{"preset": "p", "draw": d, "replicate": d, "steps": 8, "scale": 0.1,
+             **{m: 1.0 for m in P.ORDERING_METRICS}} for d in range(3)]
+    pd.DataFrame(rows).to_csv(tmp_path / "orderings_runs.csv", index=False)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "scripts" / "posterior_orderings.py"),
+                           "--render", "--out", str(tmp_path), "--point", ""],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "one preset (p)" in done.stdout
+    assert not (tmp_path / "orderings.md").exists()
+    assert len(pd.read_csv(tmp_path / "orderings_runs.csv")) == 3
+
+
 # -- structural variants of the orderings (issue 29 item 5) ------------------------------------
 def _legacy_ordering_specs(posteriors, presets, *, draws, seeds, steps, scale, seed):
     """The orderings' specs as they were before the structural variants (a frozen copy of
