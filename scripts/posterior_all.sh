@@ -10,10 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-results/validation/posterior}
-POP=${POP:-12}                     # particles per generation (the shipped run's; small)
+POP=${POP:-20}                     # particles per generation (the shipped run's; small)
 GENERATIONS=${GENERATIONS:-2}
 DRAWS=${DRAWS:-40}                 # posterior predictive draws per country
-ORDER_DRAWS=${ORDER_DRAWS:-20}     # posterior draws of the orderings
+ORDER_DRAWS=${ORDER_DRAWS:-10}     # posterior draws of the orderings (the shipped run's)
 ORDER_SEEDS=${ORDER_SEEDS:-2}      # seeds per draw
 ORDER_SCALE=${ORDER_SCALE:-1.0}
 
