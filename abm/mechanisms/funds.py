@@ -24,7 +24,8 @@ import math
 import numpy as np
 
 from .. import constants as C
-from ..fundbook import _accrue, _release, call, delisted, distribute, lock_up, receive, split  # noqa: F401 (funds.<name>)
+from ..fundbook import (  # noqa: F401 (also funds.<name>)
+    _accrue, _release, call, delisted, distribute, lock_up, receive, split)
 from ..queries import fund_status, listed_value, mark, position_value  # noqa: F401
 from ..units import Mechanism
 
