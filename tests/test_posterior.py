@@ -298,12 +298,22 @@ def test_the_posterior_settings_rebuild_the_problem():
         P.problem_from_settings({"presets": ["korea"]})
 
 
-def test_the_orderings_script_renders_the_runs_beside_a_point_comparison(tmp_path):
-    # hand-built runs of two made-up presets, and a made-up point comparison: the markdown
-    # carries each pair's probabilities and the point column (no regime is involved)
+def _render_orderings(folder, point=None):
+    """``scripts/posterior_orderings.py --render`` on ``folder``'s orderings_runs.csv (with a
+    point comparison folder, or none), as a subprocess; returns the finished process."""
     import subprocess
     import sys
     from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "posterior_orderings.py"
+    return subprocess.run([sys.executable, str(script), "--render", "--out", str(folder),
+                           "--point", str(point) if point is not None else ""],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_orderings_script_renders_the_runs_beside_a_point_comparison(tmp_path):
+    # hand-built runs of two made-up presets, and a made-up point comparison: the markdown
+    # carries each pair's probabilities and the point column (no regime is involved)
 
     import pandas as pd
 
@@ -316,10 +326,7 @@ def test_the_orderings_script_renders_the_runs_beside_a_point_comparison(tmp_pat
     pd.DataFrame([{"preset": p, "replicate": r, "swaps": "{}",
                    **{m: (0.0 if p == "p" else 1.0) for m in P.ORDERING_METRICS}}
                   for r in range(2) for p in ("p", "q")]).to_parquet(point / "runs.parquet")
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, str(root / "scripts" / "posterior_orderings.py"),
-                           "--render", "--out", str(tmp_path), "--point", str(point)],
-                          capture_output=True, text=True, timeout=120)
+    done = _render_orderings(tmp_path, point)
     assert done.returncode == 0, done.stderr
     md = (tmp_path / "orderings.md").read_text()
     assert "3 posterior draws x 1 seeds" in md and "point P(a > b)" in md
@@ -329,19 +336,13 @@ def test_the_orderings_script_renders_the_runs_beside_a_point_comparison(tmp_pat
 def test_the_orderings_script_with_one_preset_writes_its_runs_and_no_table(tmp_path):
     # presets run apart (--presets X, then --append): with one preset in the CSV there is no
     # pair to order; the script says so and keeps the runs instead of failing
-    import subprocess
-    import sys
-    from pathlib import Path
 
     import pandas as pd
 
     rows = [{"preset": "p", "draw": d, "replicate": d, "steps": 8, "scale": 0.1,
              **{m: 1.0 for m in P.ORDERING_METRICS}} for d in range(3)]
     pd.DataFrame(rows).to_csv(tmp_path / "orderings_runs.csv", index=False)
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, str(root / "scripts" / "posterior_orderings.py"),
-                           "--render", "--out", str(tmp_path), "--point", ""],
-                          capture_output=True, text=True, timeout=120)
+    done = _render_orderings(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "one preset (p)" in done.stdout
     assert not (tmp_path / "orderings.md").exists()
@@ -526,9 +527,6 @@ def test_the_variance_split_on_hand_built_runs():
 def test_the_orderings_script_sets_both_designs_side_by_side(tmp_path):
     # hand-built runs of two made-up presets in both designs: p above q in every run without
     # variants, in two of three with them
-    import subprocess
-    import sys
-    from pathlib import Path
 
     import pandas as pd
 
@@ -539,10 +537,7 @@ def test_the_orderings_script_sets_both_designs_side_by_side(tmp_path):
                 rows.append({"preset": p, "draw": d, "replicate": d, "steps": 8, "scale": 0.1,
                              "structural": design, **{m: v for m in P.ORDERING_METRICS}})
     pd.DataFrame(rows).to_csv(tmp_path / "orderings_runs.csv", index=False)
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, str(root / "scripts" / "posterior_orderings.py"),
-                           "--render", "--out", str(tmp_path), "--point", ""],
-                          capture_output=True, text=True, timeout=120)
+    done = _render_orderings(tmp_path)
     assert done.returncode == 0, done.stderr
     md = (tmp_path / "orderings.md").read_text()
     assert "structural variant" in md and "P(a > b) no structural" in md
