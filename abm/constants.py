@@ -164,6 +164,17 @@ STALL_QUARTERS = 12
 """A private startup that has raised nothing for this many quarters is stalled..."""
 STALL_HAZARD = 0.08
 """...and its founders shut it down with this quarterly probability (the living dead)."""
+WIND_DOWN_AFTER = 4.0
+"""Quarters after its last round (or founding) from which a private startup's founders weigh
+closing it when its prospects fell (:mod:`abm.mechanisms.winddown`): a year to
+show traction on the money raised (CB Insights 2014: failed startups die about 20 months after
+their last round). Declared range [2, 8]."""
+WIND_DOWN_HAZARD = 0.10
+"""Quarterly probability that founders close a venture clearly below the next stage's bar
+(:mod:`abm.mechanisms.winddown`; Arora & Nandkumar 2011: founders flame out when
+prospects fall, before the cash is gone). No direct measure: about 1/(7 quarters), the time
+CB Insights (2014) finds from the last round to death, rounded down. Declared range
+[0.05, 0.20]."""
 
 # -- innovation ---------------------------------------------------------------------------
 STARTUP_INNOVATION = 0.03

@@ -77,9 +77,15 @@ class Quarter:
     :func:`abm.mechanisms.funding.close_round`, read by the conditional grants of
     :func:`abm.mechanisms.policy.grants_and_procurement`)."""
 
+    wound_down: np.ndarray
+    """Rows of private startups whose founders close them this quarter (written by
+    :func:`abm.mechanisms.winddown.step`, closed as failures first thing in
+    :func:`abm.mechanisms.exits.failures`)."""
+
     def __init__(self) -> None:
         self.insolvent = np.zeros(0, dtype=np.int64)
         self.private_round_rows = []
+        self.wound_down = np.zeros(0, dtype=np.int64)
 
 
 def _quarter_field(name: str) -> property:
@@ -337,7 +343,7 @@ class EcosystemModel(Model):
                        "incumbents_displaced": 0, "acquihires": 0, "shelved": 0,
                        "delisted": 0, "down_round_ipos": 0, "priced_rounds": 0,
                        "down_rounds": 0, "flat_rounds": 0, "cvc_wound_down": 0,
-                       "group_injections": 0, "killed_better_products": 0,
+                       "group_injections": 0, "killed_better_products": 0, "wound_down": 0,
                        "killed_output": 0.0, "incumbents_acquired": 0, "mergers_blocked": 0}
         """Run totals of events the summary reports as counts."""
         self.partner_history: dict[tuple[int, int], int] = {}
@@ -693,6 +699,7 @@ class EcosystemModel(Model):
         M.policy.grants_and_procurement(self)
         M.exits.ipos(self)
         M.exits.acquisitions(self)
+        M.winddown.step(self)
         M.exits.failures(self)
         M.mergers.step(self)
         M.incumbents.step(self)

@@ -319,6 +319,17 @@ _ENTRIES = (
         "round the startup would raise for its next stage (hand-set 0.5; Khanna & Yafeh 2007 "
         "describe the internal capital market, not the size). " + _FACTOR2),
     StructuralRange(
+        "WIND_DOWN_HAZARD", 0.05, 0.20, "constant",
+        "Quarterly probability that founders close a venture clearly below its next stage's bar "
+        "before its cash is gone (docs/prototypes/venture_survival.md; Arora & "
+        "Nandkumar 2011 give the behaviour, not a rate): about 1/(7 quarters), CB Insights' "
+        "(2014) time from the last round to death; hand-set 0.10. " + _FACTOR2),
+    StructuralRange(
+        "WIND_DOWN_AFTER", 2, 8, "constant",
+        "Quarters after its last round from which founders weigh closing a venture whose "
+        "prospects fell (hand-set 4, a year to show traction on the money raised). "
+        + _FACTOR2),
+    StructuralRange(
         "ABSORPTION_SCALE", 5.0, 100.0, "constant",
         "Innovation stock at which a buyer's absorptive capacity reaches 63% (hand-set 20; "
         "Cohen & Levinthal 1990 give the mechanism, not a scale)."),

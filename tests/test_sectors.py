@@ -102,3 +102,40 @@ def test_the_draw_leaves_every_other_stream_alone():
               if k != "sectors"}
     sectors.step(m)
     assert states == {k: g.bit_generator.state for k, g in m.rngs.items() if k != "sectors"}
+
+
+def _copies_model(seed: int = 3):
+    """Scale 2 of a 4-sector economy: 8 sectors, two copies of 4
+    (docs/prototypes/scale_displacement.md)."""
+    m = B.make_model(seed=seed, step=8, n_sectors=4, scale=2.0)
+    base = np.array(BASE + tuple(2.0 * b for b in BASE), dtype=float)
+    assert m.n_sectors == base.size
+    m.market.base = base
+    m.market.tilt = np.zeros(base.size)
+    return m
+
+
+def test_each_copy_of_the_economy_keeps_its_own_spending():
+    m = _copies_model()
+    base = m.market.base
+    for _ in range(50):
+        sectors.step(m)
+        spend = queries.sector_spending(m) / queries.trend(m)
+        for a in (0, 4):
+            assert spend[a:a + 4].sum() == approx(base[a:a + 4].sum(), rel=1e-12)
+
+
+def test_a_copy_moves_as_an_economy_of_its_own_would():
+    """Each copy's step is the one-economy equation applied to its own sectors and draws:
+    what happens in one copy does not change the other's shares."""
+    m = _copies_model()
+    m.market.tilt = np.array([0.2, -0.1, 0.0, 0.05, -0.3, 0.1, 0.1, 0.0])
+    z0 = m.market.tilt.copy()
+    eps = copy.deepcopy(m.rngs["sectors"]).standard_normal(8)
+    sectors.step(m)
+    for a in (0, 4):
+        b = m.market.base[a:a + 4]
+        z1 = ((1.0 - C.SECTOR_SHARE_REVERSION) * z0[a:a + 4]
+              + C.SECTOR_SHARE_VOLATILITY * eps[a:a + 4])
+        z1 = z1 - np.log((b * np.exp(z1)).sum() / b.sum())
+        assert m.market.tilt[a:a + 4] == approx(z1, rel=1e-12)

@@ -299,10 +299,10 @@ def test_shipped_structural_and_sweep_specs():
     # the size its spec comment states: 47 factors + 6 groups of the 15 country indices,
     # 7 trajectories x 50 points x 3 presets x 2 replicates
     groups = salib_problem(su.sample)["groups"]
-    assert len(groups) == len(STRUCTURAL) == 62 and len(set(groups)) == 53
+    assert len(groups) == len(STRUCTURAL) == 64 and len(set(groups)) == 55
     assert set(sum(su.sample["groups"].values(), [])) == set(PRESET_PARAMETERS)
-    assert design_points(su) == 7 * 54 == 378
-    assert len(su.runs()) == 2268
+    assert design_points(su) == 7 * 56 == 392
+    assert len(su.runs()) == 2352
     sw = load_spec("experiments/tech_regime_sweep.toml")
     assert len(sw.grid["disruptive_share"]) >= 4 and len(sw.grid["cumulativeness"]) >= 3
     assert {sc.preset for sc in sw.scenarios} >= {"silicon_valley", "japan", "korea"}

@@ -13,7 +13,7 @@ of them do to the state is in the shared-action modules of :data:`abm.units.ACTI
 from .. import units
 from . import (exits, founding, funding, funds, history, incumbents, innovation, labor,
                markets, maturity, mergers, operations, partnerships, policy, reforms, sectors,
-               smallfirms, universities)
+               smallfirms, universities, winddown)
 from . import observe as _observe_module
 from .observe import observe
 
@@ -26,7 +26,8 @@ REGISTRY = units.registry(
     reforms.UNIT, history.UNIT, markets.UNIT, innovation.UNIT, maturity.UNIT,
     _observe_module.UNIT,
     sectors.UNIT,  # sector shares of spending (its stream comes after every earlier one)
-    mergers.UNIT,  # incumbents acquired by incumbents (issue 26 item 4): its stream is the last
+    mergers.UNIT,  # incumbents acquired by incumbents (issue 26 item 4)
+    winddown.UNIT,  # founders close ventures whose prospects fell: its stream is the last
     # a new mechanism is registered here, at the end: its stream then comes after every
     # existing one, which keeps their seeds (and every existing result) unchanged
 )
@@ -35,4 +36,4 @@ REGISTRY = units.registry(
 
 __all__ = ["exits", "founding", "funding", "funds", "history", "incumbents", "innovation", "labor",
            "markets", "maturity", "mergers", "observe", "operations", "partnerships", "policy",
-           "reforms", "sectors", "smallfirms", "universities", "REGISTRY"]
+           "reforms", "sectors", "smallfirms", "universities", "winddown", "REGISTRY"]

@@ -382,9 +382,13 @@ def delist(model, startup) -> None:
 
 
 def failures(model) -> None:
-    """Insolvent startups fail (listed ones are delisted); stalled ones (no round for
+    """Ventures their founders wind down this quarter close (:mod:`abm.mechanisms.winddown`);
+    insolvent startups fail (listed ones are delisted); stalled ones (no round for
     STALL_QUARTERS) may shut down."""
     st, rng = model.st, model.rngs["exits"]
+    for row in getattr(model.quarter, "wound_down", ()):
+        if st.status[int(row)] == C.ACTIVE:
+            fail(model, model.startups[int(row)])
     rows = model.quarter.insolvent
     for row in rows:
         row = int(row)

@@ -4,10 +4,19 @@ Each sector's spending is ``S_s(t) = D(t) x base_s x exp(z_s(t))`` (:func:`abm.q
 sector_spending`), ``base_s`` the sector's initial incumbent sales and ``z_s`` its log
 share relative to the initial one (``model.market.tilt``, 0 at the start). Once a quarter,
 before any demand is shared (:func:`step`), every sector's ``z_s`` takes a mean-reverting step
-and the shares are renormalised so that total spending stays ``D(t) x sum_s base_s``:
+and the shares are renormalised within each copy of the economy so that each copy's spending
+stays ``D(t) x sum_{r in c(s)} base_r``:
 
     z'_s = (1 - SECTOR_SHARE_REVERSION) z_s + SECTOR_SHARE_VOLATILITY x eps_s,  eps_s ~ N(0, 1)
-    z_s  = z'_s - log( sum_r base_r exp(z'_r) / sum_r base_r )
+    z_s  = z'_s - log( sum_{r in c(s)} base_r exp(z'_r) / sum_{r in c(s)} base_r )
+
+``c(s)`` the copy of sector ``s``: the block of ``n_sectors`` (per unit of scale) consecutive
+sectors ``s`` belongs to (:func:`copies`; the last block is shorter when ``scale`` is not a
+whole number). A model at scale ``s`` is ``s`` copies of the economy: renormalising over all
+``round(n_sectors x s)`` sectors at once took out a smaller common part of the shocks the more
+sectors there were (a sector's log-share variance is about ``(1 - 1/k)`` of its shocks' over
+``k`` sectors), so sectors of a larger model declined further and more incumbents were
+displaced with their industry (docs/prototypes/scale_displacement.md).
 
 one independent draw per sector from this unit's own stream (``sectors``), drawn every quarter
 whatever the volatility (at volatility 0 nothing moves and every other result is as without
@@ -26,7 +35,7 @@ from ..units import Mechanism
 
 UNIT = Mechanism(
     name="sectors", stream="sectors",
-    reads=("SECTOR_SHARE_VOLATILITY", "SECTOR_SHARE_REVERSION"))
+    reads=("n_sectors", "SECTOR_SHARE_VOLATILITY", "SECTOR_SHARE_REVERSION"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
@@ -40,9 +49,19 @@ def renormalise(base: np.ndarray, z: np.ndarray) -> np.ndarray:
     return z - (shift + np.log(float((base * np.exp(z - shift)).sum()) / total))
 
 
+def copies(model) -> range:
+    """First sector of each copy of the economy: blocks of ``n_sectors`` (the parameter, per
+    unit of scale) consecutive sectors; one block below scale 1."""
+    return range(0, model.market.base.size, max(1, int(model.p.n_sectors)))
+
+
 def step(model) -> None:
     """One quarter of the sector shares' process (the equation of the module docstring)."""
     mk = model.market
     eps = model.rngs["sectors"].standard_normal(mk.base.size)
     z = (1.0 - C.SECTOR_SHARE_REVERSION) * mk.tilt + C.SECTOR_SHARE_VOLATILITY * eps
-    mk.tilt = renormalise(mk.base, z)
+    k = max(1, int(model.p.n_sectors))
+    out = np.empty_like(z)
+    for a in copies(model):
+        out[a:a + k] = renormalise(mk.base[a:a + k], z[a:a + k])
+    mk.tilt = out
