@@ -42,11 +42,11 @@ FOUNDER_SAVINGS = 0.1
 INITIAL_LREV = math.log(0.05)
 """Log quarterly revenue potential of a new startup (50 k per quarter)."""
 GROWTH_NOISE = 0.25
-QUALITY_GROWTH = 0.155  # [calibrated] scripts/calibrate.py
+QUALITY_GROWTH = 0.147  # [calibrated] scripts/calibrate.py
 QUALITY_PIVOT = 0.7
 """Growth drift is ``QUALITY_GROWTH x (log quality - QUALITY_PIVOT)`` plus the bonuses: most
 startups' traction stalls, a heavy-tailed few grow fast."""
-SCALE_UP = 0.0192  # [calibrated] scripts/calibrate.py
+SCALE_UP = 0.0211  # [calibrated] scripts/calibrate.py
 """Extra quarterly growth drift per stage reached (venture money buys go-to-market)."""
 LISTED_GROWTH_HALF_LIFE = 12.0
 """Quarters after its IPO in which a listed startup's positive growth drift halves: growth
@@ -93,7 +93,7 @@ MIN_CHECK = 0.005
 EXCESS_LOW = -1.5
 """How far merit clears the stage's bar, floored at EXCESS_LOW, sets the price (no upper limit:
 a clip there made a private unicorn impossible at small round sizes; docs/ODD.md 7.16)."""
-VALUATION_ELASTICITY = 0.579  # [calibrated] scripts/calibrate.py
+VALUATION_ELASTICITY = 0.545  # [calibrated] scripts/calibrate.py
 """Pre-money is the stage's typical pre-money times ``exp(VALUATION_ELASTICITY x excess)``..."""
 REVENUE_MULTIPLE_FLOOR = 3.0
 """...and at least this multiple of annual revenue."""
@@ -151,7 +151,7 @@ IPO_SELLDOWN = 0.1
 ACQUIHIRE_PER_HEAD = 1.0
 ACQUIHIRE_DAMPING = 0.3
 """Acquisition hazard of a tiny (seed, < 1 M revenue a year) startup relative to others."""
-ACQUISITION_HAZARD = 0.012  # [calibrated] scripts/calibrate.py
+ACQUISITION_HAZARD = 0.0124  # [calibrated] scripts/calibrate.py
 PARTNER_HAZARD = 0.06
 PARTNER_DISSOLVE = 1.0 / 8.0
 PARTNER_CONTRACT = 0.1
