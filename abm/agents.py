@@ -305,7 +305,8 @@ def screen_allowance(corporate, government, strategic_weight: float):
     :meth:`VCFund.screen` applies it: ``(full strategic fit + CVC_BAR_EASE) x
     cvc_strategic_weight`` for a corporate fund, ``GOV_BAR_EASE`` for a government fund, 0
     for an independent fund."""
-    return np.where(corporate, C.CVC_MAX_EASE * strategic_weight,
+    max_ease = C.CVC_FIT_SECTOR + C.CVC_FIT_COMPLEMENT + C.CVC_FIT_PARTNER + C.CVC_BAR_EASE
+    return np.where(corporate, max_ease * strategic_weight,
                     np.where(government, C.GOV_BAR_EASE, 0.0))
 
 

@@ -296,11 +296,13 @@ def test_shipped_structural_and_sweep_specs():
     assert {sc.preset for sc in su.scenarios} == {"silicon_valley", "japan", "korea"}
     assert set(su.sample["parameters"]) | set(su.sample["constants"]) \
         | set(su.sample["preset_parameters"]) == set(STRUCTURAL)
-    # the size its spec comment states: 47 factors + 6 groups of the 15 country indices,
-    # 7 trajectories x 50 points x 3 presets x 2 replicates
+    # the size its spec comment states: 47 factors + 6 groups of the 15 country indices and
+    # the 26 constants beside them, 7 trajectories x 54 points x 3 presets x 2 replicates
     groups = salib_problem(su.sample)["groups"]
-    assert len(groups) == len(STRUCTURAL) == 62 and len(set(groups)) == 53
-    assert set(sum(su.sample["groups"].values(), [])) == set(PRESET_PARAMETERS)
+    assert len(groups) == len(STRUCTURAL) == 88 and len(set(groups)) == 53
+    grouped = set(sum(su.sample["groups"].values(), []))
+    assert set(PRESET_PARAMETERS) <= grouped and len(grouped) == 15 + 26
+    assert grouped - set(PRESET_PARAMETERS) <= set(CONSTANTS)
     assert design_points(su) == 7 * 54 == 378
     assert len(su.runs()) == 2268
     sw = load_spec("experiments/tech_regime_sweep.toml")
