@@ -179,7 +179,7 @@ class Startup(Agent):
             "permanent growth-drift bonus of university spin-offs (knowledge spillover)"),
         Col("risk", np.float64, 0.5, "",
             "the founding team's mean risk tolerance in [0, 1]: lowers the acquisition hazard "
-            "(`1.3 − 0.6 × risk`, 7.8)"),
+            "(`ACQUISITION_RISK_BASE − ACQUISITION_RISK_SLOPE × risk`, 1.3 and 0.6, 7.8)"),
         Col("pq", np.float64, 0.0, "log quality",
             "its product's quality on the sector's quality ladder (7.18)"),
         Col("tech", np.float64, 0.0, "",

@@ -99,17 +99,26 @@ REVENUE_MULTIPLE_FLOOR = 3.0
 """...and at least this multiple of annual revenue."""
 READING_NOISE_MIN = 0.1
 READING_NOISE_SLOPE = 1.0
-"""A fund reads a pitch with noise ``READING_NOISE_MIN + READING_NOISE_SLOPE x (1 - skill)``."""
+"""A fund reads a pitch with noise ``READING_NOISE_MIN + READING_NOISE_SLOPE x (1 - skill)``
+(merit units). Hand-set: no source measures screening noise (return persistence across a
+manager's funds, Kaplan & Schoar 2005, says skill differs, not by how much); ranges 0.05-0.2
+and 0.5-2 in :data:`abm.structural.STRUCTURAL` (a factor of two either way)."""
 CVC_FIT_SECTOR = 0.4
-"""Strategic fit a corporate fund sees in a startup of its parent's sector..."""
+"""Strategic fit a corporate fund sees in a startup of its parent's sector (merit units, times
+``cvc_strategic_weight``)... Hand-set, like the three below (Yates & Roberts 1991 find market
+familiarity the key to CVCs' strategic success, with no size); each is declared in
+:data:`abm.structural.STRUCTURAL` a factor of two either way."""
 CVC_FIT_COMPLEMENT = 0.2
 """...in a complementary (not disruptive) technology..."""
 CVC_FIT_PARTNER = 0.4
 """...and in a partner of its parent (times ``group_cohesion`` for a partner of its group)."""
 CVC_BAR_EASE = 0.2
-"""A corporate fund's bar is lower by this times ``cvc_strategic_weight``."""
+"""A corporate fund's bar is lower by this times ``cvc_strategic_weight`` (hand-set; range
+0.1-0.4)."""
 CVC_MAX_EASE = CVC_FIT_SECTOR + CVC_FIT_COMPLEMENT + CVC_FIT_PARTNER + CVC_BAR_EASE
-"""Most a corporate fund's objective lowers its bar, times ``cvc_strategic_weight`` (full fit)."""
+"""Most a corporate fund's objective lowers its bar, times ``cvc_strategic_weight`` (full fit),
+at the default values (``abm.agents.screen_allowance`` sums the four constants when called, so
+an override of one of them reaches it)."""
 GOV_BAR_EASE = 0.6
 """A government fund's bar is lower by this (policy targets, less strict screening)."""
 SCREEN_MARGIN = 1e-9
@@ -159,7 +168,9 @@ PARTNER_CONTRACT = 0.1
 PROCUREMENT_CONTRACT = 0.5
 ANGEL_CHECK = 0.3
 FOUNDER_RETIRE = 0.05
-"""Quarterly probability a founder between ventures leaves the ecosystem."""
+"""Quarterly probability a founder between ventures leaves the ecosystem (a mean of five years
+in the pool; with ``failure_stigma`` it sets the share of failed founders who found again,
+docs/indices.md). Hand-set; range 0.025-0.1 (a factor of two either way)."""
 STALL_QUARTERS = 12
 """A private startup that has raised nothing for this many quarters is stalled..."""
 STALL_HAZARD = 0.08
@@ -378,6 +389,8 @@ SPINOUT_RISK_BASE = 0.5
 rate positive at zero tolerance. Hand-set; a factor of two either way (0.25-1.0): the ratio of
 spin-outs between risk tolerances 0.7 and 0.45 runs from 1.36 (0.25) to 1.17 (1.0)."""
 ACQUISITION_RISK_BASE = 1.3
+"""Base of the risk factor of the acquisition hazard (the factor is 1 at risk 0.5 with the
+slope below)..."""
 ACQUISITION_RISK_SLOPE = 0.6
 """A startup's acquisition hazard is multiplied by ``ACQUISITION_RISK_BASE -
 ACQUISITION_RISK_SLOPE x risk`` (team mean risk tolerance; abm.mechanisms.exits): risk-averse
@@ -405,6 +418,7 @@ THREAT_REVENUE = 20.0
 disruptive x clip(annual revenue / THREAT_REVENUE, 0, 1)`` (abm.mechanisms.exits). Hand-set
 (a scale-up past series B); a factor of two either way (10-40 M a year)."""
 GRANT_NOISE_MIN = 0.2
+"""Noise (log quality) with which the most skilled grant committee reads a proposal..."""
 GRANT_NOISE_SLOPE = 1.5
 """A grant committee ranks applicants by log quality read with noise ``GRANT_NOISE_MIN +
 GRANT_NOISE_SLOPE x (1 - gov_selection_skill)`` (abm.mechanisms.policy); a committee reads a

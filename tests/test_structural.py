@@ -161,6 +161,43 @@ def test_declared_set_covers_the_technology_parameters():
     assert len(CONSTANTS) >= 10
 
 
+
+# the constants that replaced the inline literals beside the country indices (docs/indices.md,
+# issue 26 item 5), with the mechanism that reads each
+_INDEX_LITERALS = {
+    "CVC_SKILL_SHARE": "setup", "UNI_LEGITIMACY_WEIGHT": "founding",
+    "SPINOUT_RISK_BASE": "founding", "UNI_QUALITY_BOOST": "founding",
+    "UNI_SPILL_DRIFT": "founding", "ACQUISITION_RISK_BASE": "exits",
+    "ACQUISITION_RISK_SLOPE": "exits", "DEFENSIVE_HAZARD": "exits",
+    "DEFENSIVE_PREMIUM": "exits", "THREAT_REVENUE": "exits",
+    "COHESION_DISSOLVE_CUT": "partnerships", "NIH_DISCOUNT": "partnerships",
+    "DISRUPTIVE_PARTNERING": "partnerships", "ACCELERATOR_DRIFT": "operations",
+    "PARTNER_DRIFT": "operations", "GRANT_NOISE_MIN": "policy", "GRANT_NOISE_SLOPE": "policy",
+    "JOINT_RESEARCH_RD_GAIN": "universities", "FIN_MEMORY": "maturity"}
+
+
+@pytest.mark.parametrize("name", sorted(_INDEX_LITERALS))
+def test_index_literals_are_declared_read_and_screened_with_their_component(name):
+    from abm.mechanisms import REGISTRY
+    unit = REGISTRY[_INDEX_LITERALS[name]]
+    assert name in unit.reads and name in CONSTANTS
+    su = load_spec("experiments/structural_uncertainty.toml")
+    assert name in su.sample["constants"]
+    assert sum(name in members for members in su.sample["groups"].values()) == 1
+
+
+def test_the_cvc_allowance_follows_overridden_constants():
+    """The bound on a corporate fund's bar is summed from the constants at call time, so an
+    override of CVC_FIT_* / CVC_BAR_EASE reaches it (CVC_MAX_EASE is their default sum)."""
+    from abm.agents import screen_allowance
+
+    corp, gov = np.array([True, False]), np.array([False, False])
+    assert screen_allowance(corp, gov, 0.5).tolist() == [C.CVC_MAX_EASE * 0.5, 0.0]
+    with override_constants({"CVC_FIT_SECTOR": 0.8, "CVC_BAR_EASE": 0.4}):
+        assert screen_allowance(corp, gov, 0.5)[0] == pytest.approx((0.8 + 0.2 + 0.4 + 0.4) / 2)
+    assert screen_allowance(corp, gov, 0.5)[0] == pytest.approx(0.6)
+
+
 # -- the override ------------------------------------------------------------------------------
 def test_override_sets_and_restores_even_on_error():
     before = C.IPO_MULTIPLE, C.REACH_NOISE
