@@ -538,3 +538,20 @@ def test_structural_uncertainty_samples_the_loop_strengths():
         assert SPECS[n].low <= e.low < SPECS[n].default < e.high <= SPECS[n].high
         assert n in spec.sample["parameters"]
         assert spec.sample["bounds"][n] == [e.low, e.high]
+
+
+@pytest.mark.parametrize("end", ["low", "high"])
+def test_the_constants_beside_the_indices_keep_the_invariants_at_both_ends(end):
+    """All 26 constants beside the indices at the low (high) end of their declared ranges at
+    once: a small japan run (business groups, corporate funds, grants) keeps the model's
+    invariants (money conserved, cap tables, counts; tests/builders.assert_invariants)."""
+    import builders as B
+    from abm.model import EcosystemModel
+
+    su = load_spec("experiments/structural_uncertainty.toml")
+    names = [n for g in su.sample["groups"].values() for n in g if n in CONSTANTS]
+    assert len(names) == 26
+    with override_constants({n: getattr(STRUCTURAL[n], end) for n in names}):
+        m = EcosystemModel(preset="japan", seed=3, scale=0.25)
+        m.run(40)
+        B.assert_invariants(m)
