@@ -13,10 +13,11 @@ that becomes insolvent is delisted: shares still locked up are written off.
 
 Acquisition. A private startup at seed or later is acquired with quarterly hazard
 ``ACQUISITION_HAZARD x ma_market_depth x appetite(sector) x (1 + 2 partnered) x
-(1 + 2 defensive_acquisition x threat) x (1 + 2 tax_incentive) x (1.3 - 0.6 risk)``, where
+(1 + DEFENSIVE_HAZARD defensive_acquisition x threat) x (1 + 2 tax_incentive) x
+(ACQUISITION_RISK_BASE - ACQUISITION_RISK_SLOPE risk)`` (2, 1.3, 0.6), where
 ``risk`` is the founding team's mean risk tolerance (founders draw theirs around the regime's
 ``risk_tolerance``; risk-tolerant teams hold out for bigger outcomes),
-where ``threat`` grows with a disruptive startup's revenue. The buyer is its partner (70% when
+where ``threat`` grows with a disruptive startup's revenue (full at ``THREAT_REVENUE`` M a year). The buyer is its partner (70% when
 the partner can pay) or an incumbent of its sector drawn by appetite among those that can pay.
 Price: current valuation (last post-money moved with traction since) times
 ``1 + acquisition_premium + 0.5 x threat x defensive_acquisition``. Mode: a tiny team without revenue is an

@@ -1,11 +1,13 @@
 """Founding: where new startups come from.
 
 Four channels, each a Poisson count per quarter, multiplied by ``founding_legitimacy`` (norms;
-``0.5 + 0.5 x founding_legitimacy`` for academic spin-offs), ``tech_opportunity``
+``(1 - UNI_LEGITIMACY_WEIGHT) + UNI_LEGITIMACY_WEIGHT x founding_legitimacy`` = ``0.5 + 0.5 x
+founding_legitimacy`` for academic spin-offs), ``tech_opportunity``
 (technology) and the plan's founding boost once it starts:
 
 * incumbent spin-outs: ``spinout_rate`` per 1,000 movable incumbent workers per year, times
-  ``0.5 + risk_tolerance`` (the regime's mean founder risk tolerance); the founding team leaves that incumbent, a ``spinoff`` edge
+  ``SPINOUT_RISK_BASE + risk_tolerance`` (0.5 + the regime's mean founder risk tolerance); the
+  founding team leaves that incumbent, a ``spinoff`` edge
   links them; the startup is in the parent's sector 70% of the time;
 * university spin-offs: ``uni_spinoff_rate`` per university per year times technology-transfer
   strength and the university's knowledge index; higher quality and more often disruptive;

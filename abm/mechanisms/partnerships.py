@@ -1,8 +1,9 @@
 """Startup-incumbent partnerships: form, deliver value both ways, dissolve.
 
 A startup (seed or later, private, without a partner) forms a partnership with quarterly hazard
-``PARTNER_HAZARD x openness x (1 - nih_bias/2) x (1 + MATCHING_EFFECT x matching_programme)``,
-using the mean openness of its sector's incumbents, and 0.4 times that if its technology is
+``PARTNER_HAZARD x openness x (1 - NIH_DISCOUNT x nih_bias) x (1 + MATCHING_EFFECT x
+matching_programme)``, using the sector mean over its incumbents, and ``DISRUPTIVE_PARTNERING``
+(0.4) times that if its technology is
 disruptive (incumbents partner with complements, not threats). The partner is an incumbent of
 the same sector drawn with weight ``openness x revenue / (1 + n / PARTNER_HALF)`` (``n`` its
 live partnerships: limited attention), times :func:`preference` for a startup with a history
