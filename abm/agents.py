@@ -179,7 +179,7 @@ class Startup(Agent):
             "permanent growth-drift bonus of university spin-offs (knowledge spillover)"),
         Col("risk", np.float64, 0.5, "",
             "the founding team's mean risk tolerance in [0, 1]: lowers the acquisition hazard "
-            "(`1.3 − 0.6 × risk`, 7.8)"),
+            "(`ACQUISITION_RISK_BASE − ACQUISITION_RISK_SLOPE × risk`, 1.3 and 0.6, 7.8)"),
         Col("pq", np.float64, 0.0, "log quality",
             "its product's quality on the sector's quality ladder (7.18)"),
         Col("tech", np.float64, 0.0, "",
@@ -305,7 +305,8 @@ def screen_allowance(corporate, government, strategic_weight: float):
     :meth:`VCFund.screen` applies it: ``(full strategic fit + CVC_BAR_EASE) x
     cvc_strategic_weight`` for a corporate fund, ``GOV_BAR_EASE`` for a government fund, 0
     for an independent fund."""
-    return np.where(corporate, C.CVC_MAX_EASE * strategic_weight,
+    max_ease = C.CVC_FIT_SECTOR + C.CVC_FIT_COMPLEMENT + C.CVC_FIT_PARTNER + C.CVC_BAR_EASE
+    return np.where(corporate, max_ease * strategic_weight,
                     np.where(government, C.GOV_BAR_EASE, 0.0))
 
 

@@ -99,17 +99,26 @@ REVENUE_MULTIPLE_FLOOR = 3.0
 """...and at least this multiple of annual revenue."""
 READING_NOISE_MIN = 0.1
 READING_NOISE_SLOPE = 1.0
-"""A fund reads a pitch with noise ``READING_NOISE_MIN + READING_NOISE_SLOPE x (1 - skill)``."""
+"""A fund reads a pitch with noise ``READING_NOISE_MIN + READING_NOISE_SLOPE x (1 - skill)``
+(merit units). Hand-set: no source measures screening noise (return persistence across a
+manager's funds, Kaplan & Schoar 2005, says skill differs, not by how much); ranges 0.05-0.2
+and 0.5-2 in :data:`abm.structural.STRUCTURAL` (a factor of two either way)."""
 CVC_FIT_SECTOR = 0.4
-"""Strategic fit a corporate fund sees in a startup of its parent's sector..."""
+"""Strategic fit a corporate fund sees in a startup of its parent's sector (merit units, times
+``cvc_strategic_weight``)... Hand-set, like the three below (Yates & Roberts 1991 find market
+familiarity the key to CVCs' strategic success, with no size); each is declared in
+:data:`abm.structural.STRUCTURAL` a factor of two either way."""
 CVC_FIT_COMPLEMENT = 0.2
 """...in a complementary (not disruptive) technology..."""
 CVC_FIT_PARTNER = 0.4
 """...and in a partner of its parent (times ``group_cohesion`` for a partner of its group)."""
 CVC_BAR_EASE = 0.2
-"""A corporate fund's bar is lower by this times ``cvc_strategic_weight``."""
+"""A corporate fund's bar is lower by this times ``cvc_strategic_weight`` (hand-set; range
+0.1-0.4)."""
 CVC_MAX_EASE = CVC_FIT_SECTOR + CVC_FIT_COMPLEMENT + CVC_FIT_PARTNER + CVC_BAR_EASE
-"""Most a corporate fund's objective lowers its bar, times ``cvc_strategic_weight`` (full fit)."""
+"""Most a corporate fund's objective lowers its bar, times ``cvc_strategic_weight`` (full fit),
+at the default values (``abm.agents.screen_allowance`` sums the four constants when called, so
+an override of one of them reaches it)."""
 GOV_BAR_EASE = 0.6
 """A government fund's bar is lower by this (policy targets, less strict screening)."""
 SCREEN_MARGIN = 1e-9
@@ -159,7 +168,9 @@ PARTNER_CONTRACT = 0.1
 PROCUREMENT_CONTRACT = 0.5
 ANGEL_CHECK = 0.3
 FOUNDER_RETIRE = 0.05
-"""Quarterly probability a founder between ventures leaves the ecosystem."""
+"""Quarterly probability a founder between ventures leaves the ecosystem (a mean of five years
+in the pool; with ``failure_stigma`` it sets the share of failed founders who found again,
+docs/indices.md). Hand-set; range 0.025-0.1 (a factor of two either way)."""
 STALL_QUARTERS = 12
 """A private startup that has raised nothing for this many quarters is stalled..."""
 STALL_HAZARD = 0.08
@@ -366,6 +377,102 @@ ROUND_MARKET_ELASTICITY = 0.5
 """Private round prices follow the public market: the pre-money is multiplied by
 ``exp(ROUND_MARKET_ELASTICITY x heat)`` (venture valuations co-move with public comparables:
 Gompers & Lerner 2000); declared range [0, 1]."""
+
+# -- literals beside the country indices (docs/indices.md; issue 26 item 5) ----------------------
+# Each was an inline number beside an index parameter; named here at the value it had, declared
+# in abm.structural.STRUCTURAL with a range and screened in the Morris group of its component.
+CVC_SKILL_SHARE = 0.8
+"""Selection skill of a corporate fund as a share of the preset's ``fund_selection_skill`` (an
+independent fund's): ``skill = fund_selection_skill x CVC_SKILL_SHARE`` (abm.model, the funds
+at build and successor funds). Hand-set: CVC managers are salaried and turn over with their
+parent's strategy (Chemmanur, Loutskina & Tian 2014 describe the fixed-salary pay; they find
+CVC-backed firms more innovative but not because CVCs select better). Range 0.5-1.0: from a
+half (a weak corporate team) to parity with independent funds."""
+UNI_LEGITIMACY_WEIGHT = 0.5
+"""Weight of founding legitimacy ``L`` in the rate of university spin-offs, which take
+``(1 - UNI_LEGITIMACY_WEIGHT) + UNI_LEGITIMACY_WEIGHT x L`` where other founders take ``L``
+(abm.mechanisms.founding): academic founders depend less on social approval. Hand-set
+(reasoning, no source); 1 at ``L = 1`` whatever the weight, so it moves only the countries
+below the US. Range 0.25-1.0 (1: as sensitive as other founders)."""
+SPINOUT_RISK_BASE = 0.5
+"""Incumbent spin-outs are multiplied by ``SPINOUT_RISK_BASE + risk_tolerance``
+(abm.mechanisms.founding): employees' mean risk tolerance moves spin-outs, the base keeps the
+rate positive at zero tolerance. Hand-set; a factor of two either way (0.25-1.0): the ratio of
+spin-outs between risk tolerances 0.7 and 0.45 runs from 1.36 (0.25) to 1.17 (1.0)."""
+ACQUISITION_RISK_BASE = 1.3
+"""Base of the risk factor of the acquisition hazard (the factor is 1 at risk 0.5 with the
+slope below)..."""
+ACQUISITION_RISK_SLOPE = 0.6
+"""A startup's acquisition hazard is multiplied by ``ACQUISITION_RISK_BASE -
+ACQUISITION_RISK_SLOPE x risk`` (team mean risk tolerance; abm.mechanisms.exits): risk-averse
+founders sell earlier. Hand-set so that the factor is 1 at risk 0.5; the slope a factor of two
+either way (0.3-1.2), the base 1.2-1.6 (the factor at risk 0.5 between 0.9 and 1.3 at the
+hand-set slope; never negative: at the lowest base and the highest slope it is 0 at risk 1).
+The base also scales the calibrated ``ACQUISITION_HAZARD``."""
+COHESION_DISSOLVE_CUT = 0.5
+"""A partnership dissolves with hazard ``PARTNER_DISSOLVE x (1 - COHESION_DISSOLVE_CUT x
+group_cohesion)`` (abm.mechanisms.partnerships): business-group ties make partnerships last.
+Hand-set (reasoning after Gerlach 1992 on stable intra-group relations; no measured duration
+ratio found); range 0.25-0.75 (partnerships 1.2-4 times as long at cohesion 1; 1 would make
+them permanent)."""
+DEFENSIVE_HAZARD = 2.0
+"""The acquisition hazard of a disruptive startup is multiplied by ``1 + DEFENSIVE_HAZARD x
+defensive_acquisition x threat`` (abm.mechanisms.exits). Hand-set; a factor of two either way
+(1-4). Cunningham, Ederer & Ma (2021) measure the share of acquisitions that are killed
+(docs/indices.md), not this hazard."""
+DEFENSIVE_PREMIUM = 0.5
+"""...and its price by ``1 + acquisition_premium + DEFENSIVE_PREMIUM x threat x
+defensive_acquisition`` (the buyer pays to remove a threat). Hand-set; a factor of two either
+way (0.25-1.0)."""
+THREAT_REVENUE = 20.0
+"""Annual revenue (M) at which a disruptive startup is a full threat to incumbents: ``threat =
+disruptive x clip(annual revenue / THREAT_REVENUE, 0, 1)`` (abm.mechanisms.exits). Hand-set
+(a scale-up past series B); a factor of two either way (10-40 M a year)."""
+GRANT_NOISE_MIN = 0.2
+"""Noise (log quality) with which the most skilled grant committee reads a proposal..."""
+GRANT_NOISE_SLOPE = 1.5
+"""A grant committee ranks applicants by log quality read with noise ``GRANT_NOISE_MIN +
+GRANT_NOISE_SLOPE x (1 - gov_selection_skill)`` (abm.mechanisms.policy); a committee reads a
+written proposal, not a pitch, hence a scale of its own beside the funds'
+``READING_NOISE_*``. Hand-set (no source); a factor of two either way (0.1-0.4, 0.75-3)."""
+ACCELERATOR_DRIFT = 0.06
+"""Extra quarterly growth drift of a private pre-seed or seed startup per unit effective
+``accelerator_strength`` (abm.mechanisms.operations). Hallen, Cohen & Bingham (2020,
+Organization Science) find that some top accelerators substantially speed up ventures'
+milestones (funding, customers, staff), others not; no size that maps onto a drift. Hand-set;
+a factor of two either way (0.03-0.12)."""
+PARTNER_DRIFT = 0.04
+"""Extra quarterly growth drift of a startup with a live corporate partner, times ``1 -
+NIH_DISCOUNT x nih`` of the partner (abm.mechanisms.operations): a first customer and a
+channel. Hand-set; a factor of two either way (0.02-0.08)."""
+NIH_DISCOUNT = 0.5
+"""How much an incumbent's not-invented-here bias ``nih`` cuts its engagement with a startup:
+the partnering hazard (through sector-mean openness), the joint-innovation rate of its
+partnerships and its partner's drift bonus are each multiplied by ``1 - NIH_DISCOUNT x nih``
+(abm.mechanisms.partnerships, operations); what it absorbs is multiplied by ``1 - nih``.
+Hand-set; range 0.25-1.0 (1: the bias acts on engagement as fully as on absorption)."""
+DISRUPTIVE_PARTNERING = 0.4
+"""A disruptive startup's partnering hazard relative to a complementary one's
+(abm.mechanisms.partnerships): incumbents partner less with technologies that threaten them
+(Christensen 1997, reasoning). Hand-set; a factor of two either way (0.2-0.8)."""
+UNI_QUALITY_BOOST = 0.5
+"""A university spin-off's latent quality is multiplied by ``1 + UNI_QUALITY_BOOST x
+tech_transfer`` (abm.mechanisms.founding): stronger transfer offices license better
+inventions to their spin-offs. Hand-set; a factor of two either way (0.25-1.0)."""
+UNI_SPILL_DRIFT = 0.02
+"""A university spin-off's permanent extra quarterly growth drift per unit effective
+``tech_transfer`` (abm.mechanisms.founding; knowledge spillover from its university).
+Hand-set; a factor of two either way (0.01-0.04)."""
+JOINT_RESEARCH_RD_GAIN = 0.03
+"""A joint research project raises the incumbent's R&D capability by the factor ``1 +
+JOINT_RESEARCH_RD_GAIN x tech_transfer`` (abm.mechanisms.universities). Hand-set; a factor
+of two either way (0.015-0.06)."""
+FIN_MEMORY = 0.2
+"""Yearly decay of the log LP multiplier towards 1 (abm.mechanisms.maturity, docs/ODD.md
+7.19): ``log M <- (1 - FIN_MEMORY) log M + loop_finance x tanh(log DPI_3y)``, so the finance
+loop is bounded by ``exp(loop_finance / FIN_MEMORY)`` (docs/prototypes/japan_takeoff.md). LPs
+weigh about the last five years; Kaplan & Schoar (2005) find flows respond to the previous
+fund's performance, not this rate. Hand-set; range 0.1-0.5 (memories of two to ten years)."""
 
 # -- realised deals (model.deals route codes) ----------------------------------------------
 DEAL_SALE = 0

@@ -503,7 +503,7 @@ class EcosystemModel(Model):
                 stage_range = ((1, 3), (1, C.GROWTH), (3, C.GROWTH))[int(focus)]
         if skill is None:
             skill = {"independent": p.fund_selection_skill,
-                     "corporate": p.fund_selection_skill * 0.8,
+                     "corporate": p.fund_selection_skill * C.CVC_SKILL_SHARE,
                      "government": p.gov_selection_skill}[kind]
         if manager is None:
             manager = self.next_manager

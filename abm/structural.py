@@ -268,6 +268,132 @@ _ENTRIES = (
         "Quarters in which a listed startup's positive growth drift halves after its IPO: "
         "post-IPO growth reverts (Jain & Kini 1994; Chan, Karceski & Lakonishok 2003); from 1 "
         "to 10 years, hand-set 3."),
+    # -- constants beside the country indices (docs/indices.md, issue 26 item 5), screened in
+    # -- the Morris group of their component (experiments/structural_uncertainty.toml) ---------
+    # finance
+    StructuralRange(
+        "CVC_SKILL_SHARE", 0.5, 1.0, "constant",
+        "Corporate funds' selection skill as a share of independent funds' (hand-set 0.8): "
+        "CVC managers are salaried (Chemmanur, Loutskina & Tian 2014, who find CVC-backed "
+        "firms more innovative but not through better selection); from half to parity."),
+    StructuralRange(
+        "READING_NOISE_MIN", 0.05, 0.2, "constant",
+        "Noise (merit units) with which the most skilled fund reads a pitch (hand-set 0.1; no "
+        "source measures screening noise). " + _FACTOR2),
+    StructuralRange(
+        "READING_NOISE_SLOPE", 0.5, 2.0, "constant",
+        "Rise of a fund's reading noise per unit of missing selection skill, noise = "
+        "READING_NOISE_MIN + this x (1 - skill) (hand-set 1; return persistence across a "
+        "manager's funds, Kaplan & Schoar 2005, says skill differs, not by how much). "
+        + _FACTOR2),
+    StructuralRange(
+        "CVC_FIT_SECTOR", 0.2, 0.8, "constant",
+        "Strategic fit (merit units, times cvc_strategic_weight) a corporate fund sees in a "
+        "startup of its parent's sector (hand-set 0.4; Yates & Roberts 1991 find market "
+        "familiarity the key to CVCs' strategic success, no size). " + _FACTOR2),
+    StructuralRange(
+        "CVC_FIT_COMPLEMENT", 0.1, 0.4, "constant",
+        "Fit a corporate fund sees in a complementary (not disruptive) technology (hand-set "
+        "0.2). " + _FACTOR2),
+    StructuralRange(
+        "CVC_FIT_PARTNER", 0.2, 0.8, "constant",
+        "Fit a corporate fund sees in a partner of its parent (times group_cohesion for a "
+        "partner of its group; hand-set 0.4). " + _FACTOR2),
+    StructuralRange(
+        "CVC_BAR_EASE", 0.1, 0.4, "constant",
+        "How much a corporate fund lowers its bar, times cvc_strategic_weight (hand-set 0.2). "
+        + _FACTOR2),
+    StructuralRange(
+        "FIN_MEMORY", 0.1, 0.5, "constant",
+        "Yearly decay of the log LP multiplier (the finance loop is bounded by "
+        "exp(loop_finance / FIN_MEMORY), docs/prototypes/japan_takeoff.md): LPs weigh the "
+        "last two to ten years (Kaplan & Schoar 2005: flows follow the previous fund's "
+        "performance, not this rate); hand-set 0.2 (five years)."),
+    # norms
+    StructuralRange(
+        "UNI_LEGITIMACY_WEIGHT", 0.25, 1.0, "constant",
+        "Weight of founding legitimacy L in university spin-offs, (1 - w) + w L (academic "
+        "founders depend less on social approval; reasoning, hand-set 0.5): from a quarter to "
+        "the full weight other founders carry."),
+    StructuralRange(
+        "SPINOUT_RISK_BASE", 0.25, 1.0, "constant",
+        "Base of the spin-out multiplier base + risk_tolerance (hand-set 0.5; it sets how "
+        "strongly employees' risk tolerance moves spin-outs). " + _FACTOR2),
+    StructuralRange(
+        "ACQUISITION_RISK_BASE", 1.2, 1.6, "constant",
+        "Base of the acquisition-hazard factor base - slope x risk (hand-set 1.3, the factor 1 "
+        "at risk 0.5; risk-averse founders sell earlier, reasoning): the factor at risk 0.5 "
+        "between 0.9 and 1.3, never negative within the slope's range."),
+    StructuralRange(
+        "ACQUISITION_RISK_SLOPE", 0.3, 1.2, "constant",
+        "Fall of the acquisition-hazard factor per unit of founders' risk tolerance (hand-set "
+        "0.6; no source). " + _FACTOR2),
+    StructuralRange(
+        "FOUNDER_RETIRE", 0.025, 0.1, "constant",
+        "Quarterly probability that a founder between ventures leaves the ecosystem (hand-set "
+        "0.05: a mean of 5 years in the pool; it sets the share of failed founders who found "
+        "again with failure_stigma, docs/indices.md). " + _FACTOR2),
+    # ties
+    StructuralRange(
+        "UNI_QUALITY_BOOST", 0.25, 1.0, "constant",
+        "A university spin-off's quality is multiplied by 1 + this x tech_transfer (hand-set "
+        "0.5; no source measures the quality premium by transfer strength). " + _FACTOR2),
+    StructuralRange(
+        "UNI_SPILL_DRIFT", 0.01, 0.04, "constant",
+        "A university spin-off's extra quarterly growth drift per unit tech_transfer (hand-set "
+        "0.02). " + _FACTOR2),
+    StructuralRange(
+        "JOINT_RESEARCH_RD_GAIN", 0.015, 0.06, "constant",
+        "Rise of an incumbent's R&D capability per joint research project, times "
+        "tech_transfer (hand-set 0.03). " + _FACTOR2),
+    # industry
+    StructuralRange(
+        "NIH_DISCOUNT", 0.25, 1.0, "constant",
+        "How much not-invented-here bias cuts an incumbent's partnering, joint innovation and "
+        "its partner's drift bonus, 1 - this x nih (hand-set 0.5; absorption takes 1 - nih): "
+        "from a quarter to the full weight it has on absorption."),
+    StructuralRange(
+        "PARTNER_DRIFT", 0.02, 0.08, "constant",
+        "Extra quarterly growth drift of a startup with a corporate partner (a first customer "
+        "and a channel; hand-set 0.04). " + _FACTOR2),
+    StructuralRange(
+        "DISRUPTIVE_PARTNERING", 0.2, 0.8, "constant",
+        "Partnering hazard of a disruptive startup relative to a complementary one "
+        "(incumbents shun technologies that threaten them, Christensen 1997; hand-set 0.4). "
+        + _FACTOR2),
+    StructuralRange(
+        "COHESION_DISSOLVE_CUT", 0.25, 0.75, "constant",
+        "Cut of the partnership dissolution hazard per unit group_cohesion (stable intra-group "
+        "relations, Gerlach 1992; hand-set 0.5): partnerships 1.2-4 times as long at "
+        "cohesion 1 (1 would make them permanent)."),
+    StructuralRange(
+        "DEFENSIVE_HAZARD", 1.0, 4.0, "constant",
+        "Rise of a threatening startup's acquisition hazard, 1 + this x "
+        "defensive_acquisition x threat (hand-set 2; Cunningham, Ederer & Ma 2021 measure "
+        "the killed share, not this hazard). " + _FACTOR2),
+    StructuralRange(
+        "DEFENSIVE_PREMIUM", 0.25, 1.0, "constant",
+        "Extra price a buyer pays to remove a threat, this x threat x defensive_acquisition "
+        "(hand-set 0.5). " + _FACTOR2),
+    StructuralRange(
+        "THREAT_REVENUE", 10.0, 40.0, "constant",
+        "Annual revenue (M) at which a disruptive startup is a full threat (hand-set 20, a "
+        "scale-up past series B). " + _FACTOR2),
+    # policy
+    StructuralRange(
+        "GRANT_NOISE_MIN", 0.1, 0.4, "constant",
+        "Noise (log quality) with which the most skilled grant committee reads a proposal "
+        "(hand-set 0.2). " + _FACTOR2),
+    StructuralRange(
+        "GRANT_NOISE_SLOPE", 0.75, 3.0, "constant",
+        "Rise of a grant committee's noise per unit of missing gov_selection_skill (hand-set "
+        "1.5). " + _FACTOR2),
+    # support
+    StructuralRange(
+        "ACCELERATOR_DRIFT", 0.03, 0.12, "constant",
+        "Extra quarterly growth drift of a pre-seed or seed startup per unit "
+        "accelerator_strength (hand-set 0.06; Hallen, Cohen & Bingham 2020 find some top "
+        "accelerators speed up milestones substantially, others not: no size). " + _FACTOR2),
     # -- constants: exits and partnerships ---------------------------------------------------
     StructuralRange(
         "TAKEOVER_UNDERPERFORMANCE", 0.0, 3.0, "constant",

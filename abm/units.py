@@ -117,7 +117,7 @@ SETUP = Mechanism(
     reads=("n_incumbents", "n_business_groups", "n_universities", "cvc_share_of_incumbents",
            "lp_capital_per_year", "incumbent_heterogeneity", "frontier_gap", "scale",
            "INCUMBENT_REVENUE", "IDLE_SHARE", "UNIVERSITY_BUDGET", "INVEST_PERIOD",
-           "HETEROGENEITY_CONCENTRATION"))
+           "HETEROGENEITY_CONCENTRATION", "CVC_SKILL_SHARE"))
 """The initial population (:meth:`abm.model.EcosystemModel._populate`): the first stream."""
 
 TECHNOLOGY = Mechanism(name="technology", stream="technology", module="abm.model")

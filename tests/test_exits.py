@@ -343,3 +343,28 @@ def test_group_members_are_preferred_buyers_of_startups_tied_to_the_group():
         picks.append(np.mean(np.array(got) == b.row))
     assert abs(picks[0] - 0.5) < 0.1
     assert picks[1] > 0.75  # weight (1 + GROUP_PREFERENCE) : 1 = 0.8
+
+
+def test_threat_and_defensive_premium_follow_their_named_constants():
+    """threat = disruptive x clip(annual revenue / THREAT_REVENUE, 0, 1); the price carries
+    DEFENSIVE_PREMIUM x threat x defensive_acquisition (docs/ODD.md 7.8); an override of a
+    constant (abm.structural) reaches both."""
+    from abm.structural import override_constants
+
+    m = B.make_model(seed=1, step=30)
+    s = B.add_startup(m, sector=0, disruptive=True, stage=2, revenue=2.5)  # 10 M a year
+    c = B.add_startup(m, sector=0, disruptive=False, stage=2, revenue=2.5)
+    rows = np.array([s.row, c.row])
+    assert exits.threat_of(m, rows).tolist() == [10.0 / C.THREAT_REVENUE, 0.0]
+    with override_constants({"THREAT_REVENUE": 10.0}):
+        assert exits.threat_of(m, rows).tolist() == [1.0, 0.0]
+    p = m.p
+    base, full = exits.price_of(m, s.row, 0.0), exits.price_of(m, s.row, 1.0)
+    assert full / base == pytest.approx(
+        (1.0 + p.acquisition_premium + C.DEFENSIVE_PREMIUM * p.defensive_acquisition)
+        / (1.0 + p.acquisition_premium), rel=1e-12)
+    with override_constants({"DEFENSIVE_PREMIUM": 1.0}):
+        doubled = exits.price_of(m, s.row, 1.0)
+    assert doubled / base == pytest.approx(
+        (1.0 + p.acquisition_premium + p.defensive_acquisition)
+        / (1.0 + p.acquisition_premium), rel=1e-12)

@@ -161,6 +161,43 @@ def test_declared_set_covers_the_technology_parameters():
     assert len(CONSTANTS) >= 10
 
 
+
+# the constants that replaced the inline literals beside the country indices (docs/indices.md,
+# issue 26 item 5), with the mechanism that reads each
+_INDEX_LITERALS = {
+    "CVC_SKILL_SHARE": "setup", "UNI_LEGITIMACY_WEIGHT": "founding",
+    "SPINOUT_RISK_BASE": "founding", "UNI_QUALITY_BOOST": "founding",
+    "UNI_SPILL_DRIFT": "founding", "ACQUISITION_RISK_BASE": "exits",
+    "ACQUISITION_RISK_SLOPE": "exits", "DEFENSIVE_HAZARD": "exits",
+    "DEFENSIVE_PREMIUM": "exits", "THREAT_REVENUE": "exits",
+    "COHESION_DISSOLVE_CUT": "partnerships", "NIH_DISCOUNT": "partnerships",
+    "DISRUPTIVE_PARTNERING": "partnerships", "ACCELERATOR_DRIFT": "operations",
+    "PARTNER_DRIFT": "operations", "GRANT_NOISE_MIN": "policy", "GRANT_NOISE_SLOPE": "policy",
+    "JOINT_RESEARCH_RD_GAIN": "universities", "FIN_MEMORY": "maturity"}
+
+
+@pytest.mark.parametrize("name", sorted(_INDEX_LITERALS))
+def test_index_literals_are_declared_read_and_screened_with_their_component(name):
+    from abm.mechanisms import REGISTRY
+    unit = REGISTRY[_INDEX_LITERALS[name]]
+    assert name in unit.reads and name in CONSTANTS
+    su = load_spec("experiments/structural_uncertainty.toml")
+    assert name in su.sample["constants"]
+    assert sum(name in members for members in su.sample["groups"].values()) == 1
+
+
+def test_the_cvc_allowance_follows_overridden_constants():
+    """The bound on a corporate fund's bar is summed from the constants at call time, so an
+    override of CVC_FIT_* / CVC_BAR_EASE reaches it (CVC_MAX_EASE is their default sum)."""
+    from abm.agents import screen_allowance
+
+    corp, gov = np.array([True, False]), np.array([False, False])
+    assert screen_allowance(corp, gov, 0.5).tolist() == [C.CVC_MAX_EASE * 0.5, 0.0]
+    with override_constants({"CVC_FIT_SECTOR": 0.8, "CVC_BAR_EASE": 0.4}):
+        assert screen_allowance(corp, gov, 0.5)[0] == pytest.approx((0.8 + 0.2 + 0.4 + 0.4) / 2)
+    assert screen_allowance(corp, gov, 0.5)[0] == pytest.approx(0.6)
+
+
 # -- the override ------------------------------------------------------------------------------
 def test_override_sets_and_restores_even_on_error():
     before = C.IPO_MULTIPLE, C.REACH_NOISE
@@ -296,11 +333,13 @@ def test_shipped_structural_and_sweep_specs():
     assert {sc.preset for sc in su.scenarios} == {"silicon_valley", "japan", "korea"}
     assert set(su.sample["parameters"]) | set(su.sample["constants"]) \
         | set(su.sample["preset_parameters"]) == set(STRUCTURAL)
-    # the size its spec comment states: 47 factors + 6 groups of the 15 country indices,
-    # 7 trajectories x 50 points x 3 presets x 2 replicates
+    # the size its spec comment states: 47 factors + 6 groups of the 15 country indices and
+    # the 26 constants beside them, 7 trajectories x 56 points x 3 presets x 2 replicates
     groups = salib_problem(su.sample)["groups"]
-    assert len(groups) == len(STRUCTURAL) == 64 and len(set(groups)) == 55
-    assert set(sum(su.sample["groups"].values(), [])) == set(PRESET_PARAMETERS)
+    assert len(groups) == len(STRUCTURAL) == 90 and len(set(groups)) == 55
+    grouped = set(sum(su.sample["groups"].values(), []))
+    assert set(PRESET_PARAMETERS) <= grouped and len(grouped) == 15 + 26
+    assert grouped - set(PRESET_PARAMETERS) <= set(CONSTANTS)
     assert design_points(su) == 7 * 56 == 392
     assert len(su.runs()) == 2352
     sw = load_spec("experiments/tech_regime_sweep.toml")
@@ -499,3 +538,20 @@ def test_structural_uncertainty_samples_the_loop_strengths():
         assert SPECS[n].low <= e.low < SPECS[n].default < e.high <= SPECS[n].high
         assert n in spec.sample["parameters"]
         assert spec.sample["bounds"][n] == [e.low, e.high]
+
+
+@pytest.mark.parametrize("end", ["low", "high"])
+def test_the_constants_beside_the_indices_keep_the_invariants_at_both_ends(end):
+    """All 26 constants beside the indices at the low (high) end of their declared ranges at
+    once: a small japan run (business groups, corporate funds, grants) keeps the model's
+    invariants (money conserved, cap tables, counts; tests/builders.assert_invariants)."""
+    import builders as B
+    from abm.model import EcosystemModel
+
+    su = load_spec("experiments/structural_uncertainty.toml")
+    names = [n for g in su.sample["groups"].values() for n in g if n in CONSTANTS]
+    assert len(names) == 26
+    with override_constants({n: getattr(STRUCTURAL[n], end) for n in names}):
+        m = EcosystemModel(preset="japan", seed=3, scale=0.25)
+        m.run(40)
+        B.assert_invariants(m)

@@ -13,10 +13,11 @@ that becomes insolvent is delisted: shares still locked up are written off.
 
 Acquisition. A private startup at seed or later is acquired with quarterly hazard
 ``ACQUISITION_HAZARD x ma_market_depth x appetite(sector) x (1 + 2 partnered) x
-(1 + 2 defensive_acquisition x threat) x (1 + 2 tax_incentive) x (1.3 - 0.6 risk)``, where
+(1 + DEFENSIVE_HAZARD defensive_acquisition x threat) x (1 + 2 tax_incentive) x
+(ACQUISITION_RISK_BASE - ACQUISITION_RISK_SLOPE risk)`` (2, 1.3, 0.6), where
 ``risk`` is the founding team's mean risk tolerance (founders draw theirs around the regime's
 ``risk_tolerance``; risk-tolerant teams hold out for bigger outcomes),
-where ``threat`` grows with a disruptive startup's revenue. The buyer is its partner (70% when
+where ``threat`` grows with a disruptive startup's revenue (full at ``THREAT_REVENUE`` M a year). The buyer is its partner (70% when
 the partner can pay) or an incumbent of its sector drawn by appetite among those that can pay.
 Price: current valuation (last post-money moved with traction since) times
 ``1 + acquisition_premium + 0.5 x threat x defensive_acquisition``. Mode: a tiny team without revenue is an
@@ -62,7 +63,8 @@ UNIT = Mechanism(
            "FAILED", "GROUP_PREFERENCE", "INTEGRATION_RD_GAIN", "IPO_FLOAT",
            "IPO_GROWTH_ELASTICITY", "IPO_HEAT_ELASTICITY", "IPO_MULTIPLE", "IPO_NOISE",
            "IPO_SELLDOWN", "PUBLIC", "PUBLIC_FLOAT", "STALL_HAZARD", "STALL_QUARTERS",
-           "STEPS_PER_YEAR", "UNICORN"))
+           "STEPS_PER_YEAR", "UNICORN", "ACQUISITION_RISK_BASE", "ACQUISITION_RISK_SLOPE",
+           "DEFENSIVE_HAZARD", "DEFENSIVE_PREMIUM", "THREAT_REVENUE"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
@@ -208,12 +210,14 @@ def price_of(model, row: int, threat: float) -> float:
     drift = float(np.clip(0.5 * (st.lrev[row] - st.lrev_at_round[row]), -1.2, 1.6))
     value = max(st.valuation[row] * math.exp(drift),
                 3.0 * C.STEPS_PER_YEAR * st.revenue[row])
-    return value * (1.0 + p.acquisition_premium + 0.5 * threat * p.defensive_acquisition)
+    return value * (1.0 + p.acquisition_premium
+                     + C.DEFENSIVE_PREMIUM * threat * p.defensive_acquisition)
 
 
 def threat_of(model, rows: np.ndarray) -> np.ndarray:
     st = model.st
-    return st.disruptive[rows] * np.clip(C.STEPS_PER_YEAR * st.revenue[rows] / 20.0, 0.0, 1.0)
+    return st.disruptive[rows] * np.clip(C.STEPS_PER_YEAR * st.revenue[rows] / C.THREAT_REVENUE,
+                                         0.0, 1.0)
 
 
 def acquire(model, startup, buyer_row: int, price: float, mode: str) -> None:
@@ -282,8 +286,9 @@ def acquisitions(model) -> None:
     tax = model.ministry.instrument("ma_tax_incentive")
     h = (C.ACQUISITION_HAZARD * p.ma_market_depth * appetite[st.sector[cand]]
          * (1.0 + 2.0 * (st.partner[cand] >= 0))
-         * (1.0 + 2.0 * p.defensive_acquisition * threat)
-         * (1.0 + 2.0 * tax) * (1.3 - 0.6 * st.risk[cand]))
+         * (1.0 + C.DEFENSIVE_HAZARD * p.defensive_acquisition * threat)
+         * (1.0 + 2.0 * tax)
+         * (C.ACQUISITION_RISK_BASE - C.ACQUISITION_RISK_SLOPE * st.risk[cand]))
     tiny = (st.stage[cand] <= 1) & (C.STEPS_PER_YEAR * st.revenue[cand] < 1.0)
     h = np.where(tiny, C.ACQUIHIRE_DAMPING * h, h)
     hit = rng.random(cand.size) < h

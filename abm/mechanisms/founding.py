@@ -1,11 +1,13 @@
 """Founding: where new startups come from.
 
 Four channels, each a Poisson count per quarter, multiplied by ``founding_legitimacy`` (norms;
-``0.5 + 0.5 x founding_legitimacy`` for academic spin-offs), ``tech_opportunity``
+``(1 - UNI_LEGITIMACY_WEIGHT) + UNI_LEGITIMACY_WEIGHT x founding_legitimacy`` = ``0.5 + 0.5 x
+founding_legitimacy`` for academic spin-offs), ``tech_opportunity``
 (technology) and the plan's founding boost once it starts:
 
 * incumbent spin-outs: ``spinout_rate`` per 1,000 movable incumbent workers per year, times
-  ``0.5 + risk_tolerance`` (the regime's mean founder risk tolerance); the founding team leaves that incumbent, a ``spinoff`` edge
+  ``SPINOUT_RISK_BASE + risk_tolerance`` (0.5 + the regime's mean founder risk tolerance); the
+  founding team leaves that incumbent, a ``spinoff`` edge
   links them; the startup is in the parent's sector 70% of the time;
 * university spin-offs: ``uni_spinoff_rate`` per university per year times technology-transfer
   strength and the university's knowledge index; higher quality and more often disruptive;
@@ -38,7 +40,8 @@ UNIT = Mechanism(
            "round_size_multiplier", "spinout_rate", "uni_spinoff_rate", "tech_transfer",
            "founding_legitimacy", "failure_stigma", "refounding_propensity", "risk_tolerance",
            "ANGEL_CHECK", "FOUNDER_SAVINGS", "INCUMBENT_SPINOUT", "INDEPENDENT", "PRE_MONEY",
-           "SERIAL", "STEPS_PER_YEAR", "UNIVERSITY"))
+           "SERIAL", "SPINOUT_RISK_BASE", "STEPS_PER_YEAR", "UNIVERSITY", "UNI_LEGITIMACY_WEIGHT",
+           "UNI_QUALITY_BOOST", "UNI_SPILL_DRIFT"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
@@ -113,7 +116,7 @@ def step(model) -> None:
     # incumbent spin-outs
     rows, mov = movable(model)
     lam = (effective(model, "spinout_rate") / C.STEPS_PER_YEAR * mov.sum() / 1000.0 * common
-           * (0.5 + p.risk_tolerance))
+           * (C.SPINOUT_RISK_BASE + p.risk_tolerance))
     n = int(rng.poisson(lam)) if rows.size else 0
     if n:
         parents = choice(rng, rows, mov / mov.sum(), n)
@@ -127,12 +130,13 @@ def step(model) -> None:
     tt, spin_rate = effective(model, "tech_transfer"), effective(model, "uni_spinoff_rate")
     for uni in model.universities:
         lam = (spin_rate / C.STEPS_PER_YEAR * tt * uni.knowledge_index
-               * (0.5 + 0.5 * legitimacy) * p.tech_opportunity * boost)
+               * ((1.0 - C.UNI_LEGITIMACY_WEIGHT) + C.UNI_LEGITIMACY_WEIGHT * legitimacy)
+               * p.tech_opportunity * boost)
         for _ in range(int(rng.poisson(lam))):
             team = [model.add_founder(C.UNIVERSITY, rng) for _ in range(_team_size(rng))]
             s = found(model, C.UNIVERSITY, team, int(rng.integers(model.n_sectors)), rng,
-                      quality_boost=1.0 + 0.5 * tt, disruptive_boost=1.3)
-            model.st.spill[s.row] = 0.02 * tt
+                      quality_boost=1.0 + C.UNI_QUALITY_BOOST * tt, disruptive_boost=1.3)
+            model.st.spill[s.row] = C.UNI_SPILL_DRIFT * tt
             uni.spinoffs += 1
             model.link(uni.unique_id, s.unique_id, "spinoff")
     # independent founders (idle people, new graduates)

@@ -46,13 +46,12 @@ UNIT = Mechanism(
            "spinout_rate", "uni_spinoff_rate", "tech_transfer", "founding_legitimacy",
            "accelerator_strength", "service_cost", "loop_finance", "loop_labor", "loop_ties",
            "loop_industry", "loop_norms", "loop_support", "ACQUIRED", "FAILED",
-           "RETIREMENT_PER_YEAR", "STEPS_PER_YEAR", "UNIVERSITY"))
+           "FIN_MEMORY", "RETIREMENT_PER_YEAR", "STEPS_PER_YEAR", "UNIVERSITY"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 # -- structural constants (ranges and reasoning in docs/ODD.md 7.19) ----------------------------
-FIN_MEMORY = 0.2
-"""Yearly decay of the LP multiplier's log towards 1 (LPs weigh about the last five years;
-Kaplan & Schoar 2005 find flows respond to the previous fund's performance; range 0.1-0.5)."""
+# (FIN_MEMORY, the yearly decay of the LP multiplier, is in abm.constants: it is declared in
+# abm.structural.STRUCTURAL and can be overridden per run.)
 FIN_WINDOW = 12
 """Quarters of realised deals the LPs' performance signal reads (three years)."""
 TURNOVER = 0.05
@@ -135,7 +134,7 @@ def finance(model) -> None:
     cost = float(model.deals.column("cost")[recent].sum())
     proceeds = float(model.deals.column("proceeds")[recent].sum())
     signal = math.tanh(math.log(max(proceeds, 1e-9) / cost)) if cost > 0 else 0.0
-    m.log_lp = (1.0 - FIN_MEMORY) * m.log_lp + p.loop_finance * signal
+    m.log_lp = (1.0 - C.FIN_MEMORY) * m.log_lp + p.loop_finance * signal
 
 
 def labour(model) -> None:

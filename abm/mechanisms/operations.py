@@ -41,7 +41,8 @@ UNIT = Mechanism(
     reads=("tech_opportunity", "hiring_friction", "accelerator_strength", "service_cost",
            "ACTIVE", "COST_PER_HEAD", "GROSS_MARGIN", "GROWTH_NOISE", "HIRE_RUNWAY",
            "LISTED_GROWTH_HALF_LIFE", "POTENTIAL_REACH", "PUBLIC", "QUALITY_GROWTH",
-           "QUALITY_PIVOT", "REVENUE_PER_HEAD", "SCALE_UP", "STARTUP_INNOVATION"))
+           "QUALITY_PIVOT", "REVENUE_PER_HEAD", "SCALE_UP", "STARTUP_INNOVATION",
+           "ACCELERATOR_DRIFT", "NIH_DISCOUNT", "PARTNER_DRIFT"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
@@ -63,8 +64,10 @@ def step(model) -> None:
     partnered = st.partner[idx] >= 0
     mu = (0.03 * (p.tech_opportunity - 1.0) + C.QUALITY_GROWTH * (logq - C.QUALITY_PIVOT)
           + C.SCALE_UP * stage
-          + 0.06 * effective(model, "accelerator_strength") * ((stage <= 1) & private)
-          + 0.04 * partnered * (1.0 - 0.5 * model.inc.nih[np.maximum(st.partner[idx], 0)])
+          + C.ACCELERATOR_DRIFT * effective(model, "accelerator_strength")
+          * ((stage <= 1) & private)
+          + C.PARTNER_DRIFT * partnered
+          * (1.0 - C.NIH_DISCOUNT * model.inc.nih[np.maximum(st.partner[idx], 0)])
           + st.spill[idx])
     # after listing, growth reverts to the market's: positive drift halves every
     # LISTED_GROWTH_HALF_LIFE quarters since the IPO

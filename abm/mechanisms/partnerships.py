@@ -1,8 +1,9 @@
 """Startup-incumbent partnerships: form, deliver value both ways, dissolve.
 
 A startup (seed or later, private, without a partner) forms a partnership with quarterly hazard
-``PARTNER_HAZARD x openness x (1 - nih_bias/2) x (1 + MATCHING_EFFECT x matching_programme)``,
-using the mean openness of its sector's incumbents, and 0.4 times that if its technology is
+``PARTNER_HAZARD x openness x (1 - NIH_DISCOUNT x nih_bias) x (1 + MATCHING_EFFECT x
+matching_programme)``, using the sector mean over its incumbents, and ``DISRUPTIVE_PARTNERING``
+(0.4) times that if its technology is
 disruptive (incumbents partner with complements, not threats). The partner is an incumbent of
 the same sector drawn with weight ``openness x revenue / (1 + n / PARTNER_HALF)`` (``n`` its
 live partnerships: limited attention), times :func:`preference` for a startup with a history
@@ -38,7 +39,8 @@ UNIT = Mechanism(
            "ACTIVE", "DIRECTION_PULL", "GROSS_MARGIN", "GROUP_FUNDING_HAZARD",
            "GROUP_FUNDING_ROUNDS", "GROUP_PREFERENCE", "GROWTH", "MATCHING_EFFECT", "MIN_CHECK",
            "PARTNERSHIP_INNOVATION", "PARTNER_CONTRACT", "PARTNER_DISSOLVE", "PARTNER_HALF",
-           "PARTNER_HAZARD", "PAST_PARTNER_PREFERENCE", "ROUND_SIZE", "RUNWAY_TRIGGER"))
+           "PARTNER_HAZARD", "PAST_PARTNER_PREFERENCE", "ROUND_SIZE", "RUNWAY_TRIGGER",
+           "COHESION_DISSOLVE_CUT", "DISRUPTIVE_PARTNERING", "NIH_DISCOUNT"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
@@ -151,7 +153,8 @@ def step(model) -> None:
     # live partnerships: dissolve some, the rest deliver value
     live = (active & (st.partner[:n] >= 0)).nonzero()[0]
     if live.size:
-        gone = rng.random(live.size) < C.PARTNER_DISSOLVE * (1.0 - 0.5 * p.group_cohesion)
+        gone = rng.random(live.size) < C.PARTNER_DISSOLVE * (
+            1.0 - C.COHESION_DISSOLVE_CUT * p.group_cohesion)
         st.partner[live[gone]] = -1
         live = live[~gone]
     if live.size:
@@ -172,7 +175,7 @@ def step(model) -> None:
         st.revenue[live] += pay
         nih = inc.nih[partners]
         joint = rng.poisson(C.PARTNERSHIP_INNOVATION * np.sqrt(st.quality[live])
-                            * (1.0 - 0.5 * nih) * learning(model, live))
+                            * (1.0 - C.NIH_DISCOUNT * nih) * learning(model, live))
         st.innovations[live] += joint
         # joint work moves both products up the ladder (knowledge flows both ways)
         dq = p.quality_step * joint * damp(model, st.pq[live])
@@ -186,10 +189,11 @@ def step(model) -> None:
     alive = inc.view("alive").nonzero()[0]
     if cand.size == 0 or alive.size == 0:
         return
-    openness = sector_mean(model, inc.openness[alive] * (1.0 - 0.5 * inc.nih[alive]), alive)
+    openness = sector_mean(model, inc.openness[alive] * (1.0 - C.NIH_DISCOUNT * inc.nih[alive]),
+                           alive)
     matching = model.ministry.instrument("matching_programme")
     h = (C.PARTNER_HAZARD * openness[st.sector[cand]] * (1.0 + C.MATCHING_EFFECT * matching)
-         * np.where(st.disruptive[cand], 0.4, 1.0))
+         * np.where(st.disruptive[cand], C.DISRUPTIVE_PARTNERING, 1.0))
     chosen = cand[rng.random(cand.size) < h]
     if chosen.size == 0:
         return

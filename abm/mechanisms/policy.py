@@ -41,7 +41,8 @@ UNIT = Mechanism(
            "labor_reform_start_year", "labor_reform_end_year", "labor_reform_ramp_years",
            "plan_start_step", "plan_end_step", "plan_founding_boost",
            "plan_lp_capital_per_year", "plan_ma_tax_incentive", "plan_grant_budget", "ACTIVE",
-           "PROCUREMENT_CONTRACT", "STEPS_PER_YEAR"))
+           "PROCUREMENT_CONTRACT", "STEPS_PER_YEAR", "GRANT_NOISE_MIN",
+           "GRANT_NOISE_SLOPE"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 SCHEDULED = ("grant_budget", "gov_vc_budget", "procurement_budget", "matching_programme",
@@ -143,7 +144,7 @@ def grants_and_procurement(model) -> None:
             elig = ((st.status[:n] == C.ACTIVE) & (st.stage[:n] <= 1)
                     & (st.grants[:n] == 0)).nonzero()[0]
             if elig.size:
-                noise = 0.2 + 1.5 * (1.0 - p.gov_selection_skill)
+                noise = C.GRANT_NOISE_MIN + C.GRANT_NOISE_SLOPE * (1.0 - p.gov_selection_skill)
                 signal = np.log(st.quality[elig]) + noise * rng.standard_normal(elig.size)
                 best = elig[np.argsort(-signal, kind="stable")[:k]]
                 _award(model, best, p.grant_size)

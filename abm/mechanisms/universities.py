@@ -18,7 +18,7 @@ from ..units import Mechanism
 
 UNIT = Mechanism(
     name="universities", stream="universities",
-    reads=("tech_transfer", "joint_research", "KNOWLEDGE_DEPRECIATION"))
+    reads=("tech_transfer", "joint_research", "JOINT_RESEARCH_RD_GAIN", "KNOWLEDGE_DEPRECIATION"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
@@ -36,7 +36,7 @@ def step(model) -> None:
     tt = effective(model, "tech_transfer")
     for row in starts:
         uni = model.universities[int(rng.integers(len(model.universities)))]
-        inc.rd[row] = min(3.0, inc.rd[row] * (1.0 + 0.03 * tt))
+        inc.rd[row] = min(3.0, inc.rd[row] * (1.0 + C.JOINT_RESEARCH_RD_GAIN * tt))
         uni.knowledge += uni.budget * 0.1
         uni.joint_projects += 1
         model.link(int(inc.uid[row]), uni.unique_id, "joint_research")
