@@ -230,12 +230,19 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
         return
     size_noise, pitch, gov_draw, picks, readings, hope, maybe, stage = draws
     # the funds on each seeker's cap table that may follow on, in cap-table order: every
-    # holder of every seeker in one list, matched against the followers' ids at once
+    # holder of every seeker that raised in one list, matched against the followers' ids at
+    # once (a fund joins a cap table only in a round, which adds to ``raised``: a seeker that
+    # never raised has no fund to follow on, and its holders are not read)
     hold_ptr = np.zeros(rows.size + 1, dtype=np.int64)
     follows = col["follows"].nonzero()[0]
     if follows.size:
         startups = model.startups
-        caps = [startups[row].cap_table for row in rows.tolist()]
+        # read the cap tables in row order (the startups' objects lie roughly in creation
+        # order in memory), then put the holders back in the seekers' order
+        by_row = np.argsort(rows, kind="stable")
+        raised_before = st.raised[rows[by_row]] > 0
+        caps = [startups[row].cap_table if r else _NO_HOLDERS
+                for row, r in zip(rows[by_row].tolist(), raised_before.tolist())]
         sizes = [len(cap) for cap in caps]
         total = sum(sizes)
         uid = np.fromiter([live[j].unique_id for j in follows.tolist()], np.int64, follows.size)
@@ -244,10 +251,11 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
         held = np.fromiter(chain.from_iterable(caps), np.int64, total)
         at = np.minimum(np.searchsorted(uid, held), uid.size - 1)
         hit = uid[at] == held                               # holders that may follow on
-        hold_fund = follows[at[hit]].astype(np.int64)
+        seeker = by_row[np.repeat(np.arange(rows.size), sizes)[hit]]
+        back = np.argsort(seeker, kind="stable")            # seekers' order, cap-table order
+        hold_fund = follows[at[hit]].astype(np.int64)[back]
         hold_frac = np.fromiter(chain.from_iterable([cap.values() for cap in caps]), np.float64,
-                                total)[hit]
-        seeker = np.repeat(np.arange(rows.size), sizes)[hit]
+                                total)[hit][back]
         np.cumsum(np.bincount(seeker, minlength=rows.size), out=hold_ptr[1:])
     else:
         hold_fund, hold_frac = np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -460,6 +468,8 @@ def price(model, row: int, stage: int, signal: float) -> float:
 
 _NO_POOL: tuple[list, np.ndarray, np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0),
                                                             np.zeros(0))
+_NO_HOLDERS: dict = {}
+"""The cap table :func:`walk` reads for a seeker that never raised (no fund can hold it)."""
 _REF_LREV = np.array(C.REF_LREV)
 _STAGE_TITLES = [name.replace("_", " ").title() for name in C.STAGES]
 _VC_STAT = {kind: f"vc_{kind}" for kind in ("independent", "corporate", "government")}
