@@ -115,6 +115,21 @@ class Network:
         if 0 <= a < len(alive) and alive[a] and 0 <= b < len(alive) and alive[b]:
             self.add_edge(a, b, kind, step, **attrs)
 
+    def link_pairs(self, a: list[int], b: list[int], kind: str, step: int) -> None:
+        """:meth:`link` for each pair ``(a[i], b[i])`` in turn (no attributes)."""
+        alive, code = self._alive, _EDGE_CODE[kind]
+        n = len(alive)
+        ea, eb, ek, et = self._a, self._b, self._k, self._t
+        added = 0
+        for x, y in zip(a, b):
+            if 0 <= x < n and alive[x] and 0 <= y < n and alive[y]:
+                ea.append(x)
+                eb.append(y)
+                ek.append(code)
+                et.append(step)
+                added += 1
+        self.version += added
+
     def carry(self, old: int, new: int) -> None:
         """Give node ``new`` every tie ``old`` has (same type, step and data), in the order
         ``MultiGraph.edges(old)`` lists them: by neighbour in adjacency order, then by type

@@ -120,8 +120,12 @@ def mark(model, row: int) -> float:
     """Value of 100% of private startup ``row``: last post-money moved with traction since,
     ``valuation x exp(MARK_TRACTION x (lrev - lrev_at_round))``."""
     st = model.st
-    return float(st.valuation[row] * math.exp(C.MARK_TRACTION
-                                              * (st.lrev[row] - st.lrev_at_round[row])))
+    return mark_of(float(st.valuation[row]), float(st.lrev[row]), float(st.lrev_at_round[row]))
+
+
+def mark_of(valuation: float, lrev: float, lrev_at_round: float) -> float:
+    """:func:`mark` from the startup's ``valuation``, ``lrev`` and ``lrev_at_round``."""
+    return valuation * math.exp(C.MARK_TRACTION * (lrev - lrev_at_round))
 
 
 # -- the labour market (abm.mechanisms.labor's rules) -----------------------------------------

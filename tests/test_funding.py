@@ -321,3 +321,21 @@ def test_compiled_walk_equals_the_python_walk_when_insiders_alone_close_the_roun
         assert not funding._pools(m)[3][0]     # nobody to pitch to
         digests.append(_digest(m))
     assert digests[0] == digests[1]
+
+
+def test_a_fund_holds_shares_only_of_startups_that_raised_a_round():
+    """The compiled walk reads the cap tables of the seekers that raised only (a fund joins a
+    cap table only in a round, which adds to ``raised``; ``walk`` and the shortcut in ``step``
+    rely on it): checked on every startup after every quarter of a short run, whose exits,
+    lock-ups, secondary sales and angel checks also write cap tables."""
+    from abm.model import EcosystemModel
+
+    m = EcosystemModel(preset="silicon_valley", seed=4, scale=0.2)
+    with_funds = 0
+    for _ in range(40):
+        m.step()
+        for row, s in m.startups.items():
+            funds = [h for h in s.cap_table if h in m.fund_by_uid]
+            with_funds += bool(funds)
+            assert m.st.raised[row] > 0 or not funds, (row, s.cap_table)
+    assert with_funds > 100  # funds were on cap tables: the check checked something

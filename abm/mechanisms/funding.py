@@ -55,7 +55,7 @@ from .. import constants as C
 from .. import kernels as K
 from ..fundbook import call as fund_call
 from ..agents import fund_may_follow_on, fund_may_invest, screen_allowance
-from ..queries import fund_status, investing_funds, mark, unit_cost  # noqa: F401 (funding.investing_funds)
+from ..queries import fund_status, investing_funds, mark, mark_of, unit_cost  # noqa: F401 (funding.investing_funds)
 from ..units import Mechanism
 
 UNIT = Mechanism(
@@ -230,12 +230,19 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
         return
     size_noise, pitch, gov_draw, picks, readings, hope, maybe, stage = draws
     # the funds on each seeker's cap table that may follow on, in cap-table order: every
-    # holder of every seeker in one list, matched against the followers' ids at once
+    # holder of every seeker that raised in one list, matched against the followers' ids at
+    # once (a fund joins a cap table only in a round, which adds to ``raised``: a seeker that
+    # never raised has no fund to follow on, and its holders are not read)
     hold_ptr = np.zeros(rows.size + 1, dtype=np.int64)
     follows = col["follows"].nonzero()[0]
     if follows.size:
         startups = model.startups
-        caps = [startups[row].cap_table for row in rows.tolist()]
+        # read the cap tables in row order (the startups' objects lie roughly in creation
+        # order in memory), then put the holders back in the seekers' order
+        by_row = np.argsort(rows, kind="stable")
+        raised_before = st.raised[rows[by_row]] > 0
+        caps = [startups[row].cap_table if r else _NO_HOLDERS
+                for row, r in zip(rows[by_row].tolist(), raised_before.tolist())]
         sizes = [len(cap) for cap in caps]
         total = sum(sizes)
         uid = np.fromiter([live[j].unique_id for j in follows.tolist()], np.int64, follows.size)
@@ -244,10 +251,11 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
         held = np.fromiter(chain.from_iterable(caps), np.int64, total)
         at = np.minimum(np.searchsorted(uid, held), uid.size - 1)
         hit = uid[at] == held                               # holders that may follow on
-        hold_fund = follows[at[hit]].astype(np.int64)
+        seeker = by_row[np.repeat(np.arange(rows.size), sizes)[hit]]
+        back = np.argsort(seeker, kind="stable")            # seekers' order, cap-table order
+        hold_fund = follows[at[hit]].astype(np.int64)[back]
         hold_frac = np.fromiter(chain.from_iterable([cap.values() for cap in caps]), np.float64,
-                                total)[hit]
-        seeker = np.repeat(np.arange(rows.size), sizes)[hit]
+                                total)[hit][back]
         np.cumsum(np.bincount(seeker, minlength=rows.size), out=hold_ptr[1:])
     else:
         hold_fund, hold_frac = np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -265,12 +273,14 @@ def walk(model, rows: np.ndarray, draws: tuple, table: tuple, rng: np.random.Gen
         inc.group, np.array(C.ROUND_SIZE, dtype=np.float64),
         np.array(C.SCREEN_BAR, dtype=np.float64), model.steps, K.walk_constants(model.p))
     st.last_pitch[rows[~closed]] = model.steps
-    ptr, funds, amounts = com_ptr.tolist(), com_fund.tolist(), com_amount.tolist()
-    for i in closed.nonzero()[0].tolist():
-        a, b = ptr[i], ptr[i + 1]
-        commits = {live[j]: x for j, x in zip(funds[a:b], amounts[a:b])}
-        close(model, int(rows[i]), int(stage[i]), commits, live[int(lead[i])],
-              float(signal[i]), float(raised[i]))
+    done = closed.nonzero()[0]
+    if not done.size:
+        return
+    funds, amounts = com_fund.tolist(), com_amount.tolist()
+    commits = [[(live[j], x) for j, x in zip(funds[a:b], amounts[a:b])]
+               for a, b in zip(com_ptr[done].tolist(), com_ptr[done + 1].tolist())]
+    book(model, rows[done], stage[done], signal[done].tolist(), commits,
+         [live[j] for j in lead[done].tolist()], raised[done].tolist())
 
 
 def predraw(model, rows: np.ndarray, pools, rng: np.random.Generator
@@ -379,17 +389,64 @@ def close(model, row: int, stage: int, commits: dict, lead, signal: float,
           raised: float) -> None:
     """A round that closed: the lead prices it from its own reading ``signal``
     (:func:`price`), a priced round after the burn-in is counted as down or flat against the
-    previous post-money, and :func:`close_round` books it."""
+    previous post-money (:func:`_tally`), and :func:`close_round` books it. (:func:`book` does
+    this for all the rounds of a quarter at once.)"""
     st = model.st
     pre = price(model, row, stage, signal)
     if st.raised[row] > 0 and model.steps > model.burn_in:  # a priced round with a previous post
-        previous = float(st.valuation[row])
-        model.counts["priced_rounds"] += 1
-        if pre < previous * (1.0 - C.FLAT_ROUND_BAND):
-            model.counts["down_rounds"] += 1
-        elif pre <= previous * (1.0 + C.FLAT_ROUND_BAND):
-            model.counts["flat_rounds"] += 1
+        _tally(model, [float(st.valuation[row])], [pre])
     close_round(model, model.startups[row], stage, pre, commits, lead, raised)
+
+
+def _tally(model, previous: list, pres: list) -> None:
+    """Count priced rounds at pre-money ``pres[i]`` against the previous post-money
+    ``previous[i]``: down (below by more than ``FLAT_ROUND_BAND``) or flat (within it)."""
+    counts = model.counts
+    for prev, pre in zip(previous, pres):
+        counts["priced_rounds"] += 1
+        if pre < prev * (1.0 - C.FLAT_ROUND_BAND):
+            counts["down_rounds"] += 1
+        elif pre <= prev * (1.0 + C.FLAT_ROUND_BAND):
+            counts["flat_rounds"] += 1
+
+
+def book(model, rows: np.ndarray, stages: np.ndarray, signals: list, commits: list,
+         leads: list, raised: list) -> None:
+    """The rounds that closed this quarter, in the seekers' order: round ``i`` of startup
+    ``rows[i]`` (distinct rows) at target stage ``stages[i]`` raises ``raised[i]`` from
+    ``commits[i]`` (``(fund, amount)`` pairs in commitment order), led by ``leads[i]`` on its
+    reading ``signals[i]``. Each is priced (:func:`price`; a priced round after the burn-in is
+    counted as down or flat against the previous post-money, :func:`_tally`) and booked as
+    :func:`close_round` books it (:func:`_book`), i.e. exactly :func:`close` round by round.
+    A round reads and writes only its own startup's columns, so the columns are read for all
+    rounds at once before and written at once after."""
+    st = model.st
+    heat, rsm = model.ipo_heat, model.p.round_size_multiplier
+    before = st.raised[rows]
+    pres = [_pre_money(s, x, r, v, rev, lr, lra, rsm, heat) for s, x, r, v, rev, lr, lra in zip(
+        stages.tolist(), signals, before.tolist(), st.valuation[rows].tolist(),
+        st.revenue[rows].tolist(), st.lrev[rows].tolist(), st.lrev_at_round[rows].tolist())]
+    if model.steps > model.burn_in:  # priced rounds with a previous post: down or flat?
+        again = before > 0
+        _tally(model, st.valuation[rows[again]].tolist(),
+               [x for x, a in zip(pres, again.tolist()) if a])
+    startups = model.startups
+    _book(model, [startups[row] for row in rows.tolist()], rows, stages, pres, commits, leads,
+          raised)
+
+
+def _pre_money(stage: int, signal: float, raised: float, valuation: float, revenue: float,
+               lrev: float, lrev_at_round: float, rsm: float, heat) -> float:
+    """:func:`price` from the startup's column values (``raised``, ``valuation``,
+    ``revenue``, ``lrev``, ``lrev_at_round``), ``rsm`` the round-size multiplier and
+    ``heat`` the model's ``ipo_heat``."""
+    excess = max(signal - C.SCREEN_BAR[stage], C.EXCESS_LOW)  # no upper limit (ODD 7.16)
+    log_pre = math.log(C.PRE_MONEY[stage] * rsm) + C.VALUATION_ELASTICITY * excess
+    if raised > 0 and valuation > 0:  # anchored on the traction-moved last price
+        w = C.ROUND_ANCHOR_WEIGHT
+        log_pre = (1.0 - w) * log_pre + w * math.log(mark_of(valuation, lrev, lrev_at_round))
+    pre = math.exp(log_pre + C.ROUND_MARKET_ELASTICITY * heat)
+    return max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * revenue)
 
 
 def price(model, row: int, stage: int, signal: float) -> float:
@@ -404,18 +461,15 @@ def price(model, row: int, stage: int, signal: float) -> float:
     previous post-money: down and flat rounds happen when traction, the lead's reading or the
     market is weaker than at the last round."""
     st = model.st
-    excess = max(signal - C.SCREEN_BAR[stage], C.EXCESS_LOW)  # no upper limit (ODD 7.16)
-    log_pre = (math.log(C.PRE_MONEY[stage] * model.p.round_size_multiplier)
-               + C.VALUATION_ELASTICITY * excess)
-    if st.raised[row] > 0 and st.valuation[row] > 0:  # anchored on the traction-moved last price
-        w = C.ROUND_ANCHOR_WEIGHT
-        log_pre = (1.0 - w) * log_pre + w * math.log(mark(model, row))
-    pre = math.exp(log_pre + C.ROUND_MARKET_ELASTICITY * model.ipo_heat)
-    return max(pre, C.REVENUE_MULTIPLE_FLOOR * C.STEPS_PER_YEAR * float(st.revenue[row]))
+    return _pre_money(stage, signal, float(st.raised[row]), float(st.valuation[row]),
+                      float(st.revenue[row]), float(st.lrev[row]), float(st.lrev_at_round[row]),
+                      model.p.round_size_multiplier, model.ipo_heat)
 
 
 _NO_POOL: tuple[list, np.ndarray, np.ndarray, np.ndarray] = ([], np.zeros(0), np.zeros(0),
                                                             np.zeros(0))
+_NO_HOLDERS: dict = {}
+"""The cap table :func:`walk` reads for a seeker that never raised (no fund can hold it)."""
 _REF_LREV = np.array(C.REF_LREV)
 _STAGE_TITLES = [name.replace("_", " ").title() for name in C.STAGES]
 _VC_STAT = {kind: f"vc_{kind}" for kind in ("independent", "corporate", "government")}
@@ -425,38 +479,65 @@ def close_round(model, startup, stage: int, pre: float, commits: dict, lead,
                 raised: float | None = None) -> None:
     """Issue shares, move the money, record the round and its edges (``raised`` is
     ``sum(commits.values())``, computed here if omitted)."""
-    st, row = model.st, startup.row
     if raised is None:
         raised = sum(commits.values())
-    startup.dilute(pre, {f.unique_id: a for f, a in commits.items()})
-    kinds = set()
-    link, uid, now, stats = model.net.link, startup.unique_id, model.steps, model.stats
-    call = fund_call
-    for fund, amount in commits.items():
-        fund.cash -= amount
-        fund.invested += amount
-        call(model, fund, amount)
-        portfolio = fund.portfolio
-        portfolio[row] = portfolio.get(row, 0.0) + amount
-        kind = fund.kind
-        kinds.add(kind)
-        stats[_VC_STAT[kind]] += amount
-        link(fund.unique_id, uid, "investment", now)
-    st.cash[row] += raised
-    st.stage[row] = stage
-    post = pre + raised
-    st.valuation[row] = post
-    st.lrev_at_round[row] = st.lrev[row]
-    st.last_round[row] = model.steps
-    st.raised[row] += raised
-    if post >= C.UNICORN and st.unicorn_step[row] < 0:
-        st.unicorn_step[row] = model.steps
-    model.rounds.append((model.steps, stage, raised, "corporate" in kinds,
-                         "government" in kinds, "independent" in kinds))
-    model.stats["rounds"] += 1
-    if lead.kind != "government":
-        model.quarter.private_round_rows.append(row)
-    if stage >= 2 and model.record_events:
-        model.event("round", "Fund {} ({}) led a {} of {:.1f} M in Startup {} at {:.0f} M "
-                    "post-money", lead.unique_id, lead.kind, _STAGE_TITLES[stage], raised,
-                    startup.unique_id, post)
+    _book(model, [startup], np.array([startup.row]), np.array([stage]), [pre],
+          [list(commits.items())], [lead], [raised])
+
+
+def _book(model, startups: list, rows: np.ndarray, stages: np.ndarray, pres: list,
+          commits: list, leads: list, raised: list) -> None:
+    """:func:`close_round` for each round in turn (``startups[i]`` at row ``rows[i]``, the
+    rows distinct; ``commits[i]`` its ``(fund, amount)`` pairs in order): the cap table
+    diluted, each fund's cash, invested capital, LP call, portfolio and the VC statistics in
+    commitment order, the round records; the startups' columns written at once after, and the
+    investment ties of all rounds added at once after (in the same order)."""
+    st, now, stats = model.st, model.steps, model.stats
+    call, vc_stat, log = fund_call, _VC_STAT, model.rounds.append
+    private = model.quarter.private_round_rows
+    events = model.record_events
+    ties_a: list[int] = []
+    ties_b: list[int] = []
+    posts = []
+    for startup, row, stage, pre, pairs, lead, money in zip(
+            startups, rows.tolist(), stages.tolist(), pres, commits, leads, raised):
+        startup.dilute(pre, {f.unique_id: a for f, a in pairs})
+        uid = startup.unique_id
+        corporate = government = independent = False
+        for fund, amount in pairs:
+            fund.cash -= amount
+            fund.invested += amount
+            call(model, fund, amount)
+            portfolio = fund.portfolio
+            portfolio[row] = portfolio.get(row, 0.0) + amount
+            kind = fund.kind
+            if kind == "corporate":
+                corporate = True
+            elif kind == "government":
+                government = True
+            elif kind == "independent":
+                independent = True
+            stats[vc_stat[kind]] += amount
+            ties_a.append(fund.unique_id)
+            ties_b.append(uid)
+        post = pre + money
+        posts.append(post)
+        log((now, stage, money, corporate, government, independent))
+        if lead.kind != "government":
+            private.append(row)
+        if stage >= 2 and events:
+            model.event("round", "Fund {} ({}) led a {} of {:.1f} M in Startup {} at {:.0f} M "
+                        "post-money", lead.unique_id, lead.kind, _STAGE_TITLES[stage], money,
+                        uid, post)
+    stats["rounds"] += len(pres)
+    money = np.array(raised, dtype=np.float64)
+    st.cash[rows] += money
+    st.stage[rows] = stages
+    post = np.array(posts, dtype=np.float64)
+    st.valuation[rows] = post
+    st.lrev_at_round[rows] = st.lrev[rows]
+    st.last_round[rows] = now
+    st.raised[rows] += money
+    new = rows[(post >= C.UNICORN) & (st.unicorn_step[rows] < 0)]
+    st.unicorn_step[new] = now
+    model.net.link_pairs(ties_a, ties_b, "investment", now)
