@@ -239,6 +239,18 @@ mean m is Beta(m k, (1 - m) k) with ``k = HETEROGENEITY_CONCENTRATION / heteroge
 REACH_NOISE = 0.02
 """Quarterly s.d. of an incumbent's log reach (brand, distribution): shares move without
 quality change."""
+DEMAND_ACCUMULATION = 0.5
+"""Elasticity of an incumbent's reach (customer base, brand, distribution: its customer
+capital) to its own sales: each quarter its log reach moves by ``DEMAND_ACCUMULATION x (log
+rev_t - log rev_{t-1} - MARKET_GROWTH)``, its sales growth above the market trend
+(:mod:`abm.mechanisms.incumbents`). Past sales build future demand: Foster, Haltiwanger &
+Syverson (2016, Economica 83, "The slow growth of new plants: learning about demand?") find
+that young plants are small for demand, not productivity, reasons and that their demand
+accumulates mainly through their own past sales ("active" accumulation); customer capital
+(Gourio & Rudanko 2014). With an elasticity below 1 a lasting gain in sales share (a better
+product) is amplified by ``1 / (1 - DEMAND_ACCUMULATION)`` and then stops: diminishing
+returns, no runaway. Not estimated in those sources in this form: hand-set 0.5, the middle
+of the declared range [0.25, 0.75] (abm/structural.py; docs/prototypes/new_incumbents.md)."""
 SECTOR_SHARE_VOLATILITY = 0.03
 """Quarterly s.d. of the shock to a sector's log share of spending (abm.mechanisms.sectors,
 docs/ODD.md 7.23): about 0.06 a year. Sector shares are technology and demand, the same in

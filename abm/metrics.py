@@ -217,7 +217,8 @@ def _exits(r: _Run, out: dict[str, float]) -> dict[str, float]:
     e["acquihires"] = float(r.model.counts["acquihires"])
     e["shelved"] = float(r.model.counts["shelved"])
     e["down_round_ipos"] = float(r.model.counts["down_round_ipos"])
-    e["delistings"] = float(np.count_nonzero(r.st.delist_step[:r.n] > r.burn_in))
+    e["delistings"] = float(np.count_nonzero((r.st.delist_step[:r.n] > r.burn_in)
+                                             & (r.st.acquirer[:r.n] < 0)))  # not taken over
     e["killed_better_products"] = float(r.model.counts["killed_better_products"])
     e["killed_output"] = float(r.model.counts["killed_output"])
     e["group_injections"] = float(r.model.counts["group_injections"])
@@ -345,9 +346,10 @@ def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
     gone = inc.view("exit_step") > r.burn_in
     inc_exits = np.count_nonzero(gone)  # displaced or acquired (mergers)
     acquired = np.count_nonzero(gone & (inc.view("acquirer") >= 0))
+    taken = listed_taken_over(r)  # listed startups taken over (abm.mechanisms.listed)
     d = {"entry_rate": _ratio(_ratio(out["startups_founded"], years), mean_firms),
-         "exit_rate": _ratio(_ratio(out["failures"] + out["exits_ma"] + inc_exits, years),
-                             mean_firms)}
+         "exit_rate": _ratio(_ratio(out["failures"] + out["exits_ma"] + inc_exits + taken,
+                                    years), mean_firms)}
     i_rev = float(inc.revenue[alive].sum())
     d["incumbent_sales_share"] = _ratio(i_rev, i_rev + float(st.revenue[live].sum()))
     d["incumbents_displaced"] = float(inc_exits - acquired)
@@ -358,6 +360,14 @@ def _firm_dynamics(r: _Run, out: dict[str, float]) -> dict[str, float]:
     d["hhi_mean"] = float(hhi.mean()) if hhi.size else float(hhi_by_sector(model).mean())
     d["incumbents_end"] = float(alive.size)
     return d
+
+
+def listed_taken_over(r: _Run) -> int:
+    """Listed startups taken over by an incumbent after the burn-in (docs/ODD.md 7.25): firms
+    that left, counted among the exits as acquired incumbents are."""
+    st, n = r.st, r.n
+    return int(np.count_nonzero((st.status[:n] == C.DELISTED) & (st.acquirer[:n] >= 0)
+                                & (st.delist_step[:n] > r.burn_in)))
 
 
 def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
@@ -376,7 +386,7 @@ def _all_firms(r: _Run, out: dict[str, float]) -> dict[str, float]:
     s_out = w * sum(v for t, v in sf.exits.items() if t > r.burn_in)
     entries = s_in + out["startups_founded"]
     exits = (s_out + out["failures"] + out["exits_ma"] + out["incumbents_displaced"]
-             + out["incumbents_acquired"])
+             + out["incumbents_acquired"] + listed_taken_over(r))
     a = {"firm_entry_rate": _ratio(_ratio(entries, years), mean_firms),
          "firm_exit_rate": _ratio(_ratio(exits, years), mean_firms)}
     horizon = 5 * C.STEPS_PER_YEAR

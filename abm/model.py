@@ -344,7 +344,8 @@ class EcosystemModel(Model):
                        "delisted": 0, "down_round_ipos": 0, "priced_rounds": 0,
                        "down_rounds": 0, "flat_rounds": 0, "cvc_wound_down": 0,
                        "group_injections": 0, "killed_better_products": 0, "wound_down": 0,
-                       "killed_output": 0.0, "incumbents_acquired": 0, "mergers_blocked": 0}
+                       "killed_output": 0.0, "incumbents_acquired": 0, "mergers_blocked": 0,
+                       "listed_takeovers_blocked": 0, "wound_down_after_burn_in": 0}
         """Run totals of events the summary reports as counts."""
         self.partner_history: dict[tuple[int, int], int] = {}
         """Partnerships formed so far by (startup row, incumbent row): repeat ties."""
@@ -702,6 +703,7 @@ class EcosystemModel(Model):
         M.winddown.step(self)
         M.exits.failures(self)
         M.mergers.step(self)
+        M.listed.step(self)
         M.incumbents.step(self)
         M.smallfirms.step(self)
         M.labor.step(self)

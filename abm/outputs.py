@@ -203,8 +203,9 @@ _LIST: tuple[Output, ...] = (
        "Venture-track startups founded per year over the mean number of modelled firms "
        "(startups and incumbents; all firms: firm_entry_rate).", **_AFTER),
     _o("exit_rate", "Exit rate", "per firm per year", "rate",
-       "Venture-track startups' failures and acquisitions and incumbent exits per year over "
-       "the mean number of modelled firms (all firms: firm_exit_rate).", **_AFTER),
+       "Venture-track startups' failures and acquisitions, incumbent exits and listed "
+       "startups taken over per year over the mean number of modelled firms (all firms: "
+       "firm_exit_rate).", **_AFTER),
     _o("labor_mobility_rate", "Labour mobility", "moves per worker per year", "rate",
        "Job moves per year over the mean number of workers.", **_AFTER),
     _s("startup_employment_share", "Startups' share of employment",
@@ -269,8 +270,8 @@ _LIST: tuple[Output, ...] = (
        "Entering firms (small firms and venture-track startups) per year over the mean "
        "number of all firms, as national business demography measures it.", **_EXTRA_AFTER),
     _o("firm_exit_rate", "Firm exit rate (all firms)", "per firm per year", "rate",
-       "Exiting firms (small firms, failed and acquired startups, incumbents) per year over "
-       "the mean number of all firms.", **_EXTRA_AFTER),
+       "Exiting firms (small firms, failed and acquired startups, incumbents, listed startups "
+       "taken over) per year over the mean number of all firms.", **_EXTRA_AFTER),
     _s("firm_survival_5y", "Five-year survival (all firms)",
        "Share of the firms that entered after the burn-in (and 5 years before the end), "
        "small firms and venture-track startups, still alive (or acquired) 5 years later.",
@@ -369,7 +370,8 @@ _LIST: tuple[Output, ...] = (
        "Business-group members' investments in their partner startups (internal capital "
        "market), over the whole run.", **_EXTRA),
     _o("delistings", "Delistings", "firms", "count",
-       "Listed startups that ran out of cash and were delisted after the burn-in.", **_EXTRA),
+       "Listed startups delisted after the burn-in, insolvent or for cause (not those taken "
+       "over).", **_EXTRA),
     # -- deal outcomes, round pricing and fund returns (summary) ------------------------------
     _o("deals_ended", "Deals ended", "positions", "count",
        "Fund positions with positive cost that ended after the burn-in, by any route.",
@@ -413,6 +415,14 @@ _LIST: tuple[Output, ...] = (
     _o("incumbents_acquired", "Incumbents acquired", "incumbents", "count",
        "Incumbents acquired by a larger incumbent of their sector after the burn-in "
        "(mergers, docs/ODD.md 7.24).", **_EXTRA_AFTER, producer="mergers"),
+    # -- listed startups taken over (summary) ------------------------------------------------
+    _o("listed_takeovers", "Listed startups taken over", "startups", "count",
+       "Listed startups (not yet incumbents) taken over by a larger incumbent of their sector "
+       "after the burn-in (docs/ODD.md 7.25).", **_EXTRA_AFTER, producer="listed"),
+    _o("ventures_wound_down", "Ventures wound down", "startups", "count",
+       "Private startups whose founders closed them after the burn-in because their "
+       "prospects fell (founders' wind-down, docs/ODD.md 7.8); a part of `failures`.",
+       **_EXTRA_AFTER, producer="winddown"),
     # -- time series only (per step) ----------------------------------------------------------
     _o("active_startups", "Active startups", "startups", "count",
        "Startups with status active.", **_SERIES, live="now", producer="observe"),
@@ -528,6 +538,15 @@ _LIST: tuple[Output, ...] = (
        **_SERIES, producer="smallfirms"),
     _o("value_added", "Value added", "M per quarter", "money",
        "Value added of all firms during the step.", **_SERIES, producer="smallfirms"),
+    _o("wound_down", "Ventures wound down", "startups per quarter", "count",
+       "Private startups their founders closed during the step (docs/ODD.md 7.8).",
+       **_SERIES, producer="winddown"),
+    _o("listed_taken_over", "Listed startups taken over", "startups per quarter", "count",
+       "Listed startups taken over by an incumbent during the step (docs/ODD.md 7.25).",
+       **_SERIES, producer="listed"),
+    _o("listed_delisted", "Listed startups delisted for cause", "startups per quarter", "count",
+       "Listed startups delisted for failing the listing standards during the step (docs/ODD.md "
+       "7.25); insolvent ones are not counted here.", **_SERIES, producer="listed"),
 )
 
 OUTPUTS: Mapping[str, Output] = MappingProxyType({o.name: o for o in _LIST})

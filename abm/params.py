@@ -276,6 +276,14 @@ _SPEC_LIST: tuple[ParamSpec, ...] = (
     _p("incumbent_takeover_rate", 0.02, 0.0, 1.0, "probability per year", "exit_markets",
        "Yearly probability that an incumbent performing like its sector's mean is acquired by a "
        "larger incumbent of its sector (market for corporate control; docs/ODD.md 7.24)."),
+    _p("listed_takeover_rate", 0.05, 0.0, 1.0, "probability per year", "exit_markets",
+       "Yearly probability that a listed startup (listed, not yet an incumbent) is taken over "
+       "by a larger incumbent of its sector: a listed firm's outflow from the startup "
+       "population, from delistings by merger (docs/ODD.md 7.25)."),
+    _p("listed_delisting_rate", 0.05, 0.0, 1.0, "probability per year", "exit_markets",
+       "Yearly probability that a listed startup is delisted for cause (fails the listing "
+       "standards; weaker firms more likely) and closes: a listed firm's outflow, from "
+       "delistings for cause (docs/ODD.md 7.25)."),
     # -- policy (ministry instruments) ---------------------------------------------------
     _p("grant_budget", 300.0, 0.0, 1.0e5, "M per year, per scale", "policy",
        "Ministry grants to early startups (SBIR/TIPS style; see grant_requires_private)."),

@@ -287,3 +287,37 @@ def position_value(model, fund, row: int) -> float:
     if model.st.status[row] == C.ACTIVE and row in model.startups:
         return model.startups[row].cap_table.get(fund.unique_id, 0.0) * mark(model, row)
     return 0.0
+
+
+def entry_reach(model, sector: int, revenue: float, pq: float, held: float = -1.0) -> float:
+    """Log reach of a new incumbent of ``sector`` selling ``revenue`` a quarter with quality
+    ``pq``, chosen so that its demand as an incumbent (:func:`abm.demand.clear`) starts at its
+    sales as a startup. Its logit share among the sector's live incumbents is ``x = u / (U +
+    u)`` (``u = exp(reach + theta (pq - qref))``, ``U`` the others' sum); its demand is
+    ``(1 - e) S h + e S (e S / V') x`` with ``e = disruption_exposure``, ``S`` the sector's
+    spending, ``h`` its share of the sector's tied customers (``held`` that a disruptive
+    startup brings; without, ``held < 0``, its first share is ``x``) and ``V'`` the contest
+    weight ``V`` of the last clear (``abm.mechanisms.markets.Market.contest``) without its own
+    traction as a disruptive startup (``v = c V / (e S)``, ``c = revenue - (1 - e) S h`` its
+    contestable sales). Solved for ``x``, kept in [revenue / (4 S), 1/2]; ``reach = log(U x / (1 - x)) -
+    theta (pq - qref)``. (Setting ``u = revenue / D``, as before, assumed ``U`` equal to the
+    sector's base spending and ``V = e S``, and a new incumbent lost about a third of its
+    sales in its first quarter, docs/ODD.md 7.9.)"""
+    inc, theta, e = model.inc, model.p.quality_sensitivity, model.p.disruption_exposure
+    qref = float(model.market.qref[sector])
+    rows = (inc.view("alive") & (inc.view("sector") == sector)).nonzero()[0]
+    others = float(np.exp(inc.reach[rows] + theta * (inc.pq[rows] - qref)).sum())
+    spend = float(sector_spending(model)[sector])
+    if others <= 0 or spend <= 0 or revenue <= 0:
+        return math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * model.steps \
+            + theta * (qref - pq)
+    es = e * spend
+    V = max(float(model.market.contest[sector]), es)
+    if held >= 0 and es > 0:  # a disruptive startup: its traction leaves V
+        c = max(revenue - (1.0 - e) * spend * held, 0.0)
+        V_own = max(V - c * V / es, es)
+        x = c / (es * es / V_own) if c > 0 else 0.0
+    else:
+        x = revenue / (spend * ((1.0 - e) + e * es / V))
+    x = min(max(x, revenue / spend / 4.0), 0.5)
+    return math.log(others * x / (1.0 - x)) + theta * (qref - pq)

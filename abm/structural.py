@@ -236,6 +236,12 @@ _ENTRIES = (
         "its weight as a partner) halves: alliance portfolios show diminishing returns past "
         "a few to about 25 alliances (Deeds & Hill 1996; Laursen & Salter 2006); hand-set 8."),
     StructuralRange(
+        "DEMAND_ACCUMULATION", 0.25, 0.75, "constant",
+        "Elasticity of an incumbent's log reach (customer capital) to its sales growth above "
+        "trend: demand accumulates through past sales (Foster, Haltiwanger & Syverson 2016; "
+        "Gourio & Rudanko 2014); no estimate in this form, so from a quarter to three quarters "
+        "(below 1: a share gain is amplified by 1/(1 - value), bounded); hand-set 0.5."),
+    StructuralRange(
         "CUSTOMER_SWITCH", 0.02, 0.15, "constant",
         "Quarterly share of held customers who re-choose their supplier by quality: customer "
         "capital depreciates 15-20% a year (Gourio & Rudanko 2014); from 8% to 45% a year; "
@@ -541,6 +547,19 @@ _INDICES = (
            "many MBOs and parents taking in subsidiaries, at most half with a same-sector "
            "buyer: japan 0.004-0.016; korea (no count found; hardly any successful takeovers, "
            "none of a chaebol firm): a fifth of the US's, 0.002-0.008, reasoned."),
+    _index("listed_takeover_rate", (0.03, 0.07), (0.006, 0.018), (0.002, 0.006),
+           "Yearly takeover rate of a listed startup (docs/ODD.md 7.25): US 4,957 of 8,327 "
+           "delistings in 1997-2012 by merger, about 310 a year over 8,025 listed firms in 1996 "
+           "and fewer after (Doidge, Karolyi & Stulz), 1996-2012 IPOs 55-67% still listed after "
+           "5 years (Davidoff Solomon & Rose 2014): 0.03-0.07; TSE 2024 1.8% (wholly owned "
+           "subsidiaries, acquisitions, MBOs of 3,842; a record year, reorganisations "
+           "included): 0.006-0.018; KOSDAQ merger delistings 0.30-0.42% (2002, 2018): "
+           "0.002-0.006."),
+    _index("listed_delisting_rate", (0.012, 0.056), (0.004, 0.012), (0.009, 0.021),
+           "Yearly rate at which listed startups are delisted for cause (docs/ODD.md 7.25): "
+           "Nasdaq 5.6%, NYSE/Amex 1.2% delisted for poor performance (Shumway & Warther "
+           "1999); TSE 2024 delistings other than takeovers 0.65%, 2008 failures ~0.85%; "
+           "KOSDAQ for cause 2.1% (2002), 1.4% (2012), >= 0.91% (2018)."),
     _index("defensive_acquisition", (0.34, 0.5), (0.05, 0.15), (0.05, 0.15),
            "Shelved share of acquisitions: 5.3-7.4% of US drug-project acquisitions "
            "(Cunningham, Ederer & Ma 2021) against the model's 7.7% at 0.5 gives 0.34-0.48, "

@@ -132,6 +132,7 @@ ACTIONS: Mapping[str, str] = {
     "abm.productivity": "markets",    # productivity and its decomposition
     "abm.partners": "partnerships",   # a partnership ended
     "abm.fundbook": "funds",          # LP calls, the waterfall, realisations, lock-ups
+    "abm.delisting": "exits",         # a listed startup delisted (insolvent or for cause)
 }
 """The modules of shared actions, each with the unit whose rules it applies: changes of state
 that several mechanisms make (moving workers, sharing a sector's demand, climbing the quality

@@ -316,3 +316,44 @@ def test_a_new_incumbents_entry_reach_gives_it_its_share_of_the_sectors_spending
     u = math.exp(incumbents.entry_reach(m, 0, revenue, pq) + theta * (pq - m.market.qref[0]))
     x = u / (U + u)
     assert (1.0 - e) * spend * x + e * spend * (e * spend / V) * x == _approx(revenue, rel=1e-9)
+
+
+# -- demand accumulation (customer capital) ---------------------------------------------------
+def _two_incumbents(monkeypatch, demand_ratio: float):
+    """Two incumbents of one sector with staff to spare; the first's demand this quarter is
+    ``demand_ratio`` times last quarter's sales (times the market trend), the second's grows
+    with the trend. No reach noise, so the reach moves only by the rule."""
+    monkeypatch.setattr(C, "REACH_NOISE", 0.0)
+    m = B.make_model(seed=7, step=30, n_sectors=1, incumbent_exit_floor=0.01)
+    a = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+    b = B.add_incumbent(m, sector=0, revenue=1000.0, headcount=10 ** 6)
+    m.market.base = np.array([2000.0])
+    g = math.exp(C.MARKET_GROWTH)
+    m.inc.demand[a.row] = 1000.0 * demand_ratio * g
+    m.inc.demand[b.row] = 1000.0 * g
+    return m, a, b
+
+
+def test_an_incumbent_whose_sales_grow_above_trend_builds_reach_at_the_stated_elasticity(
+        monkeypatch):
+    """Sales up 30% above the trend: log reach rises by DEMAND_ACCUMULATION x log 1.3; a firm
+    growing with the trend keeps its reach."""
+    m, a, b = _two_incumbents(monkeypatch, 1.3)
+    r_a, r_b = float(m.inc.reach[a.row]), float(m.inc.reach[b.row])
+    incumbents.step(m)
+    assert m.inc.revenue[a.row] == _approx(1300.0 * math.exp(C.MARKET_GROWTH))
+    assert m.inc.reach[a.row] - r_a == _approx(C.DEMAND_ACCUMULATION * math.log(1.3), rel=1e-9)
+    assert m.inc.reach[b.row] == _approx(r_b, abs_=1e-9)
+
+
+def test_an_incumbent_whose_sales_fall_loses_reach_and_zero_elasticity_switches_it_off(
+        monkeypatch):
+    m, a, _ = _two_incumbents(monkeypatch, 0.6)
+    r_a = float(m.inc.reach[a.row])
+    incumbents.step(m)
+    assert m.inc.reach[a.row] - r_a == _approx(C.DEMAND_ACCUMULATION * math.log(0.6), rel=1e-9)
+    monkeypatch.setattr(C, "DEMAND_ACCUMULATION", 0.0)
+    m, a, _ = _two_incumbents(monkeypatch, 0.6)
+    r_a = float(m.inc.reach[a.row])
+    incumbents.step(m)
+    assert m.inc.reach[a.row] == _approx(r_a, abs_=1e-12)

@@ -333,15 +333,15 @@ def test_shipped_structural_and_sweep_specs():
     assert {sc.preset for sc in su.scenarios} == {"silicon_valley", "japan", "korea"}
     assert set(su.sample["parameters"]) | set(su.sample["constants"]) \
         | set(su.sample["preset_parameters"]) == set(STRUCTURAL)
-    # the size its spec comment states: 47 factors + 6 groups of the 15 country indices and
-    # the 26 constants beside them, 7 trajectories x 56 points x 3 presets x 2 replicates
+    # the size its spec comment states: 50 factors + 6 groups of the 17 country indices and
+    # the 26 constants beside them, 7 trajectories x 57 points x 3 presets x 2 replicates
     groups = salib_problem(su.sample)["groups"]
-    assert len(groups) == len(STRUCTURAL) == 90 and len(set(groups)) == 55
+    assert len(groups) == len(STRUCTURAL) == 93 and len(set(groups)) == 56
     grouped = set(sum(su.sample["groups"].values(), []))
-    assert set(PRESET_PARAMETERS) <= grouped and len(grouped) == 15 + 26
+    assert set(PRESET_PARAMETERS) <= grouped and len(grouped) == 17 + 26
     assert grouped - set(PRESET_PARAMETERS) <= set(CONSTANTS)
-    assert design_points(su) == 7 * 56 == 392
-    assert len(su.runs()) == 2352
+    assert design_points(su) == 7 * 57 == 399
+    assert len(su.runs()) == 2394
     sw = load_spec("experiments/tech_regime_sweep.toml")
     assert len(sw.grid["disruptive_share"]) >= 4 and len(sw.grid["cumulativeness"]) >= 3
     assert {sc.preset for sc in sw.scenarios} >= {"silicon_valley", "japan", "korea"}

@@ -12,8 +12,8 @@ of them do to the state is in the shared-action modules of :data:`abm.units.ACTI
 
 from .. import units
 from . import (exits, founding, funding, funds, history, incumbents, innovation, labor,
-               markets, maturity, mergers, operations, partnerships, policy, reforms, sectors,
-               smallfirms, universities, winddown)
+               listed, markets, maturity, mergers, operations, partnerships, policy, reforms,
+               sectors, smallfirms, universities, winddown)
 from . import observe as _observe_module
 from .observe import observe
 
@@ -27,7 +27,8 @@ REGISTRY = units.registry(
     _observe_module.UNIT,
     sectors.UNIT,  # sector shares of spending (its stream comes after every earlier one)
     mergers.UNIT,  # incumbents acquired by incumbents (issue 26 item 4)
-    winddown.UNIT,  # founders close ventures whose prospects fell: its stream is the last
+    winddown.UNIT,  # founders close ventures whose prospects fell
+    listed.UNIT,  # listed startups taken over (a listed firm's outflow): its stream is the last
     # a new mechanism is registered here, at the end: its stream then comes after every
     # existing one, which keeps their seeds (and every existing result) unchanged
 )
@@ -35,5 +36,5 @@ REGISTRY = units.registry(
 :data:`abm.model.STREAMS`."""
 
 __all__ = ["exits", "founding", "funding", "funds", "history", "incumbents", "innovation", "labor",
-           "markets", "maturity", "mergers", "observe", "operations", "partnerships", "policy",
-           "reforms", "sectors", "smallfirms", "universities", "winddown", "REGISTRY"]
+           "listed", "markets", "maturity", "mergers", "observe", "operations", "partnerships",
+           "policy", "reforms", "sectors", "smallfirms", "universities", "winddown", "REGISTRY"]

@@ -42,6 +42,7 @@ import numpy as np
 
 from .. import constants as C
 from .. import fundbook
+from ..delisting import delist
 from ..draws import choice
 from ..partners import end as end_partnership
 from ..products import absorb
@@ -361,27 +362,6 @@ def fail(model, startup) -> None:
     _finish(model, startup, C.FAILED)
     _founder_exit(model, startup, failed=True)
     model.stats["failed"] += 1
-    model.net.remove_node(startup.unique_id)
-    _deactivate(model, startup)
-
-
-def delist(model, startup) -> None:
-    """A listed startup that ran out of cash is delisted and closes: people released, public
-    shareholders lose their stake (it stays an IPO exit in the statistics, status
-    ``DELISTED``)."""
-    st, row = model.st, startup.row
-    if st.cash[row] > 0:
-        model.ledger.sink("creditors", float(st.cash[row]))
-        st.cash[row] = 0.0
-    release(model, int(st.headcount[row]))
-    st.headcount[row] = 0
-    st.revenue[row] = 0.0
-    st.status[row] = C.DELISTED
-    st.delist_step[row] = model.steps
-    fundbook.delisted(model, startup)  # shares still locked up: written off
-    model.counts["delisted"] += 1
-    model.event("delisting", "Listed Startup {} ran out of cash and was delisted",
-                startup.unique_id)
     model.net.remove_node(startup.unique_id)
     _deactivate(model, startup)
 

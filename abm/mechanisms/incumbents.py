@@ -10,6 +10,12 @@ Each quarter every live incumbent
   rate); each innovation raises its product quality by
   ``quality_step`` (:mod:`abm.mechanisms.markets`, :func:`abm.products.innovate`);
 * its reach (brand, distribution) moves by a random walk (``REACH_NOISE``);
+* its reach also follows its own sales (demand accumulation, customer capital): after the
+  quarter's sales ``rev_t`` its log reach moves by ``DEMAND_ACCUMULATION x (log(rev_t /
+  rev_{t-1}) - MARKET_GROWTH)``, so a firm whose product wins customers builds the customer
+  base that keeps them, and one that loses them loses it (Foster, Haltiwanger & Syverson 2016);
+  the elasticity is below 1, so a lasting share gain is amplified by ``1 / (1 -
+  DEMAND_ACCUMULATION)`` and then stops (no runaway);
 * sells what the market demanded of it this quarter (:func:`abm.demand.clear`,
   computed with the startups' demand in :mod:`abm.mechanisms.operations`) as far as its staff
   can produce (``headcount x productivity``; nominal productivity follows the nominal trend):
@@ -34,7 +40,7 @@ import numpy as np
 
 from .. import constants as C
 from ..products import innovate
-from ..queries import sector_spending, trend
+from ..queries import entry_reach, sector_spending, trend
 from ..units import Mechanism
 from ..workforce import release
 
@@ -45,7 +51,8 @@ UNIT = Mechanism(
     reads=("tech_opportunity", "cumulativeness", "quality_sensitivity", "disruption_exposure",
            "incumbent_exit_floor",
            "incumbent_threshold", "ACTIVE", "INCUMBENT_CASH_TARGET", "INCUMBENT_INNOVATION",
-           "INCUMBENT_MARGIN", "MARKET_GROWTH", "PUBLIC", "RD_STOCK_DEPRECIATION", "REACH_NOISE",
+           "INCUMBENT_MARGIN", "DEMAND_ACCUMULATION", "MARKET_GROWTH", "PUBLIC",
+           "RD_STOCK_DEPRECIATION", "REACH_NOISE",
            "STEPS_PER_YEAR"))
 """What this mechanism owns (:mod:`abm.units`)."""
 
@@ -78,40 +85,6 @@ def exit_incumbent(model, row: int, real0: float | None = None) -> None:
                 "year)", agent.unique_id, inc.revenue[row] * 4)
     model.net.remove_node(agent.unique_id)
     model.retire(agent)  # out of the live agents, kept in model.incumbents
-
-
-def entry_reach(model, sector: int, revenue: float, pq: float, held: float = -1.0) -> float:
-    """Log reach of a new incumbent of ``sector`` selling ``revenue`` a quarter with quality
-    ``pq``, chosen so that its demand as an incumbent (:func:`abm.demand.clear`) starts at its
-    sales as a startup. Its logit share among the sector's live incumbents is ``x = u / (U +
-    u)`` (``u = exp(reach + theta (pq - qref))``, ``U`` the others' sum); its demand is
-    ``(1 - e) S h + e S (e S / V') x`` with ``e = disruption_exposure``, ``S`` the sector's
-    spending, ``h`` its share of the sector's tied customers (``held`` that a disruptive
-    startup brings; without, ``held < 0``, its first share is ``x``) and ``V'`` the contest
-    weight ``V`` of the last clear (``abm.mechanisms.markets.Market.contest``) without its own
-    traction as a disruptive startup (``v = c V / (e S)``, ``c = revenue - (1 - e) S h`` its
-    contestable sales). Solved for ``x``, kept in [revenue / (4 S), 1/2]; ``reach = log(U x / (1 - x)) -
-    theta (pq - qref)``. (Setting ``u = revenue / D``, as before, assumed ``U`` equal to the
-    sector's base spending and ``V = e S``, and a new incumbent lost about a third of its
-    sales in its first quarter, docs/ODD.md 7.9.)"""
-    inc, theta, e = model.inc, model.p.quality_sensitivity, model.p.disruption_exposure
-    qref = float(model.market.qref[sector])
-    rows = (inc.view("alive") & (inc.view("sector") == sector)).nonzero()[0]
-    others = float(np.exp(inc.reach[rows] + theta * (inc.pq[rows] - qref)).sum())
-    spend = float(sector_spending(model)[sector])
-    if others <= 0 or spend <= 0 or revenue <= 0:
-        return math.log(max(revenue, 1e-9)) - C.MARKET_GROWTH * model.steps \
-            + theta * (qref - pq)
-    es = e * spend
-    V = max(float(model.market.contest[sector]), es)
-    if held >= 0 and es > 0:  # a disruptive startup: its traction leaves V
-        c = max(revenue - (1.0 - e) * spend * held, 0.0)
-        V_own = max(V - c * V / es, es)
-        x = c / (es * es / V_own) if c > 0 else 0.0
-    else:
-        x = revenue / (spend * ((1.0 - e) + e * es / V))
-    x = min(max(x, revenue / spend / 4.0), 0.5)
-    return math.log(others * x / (1.0 - x)) + theta * (qref - pq)
 
 
 def graduate(model, row: int) -> None:
@@ -191,6 +164,14 @@ def step(model) -> None:
         inc.productivity[rows] *= np.exp(C.MARKET_GROWTH)  # nominal output per worker
         # sales: the demand the market gave this quarter, as far as the staff can produce
         rev = np.minimum(inc.demand[rows], inc.headcount[rows] * inc.productivity[rows])
+        # demand accumulation: customer capital (reach) follows the firm's own sales growth
+        # above the market trend with elasticity DEMAND_ACCUMULATION < 1 (Foster, Haltiwanger
+        # & Syverson 2016): a lasting share gain is amplified by 1 / (1 - elasticity), bounded
+        prev = inc.revenue[rows]
+        grew = (prev > 0) & (rev > 0)
+        if C.DEMAND_ACCUMULATION and grew.any():
+            inc.reach[rows[grew]] += C.DEMAND_ACCUMULATION * (
+                np.log(rev[grew] / prev[grew]) - C.MARKET_GROWTH)
         inc.revenue[rows] = rev
         profit = C.INCUMBENT_MARGIN * rev
         model.ledger.mint("incumbent_profits", float(profit.sum()))

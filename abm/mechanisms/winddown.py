@@ -38,8 +38,11 @@ from ..units import Mechanism
 
 UNIT = Mechanism(
     name="winddown", stream="winddown",
+    flows=("wound_down",),
+    outputs=("ventures_wound_down",),
     reads=("ACTIVE", "GROWTH", "MERIT_TRACTION", "PITCH_NOISE", "REF_LREV", "SCREEN_BAR",
-           "WIND_DOWN_AFTER", "WIND_DOWN_HAZARD"))
+           "WIND_DOWN_AFTER", "WIND_DOWN_HAZARD"),
+    summary="summarise")
 """What this mechanism owns (:mod:`abm.units`)."""
 
 _ERF = np.vectorize(math.erf, otypes=[float])
@@ -80,3 +83,12 @@ def step(model) -> None:
     quit_ = rows[rng.random(rows.size) < hazard(model, rows)]
     model.quarter.wound_down = quit_
     model.counts["wound_down"] += int(quit_.size)
+    model.stats["wound_down"] += int(quit_.size)
+    if model.steps > model.burn_in:  # a count for the summary, read by no decision
+        model.counts["wound_down_after_burn_in"] += int(quit_.size)
+
+
+def summarise(model) -> dict[str, float]:
+    """``ventures_wound_down``: ventures their founders wound down after the burn-in (the
+    ``wound_down`` flow summed over quarters ``burn_in + 1 ... T``)."""
+    return {"ventures_wound_down": float(model.counts["wound_down_after_burn_in"])}
