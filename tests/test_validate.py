@@ -126,6 +126,8 @@ def test_an_unknown_kind_of_evidence_is_refused(tmp_path):
 # -- outcome levels (issue 29 item 3) ---------------------------------------------------------
 
 LEVEL_FACTS = ("productivity_growth_us", "productivity_growth_japan", "productivity_growth_korea",
+               "productivity_growth_us_history", "productivity_growth_japan_history",
+               "productivity_growth_korea_history",
                "unicorn_density_us", "unicorn_density_japan", "unicorn_density_korea",
                "venture_survival_us", "venture_survival_korea", "venture_survival_japan",
                "growth_from_entrants_us", "growth_from_entrants_korea", "displacement_us",
@@ -167,7 +169,9 @@ def test_level_facts_are_held_out_and_name_their_data_series():
         for ref in f.series:
             assert ref.split(".")[0] in {"us", "japan", "korea"}
             assert series(ref).points  # the series exists and has values
-        country = {"silicon_valley": "us", "japan": "japan", "korea": "korea"}[f.preset]
+        country = {"silicon_valley": "us", "japan": "japan", "korea": "korea",
+                   "us_history": "us", "japan_history": "japan",
+                   "korea_history": "korea"}[f.preset]
         assert all(ref.startswith(country + ".") for ref in f.series), f.id
         if f.key == "unicorns_private_per_trn":  # counts over the country's GDP in the layer
             assert f.per == f"{country}.gdp_usd" and series(f.per).unit == "USD bn", f.id
