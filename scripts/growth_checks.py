@@ -26,9 +26,11 @@ KEYS = ("productivity_growth", "hhi_mean", "ma_share_of_exits", "survival_5y",
         "quality_gain_startups_share", "quality_gain_acquisitions_share",
         "quality_gain_diffusion_share", "growth_within_incumbents_share",
         "growth_from_entrants_share", "growth_reallocation_share",
-        "incumbent_direction_shifts", "incumbents_acquired")
+        "incumbent_direction_shifts", "incumbents_acquired", "startup_employment_share",
+        "listed_takeovers", "delistings", "listed_end")
 PER_SCALE = ("incumbents_displaced", "new_incumbents", "startups_active_end",
-             "incumbent_direction_shifts", "incumbents_acquired")
+             "incumbent_direction_shifts", "incumbents_acquired", "listed_takeovers",
+             "delistings", "listed_end")
 
 
 def one(job):
@@ -38,6 +40,7 @@ def one(job):
     m = EcosystemModel(preset, seed=seed, scale=scale)
     m.run(steps)
     s = m.summary()
+    s["listed_end"] = float(m.stats["public_startups"])  # listed startups at the end (a stock)
     # displacements attributed to entrants (docs/ODD.md 7.9): the share of displaced
     # incumbents' shortfall that disruptive startups took, pooled over displacements
     share = m.inc.view("entrant_loss_share")
