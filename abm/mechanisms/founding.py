@@ -49,56 +49,74 @@ def _team_size(rng: np.random.Generator) -> int:
     return 1 + int(rng.binomial(2, 0.35))
 
 
-def found(model, origin: int, founders: list, sector: int, rng: np.random.Generator,
-          quality_boost: float = 1.0, disruptive_boost: float = 1.0, parent=None) -> "object":
-    """Create one startup with its founders, team and seed money."""
+def _team(model, rng: np.random.Generator, n: int) -> list[tuple[float, float]]:
+    """``n`` new founders' ``(skill, risk_tolerance)``: Beta(2, 2) and a normal around the
+    regime's ``risk_tolerance`` (s.d. 0.15) clipped to [0, 1], drawn founder by founder (the
+    draws of ``EcosystemModel.add_founder``)."""
+    mean = model.p.risk_tolerance
+    out = []
+    for _ in range(n):
+        skill = float(rng.beta(2.0, 2.0))
+        out.append((skill, min(max(float(rng.normal(mean, 0.15)), 0.0), 1.0)))
+    return out
+
+
+def found(model, origin: int, team: list[tuple[float, float]], sector: int,
+          rng: np.random.Generator, serial: int = -1, quality_boost: float = 1.0,
+          disruptive_boost: float = 1.0, parent=None, uni=None, spill=None) -> tuple:
+    """Decide one startup: its quality, whether it is disruptive, its team and seed money
+    (the founders' savings, a serial founder's own money, an angel's check), with every
+    random draw and every move of people and money made now, in order. The agents, rows and
+    ties are created for all of a quarter's ventures at once by ``model.add_ventures`` from
+    the record returned here (``team``: the new founders' ``(skill, risk_tolerance)``;
+    ``serial``: the row of a pool founder who leads it, or -1)."""
     p = model.p
-    skill = sum(f.skill for f in founders) / len(founders)
+    fo = model.fo
+    skill = (float(fo.skill[serial]) if serial >= 0 else 0)
+    for f_skill, _ in team:
+        skill += f_skill
+    size = len(team) + (serial >= 0)
+    skill /= size
     quality = (1.0 + float(rng.pareto(p.quality_tail))) * (0.6 + 0.8 * skill) * quality_boost
     disruptive = bool(rng.random() < min(1.0, p.disruptive_share * disruptive_boost))
-    team = len(founders)
     if parent is not None:
-        got = min(team, int(model.inc.headcount[parent.row]))
+        got = min(size, int(model.inc.headcount[parent.row]))
         model.inc.headcount[parent.row] -= got
         model.stats["job_moves"] += got
-        got += take_workers(model, team - got)
+        got += take_workers(model, size - got)
     else:
-        got = take_workers(model, team)
-    savings = C.FOUNDER_SAVINGS * p.round_size_multiplier * team
-    model.ledger.mint("founder_savings", savings)
-    s = model.add_startup(founders, sector=sector, quality=quality, disruptive=disruptive,
-                          origin=origin, cash=savings, headcount=got)
-    wealth = model.fo.wealth
-    for f in founders:  # serial founders with money put some of it in
-        r = f.row
-        if wealth[r] > 0:
-            own = 0.1 * wealth[r]
-            wealth[r] -= own
-            model.st.cash[s.row] += own
-    if parent is not None:
-        model.link(parent.unique_id, s.unique_id, "spinoff")
-    _angel(model, s, rng)
+        got = take_workers(model, size)
+    cash = C.FOUNDER_SAVINGS * p.round_size_multiplier * size
+    model.ledger.mint("founder_savings", cash)
+    if serial >= 0:  # serial founders with money put some of it in
+        wealth = fo.wealth
+        if wealth[serial] > 0:
+            own = 0.1 * wealth[serial]
+            wealth[serial] -= own
+            cash += own
+    cash, angel = _angel(model, cash, rng)
     model.stats["founded"] += 1
-    return s
+    return (origin, serial, team, sector, quality, disruptive, cash, got,
+            -1 if parent is None else parent.unique_id, uni, spill, angel)
 
 
-def _angel(model, startup, rng: np.random.Generator) -> None:
-    """A recycled successful founder may back a new startup as an angel."""
+def _angel(model, cash: float, rng: np.random.Generator) -> tuple:
+    """A recycled successful founder may back a new startup as an angel: the startup's cash
+    with the check, and ``(pre_money, angel's uid, check)`` for its cap table (or ``None``)."""
     angels = model.angel_rows
     n = len(angels)
     if not n:
-        return
+        return cash, None
     chance = n / (n + 20.0 * model.p.scale)
     if rng.random() >= chance:
-        return
+        return cash, None
     r = angels[int(rng.integers(n))]
     fo = model.fo
     check = min(C.ANGEL_CHECK * model.p.round_size_multiplier, fo.wealth[r])
     if check <= 0:
-        return
+        return cash, None
     fo.wealth[r] -= check
-    model.st.cash[startup.row] += check
-    startup.dilute(C.PRE_MONEY[0] * model.p.round_size_multiplier, {int(fo.uid[r]): check})
+    return cash + check, (C.PRE_MONEY[0] * model.p.round_size_multiplier, int(fo.uid[r]), check)
 
 
 def step(model) -> None:
@@ -113,6 +131,7 @@ def step(model) -> None:
     if common <= 0:
         return
     inc = model.inc
+    ventures = []  # created at once at the end (model.add_ventures), in this order
     # incumbent spin-outs
     rows, mov = movable(model)
     lam = (effective(model, "spinout_rate") / C.STEPS_PER_YEAR * mov.sum() / 1000.0 * common
@@ -124,8 +143,8 @@ def step(model) -> None:
             parent = model.incumbents[int(r)]
             sector = int(inc.sector[r]) if rng.random() < 0.7 else int(
                 rng.integers(model.n_sectors))
-            team = [model.add_founder(C.INCUMBENT_SPINOUT, rng) for _ in range(_team_size(rng))]
-            found(model, C.INCUMBENT_SPINOUT, team, sector, rng, parent=parent)
+            team = _team(model, rng, _team_size(rng))
+            ventures.append(found(model, C.INCUMBENT_SPINOUT, team, sector, rng, parent=parent))
     # university spin-offs
     tt, spin_rate = effective(model, "tech_transfer"), effective(model, "uni_spinoff_rate")
     for uni in model.universities:
@@ -133,17 +152,16 @@ def step(model) -> None:
                * ((1.0 - C.UNI_LEGITIMACY_WEIGHT) + C.UNI_LEGITIMACY_WEIGHT * legitimacy)
                * p.tech_opportunity * boost)
         for _ in range(int(rng.poisson(lam))):
-            team = [model.add_founder(C.UNIVERSITY, rng) for _ in range(_team_size(rng))]
-            s = found(model, C.UNIVERSITY, team, int(rng.integers(model.n_sectors)), rng,
-                      quality_boost=1.0 + C.UNI_QUALITY_BOOST * tt, disruptive_boost=1.3)
-            model.st.spill[s.row] = C.UNI_SPILL_DRIFT * tt
-            uni.spinoffs += 1
-            model.link(uni.unique_id, s.unique_id, "spinoff")
+            team = _team(model, rng, _team_size(rng))
+            ventures.append(found(model, C.UNIVERSITY, team, int(rng.integers(model.n_sectors)),
+                                  rng, quality_boost=1.0 + C.UNI_QUALITY_BOOST * tt,
+                                  disruptive_boost=1.3, uni=uni, spill=C.UNI_SPILL_DRIFT * tt))
     # independent founders (idle people, new graduates)
     lam = 0.3 / C.STEPS_PER_YEAR * model.idle / 1000.0 * common
     for _ in range(int(rng.poisson(lam))):
-        team = [model.add_founder(C.INDEPENDENT, rng) for _ in range(_team_size(rng))]
-        found(model, C.INDEPENDENT, team, int(rng.integers(model.n_sectors)), rng)
+        team = _team(model, rng, _team_size(rng))
+        ventures.append(found(model, C.INDEPENDENT, team, int(rng.integers(model.n_sectors)),
+                              rng))
     # serial founders
     if pool.size:  # the pool when founding started: no founder joins it during founding
         base = p.refounding_propensity * common
@@ -156,8 +174,8 @@ def step(model) -> None:
             fo.skill[leaving] = np.minimum(
                 1.0, fo.skill[leaving] + 0.05 * (fo.exited[leaving] + 0.5 * fo.failed[leaving]))
             fo.origin[leaving] = C.SERIAL
-            at = model.founder_at
             for r in leaving.tolist():
-                team = [at[r]] + [model.add_founder(C.SERIAL, rng)
-                                  for _ in range(_team_size(rng) - 1)]
-                found(model, C.SERIAL, team, int(rng.integers(model.n_sectors)), rng)
+                team = _team(model, rng, _team_size(rng) - 1)
+                ventures.append(found(model, C.SERIAL, team, int(rng.integers(model.n_sectors)),
+                                      rng, serial=r))
+    model.add_ventures(ventures)
