@@ -97,6 +97,16 @@ class Network:
             self.n_nodes -= 1
             self.version += 1
 
+    def remove_nodes(self, uids: list[int]) -> None:
+        """:meth:`remove_node` of each of ``uids`` in turn."""
+        alive = self._alive
+        n = len(alive)
+        for uid in uids:
+            if 0 <= uid < n and alive[uid] == 1:
+                alive[uid] = 0
+                self.n_nodes -= 1
+                self.version += 1
+
     def add_edge(self, a: int, b: int, kind: str, step: int, **attrs: Any) -> None:
         """Record a tie of type ``kind`` between nodes ``a`` and ``b`` formed at ``step``.
 
