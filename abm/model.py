@@ -611,12 +611,11 @@ class EcosystemModel(Model):
         if len(at) < f0:  # rows of founders built directly (Founder(model, ...), as tests do)
             at.extend([None] * (f0 - len(at)))
         by_uid, startups, net, steps = self.founder_by_uid, self.startups, self.net, self.steps
-        position = self._startup_position
         new_agent = Founder.__new__
         init = Agent.__init__
         share_of = C.ESOP
         f_uid, f_origin, f_skill, f_risk, f_startup = [], [], [], [], []
-        s_uid, tech, risk, n_founders = [], [], [], []
+        s_uid, risk, n_founders, link_a, link_b = [], [], [], [], []
         serial_rows, serial_at = [], []
         out = []
         row = s0
@@ -651,17 +650,22 @@ class EcosystemModel(Model):
             if serial >= 0:
                 serial_rows.append(serial)
                 serial_at.append(row)
-            net.add_node(s.unique_id, "startup", steps)
             if parent >= 0:
-                net.link(parent, s.unique_id, "spinoff", steps)
+                link_a.append(parent)
+                link_b.append(s.unique_id)
             if angel is not None:
                 s.dilute(angel[0], {angel[1]: angel[2]})
             if uni is not None:
                 uni.spinoffs += 1
-                net.link(uni.unique_id, s.unique_id, "spinoff", steps)
-            tech.append(position(sector, disruptive))
+                link_a.append(uni.unique_id)
+                link_b.append(s.unique_id)
             out.append(s)
             row += 1
+        net.add_nodes(s_uid, "startup", steps)
+        net.link_pairs(link_a, link_b, "spinoff", steps)
+        sectors = [v[3] for v in ventures]
+        disruptive = [v[5] for v in ventures]
+        tech = self._startup_positions(sectors, disruptive)
         f1, s1 = f0 + n_new, s0 + k
         fo.uid[f0:f1] = f_uid
         fo.origin[f0:f1] = f_origin
@@ -673,12 +677,11 @@ class EcosystemModel(Model):
             fo.startup[serial_rows] = serial_at
             fo.founded[serial_rows] += 1
         rsm = self.p.round_size_multiplier
-        sectors = [v[3] for v in ventures]
         st.founded[s0:s1] = steps
         st.status[s0:s1] = C.ACTIVE
         st.stage[s0:s1] = 0
         st.sector[s0:s1] = sectors
-        st.disruptive[s0:s1] = [v[5] for v in ventures]
+        st.disruptive[s0:s1] = disruptive
         st.origin[s0:s1] = [v[0] for v in ventures]
         st.quality[s0:s1] = [v[4] for v in ventures]
         st.cash[s0:s1] = [v[6] for v in ventures]
@@ -711,6 +714,40 @@ class EcosystemModel(Model):
                       / (2.0 * np.pi)) if mine.any() else 0.0
             self._sector_centres[sector] = centre
         return float((centre + 0.05 * rng.standard_normal()) % 1.0)
+
+    def _startup_positions(self, sectors: list[int], disruptive: list[bool]) -> list[float]:
+        """:meth:`_startup_position` of each new startup in turn (the same draws from the
+        ``technology`` stream in the same order: a run of startups of one kind draws its
+        uniforms or normals in one call, which gives the numbers one call each would give)."""
+        k = len(sectors)
+        if not k:
+            return []
+        rng = self.rngs["technology"]
+        centres = self._sector_centres
+        missing = [s for s, d in zip(sectors, disruptive) if not d and s not in centres]
+        if missing:  # as _startup_position computes them (in first-use order), views read once
+            inc = self.inc
+            alive, sector, tech = inc.view("alive"), inc.view("sector"), inc.view("tech")
+            for s in missing:
+                if s in centres:
+                    continue
+                mine = alive & (sector == s)
+                angle = 2.0 * np.pi * tech[mine]
+                centres[s] = (math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
+                              / (2.0 * np.pi)) if mine.any() else 0.0
+        out: list[float] = []
+        i = 0
+        while i < k:
+            j, kind = i + 1, disruptive[i]
+            while j < k and disruptive[j] == kind:
+                j += 1
+            if kind:
+                out.extend(rng.random(j - i).tolist())
+            else:
+                for s, z in zip(sectors[i:j], rng.standard_normal(j - i).tolist()):
+                    out.append((centres[s] + 0.05 * z) % 1.0)
+            i = j
+        return out
 
     def positions_moved(self) -> None:
         """Forget the sectors' centres of incumbent positions (:meth:`_startup_position`):
