@@ -26,6 +26,7 @@ from itertools import compress
 import numpy as np
 
 from .. import constants as C
+from .. import kernels
 from ..queries import effective, movable
 from ..draws import choice
 from ..units import Mechanism
@@ -45,31 +46,18 @@ UNIT = Mechanism(
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
-def _team_size(rng: np.random.Generator) -> int:
-    return 1 + int(rng.binomial(2, 0.35))
-
-
-def _team(model, rng: np.random.Generator, n: int) -> list[tuple[float, float]]:
-    """``n`` new founders' ``(skill, risk_tolerance)``: Beta(2, 2) and a normal around the
-    regime's ``risk_tolerance`` (s.d. 0.15) clipped to [0, 1], drawn founder by founder (the
-    draws of ``EcosystemModel.add_founder``)."""
-    mean = model.p.risk_tolerance
-    out = []
-    for _ in range(n):
-        skill = float(rng.beta(2.0, 2.0))
-        out.append((skill, min(max(float(rng.normal(mean, 0.15)), 0.0), 1.0)))
-    return out
-
-
-def found(model, origin: int, team: list[tuple[float, float]], sector: int,
-          rng: np.random.Generator, serial: int = -1, quality_boost: float = 1.0,
-          disruptive_boost: float = 1.0, parent=None, uni=None, spill=None) -> tuple:
-    """Decide one startup: its quality, whether it is disruptive, its team and seed money
-    (the founders' savings, a serial founder's own money, an angel's check), with every
-    random draw and every move of people and money made now, in order. The agents, rows and
-    ties are created for all of a quarter's ventures at once by ``model.add_ventures`` from
-    the record returned here (``team``: the new founders' ``(skill, risk_tolerance)``;
-    ``serial``: the row of a pool founder who leads it, or -1)."""
+def _found(model, origin: int, serial: int, team: list[tuple[float, float]], sector: int,
+           pareto: float, u: float, angel: int, quality_boost: float = 1.0,
+           disruptive_boost: float = 1.0, parent=None, uni=None, spill=None) -> tuple:
+    """Decide one startup from its draws (:func:`abm.kernels.venture_draws`): its quality
+    ``(1 + pareto) x (0.6 + 0.8 x team skill) x quality_boost``, whether it is disruptive
+    (``u`` below ``disruptive_share x disruptive_boost``), its people (from the parent
+    incumbent, the idle pool, then incumbents) and seed money (the founders' savings, a serial
+    founder's own money, the angel's check), moving people and money now, in order. The
+    agents, rows and ties are created for all of a quarter's ventures at once by
+    ``model.add_ventures`` from the record returned here (``team``: the new founders'
+    ``(skill, risk_tolerance)``; ``serial``: the row of a pool founder who leads it, or -1;
+    ``angel``: index into ``model.angel_rows``, or -1)."""
     p = model.p
     fo = model.fo
     skill = (float(fo.skill[serial]) if serial >= 0 else 0)
@@ -77,8 +65,8 @@ def found(model, origin: int, team: list[tuple[float, float]], sector: int,
         skill += f_skill
     size = len(team) + (serial >= 0)
     skill /= size
-    quality = (1.0 + float(rng.pareto(p.quality_tail))) * (0.6 + 0.8 * skill) * quality_boost
-    disruptive = bool(rng.random() < min(1.0, p.disruptive_share * disruptive_boost))
+    quality = (1.0 + pareto) * (0.6 + 0.8 * skill) * quality_boost
+    disruptive = bool(u < min(1.0, p.disruptive_share * disruptive_boost))
     if parent is not None:
         got = min(size, int(model.inc.headcount[parent.row]))
         model.inc.headcount[parent.row] -= got
@@ -94,29 +82,43 @@ def found(model, origin: int, team: list[tuple[float, float]], sector: int,
             own = 0.1 * wealth[serial]
             wealth[serial] -= own
             cash += own
-    cash, angel = _angel(model, cash, rng)
+    record = None
+    if angel >= 0:  # a recycled successful founder backs it as an angel
+        r = model.angel_rows[angel]
+        check = min(C.ANGEL_CHECK * p.round_size_multiplier, fo.wealth[r])
+        if check > 0:
+            fo.wealth[r] -= check
+            cash = cash + check
+            record = (C.PRE_MONEY[0] * p.round_size_multiplier, int(fo.uid[r]), check)
     model.stats["founded"] += 1
     return (origin, serial, team, sector, quality, disruptive, cash, got,
-            -1 if parent is None else parent.unique_id, uni, spill, angel)
+            -1 if parent is None else parent.unique_id, uni, spill, record)
 
 
-def _angel(model, cash: float, rng: np.random.Generator) -> tuple:
-    """A recycled successful founder may back a new startup as an angel: the startup's cash
-    with the check, and ``(pre_money, angel's uid, check)`` for its cap table (or ``None``)."""
-    angels = model.angel_rows
-    n = len(angels)
-    if not n:
-        return cash, None
-    chance = n / (n + 20.0 * model.p.scale)
-    if rng.random() >= chance:
-        return cash, None
-    r = angels[int(rng.integers(n))]
-    fo = model.fo
-    check = min(C.ANGEL_CHECK * model.p.round_size_multiplier, fo.wealth[r])
-    if check <= 0:
-        return cash, None
-    fo.wealth[r] -= check
-    return cash + check, (C.PRE_MONEY[0] * model.p.round_size_multiplier, int(fo.uid[r]), check)
+KERNEL_FROM = 2.0
+"""Expected ventures of a channel from which its draws are made by the compiled
+:func:`abm.kernels.venture_draws` (a call costs ~9 us, its Python source ~6 us a venture;
+both draw the same numbers): a speed setting, not a model constant."""
+
+
+def _draws(model, rng: np.random.Generator, mode: int, lams: np.ndarray, n: int) -> tuple:
+    """One channel's draws (:func:`abm.kernels.venture_draws`, compiled, or as plain Python
+    when numba is off or the channel expects fewer than :data:`KERNEL_FROM` ventures) as
+    Python lists: each venture's ``[sector, new founders, angel, university]`` and
+    ``[pareto, uniform]``, and each new founder's ``(skill, risk_tolerance)``."""
+    p = model.p
+    expected = n if lams.size == 0 else float(lams.sum())
+    draw = (kernels.venture_draws if kernels.ENABLED and expected >= KERNEL_FROM
+            else kernels.venture_draws.py_func)
+    n_angels = len(model.angel_rows)
+    chance = n_angels / (n_angels + 20.0 * p.scale) if n_angels else 0.0
+    v, u, f = draw(rng, mode, lams, n, int(model.n_sectors), float(p.quality_tail),
+                   float(p.risk_tolerance), n_angels, chance)
+    team = [(skill, min(max(risk, 0.0), 1.0)) for skill, risk in f.tolist()]
+    return v.tolist(), u.tolist(), team
+
+
+_NO_LAMS = np.zeros(0)
 
 
 def step(model) -> None:
@@ -139,29 +141,38 @@ def step(model) -> None:
     n = int(rng.poisson(lam)) if rows.size else 0
     if n:
         parents = choice(rng, rows, mov / mov.sum(), n)
-        for r in parents:
-            parent = model.incumbents[int(r)]
-            sector = int(inc.sector[r]) if rng.random() < 0.7 else int(
-                rng.integers(model.n_sectors))
-            team = _team(model, rng, _team_size(rng))
-            ventures.append(found(model, C.INCUMBENT_SPINOUT, team, sector, rng, parent=parent))
+        v, u, team = _draws(model, rng, kernels.SPINOUT, _NO_LAMS, n)
+        j = 0
+        for r, (sector, new, angel, _), (pareto, uniform) in zip(parents.tolist(), v, u):
+            if sector < 0:
+                sector = int(inc.sector[r])
+            ventures.append(_found(model, C.INCUMBENT_SPINOUT, -1, team[j:j + new], sector,
+                                   pareto, uniform, angel, parent=model.incumbents[r]))
+            j += new
     # university spin-offs
     tt, spin_rate = effective(model, "tech_transfer"), effective(model, "uni_spinoff_rate")
-    for uni in model.universities:
-        lam = (spin_rate / C.STEPS_PER_YEAR * tt * uni.knowledge_index
-               * ((1.0 - C.UNI_LEGITIMACY_WEIGHT) + C.UNI_LEGITIMACY_WEIGHT * legitimacy)
-               * p.tech_opportunity * boost)
-        for _ in range(int(rng.poisson(lam))):
-            team = _team(model, rng, _team_size(rng))
-            ventures.append(found(model, C.UNIVERSITY, team, int(rng.integers(model.n_sectors)),
-                                  rng, quality_boost=1.0 + C.UNI_QUALITY_BOOST * tt,
-                                  disruptive_boost=1.3, uni=uni, spill=C.UNI_SPILL_DRIFT * tt))
+    unis = model.universities
+    if unis:
+        lams = np.array([spin_rate / C.STEPS_PER_YEAR * tt * uni.knowledge_index
+                         * ((1.0 - C.UNI_LEGITIMACY_WEIGHT) + C.UNI_LEGITIMACY_WEIGHT * legitimacy)
+                         * p.tech_opportunity * boost for uni in unis], dtype=np.float64)
+        v, u, team = _draws(model, rng, kernels.SPINOFF, lams, 0)
+        quality_boost, spill = 1.0 + C.UNI_QUALITY_BOOST * tt, C.UNI_SPILL_DRIFT * tt
+        j = 0
+        for (sector, new, angel, src), (pareto, uniform) in zip(v, u):
+            ventures.append(_found(model, C.UNIVERSITY, -1, team[j:j + new], sector, pareto,
+                                   uniform, angel, quality_boost=quality_boost,
+                                   disruptive_boost=1.3, uni=unis[src], spill=spill))
+            j += new
     # independent founders (idle people, new graduates)
     lam = 0.3 / C.STEPS_PER_YEAR * model.idle / 1000.0 * common
-    for _ in range(int(rng.poisson(lam))):
-        team = _team(model, rng, _team_size(rng))
-        ventures.append(found(model, C.INDEPENDENT, team, int(rng.integers(model.n_sectors)),
-                              rng))
+    v, u, team = _draws(model, rng, kernels.FOUNDING_INDEPENDENT,
+                        np.array([lam], dtype=np.float64), 0)
+    j = 0
+    for (sector, new, angel, _), (pareto, uniform) in zip(v, u):
+        ventures.append(_found(model, C.INDEPENDENT, -1, team[j:j + new], sector, pareto,
+                               uniform, angel))
+        j += new
     # serial founders
     if pool.size:  # the pool when founding started: no founder joins it during founding
         base = p.refounding_propensity * common
@@ -174,8 +185,11 @@ def step(model) -> None:
             fo.skill[leaving] = np.minimum(
                 1.0, fo.skill[leaving] + 0.05 * (fo.exited[leaving] + 0.5 * fo.failed[leaving]))
             fo.origin[leaving] = C.SERIAL
-            for r in leaving.tolist():
-                team = _team(model, rng, _team_size(rng) - 1)
-                ventures.append(found(model, C.SERIAL, team, int(rng.integers(model.n_sectors)),
-                                      rng, serial=r))
+            leaving = leaving.tolist()
+            v, u, team = _draws(model, rng, kernels.FOUNDING_SERIAL, _NO_LAMS, len(leaving))
+            j = 0
+            for r, (sector, new, angel, _), (pareto, uniform) in zip(leaving, v, u):
+                ventures.append(_found(model, C.SERIAL, r, team[j:j + new], sector, pareto,
+                                       uniform, angel))
+                j += new
     model.add_ventures(ventures)
