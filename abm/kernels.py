@@ -10,11 +10,14 @@ first kernel call (about a second) is paid once per process: :func:`warm` pays i
 Rules that keep the results the model's own, to the last bit:
 
 * **Randomness comes from the model's named streams.** A kernel that draws takes the stream's
-  ``numpy.random.Generator`` and calls ``random()`` / ``standard_normal()`` on it in exactly
-  the order the Python code does: numba implements these on the generator's own bit
-  generator with numpy's algorithms, so the draws and the generator's state after them are
-  numpy's (tests/test_kernels.py checks it). Larger draws are made in numpy before the call
-  and passed in as arrays.
+  ``numpy.random.Generator`` and calls ``random()`` / ``standard_normal()`` on it (founding's
+  :func:`venture_draws` also ``beta``, ``normal``, ``binomial``, ``pareto``, ``poisson`` and
+  ``integers(0, k)``) in exactly the order the Python code does: numba implements these on
+  the generator's own bit generator with numpy's algorithms, so the draws and the
+  generator's state after them are numpy's (tests/test_kernels.py checks it, for
+  :func:`venture_draws` against one numpy call per number). Larger draws are made in numpy
+  before the call and passed in as arrays. A call that passes a generator costs ~9 us, so a
+  caller with little to draw may run the kernel's Python source instead (the same numbers).
 * **Constants are arguments**, read from :mod:`abm.constants` at each call: a module global
   would be frozen into the cached machine code, and structural constants change at run time
   (:func:`abm.structural.override_constants`).

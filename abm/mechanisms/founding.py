@@ -17,11 +17,15 @@ founding_legitimacy`` for academic spin-offs), ``tech_opportunity``
 
 Latent quality is Pareto(``quality_tail``) scaled by the team's skill. Founders put in their
 savings; a recycled founder who became an angel may add a pre-seed check.
+
+How it runs (results as if each venture were created in turn): each channel's random draws
+come from one call of :func:`abm.kernels.venture_draws` (in the order the ventures make
+them), each venture then moves its people and money in order (:func:`_found`), and the
+quarter's agents, table rows, cap tables and ties are created at once at the end
+(``EcosystemModel.add_ventures``), with the ``unique_id`` s they would have had one by one.
 """
 
 from __future__ import annotations
-
-from itertools import compress
 
 import numpy as np
 
