@@ -10,11 +10,14 @@ first kernel call (about a second) is paid once per process: :func:`warm` pays i
 Rules that keep the results the model's own, to the last bit:
 
 * **Randomness comes from the model's named streams.** A kernel that draws takes the stream's
-  ``numpy.random.Generator`` and calls ``random()`` / ``standard_normal()`` on it in exactly
-  the order the Python code does: numba implements these on the generator's own bit
-  generator with numpy's algorithms, so the draws and the generator's state after them are
-  numpy's (tests/test_kernels.py checks it). Larger draws are made in numpy before the call
-  and passed in as arrays.
+  ``numpy.random.Generator`` and calls ``random()`` / ``standard_normal()`` on it (founding's
+  :func:`venture_draws` also ``beta``, ``normal``, ``binomial``, ``pareto``, ``poisson`` and
+  ``integers(0, k)``) in exactly the order the Python code does: numba implements these on
+  the generator's own bit generator with numpy's algorithms, so the draws and the
+  generator's state after them are numpy's (tests/test_kernels.py checks it, for
+  :func:`venture_draws` against one numpy call per number). Larger draws are made in numpy
+  before the call and passed in as arrays. A call that passes a generator costs ~9 us, so a
+  caller with little to draw may run the kernel's Python source instead (the same numbers).
 * **Constants are arguments**, read from :mod:`abm.constants` at each call: a module global
   would be frozen into the cached machine code, and structural constants change at run time
   (:func:`abm.structural.override_constants`).
@@ -433,6 +436,83 @@ def smallfirm_parents(u, share, alive, group, rev):
     return parent
 
 
+# -- founding: the draws of a channel's new ventures -------------------------------------------
+# founding channels (venture_draws' ``mode``)
+SPINOUT, SPINOFF, FOUNDING_INDEPENDENT, FOUNDING_SERIAL = 0, 1, 2, 3
+
+
+@_kernel
+def venture_draws(rng, mode, lams, n, n_sectors, tail, risk_mean, n_angels, chance):
+    """Every random draw of one founding channel's new ventures, in the order
+    :func:`abm.mechanisms.founding.step` makes them, venture after venture (none of them
+    depends on what the ventures do with people and money):
+
+    * ``SPINOUT`` (``n`` ventures, parents drawn before): stay in the parent's sector if a
+      uniform is below 0.7, else a sector ``integers(n_sectors)``; team size ``1 +
+      binomial(2, 0.35)``; per founder ``beta(2, 2)`` (skill) and ``normal(risk_mean, 0.15)``
+      (risk tolerance, clipped by the caller); ``pareto(tail)`` (quality); a uniform
+      (disruptive); with ``n_angels`` angels, a uniform below ``chance`` picks one with
+      ``integers(n_angels)``.
+    * ``SPINOFF``: for each university ``u``, ``poisson(lams[u])`` ventures, each: team size,
+      founders, sector, quality, disruptive, angel (the sector after the team).
+    * ``FOUNDING_INDEPENDENT``: ``poisson(lams[0])`` ventures as ``SPINOFF``.
+    * ``FOUNDING_SERIAL`` (``n`` ventures led by pool founders): ``binomial(2, 0.35)`` new
+      co-founders, then as ``SPINOFF``.
+
+    Returns ``(ventures, u, founders)``: ``ventures`` int64 ``(k, 4)``: sector (-1: the
+    parent's), new founders, angel (index into the angels, -1: none), university (-1 unless
+    ``SPINOFF``); ``u`` ``(k, 2)``: the Pareto and the disruptive uniform; ``founders``
+    ``(m, 2)``: each new founder's Beta and normal draws, venture by venture."""
+    V = np.empty((16, 4), np.int64)
+    U = np.empty((16, 2))
+    F = np.empty((32, 2))
+    k = 0
+    m = 0
+    sources = len(lams) if mode == SPINOFF or mode == FOUNDING_INDEPENDENT else 1
+    for src in range(sources):
+        if mode == SPINOFF or mode == FOUNDING_INDEPENDENT:
+            count = rng.poisson(lams[src])
+        else:
+            count = n
+        for _ in range(count):
+            if k == V.shape[0]:
+                V2 = np.empty((2 * k, 4), np.int64)
+                V2[:k] = V
+                V = V2
+                U2 = np.empty((2 * k, 2))
+                U2[:k] = U
+                U = U2
+            sector = -1
+            if mode == SPINOUT:
+                if rng.random() >= 0.7:
+                    sector = rng.integers(0, n_sectors)
+            new = rng.binomial(2, 0.35)
+            if mode != FOUNDING_SERIAL:
+                new += 1
+            for _j in range(new):
+                if m == F.shape[0]:
+                    F2 = np.empty((2 * m, 2))
+                    F2[:m] = F
+                    F = F2
+                F[m, 0] = rng.beta(2.0, 2.0)
+                F[m, 1] = rng.normal(risk_mean, 0.15)
+                m += 1
+            if mode != SPINOUT:
+                sector = rng.integers(0, n_sectors)
+            U[k, 0] = rng.pareto(tail)
+            U[k, 1] = rng.random()
+            angel = -1
+            if n_angels > 0:
+                if rng.random() < chance:
+                    angel = rng.integers(0, n_angels)
+            V[k, 0] = sector
+            V[k, 1] = new
+            V[k, 2] = angel
+            V[k, 3] = src if mode == SPINOFF else -1
+            k += 1
+    return V[:k], U[:k], F[:m]
+
+
 def warm() -> None:
     """Load (or, the first time, compile) every kernel now, so that the process-wide set-up
     and any compilation are not paid inside the first quarter that calls one (the bench
@@ -464,3 +544,4 @@ def warm() -> None:
     dlog, sub, ok, ratio = g["smallfirm_growth"](f1, i1, f1, f1, 0.0, 1.0)
     g["smallfirm_grown"](f1, dlog, sub, ok, ratio)
     g["smallfirm_parents"](f1, 1.0, alive, col(Incumbent, "group"), f1)
+    g["venture_draws"](np.random.default_rng(0), SPINOFF, f1, 0, 1, 1.5, 0.5, 0, 0.0)

@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any, Iterator, Mapping
 
 import numpy as np
-from mesa import DataCollector, Model
+from mesa import Agent, DataCollector, Model
 from mesa.agent import AgentSet
 
 from . import _mesa
@@ -587,6 +587,118 @@ class EcosystemModel(Model):
         self._add_node(s, "startup")
         return s
 
+    def add_ventures(self, ventures: list[tuple]) -> list[Startup]:
+        """Create a quarter's new startups and their new founders at once (founding's batch;
+        :mod:`abm.mechanisms.founding` decides each venture, with all its random draws, first).
+
+        Each venture is ``(origin, serial, team, sector, quality, disruptive, cash, headcount,
+        parent, uni, spill, angel)``: ``serial`` the row of a founder from the pool who leads
+        it (or -1), ``team`` the ``(skill, risk_tolerance)`` of each new founder, ``parent``
+        the uid of the incumbent it spins out of (or -1), ``uni`` the university it spins off
+        from (or ``None``, else its ``spill``), ``angel`` an angel's pre-seed check as
+        ``(pre_money, uid, amount)`` (or ``None``). The result is what :meth:`add_founder`
+        for each new founder, then :meth:`add_startup`, the angel's dilution and the
+        ``spinoff`` ties would give venture after venture: the same agents with the same
+        ``unique_id`` s (each venture's new founders, then the startup), the same rows, cap
+        tables, network and technology draws in the same order; the table rows are written
+        column by column for all ventures at once."""
+        k = len(ventures)
+        if not k:
+            return []
+        st, fo, at = self.st, self.fo, self.founder_at
+        n_new = sum(len(v[2]) for v in ventures)
+        f0 = fo.extend(n_new)
+        s0 = st.extend(k)
+        if len(at) < f0:  # rows of founders built directly (Founder(model, ...), as tests do)
+            at.extend([None] * (f0 - len(at)))
+        by_uid, startups, net, steps = self.founder_by_uid, self.startups, self.net, self.steps
+        new_agent = Founder.__new__
+        init = Agent.__init__
+        share_of = C.ESOP
+        f_uid, f_origin, f_skill, f_risk, f_startup = [], [], [], [], []
+        s_uid, risk, n_founders, link_a, link_b = [], [], [], [], []
+        serial_rows, serial_at = [], []
+        out = []
+        row = s0
+        for (origin, serial, team, sector, quality, disruptive, cash, headcount, parent, uni,
+             spill, angel) in ventures:
+            founders = [at[serial]] if serial >= 0 else []
+            r_sum = founders[0].risk_tolerance if founders else 0
+            for skill, r_tol in team:
+                f = new_agent(Founder)
+                init(f, self)
+                f.row = len(at)
+                at.append(f)
+                by_uid[f.unique_id] = f
+                founders.append(f)
+                f_uid.append(f.unique_id)
+                f_origin.append(origin)
+                f_skill.append(skill)
+                f_risk.append(r_tol)
+                f_startup.append(row)
+                r_sum += r_tol
+            s = Startup(self, row)
+            s_uid.append(s.unique_id)
+            startups[row] = s
+            s.founders = founders
+            n = len(founders)
+            n_founders.append(n)
+            risk.append(r_sum / n)
+            share = (1.0 - share_of) / max(1, n)
+            cap = s.cap_table
+            for f in founders:
+                cap[f.unique_id] = cap.get(f.unique_id, 0.0) + share
+            if serial >= 0:
+                serial_rows.append(serial)
+                serial_at.append(row)
+            if parent >= 0:
+                link_a.append(parent)
+                link_b.append(s.unique_id)
+            if angel is not None:
+                s.dilute(angel[0], {angel[1]: angel[2]})
+            if uni is not None:
+                uni.spinoffs += 1
+                link_a.append(uni.unique_id)
+                link_b.append(s.unique_id)
+            out.append(s)
+            row += 1
+        net.add_nodes(s_uid, "startup", steps)
+        net.link_pairs(link_a, link_b, "spinoff", steps)
+        sectors = [v[3] for v in ventures]
+        disruptive = [v[5] for v in ventures]
+        tech = self._startup_positions(sectors, disruptive)
+        f1, s1 = f0 + n_new, s0 + k
+        fo.uid[f0:f1] = f_uid
+        fo.origin[f0:f1] = f_origin
+        fo.skill[f0:f1] = f_skill
+        fo.risk_tolerance[f0:f1] = f_risk
+        fo.startup[f0:f1] = f_startup
+        fo.founded[f0:f1] = 1
+        if serial_rows:
+            fo.startup[serial_rows] = serial_at
+            fo.founded[serial_rows] += 1
+        rsm = self.p.round_size_multiplier
+        st.founded[s0:s1] = steps
+        st.status[s0:s1] = C.ACTIVE
+        st.stage[s0:s1] = 0
+        st.sector[s0:s1] = sectors
+        st.disruptive[s0:s1] = disruptive
+        st.origin[s0:s1] = [v[0] for v in ventures]
+        st.quality[s0:s1] = [v[4] for v in ventures]
+        st.cash[s0:s1] = [v[6] for v in ventures]
+        st.headcount[s0:s1] = [v[7] for v in ventures]
+        st.valuation[s0:s1] = C.PRE_MONEY[0] * rsm
+        st.last_round[s0:s1] = steps
+        st.n_founders[s0:s1] = n_founders
+        st.risk[s0:s1] = risk
+        st.pq[s0:s1] = self.market.qref[sectors]
+        st.tech[s0:s1] = tech
+        st.uid[s0:s1] = s_uid
+        for i, v in enumerate(ventures):
+            if v[10] is not None:
+                st.spill[s0 + i] = v[10]
+        return out
+
     def _startup_position(self, sector: int, disruptive: bool) -> float:
         """Technology position of a new startup of ``sector`` (docs/ODD.md 7.18): a complement
         builds near its sector's incumbents (their circular mean, s.d. 0.05); a disruptive
@@ -603,6 +715,40 @@ class EcosystemModel(Model):
                       / (2.0 * np.pi)) if mine.any() else 0.0
             self._sector_centres[sector] = centre
         return float((centre + 0.05 * rng.standard_normal()) % 1.0)
+
+    def _startup_positions(self, sectors: list[int], disruptive: list[bool]) -> list[float]:
+        """:meth:`_startup_position` of each new startup in turn (the same draws from the
+        ``technology`` stream in the same order: a run of startups of one kind draws its
+        uniforms or normals in one call, which gives the numbers one call each would give)."""
+        k = len(sectors)
+        if not k:
+            return []
+        rng = self.rngs["technology"]
+        centres = self._sector_centres
+        missing = [s for s, d in zip(sectors, disruptive) if not d and s not in centres]
+        if missing:  # as _startup_position computes them (in first-use order), views read once
+            inc = self.inc
+            alive, sector, tech = inc.view("alive"), inc.view("sector"), inc.view("tech")
+            for s in missing:
+                if s in centres:
+                    continue
+                mine = alive & (sector == s)
+                angle = 2.0 * np.pi * tech[mine]
+                centres[s] = (math.atan2(float(np.sin(angle).sum()), float(np.cos(angle).sum()))
+                              / (2.0 * np.pi)) if mine.any() else 0.0
+        out: list[float] = []
+        i = 0
+        while i < k:
+            j, kind = i + 1, disruptive[i]
+            while j < k and disruptive[j] == kind:
+                j += 1
+            if kind:
+                out.extend(rng.random(j - i).tolist())
+            else:
+                for s, z in zip(sectors[i:j], rng.standard_normal(j - i).tolist()):
+                    out.append((centres[s] + 0.05 * z) % 1.0)
+            i = j
+        return out
 
     def positions_moved(self) -> None:
         """Forget the sectors' centres of incumbent positions (:meth:`_startup_position`):

@@ -85,6 +85,26 @@ class Network:
             self.node_attrs[uid] = attrs
         self.version += 1
 
+    def add_nodes(self, uids: list[int], kind: str, since: int) -> None:
+        """:meth:`add_node` of each of ``uids`` in turn (no attributes)."""
+        if kind not in _NODE_CODE:
+            raise ValueError(f"node kind must be one of {NODE_KINDS}, got {kind!r}")
+        code, kinds, alive, when = _NODE_CODE[kind], self._kind, self._alive, self._since
+        for uid in uids:
+            if not 0 <= uid < 2**31:
+                raise ValueError(f"node id must be in [0, 2**31), got {uid}")
+            if uid >= len(kinds):
+                grow = max(uid + 1 - len(kinds), len(kinds), 1024)
+                kinds.extend(bytes(grow))
+                alive.extend(bytes(grow))
+                when.extend(array("i", bytes(4 * grow)))
+            if not alive[uid]:
+                self.n_nodes += 1
+            kinds[uid] = code
+            alive[uid] = 1
+            when[uid] = since
+        self.version += len(uids)
+
     def has_node(self, uid: int) -> bool:
         return 0 <= uid < len(self._alive) and self._alive[uid] == 1
 
@@ -96,6 +116,16 @@ class Network:
             self._alive[uid] = 0
             self.n_nodes -= 1
             self.version += 1
+
+    def remove_nodes(self, uids: list[int]) -> None:
+        """:meth:`remove_node` of each of ``uids`` in turn."""
+        alive = self._alive
+        n = len(alive)
+        for uid in uids:
+            if 0 <= uid < n and alive[uid] == 1:
+                alive[uid] = 0
+                self.n_nodes -= 1
+                self.version += 1
 
     def add_edge(self, a: int, b: int, kind: str, step: int, **attrs: Any) -> None:
         """Record a tie of type ``kind`` between nodes ``a`` and ``b`` formed at ``step``.

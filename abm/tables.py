@@ -74,6 +74,16 @@ class Table:
         self.n += 1
         return row
 
+    def extend(self, k: int) -> int:
+        """Append ``k`` rows holding every column's fill value (write them afterwards, by
+        slices) and return the first one's index. The capacity grows exactly as ``k`` calls
+        of :meth:`add` would grow it."""
+        while self.n + k > self._cap:
+            self._grow()
+        row = self.n
+        self.n += k
+        return row
+
     GROWTH = 1.25
     """Capacity factor of each growth. Every slot of a grown column is written (its fill),
     so unused capacity is resident memory: growing by a quarter (instead of doubling) keeps

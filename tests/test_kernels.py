@@ -107,3 +107,50 @@ def test_a_fresh_process_loads_the_kernels_from_the_disk_cache():
     _child(code)                       # compiles if this checkout never did
     stats = _child(code)
     assert all(hits >= 1 and misses == 0 for hits, misses in stats.values()), stats
+
+
+def _venture_draws_by_hand(rng, mode, lams, n, n_sectors, tail, risk_mean, n_angels, chance):
+    """The draws of founding's channels as the founding code made them before the kernel:
+    one numpy call per number (``rng.integers(k)``, ``rng.binomial(2, 0.35)``...)."""
+    ventures, u, founders = [], [], []
+    sources = range(len(lams)) if mode in (K.SPINOFF, K.FOUNDING_INDEPENDENT) else range(1)
+    for src in sources:
+        count = (int(rng.poisson(lams[src])) if mode in (K.SPINOFF, K.FOUNDING_INDEPENDENT)
+                 else n)
+        for _ in range(count):
+            sector = -1
+            if mode == K.SPINOUT and not rng.random() < 0.7:
+                sector = int(rng.integers(n_sectors))
+            new = 1 + int(rng.binomial(2, 0.35)) - (mode == K.FOUNDING_SERIAL)
+            for _j in range(new):
+                skill = float(rng.beta(2.0, 2.0))
+                founders.append([skill, float(rng.normal(risk_mean, 0.15))])
+            if mode != K.SPINOUT:
+                sector = int(rng.integers(n_sectors))
+            quality = float(rng.pareto(tail))
+            u.append([quality, rng.random()])
+            angel = -1
+            if n_angels and rng.random() < chance:
+                angel = int(rng.integers(n_angels))
+            ventures.append([sector, new, angel, src if mode == K.SPINOFF else -1])
+    return ventures, u, founders
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2, 3])
+def test_venture_draws_equal_one_numpy_call_per_number(mode):
+    """abm.kernels.venture_draws (compiled and as plain Python) gives founding's draws, and
+    leaves the generator where one numpy call per number leaves it: every channel, with and
+    without angels, with enough ventures to grow its arrays."""
+    lams = np.array([0.0, 3.5, 12.0, 0.4, 25.0]) if mode == K.SPINOFF else (
+        np.array([40.0]) if mode == K.FOUNDING_INDEPENDENT else np.zeros(0))
+    for n_angels, chance in ((0, 0.0), (7, 0.35)):
+        args = (mode, lams, 90, 9, 1.6, 0.55, n_angels, chance)
+        ref = np.random.default_rng(11)
+        expected = _venture_draws_by_hand(ref, *args)
+        fns = [K.venture_draws.py_func] + ([K._compile()["venture_draws"]] if K.ENABLED else [])
+        for fn in fns:
+            rng = np.random.default_rng(11)
+            v, u, f = fn(rng, *args)
+            assert (v.tolist(), u.tolist(), f.tolist()) == expected
+            assert rng.bit_generator.state == ref.bit_generator.state
+        assert len(expected[0]) > 16 and len(expected[2]) > 32  # the arrays grew

@@ -348,22 +348,62 @@ def _buyer(model, row: int, price: float, alive: np.ndarray,
 # -- failures ----------------------------------------------------------------------------------
 def fail(model, startup) -> None:
     """Close ``startup``: people released, investors realise zero, founders to the pool."""
+    _close(model, startup)
+    _closed(model, [startup])
+
+
+def _close(model, startup) -> None:
+    """The part of a failure whose order matters, done failure by failure: leftover cash to
+    the creditors (a sum in the ledger), the funds' positions written off (the deals log and
+    each fund's books), the status (which later checks of the quarter read) and the
+    partnership. :func:`_closed` does the rest for a quarter's failures at once."""
     st, row = model.st, startup.row
     if st.cash[row] > 0:  # leftovers go to creditors
         model.ledger.sink("creditors", float(st.cash[row]))
         st.cash[row] = 0.0
-    release(model, int(st.headcount[row]))
-    st.headcount[row] = 0
-    st.revenue[row] = 0.0
+    by_uid = model.fund_by_uid
     for holder in startup.cap_table:
-        fund = model.fund_by_uid.get(holder)
+        fund = by_uid.get(holder)
         if fund is not None and row in fund.portfolio:
             fundbook.receive(model, fund, row, route=C.DEAL_WRITE_OFF)
-    _finish(model, startup, C.FAILED)
-    _founder_exit(model, startup, failed=True)
-    model.stats["failed"] += 1
-    model.net.remove_node(startup.unique_id)
-    _deactivate(model, startup)
+    st.status[row] = C.FAILED
+    if st.partner[row] >= 0:
+        end_partnership(model, row)
+
+
+def _closed(model, gone: list) -> None:
+    """The rest of the failures of the startups ``gone`` (each already :func:`_close` d, in
+    this order), for all at once: people to the idle pool, the exit step, founders to the
+    pool of potential re-founders (in the order of the startups and of each team, as
+    ``_founder_exit(failed=True)`` would put them), the count, the network and the live
+    agents. None of it is read by the failures' ordered part in between."""
+    if not gone:
+        return
+    st, fo = model.st, model.fo
+    idx = np.array([s.row for s in gone], dtype=np.int64)
+    release(model, int(st.headcount[idx].sum()))
+    st.headcount[idx] = 0
+    st.revenue[idx] = 0.0
+    st.exit_step[idx] = model.steps
+    startups = model.startups
+    for s in gone:
+        startups.pop(s.row, None)
+    team, owner = [], []
+    for s in gone:
+        for f in s.founders:
+            team.append(f.row)
+            owner.append(s.row)
+    if team:
+        team = np.array(team, dtype=np.int64)
+        leaving = team[fo.startup[team] == np.array(owner, dtype=np.int64)]
+        fo.startup[leaving] = -1
+        fo.last_failed[leaving] = True
+        fo.failed[leaving] += 1
+        model.pool.extend(leaving.tolist())
+    model.stats["failed"] += len(gone)
+    model.net.remove_nodes([s.unique_id for s in gone])
+    for s in gone:
+        s.remove()
 
 
 def failures(model) -> None:
@@ -371,21 +411,27 @@ def failures(model) -> None:
     insolvent startups fail (listed ones are delisted); stalled ones (no round for
     STALL_QUARTERS) may shut down."""
     st, rng = model.st, model.rngs["exits"]
+    closing = []
     for row in getattr(model.quarter, "wound_down", ()):
-        if st.status[int(row)] == C.ACTIVE:
-            fail(model, model.startups[int(row)])
+        row = int(row)
+        if st.status[row] == C.ACTIVE:
+            closing.append(model.startups[row])
+            _close(model, closing[-1])
     rows = model.quarter.insolvent
     for row in rows:
         row = int(row)
         if st.cash[row] > 1e-9:
             continue
         if st.status[row] == C.ACTIVE:
-            fail(model, model.startups[row])
+            closing.append(model.startups[row])
+            _close(model, closing[-1])
         elif st.status[row] == C.PUBLIC and not st.graduated[row]:
             delist(model, model.startups[row])
     n = st.n
     stalled = ((st.status[:n] == C.ACTIVE)
                & (model.steps - st.last_round[:n] >= C.STALL_QUARTERS)).nonzero()[0]
     if stalled.size:
-        for row in stalled[rng.random(stalled.size) < C.STALL_HAZARD]:
-            fail(model, model.startups[int(row)])
+        for row in stalled[rng.random(stalled.size) < C.STALL_HAZARD].tolist():
+            closing.append(model.startups[row])
+            _close(model, closing[-1])
+    _closed(model, closing)

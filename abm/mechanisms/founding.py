@@ -17,15 +17,20 @@ founding_legitimacy`` for academic spin-offs), ``tech_opportunity``
 
 Latent quality is Pareto(``quality_tail``) scaled by the team's skill. Founders put in their
 savings; a recycled founder who became an angel may add a pre-seed check.
+
+How it runs (results as if each venture were created in turn): each channel's random draws
+come from one call of :func:`abm.kernels.venture_draws` (in the order the ventures make
+them), each venture then moves its people and money in order (:func:`_found`), and the
+quarter's agents, table rows, cap tables and ties are created at once at the end
+(``EcosystemModel.add_ventures``), with the ``unique_id`` s they would have had one by one.
 """
 
 from __future__ import annotations
 
-from itertools import compress
-
 import numpy as np
 
 from .. import constants as C
+from .. import kernels
 from ..queries import effective, movable
 from ..draws import choice
 from ..units import Mechanism
@@ -45,60 +50,79 @@ UNIT = Mechanism(
 """What this mechanism owns (:mod:`abm.units`)."""
 
 
-def _team_size(rng: np.random.Generator) -> int:
-    return 1 + int(rng.binomial(2, 0.35))
-
-
-def found(model, origin: int, founders: list, sector: int, rng: np.random.Generator,
-          quality_boost: float = 1.0, disruptive_boost: float = 1.0, parent=None) -> "object":
-    """Create one startup with its founders, team and seed money."""
+def _found(model, origin: int, serial: int, team: list[tuple[float, float]], sector: int,
+           pareto: float, u: float, angel: int, quality_boost: float = 1.0,
+           disruptive_boost: float = 1.0, parent=None, uni=None, spill=None) -> tuple:
+    """Decide one startup from its draws (:func:`abm.kernels.venture_draws`): its quality
+    ``(1 + pareto) x (0.6 + 0.8 x team skill) x quality_boost``, whether it is disruptive
+    (``u`` below ``disruptive_share x disruptive_boost``), its people (from the parent
+    incumbent, the idle pool, then incumbents) and seed money (the founders' savings, a serial
+    founder's own money, the angel's check), moving people and money now, in order. The
+    agents, rows and ties are created for all of a quarter's ventures at once by
+    ``model.add_ventures`` from the record returned here (``team``: the new founders'
+    ``(skill, risk_tolerance)``; ``serial``: the row of a pool founder who leads it, or -1;
+    ``angel``: index into ``model.angel_rows``, or -1)."""
     p = model.p
-    skill = sum(f.skill for f in founders) / len(founders)
-    quality = (1.0 + float(rng.pareto(p.quality_tail))) * (0.6 + 0.8 * skill) * quality_boost
-    disruptive = bool(rng.random() < min(1.0, p.disruptive_share * disruptive_boost))
-    team = len(founders)
+    fo = model.fo
+    skill = (float(fo.skill[serial]) if serial >= 0 else 0)
+    for f_skill, _ in team:
+        skill += f_skill
+    size = len(team) + (serial >= 0)
+    skill /= size
+    quality = (1.0 + pareto) * (0.6 + 0.8 * skill) * quality_boost
+    disruptive = bool(u < min(1.0, p.disruptive_share * disruptive_boost))
     if parent is not None:
-        got = min(team, int(model.inc.headcount[parent.row]))
+        got = min(size, int(model.inc.headcount[parent.row]))
         model.inc.headcount[parent.row] -= got
         model.stats["job_moves"] += got
-        got += take_workers(model, team - got)
+        got += take_workers(model, size - got)
     else:
-        got = take_workers(model, team)
-    savings = C.FOUNDER_SAVINGS * p.round_size_multiplier * team
-    model.ledger.mint("founder_savings", savings)
-    s = model.add_startup(founders, sector=sector, quality=quality, disruptive=disruptive,
-                          origin=origin, cash=savings, headcount=got)
-    wealth = model.fo.wealth
-    for f in founders:  # serial founders with money put some of it in
-        r = f.row
-        if wealth[r] > 0:
-            own = 0.1 * wealth[r]
-            wealth[r] -= own
-            model.st.cash[s.row] += own
-    if parent is not None:
-        model.link(parent.unique_id, s.unique_id, "spinoff")
-    _angel(model, s, rng)
+        got = take_workers(model, size)
+    cash = C.FOUNDER_SAVINGS * p.round_size_multiplier * size
+    model.ledger.mint("founder_savings", cash)
+    if serial >= 0:  # serial founders with money put some of it in
+        wealth = fo.wealth
+        if wealth[serial] > 0:
+            own = 0.1 * wealth[serial]
+            wealth[serial] -= own
+            cash += own
+    record = None
+    if angel >= 0:  # a recycled successful founder backs it as an angel
+        r = model.angel_rows[angel]
+        check = min(C.ANGEL_CHECK * p.round_size_multiplier, fo.wealth[r])
+        if check > 0:
+            fo.wealth[r] -= check
+            cash = cash + check
+            record = (C.PRE_MONEY[0] * p.round_size_multiplier, int(fo.uid[r]), check)
     model.stats["founded"] += 1
-    return s
+    return (origin, serial, team, sector, quality, disruptive, cash, got,
+            -1 if parent is None else parent.unique_id, uni, spill, record)
 
 
-def _angel(model, startup, rng: np.random.Generator) -> None:
-    """A recycled successful founder may back a new startup as an angel."""
-    angels = model.angel_rows
-    n = len(angels)
-    if not n:
-        return
-    chance = n / (n + 20.0 * model.p.scale)
-    if rng.random() >= chance:
-        return
-    r = angels[int(rng.integers(n))]
-    fo = model.fo
-    check = min(C.ANGEL_CHECK * model.p.round_size_multiplier, fo.wealth[r])
-    if check <= 0:
-        return
-    fo.wealth[r] -= check
-    model.st.cash[startup.row] += check
-    startup.dilute(C.PRE_MONEY[0] * model.p.round_size_multiplier, {int(fo.uid[r]): check})
+KERNEL_FROM = 2.0
+"""Expected ventures of a channel from which its draws are made by the compiled
+:func:`abm.kernels.venture_draws` (a call costs ~9 us, its Python source ~6 us a venture;
+both draw the same numbers): a speed setting, not a model constant."""
+
+
+def _draws(model, rng: np.random.Generator, mode: int, lams: np.ndarray, n: int) -> tuple:
+    """One channel's draws (:func:`abm.kernels.venture_draws`, compiled, or as plain Python
+    when numba is off or the channel expects fewer than :data:`KERNEL_FROM` ventures) as
+    Python lists: each venture's ``[sector, new founders, angel, university]`` and
+    ``[pareto, uniform]``, and each new founder's ``(skill, risk_tolerance)``."""
+    p = model.p
+    expected = n if lams.size == 0 else float(lams.sum())
+    draw = (kernels.venture_draws if kernels.ENABLED and expected >= KERNEL_FROM
+            else kernels.venture_draws.py_func)
+    n_angels = len(model.angel_rows)
+    chance = n_angels / (n_angels + 20.0 * p.scale) if n_angels else 0.0
+    v, u, f = draw(rng, mode, lams, n, int(model.n_sectors), float(p.quality_tail),
+                   float(p.risk_tolerance), n_angels, chance)
+    team = [(skill, min(max(risk, 0.0), 1.0)) for skill, risk in f.tolist()]
+    return v.tolist(), u.tolist(), team
+
+
+_NO_LAMS = np.zeros(0)
 
 
 def step(model) -> None:
@@ -113,6 +137,7 @@ def step(model) -> None:
     if common <= 0:
         return
     inc = model.inc
+    ventures = []  # created at once at the end (model.add_ventures), in this order
     # incumbent spin-outs
     rows, mov = movable(model)
     lam = (effective(model, "spinout_rate") / C.STEPS_PER_YEAR * mov.sum() / 1000.0 * common
@@ -120,30 +145,38 @@ def step(model) -> None:
     n = int(rng.poisson(lam)) if rows.size else 0
     if n:
         parents = choice(rng, rows, mov / mov.sum(), n)
-        for r in parents:
-            parent = model.incumbents[int(r)]
-            sector = int(inc.sector[r]) if rng.random() < 0.7 else int(
-                rng.integers(model.n_sectors))
-            team = [model.add_founder(C.INCUMBENT_SPINOUT, rng) for _ in range(_team_size(rng))]
-            found(model, C.INCUMBENT_SPINOUT, team, sector, rng, parent=parent)
+        v, u, team = _draws(model, rng, kernels.SPINOUT, _NO_LAMS, n)
+        j = 0
+        for r, (sector, new, angel, _), (pareto, uniform) in zip(parents.tolist(), v, u):
+            if sector < 0:
+                sector = int(inc.sector[r])
+            ventures.append(_found(model, C.INCUMBENT_SPINOUT, -1, team[j:j + new], sector,
+                                   pareto, uniform, angel, parent=model.incumbents[r]))
+            j += new
     # university spin-offs
     tt, spin_rate = effective(model, "tech_transfer"), effective(model, "uni_spinoff_rate")
-    for uni in model.universities:
-        lam = (spin_rate / C.STEPS_PER_YEAR * tt * uni.knowledge_index
-               * ((1.0 - C.UNI_LEGITIMACY_WEIGHT) + C.UNI_LEGITIMACY_WEIGHT * legitimacy)
-               * p.tech_opportunity * boost)
-        for _ in range(int(rng.poisson(lam))):
-            team = [model.add_founder(C.UNIVERSITY, rng) for _ in range(_team_size(rng))]
-            s = found(model, C.UNIVERSITY, team, int(rng.integers(model.n_sectors)), rng,
-                      quality_boost=1.0 + C.UNI_QUALITY_BOOST * tt, disruptive_boost=1.3)
-            model.st.spill[s.row] = C.UNI_SPILL_DRIFT * tt
-            uni.spinoffs += 1
-            model.link(uni.unique_id, s.unique_id, "spinoff")
+    unis = model.universities
+    if unis:
+        lams = np.array([spin_rate / C.STEPS_PER_YEAR * tt * uni.knowledge_index
+                         * ((1.0 - C.UNI_LEGITIMACY_WEIGHT) + C.UNI_LEGITIMACY_WEIGHT * legitimacy)
+                         * p.tech_opportunity * boost for uni in unis], dtype=np.float64)
+        v, u, team = _draws(model, rng, kernels.SPINOFF, lams, 0)
+        quality_boost, spill = 1.0 + C.UNI_QUALITY_BOOST * tt, C.UNI_SPILL_DRIFT * tt
+        j = 0
+        for (sector, new, angel, src), (pareto, uniform) in zip(v, u):
+            ventures.append(_found(model, C.UNIVERSITY, -1, team[j:j + new], sector, pareto,
+                                   uniform, angel, quality_boost=quality_boost,
+                                   disruptive_boost=1.3, uni=unis[src], spill=spill))
+            j += new
     # independent founders (idle people, new graduates)
     lam = 0.3 / C.STEPS_PER_YEAR * model.idle / 1000.0 * common
-    for _ in range(int(rng.poisson(lam))):
-        team = [model.add_founder(C.INDEPENDENT, rng) for _ in range(_team_size(rng))]
-        found(model, C.INDEPENDENT, team, int(rng.integers(model.n_sectors)), rng)
+    v, u, team = _draws(model, rng, kernels.FOUNDING_INDEPENDENT,
+                        np.array([lam], dtype=np.float64), 0)
+    j = 0
+    for (sector, new, angel, _), (pareto, uniform) in zip(v, u):
+        ventures.append(_found(model, C.INDEPENDENT, -1, team[j:j + new], sector, pareto,
+                               uniform, angel))
+        j += new
     # serial founders
     if pool.size:  # the pool when founding started: no founder joins it during founding
         base = p.refounding_propensity * common
@@ -156,8 +189,11 @@ def step(model) -> None:
             fo.skill[leaving] = np.minimum(
                 1.0, fo.skill[leaving] + 0.05 * (fo.exited[leaving] + 0.5 * fo.failed[leaving]))
             fo.origin[leaving] = C.SERIAL
-            at = model.founder_at
-            for r in leaving.tolist():
-                team = [at[r]] + [model.add_founder(C.SERIAL, rng)
-                                  for _ in range(_team_size(rng) - 1)]
-                found(model, C.SERIAL, team, int(rng.integers(model.n_sectors)), rng)
+            leaving = leaving.tolist()
+            v, u, team = _draws(model, rng, kernels.FOUNDING_SERIAL, _NO_LAMS, len(leaving))
+            j = 0
+            for r, (sector, new, angel, _), (pareto, uniform) in zip(leaving, v, u):
+                ventures.append(_found(model, C.SERIAL, r, team[j:j + new], sector, pareto,
+                                       uniform, angel))
+                j += new
+    model.add_ventures(ventures)
